@@ -1,0 +1,65 @@
+/* ronda limits: every bound the code enforces, in one place, each with its reason.
+ *
+ * Every loop over untrusted input is bounded by one of these. Relationships between
+ * them are checked at compile time at the bottom of this file. */
+#ifndef RONDA_LIMITS_H
+#define RONDA_LIMITS_H
+
+/* Whole encoded record ([envelope, signature, body]). A dialogue with the maximum
+ * number of topics and messages fits with room to spare; anything bigger is hostile. */
+#define RONDA_RECORD_MAX 65536u
+
+/* Encoded envelope. The v1 envelope is at most 1+1+34+9+34+9+(1+16)+34 = 139 bytes;
+ * 256 leaves room and refuses anything that could only be padding. */
+#define RONDA_ENVELOPE_MAX 256u
+
+/* Encoded body: the record minus envelope, signature and framing. */
+#define RONDA_BODY_MAX (RONDA_RECORD_MAX - RONDA_ENVELOPE_MAX - 128u)
+
+/* Free text fields (topic summaries, actions, messages): a long paragraph, not a file. */
+#define RONDA_TEXT_MAX 4096u
+
+/* Short fields (names, places, Polres, Polsek, endpoints). */
+#define RONDA_NAME_MAX 160u
+
+/* Kind strings ("dialogue", "resolution", ...). */
+#define RONDA_KIND_MAX 16u
+
+/* Items in any list field (officers, topics, stakeholders, messages). The source
+ * reports never list more than a dozen; 64 bounds the derived-view work per record. */
+#define RONDA_LIST_MAX 64u
+
+/* Nesting depth of any msgpack value we decode. v1 needs 4 (amend > body > topics >
+ * topic); 6 refuses deep-nesting attacks long before the C stack notices. */
+#define RONDA_DEPTH_MAX 6u
+
+/* Participants in one dialogue: larger than any gathering a precinct holds. */
+#define RONDA_PARTICIPANTS_MAX 1000000u
+
+/* Records verified and committed together on import: large enough to amortise the
+ * transaction and the thread hand-off, small enough that a batch stays in cache. */
+#define RONDA_BATCH_MAX 1024u
+
+/* A bundle header map: a few fixed keys. */
+#define RONDA_BUNDLE_HEADER_MAX 4096u
+
+/* Threads that verify signatures in parallel on import and verify. */
+#define RONDA_VERIFY_THREADS_MAX 16u
+
+/* A JSON body file given to `ronda record --json`. */
+#define RONDA_JSON_FILE_MAX (1024u * 1024u)
+
+/* Rows a query prints unless told otherwise. */
+#define RONDA_QUERY_ROWS_DEFAULT 1000u
+
+/* HLC: milliseconds since the epoch in the high 48 bits, a counter in the low 16. */
+#define RONDA_HLC_COUNTER_BITS 16u
+
+_Static_assert(RONDA_ENVELOPE_MAX + 64u + RONDA_BODY_MAX + 16u <= RONDA_RECORD_MAX,
+               "a record holding maximal parts must fit RONDA_RECORD_MAX");
+_Static_assert(RONDA_TEXT_MAX < RONDA_BODY_MAX, "one text field must fit a body");
+_Static_assert(RONDA_NAME_MAX < RONDA_TEXT_MAX, "names are shorter than texts");
+_Static_assert(RONDA_DEPTH_MAX >= 4u, "v1 bodies nest four deep (amend)");
+_Static_assert(RONDA_BATCH_MAX >= 1u && RONDA_BATCH_MAX <= 65536u, "batch size range");
+
+#endif

@@ -1,0 +1,163 @@
+/* The ledger store: one SQLite database per node, append-only records, fork evidence,
+ * the frontier and ledger digest, and derived views rebuilt from records alone.
+ *
+ * Every record, local or from outside, passes the same two stages: ronda_record_open()
+ * (stateless: form, signature, hash, schema) and ronda_store_apply() (stateful: roster,
+ * chain, references). A record counts as stored once its transaction commits. */
+#ifndef RONDA_STORE_H
+#define RONDA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "ronda/record.h"
+
+typedef struct ronda_store ronda_store;
+
+typedef enum ronda_outcome {
+    RONDA_STORED = 1,  /* new record, now part of the ledger */
+    RONDA_DUPLICATE,   /* already held: nothing changed */
+    RONDA_FORK,        /* a second valid record for a taken (author, seq): kept as evidence */
+} ronda_outcome;
+
+/* Create a new database at `path` (refuses an existing file) for a network whose
+ * authority key is `authority`; `node` is this node's signing key. On success *out is
+ * the open store, which the caller closes with ronda_store_close(). */
+ronda_err ronda_store_create(const char *path, const uint8_t authority[RONDA_KEY_BYTES],
+                             const uint8_t node[RONDA_KEY_BYTES], ronda_store **out) RONDA_MUST_CHECK;
+
+/* Open an existing database. "" opens a private temporary database (for checking bundles);
+ * then `authority` must be given; otherwise it is ignored and may be NULL. */
+ronda_err ronda_store_open(const char *path, const uint8_t *authority,
+                           ronda_store **out) RONDA_MUST_CHECK;
+
+/* Close and set *s to NULL; accepts NULL and *s == NULL. Rolls back an open transaction. */
+void ronda_store_close(ronda_store **s);
+
+void ronda_store_authority(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]);
+void ronda_store_node(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]);
+
+/* Explicit transactions, for batches. Without one, each apply/append commits alone. */
+ronda_err ronda_store_begin(ronda_store *s) RONDA_MUST_CHECK;
+ronda_err ronda_store_commit(ronda_store *s) RONDA_MUST_CHECK;
+void ronda_store_rollback(ronda_store *s);
+
+/* Stateful checks and storage of a record already opened with ronda_record_open*().
+ * On RONDA_OK *outcome says what happened. On an error nothing was stored and `detail`
+ * explains. */
+ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
+                            ronda_detail *detail) RONDA_MUST_CHECK;
+
+/* Open + apply of one encoded record. */
+ronda_err ronda_store_ingest(ronda_store *s, const uint8_t *bytes, size_t len,
+                             ronda_outcome *outcome, ronda_detail *detail) RONDA_MUST_CHECK;
+
+/* Append a local record: next seq, prev = current head, HLC from now_ms and the largest
+ * HLC held; signs with `secret` (whose public half is the author) and applies it with the
+ * same checks as any record. On success id_out (may be NULL) gets the new record's id. */
+ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES],
+                             ronda_kind kind, const uint8_t *body, size_t body_len, uint64_t now_ms,
+                             uint8_t id_out[RONDA_ID_BYTES], ronda_detail *detail) RONDA_MUST_CHECK;
+
+/* The frontier entry of one author: its last seq and that record's id. */
+ronda_err ronda_store_head(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq,
+                           uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
+
+/* The latest member record (by validity start) for a signing key, as JSON with a "revoked"
+ * field added; RONDA_ERR_NOT_FOUND when the key was never admitted. */
+ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
+                             json_t **out) RONDA_MUST_CHECK;
+
+typedef struct ronda_stats {
+    uint64_t records;     /* records in the ledger (fork evidence not counted) */
+    uint64_t authors;     /* chains in the frontier */
+    uint64_t forks;       /* fork-evidence records */
+    uint64_t dialogues;   /* derived: dialogues */
+    uint64_t topics;      /* derived: topics raised */
+    uint64_t resolutions; /* derived: resolution records */
+    uint64_t members;     /* derived: member records */
+    uint64_t revoked;     /* derived: revoked members */
+    uint8_t digest[RONDA_HASH_BYTES]; /* ledger digest (proto/record.md) */
+} ronda_stats;
+
+ronda_err ronda_store_stats(ronda_store *s, ronda_stats *out) RONDA_MUST_CHECK;
+
+/* A stored record as its columns hold it (pointers valid during the callback only). */
+typedef struct ronda_row {
+    int64_t rowid;
+    int fork; /* 1 for a fork-evidence record */
+    const uint8_t *id, *author;
+    uint64_t seq, hlc;
+    const char *kind;
+    const uint8_t *envelope, *signature, *body;
+    size_t envelope_len, signature_len, body_len;
+} ronda_row;
+
+/* Calls cb for every record in arrival order, then for every fork-evidence record.
+ * A non-zero return from cb stops the walk and is returned as RONDA_ERR_INVALID.
+ * `author` (may be NULL) restricts the walk to one author. */
+ronda_err ronda_store_each(ronda_store *s, const uint8_t *author,
+                           int (*cb)(void *ctx, const ronda_row *row), void *ctx) RONDA_MUST_CHECK;
+
+/* Resolve a full or prefix (>= 8 hex digits) id; RONDA_ERR_NOT_FOUND or RONDA_ERR_INVALID
+ * (ambiguous or malformed). */
+ronda_err ronda_store_resolve(ronda_store *s, const char *hex,
+                              uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
+
+/* A record as JSON: envelope fields, body (or null when redacted) and, for dialogues and
+ * resolutions, the derived view (current topics and their status, amendments). */
+ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                           json_t **out) RONDA_MUST_CHECK;
+
+/* Filters of ronda_store_query; NULL/0 means "any". Dates are YYYY-MM-DD, inclusive,
+ * compared with the dialogue's local date. */
+typedef struct ronda_query {
+    const char *polres, *polsek, *programme, *category, *status;
+    const char *date_from, *date_to;
+    const char *text; /* full-text search (FTS5 syntax is escaped: words are ANDed) */
+    unsigned limit;
+} ronda_query;
+
+/* One JSON object per topic matching the filters, with its dialogue's fields and current
+ * status, in dialogue time order. */
+ronda_err ronda_store_query(ronda_store *s, const ronda_query *q,
+                            int (*cb)(void *ctx, json_t *row), void *ctx) RONDA_MUST_CHECK;
+
+/* Drop and rebuild every derived table (frontier, roster, dialogues, topics, resolutions,
+ * search index) from the records alone. */
+ronda_err ronda_store_rebuild(ronda_store *s) RONDA_MUST_CHECK;
+
+/* ---- verification of a whole database (ronda verify) */
+
+typedef struct ronda_finding {
+    const char *what;         /* short class: "record", "chain", "membership", "fork", ... */
+    ronda_err err;            /* the check that failed */
+    int64_t rowid;            /* 0 when not about one row */
+    uint8_t id[RONDA_ID_BYTES];
+    uint8_t author[RONDA_KEY_BYTES];
+    uint64_t seq;
+    char detail[240];
+} ronda_finding;
+
+typedef struct ronda_verify_summary {
+    uint64_t records;  /* records checked */
+    uint64_t authors;  /* chains checked */
+    uint64_t forks;    /* fork-evidence records */
+    uint64_t findings; /* problems found (forks included) */
+} ronda_verify_summary;
+
+/* Re-check every record's canonical form, signature, body hash, id and index columns,
+ * every chain link, membership at the time of writing (from the authority's records, not
+ * the derived roster), the fork evidence, the frontier and the append-only triggers.
+ * `threads` verify signatures in parallel (0 = as many as cores). */
+ronda_err ronda_store_verify(ronda_store *s, unsigned threads,
+                             void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
+                             ronda_verify_summary *out) RONDA_MUST_CHECK;
+
+/* Open a batch of encoded records in parallel (stateless checks). errs[i] and recs[i]
+ * (and details[i] when details != NULL) receive each result. */
+void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
+                      ronda_record *recs, ronda_err *errs, ronda_detail *details);
+
+#endif

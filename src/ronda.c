@@ -1,0 +1,48 @@
+/* Library-wide things: initialisation and error texts. */
+#include <sodium.h>
+
+#include "record/schema.h"
+#include "ronda/ronda.h"
+
+static const struct {
+    const char *name;
+    const char *text;
+} errors[RONDA_ERR__COUNT] = {
+    [RONDA_OK] = {"ok", "success"},
+    [RONDA_ERR_NOMEM] = {"nomem", "out of memory"},
+    [RONDA_ERR_INVALID] = {"invalid", "invalid argument"},
+    [RONDA_ERR_IO] = {"io", "input/output error"},
+    [RONDA_ERR_DB] = {"db", "database error"},
+    [RONDA_ERR_TRUNCATED] = {"truncated", "input ends before the value it declares"},
+    [RONDA_ERR_MALFORMED] = {"malformed", "not the v1 layout or not canonical msgpack"},
+    [RONDA_ERR_TOO_BIG] = {"too_big", "a size limit is exceeded"},
+    [RONDA_ERR_VERSION] = {"version", "unknown format version"},
+    [RONDA_ERR_KIND] = {"kind", "unknown record kind"},
+    [RONDA_ERR_SIGNATURE] = {"signature", "signature does not verify"},
+    [RONDA_ERR_BODY_HASH] = {"body_hash", "body does not match its hash"},
+    [RONDA_ERR_SCHEMA] = {"schema", "body breaks its kind's schema"},
+    [RONDA_ERR_CHAIN] = {"chain", "prev does not name the author's previous record"},
+    [RONDA_ERR_GAP] = {"gap", "the author's previous record is missing"},
+    [RONDA_ERR_NOT_MEMBER] = {"not_member", "author is not a member at the record's time"},
+    [RONDA_ERR_REVOKED] = {"revoked", "author was revoked before this record"},
+    [RONDA_ERR_ROLE] = {"role", "author's role may not write this kind"},
+    [RONDA_ERR_REFERENCE] = {"reference", "record refers to a record it may not"},
+    [RONDA_ERR_NOT_FOUND] = {"not_found", "not found"},
+    [RONDA_ERR_EXISTS] = {"exists", "already exists"},
+    [RONDA_ERR_KEY] = {"key", "key file is unreadable, readable by others, or malformed"},
+    [RONDA_ERR_TAMPERED] = {"tampered", "stored bytes disagree with their index"},
+};
+
+const char *ronda_strerror(ronda_err err) {
+    return err >= 0 && err < RONDA_ERR__COUNT && errors[err].text ? errors[err].text : "unknown error";
+}
+
+const char *ronda_errname(ronda_err err) {
+    return err >= 0 && err < RONDA_ERR__COUNT && errors[err].name ? errors[err].name : "unknown";
+}
+
+ronda_err ronda_init(void) {
+    if (sodium_init() < 0) return RONDA_ERR_INVALID;
+    schema_selfcheck();
+    return RONDA_OK;
+}

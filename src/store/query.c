@@ -1,0 +1,247 @@
+/* Read side of the derived views: filtered topic queries with full-text search, and the
+ * JSON picture of one record (ronda show). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+/* Turn user words into an FTS5 query that matches all of them as plain terms: each word
+ * is quoted (quotes doubled), so no FTS5 syntax from a user reaches the parser. */
+static char *fts_terms(const char *text) {
+    size_t n = strlen(text);
+    if (n > RONDA_TEXT_MAX) return NULL;
+    char *out = malloc(3 * n + 3);
+    if (!out) return NULL;
+    size_t o = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p) break;
+        if (o) out[o++] = ' ';
+        out[o++] = '"';
+        while (*p && *p != ' ' && *p != '\t') {
+            if (*p == '"') out[o++] = '"';
+            out[o++] = *p++;
+        }
+        out[o++] = '"';
+    }
+    out[o] = '\0';
+    if (o == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    if (sqlite3_column_bytes(st, col) != 32) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    char hex[65];
+    ronda_hex(sqlite3_column_blob(st, col), 32, hex);
+    json_object_set_new(o, key, json_string(hex));
+}
+
+static void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    json_object_set_new(o, key, t ? json_string((const char *)t) : json_null());
+}
+
+ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void *, json_t *), void *ctx) {
+    static const char sql[] =
+        "SELECT d.id, d.polres, d.polsek, d.programme, d.title, d.when_text, d.village, d.venue,"
+        " d.participants, t.idx, t.category, t.summary, coalesce(r.status, 'open'), r.referred_to,"
+        " r.action, r.when_text, r.id"
+        " FROM dialogues d JOIN topics t ON t.dialogue = d.id"
+        " LEFT JOIN resolutions r ON r.id = (SELECT r2.id FROM resolutions r2 WHERE r2.dialogue = t.dialogue"
+        "  AND r2.topic = t.idx ORDER BY r2.hlc DESC, r2.id DESC LIMIT 1)"
+        " WHERE (?1 IS NULL OR d.polres = ?1 COLLATE NOCASE)"
+        " AND (?2 IS NULL OR d.polsek = ?2 COLLATE NOCASE)"
+        " AND (?3 IS NULL OR d.programme = ?3)"
+        " AND (?4 IS NULL OR t.category = ?4)"
+        " AND (?5 IS NULL OR coalesce(r.status, 'open') = ?5)"
+        " AND (?6 IS NULL OR d.date >= ?6) AND (?7 IS NULL OR d.date <= ?7)"
+        " AND (?8 IS NULL OR d.id IN (SELECT dialogue FROM search WHERE search MATCH ?8))"
+        " ORDER BY d.when_ms, d.id, t.idx LIMIT ?9";
+    sqlite3_stmt *st;
+    char *terms = NULL;
+    if (q->text && *q->text && !(terms = fts_terms(q->text))) return RONDA_ERR_INVALID;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        free(terms);
+        return RONDA_ERR_DB;
+    }
+    const char *args[8] = {q->polres, q->polsek, q->programme, q->category, q->status, q->date_from, q->date_to, terms};
+    for (int i = 0; i < 8; i++)
+        if (args[i] && *args[i]) sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, q->limit ? q->limit : RONDA_QUERY_ROWS_DEFAULT);
+    int rc;
+    ronda_err e = RONDA_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        if (!o) {
+            e = RONDA_ERR_NOMEM;
+            break;
+        }
+        hexcol(o, "dialogue", st, 0);
+        textcol(o, "polres", st, 1);
+        textcol(o, "polsek", st, 2);
+        textcol(o, "programme", st, 3);
+        textcol(o, "title", st, 4);
+        textcol(o, "when", st, 5);
+        textcol(o, "village", st, 6);
+        textcol(o, "venue", st, 7);
+        json_object_set_new(o, "participants", sqlite3_column_type(st, 8) == SQLITE_NULL
+                                                   ? json_null()
+                                                   : json_integer(sqlite3_column_int64(st, 8)));
+        json_object_set_new(o, "topic", json_integer(sqlite3_column_int64(st, 9)));
+        textcol(o, "category", st, 10);
+        textcol(o, "summary", st, 11);
+        textcol(o, "status", st, 12);
+        textcol(o, "referred_to", st, 13);
+        textcol(o, "action", st, 14);
+        textcol(o, "status_when", st, 15);
+        hexcol(o, "resolution", st, 16);
+        int stop = cb(ctx, o);
+        json_decref(o);
+        if (stop) break;
+    }
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    sqlite3_finalize(st);
+    free(terms);
+    return e;
+}
+
+static json_t *member_name(ronda_store *s, const uint8_t *author) {
+    if (memcmp(author, s->authority, RONDA_KEY_BYTES) == 0) return json_string("authority");
+    sqlite3_stmt *st;
+    json_t *r = json_null();
+    if (sqlite3_prepare_v2(s->db, "SELECT name FROM members WHERE sign_key = ?1 ORDER BY valid_from DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return r;
+    sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        json_decref(r);
+        r = json_string((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* The amendments and resolutions that refer to a dialogue, oldest first. */
+static json_t *related(ronda_store *s, const uint8_t *id) {
+    json_t *out = json_object();
+    json_t *res = json_array();
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, topic, status, referred_to, action, when_text, author"
+                                  " FROM resolutions WHERE dialogue = ?1 ORDER BY hlc, id",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_t *r = json_object();
+            hexcol(r, "id", st, 0);
+            json_object_set_new(r, "topic", json_integer(sqlite3_column_int64(st, 1)));
+            textcol(r, "status", st, 2);
+            textcol(r, "referred_to", st, 3);
+            textcol(r, "action", st, 4);
+            textcol(r, "when", st, 5);
+            json_object_set_new(r, "author_name", member_name(s, sqlite3_column_blob(st, 6)));
+            json_array_append_new(res, r);
+        }
+        sqlite3_finalize(st);
+    }
+    json_object_set_new(out, "resolutions", res);
+    if (sqlite3_prepare_v2(s->db, "SELECT body, amends FROM dialogues WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            json_object_set_new(out, "current", json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL));
+            json_object_set_new(out, "amendments", json_integer(sqlite3_column_int64(st, 1)));
+        }
+        sqlite3_finalize(st);
+    }
+    return out;
+}
+
+ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body, 0 FROM records WHERE id = ?1 UNION ALL"
+                                  " SELECT envelope, signature, body, 1 FROM forks WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return RONDA_ERR_NOT_FOUND;
+    }
+    ronda_record rec;
+    ronda_detail d = {{0}};
+    const uint8_t *body = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 2);
+    ronda_err e = ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                                          sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), body,
+                                          (size_t)sqlite3_column_bytes(st, 2), &rec, &d);
+    json_t *o = json_object();
+    char hex[129];
+    ronda_hex(id, 32, hex);
+    json_object_set_new(o, "id", json_string(hex));
+    json_object_set_new(o, "fork_evidence", json_boolean(sqlite3_column_int(st, 3)));
+    json_object_set_new(o, "verified", json_boolean(e == RONDA_OK));
+    if (e != RONDA_OK) {
+        json_object_set_new(o, "error", json_string(ronda_errname(e)));
+        json_object_set_new(o, "detail", json_string(d.text));
+    } else {
+        ronda_hex(rec.author, 32, hex);
+        json_object_set_new(o, "author", json_string(hex));
+        json_object_set_new(o, "author_name", member_name(s, rec.author));
+        json_object_set_new(o, "seq", json_integer((json_int_t)rec.seq));
+        if (rec.has_prev) {
+            ronda_hex(rec.prev, 32, hex);
+            json_object_set_new(o, "prev", json_string(hex));
+        } else {
+            json_object_set_new(o, "prev", json_null());
+        }
+        json_object_set_new(o, "hlc", json_integer((json_int_t)rec.hlc));
+        json_object_set_new(o, "hlc_ms", json_integer((json_int_t)ronda_hlc_ms(rec.hlc)));
+        json_object_set_new(o, "kind", json_string(ronda_kind_name(rec.kind)));
+        ronda_hex(rec.body_hash, 32, hex);
+        json_object_set_new(o, "body_hash", json_string(hex));
+        ronda_hex(rec.signature, 64, hex);
+        json_object_set_new(o, "signature", json_string(hex));
+        json_t *bj = NULL;
+        if (rec.body && ronda_body_to_json(rec.kind, rec.body, rec.body_len, &bj, NULL) != RONDA_OK) bj = NULL;
+        json_object_set_new(o, "redacted", json_boolean(rec.body == NULL));
+        json_object_set_new(o, "body", bj ? bj : json_null());
+        if (rec.kind == RONDA_KIND_DIALOGUE) json_object_set_new(o, "view", related(s, rec.id));
+    }
+    sqlite3_finalize(st);
+    *out = o;
+    return RONDA_OK;
+}
+
+ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES], json_t **out) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT m.name, m.polres, m.polsek, m.role, m.endpoint, m.valid_from, m.valid_until,"
+                           " m.curve_key, r.last_seq FROM members m LEFT JOIN revocations r ON r.member = m.sign_key"
+                           " WHERE m.sign_key = ?1 ORDER BY m.valid_from DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, key, RONDA_KEY_BYTES, SQLITE_STATIC);
+    ronda_err e = RONDA_ERR_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *o = json_object();
+        textcol(o, "name", st, 0);
+        textcol(o, "polres", st, 1);
+        textcol(o, "polsek", st, 2);
+        textcol(o, "role", st, 3);
+        textcol(o, "endpoint", st, 4);
+        json_object_set_new(o, "valid_from", json_integer(sqlite3_column_int64(st, 5)));
+        json_object_set_new(o, "valid_until", json_integer(sqlite3_column_int64(st, 6)));
+        hexcol(o, "curve_key", st, 7);
+        json_object_set_new(o, "revoked", json_boolean(sqlite3_column_type(st, 8) != SQLITE_NULL));
+        *out = o;
+        e = RONDA_OK;
+    }
+    sqlite3_finalize(st);
+    return e;
+}

@@ -1,0 +1,693 @@
+/* The ledger store: SQLite in WAL mode, append-only record table, fork evidence, the
+ * frontier (heads) and the ledger digest. Derived views live in views.c.
+ *
+ * Invariants (checked by ronda_store_verify):
+ *  1. records is append-only: triggers abort every UPDATE and DELETE.
+ *  2. For each author the seqs held are exactly 1..head.seq, and record n+1's prev is the
+ *     id of record n; heads holds (seq, id, hlc) of the last one.
+ *  3. A record is in records only if it verified and its author could write it then.
+ *  4. A valid record for an (author, seq) already held under another id is in forks, never
+ *     in records; no view reads forks. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+#define SCHEMA_VERSION "1"
+#define BUSY_TIMEOUT_MS 5000 /* another process (a backup, a reader) holds the lock briefly */
+
+static const char core_schema_sql[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE records("
+    " rowid INTEGER PRIMARY KEY," /* arrival order */
+    " id BLOB NOT NULL UNIQUE, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+    " hlc INTEGER NOT NULL, kind TEXT NOT NULL,"
+    " envelope BLOB NOT NULL, signature BLOB NOT NULL, body BLOB,"
+    " UNIQUE(author, seq));"
+    "CREATE INDEX records_hlc ON records(hlc);"
+    "CREATE TRIGGER records_no_update BEFORE UPDATE ON records"
+    " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
+    "CREATE TRIGGER records_no_delete BEFORE DELETE ON records"
+    " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
+    "CREATE TABLE forks("
+    " rowid INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, author BLOB NOT NULL,"
+    " seq INTEGER NOT NULL, hlc INTEGER NOT NULL, kind TEXT NOT NULL, other BLOB NOT NULL,"
+    " envelope BLOB NOT NULL, signature BLOB NOT NULL, body BLOB);"
+    "CREATE TRIGGER forks_no_update BEFORE UPDATE ON forks"
+    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;"
+    "CREATE TRIGGER forks_no_delete BEFORE DELETE ON forks"
+    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;";
+
+static const char *const stmt_sql[Q__COUNT] = {
+    [Q_HEAD] = "SELECT seq, head, hlc FROM heads WHERE author = ?1",
+    [Q_BY_SEQ] = "SELECT id FROM records WHERE author = ?1 AND seq = ?2",
+    [Q_INSERT] = "INSERT INTO records(id, author, seq, hlc, kind, envelope, signature, body)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_HEAD_SET] = "INSERT OR REPLACE INTO heads(author, seq, head, hlc) VALUES (?1, ?2, ?3, ?4)",
+    [Q_FORK_INSERT] = "INSERT OR IGNORE INTO forks(id, author, seq, hlc, kind, other, envelope,"
+                      " signature, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_MEMBER_LIVE] = "SELECT 1 FROM members WHERE sign_key = ?1 AND valid_from <= ?2"
+                      " AND valid_until > ?2 AND role IN ('precinct', 'hq') LIMIT 1",
+    [Q_MEMBER_ANY] = "SELECT role FROM members WHERE sign_key = ?1 LIMIT 1",
+    [Q_REVOKED] = "SELECT last_seq FROM revocations WHERE member = ?1",
+    [Q_MAX_HLC] = "SELECT max(hlc) FROM records",
+    [Q_RECORD_BY_ID] = "SELECT author, kind FROM records WHERE id = ?1",
+    [Q_V_DIALOGUE_INSERT] =
+        "INSERT INTO dialogues(id, author, seq, hlc, polres, polsek, programme, title, when_text,"
+        " date, when_ms, village, venue, participants, body, fts_rowid)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [Q_V_DIALOGUE_UPDATE] =
+        "UPDATE dialogues SET polres = ?5, polsek = ?6, programme = ?7, title = ?8,"
+        " when_text = ?9, date = ?10, when_ms = ?11, village = ?12, venue = ?13,"
+        " participants = ?14, body = ?15, fts_rowid = ?16, amended_by = ?2, amends = amends + 1"
+        " WHERE id = ?1",
+    [Q_V_DIALOGUE_GET] = "SELECT fts_rowid FROM dialogues WHERE id = ?1",
+    [Q_V_TOPIC_INSERT] = "INSERT INTO topics(dialogue, idx, category, summary) VALUES (?1, ?2, ?3, ?4)",
+    [Q_V_TOPIC_DELETE] = "DELETE FROM topics WHERE dialogue = ?1",
+    [Q_V_TOPIC_COUNT] = "SELECT count(*) FROM topics WHERE dialogue = ?1",
+    [Q_V_FTS_INSERT] = "INSERT INTO search(dialogue, text) VALUES (?1, ?2)",
+    [Q_V_FTS_DELETE] = "DELETE FROM search WHERE rowid = ?1",
+    [Q_V_RES_INSERT] =
+        "INSERT INTO resolutions(id, author, hlc, dialogue, topic, status, referred_to, action,"
+        " when_text, fts_rowid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_V_RES_UPDATE] =
+        "UPDATE resolutions SET dialogue = ?4, topic = ?5, status = ?6, referred_to = ?7,"
+        " action = ?8, when_text = ?9, fts_rowid = ?10, amended_by = ?2 WHERE id = ?1",
+    [Q_V_RES_GET] = "SELECT fts_rowid FROM resolutions WHERE id = ?1",
+    [Q_V_MEMBER_INSERT] =
+        "INSERT OR IGNORE INTO members(record, sign_key, curve_key, name, polres, polsek, role,"
+        " endpoint, valid_from, valid_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_V_REVOKE_UPSERT] =
+        "INSERT INTO revocations(member, last_seq, last_id, reason, record)"
+        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(member) DO UPDATE SET"
+        " last_seq = excluded.last_seq, last_id = excluded.last_id, reason = excluded.reason,"
+        " record = excluded.record WHERE excluded.last_seq < revocations.last_seq",
+};
+
+sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id) {
+    if (s->stmts[id] == NULL) {
+        if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id],
+                               NULL) != SQLITE_OK)
+            return NULL;
+    } else {
+        sqlite3_reset(s->stmts[id]);
+        sqlite3_clear_bindings(s->stmts[id]);
+    }
+    return s->stmts[id];
+}
+
+ronda_err store_exec(ronda_store *s, const char *sql) {
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? RONDA_OK : RONDA_ERR_DB;
+}
+
+ronda_err store_dberr(ronda_store *s, ronda_detail *d, const char *what) {
+    if (d) snprintf(d->text, sizeof d->text, "%s: %s", what, sqlite3_errmsg(s->db));
+    return RONDA_ERR_DB;
+}
+
+static ronda_err configure(ronda_store *s) {
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    /* WAL: readers never block the writer. synchronous=FULL: a committed transaction
+     * survives power loss, which is what "acknowledged" promises. */
+    return store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                         " PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=OFF;");
+}
+
+static ronda_err meta_get(ronda_store *s, const char *key, uint8_t *out, size_t len) {
+    sqlite3_stmt *st;
+    ronda_err e = RONDA_ERR_NOT_FOUND;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if ((size_t)sqlite3_column_bytes(st, 0) == len) {
+            memcpy(out, sqlite3_column_blob(st, 0), len);
+            e = RONDA_OK;
+        } else {
+            e = RONDA_ERR_TAMPERED;
+        }
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+static ronda_err meta_set(ronda_store *s, const char *key, const void *val, size_t len) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, val, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+}
+
+static ronda_err open_db(const char *path, int flags, ronda_store **out) {
+    ronda_store *s = calloc(1, sizeof *s);
+    if (!s) return RONDA_ERR_NOMEM;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        sqlite3_close(s->db);
+        free(s);
+        return RONDA_ERR_DB;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    *out = s;
+    return RONDA_OK;
+}
+
+static ronda_err init_schema(ronda_store *s, const uint8_t *authority, const uint8_t *node) {
+    ronda_err e;
+    if ((e = store_exec(s, "BEGIN")) != RONDA_OK) return e;
+    if ((e = store_exec(s, core_schema_sql)) == RONDA_OK && (e = store_exec(s, views_schema_sql)) == RONDA_OK &&
+        (e = meta_set(s, "schema", SCHEMA_VERSION, 1)) == RONDA_OK &&
+        (e = meta_set(s, "authority", authority, RONDA_KEY_BYTES)) == RONDA_OK &&
+        (e = meta_set(s, "node", node, RONDA_KEY_BYTES)) == RONDA_OK)
+        e = store_exec(s, "COMMIT");
+    if (e != RONDA_OK) store_exec(s, "ROLLBACK");
+    memcpy(s->authority, authority, RONDA_KEY_BYTES);
+    memcpy(s->node, node, RONDA_KEY_BYTES);
+    return e;
+}
+
+ronda_err ronda_store_create(const char *path, const uint8_t authority[RONDA_KEY_BYTES],
+                             const uint8_t node[RONDA_KEY_BYTES], ronda_store **out) {
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        fclose(f);
+        return RONDA_ERR_EXISTS;
+    }
+    ronda_store *s;
+    ronda_err e = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s);
+    if (e != RONDA_OK) return e;
+    if ((e = configure(s)) != RONDA_OK || (e = init_schema(s, authority, node)) != RONDA_OK) {
+        ronda_store_close(&s);
+        return e;
+    }
+    *out = s;
+    return RONDA_OK;
+}
+
+ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_store **out) {
+    ronda_store *s;
+    int temp = path[0] == '\0';
+    if (temp && !authority) return RONDA_ERR_INVALID;
+    ronda_err e = open_db(path, SQLITE_OPEN_READWRITE | (temp ? SQLITE_OPEN_CREATE : 0), &s);
+    if (e != RONDA_OK) return e;
+    if ((e = configure(s)) != RONDA_OK) goto fail;
+    if (temp) {
+        uint8_t none[RONDA_KEY_BYTES] = {0};
+        if ((e = init_schema(s, authority, none)) != RONDA_OK) goto fail;
+    } else {
+        uint8_t v[1];
+        if ((e = meta_get(s, "schema", v, 1)) != RONDA_OK || v[0] != SCHEMA_VERSION[0]) {
+            e = e == RONDA_OK ? RONDA_ERR_VERSION : RONDA_ERR_DB;
+            goto fail;
+        }
+        if ((e = meta_get(s, "authority", s->authority, RONDA_KEY_BYTES)) != RONDA_OK ||
+            (e = meta_get(s, "node", s->node, RONDA_KEY_BYTES)) != RONDA_OK)
+            goto fail;
+    }
+    *out = s;
+    return RONDA_OK;
+fail:
+    ronda_store_close(&s);
+    return e;
+}
+
+void ronda_store_close(ronda_store **sp) {
+    if (!sp || !*sp) return;
+    ronda_store *s = *sp;
+    if (s->in_txn) store_exec(s, "ROLLBACK");
+    for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(s->stmts[i]);
+    sqlite3_close(s->db);
+    free(s);
+    *sp = NULL;
+}
+
+void ronda_store_authority(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]) {
+    memcpy(out, s->authority, RONDA_KEY_BYTES);
+}
+
+void ronda_store_node(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]) {
+    memcpy(out, s->node, RONDA_KEY_BYTES);
+}
+
+ronda_err ronda_store_begin(ronda_store *s) {
+    if (s->in_txn) return RONDA_ERR_INVALID;
+    ronda_err e = store_exec(s, "BEGIN IMMEDIATE");
+    if (e == RONDA_OK) s->in_txn = 1;
+    return e;
+}
+
+ronda_err ronda_store_commit(ronda_store *s) {
+    if (!s->in_txn) return RONDA_ERR_INVALID;
+    ronda_err e = store_exec(s, "COMMIT");
+    if (e != RONDA_OK) store_exec(s, "ROLLBACK");
+    s->in_txn = 0;
+    return e;
+}
+
+void ronda_store_rollback(ronda_store *s) {
+    if (!s->in_txn) return;
+    store_exec(s, "ROLLBACK");
+    s->in_txn = 0;
+}
+
+static ronda_err why(ronda_detail *d, ronda_err e, const char *text) {
+    if (d) snprintf(d->text, sizeof d->text, "%s", text);
+    return e;
+}
+
+/* Could the author write this record, by the roster held now? */
+static ronda_err check_author(ronda_store *s, const ronda_record *rec, ronda_detail *d) {
+    int is_authority = sodium_memcmp(rec->author, s->authority, RONDA_KEY_BYTES) == 0;
+    if (is_authority != ronda_kind_is_authority(rec->kind))
+        return why(d, RONDA_ERR_ROLE,
+                   is_authority ? "the authority writes only member and revoke records"
+                                : "only the authority writes member and revoke records");
+    if (is_authority) return RONDA_OK;
+    sqlite3_stmt *st = store_stmt(s, Q_MEMBER_LIVE);
+    if (!st) return store_dberr(s, d, "roster");
+    int64_t ms = (int64_t)ronda_hlc_ms(rec->hlc);
+    sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, ms);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_dberr(s, d, "roster");
+    if (rc == SQLITE_DONE) {
+        st = store_stmt(s, Q_MEMBER_ANY);
+        if (!st) return store_dberr(s, d, "roster");
+        sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW &&
+            strcmp((const char *)sqlite3_column_text(st, 0), "auditor") == 0)
+            return why(d, RONDA_ERR_ROLE, "auditors write no records");
+        return why(d, RONDA_ERR_NOT_MEMBER,
+                   "author has no membership valid at the record's time (admit it first)");
+    }
+    st = store_stmt(s, Q_REVOKED);
+    if (!st) return store_dberr(s, d, "roster");
+    sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) < rec->seq)
+        return why(d, RONDA_ERR_REVOKED, "author was revoked before this record's seq");
+    return RONDA_OK;
+}
+
+static void bind_parts(sqlite3_stmt *st, int first, const ronda_record *rec) {
+    sqlite3_bind_blob(st, first, rec->envelope, (int)rec->envelope_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, first + 1, rec->signature, RONDA_SIG_BYTES, SQLITE_STATIC);
+    if (rec->body) sqlite3_bind_blob(st, first + 2, rec->body, (int)rec->body_len, SQLITE_STATIC);
+    else sqlite3_bind_null(st, first + 2);
+}
+
+static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void *other,
+                            ronda_outcome *outcome, ronda_detail *d) {
+    sqlite3_stmt *st = store_stmt(s, Q_FORK_INSERT);
+    if (!st) return store_dberr(s, d, "fork");
+    sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)rec->seq);
+    sqlite3_bind_int64(st, 4, (int64_t)rec->hlc);
+    sqlite3_bind_text(st, 5, ronda_kind_name(rec->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, other, RONDA_ID_BYTES, SQLITE_TRANSIENT);
+    bind_parts(st, 7, rec);
+    if (sqlite3_step(st) != SQLITE_DONE) return store_dberr(s, d, "fork");
+    *outcome = sqlite3_changes(s->db) ? RONDA_FORK : RONDA_DUPLICATE;
+    if (*outcome == RONDA_FORK && d)
+        snprintf(d->text, sizeof d->text, "fork: a second record for seq %llu of this author",
+                 (unsigned long long)rec->seq);
+    return RONDA_OK;
+}
+
+static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
+                             ronda_detail *d) {
+    ronda_err e;
+    if ((e = check_author(s, rec, d)) != RONDA_OK) return e;
+
+    sqlite3_stmt *st = store_stmt(s, Q_BY_SEQ);
+    if (!st) return store_dberr(s, d, "chain");
+    sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)rec->seq);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES &&
+            memcmp(sqlite3_column_blob(st, 0), rec->id, RONDA_ID_BYTES) == 0) {
+            *outcome = RONDA_DUPLICATE;
+            return RONDA_OK;
+        }
+        uint8_t other[RONDA_ID_BYTES];
+        memcpy(other, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+        return store_fork(s, rec, other, outcome, d);
+    }
+    if (rc != SQLITE_DONE) return store_dberr(s, d, "chain");
+
+    uint64_t head_seq = 0, head_hlc = 0;
+    uint8_t head[RONDA_ID_BYTES] = {0};
+    st = store_stmt(s, Q_HEAD);
+    if (!st) return store_dberr(s, d, "chain");
+    sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        head_seq = (uint64_t)sqlite3_column_int64(st, 0);
+        if (sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES) return RONDA_ERR_TAMPERED;
+        memcpy(head, sqlite3_column_blob(st, 1), RONDA_ID_BYTES);
+        head_hlc = (uint64_t)sqlite3_column_int64(st, 2);
+    } else if (rc != SQLITE_DONE) {
+        return store_dberr(s, d, "chain");
+    }
+    if (rec->seq > head_seq + 1) return why(d, RONDA_ERR_GAP, "the author's previous record is not held yet");
+    if (rec->seq <= head_seq) return why(d, RONDA_ERR_TAMPERED, "frontier disagrees with the records");
+    if (rec->has_prev && sodium_memcmp(rec->prev, head, RONDA_ID_BYTES) != 0)
+        return why(d, RONDA_ERR_CHAIN, "prev does not name the author's record seq-1");
+    if (rec->seq > 1 && rec->hlc <= head_hlc)
+        return why(d, RONDA_ERR_CHAIN, "hlc does not follow the author's previous record");
+
+    json_t *body = NULL;
+    if (rec->body && (e = ronda_body_to_json(rec->kind, rec->body, rec->body_len, &body, d)) != RONDA_OK)
+        return e;
+    if ((e = views_check(s, rec, body, d)) != RONDA_OK) goto out;
+
+    /* Writes: nothing above has changed the database. */
+    st = store_stmt(s, Q_INSERT);
+    if (!st) {
+        e = store_dberr(s, d, "insert");
+        goto out;
+    }
+    sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)rec->seq);
+    sqlite3_bind_int64(st, 4, (int64_t)rec->hlc);
+    sqlite3_bind_text(st, 5, ronda_kind_name(rec->kind), -1, SQLITE_STATIC);
+    bind_parts(st, 6, rec);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        e = store_dberr(s, d, "insert");
+        goto out;
+    }
+    st = store_stmt(s, Q_HEAD_SET);
+    if (!st) {
+        e = store_dberr(s, d, "frontier");
+        goto out;
+    }
+    sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)rec->seq);
+    sqlite3_bind_blob(st, 3, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (int64_t)rec->hlc);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        e = store_dberr(s, d, "frontier");
+        goto out;
+    }
+    if ((e = views_apply(s, rec, body)) != RONDA_OK) {
+        store_dberr(s, d, "views");
+        goto out;
+    }
+    *outcome = RONDA_STORED;
+out:
+    json_decref(body);
+    return e;
+}
+
+ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
+                            ronda_detail *d) {
+    if (s->in_txn) return apply_inner(s, rec, outcome, d);
+    ronda_err e = ronda_store_begin(s);
+    if (e != RONDA_OK) return store_dberr(s, d, "begin");
+    ronda_outcome o;
+    e = apply_inner(s, rec, &o, d);
+    if (e == RONDA_OK) {
+        e = ronda_store_commit(s);
+        if (e != RONDA_OK) store_dberr(s, d, "commit");
+    } else {
+        ronda_store_rollback(s);
+    }
+    if (e == RONDA_OK) *outcome = o;
+    return e;
+}
+
+ronda_err ronda_store_ingest(ronda_store *s, const uint8_t *bytes, size_t len, ronda_outcome *outcome,
+                             ronda_detail *d) {
+    ronda_record rec;
+    ronda_err e = ronda_record_open(bytes, len, &rec, d);
+    if (e != RONDA_OK) return e;
+    return ronda_store_apply(s, &rec, outcome, d);
+}
+
+ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], ronda_kind kind,
+                             const uint8_t *body, size_t body_len, uint64_t now_ms,
+                             uint8_t id_out[RONDA_ID_BYTES], ronda_detail *d) {
+    int own_txn = !s->in_txn;
+    ronda_err e;
+    if (own_txn && (e = ronda_store_begin(s)) != RONDA_OK) return store_dberr(s, d, "begin");
+    uint64_t seq = 1, max_hlc = 0;
+    uint8_t prev[RONDA_ID_BYTES];
+    int has_prev = 0;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    sqlite3_stmt *st = store_stmt(s, Q_HEAD);
+    e = RONDA_ERR_DB;
+    if (!st) goto out;
+    sqlite3_bind_blob(st, 1, secret + 32, RONDA_KEY_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        seq = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+        if (sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES) goto out;
+        memcpy(prev, sqlite3_column_blob(st, 1), RONDA_ID_BYTES);
+        has_prev = 1;
+    } else if (rc != SQLITE_DONE) {
+        goto out;
+    }
+    if (!(st = store_stmt(s, Q_MAX_HLC)) || sqlite3_step(st) != SQLITE_ROW) goto out;
+    max_hlc = (uint64_t)sqlite3_column_int64(st, 0);
+    e = ronda_record_seal(secret, seq, has_prev ? prev : NULL, ronda_hlc_next(now_ms, max_hlc), kind,
+                          body, body_len, &bytes, &len);
+    if (e != RONDA_OK) goto out;
+    ronda_record rec;
+    ronda_outcome o;
+    if ((e = ronda_record_open(bytes, len, &rec, d)) != RONDA_OK) goto out;
+    if ((e = apply_inner(s, &rec, &o, d)) != RONDA_OK) goto out;
+    if (o != RONDA_STORED) {
+        e = RONDA_ERR_EXISTS;
+        goto out;
+    }
+    if (own_txn && (e = ronda_store_commit(s)) != RONDA_OK) goto out;
+    if (id_out) memcpy(id_out, rec.id, RONDA_ID_BYTES);
+out:
+    if (e == RONDA_ERR_DB) store_dberr(s, d, "append");
+    if (e != RONDA_OK && own_txn) ronda_store_rollback(s);
+    free(bytes);
+    return e;
+}
+
+static ronda_err count(ronda_store *s, const char *sql, uint64_t *out) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? RONDA_OK : RONDA_ERR_DB;
+}
+
+/* Ledger digest: BLAKE2b-256("ronda-ledger-v1" || for each author in ascending byte order:
+ * author (32) || seq (8, big-endian) || head id (32)). See proto/record.md. */
+static ronda_err digest(ronda_store *s, uint8_t out[RONDA_HASH_BYTES], uint64_t *authors) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT author, seq, head FROM heads ORDER BY author", -1, &st, NULL) !=
+        SQLITE_OK)
+        return RONDA_ERR_DB;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, RONDA_HASH_BYTES);
+    crypto_generichash_update(&h, (const uint8_t *)"ronda-ledger-v1", 15);
+    uint64_t n = 0;
+    int rc;
+    ronda_err e = RONDA_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint8_t entry[32 + 8 + 32];
+        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 1);
+        if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 2) != 32) {
+            e = RONDA_ERR_TAMPERED;
+            break;
+        }
+        memcpy(entry, sqlite3_column_blob(st, 0), 32);
+        for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(seq >> (56 - 8 * i));
+        memcpy(entry + 40, sqlite3_column_blob(st, 2), 32);
+        crypto_generichash_update(&h, entry, sizeof entry);
+        n++;
+    }
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    sqlite3_finalize(st);
+    if (e != RONDA_OK) return e;
+    crypto_generichash_final(&h, out, RONDA_HASH_BYTES);
+    *authors = n;
+    return RONDA_OK;
+}
+
+ronda_err ronda_store_stats(ronda_store *s, ronda_stats *out) {
+    ronda_stats st;
+    memset(&st, 0, sizeof st);
+    ronda_err e;
+    if ((e = count(s, "SELECT count(*) FROM records", &st.records)) != RONDA_OK ||
+        (e = count(s, "SELECT count(*) FROM forks", &st.forks)) != RONDA_OK ||
+        (e = count(s, "SELECT count(*) FROM dialogues", &st.dialogues)) != RONDA_OK ||
+        (e = count(s, "SELECT count(*) FROM topics", &st.topics)) != RONDA_OK ||
+        (e = count(s, "SELECT count(*) FROM resolutions", &st.resolutions)) != RONDA_OK ||
+        (e = count(s, "SELECT count(*) FROM members", &st.members)) != RONDA_OK ||
+        (e = count(s, "SELECT count(*) FROM revocations", &st.revoked)) != RONDA_OK ||
+        (e = digest(s, st.digest, &st.authors)) != RONDA_OK)
+        return e;
+    *out = st;
+    return RONDA_OK;
+}
+
+static int row_from(sqlite3_stmt *st, int fork, ronda_row *r) {
+    memset(r, 0, sizeof *r);
+    r->rowid = sqlite3_column_int64(st, 0);
+    r->fork = fork;
+    r->id = sqlite3_column_blob(st, 1);
+    r->author = sqlite3_column_blob(st, 2);
+    r->seq = (uint64_t)sqlite3_column_int64(st, 3);
+    r->hlc = (uint64_t)sqlite3_column_int64(st, 4);
+    r->kind = (const char *)sqlite3_column_text(st, 5);
+    r->envelope = sqlite3_column_blob(st, 6);
+    r->envelope_len = (size_t)sqlite3_column_bytes(st, 6);
+    r->signature = sqlite3_column_blob(st, 7);
+    r->signature_len = (size_t)sqlite3_column_bytes(st, 7);
+    r->body = sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 8);
+    r->body_len = r->body ? (size_t)sqlite3_column_bytes(st, 8) : 0;
+    /* A tampered row may hold short ids; callers see them as NULL rather than overread. */
+    if (sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES || sqlite3_column_bytes(st, 2) != RONDA_KEY_BYTES)
+        return 0;
+    return 1;
+}
+
+ronda_err ronda_store_each(ronda_store *s, const uint8_t *author, int (*cb)(void *, const ronda_row *),
+                           void *ctx) {
+    static const char *const sql[2][2] = {
+        {"SELECT rowid, id, author, seq, hlc, kind, envelope, signature, body FROM records ORDER BY rowid",
+         "SELECT rowid, id, author, seq, hlc, kind, envelope, signature, body FROM forks ORDER BY rowid"},
+        {"SELECT rowid, id, author, seq, hlc, kind, envelope, signature, body FROM records"
+         " WHERE author = ?1 ORDER BY seq",
+         "SELECT rowid, id, author, seq, hlc, kind, envelope, signature, body FROM forks"
+         " WHERE author = ?1 ORDER BY rowid"}};
+    for (int fork = 0; fork < 2; fork++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, sql[author != NULL][fork], -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
+        if (author) sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            ronda_row r;
+            if (!row_from(st, fork, &r)) {
+                sqlite3_finalize(st);
+                return RONDA_ERR_TAMPERED;
+            }
+            if (cb(ctx, &r) != 0) {
+                sqlite3_finalize(st);
+                return RONDA_ERR_INVALID;
+            }
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return RONDA_ERR_DB;
+    }
+    return RONDA_OK;
+}
+
+ronda_err ronda_store_resolve(ronda_store *s, const char *hex, uint8_t id[RONDA_ID_BYTES]) {
+    size_t n = strlen(hex);
+    if (n < 8 || n > 64) return RONDA_ERR_INVALID;
+    char lo[65], hi[65];
+    for (size_t i = 0; i < n; i++) {
+        char c = hex[i];
+        if (c >= 'A' && c <= 'F') c = (char)(c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return RONDA_ERR_INVALID;
+        lo[i] = hi[i] = c;
+    }
+    for (size_t i = n; i < 64; i++) {
+        lo[i] = '0';
+        hi[i] = 'f';
+    }
+    lo[64] = hi[64] = '\0';
+    uint8_t a[32], b[32];
+    if (ronda_unhex(lo, a, 32) != RONDA_OK || ronda_unhex(hi, b, 32) != RONDA_OK) return RONDA_ERR_INVALID;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT id FROM records WHERE id BETWEEN ?1 AND ?2 UNION ALL"
+                                  " SELECT id FROM forks WHERE id BETWEEN ?1 AND ?2 LIMIT 2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, a, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, b, 32, SQLITE_STATIC);
+    int found = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (found++ == 0 && sqlite3_column_bytes(st, 0) == 32) memcpy(id, sqlite3_column_blob(st, 0), 32);
+    }
+    sqlite3_finalize(st);
+    return found == 1 ? RONDA_OK : found == 0 ? RONDA_ERR_NOT_FOUND : RONDA_ERR_INVALID;
+}
+
+ronda_err ronda_store_rebuild(ronda_store *s) {
+    ronda_err e;
+    if ((e = ronda_store_begin(s)) != RONDA_OK) return e;
+    for (int i = 0; i < Q__COUNT; i++) { /* statements on dropped tables must be re-prepared */
+        sqlite3_finalize(s->stmts[i]);
+        s->stmts[i] = NULL;
+    }
+    if ((e = store_exec(s, views_drop_sql)) != RONDA_OK || (e = store_exec(s, views_schema_sql)) != RONDA_OK) {
+        ronda_store_rollback(s);
+        return e;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records ORDER BY rowid", -1, &st,
+                           NULL) != SQLITE_OK) {
+        ronda_store_rollback(s);
+        return RONDA_ERR_DB;
+    }
+    /* Replays every record through the same apply path, in arrival order; a record that
+     * no longer passes is a verify finding and stays out of the views. */
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ronda_record rec;
+        const uint8_t *body = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 2);
+        e = ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                                    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), body,
+                                    (size_t)sqlite3_column_bytes(st, 2), &rec, NULL);
+        if (e != RONDA_OK) continue;
+        /* The record row exists already; re-derive heads and views only. */
+        json_t *j = NULL;
+        if (rec.body && ronda_body_to_json(rec.kind, rec.body, rec.body_len, &j, NULL) != RONDA_OK) continue;
+        sqlite3_stmt *h = store_stmt(s, Q_HEAD_SET);
+        if (!h) {
+            json_decref(j);
+            e = RONDA_ERR_DB;
+            break;
+        }
+        sqlite3_bind_blob(h, 1, rec.author, RONDA_KEY_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(h, 2, (int64_t)rec.seq);
+        sqlite3_bind_blob(h, 3, rec.id, RONDA_ID_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(h, 4, (int64_t)rec.hlc);
+        int ok = sqlite3_step(h) == SQLITE_DONE;
+        if (ok && views_check(s, &rec, j, NULL) == RONDA_OK) ok = views_apply(s, &rec, j) == RONDA_OK;
+        json_decref(j);
+        if (!ok) {
+            e = RONDA_ERR_DB;
+            break;
+        }
+        e = RONDA_OK;
+    }
+    sqlite3_finalize(st);
+    if (e == RONDA_ERR_DB || rc != SQLITE_DONE) {
+        ronda_store_rollback(s);
+        return RONDA_ERR_DB;
+    }
+    return ronda_store_commit(s);
+}
+
+ronda_err ronda_store_head(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq,
+                           uint8_t id[RONDA_ID_BYTES]) {
+    sqlite3_stmt *st = store_stmt(s, Q_HEAD);
+    if (!st) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return RONDA_ERR_NOT_FOUND;
+    if (rc != SQLITE_ROW) return RONDA_ERR_DB;
+    if (sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES) return RONDA_ERR_TAMPERED;
+    *seq = (uint64_t)sqlite3_column_int64(st, 0);
+    memcpy(id, sqlite3_column_blob(st, 1), RONDA_ID_BYTES);
+    return RONDA_OK;
+}

@@ -1,0 +1,61 @@
+/* Store internals shared by the store's files: the handle and the statement cache. */
+#ifndef RONDA_STORE_INT_H
+#define RONDA_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "ronda/ronda.h"
+
+/* Every prepared statement the store uses, prepared once on first use. */
+typedef enum stmt_id {
+    Q_HEAD,
+    Q_BY_SEQ,
+    Q_INSERT,
+    Q_HEAD_SET,
+    Q_FORK_INSERT,
+    Q_MEMBER_LIVE,
+    Q_MEMBER_ANY,
+    Q_REVOKED,
+    Q_MAX_HLC,
+    Q_RECORD_BY_ID,
+    Q_V_DIALOGUE_INSERT,
+    Q_V_DIALOGUE_UPDATE,
+    Q_V_DIALOGUE_GET,
+    Q_V_TOPIC_INSERT,
+    Q_V_TOPIC_DELETE,
+    Q_V_TOPIC_COUNT,
+    Q_V_FTS_INSERT,
+    Q_V_FTS_DELETE,
+    Q_V_RES_INSERT,
+    Q_V_RES_UPDATE,
+    Q_V_RES_GET,
+    Q_V_MEMBER_INSERT,
+    Q_V_REVOKE_UPSERT,
+    Q__COUNT
+} stmt_id;
+
+struct ronda_store {
+    sqlite3 *db;
+    uint8_t authority[RONDA_KEY_BYTES]; /* the network's authority key (meta) */
+    uint8_t node[RONDA_KEY_BYTES];      /* this node's signing key (meta) */
+    int in_txn;                         /* an explicit transaction is open */
+    sqlite3_stmt *stmts[Q__COUNT];      /* lazily prepared, finalized on close */
+};
+
+/* The cached statement `id`, reset and with bindings cleared; NULL on a prepare error. */
+sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id);
+
+/* Run SQL with no result rows. */
+ronda_err store_exec(ronda_store *s, const char *sql);
+
+/* Map a SQLite result code onto ours, naming the statement in `detail`. */
+ronda_err store_dberr(ronda_store *s, ronda_detail *d, const char *what);
+
+/* views.c: reference checks (before any write) and derived-view updates for one record. */
+ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d);
+ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *body);
+/* The derived-table DDL (dropped and recreated by rebuild). */
+extern const char views_schema_sql[];
+extern const char views_drop_sql[];
+
+#endif

@@ -1,0 +1,300 @@
+/* Derived views: the frontier, roster, dialogues, topics, resolutions and the FTS5 search
+ * index. Everything here is computed from records alone, in arrival order, so dropping
+ * these tables and replaying the records (ronda_store_rebuild) gives the same answers.
+ *
+ * Current state is derived, never stored over a record: an amend replaces a dialogue's
+ * derived row (the latest amend by seq wins, and amends of one author arrive in seq
+ * order); a topic's status is its latest resolution by (hlc, id), computed at query time,
+ * so resolutions from other nodes may arrive before or after the dialogue. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+#include "util/util.h"
+
+const char views_schema_sql[] =
+    "CREATE TABLE heads(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, head BLOB NOT NULL,"
+    " hlc INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE members(record BLOB PRIMARY KEY, sign_key BLOB NOT NULL, curve_key BLOB NOT NULL,"
+    " name TEXT NOT NULL, polres TEXT, polsek TEXT, role TEXT NOT NULL, endpoint TEXT,"
+    " valid_from INTEGER NOT NULL, valid_until INTEGER NOT NULL);"
+    "CREATE INDEX members_key ON members(sign_key);"
+    "CREATE TABLE revocations(member BLOB PRIMARY KEY, last_seq INTEGER NOT NULL, last_id BLOB,"
+    " reason TEXT, record BLOB NOT NULL);"
+    "CREATE TABLE dialogues(id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+    " hlc INTEGER NOT NULL, polres TEXT NOT NULL, polsek TEXT NOT NULL, programme TEXT NOT NULL,"
+    " title TEXT NOT NULL, when_text TEXT NOT NULL, date TEXT NOT NULL, when_ms INTEGER NOT NULL,"
+    " village TEXT, venue TEXT, participants INTEGER, body TEXT NOT NULL, fts_rowid INTEGER,"
+    " amended_by BLOB, amends INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX dialogues_when ON dialogues(when_ms);"
+    "CREATE INDEX dialogues_place ON dialogues(polres, polsek);"
+    "CREATE TABLE topics(dialogue BLOB NOT NULL, idx INTEGER NOT NULL, category TEXT NOT NULL,"
+    " summary TEXT NOT NULL, PRIMARY KEY(dialogue, idx)) WITHOUT ROWID;"
+    "CREATE TABLE resolutions(id BLOB PRIMARY KEY, author BLOB NOT NULL, hlc INTEGER NOT NULL,"
+    " dialogue BLOB NOT NULL, topic INTEGER NOT NULL, status TEXT NOT NULL, referred_to TEXT,"
+    " action TEXT NOT NULL, when_text TEXT NOT NULL, fts_rowid INTEGER, amended_by BLOB);"
+    "CREATE INDEX resolutions_topic ON resolutions(dialogue, topic, hlc);"
+    "CREATE VIRTUAL TABLE search USING fts5(dialogue UNINDEXED, text,"
+    " tokenize = 'unicode61 remove_diacritics 2');";
+
+const char views_drop_sql[] =
+    "DROP TABLE IF EXISTS heads; DROP TABLE IF EXISTS members; DROP TABLE IF EXISTS revocations;"
+    "DROP TABLE IF EXISTS dialogues; DROP TABLE IF EXISTS topics; DROP TABLE IF EXISTS resolutions;"
+    "DROP TABLE IF EXISTS search;";
+
+static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v) {
+    if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, i);
+}
+
+static ronda_err fail(ronda_detail *d, const char *text) {
+    if (d) snprintf(d->text, sizeof d->text, "%s", text);
+    return RONDA_ERR_REFERENCE;
+}
+
+ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d) {
+    if (!body) return RONDA_OK; /* redacted: nothing to derive, nothing to check */
+    uint8_t ref[RONDA_ID_BYTES];
+    if (rec->kind == RONDA_KIND_AMEND) {
+        if (ronda_unhex(jstr(body, "target"), ref, sizeof ref) != RONDA_OK) return fail(d, "bad target");
+        sqlite3_stmt *st = store_stmt(s, Q_RECORD_BY_ID);
+        if (!st) return RONDA_ERR_DB;
+        sqlite3_bind_blob(st, 1, ref, sizeof ref, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW) return fail(d, "amend target is not held (an amend follows its target)");
+        if (sqlite3_column_bytes(st, 0) != RONDA_KEY_BYTES ||
+            memcmp(sqlite3_column_blob(st, 0), rec->author, RONDA_KEY_BYTES) != 0)
+            return fail(d, "an amend corrects only its own author's records");
+        if (strcmp((const char *)sqlite3_column_text(st, 1), jstr(body, "kind")) != 0)
+            return fail(d, "amend kind differs from its target's kind");
+    } else if (rec->kind == RONDA_KIND_RESOLUTION) {
+        /* The dialogue may be another node's and not here yet; if it is, the topic must exist. */
+        if (ronda_unhex(jstr(body, "dialogue"), ref, sizeof ref) != RONDA_OK) return fail(d, "bad dialogue");
+        sqlite3_stmt *st = store_stmt(s, Q_V_DIALOGUE_GET);
+        if (!st) return RONDA_ERR_DB;
+        sqlite3_bind_blob(st, 1, ref, sizeof ref, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            st = store_stmt(s, Q_V_TOPIC_COUNT);
+            if (!st) return RONDA_ERR_DB;
+            sqlite3_bind_blob(st, 1, ref, sizeof ref, SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_ROW) return RONDA_ERR_DB;
+            if (json_integer_value(json_object_get(body, "topic")) >= sqlite3_column_int64(st, 0))
+                return fail(d, "the dialogue has no topic with that index");
+        }
+    }
+    return RONDA_OK;
+}
+
+/* The searchable text of a dialogue body: every free-text field, space separated. */
+static char *dialogue_text(json_t *b) {
+    static const char *const single[] = {"title", "venue", "village", "polsek", "polres", NULL};
+    static const char *const lists[] = {"officers", "stakeholders", "messages", NULL};
+    size_t cap = 1024, len = 0;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    out[0] = '\0';
+#define APPEND(str)                                                                                \
+    do {                                                                                           \
+        const char *a_ = (str);                                                                    \
+        size_t n_ = strlen(a_);                                                                    \
+        if (len + n_ + 2 > cap) {                                                                  \
+            while (len + n_ + 2 > cap) cap *= 2;                                                   \
+            char *g_ = realloc(out, cap);                                                          \
+            if (!g_) {                                                                             \
+                free(out);                                                                         \
+                return NULL;                                                                       \
+            }                                                                                      \
+            out = g_;                                                                              \
+        }                                                                                          \
+        memcpy(out + len, a_, n_);                                                                 \
+        len += n_;                                                                                 \
+        out[len++] = ' ';                                                                          \
+        out[len] = '\0';                                                                           \
+    } while (0)
+    for (int i = 0; single[i]; i++)
+        if (jstr(b, single[i])) APPEND(jstr(b, single[i]));
+    for (int i = 0; lists[i]; i++) {
+        json_t *a = json_object_get(b, lists[i]);
+        for (size_t k = 0; k < json_array_size(a); k++) APPEND(json_string_value(json_array_get(a, k)));
+    }
+    json_t *topics = json_object_get(b, "topics");
+    for (size_t k = 0; k < json_array_size(topics); k++) APPEND(jstr(json_array_get(topics, k), "summary"));
+#undef APPEND
+    return out;
+}
+
+static ronda_err fts_replace(ronda_store *s, sqlite3_int64 old_rowid, const uint8_t *dialogue,
+                             const char *text, sqlite3_int64 *rowid) {
+    sqlite3_stmt *st;
+    if (old_rowid > 0) {
+        if (!(st = store_stmt(s, Q_V_FTS_DELETE))) return RONDA_ERR_DB;
+        sqlite3_bind_int64(st, 1, old_rowid);
+        if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+    }
+    if (!(st = store_stmt(s, Q_V_FTS_INSERT))) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+    *rowid = sqlite3_last_insert_rowid(s->db);
+    return RONDA_OK;
+}
+
+static sqlite3_int64 fts_rowid_of(ronda_store *s, stmt_id q, const uint8_t *id) {
+    sqlite3_stmt *st = store_stmt(s, q);
+    if (!st) return -1;
+    sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+}
+
+/* Insert (target == rec->id) or replace (an amend) the derived rows of a dialogue. */
+static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b) {
+    int amend = target != rec->id;
+    sqlite3_int64 old = 0, fts = 0;
+    if (amend && (old = fts_rowid_of(s, Q_V_DIALOGUE_GET, target)) < 0) return RONDA_ERR_DB;
+    char *text = dialogue_text(b);
+    if (!text) return RONDA_ERR_NOMEM;
+    ronda_err e = fts_replace(s, old, target, text, &fts);
+    free(text);
+    if (e != RONDA_OK) return e;
+    char *json = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!json) return RONDA_ERR_NOMEM;
+    sqlite3_stmt *st = store_stmt(s, amend ? Q_V_DIALOGUE_UPDATE : Q_V_DIALOGUE_INSERT);
+    if (!st) {
+        free(json);
+        return RONDA_ERR_DB;
+    }
+    const char *when = jstr(b, "when");
+    int64_t when_ms = 0;
+    time_parse(when, strlen(when), &when_ms);
+    char date[11];
+    memcpy(date, when, 10);
+    date[10] = '\0';
+    sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, amend ? rec->id : rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    if (!amend) {
+        sqlite3_bind_int64(st, 3, (int64_t)rec->seq);
+        sqlite3_bind_int64(st, 4, (int64_t)rec->hlc);
+    }
+    sqlite3_bind_text(st, 5, jstr(b, "polres"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, jstr(b, "polsek"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, jstr(b, "programme"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, jstr(b, "title"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, when, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 11, when_ms);
+    bind_text_or_null(st, 12, jstr(b, "village"));
+    bind_text_or_null(st, 13, jstr(b, "venue"));
+    json_t *p = json_object_get(b, "participants");
+    if (p) sqlite3_bind_int64(st, 14, json_integer_value(p));
+    else sqlite3_bind_null(st, 14);
+    sqlite3_bind_text(st, 15, json, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 16, fts);
+    int rc = sqlite3_step(st);
+    free(json);
+    if (rc != SQLITE_DONE) return RONDA_ERR_DB;
+    if (amend) {
+        if (!(st = store_stmt(s, Q_V_TOPIC_DELETE))) return RONDA_ERR_DB;
+        sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+    }
+    json_t *topics = json_object_get(b, "topics");
+    for (size_t i = 0; i < json_array_size(topics); i++) {
+        json_t *t = json_array_get(topics, i);
+        if (!(st = store_stmt(s, Q_V_TOPIC_INSERT))) return RONDA_ERR_DB;
+        sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (int64_t)i);
+        sqlite3_bind_text(st, 3, jstr(t, "category"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, jstr(t, "summary"), -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+    }
+    return RONDA_OK;
+}
+
+static ronda_err put_resolution(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b) {
+    int amend = target != rec->id;
+    uint8_t dialogue[RONDA_ID_BYTES];
+    if (ronda_unhex(jstr(b, "dialogue"), dialogue, sizeof dialogue) != RONDA_OK) return RONDA_ERR_SCHEMA;
+    sqlite3_int64 old = 0, fts = 0;
+    if (amend && (old = fts_rowid_of(s, Q_V_RES_GET, target)) < 0) return RONDA_ERR_DB;
+    char text[RONDA_TEXT_MAX + RONDA_NAME_MAX + 2];
+    snprintf(text, sizeof text, "%s %s", jstr(b, "action"), jstr(b, "referred_to") ? jstr(b, "referred_to") : "");
+    ronda_err e = fts_replace(s, old, dialogue, text, &fts);
+    if (e != RONDA_OK) return e;
+    sqlite3_stmt *st = store_stmt(s, amend ? Q_V_RES_UPDATE : Q_V_RES_INSERT);
+    if (!st) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
+    if (amend) {
+        sqlite3_bind_blob(st, 2, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_blob(st, 2, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (int64_t)rec->hlc);
+    }
+    sqlite3_bind_blob(st, 4, dialogue, RONDA_ID_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(b, "topic")));
+    sqlite3_bind_text(st, 6, jstr(b, "status"), -1, SQLITE_STATIC);
+    bind_text_or_null(st, 7, jstr(b, "referred_to"));
+    sqlite3_bind_text(st, 8, jstr(b, "action"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, jstr(b, "when"), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, fts);
+    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+}
+
+static ronda_err put_member(ronda_store *s, const ronda_record *rec, json_t *b) {
+    uint8_t sign[32], curve[32];
+    if (ronda_unhex(jstr(b, "sign_key"), sign, 32) != RONDA_OK ||
+        ronda_unhex(jstr(b, "curve_key"), curve, 32) != RONDA_OK)
+        return RONDA_ERR_SCHEMA;
+    sqlite3_stmt *st = store_stmt(s, Q_V_MEMBER_INSERT);
+    if (!st) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, sign, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 3, curve, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, jstr(b, "name"), -1, SQLITE_STATIC);
+    bind_text_or_null(st, 5, jstr(b, "polres"));
+    bind_text_or_null(st, 6, jstr(b, "polsek"));
+    sqlite3_bind_text(st, 7, jstr(b, "role"), -1, SQLITE_STATIC);
+    bind_text_or_null(st, 8, jstr(b, "endpoint"));
+    sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(b, "valid_from")));
+    sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(b, "valid_until")));
+    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+}
+
+static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) {
+    uint8_t member[32], last[32];
+    if (ronda_unhex(jstr(b, "member"), member, 32) != RONDA_OK) return RONDA_ERR_SCHEMA;
+    int has_last = jstr(b, "last_id") && ronda_unhex(jstr(b, "last_id"), last, 32) == RONDA_OK;
+    sqlite3_stmt *st = store_stmt(s, Q_V_REVOKE_UPSERT);
+    if (!st) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, member, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(b, "last_seq")));
+    if (has_last) sqlite3_bind_blob(st, 3, last, 32, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, 3);
+    sqlite3_bind_text(st, 4, jstr(b, "reason"), -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+}
+
+ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *b) {
+    if (!b) return RONDA_OK;
+    switch (rec->kind) {
+    case RONDA_KIND_DIALOGUE:
+        return put_dialogue(s, rec, rec->id, b);
+    case RONDA_KIND_RESOLUTION:
+        return put_resolution(s, rec, rec->id, b);
+    case RONDA_KIND_AMEND: {
+        uint8_t target[RONDA_ID_BYTES];
+        if (ronda_unhex(jstr(b, "target"), target, sizeof target) != RONDA_OK) return RONDA_ERR_SCHEMA;
+        json_t *inner = json_object_get(b, "body");
+        return strcmp(jstr(b, "kind"), "dialogue") == 0 ? put_dialogue(s, rec, target, inner)
+                                                         : put_resolution(s, rec, target, inner);
+    }
+    case RONDA_KIND_MEMBER:
+        return put_member(s, rec, b);
+    case RONDA_KIND_REVOKE:
+        return put_revoke(s, rec, b);
+    default:
+        return RONDA_ERR_KIND;
+    }
+}
