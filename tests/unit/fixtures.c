@@ -1,1 +1,2 @@
-
+#include "fixtures.h"
+int fixtures_unused;
