@@ -206,7 +206,10 @@ int cmd_query(int argc, char **argv) {
         return cli_fail(EXIT_ENV, "query", e, NULL, NULL);
     }
     if (as_json) cli_print_json(c.all, 1);
-    else if (!as_csv) fprintf(stderr, "%llu topics\n", c.n);
+    else if (!as_csv) {
+        fflush(stdout);
+        fprintf(stderr, "%llu topics\n", c.n);
+    }
     json_decref(c.all);
     return EXIT_OK;
 }

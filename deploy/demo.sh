@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The ronda demo: an East Java network on this machine, built from the five source reports.
+#
+#   bash deploy/demo.sh [--no-install] [--ronda BIN] [--keep DIR]
+#
+# Creates an authority (Polda Jawa Timur), four Polres HQ nodes (Trenggalek, Jember,
+# Pasuruan, Bojonegoro) and four Polsek nodes (Durenan, Umbulsari, Lumbang, Sekar); admits
+# them all (init -> admit -> join); records each report's dialogue at its own node with a
+# follow-up for each; replicates the ledgers between the nodes as bundles; checks that every
+# HQ holds the same ledger (equal digests) and that every record verifies; and prints what
+# HQ sees. Replication here goes by bundle files, each checked record by record on import;
+# live gossip over CurveZMQ is the next step (see README).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+install=1 ronda="" keep=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-install) install=0 ;;
+    --ronda) ronda=$2; shift ;;
+    --keep) keep=$2; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "demo: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ -z "$ronda" ]; then
+  [ $install -eq 1 ] && bash "$root/deploy/install-deps.sh" build
+  cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DRONDA_TESTS=OFF >/dev/null
+  cmake --build "$root/build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+  ronda="$root/build/ronda"
+fi
+ronda="$(cd "$(dirname "$ronda")" && pwd)/$(basename "$ronda")"
+if [ -n "$keep" ]; then work=$keep; mkdir -p "$work"; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
+cd "$work"
+say() { printf '\n== %s\n' "$*"; }
+r() { "$ronda" "$@"; }
+
+say "authority: Polda Jawa Timur"
+auth_key=$(r authority init --dir polda | awk '/authority key:/ {print $3}')
+echo "authority key $auth_key"
+
+# name dir role polres polsek
+nodes=(
+  "Polres Trenggalek|hq-trenggalek|hq|Trenggalek|"
+  "Polres Jember|hq-jember|hq|Jember|"
+  "Polres Pasuruan|hq-pasuruan|hq|Pasuruan|"
+  "Polres Bojonegoro|hq-bojonegoro|hq|Bojonegoro|"
+  "Polsek Durenan|durenan|precinct|Trenggalek|Durenan"
+  "Polsek Umbulsari|umbulsari|precinct|Jember|Umbulsari"
+  "Polsek Lumbang|lumbang|precinct|Pasuruan|Lumbang"
+  "Polsek Sekar|sekar|precinct|Bojonegoro|Sekar"
+)
+say "init -> admit -> join: four Polres HQ and four Polsek"
+for n in "${nodes[@]}"; do
+  IFS='|' read -r name dir role polres polsek <<<"$n"
+  r init --dir "$dir" --authority "$auth_key" --name "$name" >/dev/null
+  args=(--dir polda --request "$dir/join-request.json" --role "$role" --polres "$polres")
+  [ -n "$polsek" ] && args+=(--polsek "$polsek")
+  r authority admit "${args[@]}" >/dev/null
+done
+r export --dir polda roster.bundle 2>/dev/null
+for n in "${nodes[@]}"; do
+  IFS='|' read -r name dir _ <<<"$n"
+  r join --dir "$dir" roster.bundle | tail -n 1
+done
+
+say "each Polsek records its dialogue (from the source reports)"
+d_durenan=$(r record dialogue --dir durenan --programme candu \
+  --title "Candu Kamtibmas: Curhat Aman Nyaman untuk Durenan" --venue "Mapolsek Durenan" \
+  --when 2024-12-05T19:30 --officer "Iptu R.M. Sagi Janitra (Kapolsek Durenan)" \
+  --stakeholder "Forkopimca Durenan" --stakeholder "IPSI Kecamatan Durenan (seluruh perguruan pencak silat)" \
+  --stakeholder "Tokoh agama" --stakeholder "Tokoh pemuda" \
+  --topic "social_problem:Potensi gesekan antar perguruan pencak silat di wilayah Durenan" \
+  --topic "criticism:Keluh kesah dan kritik warga disampaikan langsung dalam forum santai" \
+  --message "Menjaga kondusifitas memerlukan partisipasi aktif seluruh komponen masyarakat")
+d_warkop=$(r record dialogue --dir hq-trenggalek --programme warkop --polsek "Semua Polsek" \
+  --title "Warkop Kamtibmas: patroli malam sambil ngobrol di warung kopi" --venue "Warung kopi di wilayah rawan" \
+  --when 2024-12-12T21:00 --officer "Regu patroli malam (5-6 personel)" \
+  --topic "aspiration:Aspirasi dan keluh kesah pengunjung warkop tentang kamtibmas desa" \
+  --topic "vulnerable_area:Penerangan jalan kurang di sekitar warkop, di luar ranah kepolisian" \
+  --message "Edukasi kamtibmas tentang dinamika dan tren terkini")
+d_lumbang=$(r record dialogue --dir lumbang --programme partnership \
+  --title "Karang Taruna Lumbang jadi mitra strategis Polsek" --venue "Kawasan wisata Sumber" --village Lumbang \
+  --when 2025-08-10T15:00 --stakeholder "Karang Taruna Desa Lumbang" --stakeholder Forkopimcam \
+  --stakeholder MUI --stakeholder "Rois Suriah" --stakeholder "Tokoh masyarakat" \
+  --topic "aspiration:Forum koordinasi Forkopimcam, MUI, Rois Suriah dan tokoh masyarakat agar himbauan cepat sampai ke warga" \
+  --topic "vulnerable_area:Pengamanan aset vital seperti kantor polisi bila ada ancaman" \
+  --topic "social_problem:Pembentukan Divisi Patroli Pemuda, Divisi Sosialisasi dan ronda malam" \
+  --message "Karang Taruna sebagai sistem pendingin di tengah masyarakat")
+d_umbulsari=$(r record dialogue --dir umbulsari --programme curhat \
+  --title "Curhat Kamtibmas sebagai cooling system jelang coblosan Pilkada 2024" \
+  --venue "Halaman rumah Ketua RW 8, Dusun Krajan Kulon" --village "Desa Paleran" \
+  --when 2024-11-07T19:00 --officer "Aiptu Sutikno (Bhabinkamtibmas Desa Paleran)" --participants 30 \
+  --stakeholder "Ketua RW 8" \
+  --topic "unrest:Suasana politik memanas menjelang pencoblosan Pilkada 2024" \
+  --topic "aspiration:Warga ingin persoalan sekecil apapun segera ditindaklanjuti" \
+  --message "Jaga persatuan dan kesatuan warga desa menjelang Pilkada")
+d_sekar=$(r record dialogue --dir sekar --programme patroli_dialogis \
+  --title "Patroli Dialogis Polsek Sekar di warung kopi" --venue "Warung kopi dan tempat berkumpul warga" \
+  --when 2026-01-25T09:00 --officer "AKP B. J. Handoko (Kapolsek Sekar)" \
+  --topic "vulnerable_area:Daerah rawan gangguan kamtibmas di wilayah Sekar" \
+  --topic "social_problem:Persoalan sosial yang dirasakan warga" \
+  --topic "traffic:Kelancaran lalu lintas" \
+  --topic "unrest:Keresahan warga terkait potensi gangguan keamanan" \
+  --message "Mari saling peduli, menjadi mata dan telinga demi keamanan bersama")
+
+say "follow-ups (tindak lanjut)"
+r record resolution --dir durenan --dialogue "$d_durenan" --topic 0 --status resolved \
+  --action "Kesepakatan bersama seluruh perguruan pencak silat IPSI Durenan untuk menjaga kondusifitas" \
+  --when 2024-12-06T10:00 >/dev/null
+r record resolution --dir hq-trenggalek --dialogue "$d_warkop" --topic 1 --status referred \
+  --referred-to "Pemerintah Desa dan Dinas Perhubungan Kabupaten Trenggalek" \
+  --action "Diteruskan ke stakeholder yang berwenang karena bukan ranah kepolisian" --when 2024-12-13T09:00 >/dev/null
+r record resolution --dir lumbang --dialogue "$d_lumbang" --topic 0 --status in_progress \
+  --action "Koordinasi lanjutan dengan Forkopimcam, MUI, Rois Suriah dan tokoh masyarakat" \
+  --when 2025-08-15T09:00 >/dev/null
+r record resolution --dir umbulsari --dialogue "$d_umbulsari" --topic 0 --status resolved \
+  --action "Pencoblosan berlangsung aman; warga tetap rukun" --when 2024-11-28T12:00 >/dev/null
+r record resolution --dir sekar --dialogue "$d_sekar" --topic 2 --status in_progress \
+  --action "Pengaturan lalu lintas pada jam sibuk di sekitar pasar" --when 2026-01-26T07:00 >/dev/null
+r record amend --dir umbulsari --target "$d_umbulsari" --reason "Nama dusun dilengkapi" \
+  --venue "Halaman rumah Ketua RW 8 (Siswanto), Dusun Krajan Kulon" >/dev/null
+echo "6 follow-ups and 1 correction recorded"
+
+say "replication: every node sends its ledger to every HQ (bundles, verified on import)"
+for n in "${nodes[@]}"; do
+  IFS='|' read -r _ dir _ <<<"$n"
+  r export --dir "$dir" "$dir.bundle" 2>/dev/null
+done
+# A Polres follows up a Polsek's topic once it holds the dialogue:
+for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do
+  for n in "${nodes[@]}"; do
+    IFS='|' read -r _ dir _ <<<"$n"
+    [ "$dir" = "$hq" ] || r import --dir "$hq" "$dir.bundle" >/dev/null
+  done
+done
+r record resolution --dir hq-bojonegoro --dialogue "$d_sekar" --topic 0 --status in_progress \
+  --action "Polres Bojonegoro menambah jadwal patroli di daerah rawan" --when 2026-01-27T20:00 >/dev/null
+r export --dir hq-bojonegoro hq-bojonegoro.bundle 2>/dev/null
+for hq in hq-trenggalek hq-jember hq-pasuruan; do r import --dir "$hq" hq-bojonegoro.bundle >/dev/null; done
+
+say "convergence: ledger digest of every HQ"
+digests=()
+for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do
+  d=$(r status --dir "$hq" --json | sed 's/.*"digest":"\([0-9a-f]*\)".*/\1/')
+  printf '%-14s %s\n' "$hq" "$d"
+  digests+=("$d")
+done
+for d in "${digests[@]}"; do
+  [ "$d" = "${digests[0]}" ] || { echo "demo: HQ digests differ" >&2; exit 1; }
+done
+echo "all four HQ hold the same ledger"
+
+say "verify: every signature, chain link and membership, at every HQ"
+for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do r verify --dir "$hq" | head -n 1; done
+
+say "what Polres Trenggalek HQ sees"
+r status --dir hq-trenggalek
+echo
+r query --dir hq-trenggalek
+echo
+echo "search 'silat':"
+r query --dir hq-trenggalek --text silat
+echo
+echo "open or in-progress follow-ups in Bojonegoro:"
+r query --dir hq-trenggalek --polres Bojonegoro --status in_progress
+say "demo done${keep:+ (nodes kept in $work)}"
