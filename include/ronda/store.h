@@ -160,4 +160,40 @@ ronda_err ronda_store_verify(ronda_store *s, unsigned threads,
 void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
                       ronda_record *recs, ronda_err *errs, ronda_detail *details);
 
+/* ---- feeds for replication (src/sync) */
+
+/* Ledger digest and author count from the frontier alone: O(authors), for every round. */
+ronda_err ronda_store_digest(ronda_store *s, uint8_t digest[RONDA_HASH_BYTES],
+                             uint64_t *authors) RONDA_MUST_CHECK;
+
+/* Calls cb for each frontier entry, ascending by author. A non-zero return stops. */
+ronda_err ronda_store_frontier(ronda_store *s,
+                               int (*cb)(void *ctx, const uint8_t *author, uint64_t seq,
+                                         const uint8_t *head),
+                               void *ctx) RONDA_MUST_CHECK;
+
+/* Encoded records of one author from seq `from`, at most max_count of them and (beyond the
+ * first) at most max_bytes in all, to cb in seq order. */
+ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t from,
+                            size_t max_count, size_t max_bytes,
+                            int (*cb)(void *ctx, const uint8_t *rec, size_t len),
+                            void *ctx) RONDA_MUST_CHECK;
+
+/* Members live at now_ms (valid, writing or not, and not revoked), to cb with their keys,
+ * endpoint (NULL when none) and name. For the transport's allowlist and peer choice. */
+ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
+                                   int (*cb)(void *ctx, const uint8_t *sign_key,
+                                             const uint8_t *curve_key, const char *endpoint,
+                                             const char *name),
+                                   void *ctx) RONDA_MUST_CHECK;
+
+/* The largest rowid of records (fork = 0) or fork evidence (fork = 1); 0 when empty. */
+ronda_err ronda_store_last_rowid(ronda_store *s, int fork, int64_t *rowid) RONDA_MUST_CHECK;
+
+/* Encoded records (fork = 0) or fork evidence (fork = 1) with rowid > after, in rowid order,
+ * at most max_count, to cb with their rowid. */
+ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,
+                            int (*cb)(void *ctx, int64_t rowid, const uint8_t *rec, size_t len),
+                            void *ctx) RONDA_MUST_CHECK;
+
 #endif

@@ -31,6 +31,7 @@ static const char usage[] =
     "  export FILE          write the ledger as a bundle ('-' = stdout)\n"
     "  import FILE          apply a bundle: every record checked, all or nothing\n"
     "  rebuild              drop and rebuild the derived views from the records\n"
+    "  run                  the node daemon: serve and sync with peers over CurveZMQ\n"
     "\n"
     "The node directory is --dir DIR, else $RONDA_DIR, else ./ronda-node.\n"
     "Times typed without an offset use $RONDA_TZ (default +07:00, WIB).\n"
@@ -45,7 +46,7 @@ int main(int argc, char **argv) {
     } verbs[] = {
         {"init", cmd_init},     {"authority", cmd_authority}, {"join", cmd_join},     {"status", cmd_status},
         {"rebuild", cmd_rebuild}, {"record", cmd_record},     {"log", cmd_log},       {"show", cmd_show},
-        {"query", cmd_query},   {"verify", cmd_verify},       {"export", cmd_export}, {"import", cmd_import},
+        {"query", cmd_query},   {"verify", cmd_verify},       {"export", cmd_export}, {"import", cmd_import}, {"run", cmd_run},
     };
     if (ronda_init() != RONDA_OK) {
         fprintf(stderr, "ronda: libsodium failed to initialise\n");

@@ -97,6 +97,15 @@ sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id) {
     return s->stmts[id];
 }
 
+/* Outside a transaction no cached statement may stay active: a stepped, unreset statement
+ * holds a read snapshot, and a long-running node would never see what other processes
+ * (ronda record, ronda import) commit. */
+void store_idle(ronda_store *s) {
+    if (s->in_txn) return;
+    for (int i = 0; i < Q__COUNT; i++)
+        if (s->stmts[i]) sqlite3_reset(s->stmts[i]);
+}
+
 ronda_err store_exec(ronda_store *s, const char *sql) {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? RONDA_OK : RONDA_ERR_DB;
 }
@@ -246,6 +255,7 @@ ronda_err ronda_store_commit(ronda_store *s) {
     ronda_err e = store_exec(s, "COMMIT");
     if (e != RONDA_OK) store_exec(s, "ROLLBACK");
     s->in_txn = 0;
+    store_idle(s);
     return e;
 }
 
@@ -253,6 +263,7 @@ void ronda_store_rollback(ronda_store *s) {
     if (!s->in_txn) return;
     store_exec(s, "ROLLBACK");
     s->in_txn = 0;
+    store_idle(s);
 }
 
 static ronda_err why(ronda_detail *d, ronda_err e, const char *text) {
@@ -409,6 +420,7 @@ out:
 ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
                             ronda_detail *d) {
     if (s->in_txn) return apply_inner(s, rec, outcome, d);
+    /* Autocommit: begin/commit below end with store_idle(). */
     ronda_err e = ronda_store_begin(s);
     if (e != RONDA_OK) return store_dberr(s, d, "begin");
     ronda_outcome o;
@@ -473,6 +485,7 @@ ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_B
 out:
     if (e == RONDA_ERR_DB) store_dberr(s, d, "append");
     if (e != RONDA_OK && own_txn) ronda_store_rollback(s);
+    store_idle(s);
     free(bytes);
     return e;
 }
@@ -684,10 +697,12 @@ ronda_err ronda_store_head(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES]
     if (!st) return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) return RONDA_ERR_NOT_FOUND;
-    if (rc != SQLITE_ROW) return RONDA_ERR_DB;
-    if (sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES) return RONDA_ERR_TAMPERED;
-    *seq = (uint64_t)sqlite3_column_int64(st, 0);
-    memcpy(id, sqlite3_column_blob(st, 1), RONDA_ID_BYTES);
-    return RONDA_OK;
+    ronda_err e = rc == SQLITE_DONE ? RONDA_ERR_NOT_FOUND : rc != SQLITE_ROW ? RONDA_ERR_DB : RONDA_OK;
+    if (e == RONDA_OK && sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES) e = RONDA_ERR_TAMPERED;
+    if (e == RONDA_OK) {
+        *seq = (uint64_t)sqlite3_column_int64(st, 0);
+        memcpy(id, sqlite3_column_blob(st, 1), RONDA_ID_BYTES);
+    }
+    store_idle(s);
+    return e;
 }

@@ -2,6 +2,7 @@
 #ifndef RONDA_STORE_INT_H
 #define RONDA_STORE_INT_H
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "ronda/ronda.h"
@@ -44,6 +45,9 @@ struct ronda_store {
 
 /* The cached statement `id`, reset and with bindings cleared; NULL on a prepare error. */
 sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id);
+
+/* Reset every cached statement when no transaction is open (releases read snapshots). */
+void store_idle(ronda_store *s);
 
 /* Run SQL with no result rows. */
 ronda_err store_exec(ronda_store *s, const char *sql);

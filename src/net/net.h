@@ -1,0 +1,65 @@
+/* The transport: ZeroMQ ROUTER (CURVE server) and DEALERs (CURVE clients), and the ZAP
+ * handler that admits only live members' CURVE keys. The only code that touches sockets.
+ *
+ * Bytes move between these sockets and the sync core; this layer knows nothing of
+ * records. Every bound (message size, queues, heartbeats, linger) is set on every socket. */
+#ifndef RONDA_NET_H
+#define RONDA_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ronda/ronda.h"
+
+#define NET_ZAP_DOMAIN "ronda"       /* set on the server and enforced by our ZAP handler */
+#define NET_HWM 256                  /* messages queued per connection, each way */
+#define NET_HEARTBEAT_MS 2000        /* ZMTP heartbeats detect dead peers... */
+#define NET_HEARTBEAT_TIMEOUT_MS 6000 /* ...and drop them after this long without traffic */
+#define NET_HANDSHAKE_MS 5000        /* a CURVE handshake must finish in this time */
+#define NET_RECONNECT_MS 250         /* first retry of an unreachable peer... */
+#define NET_RECONNECT_MAX_MS 30000   /* ...backing off to this */
+#define NET_ALLOW_MAX 10000u         /* members in the allowlist */
+#define NET_DEALERS_MAX 32u          /* peers this node connects to */
+#define NET_ROUTER_PEER_BASE 1000u   /* ids of peers that connected to us start here */
+
+typedef struct net net;
+
+typedef struct net_stats {
+    uint64_t zap_accepted, zap_refused; /* handshakes the ZAP handler admitted / refused */
+    uint64_t dropped_unauthorised;      /* messages from a key no longer live */
+    uint64_t send_dropped;              /* sends refused by a full or absent connection */
+} net_stats;
+
+/* Start the ZAP handler, then (when listen != NULL) bind the ROUTER there as a CURVE
+ * server. Keys are this node's Curve25519 pair (copied). */
+ronda_err net_new(const char *listen, const uint8_t curve_pk[32], const uint8_t curve_sk[32],
+                  net **out) RONDA_MUST_CHECK;
+void net_destroy(net **n);
+
+/* Replace the allowlist: n pairs of (Ed25519 sign key, Curve25519 key) of live members.
+ * Connections from keys no longer in it are dropped (their messages ignored and their
+ * peer reported gone); the ZAP handler refuses them from now on. */
+void net_allow(net *n, const uint8_t (*sign)[32], const uint8_t (*curve)[32], size_t count);
+
+/* Connect a DEALER to a peer's endpoint; its CURVE key authenticates the server. Returns
+ * the peer id (1..NET_DEALERS_MAX) or 0. Reconnects with backoff by itself. */
+uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32]);
+void net_disconnect(net *n, uint32_t peer);
+/* The server key a DEALER peer was connected with (for dropping revoked servers). */
+const uint8_t *net_peer_curve(const net *n, uint32_t peer);
+
+typedef struct net_events {
+    void *ctx;
+    void (*up)(void *ctx, uint32_t peer);   /* a new peer connected to our ROUTER */
+    void (*down)(void *ctx, uint32_t peer); /* a ROUTER peer lost its membership */
+    void (*msg)(void *ctx, uint32_t peer, const uint8_t *data, size_t len);
+} net_events;
+
+/* Wait up to timeout_ms for messages and deliver them. */
+ronda_err net_poll(net *n, int timeout_ms, const net_events *ev);
+/* Send without blocking; a full queue drops the message (the sync core repairs by rounds). */
+ronda_err net_send(net *n, uint32_t peer, const uint8_t *data, size_t len);
+
+void net_get_stats(net *n, net_stats *out);
+
+#endif

@@ -1,0 +1,155 @@
+/* Feeds for replication: the frontier, the digest from it, an author's records by seq, and
+ * records by arrival (for pushing what is new). All read-only; each encodes records in the
+ * v1 layout straight from their stored parts. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/canon.h"
+#include "store/store_int.h"
+
+ronda_err ronda_store_frontier(ronda_store *s, int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *),
+                               void *ctx) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT author, seq, head FROM heads ORDER BY author", -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    int rc;
+    ronda_err e = RONDA_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 2) != 32) {
+            e = RONDA_ERR_TAMPERED;
+            break;
+        }
+        if (cb(ctx, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1), sqlite3_column_blob(st, 2)))
+            break;
+    }
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    sqlite3_finalize(st);
+    return e;
+}
+
+typedef struct digest_ctx {
+    crypto_generichash_state h;
+    uint64_t n;
+} digest_ctx;
+
+static int digest_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+    digest_ctx *c = vctx;
+    uint8_t entry[32 + 8 + 32];
+    memcpy(entry, author, 32);
+    for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(seq >> (56 - 8 * i));
+    memcpy(entry + 40, head, 32);
+    crypto_generichash_update(&c->h, entry, sizeof entry);
+    c->n++;
+    return 0;
+}
+
+ronda_err ronda_store_digest(ronda_store *s, uint8_t digest[RONDA_HASH_BYTES], uint64_t *authors) {
+    digest_ctx c;
+    c.n = 0;
+    crypto_generichash_init(&c.h, NULL, 0, RONDA_HASH_BYTES);
+    crypto_generichash_update(&c.h, (const uint8_t *)"ronda-ledger-v1", 15);
+    ronda_err e = ronda_store_frontier(s, digest_entry, &c);
+    if (e != RONDA_OK) return e;
+    crypto_generichash_final(&c.h, digest, RONDA_HASH_BYTES);
+    if (authors) *authors = c.n;
+    return RONDA_OK;
+}
+
+/* Columns 0..2 of st are envelope, signature, body: encode them as one record. */
+static ronda_err encode_row(sqlite3_stmt *st, cwr *w) {
+    cwr_array(w, 3);
+    cwr_bin(w, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    cwr_bin(w, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+    if (sqlite3_column_type(st, 2) == SQLITE_NULL) cwr_nil(w);
+    else cwr_bin(w, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+    return w->failed ? RONDA_ERR_NOMEM : RONDA_OK;
+}
+
+ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t from, size_t max_count,
+                            size_t max_bytes, int (*cb)(void *, const uint8_t *, size_t), void *ctx) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT envelope, signature, body FROM records WHERE author = ?1 AND seq >= ?2"
+                           " ORDER BY seq LIMIT ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)from);
+    sqlite3_bind_int64(st, 3, (int64_t)max_count);
+    size_t bytes = 0;
+    ronda_err e = RONDA_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cwr w;
+        cwr_init(&w);
+        e = encode_row(st, &w);
+        if (e == RONDA_OK && bytes > 0 && bytes + w.buf.size > max_bytes) {
+            cwr_destroy(&w);
+            break;
+        }
+        bytes += w.buf.size;
+        int stop = e == RONDA_OK ? cb(ctx, (const uint8_t *)w.buf.data, w.buf.size) : 1;
+        cwr_destroy(&w);
+        if (stop) break;
+    }
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    sqlite3_finalize(st);
+    return e;
+}
+
+ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,
+                            int (*cb)(void *, int64_t, const uint8_t *, size_t), void *ctx) {
+    sqlite3_stmt *st;
+    const char *sql = fork ? "SELECT envelope, signature, body, rowid FROM forks WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+                           : "SELECT envelope, signature, body, rowid FROM records WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, (int64_t)max_count);
+    ronda_err e = RONDA_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cwr w;
+        cwr_init(&w);
+        e = encode_row(st, &w);
+        int stop = e == RONDA_OK ? cb(ctx, sqlite3_column_int64(st, 3), (const uint8_t *)w.buf.data, w.buf.size) : 1;
+        cwr_destroy(&w);
+        if (stop) break;
+    }
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    sqlite3_finalize(st);
+    return e;
+}
+
+ronda_err ronda_store_last_rowid(ronda_store *s, int fork, int64_t *rowid) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, fork ? "SELECT coalesce(max(rowid), 0) FROM forks" : "SELECT coalesce(max(rowid), 0) FROM records",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *rowid = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? RONDA_OK : RONDA_ERR_DB;
+}
+
+ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
+                                   int (*cb)(void *, const uint8_t *, const uint8_t *, const char *, const char *),
+                                   void *ctx) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT sign_key, curve_key, endpoint, name FROM members m"
+                           " WHERE valid_from <= ?1 AND valid_until > ?1"
+                           " AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.member = m.sign_key)"
+                           " ORDER BY sign_key",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_int64(st, 1, (int64_t)now_ms);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 1) != 32) continue;
+        if (cb(ctx, sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1), (const char *)sqlite3_column_text(st, 2),
+               (const char *)sqlite3_column_text(st, 3)))
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+}

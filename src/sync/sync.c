@@ -1,0 +1,644 @@
+/* The gossip core (see sync.h and proto/sync.md): HELLO/SYNCED digest rounds, FRONTIER
+ * exchange, WANT/RECORDS catch-up with a window of SYNC_INFLIGHT_MAX requests per peer,
+ * and push of new records to every peer but the one they came from.
+ *
+ * Per-peer state machine:
+ *
+ *     up --HELLO sent--> waiting --HELLO in, digests equal--> (SYNCED sent)  in sync
+ *                           |                                      |
+ *                           +--HELLO in, digests differ--> FRONTIER sent    (round timer
+ *                           +--FRONTIER in--> wants queued --> WANTs in flight  sends HELLO
+ *                                 RECORDS in --> applied --> next WANT or done   again)
+ *
+ * Invariants: a peer never has more than SYNC_INFLIGHT_MAX WANTs outstanding nor more than
+ * SYNC_OUTQ_MAX messages queued (pushes beyond are dropped: the next round repairs them);
+ * every record is applied through ronda_record_open + ronda_store_apply. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/canon.h"
+#include "sync/sync.h"
+
+enum { MSG_HELLO = 0, MSG_SYNCED = 1, MSG_FRONTIER = 2, MSG_WANT = 3, MSG_RECORDS = 4 };
+
+#define RECENT_MAX 2048u /* ids of records recently received, to avoid pushing them back */
+
+typedef struct want {
+    uint8_t author[RONDA_KEY_BYTES];
+    uint64_t target; /* the peer's seq for this author */
+} want;
+
+typedef struct inflight {
+    int used;
+    uint8_t author[RONDA_KEY_BYTES];
+    uint64_t target;
+    uint64_t sent_ms;
+} inflight;
+
+typedef struct outmsg {
+    uint8_t *data;
+    size_t len;
+    struct outmsg *next;
+} outmsg;
+
+typedef struct peer {
+    uint32_t id;      /* 0 = free slot */
+    int banned;       /* cut this peer off */
+    uint64_t next_hello_ms;
+    want *wants;      /* pending requests, at most SYNC_WANTS_MAX */
+    size_t nwants;
+    inflight fl[SYNC_INFLIGHT_MAX];
+    outmsg *qhead, *qtail;
+    size_t qlen;
+    uint64_t bad;     /* refused records */
+} peer;
+
+typedef struct recent {
+    uint8_t id[8]; /* id prefix: enough to recognise our own recent receipts */
+    uint32_t peer;
+} recent;
+
+struct sync_core {
+    ronda_store *s;
+    uint8_t authority[RONDA_KEY_BYTES];
+    sync_log_fn log;
+    void *log_ctx;
+    peer peers[SYNC_PEERS_MAX];
+    uint32_t rr; /* round-robin cursor for sync_next_out */
+    int64_t pushed_rowid, pushed_fork_rowid; /* store rows already pushed */
+    recent recent[RECENT_MAX];
+    size_t recent_next;
+    sync_stats st;
+};
+
+static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#include <stdarg.h>
+static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...) {
+    if (!c->log) return;
+    char text[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    c->log(c->log_ctx, level, peer_id, text);
+}
+
+static peer *find(sync_core *c, uint32_t id) {
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++)
+        if (c->peers[i].id == id && id != 0) return &c->peers[i];
+    return NULL;
+}
+
+static int64_t max_rowid(ronda_store *s, int fork);
+
+ronda_err sync_new(ronda_store *store, sync_log_fn log, void *log_ctx, sync_core **out) {
+    sync_core *c = calloc(1, sizeof *c);
+    if (!c) return RONDA_ERR_NOMEM;
+    c->s = store;
+    c->log = log;
+    c->log_ctx = log_ctx;
+    ronda_store_authority(store, c->authority);
+    /* Records held before we start are not pushed: peers get them by anti-entropy. */
+    c->pushed_rowid = max_rowid(store, 0);
+    c->pushed_fork_rowid = max_rowid(store, 1);
+    *out = c;
+    return RONDA_OK;
+}
+
+static void peer_clear(peer *p) {
+    outmsg *m = p->qhead;
+    while (m) {
+        outmsg *n = m->next;
+        free(m->data);
+        free(m);
+        m = n;
+    }
+    free(p->wants);
+    memset(p, 0, sizeof *p);
+}
+
+void sync_destroy(sync_core **cp) {
+    if (!cp || !*cp) return;
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) peer_clear(&(*cp)->peers[i]);
+    free(*cp);
+    *cp = NULL;
+}
+
+/* Queue a finished message for a peer. Pushes (droppable) are refused when the queue is
+ * full; replies are always queued, and bounded because each answers one request. */
+static void enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
+    uint8_t *data;
+    size_t len;
+    if (droppable && p->qlen >= SYNC_OUTQ_MAX) {
+        c->st.pushes_dropped++;
+        cwr_destroy(w);
+        return;
+    }
+    if (cwr_take(w, &data, &len) != RONDA_OK) {
+        cwr_destroy(w);
+        return;
+    }
+    cwr_destroy(w);
+    outmsg *m = malloc(sizeof *m);
+    if (!m) {
+        free(data);
+        return;
+    }
+    m->data = data;
+    m->len = len;
+    m->next = NULL;
+    if (p->qtail) p->qtail->next = m;
+    else p->qhead = m;
+    p->qtail = m;
+    p->qlen++;
+}
+
+static void send_hello(sync_core *c, peer *p, uint64_t now) {
+    uint8_t digest[RONDA_HASH_BYTES];
+    if (ronda_store_digest(c->s, digest, NULL) != RONDA_OK) return;
+    cwr w;
+    cwr_init(&w);
+    cwr_array(&w, 4);
+    cwr_uint(&w, MSG_HELLO);
+    cwr_uint(&w, SYNC_PROTO_VERSION);
+    cwr_bin(&w, c->authority, RONDA_KEY_BYTES);
+    cwr_bin(&w, digest, sizeof digest);
+    enqueue(c, p, &w, 0);
+    p->next_hello_ms = now + SYNC_ROUND_MS;
+}
+
+ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) {
+    if (id == 0) return RONDA_ERR_INVALID;
+    if (find(c, id)) return RONDA_ERR_EXISTS;
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        if (c->peers[i].id == 0) {
+            peer *p = &c->peers[i];
+            memset(p, 0, sizeof *p);
+            p->id = id;
+            send_hello(c, p, now_ms);
+            return RONDA_OK;
+        }
+    }
+    return RONDA_ERR_TOO_BIG;
+}
+
+void sync_peer_down(sync_core *c, uint32_t id) {
+    peer *p = find(c, id);
+    if (p) peer_clear(p);
+}
+
+int sync_peer_banned(const sync_core *c, uint32_t id) {
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++)
+        if (c->peers[i].id == id && id != 0) return c->peers[i].banned;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ frontier */
+
+typedef struct frontier_ctx {
+    sync_core *c;
+    peer *p;
+    cwr w;
+    uint32_t n, total, sent;
+    uint64_t authors;
+} frontier_ctx;
+
+static void frontier_begin(frontier_ctx *f) {
+    cwr_init(&f->w);
+    cwr_array(&f->w, 3);
+    cwr_uint(&f->w, MSG_FRONTIER);
+    uint32_t left = f->total - f->sent;
+    uint32_t n = left < SYNC_FRONTIER_CHUNK ? left : SYNC_FRONTIER_CHUNK;
+    cwr_uint(&f->w, f->sent + n == f->total ? 1 : 0); /* last chunk? */
+    cwr_array(&f->w, n);
+    f->n = n;
+}
+
+static int frontier_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+    frontier_ctx *f = vctx;
+    if (f->sent >= f->total) return 1; /* the frontier grew since we counted: next round */
+    cwr_array(&f->w, 3);
+    cwr_bin(&f->w, author, RONDA_KEY_BYTES);
+    cwr_uint(&f->w, seq);
+    cwr_bin(&f->w, head, RONDA_ID_BYTES);
+    f->sent++;
+    if (--f->n == 0) {
+        enqueue(f->c, f->p, &f->w, 0);
+        if (f->sent < f->total) frontier_begin(f);
+    }
+    return 0;
+}
+
+static void send_frontier(sync_core *c, peer *p) {
+    frontier_ctx f;
+    memset(&f, 0, sizeof f);
+    f.c = c;
+    f.p = p;
+    uint8_t digest[32];
+    if (ronda_store_digest(c->s, digest, &f.authors) != RONDA_OK) return;
+    f.total = (uint32_t)(f.authors > SYNC_WANTS_MAX ? SYNC_WANTS_MAX : f.authors);
+    frontier_begin(&f);
+    if (f.total == 0) {
+        enqueue(c, p, &f.w, 0);
+        return;
+    }
+    if (ronda_store_frontier(c->s, frontier_entry, &f) != RONDA_OK || f.n != 0) cwr_destroy(&f.w);
+}
+
+/* ------------------------------------------------------------------ wants */
+
+static uint64_t our_seq(sync_core *c, const uint8_t *author) {
+    uint64_t seq = 0;
+    uint8_t id[32];
+    if (ronda_store_head(c->s, author, &seq, id) != RONDA_OK) return 0;
+    return seq;
+}
+
+/* Add or raise a want; the authority's chain goes first (it carries the roster). */
+static void want_add(sync_core *c, peer *p, const uint8_t *author, uint64_t target) {
+    for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++)
+        if (p->fl[i].used && memcmp(p->fl[i].author, author, 32) == 0) {
+            if (target > p->fl[i].target) p->fl[i].target = target;
+            return;
+        }
+    for (size_t i = 0; i < p->nwants; i++)
+        if (memcmp(p->wants[i].author, author, 32) == 0) {
+            if (target > p->wants[i].target) p->wants[i].target = target;
+            return;
+        }
+    if (p->nwants >= SYNC_WANTS_MAX) return; /* the next round asks again */
+    if (!p->wants && !(p->wants = malloc(SYNC_WANTS_MAX * sizeof *p->wants))) return;
+    want w;
+    memcpy(w.author, author, 32);
+    w.target = target;
+    if (memcmp(author, c->authority, 32) == 0) {
+        memmove(p->wants + 1, p->wants, p->nwants * sizeof *p->wants);
+        p->wants[0] = w;
+    } else {
+        p->wants[p->nwants] = w;
+    }
+    p->nwants++;
+}
+
+static void send_want(sync_core *c, peer *p, inflight *f, uint64_t from, uint64_t now) {
+    cwr w;
+    cwr_init(&w);
+    cwr_array(&w, 4);
+    cwr_uint(&w, MSG_WANT);
+    cwr_bin(&w, f->author, RONDA_KEY_BYTES);
+    cwr_uint(&w, from);
+    cwr_uint(&w, SYNC_BATCH_RECORDS);
+    enqueue(c, p, &w, 0);
+    f->sent_ms = now;
+}
+
+/* Fill the request window from the wants queue. */
+static void pump(sync_core *c, peer *p, uint64_t now) {
+    for (size_t slot = 0; slot < SYNC_INFLIGHT_MAX && p->nwants > 0; slot++) {
+        if (p->fl[slot].used) continue;
+        while (p->nwants > 0) {
+            want w = p->wants[0];
+            memmove(p->wants, p->wants + 1, (p->nwants - 1) * sizeof *p->wants);
+            p->nwants--;
+            uint64_t have = our_seq(c, w.author);
+            if (have >= w.target) continue;
+            inflight *f = &p->fl[slot];
+            f->used = 1;
+            memcpy(f->author, w.author, 32);
+            f->target = w.target;
+            send_want(c, p, f, have + 1, now);
+            break;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ records */
+
+static int recent_has(const sync_core *c, const uint8_t *id, uint32_t peer_id) {
+    for (size_t i = 0; i < RECENT_MAX; i++)
+        if (c->recent[i].peer == peer_id && memcmp(c->recent[i].id, id, 8) == 0) return 1;
+    return 0;
+}
+
+static void recent_add(sync_core *c, const uint8_t *id, uint32_t peer_id) {
+    recent *r = &c->recent[c->recent_next++ % RECENT_MAX];
+    memcpy(r->id, id, 8);
+    r->peer = peer_id;
+}
+
+/* Errors a peer cannot cause honestly: the record itself is bad. Membership, revocation and
+ * chain refusals may come from an honest relay that knew less than we do. */
+static int is_bad(ronda_err e) {
+    switch (e) {
+    case RONDA_ERR_TRUNCATED:
+    case RONDA_ERR_MALFORMED:
+    case RONDA_ERR_TOO_BIG:
+    case RONDA_ERR_VERSION:
+    case RONDA_ERR_KIND:
+    case RONDA_ERR_SIGNATURE:
+    case RONDA_ERR_BODY_HASH:
+    case RONDA_ERR_SCHEMA:
+    case RONDA_ERR_ROLE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d) {
+    c->st.rejected++;
+    p->bad++;
+    logf_(c, 4, p->id, "refused a record from peer: %s (%s)", ronda_strerror(e), d->text);
+    if (p->bad > SYNC_BAD_MAX && !p->banned) {
+        p->banned = 1;
+        logf_(c, 3, p->id, "peer sent %llu bad records: cutting it off", (unsigned long long)p->bad);
+    }
+}
+
+/* Apply one RECORDS message; returns the last author touched for reply bookkeeping. */
+static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64_t now) {
+    if (ronda_store_begin(c->s) != RONDA_OK) return RONDA_ERR_DB;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *b;
+        uint32_t len;
+        ronda_detail d = {{0}};
+        if (crd_bin(r, &b, &len) != RONDA_OK) {
+            count_bad(c, p, RONDA_ERR_MALFORMED, &d);
+            break;
+        }
+        c->st.received++;
+        ronda_record rec;
+        ronda_outcome o;
+        ronda_err e = ronda_record_open(b, len, &rec, &d);
+        if (e == RONDA_OK) e = ronda_store_apply(c->s, &rec, &o, &d);
+        if (e == RONDA_ERR_DB) {
+            ronda_store_rollback(c->s);
+            return e;
+        }
+        if (e == RONDA_OK) {
+            if (o == RONDA_STORED) c->st.stored++;
+            else if (o == RONDA_DUPLICATE) c->st.duplicates++;
+            else {
+                c->st.forks++;
+                logf_(c, 4, p->id, "fork evidence stored: %s", d.text);
+            }
+            if (o != RONDA_DUPLICATE) recent_add(c, rec.id, p->id);
+        } else if (is_bad(e)) {
+            count_bad(c, p, e, &d);
+        } else {
+            c->st.deferred++;
+            if (e == RONDA_ERR_GAP) want_add(c, p, rec.author, rec.seq);
+        }
+    }
+    ronda_err e = ronda_store_commit(c->s);
+    (void)now;
+    return e == RONDA_OK ? RONDA_OK : RONDA_ERR_DB;
+}
+
+typedef struct range_ctx {
+    cwr *w;
+    uint32_t n;
+} range_ctx;
+
+static int collect(void *vctx, const uint8_t *rec, size_t len) {
+    range_ctx *x = vctx;
+    cwr_bin(x->w, rec, len);
+    x->n++;
+    return 0;
+}
+
+static void answer_want(sync_core *c, peer *p, const uint8_t *author, uint64_t from, uint64_t max) {
+    if (max > SYNC_BATCH_RECORDS) max = SYNC_BATCH_RECORDS;
+    /* Count first, so the array header is right; then encode. Two cheap indexed reads. */
+    cwr body;
+    cwr_init(&body);
+    range_ctx x = {&body, 0};
+    if (ronda_store_range(c->s, author, from == 0 ? 1 : from, (size_t)max, SYNC_BATCH_BYTES, collect, &x) != RONDA_OK) {
+        cwr_destroy(&body);
+        return;
+    }
+    cwr w;
+    cwr_init(&w);
+    cwr_array(&w, 4);
+    cwr_uint(&w, MSG_RECORDS);
+    cwr_uint(&w, 1);
+    cwr_bin(&w, author, RONDA_KEY_BYTES);
+    cwr_array(&w, x.n);
+    if (!body.failed) cwr_raw(&w, (const uint8_t *)body.buf.data, body.buf.size);
+    cwr_destroy(&body);
+    enqueue(c, p, &w, 0);
+}
+
+/* ------------------------------------------------------------------ receive */
+
+static ronda_err bad_msg(sync_core *c, peer *p, const char *what) {
+    ronda_detail d;
+    snprintf(d.text, sizeof d.text, "%s", what);
+    count_bad(c, p, RONDA_ERR_MALFORMED, &d);
+    return RONDA_OK;
+}
+
+ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now) {
+    peer *p = find(c, id);
+    if (!p || p->banned) return RONDA_OK;
+    c->st.msgs_in++;
+    c->st.bytes_in += len;
+    if (len > SYNC_MSG_MAX) return bad_msg(c, p, "message larger than SYNC_MSG_MAX");
+    crd r = crd_make(msg, len);
+    uint32_t n;
+    uint64_t type;
+    if (crd_array(&r, &n) != RONDA_OK || n < 1 || crd_uint(&r, &type) != RONDA_OK)
+        return bad_msg(c, p, "not a sync message");
+    const uint8_t *b;
+    uint32_t blen;
+    switch (type) {
+    case MSG_HELLO: {
+        uint64_t version;
+        const uint8_t *auth, *digest;
+        uint32_t alen, dlen;
+        if (n != 4 || crd_uint(&r, &version) != RONDA_OK || crd_bin(&r, &auth, &alen) != RONDA_OK || alen != 32 ||
+            crd_bin(&r, &digest, &dlen) != RONDA_OK || dlen != 32)
+            return bad_msg(c, p, "malformed HELLO");
+        if (version != SYNC_PROTO_VERSION || memcmp(auth, c->authority, 32) != 0) {
+            p->banned = 1;
+            logf_(c, 3, id, "peer speaks another protocol version or belongs to another network");
+            return RONDA_OK;
+        }
+        uint8_t ours[32];
+        if (ronda_store_digest(c->s, ours, NULL) != RONDA_OK) return RONDA_ERR_DB;
+        if (memcmp(ours, digest, 32) == 0) {
+            cwr w;
+            cwr_init(&w);
+            cwr_array(&w, 2);
+            cwr_uint(&w, MSG_SYNCED);
+            cwr_bin(&w, ours, 32);
+            enqueue(c, p, &w, 0);
+            c->st.rounds_in_sync++;
+        } else {
+            send_frontier(c, p);
+        }
+        return RONDA_OK;
+    }
+    case MSG_SYNCED:
+        if (n != 2 || crd_bin(&r, &b, &blen) != RONDA_OK || blen != 32) return bad_msg(c, p, "malformed SYNCED");
+        return RONDA_OK;
+    case MSG_FRONTIER: {
+        uint64_t last;
+        uint32_t entries;
+        if (n != 3 || crd_uint(&r, &last) != RONDA_OK || crd_array(&r, &entries) != RONDA_OK ||
+            entries > SYNC_FRONTIER_CHUNK)
+            return bad_msg(c, p, "malformed FRONTIER");
+        for (uint32_t i = 0; i < entries; i++) {
+            uint32_t three, hl;
+            const uint8_t *author, *head;
+            uint64_t seq;
+            if (crd_array(&r, &three) != RONDA_OK || three != 3 || crd_bin(&r, &author, &blen) != RONDA_OK ||
+                blen != 32 || crd_uint(&r, &seq) != RONDA_OK || crd_bin(&r, &head, &hl) != RONDA_OK || hl != 32)
+                return bad_msg(c, p, "malformed FRONTIER entry");
+            if (seq > our_seq(c, author)) want_add(c, p, author, seq);
+        }
+        pump(c, p, now);
+        return RONDA_OK;
+    }
+    case MSG_WANT: {
+        const uint8_t *author;
+        uint64_t from, max;
+        if (n != 4 || crd_bin(&r, &author, &blen) != RONDA_OK || blen != 32 || crd_uint(&r, &from) != RONDA_OK ||
+            crd_uint(&r, &max) != RONDA_OK)
+            return bad_msg(c, p, "malformed WANT");
+        answer_want(c, p, author, from, max);
+        return RONDA_OK;
+    }
+    case MSG_RECORDS: {
+        uint64_t reply;
+        uint32_t count;
+        const uint8_t *author = NULL;
+        if (n != 4 || crd_uint(&r, &reply) != RONDA_OK) return bad_msg(c, p, "malformed RECORDS");
+        if (!crd_nil(&r)) {
+            if (crd_bin(&r, &author, &blen) != RONDA_OK || blen != 32) return bad_msg(c, p, "malformed RECORDS");
+        }
+        if (crd_array(&r, &count) != RONDA_OK || count > SYNC_BATCH_RECORDS)
+            return bad_msg(c, p, "malformed RECORDS batch");
+        ronda_err e = apply_records(c, p, &r, count, now);
+        if (e != RONDA_OK) return e;
+        if (reply && author) {
+            for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
+                inflight *f = &p->fl[i];
+                if (!f->used || memcmp(f->author, author, 32) != 0) continue;
+                uint64_t have = our_seq(c, author);
+                f->used = 0;
+                /* Progress and more to come: ask for the next batch first (resumable: a
+                 * WANT always starts from what we hold). */
+                if (count > 0 && have < f->target) want_add(c, p, author, f->target);
+                if (p->nwants > 1 && count > 0 && have < f->target) { /* keep this author at the front */
+                    for (size_t k = 0; k < p->nwants; k++)
+                        if (memcmp(p->wants[k].author, author, 32) == 0) {
+                            want w = p->wants[k];
+                            memmove(p->wants + 1, p->wants, k * sizeof *p->wants);
+                            p->wants[0] = w;
+                            break;
+                        }
+                }
+                break;
+            }
+        }
+        pump(c, p, now);
+        return RONDA_OK;
+    }
+    default:
+        return bad_msg(c, p, "unknown message type");
+    }
+}
+
+/* ------------------------------------------------------------------ tick */
+
+static int64_t max_rowid(ronda_store *s, int fork) {
+    int64_t last = 0;
+    if (ronda_store_last_rowid(s, fork, &last) != RONDA_OK) return 0;
+    return last;
+}
+
+typedef struct push_ctx {
+    sync_core *c;
+    int64_t last;
+} push_ctx;
+
+static int push_one(void *vctx, int64_t rowid, const uint8_t *rec, size_t len) {
+    push_ctx *x = vctx;
+    sync_core *c = x->c;
+    x->last = rowid;
+    ronda_record parsed;
+    /* Cheap parse for the id, to skip the peer it came from; no need to re-verify. */
+    int have_id = ronda_record_open(rec, len, &parsed, NULL) == RONDA_OK;
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        peer *p = &c->peers[i];
+        if (p->id == 0 || p->banned) continue;
+        if (have_id && recent_has(c, parsed.id, p->id)) continue;
+        cwr w;
+        cwr_init(&w);
+        cwr_array(&w, 4);
+        cwr_uint(&w, MSG_RECORDS);
+        cwr_uint(&w, 0);
+        cwr_nil(&w);
+        cwr_array(&w, 1);
+        cwr_bin(&w, rec, len);
+        enqueue(c, p, &w, 1);
+    }
+    return 0;
+}
+
+ronda_err sync_tick(sync_core *c, uint64_t now) {
+    for (int fork = 0; fork < 2; fork++) {
+        push_ctx x = {c, fork ? c->pushed_fork_rowid : c->pushed_rowid};
+        if (ronda_store_since(c->s, fork, x.last, SYNC_PUSH_SCAN_MAX, push_one, &x) != RONDA_OK) return RONDA_ERR_DB;
+        if (fork) c->pushed_fork_rowid = x.last;
+        else c->pushed_rowid = x.last;
+    }
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        peer *p = &c->peers[i];
+        if (p->id == 0 || p->banned) continue;
+        if (now >= p->next_hello_ms) send_hello(c, p, now);
+        for (size_t k = 0; k < SYNC_INFLIGHT_MAX; k++) {
+            inflight *f = &p->fl[k];
+            if (f->used && now - f->sent_ms >= SYNC_WANT_TIMEOUT_MS) send_want(c, p, f, our_seq(c, f->author) + 1, now);
+        }
+        pump(c, p, now);
+    }
+    return RONDA_OK;
+}
+
+uint64_t sync_next_tick_ms(const sync_core *c, uint64_t now) {
+    uint64_t next = SYNC_ROUND_MS;
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        const peer *p = &c->peers[i];
+        if (p->id == 0) continue;
+        uint64_t d = p->next_hello_ms > now ? p->next_hello_ms - now : 0;
+        if (d < next) next = d;
+    }
+    return next;
+}
+
+int sync_next_out(sync_core *c, uint32_t *peer_id, uint8_t **msg, size_t *len) {
+    for (size_t k = 0; k < SYNC_PEERS_MAX; k++) {
+        peer *p = &c->peers[(c->rr + k) % SYNC_PEERS_MAX];
+        if (p->id == 0 || !p->qhead) continue;
+        outmsg *m = p->qhead;
+        p->qhead = m->next;
+        if (!p->qhead) p->qtail = NULL;
+        p->qlen--;
+        *peer_id = p->id;
+        *msg = m->data;
+        *len = m->len;
+        free(m);
+        c->st.msgs_out++;
+        c->st.bytes_out += *len;
+        c->rr = (uint32_t)((c->rr + k + 1) % SYNC_PEERS_MAX);
+        return 1;
+    }
+    return 0;
+}
+
+void sync_get_stats(const sync_core *c, sync_stats *out) { *out = c->st; }

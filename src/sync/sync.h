@@ -1,0 +1,78 @@
+/* The gossip core: a sans-I/O state machine that keeps a node's ledger converging with its
+ * peers' (proto/sync.md).
+ *
+ * It opens no socket and reads no clock. The caller (src/net, or tests/sim) tells it about
+ * peers coming and going, hands it each message received with the current time, calls
+ * sync_tick() now and then, and sends whatever sync_next_out() returns. Records it receives
+ * go through ronda_record_open + ronda_store_apply, exactly as `ronda import`. */
+#ifndef RONDA_SYNC_H
+#define RONDA_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ronda/ronda.h"
+
+#define SYNC_PROTO_VERSION 1u
+#define SYNC_PEERS_MAX 64u            /* connections one node keeps; each costs a queue */
+#define SYNC_ROUND_MS 2000u           /* anti-entropy: a HELLO to every peer this often */
+#define SYNC_FRONTIER_CHUNK 256u      /* frontier entries per FRONTIER message (~24 KiB) */
+#define SYNC_WANTS_MAX 4096u          /* authors one peer may be asked for at once */
+#define SYNC_INFLIGHT_MAX 4u          /* WANTs outstanding per peer: the flow-control window */
+#define SYNC_BATCH_RECORDS 256u       /* records per RECORDS message */
+#define SYNC_BATCH_BYTES (512u * 1024u) /* bytes of records per RECORDS message */
+#define SYNC_MSG_MAX (SYNC_BATCH_BYTES + RONDA_RECORD_MAX + 1024u) /* also ZMQ_MAXMSGSIZE */
+#define SYNC_OUTQ_MAX 64u             /* messages queued per peer; pushes beyond are dropped */
+#define SYNC_WANT_TIMEOUT_MS 10000u   /* a WANT unanswered this long is asked again */
+#define SYNC_BAD_MAX 16u              /* refused records before a peer is cut off */
+#define SYNC_PUSH_SCAN_MAX 1024u      /* new local records pushed per tick */
+
+_Static_assert(SYNC_BATCH_RECORDS * 1u <= RONDA_BATCH_MAX, "a RECORDS batch fits one apply batch");
+_Static_assert(SYNC_MSG_MAX > RONDA_RECORD_MAX + 64u, "one maximal record fits a message");
+
+typedef struct sync_core sync_core;
+
+typedef struct sync_stats {
+    uint64_t received;      /* records received from peers */
+    uint64_t stored;        /* of those, new and stored */
+    uint64_t duplicates;    /* already held */
+    uint64_t forks;         /* stored as fork evidence */
+    uint64_t rejected;      /* refused (bad records), counted against their peer */
+    uint64_t deferred;      /* not applicable yet (gap, unknown author): fetched again later */
+    uint64_t pushes_dropped;/* pushes not queued because a peer's queue was full */
+    uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
+    uint64_t rounds_in_sync;/* HELLOs answered with SYNCED */
+} sync_stats;
+
+/* Log hook: level 3 error .. 7 debug (syslog numbering), peer id or 0, text. */
+typedef void (*sync_log_fn)(void *ctx, int level, uint32_t peer, const char *text);
+
+/* A new core over an open store (not owned). */
+ronda_err sync_new(ronda_store *store, sync_log_fn log, void *log_ctx, sync_core **out) RONDA_MUST_CHECK;
+void sync_destroy(sync_core **core);
+
+/* A connection to peer `id` (chosen by the caller, non-zero, unique) is up: the core sends
+ * it a HELLO. RONDA_ERR_TOO_BIG when SYNC_PEERS_MAX are connected. */
+ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) RONDA_MUST_CHECK;
+/* The connection is gone; its queue and requests are dropped. */
+void sync_peer_down(sync_core *c, uint32_t id);
+/* Whether the core wants this peer cut off (too many bad records, wrong network). */
+int sync_peer_banned(const sync_core *c, uint32_t id);
+
+/* One message from peer `id`. Malformed messages are counted and ignored; the return is
+ * RONDA_OK unless the store failed. */
+ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now_ms);
+
+/* Timers: HELLO rounds, WANT timeouts, and pushing records that appeared in the store
+ * since the last tick (local appends by this or another process). */
+ronda_err sync_tick(sync_core *c, uint64_t now_ms);
+
+/* The next message to send: *peer and a malloc'd *msg the caller frees. 0 when none. */
+int sync_next_out(sync_core *c, uint32_t *peer, uint8_t **msg, size_t *len);
+
+/* Milliseconds until the core next needs sync_tick(). */
+uint64_t sync_next_tick_ms(const sync_core *c, uint64_t now_ms);
+
+void sync_get_stats(const sync_core *c, sync_stats *out);
+
+#endif
