@@ -140,6 +140,36 @@ static void bound(void *sock) {
     zmq_setsockopt(sock, ZMQ_RECONNECT_IVL_MAX, &rcmax, sizeof rcmax);
 }
 
+/* Ask the ZAP endpoint about an all-zero key, as libzmq would: a handler must answer, and
+ * must refuse. Without an answer no server socket is created (a CURVE server without a
+ * ZAP handler would admit anyone). */
+int net_zap_probe(void *ctx) {
+    void *req = zmq_socket(ctx, ZMQ_REQ);
+    if (!req) return 0;
+    int linger = 0, timeout = 1000, ok = 0;
+    zmq_setsockopt(req, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(req, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(req, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+    if (zmq_connect(req, ZAP_ENDPOINT) == 0) {
+        static const uint8_t zero[32];
+        const char *frames[6] = {"1.0", "probe", NET_ZAP_DOMAIN, "127.0.0.1", "", "CURVE"};
+        int sent = 1;
+        for (int i = 0; i < 6 && sent; i++) sent = zmq_send(req, frames[i], strlen(frames[i]), ZMQ_SNDMORE) >= 0;
+        if (sent && zmq_send(req, zero, sizeof zero, 0) >= 0) {
+            char f[64];
+            int more = 1, k = 0;
+            while (more && k < 8) {
+                int len = recv_frame(req, f, sizeof f, &more);
+                if (len < 0) break;
+                if (k == 2) ok = len == 3 && memcmp(f, "400", 3) == 0;
+                k++;
+            }
+        }
+    }
+    zmq_close(req);
+    return ok;
+}
+
 ronda_err net_new(const char *listen, const uint8_t curve_pk[32], const uint8_t curve_sk[32], net **out) {
     net *n = calloc(1, sizeof *n);
     if (!n) return RONDA_ERR_NOMEM;
@@ -155,6 +185,11 @@ ronda_err net_new(const char *listen, const uint8_t curve_pk[32], const uint8_t 
         goto fail;
     if (pthread_create(&n->zap_thread, NULL, zap_main, n) != 0) goto fail;
     n->zap_running = 1;
+    if (!net_zap_probe(n->ctx)) {
+        fprintf(stderr, "ronda: the ZAP handler does not answer; refusing to serve\n");
+        goto fail;
+    }
+    memset(&n->st, 0, sizeof n->st); /* the probe's refusal is not a peer's */
     if (listen) {
         int one = 1;
         n->router = zmq_socket(n->ctx, ZMQ_ROUTER);

@@ -62,4 +62,8 @@ ronda_err net_send(net *n, uint32_t peer, const uint8_t *data, size_t len);
 
 void net_get_stats(net *n, net_stats *out);
 
+/* 1 when a ZAP handler in zmq context `ctx` answers a request for an unknown key with a
+ * refusal; net_new() checks this before creating any server socket. */
+int net_zap_probe(void *ctx);
+
 #endif
