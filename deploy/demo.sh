@@ -5,11 +5,10 @@
 #
 # Creates an authority (Polda Jawa Timur), four Polres HQ nodes (Trenggalek, Jember,
 # Pasuruan, Bojonegoro) and four Polsek nodes (Durenan, Umbulsari, Lumbang, Sekar); admits
-# them all (init -> admit -> join); records each report's dialogue at its own node with a
-# follow-up for each; replicates the ledgers between the nodes as bundles; checks that every
-# HQ holds the same ledger (equal digests) and that every record verifies; and prints what
-# HQ sees. Replication here goes by bundle files, each checked record by record on import;
-# live gossip over CurveZMQ is the next step (see README).
+# them all (init -> admit -> join); starts all nine as `ronda run` daemons on loopback,
+# gossiping over CurveZMQ; records each report's dialogue at its own node with follow-ups;
+# waits until every node holds the same ledger (equal digests); checks that every record
+# verifies; prints what an HQ sees; and stops the nodes. Nothing is left running.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 install=1 ronda="" keep=""
@@ -30,14 +29,22 @@ if [ -z "$ronda" ]; then
   ronda="$root/build/ronda"
 fi
 ronda="$(cd "$(dirname "$ronda")" && pwd)/$(basename "$ronda")"
-if [ -n "$keep" ]; then work=$keep; mkdir -p "$work"; else work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
+pids=()
+stop_nodes() { [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true; pids=(); }
+if [ -n "$keep" ]; then work=$keep; mkdir -p "$work"; trap stop_nodes EXIT
+else work=$(mktemp -d); trap 'stop_nodes; rm -rf "$work"' EXIT; fi
 cd "$work"
 say() { printf '\n== %s\n' "$*"; }
 r() { "$ronda" "$@"; }
 
+port=${RONDA_DEMO_PORT:-$((20000 + RANDOM % 20000))}
 say "authority: Polda Jawa Timur"
 auth_key=$(r authority init --dir polda | awk '/authority key:/ {print $3}')
 echo "authority key $auth_key"
+# The authority runs a node too (so its admissions and revocations replicate): it admits
+# its own node as an auditor, which writes nothing but may connect and serve.
+r authority admit --dir polda --request polda/join-request.json --role auditor \
+  --endpoint "tcp://127.0.0.1:$port" >/dev/null
 
 # name dir role polres polsek
 nodes=(
@@ -51,10 +58,13 @@ nodes=(
   "Polsek Sekar|sekar|precinct|Bojonegoro|Sekar"
 )
 say "init -> admit -> join: four Polres HQ and four Polsek"
+i=0
 for n in "${nodes[@]}"; do
   IFS='|' read -r name dir role polres polsek <<<"$n"
+  i=$((i + 1))
   r init --dir "$dir" --authority "$auth_key" --name "$name" >/dev/null
-  args=(--dir polda --request "$dir/join-request.json" --role "$role" --polres "$polres")
+  args=(--dir polda --request "$dir/join-request.json" --role "$role" --polres "$polres"
+        --endpoint "tcp://127.0.0.1:$((port + i))")
   [ -n "$polsek" ] && args+=(--polsek "$polsek")
   r authority admit "${args[@]}" >/dev/null
 done
@@ -64,7 +74,14 @@ for n in "${nodes[@]}"; do
   r join --dir "$dir" roster.bundle | tail -n 1
 done
 
-say "each Polsek records its dialogue (from the source reports)"
+say "start the nine nodes: ronda run, CurveZMQ on 127.0.0.1:$port-$((port + 8))"
+for dir in polda hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro durenan umbulsari lumbang sekar; do
+  "$ronda" run --dir "$dir" --log-level warning 2>"$dir.log" &
+  pids+=($!)
+done
+sleep 1
+
+say "each Polsek records its dialogue (from the source reports), while the network runs"
 d_durenan=$(r record dialogue --dir durenan --programme candu \
   --title "Candu Kamtibmas: Curhat Aman Nyaman untuk Durenan" --venue "Mapolsek Durenan" \
   --when 2024-12-05T19:30 --officer "Iptu R.M. Sagi Janitra (Kapolsek Durenan)" \
@@ -122,36 +139,32 @@ r record amend --dir umbulsari --target "$d_umbulsari" --reason "Nama dusun dile
   --venue "Halaman rumah Ketua RW 8 (Siswanto), Dusun Krajan Kulon" >/dev/null
 echo "6 follow-ups and 1 correction recorded"
 
-say "replication: every node sends its ledger to every HQ (bundles, verified on import)"
-for n in "${nodes[@]}"; do
-  IFS='|' read -r _ dir _ <<<"$n"
-  r export --dir "$dir" "$dir.bundle" 2>/dev/null
-done
-# A Polres follows up a Polsek's topic once it holds the dialogue:
-for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do
-  for n in "${nodes[@]}"; do
-    IFS='|' read -r _ dir _ <<<"$n"
-    [ "$dir" = "$hq" ] || r import --dir "$hq" "$dir.bundle" >/dev/null
-  done
-done
+say "a Polres follows up a Polsek's topic as soon as the dialogue reaches it"
+for _ in $(seq 100); do r show --dir hq-bojonegoro "$d_sekar" >/dev/null 2>&1 && break; sleep 0.1; done
 r record resolution --dir hq-bojonegoro --dialogue "$d_sekar" --topic 0 --status in_progress \
   --action "Polres Bojonegoro menambah jadwal patroli di daerah rawan" --when 2026-01-27T20:00 >/dev/null
-r export --dir hq-bojonegoro hq-bojonegoro.bundle 2>/dev/null
-for hq in hq-trenggalek hq-jember hq-pasuruan; do r import --dir "$hq" hq-bojonegoro.bundle >/dev/null; done
 
-say "convergence: ledger digest of every HQ"
-digests=()
-for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do
-  d=$(r status --dir "$hq" --json | sed 's/.*"digest":"\([0-9a-f]*\)".*/\1/')
-  printf '%-14s %s\n' "$hq" "$d"
-  digests+=("$d")
+say "convergence: waiting until all nine nodes hold the same ledger"
+all=(polda hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro durenan umbulsari lumbang sekar)
+start=$(date +%s%N)
+for _ in $(seq 300); do
+  digests=()
+  for dir in "${all[@]}"; do digests+=("$(r status --dir "$dir" --json | sed 's/.*"digest":"\([0-9a-f]*\)".*/\1/')"); done
+  same=1
+  for d in "${digests[@]}"; do [ "$d" = "${digests[0]}" ] || same=0; done
+  [ $same -eq 1 ] && break
+  sleep 0.1
 done
-for d in "${digests[@]}"; do
-  [ "$d" = "${digests[0]}" ] || { echo "demo: HQ digests differ" >&2; exit 1; }
-done
-echo "all four HQ hold the same ledger"
+for k in "${!all[@]}"; do printf '%-14s %s\n' "${all[$k]}" "${digests[$k]}"; done
+if [ $same -ne 1 ]; then
+  echo "demo: the nodes did not converge in 30 s; logs:" >&2
+  tail -n 5 ./*.log >&2
+  exit 1
+fi
+echo "all nine nodes hold the same ledger ($(( ($(date +%s%N) - start) / 1000000 )) ms after the last write)"
 
 say "verify: every signature, chain link and membership, at every HQ"
+stop_nodes
 for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do r verify --dir "$hq" | head -n 1; done
 
 say "what Polres Trenggalek HQ sees"
@@ -164,4 +177,4 @@ r query --dir hq-trenggalek --text silat
 echo
 echo "open or in-progress follow-ups in Bojonegoro:"
 r query --dir hq-trenggalek --polres Bojonegoro --status in_progress
-say "demo done${keep:+ (nodes kept in $work)}"
+say "demo done: nodes stopped${keep:+, their directories kept in $work}"

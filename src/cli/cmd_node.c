@@ -12,7 +12,8 @@
 #define ADMIT_SKEW_MS (10ull * 60ull * 1000ull) /* a node's clock may run this far behind the authority's */
 
 /* Create dir (0700) with fresh keys and an empty database. */
-static int make_node(const char *dir, const uint8_t *authority, uint8_t sign_pk[32], uint8_t curve_pk[32]) {
+static int make_node(const char *dir, const uint8_t *authority, const char *name, uint8_t sign_pk[32],
+                     uint8_t curve_pk[32]) {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "ronda: cannot create %s: %s\n", dir, strerror(errno));
         return EXIT_ENV;
@@ -42,6 +43,18 @@ static int make_node(const char *dir, const uint8_t *authority, uint8_t sign_pk[
     e = ronda_store_create(path, authority ? authority : sign_pk, sign_pk, &s);
     if (e != RONDA_OK) return cli_fail(EXIT_ENV, path, e, NULL, NULL);
     ronda_store_close(&s);
+    /* The public half, for the authority's `admit --request`. */
+    char spk[65], ccpk[65];
+    ronda_hex(sign_pk, 32, spk);
+    ronda_hex(curve_pk, 32, ccpk);
+    json_t *req = json_pack("{s:s, s:s, s:s}", "name", name, "sign_key", spk, "curve_key", ccpk);
+    snprintf(path, sizeof path, "%s/%s", dir, NODE_REQUEST);
+    int bad = !req || json_dump_file(req, path, JSON_INDENT(2)) != 0;
+    json_decref(req);
+    if (bad) {
+        fprintf(stderr, "ronda: cannot write %s\n", path);
+        return EXIT_ENV;
+    }
     return EXIT_OK;
 }
 
@@ -65,18 +78,11 @@ int cmd_init(int argc, char **argv) {
     if (ronda_unhex(authority, auth, 32) != RONDA_OK)
         return cli_usage("init", "--authority must be 64 hex digits");
     dir = cli_dir(dir);
-    if ((rc = make_node(dir, auth, pk, cpk)) != EXIT_OK) return rc;
+    if ((rc = make_node(dir, auth, name ? name : dir, pk, cpk)) != EXIT_OK) return rc;
     char spk[65], ccpk[65], path[4200];
     ronda_hex(pk, 32, spk);
     ronda_hex(cpk, 32, ccpk);
-    json_t *req = json_pack("{s:s, s:s, s:s}", "name", name ? name : dir, "sign_key", spk, "curve_key", ccpk);
     snprintf(path, sizeof path, "%s/%s", dir, NODE_REQUEST);
-    if (!req || json_dump_file(req, path, JSON_INDENT(2)) != 0) {
-        json_decref(req);
-        fprintf(stderr, "ronda: cannot write %s\n", path);
-        return EXIT_ENV;
-    }
-    json_decref(req);
     printf("node created in %s\n  signing key: %s\n  curve key:   %s\n", dir, spk, ccpk);
     printf("next: give %s to the authority, which runs\n"
            "  ronda authority admit --request %s --role precinct --polres P --polsek S\n"
@@ -97,7 +103,8 @@ static const char authority_help[] =
     "ledger and import (or `join`) it at every node.\n"
     "\n"
     "init    creates the authority's directory, key and ledger; prints its public key, which\n"
-    "        every node is initialised with.\n"
+    "        every node is initialised with. To run the authority as a node too (so its\n"
+    "        records replicate live), admit its own join-request.json as an auditor.\n"
     "admit   a precinct names its --polres and --polsek, an hq its --polres; auditors write\n"
     "        nothing. Membership is valid from now (less 10 minutes of clock skew) for\n"
     "        --valid-days (default 365).\n"
@@ -114,7 +121,7 @@ static int authority_init(int argc, char **argv) {
     if (rc >= 0) return rc;
     dir = cli_dir(dir);
     uint8_t pk[32], cpk[32];
-    if ((rc = make_node(dir, NULL, pk, cpk)) != EXIT_OK) return rc;
+    if ((rc = make_node(dir, NULL, "authority", pk, cpk)) != EXIT_OK) return rc;
     char hex[65];
     ronda_hex(pk, 32, hex);
     printf("authority created in %s\n  authority key: %s\n", dir, hex);
