@@ -160,6 +160,14 @@ ronda_err ronda_store_verify(ronda_store *s, unsigned threads,
 void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
                       ronda_record *recs, ronda_err *errs, ronda_detail *details);
 
+/* The same, started on worker threads while the caller does other work (applying the
+ * previous batch); ronda_open_wait() joins them. The arrays must outlive the wait. */
+typedef struct ronda_open_async ronda_open_async;
+ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
+                           ronda_record *recs, ronda_err *errs, ronda_detail *details,
+                           ronda_open_async **out) RONDA_MUST_CHECK;
+void ronda_open_wait(ronda_open_async **a);
+
 /* ---- feeds for replication (src/sync) */
 
 /* Ledger digest and author count from the frontier alone: O(authors), for every round. */
@@ -191,9 +199,10 @@ ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
 ronda_err ronda_store_last_rowid(ronda_store *s, int fork, int64_t *rowid) RONDA_MUST_CHECK;
 
 /* Encoded records (fork = 0) or fork evidence (fork = 1) with rowid > after, in rowid order,
- * at most max_count, to cb with their rowid. */
+ * at most max_count, to cb with their rowid and id. */
 ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,
-                            int (*cb)(void *ctx, int64_t rowid, const uint8_t *rec, size_t len),
+                            int (*cb)(void *ctx, int64_t rowid, const uint8_t *id, const uint8_t *rec,
+                                      size_t len),
                             void *ctx) RONDA_MUST_CHECK;
 
 #endif

@@ -21,7 +21,7 @@
 #define ALLOW_REFRESH_MS 1000 /* roster changes reach the allowlist within this */
 #define FANOUT_DEFAULT 3      /* peers from the roster a node connects to */
 #define BOOTSTRAP_MAX 16      /* --peer endpoints */
-#define STATS_MS 10000        /* a stats line in the log this often (debug level) */
+#define STATS_MS 5000         /* a stats line in the log this often (debug level) */
 
 static volatile sig_atomic_t stop_requested;
 static void on_signal(int sig) {
@@ -234,7 +234,7 @@ int cmd_run(int argc, char **argv) {
     ronda_store_node(d.n.store, d.self);
     json_t *me = NULL;
     char endpoint[256] = "";
-    if (listen) snprintf(endpoint, sizeof endpoint, "%s", listen);
+    if (listen) snprintf(endpoint, sizeof endpoint, "%s", strcmp(listen, "none") == 0 ? "" : listen);
     else if (ronda_store_member(d.n.store, d.self, &me) == RONDA_OK && json_string_value(json_object_get(me, "endpoint")))
         snprintf(endpoint, sizeof endpoint, "%s", json_string_value(json_object_get(me, "endpoint")));
     json_decref(me);
@@ -275,9 +275,13 @@ int cmd_run(int argc, char **argv) {
         if (now >= next_stats) {
             sync_stats st;
             sync_get_stats(d.sync, &st);
-            logmsg(&d, 7, "stats: received %llu stored %llu duplicate %llu rejected %llu forks %llu",
+            logmsg(&d, 7,
+                   "stats: received %llu stored %llu duplicate %llu rejected %llu forks %llu msgs_in %llu msgs_out %llu"
+                   " bytes_in %llu bytes_out %llu rounds_in_sync %llu",
                    (unsigned long long)st.received, (unsigned long long)st.stored, (unsigned long long)st.duplicates,
-                   (unsigned long long)st.rejected, (unsigned long long)st.forks);
+                   (unsigned long long)st.rejected, (unsigned long long)st.forks, (unsigned long long)st.msgs_in,
+                   (unsigned long long)st.msgs_out, (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out,
+                   (unsigned long long)st.rounds_in_sync);
             next_stats = now + STATS_MS;
         }
     }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 #include <zmq.h>
 
@@ -17,6 +18,7 @@
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define IDENTITY_MAX 256u
+#define NET_MON_FLAG 0x80000000u /* in net_poll: a dealer's monitor, not the dealer */
 
 typedef struct allow_entry {
     uint8_t sign[32], curve[32];
@@ -31,6 +33,9 @@ typedef struct rpeer {
 
 typedef struct dpeer {
     void *sock; /* NULL = free */
+    void *mon;  /* PAIR: the socket's handshake events (libzmq gives up after a refusal) */
+    uint64_t redial_at; /* monotonic ms of the next connect after a refusal; 0 = none */
+    int backoff_ms;
     uint8_t curve[32];
     char endpoint[256];
 } dpeer;
@@ -48,8 +53,21 @@ struct net {
     rpeer rpeers[SYNC_PEERS_MAX];
     uint32_t next_rid;
     dpeer dpeers[NET_DEALERS_MAX];
+    unsigned mon_gen; /* makes each monitor endpoint unique */
     net_stats st;
 };
+
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void dpeer_close(dpeer *d) {
+    if (d->mon) zmq_close(d->mon);
+    if (d->sock) zmq_close(d->sock);
+    memset(d, 0, sizeof *d);
+}
 
 static int allowed_curve(net *n, const uint8_t *curve, uint8_t sign_out[32]) {
     int ok = 0;
@@ -215,7 +233,7 @@ void net_destroy(net **np) {
     net *n = *np;
     if (n->router) zmq_close(n->router);
     for (size_t i = 0; i < NET_DEALERS_MAX; i++)
-        if (n->dpeers[i].sock) zmq_close(n->dpeers[i].sock);
+        if (n->dpeers[i].sock) dpeer_close(&n->dpeers[i]);
     if (n->zap && !n->zap_running) zmq_close(n->zap);
     if (n->ctx) {
         /* Terminating the context wakes the ZAP thread with ETERM; it then closes. */
@@ -263,7 +281,25 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
             zmq_close(s);
             return 0;
         }
+        /* A handshake the server refuses (ZAP 400: e.g. our admission has not reached it
+         * yet) ends the connection for good in libzmq 4.3: no reconnect. Watch for it and
+         * connect again ourselves, with backoff (net_poll). */
+        char mon_ep[64];
+        snprintf(mon_ep, sizeof mon_ep, "inproc://ronda-dealer-%u-%u", i, ++n->mon_gen);
+        void *m = NULL;
+        int linger = 0;
+        if (zmq_socket_monitor(s, mon_ep,
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                   ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0 ||
+            !(m = zmq_socket(n->ctx, ZMQ_PAIR)) || zmq_setsockopt(m, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+            zmq_connect(m, mon_ep) != 0) {
+            if (m) zmq_close(m);
+            zmq_close(s);
+            return 0;
+        }
         d->sock = s;
+        d->mon = m;
+        d->backoff_ms = NET_RECONNECT_MS;
         memcpy(d->curve, server_curve, 32);
         snprintf(d->endpoint, sizeof d->endpoint, "%s", endpoint);
         return i + 1;
@@ -272,10 +308,7 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
 }
 
 void net_disconnect(net *n, uint32_t peer) {
-    if (peer >= 1 && peer <= NET_DEALERS_MAX && n->dpeers[peer - 1].sock) {
-        zmq_close(n->dpeers[peer - 1].sock);
-        memset(&n->dpeers[peer - 1], 0, sizeof n->dpeers[peer - 1]);
-    }
+    if (peer >= 1 && peer <= NET_DEALERS_MAX && n->dpeers[peer - 1].sock) dpeer_close(&n->dpeers[peer - 1]);
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++)
         if (n->rpeers[i].id == peer && peer != 0) memset(&n->rpeers[i], 0, sizeof n->rpeers[i]);
 }
@@ -338,6 +371,25 @@ out:
     zmq_msg_close(&body);
 }
 
+/* One monitor event of a dealer: a refused handshake schedules a connect again. */
+static void monitor_recv(dpeer *d) {
+    zmq_msg_t ev, addr;
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&ev, d->mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&ev) &&
+        zmq_msg_recv(&addr, d->mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_size(&ev) >= 2) {
+        uint16_t event;
+        memcpy(&event, zmq_msg_data(&ev), sizeof event);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) d->backoff_ms = NET_RECONNECT_MS;
+        else {
+            d->redial_at = mono_ms() + (uint64_t)d->backoff_ms;
+            d->backoff_ms = d->backoff_ms * 2 > NET_RECONNECT_MAX_MS ? NET_RECONNECT_MAX_MS : d->backoff_ms * 2;
+        }
+    }
+    zmq_msg_close(&ev);
+    zmq_msg_close(&addr);
+}
+
 static void dealer_recv(net *n, uint32_t peer, const net_events *ev) {
     zmq_msg_t body;
     zmq_msg_init(&body);
@@ -347,9 +399,21 @@ static void dealer_recv(net *n, uint32_t peer, const net_events *ev) {
 }
 
 ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
-    zmq_pollitem_t items[1 + NET_DEALERS_MAX];
-    uint32_t who[1 + NET_DEALERS_MAX];
+    zmq_pollitem_t items[1 + 2 * NET_DEALERS_MAX];
+    uint32_t who[1 + 2 * NET_DEALERS_MAX];
     int k = 0;
+    uint64_t now = mono_ms();
+    for (uint32_t i = 0; i < NET_DEALERS_MAX; i++) {
+        dpeer *d = &n->dpeers[i];
+        if (!d->sock || !d->redial_at) continue;
+        if (now >= d->redial_at) {
+            zmq_disconnect(d->sock, d->endpoint); /* the refused endpoint is dead; its entry goes */
+            zmq_connect(d->sock, d->endpoint);
+            d->redial_at = 0;
+        } else if (timeout_ms < 0 || d->redial_at - now < (uint64_t)timeout_ms) {
+            timeout_ms = (int)(d->redial_at - now);
+        }
+    }
     if (n->router) {
         items[k] = (zmq_pollitem_t){n->router, 0, ZMQ_POLLIN, 0};
         who[k++] = 0;
@@ -358,11 +422,18 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
         if (n->dpeers[i].sock) {
             items[k] = (zmq_pollitem_t){n->dpeers[i].sock, 0, ZMQ_POLLIN, 0};
             who[k++] = i + 1;
+            items[k] = (zmq_pollitem_t){n->dpeers[i].mon, 0, ZMQ_POLLIN, 0};
+            who[k++] = NET_MON_FLAG | (i + 1);
         }
     int r = zmq_poll(items, k, timeout_ms);
     if (r < 0) return zmq_errno() == EINTR ? RONDA_OK : RONDA_ERR_IO;
     for (int i = 0; i < k; i++) {
         if (!(items[i].revents & ZMQ_POLLIN)) continue;
+        if (who[i] & NET_MON_FLAG) {
+            dpeer *d = &n->dpeers[(who[i] & ~NET_MON_FLAG) - 1];
+            if (d->mon) monitor_recv(d);
+            continue;
+        }
         /* A bounded number per socket per poll, so one busy peer cannot starve the rest. */
         for (int j = 0; j < 64; j++) {
             int events = 0;

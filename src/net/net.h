@@ -12,7 +12,7 @@
 #include "ronda/ronda.h"
 
 #define NET_ZAP_DOMAIN "ronda"       /* set on the server and enforced by our ZAP handler */
-#define NET_HWM 256                  /* messages queued per connection, each way */
+#define NET_HWM 32                   /* messages queued per connection, each way (x SYNC_MSG_MAX) */
 #define NET_HEARTBEAT_MS 2000        /* ZMTP heartbeats detect dead peers... */
 #define NET_HEARTBEAT_TIMEOUT_MS 6000 /* ...and drop them after this long without traffic */
 #define NET_HANDSHAKE_MS 5000        /* a CURVE handshake must finish in this time */

@@ -79,7 +79,7 @@ ronda_err crd_uint(crd *r, uint64_t *v) {
         break;
     case 0xcf:
         if ((e = read_be(r, 8, &x)) != RONDA_OK) return e;
-        if (x <= 0xffffffffu) return RONDA_ERR_MALFORMED;
+        if (x <= 0xffffffffu || x > (uint64_t)INT64_MAX) return RONDA_ERR_MALFORMED; /* §2.2: at most 2^63-1 */
         break;
     default:
         return RONDA_ERR_MALFORMED;

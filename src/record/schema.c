@@ -202,7 +202,7 @@ static ronda_err decode_field(crd *r, const field *f, unsigned depth, const char
         json_t *arr = json_array();
         if (!arr) return RONDA_ERR_NOMEM;
         for (uint32_t i = 0; i < n; i++) {
-            char sub[160];
+            char sub[200];
             snprintf(sub, sizeof sub, "%s[%u]", path, i);
             json_t *item = NULL;
             if (f->elem == T_MAP) {

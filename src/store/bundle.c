@@ -181,18 +181,86 @@ ronda_err ronda_bundle_read_header(FILE *in, ronda_bundle_header *header, ronda_
     return e;
 }
 
+/* One batch of records read from the stream, with the results of their stateless checks. */
+typedef struct batch {
+    uint8_t *bufs[RONDA_BATCH_MAX];
+    size_t lens[RONDA_BATCH_MAX];
+    ronda_record recs[RONDA_BATCH_MAX];
+    ronda_err errs[RONDA_BATCH_MAX];
+    ronda_detail det[RONDA_BATCH_MAX];
+    size_t n;
+    int end;        /* the stream ended cleanly after these */
+    ronda_err err;  /* the stream broke after these (read error, truncation, oversize) */
+    ronda_open_async *checking;
+} batch;
+
+static void batch_free(batch *b) {
+    ronda_open_wait(&b->checking);
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->bufs[i]);
+        b->bufs[i] = NULL;
+    }
+    b->n = 0;
+}
+
+/* Read up to RONDA_BATCH_MAX records and start checking their signatures in the background. */
+static void batch_fill(reader *r, batch *b, unsigned threads) {
+    b->n = 0;
+    b->end = 0;
+    b->err = RONDA_OK;
+    while (b->n < RONDA_BATCH_MAX) {
+        const uint8_t *v;
+        size_t len;
+        ronda_err e = next_value(r, RONDA_RECORD_MAX, &v, &len);
+        if (e == RONDA_ERR_NOT_FOUND) {
+            b->end = 1;
+            break;
+        }
+        if (e != RONDA_OK) {
+            b->err = e;
+            break;
+        }
+        if (!(b->bufs[b->n] = malloc(len))) {
+            b->err = RONDA_ERR_NOMEM;
+            break;
+        }
+        memcpy(b->bufs[b->n], v, len);
+        b->lens[b->n++] = len;
+    }
+    if (b->n > 0 && ronda_open_start((const uint8_t *const *)b->bufs, b->lens, b->n, threads, b->recs, b->errs, b->det,
+                                     &b->checking) != RONDA_OK) {
+        ronda_open_batch((const uint8_t *const *)b->bufs, b->lens, b->n, 1, b->recs, b->errs, b->det);
+    }
+}
+
+/* Apply a checked batch in order; on a refusal record where and why. */
+static ronda_err batch_apply(ronda_store *s, batch *b, ronda_import_result *res) {
+    ronda_open_wait(&b->checking);
+    for (size_t i = 0; i < b->n; i++) {
+        ronda_outcome o;
+        ronda_err e = b->errs[i];
+        ronda_detail d = b->det[i];
+        if (e == RONDA_OK) e = ronda_store_apply(s, &b->recs[i], &o, &d);
+        if (e != RONDA_OK) {
+            res->failed_index = res->read + i + 1;
+            res->detail = d;
+            return e;
+        }
+        if (o == RONDA_STORED) res->stored++;
+        else if (o == RONDA_DUPLICATE) res->duplicates++;
+        else res->forks++;
+    }
+    return RONDA_OK;
+}
+
 ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads,
                               void (*progress)(void *, uint64_t, uint64_t), void *ctx, ronda_import_result *res) {
     memset(res, 0, sizeof *res);
     reader r = {in, malloc(READ_BUF), 0, 0, 0};
-    uint8_t **bufs = calloc(RONDA_BATCH_MAX, sizeof *bufs);
-    size_t *lens = calloc(RONDA_BATCH_MAX, sizeof *lens);
-    ronda_record *recs = calloc(RONDA_BATCH_MAX, sizeof *recs);
-    ronda_err *errs = calloc(RONDA_BATCH_MAX, sizeof *errs);
-    ronda_detail *det = calloc(RONDA_BATCH_MAX, sizeof *det);
+    batch *b = calloc(2, sizeof *b); /* double buffer: check batch k+1 while applying batch k */
     ronda_err e = RONDA_OK;
     int in_txn = 0;
-    if (!r.buf || !bufs || !lens || !recs || !errs || !det) {
+    if (!r.buf || !b) {
         e = why(res, RONDA_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -207,58 +275,33 @@ ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads,
     }
     in_txn = 1;
     uint64_t total = res->header.records + res->header.forks;
-    for (int done = 0; !done && e == RONDA_OK;) {
-        size_t n = 0;
-        while (n < RONDA_BATCH_MAX) {
-            const uint8_t *v;
-            size_t len;
-            e = next_value(&r, RONDA_RECORD_MAX, &v, &len);
-            if (e == RONDA_ERR_NOT_FOUND) {
-                e = RONDA_OK;
-                done = 1;
-                break;
-            }
-            if (e != RONDA_OK) {
-                res->failed_index = res->read + n + 1;
-                why(res, e, e == RONDA_ERR_TOO_BIG ? "record larger than RONDA_RECORD_MAX"
-                                                   : "stream does not hold a whole canonical record here");
-                break;
-            }
-            if (!(bufs[n] = malloc(len))) {
-                e = why(res, RONDA_ERR_NOMEM, "out of memory");
-                break;
-            }
-            memcpy(bufs[n], v, len);
-            lens[n++] = len;
-        }
-        ronda_open_batch((const uint8_t *const *)bufs, lens, n, threads, recs, errs, det);
-        for (size_t i = 0; i < n && e == RONDA_OK; i++) {
-            ronda_outcome o;
-            ronda_err ae = errs[i];
-            ronda_detail d = det[i];
-            if (ae == RONDA_OK) ae = ronda_store_apply(s, &recs[i], &o, &d);
-            if (ae != RONDA_OK) {
-                res->failed_index = res->read + i + 1;
-                res->detail = d;
-                e = ae;
-                break;
-            }
-            if (o == RONDA_STORED) res->stored++;
-            else if (o == RONDA_DUPLICATE) res->duplicates++;
-            else res->forks++;
-        }
-        for (size_t i = 0; i < n; i++) {
-            free(bufs[i]);
-            bufs[i] = NULL;
+    int cur = 0;
+    batch_fill(&r, &b[cur], threads);
+    for (;;) {
+        batch *now = &b[cur], *next = &b[1 - cur];
+        if (now->n > 0 && !now->end && now->err == RONDA_OK) batch_fill(&r, next, threads);
+        e = batch_apply(s, now, res);
+        if (e == RONDA_OK && now->err != RONDA_OK) {
+            e = now->err;
+            res->failed_index = res->read + now->n + 1;
+            why(res, e, e == RONDA_ERR_TOO_BIG ? "record larger than RONDA_RECORD_MAX"
+                                               : "stream does not hold a whole canonical record here");
         }
         if (e == RONDA_OK) {
-            res->read += n;
+            res->read += now->n;
             if (res->read > total) {
                 e = why(res, RONDA_ERR_MALFORMED, "bundle holds more records than its header declares");
                 res->failed_index = res->read;
             }
         }
+        int finished = now->n == 0 || now->end || e != RONDA_OK;
+        batch_free(now);
         if (progress && e == RONDA_OK) progress(ctx, res->read, total);
+        if (finished) {
+            batch_free(next);
+            break;
+        }
+        cur = 1 - cur;
     }
     if (e == RONDA_OK && res->read != total) {
         e = why(res, RONDA_ERR_TRUNCATED, "bundle holds fewer records than its header declares (truncated?)");
@@ -272,10 +315,6 @@ out:
     if (in_txn) ronda_store_rollback(s);
     if (e != RONDA_OK) res->stored = res->duplicates = res->forks = 0;
     free(r.buf);
-    free(bufs);
-    free(lens);
-    free(recs);
-    free(errs);
-    free(det);
+    free(b);
     return e;
 }

@@ -98,10 +98,10 @@ ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES
 }
 
 ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,
-                            int (*cb)(void *, int64_t, const uint8_t *, size_t), void *ctx) {
+                            int (*cb)(void *, int64_t, const uint8_t *, const uint8_t *, size_t), void *ctx) {
     sqlite3_stmt *st;
-    const char *sql = fork ? "SELECT envelope, signature, body, rowid FROM forks WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
-                           : "SELECT envelope, signature, body, rowid FROM records WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
+    const char *sql = fork ? "SELECT envelope, signature, body, rowid, id FROM forks WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+                           : "SELECT envelope, signature, body, rowid, id FROM records WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int64(st, 2, (int64_t)max_count);
@@ -111,7 +111,10 @@ ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_
         cwr w;
         cwr_init(&w);
         e = encode_row(st, &w);
-        int stop = e == RONDA_OK ? cb(ctx, sqlite3_column_int64(st, 3), (const uint8_t *)w.buf.data, w.buf.size) : 1;
+        if (e == RONDA_OK && sqlite3_column_bytes(st, 4) != RONDA_ID_BYTES) e = RONDA_ERR_TAMPERED;
+        int stop = e == RONDA_OK ? cb(ctx, sqlite3_column_int64(st, 3), sqlite3_column_blob(st, 4),
+                                      (const uint8_t *)w.buf.data, w.buf.size)
+                                 : 1;
         cwr_destroy(&w);
         if (stop) break;
     }

@@ -93,6 +93,55 @@ void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, 
     free(jobs);
 }
 
+struct ronda_open_async {
+    job *jobs;
+    unsigned threads;
+    pthread_t tid[RONDA_VERIFY_THREADS_MAX];
+    int started[RONDA_VERIFY_THREADS_MAX];
+    slice sl[RONDA_VERIFY_THREADS_MAX];
+};
+
+ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
+                           ronda_record *recs, ronda_err *errs, ronda_detail *details, ronda_open_async **out) {
+    ronda_open_async *a = calloc(1, sizeof *a);
+    job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    if (!a || !jobs) {
+        free(a);
+        free(jobs);
+        return RONDA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].bytes = bufs[i];
+        jobs[i].len = lens[i];
+        jobs[i].rec = &recs[i];
+        jobs[i].err = &errs[i];
+        jobs[i].detail = details ? &details[i] : NULL;
+    }
+    a->jobs = jobs;
+    a->threads = thread_count(threads);
+    size_t per = (n + a->threads - 1) / a->threads;
+    for (unsigned t = 0; t < a->threads; t++) {
+        size_t lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
+        a->sl[t].jobs = jobs + lo;
+        a->sl[t].n = hi - lo;
+        if (a->sl[t].n > 0) a->started[t] = pthread_create(&a->tid[t], NULL, worker, &a->sl[t]) == 0;
+    }
+    *out = a;
+    return RONDA_OK;
+}
+
+void ronda_open_wait(ronda_open_async **ap) {
+    if (!ap || !*ap) return;
+    ronda_open_async *a = *ap;
+    for (unsigned t = 0; t < a->threads; t++) {
+        if (a->started[t]) pthread_join(a->tid[t], NULL);
+        else run_jobs(a->sl[t].jobs, a->sl[t].n); /* a thread that could not start: do it here */
+    }
+    free(a->jobs);
+    free(a);
+    *ap = NULL;
+}
+
 /* ------------------------------------------------------------------ verify */
 
 #define ROSTER_MAX 100000u /* member records one authority may have issued; beyond is hostile */

@@ -13,6 +13,7 @@
  * Invariants: a peer never has more than SYNC_INFLIGHT_MAX WANTs outstanding nor more than
  * SYNC_OUTQ_MAX messages queued (pushes beyond are dropped: the next round repairs them);
  * every record is applied through ronda_record_open + ronda_store_apply. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +27,16 @@ enum { MSG_HELLO = 0, MSG_SYNCED = 1, MSG_FRONTIER = 2, MSG_WANT = 3, MSG_RECORD
 
 typedef struct want {
     uint8_t author[RONDA_KEY_BYTES];
-    uint64_t target; /* the peer's seq for this author */
+    uint64_t target;    /* the peer's seq for this author */
+    uint64_t next_from; /* first seq not yet requested (0: from what we hold) */
 } want;
 
+/* One outstanding WANT. Several may cover consecutive ranges of one author: replies on a
+ * connection arrive in order, so the window keeps the peer streaming while we apply. */
 typedef struct inflight {
     int used;
     uint8_t author[RONDA_KEY_BYTES];
+    uint64_t from, to; /* requested seqs, inclusive */
     uint64_t target;
     uint64_t sent_ms;
 } inflight;
@@ -69,13 +74,13 @@ struct sync_core {
     int64_t pushed_rowid, pushed_fork_rowid; /* store rows already pushed */
     recent recent[RECENT_MAX];
     size_t recent_next;
+    unsigned verify_threads; /* signature-check threads per batch (0: one per core) */
     sync_stats st;
 };
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-#include <stdarg.h>
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...) {
     if (!c->log) return;
     char text[300];
@@ -127,12 +132,13 @@ void sync_destroy(sync_core **cp) {
     *cp = NULL;
 }
 
-/* Queue a finished message for a peer. Pushes (droppable) are refused when the queue is
- * full; replies are always queued, and bounded because each answers one request. */
+/* Queue a finished message for a peer. A full queue (a slow or stalled peer) drops it:
+ * pushes are repaired by the next round, and a dropped reply by the requester's timeout.
+ * Replies and round messages get a little headroom over pushes. */
 static void enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
     uint8_t *data;
     size_t len;
-    if (droppable && p->qlen >= SYNC_OUTQ_MAX) {
+    if (p->qlen >= (droppable ? SYNC_OUTQ_MAX / 2 : SYNC_OUTQ_MAX)) {
         c->st.pushes_dropped++;
         cwr_destroy(w);
         return;
@@ -259,21 +265,21 @@ static uint64_t our_seq(sync_core *c, const uint8_t *author) {
 
 /* Add or raise a want; the authority's chain goes first (it carries the roster). */
 static void want_add(sync_core *c, peer *p, const uint8_t *author, uint64_t target) {
-    for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++)
-        if (p->fl[i].used && memcmp(p->fl[i].author, author, 32) == 0) {
-            if (target > p->fl[i].target) p->fl[i].target = target;
-            return;
-        }
     for (size_t i = 0; i < p->nwants; i++)
         if (memcmp(p->wants[i].author, author, 32) == 0) {
             if (target > p->wants[i].target) p->wants[i].target = target;
             return;
         }
+    uint64_t next = 0; /* continue after what is already in flight for this author */
+    for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++)
+        if (p->fl[i].used && memcmp(p->fl[i].author, author, 32) == 0 && p->fl[i].to + 1 > next)
+            next = p->fl[i].to + 1;
     if (p->nwants >= SYNC_WANTS_MAX) return; /* the next round asks again */
     if (!p->wants && !(p->wants = malloc(SYNC_WANTS_MAX * sizeof *p->wants))) return;
     want w;
     memcpy(w.author, author, 32);
     w.target = target;
+    w.next_from = next;
     if (memcmp(author, c->authority, 32) == 0) {
         memmove(p->wants + 1, p->wants, p->nwants * sizeof *p->wants);
         p->wants[0] = w;
@@ -283,33 +289,40 @@ static void want_add(sync_core *c, peer *p, const uint8_t *author, uint64_t targ
     p->nwants++;
 }
 
-static void send_want(sync_core *c, peer *p, inflight *f, uint64_t from, uint64_t now) {
+static void send_want(sync_core *c, peer *p, inflight *f, uint64_t now) {
     cwr w;
     cwr_init(&w);
     cwr_array(&w, 4);
     cwr_uint(&w, MSG_WANT);
     cwr_bin(&w, f->author, RONDA_KEY_BYTES);
-    cwr_uint(&w, from);
-    cwr_uint(&w, SYNC_BATCH_RECORDS);
+    cwr_uint(&w, f->from);
+    cwr_uint(&w, f->to - f->from + 1);
     enqueue(c, p, &w, 0);
     f->sent_ms = now;
 }
 
-/* Fill the request window from the wants queue. */
+/* Fill the request window from the wants queue: consecutive ranges of the first author,
+ * then the next. */
 static void pump(sync_core *c, peer *p, uint64_t now) {
     for (size_t slot = 0; slot < SYNC_INFLIGHT_MAX && p->nwants > 0; slot++) {
         if (p->fl[slot].used) continue;
         while (p->nwants > 0) {
-            want w = p->wants[0];
-            memmove(p->wants, p->wants + 1, (p->nwants - 1) * sizeof *p->wants);
-            p->nwants--;
-            uint64_t have = our_seq(c, w.author);
-            if (have >= w.target) continue;
+            want *w = &p->wants[0];
+            uint64_t have = our_seq(c, w->author);
+            uint64_t from = w->next_from > have + 1 ? w->next_from : have + 1;
+            if (from > w->target) { /* nothing (more) to ask for this author */
+                memmove(p->wants, p->wants + 1, (p->nwants - 1) * sizeof *p->wants);
+                p->nwants--;
+                continue;
+            }
             inflight *f = &p->fl[slot];
             f->used = 1;
-            memcpy(f->author, w.author, 32);
-            f->target = w.target;
-            send_want(c, p, f, have + 1, now);
+            memcpy(f->author, w->author, 32);
+            f->from = from;
+            f->to = from + SYNC_BATCH_RECORDS - 1 < w->target ? from + SYNC_BATCH_RECORDS - 1 : w->target;
+            f->target = w->target;
+            w->next_from = f->to + 1;
+            send_want(c, p, f, now);
             break;
         }
     }
@@ -358,44 +371,66 @@ static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d)
     }
 }
 
-/* Apply one RECORDS message; returns the last author touched for reply bookkeeping. */
-static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64_t now) {
-    if (ronda_store_begin(c->s) != RONDA_OK) return RONDA_ERR_DB;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *b;
+/* Apply one RECORDS message in one transaction. Signatures are checked on all cores first
+ * (stateless), then records are applied in order (stateful). */
+static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n) {
+    const uint8_t *bufs[SYNC_BATCH_RECORDS] = {0};
+    size_t lens[SYNC_BATCH_RECORDS] = {0};
+    ronda_record *recs = malloc(SYNC_BATCH_RECORDS * sizeof *recs);
+    ronda_err *errs = malloc(SYNC_BATCH_RECORDS * sizeof *errs);
+    ronda_detail *dets = malloc(SYNC_BATCH_RECORDS * sizeof *dets);
+    ronda_err result = RONDA_OK;
+    uint32_t got = 0;
+    if (!recs || !errs || !dets) {
+        result = RONDA_ERR_NOMEM;
+        goto out;
+    }
+    for (; got < n; got++) {
         uint32_t len;
-        ronda_detail d = {{0}};
-        if (crd_bin(r, &b, &len) != RONDA_OK) {
+        if (crd_bin(r, &bufs[got], &len) != RONDA_OK) {
+            ronda_detail d;
+            snprintf(d.text, sizeof d.text, "RECORDS item %u is not bytes", got);
             count_bad(c, p, RONDA_ERR_MALFORMED, &d);
             break;
         }
+        lens[got] = len;
+    }
+    ronda_open_batch(bufs, lens, got, c->verify_threads, recs, errs, dets);
+    if (ronda_store_begin(c->s) != RONDA_OK) {
+        result = RONDA_ERR_DB;
+        goto out;
+    }
+    for (uint32_t i = 0; i < got; i++) {
         c->st.received++;
-        ronda_record rec;
         ronda_outcome o;
-        ronda_err e = ronda_record_open(b, len, &rec, &d);
-        if (e == RONDA_OK) e = ronda_store_apply(c->s, &rec, &o, &d);
+        ronda_err e = errs[i];
+        if (e == RONDA_OK) e = ronda_store_apply(c->s, &recs[i], &o, &dets[i]);
         if (e == RONDA_ERR_DB) {
             ronda_store_rollback(c->s);
-            return e;
+            result = e;
+            goto out;
         }
         if (e == RONDA_OK) {
             if (o == RONDA_STORED) c->st.stored++;
             else if (o == RONDA_DUPLICATE) c->st.duplicates++;
             else {
                 c->st.forks++;
-                logf_(c, 4, p->id, "fork evidence stored: %s", d.text);
+                logf_(c, 4, p->id, "fork evidence stored: %s", dets[i].text);
             }
-            if (o != RONDA_DUPLICATE) recent_add(c, rec.id, p->id);
+            if (o != RONDA_DUPLICATE) recent_add(c, recs[i].id, p->id);
         } else if (is_bad(e)) {
-            count_bad(c, p, e, &d);
+            count_bad(c, p, e, &dets[i]);
         } else {
             c->st.deferred++;
-            if (e == RONDA_ERR_GAP) want_add(c, p, rec.author, rec.seq);
+            if (e == RONDA_ERR_GAP) want_add(c, p, recs[i].author, recs[i].seq);
         }
     }
-    ronda_err e = ronda_store_commit(c->s);
-    (void)now;
-    return e == RONDA_OK ? RONDA_OK : RONDA_ERR_DB;
+    if (ronda_store_commit(c->s) != RONDA_OK) result = RONDA_ERR_DB;
+out:
+    free(recs);
+    free(errs);
+    free(dets);
+    return result;
 }
 
 typedef struct range_ctx {
@@ -522,27 +557,25 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
         }
         if (crd_array(&r, &count) != RONDA_OK || count > SYNC_BATCH_RECORDS)
             return bad_msg(c, p, "malformed RECORDS batch");
-        ronda_err e = apply_records(c, p, &r, count, now);
+        ronda_err e = apply_records(c, p, &r, count);
         if (e != RONDA_OK) return e;
         if (reply && author) {
-            for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
-                inflight *f = &p->fl[i];
-                if (!f->used || memcmp(f->author, author, 32) != 0) continue;
+            /* The oldest request for this author is the one answered (replies are in order). */
+            inflight *f = NULL;
+            for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++)
+                if (p->fl[i].used && memcmp(p->fl[i].author, author, 32) == 0 && (!f || p->fl[i].from < f->from))
+                    f = &p->fl[i];
+            if (f) {
                 uint64_t have = our_seq(c, author);
                 f->used = 0;
-                /* Progress and more to come: ask for the next batch first (resumable: a
-                 * WANT always starts from what we hold). */
-                if (count > 0 && have < f->target) want_add(c, p, author, f->target);
-                if (p->nwants > 1 && count > 0 && have < f->target) { /* keep this author at the front */
+                /* A short or refused batch leaves a hole before later ranges: ask again from
+                 * what we hold, but only if this reply made progress (no spinning on
+                 * records that cannot apply yet; the next round retries those). */
+                if (have < f->to && have >= f->from && have < f->target) {
+                    want_add(c, p, author, f->target);
                     for (size_t k = 0; k < p->nwants; k++)
-                        if (memcmp(p->wants[k].author, author, 32) == 0) {
-                            want w = p->wants[k];
-                            memmove(p->wants + 1, p->wants, k * sizeof *p->wants);
-                            p->wants[0] = w;
-                            break;
-                        }
+                        if (memcmp(p->wants[k].author, author, 32) == 0) p->wants[k].next_from = have + 1;
                 }
-                break;
             }
         }
         pump(c, p, now);
@@ -566,17 +599,14 @@ typedef struct push_ctx {
     int64_t last;
 } push_ctx;
 
-static int push_one(void *vctx, int64_t rowid, const uint8_t *rec, size_t len) {
+static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len) {
     push_ctx *x = vctx;
     sync_core *c = x->c;
     x->last = rowid;
-    ronda_record parsed;
-    /* Cheap parse for the id, to skip the peer it came from; no need to re-verify. */
-    int have_id = ronda_record_open(rec, len, &parsed, NULL) == RONDA_OK;
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         peer *p = &c->peers[i];
         if (p->id == 0 || p->banned) continue;
-        if (have_id && recent_has(c, parsed.id, p->id)) continue;
+        if (recent_has(c, id, p->id)) continue; /* it came from this peer */
         cwr w;
         cwr_init(&w);
         cwr_array(&w, 4);
@@ -603,7 +633,7 @@ ronda_err sync_tick(sync_core *c, uint64_t now) {
         if (now >= p->next_hello_ms) send_hello(c, p, now);
         for (size_t k = 0; k < SYNC_INFLIGHT_MAX; k++) {
             inflight *f = &p->fl[k];
-            if (f->used && now - f->sent_ms >= SYNC_WANT_TIMEOUT_MS) send_want(c, p, f, our_seq(c, f->author) + 1, now);
+            if (f->used && now - f->sent_ms >= SYNC_WANT_TIMEOUT_MS) f->used = 0; /* lost: the round asks again */
         }
         pump(c, p, now);
     }

@@ -19,7 +19,7 @@
 #define SYNC_FRONTIER_CHUNK 256u      /* frontier entries per FRONTIER message (~24 KiB) */
 #define SYNC_WANTS_MAX 4096u          /* authors one peer may be asked for at once */
 #define SYNC_INFLIGHT_MAX 4u          /* WANTs outstanding per peer: the flow-control window */
-#define SYNC_BATCH_RECORDS 256u       /* records per RECORDS message */
+#define SYNC_BATCH_RECORDS 1024u      /* records per RECORDS message (one transaction) */
 #define SYNC_BATCH_BYTES (512u * 1024u) /* bytes of records per RECORDS message */
 #define SYNC_MSG_MAX (SYNC_BATCH_BYTES + RONDA_RECORD_MAX + 1024u) /* also ZMQ_MAXMSGSIZE */
 #define SYNC_OUTQ_MAX 64u             /* messages queued per peer; pushes beyond are dropped */
