@@ -36,6 +36,7 @@ typedef struct daemon_ctx {
     int log_level;
     int journal; /* stderr goes to the journal: use <N> priority prefixes */
     const char *bootstrap[BOOTSTRAP_MAX];
+    int warned[BOOTSTRAP_MAX]; /* an unknown --peer was reported */
     size_t nbootstrap;
     unsigned fanout;
     uint8_t self[32];
@@ -129,11 +130,19 @@ static void refresh(daemon_ctx *d) {
         }
     }
     /* Bootstrap endpoints first (their keys come from the roster), then random members. */
-    for (size_t b = 0; b < d->nbootstrap; b++)
+    for (size_t b = 0; b < d->nbootstrap; b++) {
+        int known = 0;
         for (size_t i = 0; i < r.n; i++)
-            if (strcmp(r.endpoint[i], d->bootstrap[b]) == 0 && memcmp(r.sign[i], d->self, 32) != 0 &&
-                !connected_to(d, r.curve[i]))
-                connect_peer(d, r.endpoint[i], r.sign[i], r.curve[i]);
+            if (strcmp(r.endpoint[i], d->bootstrap[b]) == 0 && memcmp(r.sign[i], d->self, 32) != 0) {
+                known = 1;
+                if (!connected_to(d, r.curve[i])) connect_peer(d, r.endpoint[i], r.sign[i], r.curve[i]);
+            }
+        if (!known && !d->warned[b]) {
+            logmsg(d, 4, "--peer %s is no live member's endpoint in the roster: not connecting (its CURVE key is unknown)",
+                   d->bootstrap[b]);
+            d->warned[b] = 1;
+        }
+    }
     unsigned have = 0;
     for (uint32_t p = 1; p <= NET_DEALERS_MAX; p++) have += net_peer_curve(d->net, p) != NULL;
     for (unsigned tries = 0; have < d->fanout + d->nbootstrap && tries < 4 * r.n && r.n > 0; tries++) {
