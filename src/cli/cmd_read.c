@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/util.h"
 
 static const char log_help[] =
     "usage: ronda log [--dir DIR] [--author KEY] [--limit N] [--json]\n"
@@ -179,9 +180,13 @@ int cmd_query(int argc, char **argv) {
     if (rc >= 0) return rc;
     if (as_json && as_csv) return cli_usage("query", "choose one of --json and --csv");
     const char *dates[2] = {q.date_from, q.date_to};
-    for (int i = 0; i < 2; i++)
-        if (dates[i] && (strlen(dates[i]) != 10 || dates[i][4] != '-' || dates[i][7] != '-'))
+    for (int i = 0; i < 2; i++) {
+        /* a real calendar date: time_parse checks digits, month and day (2026-02-30 is refused) */
+        char probe[32];
+        if (dates[i] && (strlen(dates[i]) != 10 ||
+                         (snprintf(probe, sizeof probe, "%sT00:00:00+00:00", dates[i]), !time_parse(probe, 25, NULL))))
             return cli_usage("query", "dates are YYYY-MM-DD (got \"%s\")", dates[i]);
+    }
     if (limit) {
         char *end;
         unsigned long v = strtoul(limit, &end, 10);

@@ -1,5 +1,7 @@
 /* `ronda record dialogue|resolution|amend`: build a body from flags and/or a JSON file,
  * sign it with the node's key and append it. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,12 +42,16 @@ typedef struct rflags {
     strlist officers, stakeholders, topics, messages;
 } rflags;
 
-static json_t *load_json(const char *path) {
+/* Load the --json body file. On failure prints why and sets *rc: EXIT_ENV when the file
+ * cannot be read, EXIT_REFUSED when its content is refused (too large, not a JSON object). */
+static json_t *load_json(const char *path, int *rc) {
     struct stat st;
+    *rc = EXIT_ENV;
     if (stat(path, &st) != 0) {
         perror(path);
         return NULL;
     }
+    *rc = EXIT_REFUSED;
     if (st.st_size > (off_t)RONDA_JSON_FILE_MAX) {
         fprintf(stderr, "ronda: %s is larger than %u bytes\n", path, RONDA_JSON_FILE_MAX);
         return NULL;
@@ -53,7 +59,8 @@ static json_t *load_json(const char *path) {
     json_error_t err;
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
     if (!json_is_object(j)) {
-        fprintf(stderr, "ronda: %s: %s (line %d)\n", path, j ? "not a JSON object" : err.text, err.line);
+        if (j) fprintf(stderr, "ronda: %s: not a JSON object (the body is an object {...})\n", path);
+        else fprintf(stderr, "ronda: %s: not JSON: %s (line %d)\n", path, err.text, err.line);
         json_decref(j);
         return NULL;
     }
@@ -74,8 +81,10 @@ static int set_list(json_t *o, const char *key, const strlist *l) {
 static int set_uint(json_t *o, const char *key, const char *v, const char *verb) {
     if (!v) return 0;
     char *end;
+    errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
-    if (*end || !*v || v[0] == '-') return cli_usage(verb, "--%s must be a whole number", key);
+    if (*end || !*v || v[0] == '-' || errno == ERANGE || x > (unsigned long long)INT64_MAX)
+        return cli_usage(verb, "--%s must be a whole number", key);
     json_object_set_new(o, key, json_integer((json_int_t)x));
     return 0;
 }
@@ -223,6 +232,9 @@ int cmd_record(int argc, char **argv) {
                                                         : RONDA_KIND_NONE;
     if (kind == RONDA_KIND_NONE) {
         int help = argc >= 2 && (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0);
+        if (!help) fprintf(stderr, "ronda record: %s%s%s (dialogue, resolution or amend)\n\n",
+                           argc >= 2 ? "unknown record kind \"" : "name the record kind", argc >= 2 ? what : "",
+                           argc >= 2 ? "\"" : "");
         fputs(record_help, help ? stdout : stderr);
         return help ? EXIT_OK : EXIT_USAGE;
     }
@@ -248,13 +260,26 @@ int cmd_record(int argc, char **argv) {
         f.topic_index = f.topics.v[0];
         f.topics.n = 0;
     }
-    json_t *b = f.json ? load_json(f.json) : json_object();
-    if (!b) return EXIT_USAGE;
+    json_t *b = f.json ? load_json(f.json, &rc) : json_object();
+    if (!b) return f.json ? rc : EXIT_ENV;
     node n;
     if ((rc = node_open(&n, cli_dir(f.dir), 1)) != EXIT_OK) {
         json_decref(b);
         return rc;
     }
+    /* Without a membership every record is refused; say so before any field is missed. */
+    uint8_t self[32];
+    json_t *m = NULL;
+    ronda_store_node(n.store, self);
+    if (ronda_store_member(n.store, self, &m) == RONDA_ERR_NOT_FOUND) {
+        fprintf(stderr, "ronda record: this node is not admitted yet, so it may not write\n"
+                        "  hint: the authority admits %s/%s, then `ronda join --dir %s ROSTER.bundle`\n",
+                n.dir, NODE_REQUEST, n.dir);
+        json_decref(b);
+        node_close(&n);
+        return EXIT_REFUSED;
+    }
+    json_decref(m);
     if (kind == RONDA_KIND_DIALOGUE) rc = dialogue_fields(b, &f, &n);
     else if (kind == RONDA_KIND_RESOLUTION) rc = resolution_fields(b, &f, &n);
     else rc = amend_body(b, &f, &n);

@@ -318,14 +318,23 @@ const uint8_t *net_peer_curve(const net *n, uint32_t peer) {
     return NULL;
 }
 
+/* One slot (and peer id) per member, found by the signing key its handshake proved. Each
+ * connection has a new routing id (a restarted or reconnected peer), so keying slots by
+ * routing id leaked one per reconnection until the table was full and new peers were
+ * ignored. A member's newest connection takes over its slot: replies go there. */
 static rpeer *rpeer_for(net *n, const uint8_t *identity, size_t len, const uint8_t *sign, const net_events *ev) {
     rpeer *free_slot = NULL;
+    if (len > IDENTITY_MAX) return NULL;
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         rpeer *r = &n->rpeers[i];
-        if (r->id && r->identity_len == len && memcmp(r->identity, identity, len) == 0) return r;
+        if (r->id && memcmp(r->sign, sign, 32) == 0) {
+            memcpy(r->identity, identity, len);
+            r->identity_len = len;
+            return r;
+        }
         if (!r->id && !free_slot) free_slot = r;
     }
-    if (!free_slot || len > IDENTITY_MAX) return NULL; /* full: the peer is ignored */
+    if (!free_slot) return NULL; /* full: the peer is ignored */
     free_slot->id = n->next_rid++;
     memcpy(free_slot->identity, identity, len);
     free_slot->identity_len = len;
@@ -353,11 +362,14 @@ static void router_recv(net *n, const net_events *ev) {
     /* Tie the message to a member: the ZAP handler's User-Id, checked again now. */
     const char *user = zmq_msg_gets(&body, "User-Id");
     uint8_t sign[32];
-    if (!user || ronda_unhex(user, sign, 32) != RONDA_OK || !allowed_sign(n, sign)) {
+    int have_sign = user && ronda_unhex(user, sign, 32) == RONDA_OK;
+    if (!have_sign || !allowed_sign(n, sign)) {
         n->st.dropped_unauthorised++;
         for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
             rpeer *r = &n->rpeers[i];
-            if (r->id && r->identity_len == zmq_msg_size(&id) && memcmp(r->identity, zmq_msg_data(&id), r->identity_len) == 0) {
+            if (r->id && ((have_sign && memcmp(r->sign, sign, 32) == 0) ||
+                          (r->identity_len == zmq_msg_size(&id) &&
+                           memcmp(r->identity, zmq_msg_data(&id), r->identity_len) == 0))) {
                 if (ev->down) ev->down(ev->ctx, r->id);
                 memset(r, 0, sizeof *r);
             }

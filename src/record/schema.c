@@ -198,7 +198,8 @@ static ronda_err decode_field(crd *r, const field *f, unsigned depth, const char
     if (f->type == T_LIST) {
         uint32_t n;
         if ((e = crd_array(r, &n)) != RONDA_OK) return fail(d, e, path, "expected a list");
-        if (n < f->min || n > f->max) return fail(d, RONDA_ERR_SCHEMA, path, "wrong number of items");
+        if (n > f->max) return fail(d, RONDA_ERR_TOO_BIG, path, "more items than RONDA_LIST_MAX (64)");
+        if (n < f->min) return fail(d, RONDA_ERR_SCHEMA, path, "too few items");
         json_t *arr = json_array();
         if (!arr) return RONDA_ERR_NOMEM;
         for (uint32_t i = 0; i < n; i++) {

@@ -333,24 +333,28 @@ static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void 
 static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
                              ronda_detail *d) {
     ronda_err e;
-    if ((e = check_author(s, rec, d)) != RONDA_OK) return e;
-
+    /* A record already held is a duplicate whatever the roster says now (a later revocation
+     * must not turn re-delivery of a held record into a refusal); anything else is checked. */
     sqlite3_stmt *st = store_stmt(s, Q_BY_SEQ);
     if (!st) return store_dberr(s, d, "chain");
     sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)rec->seq);
     int rc = sqlite3_step(st);
+    uint8_t other[RONDA_ID_BYTES];
     if (rc == SQLITE_ROW) {
         if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES &&
             memcmp(sqlite3_column_blob(st, 0), rec->id, RONDA_ID_BYTES) == 0) {
             *outcome = RONDA_DUPLICATE;
             return RONDA_OK;
         }
-        uint8_t other[RONDA_ID_BYTES];
+        if (sqlite3_column_bytes(st, 0) != RONDA_ID_BYTES)
+            return why(d, RONDA_ERR_TAMPERED, "stored id is not 32 bytes");
         memcpy(other, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
-        return store_fork(s, rec, other, outcome, d);
+    } else if (rc != SQLITE_DONE) {
+        return store_dberr(s, d, "chain");
     }
-    if (rc != SQLITE_DONE) return store_dberr(s, d, "chain");
+    if ((e = check_author(s, rec, d)) != RONDA_OK) return e;
+    if (rc == SQLITE_ROW) return store_fork(s, rec, other, outcome, d);
 
     uint64_t head_seq = 0, head_hlc = 0;
     uint8_t head[RONDA_ID_BYTES] = {0};

@@ -24,21 +24,24 @@
 enum { MSG_HELLO = 0, MSG_SYNCED = 1, MSG_FRONTIER = 2, MSG_WANT = 3, MSG_RECORDS = 4 };
 
 #define RECENT_MAX 2048u /* ids of records recently received, to avoid pushing them back */
+#define HELLO_RING 8u    /* HELLOs remembered per peer, to tell which WANTs an answer follows */
 
 typedef struct want {
     uint8_t author[RONDA_KEY_BYTES];
-    uint64_t target;    /* the peer's seq for this author */
-    uint64_t next_from; /* first seq not yet requested (0: from what we hold) */
+    uint64_t target; /* the peer's seq for this author */
 } want;
 
 /* One outstanding WANT. Several may cover consecutive ranges of one author: replies on a
- * connection arrive in order, so the window keeps the peer streaming while we apply. */
+ * connection arrive in order, so the window keeps the peer streaming while we apply, and an
+ * answer to a later request (a WANT, or a HELLO) means every WANT before it that is still
+ * outstanding was lost, or its reply was. */
 typedef struct inflight {
     int used;
     uint8_t author[RONDA_KEY_BYTES];
     uint64_t from, to; /* requested seqs, inclusive */
     uint64_t target;
     uint64_t sent_ms;
+    uint64_t order; /* send order on this connection */
 } inflight;
 
 typedef struct outmsg {
@@ -54,6 +57,9 @@ typedef struct peer {
     want *wants;      /* pending requests, at most SYNC_WANTS_MAX */
     size_t nwants;
     inflight fl[SYNC_INFLIGHT_MAX];
+    uint64_t requests;   /* WANTs and HELLOs sent on this connection: the next one's order */
+    uint64_t hellos, answers;          /* HELLOs sent; SYNCED or last FRONTIER chunks received */
+    uint64_t hello_order[HELLO_RING];  /* order of HELLO number k, at k % HELLO_RING */
     outmsg *qhead, *qtail;
     size_t qlen;
     uint64_t bad;     /* refused records */
@@ -174,6 +180,7 @@ static void send_hello(sync_core *c, peer *p, uint64_t now) {
     cwr_bin(&w, digest, sizeof digest);
     enqueue(c, p, &w, 0);
     p->next_hello_ms = now + SYNC_ROUND_MS;
+    p->hello_order[p->hellos++ % HELLO_RING] = p->requests++;
 }
 
 ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) {
@@ -263,23 +270,20 @@ static uint64_t our_seq(sync_core *c, const uint8_t *author) {
     return seq;
 }
 
-/* Add or raise a want; the authority's chain goes first (it carries the roster). */
+/* Add or raise a want; the authority's chain goes first (it carries the roster). What to
+ * ask for is decided when it is sent (pump): from what we hold then, around what is already
+ * in flight. */
 static void want_add(sync_core *c, peer *p, const uint8_t *author, uint64_t target) {
     for (size_t i = 0; i < p->nwants; i++)
         if (memcmp(p->wants[i].author, author, 32) == 0) {
             if (target > p->wants[i].target) p->wants[i].target = target;
             return;
         }
-    uint64_t next = 0; /* continue after what is already in flight for this author */
-    for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++)
-        if (p->fl[i].used && memcmp(p->fl[i].author, author, 32) == 0 && p->fl[i].to + 1 > next)
-            next = p->fl[i].to + 1;
     if (p->nwants >= SYNC_WANTS_MAX) return; /* the next round asks again */
     if (!p->wants && !(p->wants = malloc(SYNC_WANTS_MAX * sizeof *p->wants))) return;
     want w;
     memcpy(w.author, author, 32);
     w.target = target;
-    w.next_from = next;
     if (memcmp(author, c->authority, 32) == 0) {
         memmove(p->wants + 1, p->wants, p->nwants * sizeof *p->wants);
         p->wants[0] = w;
@@ -299,6 +303,51 @@ static void send_want(sync_core *c, peer *p, inflight *f, uint64_t now) {
     cwr_uint(&w, f->to - f->from + 1);
     enqueue(c, p, &w, 0);
     f->sent_ms = now;
+    f->order = p->requests++;
+}
+
+/* WANTs sent before request `order` and still outstanding were lost: ask for them again. */
+static void lost_before(sync_core *c, peer *p, uint64_t order) {
+    for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
+        inflight *g = &p->fl[i];
+        if (g->used && g->order < order) {
+            g->used = 0;
+            want_add(c, p, g->author, g->target);
+        }
+    }
+}
+
+/* A HELLO was answered (SYNCED, or the last FRONTIER chunk). Answers come in order and the
+ * k-th one answers HELLO number k or a later one (earlier answers may be lost), so every
+ * WANT sent before HELLO number k has had its reply by now, or never will. */
+static void hello_answered(sync_core *c, peer *p) {
+    uint64_t k = p->answers++;
+    if (k < p->hellos && p->hellos - k <= HELLO_RING) lost_before(c, p, p->hello_order[k % HELLO_RING]);
+}
+
+/* The next range to ask for an author: from what we hold, skipping ranges in flight, and
+ * ending before the next range in flight. 0 when everything up to target is asked for. */
+static int next_range(sync_core *c, peer *p, const want *w, uint64_t *from, uint64_t *to) {
+    uint64_t f = our_seq(c, w->author) + 1;
+    for (int moved = 1; moved;) {
+        moved = 0;
+        for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
+            const inflight *g = &p->fl[i];
+            if (g->used && memcmp(g->author, w->author, 32) == 0 && g->from <= f && f <= g->to) {
+                f = g->to + 1;
+                moved = 1;
+            }
+        }
+    }
+    if (f > w->target) return 0;
+    uint64_t t = f + SYNC_BATCH_RECORDS - 1 < w->target ? f + SYNC_BATCH_RECORDS - 1 : w->target;
+    for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
+        const inflight *g = &p->fl[i];
+        if (g->used && memcmp(g->author, w->author, 32) == 0 && g->from > f && g->from - 1 < t) t = g->from - 1;
+    }
+    *from = f;
+    *to = t;
+    return 1;
 }
 
 /* Fill the request window from the wants queue: consecutive ranges of the first author,
@@ -308,9 +357,8 @@ static void pump(sync_core *c, peer *p, uint64_t now) {
         if (p->fl[slot].used) continue;
         while (p->nwants > 0) {
             want *w = &p->wants[0];
-            uint64_t have = our_seq(c, w->author);
-            uint64_t from = w->next_from > have + 1 ? w->next_from : have + 1;
-            if (from > w->target) { /* nothing (more) to ask for this author */
+            uint64_t from, to;
+            if (!next_range(c, p, w, &from, &to)) { /* nothing (more) to ask for this author */
                 memmove(p->wants, p->wants + 1, (p->nwants - 1) * sizeof *p->wants);
                 p->nwants--;
                 continue;
@@ -319,9 +367,8 @@ static void pump(sync_core *c, peer *p, uint64_t now) {
             f->used = 1;
             memcpy(f->author, w->author, 32);
             f->from = from;
-            f->to = from + SYNC_BATCH_RECORDS - 1 < w->target ? from + SYNC_BATCH_RECORDS - 1 : w->target;
+            f->to = to;
             f->target = w->target;
-            w->next_from = f->to + 1;
             send_want(c, p, f, now);
             break;
         }
@@ -373,15 +420,18 @@ static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d)
 
 /* Apply one RECORDS message in one transaction. Signatures are checked on all cores first
  * (stateless), then records are applied in order (stateful). */
-static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n) {
-    const uint8_t *bufs[SYNC_BATCH_RECORDS] = {0};
-    size_t lens[SYNC_BATCH_RECORDS] = {0};
-    ronda_record *recs = malloc(SYNC_BATCH_RECORDS * sizeof *recs);
-    ronda_err *errs = malloc(SYNC_BATCH_RECORDS * sizeof *errs);
-    ronda_detail *dets = malloc(SYNC_BATCH_RECORDS * sizeof *dets);
+static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64_t *first_seq) {
+    /* Sized by the message, not by SYNC_BATCH_RECORDS: most RECORDS are one-record pushes,
+     * and ~450 KiB per message (mmap'd, faulted in, unmapped) cost more than applying them. */
+    size_t cap = n ? n : 1;
+    const uint8_t **bufs = calloc(cap, sizeof *bufs);
+    size_t *lens = calloc(cap, sizeof *lens);
+    ronda_record *recs = malloc(cap * sizeof *recs);
+    ronda_err *errs = malloc(cap * sizeof *errs);
+    ronda_detail *dets = malloc(cap * sizeof *dets);
     ronda_err result = RONDA_OK;
     uint32_t got = 0;
-    if (!recs || !errs || !dets) {
+    if (!bufs || !lens || !recs || !errs || !dets) {
         result = RONDA_ERR_NOMEM;
         goto out;
     }
@@ -396,6 +446,7 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n) {
         lens[got] = len;
     }
     ronda_open_batch(bufs, lens, got, c->verify_threads, recs, errs, dets);
+    if (got > 0 && errs[0] == RONDA_OK) *first_seq = recs[0].seq;
     if (ronda_store_begin(c->s) != RONDA_OK) {
         result = RONDA_ERR_DB;
         goto out;
@@ -427,6 +478,8 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n) {
     }
     if (ronda_store_commit(c->s) != RONDA_OK) result = RONDA_ERR_DB;
 out:
+    free(bufs);
+    free(lens);
     free(recs);
     free(errs);
     free(dets);
@@ -519,6 +572,8 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
     }
     case MSG_SYNCED:
         if (n != 2 || crd_bin(&r, &b, &blen) != RONDA_OK || blen != 32) return bad_msg(c, p, "malformed SYNCED");
+        hello_answered(c, p);
+        pump(c, p, now);
         return RONDA_OK;
     case MSG_FRONTIER: {
         uint64_t last;
@@ -535,6 +590,7 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
                 return bad_msg(c, p, "malformed FRONTIER entry");
             if (seq > our_seq(c, author)) want_add(c, p, author, seq);
         }
+        if (last) hello_answered(c, p);
         pump(c, p, now);
         return RONDA_OK;
     }
@@ -557,25 +613,28 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
         }
         if (crd_array(&r, &count) != RONDA_OK || count > SYNC_BATCH_RECORDS)
             return bad_msg(c, p, "malformed RECORDS batch");
-        ronda_err e = apply_records(c, p, &r, count);
+        uint64_t first = 0; /* seq of the first record: a reply starts at the WANT's `from` */
+        ronda_err e = apply_records(c, p, &r, count, &first);
         if (e != RONDA_OK) return e;
         if (reply && author) {
-            /* The oldest request for this author is the one answered (replies are in order). */
             inflight *f = NULL;
-            for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++)
-                if (p->fl[i].used && memcmp(p->fl[i].author, author, 32) == 0 && (!f || p->fl[i].from < f->from))
-                    f = &p->fl[i];
+            for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
+                inflight *g = &p->fl[i];
+                if (g->used && memcmp(g->author, author, 32) == 0 && (count == 0 || g->from == first) &&
+                    (!f || g->order < f->order))
+                    f = g;
+            }
             if (f) {
+                /* Replies come in order: WANTs sent before this one and still outstanding
+                 * were lost (or their replies were); ask for those ranges again now. */
+                lost_before(c, p, f->order);
                 uint64_t have = our_seq(c, author);
                 f->used = 0;
-                /* A short or refused batch leaves a hole before later ranges: ask again from
-                 * what we hold, but only if this reply made progress (no spinning on
-                 * records that cannot apply yet; the next round retries those). */
-                if (have < f->to && have >= f->from && have < f->target) {
-                    want_add(c, p, author, f->target);
-                    for (size_t k = 0; k < p->nwants; k++)
-                        if (memcmp(p->wants[k].author, author, 32) == 0) p->wants[k].next_from = have + 1;
-                }
+                /* A short batch (the byte bound) leaves the rest of the range: ask again from
+                 * what we hold, but only if this reply made progress (no spinning on records
+                 * that cannot apply yet; the next round retries those). A hole before it was
+                 * asked for above, and by the gap of each record. */
+                if (have < f->to && have >= f->from && have < f->target) want_add(c, p, author, f->target);
             }
         }
         pump(c, p, now);
@@ -633,7 +692,10 @@ ronda_err sync_tick(sync_core *c, uint64_t now) {
         if (now >= p->next_hello_ms) send_hello(c, p, now);
         for (size_t k = 0; k < SYNC_INFLIGHT_MAX; k++) {
             inflight *f = &p->fl[k];
-            if (f->used && now - f->sent_ms >= SYNC_WANT_TIMEOUT_MS) f->used = 0; /* lost: the round asks again */
+            if (f->used && now - f->sent_ms >= SYNC_WANT_TIMEOUT_MS) { /* lost: ask again */
+                f->used = 0;
+                want_add(c, p, f->author, f->target);
+            }
         }
         pump(c, p, now);
     }

@@ -1,0 +1,1461 @@
+/* ronda-sim: a deterministic simulator for the gossip core (src/sync), and focused tests of it.
+ *
+ * N nodes live in one process. Each is a real ronda_store (a SQLite file in a per-run temp
+ * directory) and a real sync_core. All of them are created under one authority, whose own
+ * store is node 0; the authority admits the others with real member records, applied to every
+ * store at setup. A simulated network, driven only by a seeded PRNG (splitmix64), carries what
+ * sync_next_out() returns: each message arrives after a random delay, or is dropped,
+ * duplicated or reordered; partitions cut sets of nodes apart and heal; nodes crash
+ * (sync_destroy + ronda_store_close) and restart from their files; nodes append records at
+ * random times with skewed clocks; one node may be admitted late, so that its records reach
+ * nodes that do not know it yet. Time is simulated (STEP_MS steps): nothing reads a clock and
+ * nothing depends on pointers, so a seed replays exactly.
+ *
+ * Invariants checked for every seed:
+ *   - no record a node held is ever lost, across crashes (its frontier never moves back);
+ *   - after appends stop, partitions heal and crashed nodes restart, every node reaches the
+ *     same ledger digest within CONVERGE_MS simulated ms, holding every record ever appended;
+ *   - ronda_store_verify finds nothing on any node;
+ *   - no honest peer is ever counted as bad, or banned; no sync call fails.
+ *
+ *   ronda-sim [--seed N] [--seeds K] [--nodes N] [--steps S] [--drop P] [--dup P]
+ *             [--reorder P] [--burst N] [--verbose] [--keep]
+ *   ronda-sim --selftest
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "record/canon.h"
+#include "ronda/ronda.h"
+#include "sync/sync.h"
+
+#define STEP_MS 10u                      /* simulated time advances in steps of this */
+#define TICK_MS 50u                      /* each node calls sync_tick this often (as `ronda run`) */
+#define T0_MS UINT64_C(1767225600000)    /* 2026-01-01T00:00:00Z: the simulated wall clock's start */
+#define SKEW_MAX_MS 180000u              /* node clocks are off by up to +-3 minutes */
+#define CONVERGE_MS 60000u               /* quiet network to equal digests, at most */
+#define CHECK_MS 1000u                   /* frontiers checked for loss this often */
+#define MAX_NODES 64u                    /* node sets are uint64_t bit masks */
+#define ROUTER_BASE 1000u                /* peer ids: link i is i+1 at its dialing side, ROUTER_BASE+i at the other */
+#define DAY_MS UINT64_C(86400000)
+
+/* Under AddressSanitizer: a smaller quarantine lets freed memory be reused sooner (the
+ * default 256 MiB makes every SQLite allocation a fresh, faulted-in page and triples the run
+ * time) and no malloc fill; detection of overflows and use-after-free is otherwise as usual.
+ * ASAN_OPTIONS still overrides these. Unused without ASan. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "quarantine_size_mb=16:max_malloc_fill_size=0"; }
+
+/* ------------------------------------------------------------------ PRNG */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rng_next(rng *r) { /* splitmix64 */
+    uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+static uint64_t rng_below(rng *r, uint64_t n) { return n ? rng_next(r) % n : 0; }
+static int rng_chance(rng *r, double p) { return p > 0 && (double)(rng_next(r) >> 11) * 0x1p-53 < p; }
+static rng rng_make(uint64_t seed, uint64_t stream) {
+    rng r = {seed * UINT64_C(0x100000001b3) ^ (stream << 32) ^ stream};
+    rng_next(&r);
+    return r;
+}
+
+/* ------------------------------------------------------------------ world */
+
+typedef struct opts {
+    uint64_t seed;
+    unsigned seeds, nodes, steps, burst;
+    double drop, dup, reorder, rate;
+    int verbose, keep;
+} opts;
+
+typedef struct dlg {
+    uint8_t id[RONDA_ID_BYTES];
+    unsigned topics;
+    int author; /* node index */
+} dlg;
+
+struct world;
+
+typedef struct node {
+    struct world *w;
+    int idx;
+    char path[600];
+    ronda_store *s;
+    sync_core *c;
+    uint8_t sk[RONDA_SECRET_BYTES], pk[RONDA_KEY_BYTES];
+    int alive, admitted;
+    uint64_t up_at;     /* when down: restart time */
+    int64_t skew;       /* ms added to the simulated wall clock */
+    uint64_t next_tick; /* simulated ms */
+    uint64_t admit_seq; /* late joiner: the authority seq of its member record (0: none yet) */
+    uint64_t seen_seq[MAX_NODES];                 /* per author: the largest seq seen held */
+    uint8_t seen_head[MAX_NODES][RONDA_ID_BYTES]; /* and its head id */
+} node;
+
+typedef struct wire {
+    int a, b; /* a dialed b (DEALER -> ROUTER): a knows it as i+1, b as ROUTER_BASE+i */
+    int up;
+    uint32_t epoch;      /* a new connection each time it comes up: older messages are void */
+    uint64_t last_at[2]; /* FIFO per direction, unless a message is reordered */
+} wire;
+
+typedef struct msg {
+    uint64_t at, order;
+    uint32_t link, dir, epoch;
+    uint8_t *data;
+    size_t len;
+} msg;
+
+typedef struct captured {
+    uint32_t link, dir;
+    uint8_t *data;
+    size_t len;
+} captured;
+
+typedef struct world {
+    const opts *o;
+    uint64_t seed;
+    rng setup, net, work;
+    char dir[512];
+    unsigned n;
+    node nodes[MAX_NODES];
+    wire links[MAX_NODES * MAX_NODES / 2];
+    size_t nlinks;
+    msg *heap;
+    size_t nheap, capheap;
+    uint64_t order;
+    uint64_t now; /* simulated ms since T0_MS */
+    int chaos;    /* random crashes, partitions and appends */
+    double drop, dup, reorder;
+    unsigned maxlat; /* one-way latency 1..maxlat ms */
+    uint64_t cut_mask, cut_until;
+    int cut_active;
+    int late;          /* the node admitted during the run, or -1 */
+    uint64_t late_at;  /* when the authority admits it */
+    int burster;       /* the node that writes a burst, or -1 */
+    uint64_t burst_at; /* when */
+    unsigned burst_n;
+    dlg *dlgs;
+    size_t ndlgs, capdlgs;
+    uint64_t expected; /* records every node must hold at the end */
+    uint64_t trace;    /* FNV-1a over every delivery and event: a replay must match */
+    char fail[600];    /* the first invariant broken */
+    /* counters */
+    unsigned crashes, parts, appended, warnings;
+    uint64_t sent, delivered, dropped, bytes;
+    uint64_t quiet_at, converged_ms;
+    /* capture (selftest): every delivered message, and per-type counts of sent ones */
+    int capture;
+    captured *cap;
+    size_t ncap, capcap;
+    uint64_t type_count[8], type_bytes[8], type_len_min[8], type_len_max[8];
+} world;
+
+static void failf(world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void failf(world *w, const char *fmt, ...) {
+    if (w->fail[0]) return;
+    char text[500];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    snprintf(w->fail, sizeof w->fail, "t=%" PRIu64 "ms: %s", w->now, text);
+}
+
+static void trace_mix(world *w, const void *p, size_t len) {
+    const uint8_t *b = p;
+    for (size_t i = 0; i < len; i++) {
+        w->trace ^= b[i];
+        w->trace *= UINT64_C(0x100000001b3);
+    }
+}
+static void trace_u64(world *w, uint64_t v) { trace_mix(w, &v, sizeof v); }
+
+static uint64_t node_now(const world *w, const node *nd) {
+    return (uint64_t)((int64_t)(T0_MS + w->now) + nd->skew);
+}
+
+static void sim_log(void *ctx, int level, uint32_t peer, const char *text) {
+    node *nd = ctx;
+    world *w = nd->w;
+    if (level <= 4) w->warnings++;
+    if (w->o->verbose >= 2 || (w->o->verbose && level <= 4))
+        printf("    [%7" PRIu64 " ms] node %d peer %u: %s\n", w->now, nd->idx, peer, text);
+}
+
+static void vlog(world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vlog(world *w, const char *fmt, ...) {
+    if (!w->o->verbose) return;
+    va_list ap;
+    va_start(ap, fmt);
+    printf("  [%7" PRIu64 " ms] ", w->now);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+}
+
+static const char *errname(ronda_err e) { return ronda_errname(e); }
+
+/* ------------------------------------------------------------------ event heap */
+
+static int msg_before(const msg *x, const msg *y) { return x->at < y->at || (x->at == y->at && x->order < y->order); }
+
+static void heap_push(world *w, msg m) {
+    if (w->nheap == w->capheap) {
+        size_t cap = w->capheap ? 2 * w->capheap : 256;
+        msg *h = realloc(w->heap, cap * sizeof *h);
+        if (!h) abort();
+        w->heap = h;
+        w->capheap = cap;
+    }
+    m.order = w->order++;
+    size_t i = w->nheap++;
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!msg_before(&m, &w->heap[up])) break;
+        w->heap[i] = w->heap[up];
+        i = up;
+    }
+    w->heap[i] = m;
+}
+
+static msg heap_pop(world *w) {
+    msg top = w->heap[0];
+    msg last = w->heap[--w->nheap];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const msg *best = &last;
+        if (l < w->nheap && msg_before(&w->heap[l], best)) {
+            m = l;
+            best = &w->heap[l];
+        }
+        if (r < w->nheap && msg_before(&w->heap[r], best)) m = r;
+        if (m == i) break;
+        w->heap[i] = w->heap[m];
+        i = m;
+    }
+    if (w->nheap > 0) w->heap[i] = last;
+    return top;
+}
+
+/* ------------------------------------------------------------------ network */
+
+static int link_cut(const world *w, const wire *l) {
+    return w->cut_active && (((w->cut_mask >> l->a) ^ (w->cut_mask >> l->b)) & 1u);
+}
+
+static int msg_type(const uint8_t *data, size_t len) {
+    crd r = crd_make(data, len);
+    uint32_t n;
+    uint64_t t;
+    if (crd_array(&r, &n) != RONDA_OK || n < 1 || crd_uint(&r, &t) != RONDA_OK || t > 6) return 7;
+    return (int)t;
+}
+
+static void net_send(world *w, int from, uint32_t peer, uint8_t *data, size_t len) {
+    uint32_t li = peer >= ROUTER_BASE ? peer - ROUTER_BASE : peer - 1;
+    uint32_t dir = peer >= ROUTER_BASE ? 1 : 0;
+    if (li >= w->nlinks || (dir == 0 ? w->links[li].a : w->links[li].b) != from) {
+        failf(w, "node %d sent to unknown peer %u", from, peer);
+        free(data);
+        return;
+    }
+    wire *l = &w->links[li];
+    w->sent++;
+    w->bytes += len;
+    int t = msg_type(data, len);
+    w->type_count[t]++;
+    w->type_bytes[t] += len;
+    if (w->type_len_min[t] == 0 || len < w->type_len_min[t]) w->type_len_min[t] = len;
+    if (len > w->type_len_max[t]) w->type_len_max[t] = len;
+    if (!l->up || link_cut(w, l) || rng_chance(&w->net, w->drop)) {
+        w->dropped++;
+        free(data);
+        return;
+    }
+    uint64_t at = w->now + 1 + rng_below(&w->net, w->maxlat);
+    if (rng_chance(&w->net, w->reorder)) {
+        at += rng_below(&w->net, 400); /* may overtake, or be overtaken by, later messages */
+    } else {
+        if (at < l->last_at[dir]) at = l->last_at[dir];
+        l->last_at[dir] = at;
+    }
+    int dup = rng_chance(&w->net, w->dup);
+    msg m = {at, 0, li, dir, l->epoch, data, len};
+    heap_push(w, m);
+    if (dup) {
+        uint8_t *copy = malloc(len ? len : 1);
+        if (!copy) abort();
+        memcpy(copy, data, len);
+        msg d = {at + rng_below(&w->net, 300), 0, li, dir, l->epoch, copy, len};
+        heap_push(w, d);
+    }
+}
+
+static void drain(world *w, int i) {
+    node *nd = &w->nodes[i];
+    if (!nd->alive) return;
+    uint32_t peer;
+    uint8_t *data;
+    size_t len;
+    while (sync_next_out(nd->c, &peer, &data, &len)) net_send(w, i, peer, data, len);
+}
+
+static void link_up(world *w, size_t li) {
+    wire *l = &w->links[li];
+    if (l->up || !w->nodes[l->a].alive || !w->nodes[l->b].alive) return;
+    l->up = 1;
+    l->epoch++;
+    l->last_at[0] = l->last_at[1] = 0;
+    trace_u64(w, 0x11110000u + li);
+    node *a = &w->nodes[l->a], *b = &w->nodes[l->b];
+    if (sync_peer_up(a->c, (uint32_t)li + 1, node_now(w, a)) != RONDA_OK ||
+        sync_peer_up(b->c, ROUTER_BASE + (uint32_t)li, node_now(w, b)) != RONDA_OK)
+        failf(w, "sync_peer_up failed on link %zu (%d-%d)", li, l->a, l->b);
+    drain(w, l->a);
+    drain(w, l->b);
+}
+
+static void link_down(world *w, size_t li) {
+    wire *l = &w->links[li];
+    if (!l->up) return;
+    l->up = 0;
+    l->epoch++;
+    trace_u64(w, 0x22220000u + li);
+    if (w->nodes[l->a].alive) sync_peer_down(w->nodes[l->a].c, (uint32_t)li + 1);
+    if (w->nodes[l->b].alive) sync_peer_down(w->nodes[l->b].c, ROUTER_BASE + (uint32_t)li);
+}
+
+static int author_index(const world *w, const uint8_t *key) {
+    for (unsigned i = 0; i < w->n; i++)
+        if (memcmp(w->nodes[i].pk, key, RONDA_KEY_BYTES) == 0) return (int)i;
+    return -1;
+}
+
+/* One line about a message, for --verbose --verbose --verbose. */
+static void describe(const world *w, const uint8_t *data, size_t len, char *out, size_t cap) {
+    static const char *const names[] = {"HELLO", "SYNCED", "FRONTIER", "WANT", "RECORDS", "?", "?", "?"};
+    int t = msg_type(data, len);
+    crd r = crd_make(data, len);
+    uint32_t n, cnt, bl;
+    uint64_t v, a, b;
+    const uint8_t *key;
+    int k = snprintf(out, cap, "%s (%zu B)", names[t], len);
+    if (crd_array(&r, &n) != RONDA_OK || crd_uint(&r, &v) != RONDA_OK) return;
+    if (t == 3 && crd_bin(&r, &key, &bl) == RONDA_OK && crd_uint(&r, &a) == RONDA_OK && crd_uint(&r, &b) == RONDA_OK)
+        snprintf(out + k, cap - (size_t)k, " author %d from %" PRIu64 " max %" PRIu64, author_index(w, key), a, b);
+    else if (t == 4 && crd_uint(&r, &a) == RONDA_OK) {
+        int who = -2;
+        if (!crd_nil(&r)) {
+            if (crd_bin(&r, &key, &bl) != RONDA_OK) return;
+            who = author_index(w, key);
+        }
+        if (crd_array(&r, &cnt) != RONDA_OK) return;
+        uint64_t lo = 0, hi = 0;
+        int lo_author = -1;
+        for (uint32_t i = 0; i < cnt; i++) {
+            const uint8_t *rec;
+            ronda_record rr;
+            if (crd_bin(&r, &rec, &bl) != RONDA_OK) break;
+            crd e = crd_make(rec, bl);
+            const uint8_t *env, *auth;
+            uint32_t el, n3, n7, al;
+            uint64_t ver, seq;
+            (void)rr;
+            if (crd_array(&e, &n3) == RONDA_OK && crd_bin(&e, &env, &el) == RONDA_OK) {
+                crd ev = crd_make(env, el);
+                if (crd_array(&ev, &n7) == RONDA_OK && crd_uint(&ev, &ver) == RONDA_OK &&
+                    crd_bin(&ev, &auth, &al) == RONDA_OK && crd_uint(&ev, &seq) == RONDA_OK) {
+                    if (i == 0) {
+                        lo = seq;
+                        lo_author = author_index(w, auth);
+                    }
+                    hi = seq;
+                }
+            }
+        }
+        snprintf(out + k, cap - (size_t)k, " %s author %d: %u records, author %d seq %" PRIu64 "..%" PRIu64,
+                 a ? "reply" : "push", who, cnt, lo_author, lo, hi);
+    } else if (t == 2 && crd_uint(&r, &a) == RONDA_OK && crd_array(&r, &cnt) == RONDA_OK) {
+        k += snprintf(out + k, cap - (size_t)k, " last %" PRIu64 ":", a);
+        for (uint32_t i = 0; i < cnt && (size_t)k + 24 < cap; i++) {
+            uint32_t three;
+            const uint8_t *head;
+            uint64_t seq;
+            if (crd_array(&r, &three) != RONDA_OK || crd_bin(&r, &key, &bl) != RONDA_OK ||
+                crd_uint(&r, &seq) != RONDA_OK || crd_bin(&r, &head, &bl) != RONDA_OK)
+                break;
+            k += snprintf(out + k, cap - (size_t)k, " %d:%" PRIu64, author_index(w, key), seq);
+        }
+    }
+}
+
+static void deliver_due(world *w) {
+    while (w->nheap > 0 && w->heap[0].at <= w->now && !w->fail[0]) {
+        msg m = heap_pop(w);
+        wire *l = &w->links[m.link];
+        int to = m.dir == 0 ? l->b : l->a;
+        uint32_t peer = m.dir == 0 ? ROUTER_BASE + m.link : m.link + 1;
+        node *nd = &w->nodes[to];
+        if (m.epoch != l->epoch || !l->up || link_cut(w, l) || !nd->alive) {
+            w->dropped++;
+            free(m.data);
+            continue;
+        }
+        w->delivered++;
+        trace_u64(w, m.at);
+        trace_u64(w, (uint64_t)to << 32 | peer);
+        trace_mix(w, m.data, m.len);
+        if (w->capture) {
+            if (w->ncap == w->capcap) {
+                w->capcap = w->capcap ? 2 * w->capcap : 256;
+                w->cap = realloc(w->cap, w->capcap * sizeof *w->cap);
+                if (!w->cap) abort();
+            }
+            uint8_t *copy = malloc(m.len ? m.len : 1);
+            if (!copy) abort();
+            memcpy(copy, m.data, m.len);
+            w->cap[w->ncap++] = (captured){m.link, m.dir, copy, m.len};
+        }
+        if (w->o->verbose >= 3) {
+            char d[400];
+            describe(w, m.data, m.len, d, sizeof d);
+            printf("  [%7" PRIu64 " ms] %d -> %d: %s\n", w->now, m.dir == 0 ? l->a : l->b, to, d);
+        }
+        ronda_err e = sync_receive(nd->c, peer, m.data, m.len, node_now(w, nd));
+        free(m.data);
+        if (e != RONDA_OK) failf(w, "node %d: sync_receive from peer %u failed: %s", to, peer, errname(e));
+        if (sync_peer_banned(nd->c, peer))
+            failf(w, "node %d banned its honest peer %u (node %d)", to, peer, m.dir == 0 ? l->a : l->b);
+        drain(w, to);
+    }
+}
+
+/* ------------------------------------------------------------------ records */
+
+static void when_text(uint64_t ms, char out[80]) {
+    time_t t = (time_t)(ms / 1000u) + 7 * 3600; /* WIB */
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static const char *const polsek_names[] = {"Durenan", "Umbulsari", "Lumbang", "Sekar", "Gandusari", "Pogalan"};
+static const char *const categories[] = {"vulnerable_area", "social_problem", "traffic", "unrest",
+                                         "criticism",       "aspiration",     "other"};
+static const char *const programmes[] = {"candu", "warkop", "curhat", "patroli_dialogis", "partnership", "other"};
+static const char *const statuses[] = {"in_progress", "referred", "resolved"};
+
+static json_t *dialogue_json(world *w, node *nd, unsigned *topics) {
+    char when[80];
+    when_text(node_now(w, nd), when);
+    unsigned nt = 1 + (unsigned)rng_below(&w->work, 3);
+    json_t *t = json_array();
+    for (unsigned i = 0; i < nt; i++) {
+        char summary[120];
+        snprintf(summary, sizeof summary, "Warga menyampaikan keresahan %u dari node %d (%" PRIu64 ")", i, nd->idx,
+                 rng_below(&w->work, 100000));
+        json_array_append_new(t, json_pack("{s:s, s:s}", "summary", summary, "category",
+                                           categories[rng_below(&w->work, 7)]));
+    }
+    *topics = nt;
+    char title[80];
+    snprintf(title, sizeof title, "Dialog kamtibmas %" PRIu64, rng_below(&w->work, 1000000));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:I}", "when", when, "title", title, "venue",
+                     "Warung kopi dekat pasar", "polres", "Trenggalek", "polsek",
+                     polsek_names[nd->idx % 6], "topics", t, "programme", programmes[rng_below(&w->work, 6)],
+                     "participants", (json_int_t)(5 + rng_below(&w->work, 200)));
+}
+
+static void add_dlg(world *w, const uint8_t *id, unsigned topics, int author) {
+    if (w->ndlgs == w->capdlgs) {
+        w->capdlgs = w->capdlgs ? 2 * w->capdlgs : 64;
+        w->dlgs = realloc(w->dlgs, w->capdlgs * sizeof *w->dlgs);
+        if (!w->dlgs) abort();
+    }
+    dlg *d = &w->dlgs[w->ndlgs++];
+    memcpy(d->id, id, RONDA_ID_BYTES);
+    d->topics = topics;
+    d->author = author;
+}
+
+static int holds(node *nd, const uint8_t *id) {
+    char hex[65];
+    uint8_t got[RONDA_ID_BYTES];
+    ronda_hex(id, RONDA_ID_BYTES, hex);
+    return ronda_store_resolve(nd->s, hex, got) == RONDA_OK;
+}
+
+/* Append `count` records at node i (in one transaction when more than one): dialogues, and
+ * resolutions of held dialogues and amends of its own when there are some. */
+static void do_append(world *w, int i, unsigned count) {
+    node *nd = &w->nodes[i];
+    if (count > 1 && ronda_store_begin(nd->s) != RONDA_OK) {
+        failf(w, "node %d: begin failed", i);
+        return;
+    }
+    size_t first_new = w->ndlgs;
+    for (unsigned k = 0; k < count && !w->fail[0]; k++) {
+        uint64_t pick = rng_below(&w->work, 10);
+        ronda_kind kind = RONDA_KIND_DIALOGUE;
+        json_t *j = NULL;
+        unsigned topics = 0;
+        const dlg *target = w->ndlgs ? &w->dlgs[rng_below(&w->work, w->ndlgs)] : NULL;
+        char when[80], hex[65];
+        when_text(node_now(w, nd), when);
+        if (pick < 3 && target && holds(nd, target->id)) {
+            kind = RONDA_KIND_RESOLUTION;
+            const char *status = statuses[rng_below(&w->work, 3)];
+            ronda_hex(target->id, RONDA_ID_BYTES, hex);
+            j = json_pack("{s:s, s:I, s:s, s:s, s:s}", "when", when, "topic",
+                          (json_int_t)rng_below(&w->work, target->topics), "action",
+                          "Patroli ditingkatkan di lokasi rawan", "status", status, "dialogue", hex);
+            if (strcmp(status, "referred") == 0) json_object_set_new(j, "referred_to", json_string("Forkopimca"));
+        } else if (pick == 3 && target && target->author == i) {
+            kind = RONDA_KIND_AMEND;
+            ronda_hex(target->id, RONDA_ID_BYTES, hex);
+            unsigned t2;
+            json_t *body = dialogue_json(w, nd, &t2);
+            /* topics must not shrink below what resolutions may already name */
+            json_t *tl = json_object_get(body, "topics");
+            while (json_array_size(tl) < target->topics)
+                json_array_append_new(tl, json_pack("{s:s, s:s}", "summary", "Tambahan", "category", "other"));
+            j = json_pack("{s:o, s:s, s:s, s:s}", "body", body, "kind", "dialogue", "reason", "Koreksi peserta",
+                          "target", hex);
+        } else {
+            j = dialogue_json(w, nd, &topics);
+        }
+        uint8_t *body = NULL, id[RONDA_ID_BYTES];
+        size_t len = 0;
+        ronda_detail d = {{0}};
+        ronda_err e = ronda_body_from_json(kind, j, &body, &len, &d);
+        if (e == RONDA_OK) e = ronda_store_append(nd->s, nd->sk, kind, body, len, node_now(w, nd), id, &d);
+        json_decref(j);
+        free(body);
+        if (e != RONDA_OK) {
+            failf(w, "node %d: append of a %s failed: %s (%s)", i, ronda_kind_name(kind), errname(e), d.text);
+            break;
+        }
+        trace_mix(w, id, sizeof id);
+        if (kind == RONDA_KIND_DIALOGUE) add_dlg(w, id, topics, i);
+    }
+    if (count > 1) {
+        if (w->fail[0]) {
+            ronda_store_rollback(nd->s);
+            w->ndlgs = first_new;
+            return;
+        }
+        if (ronda_store_commit(nd->s) != RONDA_OK) {
+            failf(w, "node %d: commit of %u records failed", i, count);
+            w->ndlgs = first_new;
+            return;
+        }
+    }
+    if (!w->fail[0]) {
+        w->expected += count;
+        w->appended += count;
+    }
+}
+
+static ronda_err admit(world *w, int i) {
+    node *auth = &w->nodes[0], *nd = &w->nodes[i];
+    char sign[65], curve[65];
+    uint8_t ck[RONDA_KEY_BYTES];
+    for (size_t k = 0; k < sizeof ck; k++) ck[k] = (uint8_t)rng_next(&w->setup);
+    ronda_hex(nd->pk, RONDA_KEY_BYTES, sign);
+    ronda_hex(ck, RONDA_KEY_BYTES, curve);
+    char name[64];
+    snprintf(name, sizeof name, "Polsek %s %d", polsek_names[i % 6], i);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "name", name, "role", i % 5 == 4 ? "hq" : "precinct",
+                          "polres", "Trenggalek", "sign_key", sign, "curve_key", curve, "valid_from",
+                          (json_int_t)(T0_MS - DAY_MS), "valid_until", (json_int_t)(T0_MS + 30 * DAY_MS));
+    if (i % 5 != 4) json_object_set_new(j, "polsek", json_string(polsek_names[i % 6]));
+    uint8_t *body = NULL;
+    size_t len = 0;
+    ronda_detail d = {{0}};
+    ronda_err e = ronda_body_from_json(RONDA_KIND_MEMBER, j, &body, &len, &d);
+    if (e == RONDA_OK) e = ronda_store_append(auth->s, w->nodes[0].sk, RONDA_KIND_MEMBER, body, len, node_now(w, auth), NULL, &d);
+    json_decref(j);
+    free(body);
+    if (e != RONDA_OK) failf(w, "admit node %d: %s (%s)", i, errname(e), d.text);
+    return e;
+}
+
+/* ------------------------------------------------------------------ invariants */
+
+/* No record a node held is lost: per author, the seq held never moves back, and when it is
+ * unchanged so is the head. `exact`: nothing may have changed at all (a closed store). */
+static void check_frontier(world *w, int i, int exact) {
+    node *nd = &w->nodes[i];
+    for (unsigned a = 0; a < w->n && !w->fail[0]; a++) {
+        uint64_t seq = 0;
+        uint8_t head[RONDA_ID_BYTES] = {0};
+        ronda_err e = ronda_store_head(nd->s, w->nodes[a].pk, &seq, head);
+        if (e != RONDA_OK && e != RONDA_ERR_NOT_FOUND) {
+            failf(w, "node %d: head of author %u: %s", i, a, errname(e));
+            return;
+        }
+        if (e == RONDA_ERR_NOT_FOUND) seq = 0;
+        if (seq < nd->seen_seq[a])
+            failf(w, "LOST RECORDS: node %d held seq %" PRIu64 " of author %u, now %" PRIu64, i, nd->seen_seq[a], a,
+                  seq);
+        else if (seq == nd->seen_seq[a] && seq > 0 && memcmp(head, nd->seen_head[a], RONDA_ID_BYTES) != 0)
+            failf(w, "node %d: head of author %u at seq %" PRIu64 " changed", i, a, seq);
+        else if (exact && seq != nd->seen_seq[a])
+            failf(w, "node %d: author %u moved from seq %" PRIu64 " to %" PRIu64 " while the node was down", i, a,
+                  nd->seen_seq[a], seq);
+        nd->seen_seq[a] = seq;
+        memcpy(nd->seen_head[a], head, RONDA_ID_BYTES);
+    }
+}
+
+static void crash(world *w, int i) {
+    node *nd = &w->nodes[i];
+    check_frontier(w, i, 0);
+    for (size_t li = 0; li < w->nlinks; li++)
+        if (w->links[li].a == i || w->links[li].b == i) link_down(w, li);
+    sync_destroy(&nd->c);
+    ronda_store_close(&nd->s);
+    nd->alive = 0;
+    nd->up_at = w->now + 300 + rng_below(&w->work, 4700);
+    w->crashes++;
+    trace_u64(w, 0x33330000u + (unsigned)i);
+    vlog(w, "node %d crashes (back at %" PRIu64 " ms)", i, nd->up_at);
+}
+
+static void restart(world *w, int i) {
+    node *nd = &w->nodes[i];
+    ronda_err e = ronda_store_open(nd->path, NULL, &nd->s);
+    if (e != RONDA_OK) {
+        failf(w, "node %d: reopen failed: %s", i, errname(e));
+        return;
+    }
+    check_frontier(w, i, 1);
+    if ((e = sync_new(nd->s, sim_log, nd, &nd->c)) != RONDA_OK) {
+        failf(w, "node %d: sync_new failed: %s", i, errname(e));
+        return;
+    }
+    nd->alive = 1;
+    nd->next_tick = w->now + rng_below(&w->work, TICK_MS);
+    trace_u64(w, 0x44440000u + (unsigned)i);
+    vlog(w, "node %d restarts", i);
+    for (size_t li = 0; li < w->nlinks; li++)
+        if (w->links[li].a == i || w->links[li].b == i) link_up(w, li);
+}
+
+static int digests_equal(world *w, uint8_t out[RONDA_HASH_BYTES]) {
+    uint8_t first[RONDA_HASH_BYTES];
+    for (unsigned i = 0; i < w->n; i++) {
+        uint8_t d[RONDA_HASH_BYTES];
+        if (!w->nodes[i].alive) return 0;
+        if (ronda_store_digest(w->nodes[i].s, d, NULL) != RONDA_OK) {
+            failf(w, "node %u: digest failed", i);
+            return 0;
+        }
+        if (i == 0) memcpy(first, d, sizeof d);
+        else if (memcmp(first, d, sizeof d) != 0) return 0;
+    }
+    if (out) memcpy(out, first, sizeof first);
+    return 1;
+}
+
+static void verify_cb(void *ctx, const ronda_finding *f) {
+    node *nd = ctx;
+    failf(nd->w, "node %d: verify finding: %s: %s (%s)", nd->idx, f->what, errname(f->err), f->detail);
+}
+
+/* ------------------------------------------------------------------ setup and teardown */
+
+static void world_free(world *w) {
+    for (unsigned i = 0; i < w->n; i++) {
+        sync_destroy(&w->nodes[i].c);
+        ronda_store_close(&w->nodes[i].s);
+        if (!w->o->keep || !w->fail[0]) {
+            static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+            for (int k = 0; k < 4; k++) {
+                char p[640];
+                snprintf(p, sizeof p, "%s%s", w->nodes[i].path, sfx[k]);
+                unlink(p);
+            }
+        }
+    }
+    if (w->dir[0] && (!w->o->keep || !w->fail[0])) rmdir(w->dir);
+    while (w->nheap > 0) free(heap_pop(w).data);
+    free(w->heap);
+    free(w->dlgs);
+    for (size_t k = 0; k < w->ncap; k++) free(w->cap[k].data);
+    free(w->cap);
+}
+
+typedef struct copy_ctx {
+    world *w;
+    ronda_store *to;
+    int idx;
+} copy_ctx;
+
+static int copy_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len) {
+    copy_ctx *x = vctx;
+    ronda_outcome o;
+    ronda_detail d = {{0}};
+    (void)rowid;
+    (void)id;
+    ronda_err e = ronda_store_ingest(x->to, rec, len, &o, &d);
+    if (e != RONDA_OK || o != RONDA_STORED) {
+        failf(x->w, "node %d: setup ingest: %s (%s)", x->idx, errname(e), d.text);
+        return 1;
+    }
+    return 0;
+}
+
+static int has_link(const world *w, int a, int b) {
+    for (size_t li = 0; li < w->nlinks; li++)
+        if ((w->links[li].a == a && w->links[li].b == b) || (w->links[li].a == b && w->links[li].b == a)) return 1;
+    return 0;
+}
+
+static void add_link(world *w, int a, int b) {
+    if (a == b || has_link(w, a, b)) return;
+    wire *l = &w->links[w->nlinks++];
+    memset(l, 0, sizeof *l);
+    l->a = a;
+    l->b = b;
+}
+
+static const char *tmp_base(void) {
+    const char *t = getenv("RONDA_SIM_TMP");
+    if (t && *t) return t;
+    struct stat st;
+    if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0) return "/dev/shm";
+    t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
+/* Keys, stores, and the authority's roster applied to every store. With `late_ok`, one node
+ * (40% of seeds) is left out of the roster, to be admitted while the network runs. */
+static int world_init(world *w, const opts *o, uint64_t seed, unsigned n, int late_ok) {
+    memset(w, 0, sizeof *w);
+    w->o = o;
+    w->seed = seed;
+    w->n = n;
+    w->setup = rng_make(seed, 1);
+    w->net = rng_make(seed, 2);
+    w->work = rng_make(seed, 3);
+    w->trace = UINT64_C(0xcbf29ce484222325);
+    w->late = -1;
+    w->burster = -1;
+    snprintf(w->dir, sizeof w->dir, "%s/ronda-sim-XXXXXX", tmp_base());
+    if (!mkdtemp(w->dir)) {
+        fprintf(stderr, "ronda-sim: cannot create a temp dir under %s: %s\n", tmp_base(), strerror(errno));
+        w->dir[0] = '\0';
+        return -1;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        node *nd = &w->nodes[i];
+        nd->w = w;
+        nd->idx = (int)i;
+        uint8_t kseed[32];
+        for (size_t k = 0; k < sizeof kseed; k++) kseed[k] = (uint8_t)rng_next(&w->setup);
+        crypto_sign_seed_keypair(nd->pk, nd->sk, kseed);
+        nd->skew = (int64_t)rng_below(&w->setup, 2 * SKEW_MAX_MS + 1) - (int64_t)SKEW_MAX_MS;
+        snprintf(nd->path, sizeof nd->path, "%s/node%u.db", w->dir, i);
+    }
+    w->nodes[0].skew = 0;
+    if (late_ok && n >= 3 && rng_chance(&w->setup, 0.4)) w->late = 1 + (int)rng_below(&w->setup, n - 1);
+    /* node 0 is the authority's own store */
+    ronda_err e = ronda_store_create(w->nodes[0].path, w->nodes[0].pk, w->nodes[0].pk, &w->nodes[0].s);
+    if (e != RONDA_OK) {
+        failf(w, "create node 0: %s", errname(e));
+        return -1;
+    }
+    w->nodes[0].alive = 1;
+    w->nodes[0].admitted = 1;
+    w->now = 0;
+    for (unsigned i = 1; i < n; i++) {
+        if ((int)i == w->late) continue;
+        if (admit(w, (int)i) != RONDA_OK) return -1;
+        w->nodes[i].admitted = 1;
+        w->expected++;
+    }
+    /* distribute the authority's records by applying them to every store directly */
+    for (unsigned i = 1; i < n; i++) {
+        node *nd = &w->nodes[i];
+        if ((e = ronda_store_create(nd->path, w->nodes[0].pk, nd->pk, &nd->s)) != RONDA_OK) {
+            failf(w, "create node %u: %s", i, errname(e));
+            return -1;
+        }
+        nd->alive = 1;
+    }
+    for (unsigned i = 1; i < n && !w->fail[0]; i++) {
+        copy_ctx cc = {w, w->nodes[i].s, (int)i};
+        if (ronda_store_begin(cc.to) != RONDA_OK ||
+            ronda_store_since(w->nodes[0].s, 0, 0, 1000000, copy_one, &cc) != RONDA_OK ||
+            ronda_store_commit(cc.to) != RONDA_OK)
+            failf(w, "node %u: cannot apply the authority's records", i);
+    }
+    return w->fail[0] ? -1 : 0;
+}
+
+/* A random connected graph in which node n-1 is a leaf whose only link is to one precinct
+ * node (relay test); each other node dials one or two random others. */
+static void pick_topology(world *w) {
+    unsigned n = w->n;
+    if (n == 2) {
+        add_link(w, 1, 0);
+        return;
+    }
+    unsigned core = n - 1; /* nodes 0..n-2; node n-1 is the leaf */
+    for (unsigned i = 1; i < core; i++) add_link(w, (int)i, (int)rng_below(&w->setup, i));
+    for (unsigned i = 0; i < core; i++) {
+        unsigned k = 1 + (unsigned)rng_below(&w->setup, 2);
+        for (unsigned j = 0; j < k && core > 2; j++) {
+            int o = (int)rng_below(&w->setup, core);
+            if (rng_chance(&w->setup, 0.5)) add_link(w, (int)i, o);
+            else add_link(w, o, (int)i);
+        }
+    }
+    /* the leaf: its only link is to one precinct node (not the authority) */
+    add_link(w, (int)n - 1, 1 + (int)rng_below(&w->setup, n - 2));
+}
+
+/* Every node gets its sync core; every link comes up. */
+static void world_start(world *w) {
+    for (unsigned i = 0; i < w->n && !w->fail[0]; i++) {
+        node *nd = &w->nodes[i];
+        if (sync_new(nd->s, sim_log, nd, &nd->c) != RONDA_OK) failf(w, "node %u: sync_new failed", i);
+        nd->next_tick = rng_below(&w->setup, TICK_MS);
+        check_frontier(w, (int)i, 0);
+    }
+    for (size_t li = 0; li < w->nlinks && !w->fail[0]; li++) link_up(w, li);
+}
+
+/* ------------------------------------------------------------------ the run */
+
+static int nodes_down(const world *w) {
+    int k = 0;
+    for (unsigned i = 0; i < w->n; i++) k += !w->nodes[i].alive;
+    return k;
+}
+
+static void heal(world *w, int bounce) {
+    if (!w->cut_active) return;
+    uint64_t mask = w->cut_mask;
+    w->cut_active = 0;
+    trace_u64(w, 0x55550000u);
+    vlog(w, "partition heals%s", bounce ? " (cut links reconnect)" : "");
+    if (!bounce) return;
+    for (size_t li = 0; li < w->nlinks; li++) {
+        wire *l = &w->links[li];
+        if (((mask >> l->a) ^ (mask >> l->b)) & 1u) {
+            link_down(w, li);
+            link_up(w, li);
+        }
+    }
+}
+
+static void late_admit(world *w) {
+    if (w->late < 0 || w->nodes[w->late].admit_seq || !w->nodes[0].alive) return;
+    if (admit(w, w->late) != RONDA_OK) return;
+    uint64_t seq = 0;
+    uint8_t head[RONDA_ID_BYTES];
+    if (ronda_store_head(w->nodes[0].s, w->nodes[0].pk, &seq, head) != RONDA_OK) {
+        failf(w, "authority head");
+        return;
+    }
+    w->nodes[w->late].admit_seq = seq;
+    w->expected++;
+    trace_u64(w, 0x66660000u);
+    vlog(w, "authority admits node %d (authority seq %" PRIu64 ")", w->late, seq);
+}
+
+static void chaos_events(world *w) {
+    rng *r = &w->work;
+    double steps = (double)w->o->steps;
+    if (w->cut_active && w->now >= w->cut_until) heal(w, rng_chance(r, 0.5));
+    if (!w->cut_active && rng_chance(r, 2.0 / steps)) {
+        uint64_t all = w->n == 64 ? UINT64_MAX : (UINT64_C(1) << w->n) - 1, mask = 0;
+        while (mask == 0 || mask == all) mask = rng_next(r) & all;
+        w->cut_mask = mask;
+        w->cut_until = w->now + 500 + rng_below(r, 5500);
+        w->cut_active = 1;
+        w->parts++;
+        trace_u64(w, mask);
+        vlog(w, "partition %#" PRIx64 " until %" PRIu64 " ms", mask, w->cut_until);
+    }
+    if (rng_chance(r, 3.0 / steps)) {
+        int i = (int)rng_below(r, w->n);
+        if (w->nodes[i].alive && nodes_down(w) + 1 <= (int)w->n / 2) crash(w, i);
+    }
+    if (w->late >= 0 && w->now >= w->late_at) late_admit(w);
+    for (unsigned i = 1; i < w->n && !w->fail[0]; i++) {
+        node *nd = &w->nodes[i];
+        if (!nd->alive) continue;
+        if (!nd->admitted && nd->admit_seq) {
+            uint64_t seq = 0;
+            uint8_t head[RONDA_ID_BYTES];
+            if (ronda_store_head(nd->s, w->nodes[0].pk, &seq, head) == RONDA_OK && seq >= nd->admit_seq) {
+                nd->admitted = 1;
+                vlog(w, "node %u now holds its own member record", i);
+            }
+        }
+        if (!nd->admitted) continue;
+        if ((int)i == w->burster && w->now >= w->burst_at) {
+            vlog(w, "node %u writes a burst of %u records", i, w->burst_n);
+            do_append(w, (int)i, w->burst_n);
+            w->burster = -1;
+        }
+        if (rng_chance(r, w->o->rate * STEP_MS / 1000.0)) do_append(w, (int)i, 1);
+    }
+}
+
+static void step(world *w) {
+    if (w->chaos) chaos_events(w);
+    for (unsigned i = 0; i < w->n && !w->fail[0]; i++)
+        if (!w->nodes[i].alive && w->now >= w->nodes[i].up_at) restart(w, (int)i);
+    deliver_due(w);
+    for (unsigned i = 0; i < w->n && !w->fail[0]; i++) {
+        node *nd = &w->nodes[i];
+        if (!nd->alive || w->now < nd->next_tick) continue;
+        nd->next_tick += TICK_MS;
+        ronda_err e = sync_tick(nd->c, node_now(w, nd));
+        if (e != RONDA_OK) failf(w, "node %u: sync_tick failed: %s", i, errname(e));
+        drain(w, (int)i);
+    }
+    if (w->now % CHECK_MS == 0)
+        for (unsigned i = 0; i < w->n && !w->fail[0]; i++)
+            if (w->nodes[i].alive) check_frontier(w, (int)i, 0);
+    w->now += STEP_MS;
+}
+
+typedef struct result {
+    int ok;
+    uint64_t trace, converged_ms, records, msgs;
+    uint8_t digest[RONDA_HASH_BYTES];
+} result;
+
+static void final_checks(world *w) {
+    for (unsigned i = 0; i < w->n && !w->fail[0]; i++) {
+        node *nd = &w->nodes[i];
+        check_frontier(w, (int)i, 0);
+        ronda_stats st;
+        if (ronda_store_stats(nd->s, &st) != RONDA_OK) {
+            failf(w, "node %u: stats failed", i);
+            break;
+        }
+        if (st.records != w->expected)
+            failf(w, "node %u holds %" PRIu64 " records; %" PRIu64 " were written", i, st.records, w->expected);
+        if (st.forks != 0) failf(w, "node %u holds %" PRIu64 " fork-evidence records", i, st.forks);
+        ronda_verify_summary sum;
+        ronda_err e = ronda_store_verify(nd->s, 1, verify_cb, nd, &sum);
+        if (e != RONDA_OK) failf(w, "node %u: verify failed: %s", i, errname(e));
+        else if (sum.findings != 0) failf(w, "node %u: verify: %" PRIu64 " findings", i, sum.findings);
+        sync_stats ss;
+        sync_get_stats(nd->c, &ss);
+        if (ss.rejected != 0) failf(w, "node %u refused %" PRIu64 " records from honest peers", i, ss.rejected);
+    }
+}
+
+static void print_state(world *w) {
+    for (unsigned i = 0; i < w->n; i++) {
+        node *nd = &w->nodes[i];
+        if (!nd->alive) {
+            printf("    node %u: down\n", i);
+            continue;
+        }
+        uint8_t d[RONDA_HASH_BYTES];
+        char hex[65];
+        if (ronda_store_digest(nd->s, d, NULL) != RONDA_OK) continue;
+        ronda_hex(d, 6, hex);
+        printf("    node %u: digest %s seqs", i, hex);
+        for (unsigned a = 0; a < w->n; a++) {
+            uint64_t seq = 0;
+            uint8_t head[RONDA_ID_BYTES];
+            if (ronda_store_head(nd->s, w->nodes[a].pk, &seq, head) != RONDA_OK) seq = 0;
+            printf(" %" PRIu64, seq);
+        }
+        sync_stats ss;
+        memset(&ss, 0, sizeof ss);
+        if (nd->c) sync_get_stats(nd->c, &ss);
+        printf("  (recv %" PRIu64 " stored %" PRIu64 " dup %" PRIu64 " deferred %" PRIu64 " rejected %" PRIu64
+               " dropped-pushes %" PRIu64 ")\n",
+               ss.received, ss.stored, ss.duplicates, ss.deferred, ss.rejected, ss.pushes_dropped);
+    }
+    printf("    links:");
+    for (size_t li = 0; li < w->nlinks; li++) printf(" %d-%d", w->links[li].a, w->links[li].b);
+    printf("\n");
+}
+
+static void replay_line(const opts *o, uint64_t seed) {
+    printf("  replay: ronda-sim --seed %" PRIu64 " --nodes %u --steps %u --drop %g --dup %g --reorder %g --burst %u"
+           " --rate %g --verbose\n",
+           seed, o->nodes, o->steps, o->drop, o->dup, o->reorder, o->burst, o->rate);
+}
+
+static int run_seed(const opts *o, uint64_t seed, result *res) {
+    memset(res, 0, sizeof *res);
+    world *w = calloc(1, sizeof *w);
+    if (!w) return 0;
+    if (world_init(w, o, seed, o->nodes, 1) == 0) {
+        pick_topology(w);
+        w->chaos = 1;
+        w->drop = o->drop;
+        w->dup = o->dup;
+        w->reorder = o->reorder;
+        w->maxlat = 2 + (unsigned)rng_below(&w->setup, 60);
+        uint64_t active = (uint64_t)o->steps * STEP_MS;
+        if (w->late >= 0) w->late_at = active / 10 + rng_below(&w->setup, active * 4 / 10 + 1);
+        if (o->burst > 0 && rng_chance(&w->setup, 0.2)) {
+            w->burster = 1 + (int)rng_below(&w->setup, w->n - 1);
+            w->burst_at = active / 5 + rng_below(&w->setup, active * 2 / 5 + 1);
+            w->burst_n = o->burst > 256 ? 257 + (unsigned)rng_below(&w->setup, o->burst - 256) : o->burst;
+        }
+        if (o->verbose) {
+            printf("seed %" PRIu64 ": %u nodes, latency 1..%u ms, late joiner %d, burst %u at node %d\n", seed, w->n,
+                   w->maxlat, w->late, w->burster >= 0 ? w->burst_n : 0, w->burster);
+            print_state(w);
+        }
+        world_start(w);
+        while (w->now < active && !w->fail[0]) step(w);
+        /* quiet: no more appends, crashes or partitions; everyone comes back */
+        w->chaos = 0;
+        w->quiet_at = w->now;
+        if (!w->fail[0]) {
+            heal(w, 0);
+            for (unsigned i = 0; i < w->n && !w->fail[0]; i++)
+                if (!w->nodes[i].alive) restart(w, (int)i);
+            late_admit(w);
+            if (w->burster >= 0 && w->nodes[w->burster].admitted) do_append(w, w->burster, w->burst_n);
+            vlog(w, "quiet: %" PRIu64 " records written; waiting for equal digests", w->expected);
+        }
+        int converged = 0;
+        while (!w->fail[0] && w->now <= w->quiet_at + CONVERGE_MS) {
+            if (w->now % 100 == 0 && digests_equal(w, res->digest)) {
+                converged = 1;
+                break;
+            }
+            if (o->verbose && w->now > w->quiet_at && (w->now - w->quiet_at) % 5000 == 0) {
+                vlog(w, "not converged yet:");
+                print_state(w);
+            }
+            step(w);
+        }
+        if (!w->fail[0] && !converged)
+            failf(w, "digests still differ %u ms after the network went quiet", CONVERGE_MS);
+        w->converged_ms = w->now - w->quiet_at;
+        if (!w->fail[0]) final_checks(w);
+    }
+    res->ok = !w->fail[0];
+    res->trace = w->trace;
+    res->converged_ms = w->converged_ms;
+    res->records = w->expected;
+    res->msgs = w->sent;
+    if (!res->ok) {
+        printf("FAIL seed=%" PRIu64 ": %s\n", seed, w->fail);
+        if (w->n) print_state(w);
+        if (o->keep) printf("  stores kept in %s\n", w->dir);
+        replay_line(o, seed);
+    } else if (o->verbose) {
+        printf("seed %" PRIu64 ": ok: %" PRIu64 " records, %u crashes, %u partitions, %" PRIu64 " msgs sent (%" PRIu64
+               " dropped), converged %" PRIu64 " ms after quiet, trace %016" PRIx64 "\n",
+               seed, w->expected, w->crashes, w->parts, w->sent, w->dropped, w->converged_ms, w->trace);
+    }
+    world_free(w);
+    free(w);
+    return res->ok;
+}
+
+/* ------------------------------------------------------------------ selftest */
+
+static int st_failures;
+
+static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check(int ok, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    printf("  %s ", ok ? "ok  " : "FAIL");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    if (!ok) st_failures++;
+}
+
+/* Nodes 1 (A) and 2 (B), one link (A dialed B), a perfect network; node 0, the authority,
+ * is not linked. */
+static world *pair_world(const opts *o, uint64_t seed) {
+    world *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    if (world_init(w, o, seed, 3, 0) != 0) return w;
+    add_link(w, 1, 2);
+    w->maxlat = 5;
+    world_start(w);
+    return w;
+}
+
+#define A_PEER_AT_B (ROUTER_BASE + 0u) /* link 0: how B knows A */
+
+static int pair_synced(world *w) {
+    uint8_t a[RONDA_HASH_BYTES], b[RONDA_HASH_BYTES];
+    return ronda_store_digest(w->nodes[1].s, a, NULL) == RONDA_OK &&
+           ronda_store_digest(w->nodes[2].s, b, NULL) == RONDA_OK && memcmp(a, b, sizeof a) == 0;
+}
+
+static uint64_t run_until_synced(world *w, uint64_t max_ms) {
+    uint64_t start = w->now;
+    while (!w->fail[0] && !pair_synced(w) && w->now < start + max_ms) step(w);
+    return w->now - start;
+}
+
+static void run_for(world *w, uint64_t ms) {
+    uint64_t end = w->now + ms;
+    while (!w->fail[0] && w->now < end) step(w);
+}
+
+/* Five rounds on an in-sync pair: only HELLO and SYNCED may travel, each of one size.
+ * Returns the bytes of one round (HELLO + SYNCED each way), 0 on failure. */
+static uint64_t round_bytes(world *w) {
+    memset(w->type_count, 0, sizeof w->type_count);
+    memset(w->type_bytes, 0, sizeof w->type_bytes);
+    memset(w->type_len_min, 0, sizeof w->type_len_min);
+    memset(w->type_len_max, 0, sizeof w->type_len_max);
+    run_for(w, 5 * SYNC_ROUND_MS);
+    int ok = w->type_count[0] >= 8 && w->type_count[0] == w->type_count[1];
+    for (int t = 2; t < 8; t++) ok = ok && w->type_count[t] == 0;
+    ok = ok && w->type_len_min[0] == w->type_len_max[0] && w->type_len_min[1] == w->type_len_max[1];
+    if (!ok) {
+        printf("    round traffic: HELLO %" PRIu64 " SYNCED %" PRIu64 " FRONTIER %" PRIu64 " WANT %" PRIu64
+               " RECORDS %" PRIu64 "\n",
+               w->type_count[0], w->type_count[1], w->type_count[2], w->type_count[3], w->type_count[4]);
+        return 0;
+    }
+    return 2 * (w->type_len_min[0] + w->type_len_min[1]);
+}
+
+static uint8_t *records_msg(const uint8_t *rec, size_t len, size_t *out_len) {
+    cwr w;
+    cwr_init(&w);
+    cwr_array(&w, 4);
+    cwr_uint(&w, 4); /* RECORDS */
+    cwr_uint(&w, 0); /* a push */
+    cwr_nil(&w);
+    cwr_array(&w, 1);
+    cwr_bin(&w, rec, len);
+    uint8_t *out = NULL;
+    if (cwr_take(&w, &out, out_len) != RONDA_OK) abort();
+    cwr_destroy(&w);
+    return out;
+}
+
+static uint8_t *seal_dialogue(world *w, const uint8_t *sk, uint64_t seq, const uint8_t *prev, uint64_t hlc,
+                              ronda_kind kind, size_t *len) {
+    unsigned topics;
+    json_t *j = dialogue_json(w, &w->nodes[1], &topics);
+    uint8_t *body = NULL, *rec = NULL;
+    size_t blen = 0;
+    ronda_detail d;
+    if (ronda_body_from_json(RONDA_KIND_DIALOGUE, j, &body, &blen, &d) != RONDA_OK ||
+        ronda_record_seal(sk, seq, prev, hlc, kind, body, blen, &rec, len) != RONDA_OK)
+        abort();
+    json_decref(j);
+    free(body);
+    return rec;
+}
+
+/* Offer B one record from A directly (a push); returns B's stats after. */
+static sync_stats offer(world *w, const uint8_t *rec, size_t len) {
+    size_t mlen;
+    uint8_t *m = records_msg(rec, len, &mlen);
+    node *b = &w->nodes[2];
+    if (sync_receive(b->c, A_PEER_AT_B, m, mlen, node_now(w, b)) != RONDA_OK) failf(w, "sync_receive failed");
+    free(m);
+    sync_stats st;
+    sync_get_stats(b->c, &st);
+    return st;
+}
+
+static void digest_of(world *w, int i, uint8_t out[RONDA_HASH_BYTES]) {
+    if (ronda_store_digest(w->nodes[i].s, out, NULL) != RONDA_OK) memset(out, 0, RONDA_HASH_BYTES);
+}
+
+static void selftest_round_and_forgery(const opts *o) {
+    printf("core: in-sync rounds cost the same at any ledger size\n");
+    world *w = pair_world(o, 1001);
+    do_append(w, 1, 10);
+    uint64_t t = run_until_synced(w, 30000);
+    check(!w->fail[0] && pair_synced(w), "10 records reach B in %" PRIu64 " ms %s", t, w->fail);
+    run_for(w, 1000);
+    uint64_t r10 = round_bytes(w);
+    check(r10 > 0, "in-sync round at 10 records: %" PRIu64 " bytes (HELLO %" PRIu64 " + SYNCED %" PRIu64
+                   ", each way)",
+          r10, w->type_len_min[0], w->type_len_min[1]);
+    do_append(w, 1, 990);
+    t = run_until_synced(w, 60000);
+    sync_stats sb;
+    sync_get_stats(w->nodes[2].c, &sb);
+    check(!w->fail[0] && pair_synced(w),
+          "990 more records (past one RECORDS reply's 512 KiB) reach B in %" PRIu64 " ms: stored %" PRIu64 ", %" PRIu64
+          " duplicates %s",
+          t, sb.stored, sb.duplicates, w->fail);
+    run_for(w, 1000);
+    uint64_t r1000 = round_bytes(w);
+    check(r1000 > 0 && r1000 == r10, "in-sync round at 1000 records: %" PRIu64 " bytes (equal to the round at 10)",
+          r1000);
+
+    printf("core: forged records are refused, counted, and get their peer banned\n");
+    node *a = &w->nodes[1], *b = &w->nodes[2];
+    uint64_t seq;
+    uint8_t head[RONDA_ID_BYTES], before[RONDA_HASH_BYTES], after[RONDA_HASH_BYTES];
+    if (ronda_store_head(a->s, a->pk, &seq, head) != RONDA_OK) abort();
+    uint64_t hlc = (T0_MS + w->now + 600000u) << RONDA_HLC_COUNTER_BITS;
+    digest_of(w, 2, before);
+    sync_stats s0;
+    sync_get_stats(b->c, &s0);
+    /* honest but unknown to B: a key the authority never admitted (deferred, not counted) */
+    uint8_t xpk[RONDA_KEY_BYTES], xsk[RONDA_SECRET_BYTES];
+    crypto_sign_seed_keypair(xpk, xsk, (const uint8_t *)"ronda-sim: a key nobody admitted.");
+    size_t len;
+    uint8_t *rec = seal_dialogue(w, xsk, 1, NULL, hlc, RONDA_KIND_DIALOGUE, &len);
+    sync_stats s1 = offer(w, rec, len);
+    free(rec);
+    check(s1.rejected == s0.rejected && s1.deferred == s0.deferred + 1 && !sync_peer_banned(b->c, A_PEER_AT_B),
+          "a record by a non-member is deferred, not counted against the relay");
+    /* forged: bad signature, bad body, the authority writing a dialogue, garbage */
+    uint64_t bad = 0;
+    int banned_early = 0;
+    for (unsigned k = 0; k < SYNC_BAD_MAX; k++) {
+        uint8_t *r;
+        size_t rl;
+        if (k % 4 == 2) {
+            uint64_t aseq;
+            uint8_t ahead[RONDA_ID_BYTES];
+            if (ronda_store_head(b->s, w->nodes[0].pk, &aseq, ahead) != RONDA_OK) abort();
+            r = seal_dialogue(w, w->nodes[0].sk, aseq + 1, ahead, hlc, RONDA_KIND_DIALOGUE, &rl);
+        } else if (k % 4 == 3) {
+            rl = 40;
+            r = malloc(rl);
+            memset(r, 0x93, rl);
+        } else {
+            r = seal_dialogue(w, a->sk, seq + 1, head, hlc, RONDA_KIND_DIALOGUE, &rl);
+            crd c = crd_make(r, rl);
+            uint32_t n3, el, sl;
+            const uint8_t *env, *sig;
+            if (crd_array(&c, &n3) != RONDA_OK || crd_bin(&c, &env, &el) != RONDA_OK ||
+                crd_bin(&c, &sig, &sl) != RONDA_OK)
+                abort();
+            if (k % 4 == 0) r[sig - r + k % 64] ^= 0x01; /* signature */
+            else r[rl - 3] ^= 0x01;                      /* a body byte: the hash no longer matches */
+        }
+        sync_stats sk = offer(w, r, rl);
+        free(r);
+        bad++;
+        if (sync_peer_banned(b->c, A_PEER_AT_B) && k + 1 < SYNC_BAD_MAX) banned_early = 1;
+        if (sk.rejected != s0.rejected + bad) {
+            check(0, "forged record %u counted in stats.rejected (%" PRIu64 ")", k, sk.rejected);
+            break;
+        }
+    }
+    sync_stats s2;
+    sync_get_stats(b->c, &s2);
+    check(s2.rejected == s0.rejected + SYNC_BAD_MAX && s2.stored == s0.stored,
+          "%u forged records refused and counted in stats.rejected; none stored", SYNC_BAD_MAX);
+    check(!banned_early && sync_peer_banned(b->c, A_PEER_AT_B), "the peer is banned at the %u-th, not before",
+          SYNC_BAD_MAX);
+    digest_of(w, 2, after);
+    check(memcmp(before, after, sizeof before) == 0, "B's ledger is unchanged");
+    /* a banned peer is ignored */
+    uint8_t hello[80];
+    size_t hl = 0;
+    {
+        cwr c;
+        cwr_init(&c);
+        cwr_array(&c, 4);
+        cwr_uint(&c, 0);
+        cwr_uint(&c, SYNC_PROTO_VERSION);
+        cwr_bin(&c, w->nodes[0].pk, RONDA_KEY_BYTES);
+        cwr_bin(&c, before, RONDA_HASH_BYTES);
+        hl = c.buf.size;
+        memcpy(hello, c.buf.data, hl);
+        cwr_destroy(&c);
+    }
+    sync_stats s3, s4;
+    sync_get_stats(b->c, &s3);
+    (void)sync_receive(b->c, A_PEER_AT_B, hello, hl, node_now(w, b));
+    sync_get_stats(b->c, &s4);
+    uint32_t peer;
+    uint8_t *out;
+    size_t olen;
+    int queued_for_a = 0;
+    while (sync_next_out(b->c, &peer, &out, &olen)) {
+        queued_for_a += peer == A_PEER_AT_B;
+        free(out);
+    }
+    check(s4.msgs_in == s3.msgs_in && !queued_for_a, "messages from a banned peer are ignored");
+    world_free(w);
+    free(w);
+}
+
+static void selftest_replay(const opts *o) {
+    printf("core: duplicated and replayed messages change nothing\n");
+    world *w = pair_world(o, 1002);
+    do_append(w, 1, 300);
+    do_append(w, 2, 20);
+    w->capture = 1;
+    uint64_t t = run_until_synced(w, 60000);
+    run_for(w, 3000);
+    w->capture = 0;
+    check(!w->fail[0] && pair_synced(w), "300 + 20 records cross in %" PRIu64 " ms; %zu messages captured %s", t,
+          w->ncap, w->fail);
+    uint8_t da[RONDA_HASH_BYTES], db[RONDA_HASH_BYTES];
+    digest_of(w, 1, da);
+    digest_of(w, 2, db);
+    sync_stats sa0, sb0;
+    sync_get_stats(w->nodes[1].c, &sa0);
+    sync_get_stats(w->nodes[2].c, &sb0);
+    for (int pass = 0; pass < 3 && !w->fail[0]; pass++) {
+        for (size_t k = 0; k < w->ncap && !w->fail[0]; k++) {
+            captured *m = &w->cap[pass == 1 ? w->ncap - 1 - k : k];
+            wire *l = &w->links[m->link];
+            int to = m->dir == 0 ? l->b : l->a;
+            uint32_t peer = m->dir == 0 ? ROUTER_BASE + m->link : m->link + 1;
+            for (int rep = 0; rep < (pass == 2 ? 2 : 1); rep++) {
+                node *nd = &w->nodes[to];
+                if (sync_receive(nd->c, peer, m->data, m->len, node_now(w, nd)) != RONDA_OK)
+                    failf(w, "replay: sync_receive failed");
+                drain(w, to);
+            }
+        }
+        run_for(w, 5000);
+        uint8_t ra[RONDA_HASH_BYTES], rb[RONDA_HASH_BYTES];
+        digest_of(w, 1, ra);
+        digest_of(w, 2, rb);
+        sync_stats sa, sb;
+        sync_get_stats(w->nodes[1].c, &sa);
+        sync_get_stats(w->nodes[2].c, &sb);
+        static const char *const what[] = {"in order", "in reverse order", "each twice"};
+        check(!w->fail[0] && !memcmp(ra, da, sizeof ra) && !memcmp(rb, db, sizeof rb) && sa.stored == sa0.stored &&
+                  sb.stored == sb0.stored && sa.rejected == 0 && sb.rejected == 0 &&
+                  !sync_peer_banned(w->nodes[1].c, 1) && !sync_peer_banned(w->nodes[2].c, A_PEER_AT_B),
+              "all %zu messages replayed %s: digests, records and stats.stored unchanged, nothing refused (%" PRIu64
+              " duplicates) %s",
+              w->ncap, what[pass], sa.duplicates + sb.duplicates, w->fail);
+    }
+    uint64_t r = round_bytes(w);
+    check(r > 0, "the pair is still in sync afterwards (round of %" PRIu64 " bytes)", r);
+    world_free(w);
+    free(w);
+}
+
+static void selftest_determinism(const opts *o) {
+    printf("sim: a seed replays exactly\n");
+    opts d = *o;
+    d.nodes = 6;
+    result r1, r2;
+    int ok1 = run_seed(&d, 7, &r1), ok2 = run_seed(&d, 7, &r2);
+    check(ok1 && ok2 && r1.trace == r2.trace && !memcmp(r1.digest, r2.digest, sizeof r1.digest),
+          "seed 7 twice: trace %016" PRIx64 " = %016" PRIx64 ", same final digest", r1.trace, r2.trace);
+    result r3;
+    int ok3 = run_seed(&d, 8, &r3);
+    check(ok3 && r3.trace != r1.trace, "seed 8 differs (trace %016" PRIx64 ")", r3.trace);
+}
+
+static int selftest(const opts *o) {
+    selftest_round_and_forgery(o);
+    selftest_replay(o);
+    selftest_determinism(o);
+    printf("%d passed, %d failed\n", st_failures ? 0 : 1, st_failures ? 1 : 0);
+    return st_failures ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static int usage(void) {
+    fprintf(stderr, "usage: ronda-sim [--seed N] [--seeds K] [--nodes N] [--steps S] [--drop P] [--dup P]\n"
+                    "                 [--reorder P] [--burst N] [--rate R] [--verbose] [--keep]\n"
+                    "       ronda-sim --selftest\n"
+                    "  --seed N     first seed (default 1); alone, replays that one seed\n"
+                    "  --seeds K    how many seeds from --seed (default 1)\n"
+                    "  --nodes N    nodes per run, 2..64 (default 6); node 0 is the authority\n"
+                    "  --steps S    active steps of 10 simulated ms before the network goes quiet (default 2000)\n"
+                    "  --drop P     message drop probability (default 0.02)\n"
+                    "  --dup P      message duplication probability (default 0.02)\n"
+                    "  --reorder P  probability that a message leaves FIFO order (default 0.02)\n"
+                    "  --burst N    largest burst of records one node writes at once (default 400; 0: none)\n"
+                    "  --rate R     appends per node per simulated second (default 0.5)\n"
+                    "  --verbose    events and warnings (twice: every core log line)\n"
+                    "  --keep       keep the stores of a failing seed\n");
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    opts o = {1, 1, 6, 2000, 400, 0.02, 0.02, 0.02, 0.5, 0, 0};
+    int self = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end = NULL;
+        if (strcmp(a, "--selftest") == 0) self = 1;
+        else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) o.verbose++;
+        else if (strcmp(a, "--keep") == 0) o.keep = 1;
+        else if (!v) return usage();
+        else {
+            i++;
+            if (strcmp(a, "--seed") == 0) o.seed = strtoull(v, &end, 10);
+            else if (strcmp(a, "--seeds") == 0) o.seeds = (unsigned)strtoul(v, &end, 10);
+            else if (strcmp(a, "--nodes") == 0) o.nodes = (unsigned)strtoul(v, &end, 10);
+            else if (strcmp(a, "--steps") == 0) o.steps = (unsigned)strtoul(v, &end, 10);
+            else if (strcmp(a, "--burst") == 0) o.burst = (unsigned)strtoul(v, &end, 10);
+            else if (strcmp(a, "--drop") == 0) o.drop = strtod(v, &end);
+            else if (strcmp(a, "--dup") == 0) o.dup = strtod(v, &end);
+            else if (strcmp(a, "--reorder") == 0) o.reorder = strtod(v, &end);
+            else if (strcmp(a, "--rate") == 0) o.rate = strtod(v, &end);
+            else return usage();
+            if (!end || *end) return usage();
+        }
+    }
+    if (o.nodes < 2 || o.nodes > MAX_NODES || o.steps < 10 || o.seeds < 1 || o.drop < 0 || o.drop >= 1 ||
+        o.dup < 0 || o.dup > 1 || o.reorder < 0 || o.reorder > 1 || o.rate < 0)
+        return usage();
+    if (ronda_init() != RONDA_OK) return 3;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (self) return selftest(&o);
+    unsigned passed = 0, failed = 0;
+    uint64_t worst = 0, worst_seed = 0, records = 0, msgs = 0;
+    for (unsigned k = 0; k < o.seeds; k++) {
+        result r;
+        uint64_t seed = o.seed + k;
+        if (run_seed(&o, seed, &r)) {
+            passed++;
+            records += r.records;
+            msgs += r.msgs;
+            if (r.converged_ms > worst) {
+                worst = r.converged_ms;
+                worst_seed = seed;
+            }
+        } else {
+            failed++;
+        }
+    }
+    printf("sim: %u nodes, seeds %" PRIu64 "..%" PRIu64 ": %" PRIu64 " records written, %" PRIu64
+           " messages; slowest convergence %" PRIu64 " ms after quiet (seed %" PRIu64 ")\n",
+           o.nodes, o.seed, o.seed + o.seeds - 1, records, msgs, worst, worst_seed);
+    if (failed == 0) printf("sim: %u seeds passed\n", passed);
+    else printf("sim: %u of %u seeds FAILED\n", failed, o.seeds);
+    printf("%u passed, %u failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
