@@ -34,6 +34,7 @@ typedef struct ronda_import_result {
     ronda_bundle_header header; /* as read from the bundle */
     uint64_t read;              /* records read */
     uint64_t stored, duplicates, forks;
+    uint64_t revoked;           /* skipped: written after their author's revocation */
     uint64_t failed_index;      /* on failure: 1-based index of the refused record, 0 = header */
     ronda_detail detail;        /* on failure: why */
 } ronda_import_result;

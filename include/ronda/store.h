@@ -145,6 +145,8 @@ typedef struct ronda_verify_summary {
     uint64_t authors;  /* chains checked */
     uint64_t forks;    /* fork-evidence records */
     uint64_t findings; /* problems found (forks included) */
+    uint64_t excluded; /* held records written after their author's revocation (not findings:
+                          they arrived before the revoke; they are outside digest and views) */
 } ronda_verify_summary;
 
 /* Re-check every record's canonical form, signature, body hash, id and index columns,

@@ -73,9 +73,10 @@ static int import_file(node *n, const char *path, const char *verb) {
                  "nothing from this bundle was stored");
         return e == RONDA_ERR_IO || e == RONDA_ERR_DB ? EXIT_ENV : EXIT_REFUSED;
     }
-    printf("%s: %llu records read: %llu stored, %llu already held, %llu fork evidence\n", verb,
-           (unsigned long long)res.read, (unsigned long long)res.stored, (unsigned long long)res.duplicates,
-           (unsigned long long)res.forks);
+    printf("%s: %llu records read: %llu stored, %llu already held, %llu fork evidence, %llu skipped"
+           " (written after their author's revocation)\n",
+           verb, (unsigned long long)res.read, (unsigned long long)res.stored, (unsigned long long)res.duplicates,
+           (unsigned long long)res.forks, (unsigned long long)res.revoked);
     return EXIT_OK;
 }
 

@@ -254,8 +254,10 @@ int cmd_authority(int argc, char **argv) {
         fputs(authority_help, stdout);
         return EXIT_OK;
     }
-    if (argc >= 2) fprintf(stderr, "ronda authority: unknown action \"%s\" (init, admit or revoke)\n\n", argv[1]);
-    else fprintf(stderr, "ronda authority: name the action (init, admit or revoke)\n\n");
+    if (argc >= 2)
+        fprintf(stderr, "ronda authority: unknown action \"%s\" (init, admit or revoke)\n\n", argv[1]);
+    else
+        fprintf(stderr, "ronda authority: name the action (init, admit or revoke)\n\n");
     fputs(authority_help, stderr);
     return EXIT_USAGE;
 }

@@ -328,12 +328,16 @@ int cmd_verify(int argc, char **argv) {
         json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:s, s:o}", "ok", nf == 0, "records", (json_int_t)sum.records,
                               "authors", (json_int_t)sum.authors, "forks", (json_int_t)sum.forks, "digest", dhex,
                               "findings", json_incref(c.findings));
+        json_object_set_new(o, "excluded", json_integer((json_int_t)sum.excluded));
         cli_print_json(o, 1);
         json_decref(o);
     } else {
         printf("%s: %llu records from %llu authors checked, %llu fork-evidence records, %zu findings\ndigest %s\n",
                nf == 0 ? "OK" : "FAILED", (unsigned long long)sum.records, (unsigned long long)sum.authors,
                (unsigned long long)sum.forks, nf, dhex);
+        if (sum.excluded)
+            printf("%llu records held but excluded: written after their author's revocation\n",
+                   (unsigned long long)sum.excluded);
     }
     json_decref(c.findings);
     return nf == 0 ? EXIT_OK : EXIT_REFUSED;

@@ -59,8 +59,10 @@ static json_t *load_json(const char *path, int *rc) {
     json_error_t err;
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
     if (!json_is_object(j)) {
-        if (j) fprintf(stderr, "ronda: %s: not a JSON object (the body is an object {...})\n", path);
-        else fprintf(stderr, "ronda: %s: not JSON: %s (line %d)\n", path, err.text, err.line);
+        if (j)
+            fprintf(stderr, "ronda: %s: not a JSON object (the body is an object {...})\n", path);
+        else
+            fprintf(stderr, "ronda: %s: not JSON: %s (line %d)\n", path, err.text, err.line);
         json_decref(j);
         return NULL;
     }
@@ -232,9 +234,10 @@ int cmd_record(int argc, char **argv) {
                                                         : RONDA_KIND_NONE;
     if (kind == RONDA_KIND_NONE) {
         int help = argc >= 2 && (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0);
-        if (!help) fprintf(stderr, "ronda record: %s%s%s (dialogue, resolution or amend)\n\n",
-                           argc >= 2 ? "unknown record kind \"" : "name the record kind", argc >= 2 ? what : "",
-                           argc >= 2 ? "\"" : "");
+        if (!help && argc >= 2)
+            fprintf(stderr, "ronda record: unknown record kind \"%s\" (dialogue, resolution or amend)\n\n", what);
+        else if (!help)
+            fprintf(stderr, "ronda record: name the record kind (dialogue, resolution or amend)\n\n");
         fputs(record_help, help ? stdout : stderr);
         return help ? EXIT_OK : EXIT_USAGE;
     }
@@ -272,8 +275,9 @@ int cmd_record(int argc, char **argv) {
     json_t *m = NULL;
     ronda_store_node(n.store, self);
     if (ronda_store_member(n.store, self, &m) == RONDA_ERR_NOT_FOUND) {
-        fprintf(stderr, "ronda record: this node is not admitted yet, so it may not write\n"
-                        "  hint: the authority admits %s/%s, then `ronda join --dir %s ROSTER.bundle`\n",
+        fprintf(stderr,
+                "ronda record: this node is not admitted yet, so it may not write\n"
+                "  hint: the authority admits %s/%s, then `ronda join --dir %s ROSTER.bundle`\n",
                 n.dir, NODE_REQUEST, n.dir);
         json_decref(b);
         node_close(&n);

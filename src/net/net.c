@@ -32,8 +32,8 @@ typedef struct rpeer {
 } rpeer;
 
 typedef struct dpeer {
-    void *sock; /* NULL = free */
-    void *mon;  /* PAIR: the socket's handshake events (libzmq gives up after a refusal) */
+    void *sock;         /* NULL = free */
+    void *mon;          /* PAIR: the socket's handshake events (libzmq gives up after a refusal) */
     uint64_t redial_at; /* monotonic ms of the next connect after a refusal; 0 = none */
     int backoff_ms;
     uint8_t curve[32];
@@ -392,8 +392,9 @@ static void monitor_recv(dpeer *d) {
         zmq_msg_recv(&addr, d->mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_size(&ev) >= 2) {
         uint16_t event;
         memcpy(&event, zmq_msg_data(&ev), sizeof event);
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) d->backoff_ms = NET_RECONNECT_MS;
-        else {
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            d->backoff_ms = NET_RECONNECT_MS;
+        } else {
             d->redial_at = mono_ms() + (uint64_t)d->backoff_ms;
             d->backoff_ms = d->backoff_ms * 2 > NET_RECONNECT_MAX_MS ? NET_RECONNECT_MAX_MS : d->backoff_ms * 2;
         }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "record/canon.h"
+#include "record/record_int.h"
 
 static const char *const kind_names[RONDA_KIND__COUNT] = {
     [RONDA_KIND_DIALOGUE] = "dialogue", [RONDA_KIND_RESOLUTION] = "resolution",
@@ -95,9 +96,19 @@ static void record_id(const uint8_t *env, size_t env_len, const uint8_t *sig, ui
     crypto_generichash_final(&st, id, RONDA_ID_BYTES);
 }
 
+static ronda_err open_parts(const uint8_t *env, size_t env_len, const uint8_t *sig, size_t sig_len,
+                            const uint8_t *body, size_t body_len, ronda_record *out, ronda_detail *d,
+                            int check_signature);
+
 ronda_err ronda_record_open_parts(const uint8_t *env, size_t env_len, const uint8_t *sig,
                                   size_t sig_len, const uint8_t *body, size_t body_len,
                                   ronda_record *out, ronda_detail *d) {
+    return open_parts(env, env_len, sig, sig_len, body, body_len, out, d, 1);
+}
+
+static ronda_err open_parts(const uint8_t *env, size_t env_len, const uint8_t *sig, size_t sig_len,
+                            const uint8_t *body, size_t body_len, ronda_record *out, ronda_detail *d,
+                            int check_signature) {
     ronda_record rec;
     ronda_err e;
     if (env_len > RONDA_ENVELOPE_MAX) return why(d, RONDA_ERR_TOO_BIG, "envelope larger than RONDA_ENVELOPE_MAX");
@@ -109,7 +120,7 @@ ronda_err ronda_record_open_parts(const uint8_t *env, size_t env_len, const uint
     uint8_t msg[RONDA_SIGN_TAG_LEN + RONDA_ENVELOPE_MAX];
     memcpy(msg, RONDA_SIGN_TAG, RONDA_SIGN_TAG_LEN);
     memcpy(msg + RONDA_SIGN_TAG_LEN, env, env_len);
-    if (crypto_sign_verify_detached(sig, msg, RONDA_SIGN_TAG_LEN + env_len, rec.author) != 0)
+    if (check_signature && crypto_sign_verify_detached(sig, msg, RONDA_SIGN_TAG_LEN + env_len, rec.author) != 0)
         return why(d, RONDA_ERR_SIGNATURE, "signature does not verify against the author key");
 
     if (body) {
@@ -129,7 +140,19 @@ ronda_err ronda_record_open_parts(const uint8_t *env, size_t env_len, const uint
     return RONDA_OK;
 }
 
+static ronda_err open_whole(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *d,
+                            int check_signature);
+
 ronda_err ronda_record_open(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *d) {
+    return open_whole(bytes, len, out, d, 1);
+}
+
+ronda_err record_open_sealed(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *d) {
+    return open_whole(bytes, len, out, d, 0);
+}
+
+static ronda_err open_whole(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *d,
+                            int check_signature) {
     if (len > RONDA_RECORD_MAX) return why(d, RONDA_ERR_TOO_BIG, "record larger than RONDA_RECORD_MAX");
     crd r = crd_make(bytes, len);
     uint32_t n, env_len, sig_len, body_len = 0;
@@ -142,7 +165,7 @@ ronda_err ronda_record_open(const uint8_t *bytes, size_t len, ronda_record *out,
     if (!crd_nil(&r) && (e = crd_bin(&r, &body, &body_len)) != RONDA_OK)
         return why(d, e, "body is neither bytes nor nil");
     if (crd_left(&r) != 0) return why(d, RONDA_ERR_MALFORMED, "trailing bytes after the record");
-    return ronda_record_open_parts(env, env_len, sig, sig_len, body, body_len, out, d);
+    return open_parts(env, env_len, sig, sig_len, body, body_len, out, d, check_signature);
 }
 
 static ronda_err encode_parts(const uint8_t *env, size_t env_len, const uint8_t *sig,

@@ -5,6 +5,7 @@
  * one batch of at most RONDA_BATCH_MAX records are all that is held. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "record/canon.h"
 #include "store/store_int.h"
@@ -241,6 +242,10 @@ static ronda_err batch_apply(ronda_store *s, batch *b, ronda_import_result *res)
         ronda_err e = b->errs[i];
         ronda_detail d = b->det[i];
         if (e == RONDA_OK) e = ronda_store_apply(s, &b->recs[i], &o, &d);
+        if (e == RONDA_ERR_REVOKED) { /* the exporter held it from before the revoke reached it */
+            res->revoked++;
+            continue;
+        }
         if (e != RONDA_OK) {
             res->failed_index = res->read + i + 1;
             res->detail = d;
@@ -275,6 +280,10 @@ ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads,
     }
     in_txn = 1;
     uint64_t total = res->header.records + res->header.forks;
+    if (threads == 0) { /* the writing thread needs a core of its own */
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = ncpu > 1 ? (unsigned)(ncpu - 1) : 1;
+    }
     int cur = 0;
     batch_fill(&r, &b[cur], threads);
     for (;;) {

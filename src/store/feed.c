@@ -10,7 +10,16 @@
 ronda_err ronda_store_frontier(ronda_store *s, int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *),
                                void *ctx) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT author, seq, head FROM heads ORDER BY author", -1, &st, NULL) != SQLITE_OK)
+    /* A revoked author's chain ends at the revocation's last good record, whatever a node
+     * received before the revoke reached it: so nodes that saw the revoke at different times
+     * still agree (proto/record.md §6). Authors cut to nothing are left out. */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT h.author,"
+                           " CASE WHEN r.last_seq < h.seq THEN r.last_seq ELSE h.seq END,"
+                           " CASE WHEN r.last_seq < h.seq THEN r.last_id ELSE h.head END"
+                           " FROM heads h LEFT JOIN revocations r ON r.member = h.author"
+                           " WHERE r.last_seq IS NULL OR r.last_seq > 0 ORDER BY h.author",
+                           -1, &st, NULL) != SQLITE_OK)
         return RONDA_ERR_DB;
     int rc;
     ronda_err e = RONDA_OK;

@@ -56,8 +56,11 @@ ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void
         " r.action, r.when_text, r.id"
         " FROM dialogues d JOIN topics t ON t.dialogue = d.id"
         " LEFT JOIN resolutions r ON r.id = (SELECT r2.id FROM resolutions r2 WHERE r2.dialogue = t.dialogue"
-        "  AND r2.topic = t.idx ORDER BY r2.hlc DESC, r2.id DESC LIMIT 1)"
-        " WHERE (?1 IS NULL OR d.polres = ?1 COLLATE NOCASE)"
+        "  AND r2.topic = t.idx AND NOT EXISTS (SELECT 1 FROM revocations v2 WHERE v2.member = r2.author"
+        "  AND r2.seq > v2.last_seq) ORDER BY r2.hlc DESC, r2.id DESC LIMIT 1)"
+        /* records written after their author's revocation stay held but out of every view */
+        " WHERE NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = d.author AND d.seq > v.last_seq)"
+        " AND (?1 IS NULL OR d.polres = ?1 COLLATE NOCASE)"
         " AND (?2 IS NULL OR d.polsek = ?2 COLLATE NOCASE)"
         " AND (?3 IS NULL OR d.programme = ?3)"
         " AND (?4 IS NULL OR t.category = ?4)"

@@ -172,6 +172,8 @@ typedef struct vctx {
     uint8_t author[RONDA_KEY_BYTES];
     uint64_t last_seq, last_hlc;
     uint8_t last_id[RONDA_ID_BYTES];
+    uint64_t dseq;               /* frontier entry: last record not excluded by a revocation */
+    uint8_t did[RONDA_ID_BYTES];
     int chain_broken; /* a finding in this chain: later links are not reported again */
     crypto_generichash_state digest;
 } vctx;
@@ -238,13 +240,16 @@ static ronda_err membership(const vctx *v, const ronda_record *rec) {
     return RONDA_OK;
 }
 
+/* The author's frontier entry: its last record not excluded by a revocation (none: left out). */
 static void end_author(vctx *v) {
     if (!v->have_author) return;
-    uint8_t entry[32 + 8 + 32];
-    memcpy(entry, v->author, 32);
-    for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(v->last_seq >> (56 - 8 * i));
-    memcpy(entry + 40, v->last_id, 32);
-    crypto_generichash_update(&v->digest, entry, sizeof entry);
+    if (v->dseq > 0) {
+        uint8_t entry[32 + 8 + 32];
+        memcpy(entry, v->author, 32);
+        for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(v->dseq >> (56 - 8 * i));
+        memcpy(entry + 40, v->did, 32);
+        crypto_generichash_update(&v->digest, entry, sizeof entry);
+    }
     v->sum.authors++;
     v->have_author = 0;
 }
@@ -268,13 +273,17 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
         memcpy(v->author, author, 32);
         v->last_seq = 0;
         v->last_hlc = 0;
+        v->dseq = 0;
         v->chain_broken = 0;
     }
     if (err != RONDA_OK) {
         finding(v, "record", err, r->rowid, r->id_len == 32 ? r->id : NULL, author, r->seq, d->text);
         v->chain_broken = 1;
-        v->last_seq = r->seq;
-        if (r->id_len == 32) memcpy(v->last_id, r->id, 32);
+        v->last_seq = v->dseq = r->seq;
+        if (r->id_len == 32) {
+            memcpy(v->last_id, r->id, 32);
+            memcpy(v->did, r->id, 32);
+        }
         return;
     }
     if (r->id_len != 32 || memcmp(r->id, rec->id, 32) != 0 || !author || memcmp(author, rec->author, 32) != 0 ||
@@ -295,11 +304,18 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
         }
     }
     ronda_err m = membership(v, rec);
-    if (m != RONDA_OK)
-        finding(v, "membership", m, r->rowid, rec->id, rec->author, rec->seq,
-                m == RONDA_ERR_REVOKED ? "written after the author's revocation"
-                : m == RONDA_ERR_ROLE  ? "author's role may not write this kind"
-                                       : "author was not a member with a writing role at the record's time");
+    if (m == RONDA_ERR_REVOKED) {
+        /* Held because it arrived before the revocation did: not tampering, but outside the
+         * ledger (digest, views). Counted, not a finding. */
+        v->sum.excluded++;
+    } else {
+        if (m != RONDA_OK)
+            finding(v, "membership", m, r->rowid, rec->id, rec->author, rec->seq,
+                    m == RONDA_ERR_ROLE ? "author's role may not write this kind"
+                                        : "author was not a member with a writing role at the record's time");
+        v->dseq = rec->seq;
+        memcpy(v->did, rec->id, 32);
+    }
     if (roster_pass) roster_add(v, rec);
     v->last_seq = rec->seq;
     v->last_hlc = rec->hlc;
@@ -373,8 +389,9 @@ static ronda_err pass(vctx *v, int roster_pass) {
                         v->have_author = 1;
                         memcpy(v->author, rows[i].author, 32);
                     }
-                    v->last_seq = rows[i].seq;
+                    v->last_seq = v->dseq = rows[i].seq;
                     memcpy(v->last_id, rows[i].id, rows[i].id_len == 32 ? 32 : 0);
+                    memcpy(v->did, rows[i].id, rows[i].id_len == 32 ? 32 : 0);
                 } else {
                     check_row(v, &rows[i], &recs[i], errs[i], &det[i], roster_pass);
                     v->sum.records++;

@@ -31,7 +31,7 @@ const char views_schema_sql[] =
     "CREATE INDEX dialogues_place ON dialogues(polres, polsek);"
     "CREATE TABLE topics(dialogue BLOB NOT NULL, idx INTEGER NOT NULL, category TEXT NOT NULL,"
     " summary TEXT NOT NULL, PRIMARY KEY(dialogue, idx)) WITHOUT ROWID;"
-    "CREATE TABLE resolutions(id BLOB PRIMARY KEY, author BLOB NOT NULL, hlc INTEGER NOT NULL,"
+    "CREATE TABLE resolutions(id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
     " dialogue BLOB NOT NULL, topic INTEGER NOT NULL, status TEXT NOT NULL, referred_to TEXT,"
     " action TEXT NOT NULL, when_text TEXT NOT NULL, fts_rowid INTEGER, amended_by BLOB);"
     "CREATE INDEX resolutions_topic ON resolutions(dialogue, topic, hlc);"
@@ -69,21 +69,10 @@ ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ron
             return fail(d, "an amend corrects only its own author's records");
         if (strcmp((const char *)sqlite3_column_text(st, 1), jstr(body, "kind")) != 0)
             return fail(d, "amend kind differs from its target's kind");
-    } else if (rec->kind == RONDA_KIND_RESOLUTION) {
-        /* The dialogue may be another node's and not here yet; if it is, the topic must exist. */
-        if (ronda_unhex(jstr(body, "dialogue"), ref, sizeof ref) != RONDA_OK) return fail(d, "bad dialogue");
-        sqlite3_stmt *st = store_stmt(s, Q_V_DIALOGUE_GET);
-        if (!st) return RONDA_ERR_DB;
-        sqlite3_bind_blob(st, 1, ref, sizeof ref, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            st = store_stmt(s, Q_V_TOPIC_COUNT);
-            if (!st) return RONDA_ERR_DB;
-            sqlite3_bind_blob(st, 1, ref, sizeof ref, SQLITE_STATIC);
-            if (sqlite3_step(st) != SQLITE_ROW) return RONDA_ERR_DB;
-            if (json_integer_value(json_object_get(body, "topic")) >= sqlite3_column_int64(st, 0))
-                return fail(d, "the dialogue has no topic with that index");
-        }
     }
+    /* A resolution's dialogue is not checked here: it may be another node's and arrive later,
+     * and a check that depends on arrival order would let two nodes hold different ledgers.
+     * Dangling or wrong references are reported by verification instead. */
     return RONDA_OK;
 }
 
@@ -230,6 +219,7 @@ static ronda_err put_resolution(ronda_store *s, const ronda_record *rec, const u
     } else {
         sqlite3_bind_blob(st, 2, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (int64_t)rec->hlc);
+        sqlite3_bind_int64(st, 11, (int64_t)rec->seq);
     }
     sqlite3_bind_blob(st, 4, dialogue, RONDA_ID_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(b, "topic")));

@@ -60,6 +60,7 @@ typedef struct peer {
     uint64_t requests;   /* WANTs and HELLOs sent on this connection: the next one's order */
     uint64_t hellos, answers;          /* HELLOs sent; SYNCED or last FRONTIER chunks received */
     uint64_t hello_order[HELLO_RING];  /* order of HELLO number k, at k % HELLO_RING */
+    uint64_t hello_ms[HELLO_RING];     /* and when it was sent */
     outmsg *qhead, *qtail;
     size_t qlen;
     uint64_t bad;     /* refused records */
@@ -180,6 +181,7 @@ static void send_hello(sync_core *c, peer *p, uint64_t now) {
     cwr_bin(&w, digest, sizeof digest);
     enqueue(c, p, &w, 0);
     p->next_hello_ms = now + SYNC_ROUND_MS;
+    p->hello_ms[p->hellos % HELLO_RING] = now;
     p->hello_order[p->hellos++ % HELLO_RING] = p->requests++;
 }
 
@@ -317,12 +319,21 @@ static void lost_before(sync_core *c, peer *p, uint64_t order) {
     }
 }
 
-/* A HELLO was answered (SYNCED, or the last FRONTIER chunk). Answers come in order and the
- * k-th one answers HELLO number k or a later one (earlier answers may be lost), so every
- * WANT sent before HELLO number k has had its reply by now, or never will. */
+/* A HELLO was answered (SYNCED, or the last FRONTIER chunk). Answers come in order and each
+ * HELLO gets at most one, so the next answer answers the oldest HELLO not yet accounted for
+ * or a later one (answers may be lost): every WANT sent before that HELLO has had its reply
+ * by now, or never will. A HELLO unanswered for SYNC_WANT_TIMEOUT_MS counts as lost, like a
+ * WANT (see sync_tick), so that lost answers do not leave this ever further behind. */
 static void hello_answered(sync_core *c, peer *p) {
+    if (p->answers >= p->hellos) return; /* more answers than HELLOs: a duplicate */
     uint64_t k = p->answers++;
-    if (k < p->hellos && p->hellos - k <= HELLO_RING) lost_before(c, p, p->hello_order[k % HELLO_RING]);
+    if (p->hellos - k <= HELLO_RING) lost_before(c, p, p->hello_order[k % HELLO_RING]);
+}
+
+static void hellos_expire(peer *p, uint64_t now) {
+    if (p->hellos - p->answers > HELLO_RING) p->answers = p->hellos - HELLO_RING;
+    while (p->answers < p->hellos && now - p->hello_ms[p->answers % HELLO_RING] >= SYNC_WANT_TIMEOUT_MS)
+        p->answers++;
 }
 
 /* The next range to ask for an author: from what we hold, skipping ranges in flight, and
@@ -353,6 +364,7 @@ static int next_range(sync_core *c, peer *p, const want *w, uint64_t *from, uint
 /* Fill the request window from the wants queue: consecutive ranges of the first author,
  * then the next. */
 static void pump(sync_core *c, peer *p, uint64_t now) {
+    if (p->banned) return;
     for (size_t slot = 0; slot < SYNC_INFLIGHT_MAX && p->nwants > 0; slot++) {
         if (p->fl[slot].used) continue;
         while (p->nwants > 0) {
@@ -390,9 +402,14 @@ static void recent_add(sync_core *c, const uint8_t *id, uint32_t peer_id) {
 }
 
 /* Errors a peer cannot cause honestly: the record itself is bad. Membership, revocation and
- * chain refusals may come from an honest relay that knew less than we do. */
-static int is_bad(ronda_err e) {
+ * chain refusals may come from an honest relay that knew less than we do. A role refusal is
+ * the record's own fault only when it breaks the authority rule (the authority writing a
+ * dialogue, a member writing a member record); "auditors write no records" depends on the
+ * roster we hold (the key may have been re-admitted as a precinct since), so it is not. */
+static int is_bad(const sync_core *c, ronda_err e, const ronda_record *rec) {
     switch (e) {
+    case RONDA_ERR_ROLE:
+        return (memcmp(rec->author, c->authority, RONDA_KEY_BYTES) == 0) != ronda_kind_is_authority(rec->kind);
     case RONDA_ERR_TRUNCATED:
     case RONDA_ERR_MALFORMED:
     case RONDA_ERR_TOO_BIG:
@@ -401,19 +418,33 @@ static int is_bad(ronda_err e) {
     case RONDA_ERR_SIGNATURE:
     case RONDA_ERR_BODY_HASH:
     case RONDA_ERR_SCHEMA:
-    case RONDA_ERR_ROLE:
         return 1;
     default:
         return 0;
     }
 }
 
+/* Cut a peer off: nothing more is read from it or sent to it (what was queued is dropped);
+ * the caller sees sync_peer_banned() and closes the connection. */
+static void ban(peer *p) {
+    p->banned = 1;
+    for (outmsg *m = p->qhead, *n; m; m = n) {
+        n = m->next;
+        free(m->data);
+        free(m);
+    }
+    p->qhead = p->qtail = NULL;
+    p->qlen = 0;
+    p->nwants = 0;
+    memset(p->fl, 0, sizeof p->fl);
+}
+
 static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d) {
     c->st.rejected++;
     p->bad++;
     logf_(c, 4, p->id, "refused a record from peer: %s (%s)", ronda_strerror(e), d->text);
-    if (p->bad > SYNC_BAD_MAX && !p->banned) {
-        p->banned = 1;
+    if (p->bad >= SYNC_BAD_MAX && !p->banned) { /* the SYNC_BAD_MAX-th refusal cuts it off */
+        ban(p);
         logf_(c, 3, p->id, "peer sent %llu bad records: cutting it off", (unsigned long long)p->bad);
     }
 }
@@ -469,7 +500,7 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64
                 logf_(c, 4, p->id, "fork evidence stored: %s", dets[i].text);
             }
             if (o != RONDA_DUPLICATE) recent_add(c, recs[i].id, p->id);
-        } else if (is_bad(e)) {
+        } else if (is_bad(c, e, &recs[i])) {
             count_bad(c, p, e, &dets[i]);
         } else {
             c->st.deferred++;
@@ -551,7 +582,7 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
             crd_bin(&r, &digest, &dlen) != RONDA_OK || dlen != 32)
             return bad_msg(c, p, "malformed HELLO");
         if (version != SYNC_PROTO_VERSION || memcmp(auth, c->authority, 32) != 0) {
-            p->banned = 1;
+            ban(p);
             logf_(c, 3, id, "peer speaks another protocol version or belongs to another network");
             return RONDA_OK;
         }
@@ -689,6 +720,7 @@ ronda_err sync_tick(sync_core *c, uint64_t now) {
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         peer *p = &c->peers[i];
         if (p->id == 0 || p->banned) continue;
+        hellos_expire(p, now);
         if (now >= p->next_hello_ms) send_hello(c, p, now);
         for (size_t k = 0; k < SYNC_INFLIGHT_MAX; k++) {
             inflight *f = &p->fl[k];
@@ -716,7 +748,7 @@ uint64_t sync_next_tick_ms(const sync_core *c, uint64_t now) {
 int sync_next_out(sync_core *c, uint32_t *peer_id, uint8_t **msg, size_t *len) {
     for (size_t k = 0; k < SYNC_PEERS_MAX; k++) {
         peer *p = &c->peers[(c->rr + k) % SYNC_PEERS_MAX];
-        if (p->id == 0 || !p->qhead) continue;
+        if (p->id == 0 || p->banned || !p->qhead) continue;
         outmsg *m = p->qhead;
         p->qhead = m->next;
         if (!p->qhead) p->qtail = NULL;
