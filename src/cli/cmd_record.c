@@ -154,6 +154,35 @@ static int resolve_id(node *n, const char *hex, const char *verb, const char *fl
     return 0;
 }
 
+/* The ledger does not check a resolution's topic when it stores one (the dialogue may arrive
+ * later), so check what this node signs: when the dialogue is held here, it must be a dialogue
+ * and have the topic. Returns 0, or EXIT_REFUSED after saying why. */
+static int check_topic(json_t *b, node *n, const char *verb) {
+    const char *hex = json_string_value(json_object_get(b, "dialogue"));
+    json_t *topic = json_object_get(b, "topic"), *shown = NULL;
+    uint8_t id[32];
+    if (!hex || !json_is_integer(topic) || ronda_unhex(hex, id, 32) != RONDA_OK ||
+        ronda_store_show(n->store, id, &shown) != RONDA_OK)
+        return 0;
+    const char *kind = json_string_value(json_object_get(shown, "kind"));
+    json_t *cur = json_object_get(json_object_get(shown, "view"), "current");
+    if (!cur) cur = json_object_get(shown, "body");
+    size_t ntopics = json_array_size(json_object_get(cur, "topics"));
+    json_int_t t = json_integer_value(topic);
+    int rc = 0;
+    if (!kind || strcmp(kind, "dialogue") != 0) {
+        fprintf(stderr, "ronda %s: %.12s is a %s, not a dialogue\n", verb, hex,
+                kind ? kind : "record that does not verify");
+        rc = EXIT_REFUSED;
+    } else if (ntopics > 0 && (t < 0 || (size_t)t >= ntopics)) {
+        fprintf(stderr, "ronda %s: dialogue %.12s has no topic %lld (it has %zu, numbered from 0)\n", verb, hex,
+                (long long)t, ntopics);
+        rc = EXIT_REFUSED;
+    }
+    json_decref(shown);
+    return rc;
+}
+
 static int resolution_fields(json_t *b, const rflags *f, node *n) {
     const char *verb = "record resolution";
     if (f->dialogue) {
@@ -168,7 +197,8 @@ static int resolution_fields(json_t *b, const rflags *f, node *n) {
     set_str(b, "action", f->action);
     if (f->referred_to) set_str(b, "referred_to", f->referred_to);
     else if (f->status && strcmp(f->status, "referred") != 0) json_object_del(b, "referred_to");
-    return set_when(b, f->when, verb);
+    rc = set_when(b, f->when, verb);
+    return rc ? rc : check_topic(b, n, verb);
 }
 
 static int append(node *n, ronda_kind kind, json_t *body, const char *verb) {

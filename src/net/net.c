@@ -275,24 +275,22 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
         int one = 1;
         bound(s);
         zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one);
-        if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_curve, 32) != 0 ||
-            zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, n->curve_pk, 32) != 0 ||
-            zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve_sk, 32) != 0 || zmq_connect(s, endpoint) != 0) {
-            zmq_close(s);
-            return 0;
-        }
         /* A handshake the server refuses (ZAP 400: e.g. our admission has not reached it
          * yet) ends the connection for good in libzmq 4.3: no reconnect. Watch for it and
-         * connect again ourselves, with backoff (net_poll). */
+         * connect again ourselves, with backoff (net_poll). The monitor is attached before
+         * connecting: events before it are lost, and a lost refusal would be final. */
         char mon_ep[64];
         snprintf(mon_ep, sizeof mon_ep, "inproc://ronda-dealer-%u-%u", i, ++n->mon_gen);
         void *m = NULL;
         int linger = 0;
-        if (zmq_socket_monitor(s, mon_ep,
+        if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_curve, 32) != 0 ||
+            zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, n->curve_pk, 32) != 0 ||
+            zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve_sk, 32) != 0 ||
+            zmq_socket_monitor(s, mon_ep,
                                ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                    ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0 ||
             !(m = zmq_socket(n->ctx, ZMQ_PAIR)) || zmq_setsockopt(m, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-            zmq_connect(m, mon_ep) != 0) {
+            zmq_connect(m, mon_ep) != 0 || zmq_connect(s, endpoint) != 0) {
             if (m) zmq_close(m);
             zmq_close(s);
             return 0;

@@ -12,11 +12,15 @@ ronda_err ronda_store_frontier(ronda_store *s, int (*cb)(void *, const uint8_t *
     sqlite3_stmt *st;
     /* A revoked author's chain ends at the revocation's last good record, whatever a node
      * received before the revoke reached it: so nodes that saw the revoke at different times
-     * still agree (proto/record.md §6). Authors cut to nothing are left out. */
+     * still agree (proto/record.md §6). Authors cut to nothing are left out. The entry is the
+     * id of the record held at last_seq (held: chains are continuous), not the revoke's
+     * last_id claim, which nothing checks and which a node holding exactly last_seq records
+     * would not use. */
     if (sqlite3_prepare_v2(s->db,
                            "SELECT h.author,"
                            " CASE WHEN r.last_seq < h.seq THEN r.last_seq ELSE h.seq END,"
-                           " CASE WHEN r.last_seq < h.seq THEN r.last_id ELSE h.head END"
+                           " CASE WHEN r.last_seq < h.seq THEN (SELECT x.id FROM records x"
+                           "  WHERE x.author = h.author AND x.seq = r.last_seq) ELSE h.head END"
                            " FROM heads h LEFT JOIN revocations r ON r.member = h.author"
                            " WHERE r.last_seq IS NULL OR r.last_seq > 0 ORDER BY h.author",
                            -1, &st, NULL) != SQLITE_OK)

@@ -31,6 +31,11 @@ static const char core_schema_sql[] =
     " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
     "CREATE TRIGGER records_no_delete BEFORE DELETE ON records"
     " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
+    /* INSERT OR REPLACE deletes the conflicting row without firing DELETE triggers (unless
+     * recursive_triggers is on, which another client need not set): refuse it here. */
+    "CREATE TRIGGER records_no_replace BEFORE INSERT ON records"
+    " WHEN EXISTS (SELECT 1 FROM records WHERE id = NEW.id OR (author = NEW.author AND seq = NEW.seq))"
+    " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
     "CREATE TABLE forks("
     " rowid INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, author BLOB NOT NULL,"
     " seq INTEGER NOT NULL, hlc INTEGER NOT NULL, kind TEXT NOT NULL, other BLOB NOT NULL,"
@@ -38,7 +43,10 @@ static const char core_schema_sql[] =
     "CREATE TRIGGER forks_no_update BEFORE UPDATE ON forks"
     " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;"
     "CREATE TRIGGER forks_no_delete BEFORE DELETE ON forks"
-    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;";
+    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;"
+    /* IGNORE, not ABORT: storing evidence already held is a no-op (INSERT OR IGNORE below). */
+    "CREATE TRIGGER forks_no_replace BEFORE INSERT ON forks WHEN EXISTS (SELECT 1 FROM forks WHERE id = NEW.id)"
+    " BEGIN SELECT RAISE(IGNORE); END;";
 
 static const char *const stmt_sql[Q__COUNT] = {
     [Q_HEAD] = "SELECT seq, head, hlc FROM heads WHERE author = ?1",

@@ -292,6 +292,9 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
                 "index columns (id, author, seq, hlc, kind) disagree with the signed envelope");
         v->chain_broken = 1;
     }
+    if (!rec->body) /* the body is not signed, so only this catches a stripped one */
+        finding(v, "record", RONDA_ERR_TAMPERED, r->rowid, rec->id, rec->author, rec->seq,
+                "body removed (redacted): a ledger never stores a record without its body");
     if (!v->chain_broken) {
         if (rec->seq != v->last_seq + 1) {
             finding(v, "chain", RONDA_ERR_GAP, r->rowid, rec->id, rec->author, rec->seq,
@@ -459,9 +462,10 @@ ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *
 
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
-                                  " ('records_no_update', 'records_no_delete', 'forks_no_update', 'forks_no_delete')",
+                                  " ('records_no_update', 'records_no_delete', 'records_no_replace', 'forks_no_update',"
+                                  " 'forks_no_delete', 'forks_no_replace')",
                            -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 4)
+        if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 6)
             finding(&v, "store", RONDA_ERR_TAMPERED, 0, NULL, NULL, 0,
                     "append-only triggers are missing: the database was altered outside ronda");
         sqlite3_finalize(st);

@@ -113,7 +113,9 @@ usage "bad --when (hour 25)" '--when "2026-01-20T25:00"' "${DLG[@]}" --when 2026
 usage "bad --when (offset)" '--when' "${DLG[@]}" --when 2026-01-20T10:00:00+7
 usage "bad --topic format (no colon)" '--topic takes CATEGORY:SUMMARY' "${DLG[@]}" --topic "jalan rusak"
 usage "bad --topic format (no category)" '--topic takes CATEGORY:SUMMARY' "${DLG[@]}" --topic ":jalan rusak"
-usage "too many --topic flags (65)" 'too many --topic' "${DLG[@]}" $(for i in $(seq 65); do printf -- '--topic other:t%d ' "$i"; done)
+MANY=()
+for i in $(seq 65); do MANY+=(--topic "other:t$i"); done
+usage "too many --topic flags (65)" 'too many --topic \(at most 64\)' "${DLG[@]}" "${MANY[@]}"
 usage "bad --authority (short)" '--authority must be 64 hex digits' init --dir x1 --authority abcdef
 usage "bad --authority (not hex)" '--authority must be 64 hex digits' init --dir x1 --authority "$(printf 'g%.0s' {1..64})"
 usage "bad --authority (65 digits)" '--authority must be 64 hex digits' init --dir x1 --authority "${AUTH}0"
@@ -157,8 +159,12 @@ refused durenan "referred without --referred-to" 'referred_to is required' recor
     --dialogue "$D" --topic 0 --status referred --action "Diteruskan"
 refused durenan "--referred-to when not referred" 'referred_to' record resolution --dir durenan \
     --dialogue "$D" --topic 0 --status resolved --referred-to "Dinas PUPR" --action "Selesai"
-refused durenan "resolution of a topic the dialogue lacks" 'no topic with that index' record resolution \
+refused durenan "resolution of a topic the dialogue lacks" 'has no topic 5 \(it has 2' record resolution \
     --dir durenan --dialogue "$D" --topic 5 --status resolved --action x
+MEMBER=$("$RONDA" log --dir durenan --json | "$PY" -c 'import json,sys
+print([r["id"] for r in map(json.loads, sys.stdin) if r["kind"] == "member"][0])')
+refused durenan "resolution of a record that is not a dialogue" 'is a member, not a dialogue' record resolution \
+    --dir durenan --dialogue "$MEMBER" --topic 0 --status resolved --action x
 refused durenan "resolution of an unknown dialogue" 'no record' record resolution --dir durenan \
     --dialogue 0123456789abcdef --topic 0 --status resolved --action x
 LONG=$(printf 'a%.0s' $(seq 161))
@@ -200,8 +206,6 @@ refused durenan "a binary file as JSON" 'not JSON' record dialogue --dir durenan
 refused durenan "a JSON array, not an object" 'not a JSON object' record dialogue --dir durenan --json array.json
 refused durenan "a JSON object with a duplicate key" 'duplicate' record dialogue --dir durenan --json dup.json
 refused durenan "a JSON file over 1 MiB" 'larger than 1048576 bytes' record dialogue --dir durenan --json huge.json
-MEMBER=$("$RONDA" log --dir durenan --json | "$PY" -c 'import json,sys
-print([r["id"] for r in map(json.loads, sys.stdin) if r["kind"] == "member"][0])')
 usage "amend of a member record" 'only dialogues and resolutions can be amended' record amend --dir durenan \
     --target "$MEMBER" --reason x --title y
 # The boundaries themselves are accepted (so the refusals above are about the limits).
@@ -289,8 +293,8 @@ done
 head -c 20000 /dev/urandom >urandom.bundle
 bad_bundle "20 kB of /dev/urandom" urandom.bundle 'refused'
 for cut in 1 10 $((HDR - 1)) "$HDR" $((HDR + 1)) $((HDR + 5)) $((REC[1] - 1)) "${REC[2]}" $((REC[3] + 40)) $((SIZE - 1)); do
-    cut_at cut$cut.bundle "$cut"
-    bad_bundle "truncated at byte $cut of $SIZE" cut$cut.bundle 'refused'
+    cut_at "cut$cut.bundle" "$cut"
+    bad_bundle "truncated at byte $cut of $SIZE" "cut$cut.bundle" 'refused'
 done
 count_to() { # count_to FILE N: the header's record count set to N (fixint)
     "$PY" -c 'import sys
@@ -316,6 +320,16 @@ bad_bundle "header format name changed" format.bundle 'not a ronda bundle'
 bad_bundle "header version 2" version.bundle 'version'
 bad_bundle "a stray byte after the last record" trailing.bundle 'refused'
 bad_bundle "a record repeated beyond the header's count" dupe.bundle 'more records than its header declares'
+"$PY" -c 'import sys
+d = open("sekar.bundle", "rb").read()
+i = int(sys.argv[1])                          # the last record: [envelope, signature, body]
+assert d[i] == 0x93
+j = i + 1
+for _ in range(2):                            # skip the envelope and the signature (bin 8)
+    assert d[j] == 0xc4
+    j += 2 + d[j + 1]
+open("redacted.bundle", "wb").write(d[:j] + b"\xc0")' "${REC[3]}"
+bad_bundle "a record with its body stripped (nil)" redacted.bundle 'redacted'
 
 "$RONDA" authority init --dir other-polda >other.out
 OTHER=$(sed -n 's/^  authority key: \([0-9a-f]\{64\}\)$/\1/p' other.out)

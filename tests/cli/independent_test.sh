@@ -142,7 +142,7 @@ flip() { # flip FILE OFFSET OUT: copy FILE with the byte at OFFSET xor 0x01
     cp "$1" "$3"
     local b
     b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-    printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$3" bs=1 seek="$2" conv=notrunc status=none
+    printf '%b' "$(printf '\\%03o' $((b ^ 1)))" | dd of="$3" bs=1 seek="$2" conv=notrunc status=none
 }
 
 tampered=0

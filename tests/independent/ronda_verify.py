@@ -10,7 +10,23 @@ Usage:
     ronda_verify.py --vectors VECTORS      re-derive every byte of proto/vectors.json
 
 Exit status: 0 when everything verifies, 1 when anything does not, 2 on a bad command line
-or an unreadable file. Every problem is printed on its own line, then a summary line.
+or an unreadable file. Every problem is printed on its own line ("problem: ..."), records
+worth knowing about on "note: ..." lines, then one summary line.
+
+Where the spec leaves a choice, this verifier reads it as follows (each is marked "Reading"
+where it is implemented):
+  - Fork evidence in a bundle is reported as a problem: the ledger is not clean.
+  - Revocation (§5) is checked over the whole bundle: a record with a seq above the smallest
+    last_seq of its author's revocations is a problem wherever it stands in the bundle.
+  - A resolution's topic index (§3 step 9) is checked once the whole bundle is read, against
+    the dialogue as it was first recorded, so the result does not depend on record order.
+    A resolution whose `dialogue` names a held record of another kind is a problem.
+  - A redacted member or revoke record is a problem (the membership rules cannot be applied);
+    other redacted records are notes.
+  - time: a real calendar date and clock time; the spec gives no range for the year or the
+    UTC offset, so any year and any offset below 24:00 pass.
+  - member: `polres`/`polsek` are required for the roles listed and optional for the others.
+  - A bundle lists each ledger record once: the same record twice is a problem.
 """
 
 import argparse
@@ -312,8 +328,8 @@ SCHEMAS = {
     "member": [
         ("name", NAME, True),
         ("role", ("enum", ROLES), True),
-        # "polres: precinct, hq" and "polsek: precinct" - required for those roles. The
-        # spec does not say they are forbidden for the others, so there they are optional.
+        # "polres: precinct, hq" and "polsek: precinct" - required for those roles. Reading:
+        # the spec does not say they are forbidden for the others, so there they are optional.
         ("polres", NAME, lambda b: b.get("role") in ("precinct", "hq")),
         ("polsek", NAME, lambda b: b.get("role") == "precinct"),
         ("endpoint", NAME, False),
@@ -339,8 +355,9 @@ TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([
 
 
 def check_time(v, where):
-    """time = str YYYY-MM-DDTHH:MM:SS+HH:MM (or -HH:MM), exactly 25 characters. We also
-    require a real calendar date and clock time, and an offset below 24 hours."""
+    """time = str YYYY-MM-DDTHH:MM:SS+HH:MM (or -HH:MM), exactly 25 characters. Reading:
+    a real calendar date and clock time; the spec bounds neither the year nor the offset,
+    so any year 0001..9999 and any offset below 24:00 pass."""
     if not isinstance(v, str) or len(v) != 25:
         raise Refused("%s: not a 25-character time" % where)
     m = TIME_RE.fullmatch(v)
@@ -518,6 +535,8 @@ class Ledger:
         self.revoked_at = {}  # member key -> smallest last_seq of its revocations
         self.dialogue_topics = {}  # dialogue id -> number of topics (None if redacted)
         self.resolutions = []  # (resolution id, dialogue id, topic) for the final check
+        self.problems = []  # problems found after a record was taken into the ledger
+        self.notes = []  # things to report that are not problems (redacted records)
         self.count = 0
 
     def add(self, rec):
@@ -532,7 +551,7 @@ class Ledger:
             last_seq, last_id, last_hlc = head
             if rec.seq <= last_seq:
                 held = self.by_seq[(rec.author, rec.seq)]
-                if held == rec.id:
+                if held == rec.id:  # Reading: a bundle lists each record once
                     raise Refused("duplicate of a record already in the bundle")
                 raise Refused("fork: author %s seq %d is held under another id"
                               % (short, rec.seq))
@@ -599,17 +618,24 @@ class Ledger:
                 self.dialogue_topics[rec.id] = len(b["topics"])
             elif rec.kind == "resolution":
                 self.resolutions.append((rec.id, b["dialogue"], b["topic"]))
-        elif rec.kind == "dialogue":
-            self.dialogue_topics[rec.id] = None
-        # A redacted member or revoke would leave membership unknown; §3 keeps signatures
-        # and chains verifiable, but the membership rules then cannot be applied.
-        elif rec.kind in AUTHORITY_KINDS:
-            raise Refused("a redacted %s record: membership cannot be checked" % rec.kind)
+        else:
+            # Redacted (§3): signature, id and chain verified; body hash and schema cannot be.
+            self.notes.append("record %s (%s seq %d by %s) is redacted"
+                              % (rec.id.hex(), rec.kind, rec.seq, short))
+            if rec.kind == "dialogue":
+                self.dialogue_topics[rec.id] = None
+            elif rec.kind in AUTHORITY_KINDS:
+                # Without the body nobody can tell whom it admits or revokes, so §5 cannot
+                # be applied to the ledger: an auditor must not call such a ledger verified.
+                self.problems.append("record %s: a redacted %s record: the membership rules "
+                                     "cannot be checked" % (rec.id.hex(), rec.kind))
 
     def final_problems(self):
-        """Checks that need the whole ledger: revocations that arrived after records they
-        refuse, and resolution topics whose dialogue is held."""
-        problems = []
+        """Checks that need the whole ledger, so that their result does not depend on the
+        order of the records. Reading: a record above its author's smallest revoked
+        last_seq is a problem even if it came before the revocation; a resolution's topic
+        must exist in its dialogue as first recorded, whenever that dialogue is held."""
+        problems = list(self.problems)
         for (author, seq), rid in self.by_seq.items():
             limit = self.revoked_at.get(author)
             if limit is not None and seq > limit and author != self.authority:
@@ -742,7 +768,8 @@ def verify_bundle(path, out):
         problem("%d bytes after the last record the header announced" % (size - pos))
 
     # Fork evidence (proto/record.md §3 step 7): a valid record for an (author, seq)
-    # the ledger holds under another id. It is reported, never part of the ledger.
+    # the ledger holds under another id. It is never part of the ledger. Reading: a fork
+    # is a problem (an author signed two records for one seq), as `ronda verify` says.
     for label, rec in forks:
         held = ledger.by_seq.get((rec.author, rec.seq))
         if held is None or held == rec.id:
@@ -754,6 +781,8 @@ def verify_bundle(path, out):
 
     for text in ledger.final_problems():
         problem(text)
+    for text in ledger.notes:
+        print("note: " + text, file=out)
 
     if counts["records"] != header["records"]:
         problem("the header announces %d records, the bundle holds %d"

@@ -53,9 +53,10 @@ on_exit() {
     show_logs 30
   fi
   stop_all
-  # Any stragglers from this work directory (by exact pid only; none should remain).
+  # Any stragglers (background writers; by exact pid only), then the watchdog.
   local p
-  for p in $(jobs -p); do kill -9 "$p" 2>/dev/null || true; done
+  for p in $(jobs -p); do [ "$p" = "${WATCHDOG:-}" ] || kill -9 "$p" 2>/dev/null || true; done
+  [ -n "${WATCHDOG:-}" ] && { kill "$WATCHDOG" 2>/dev/null || true; wait "$WATCHDOG" 2>/dev/null || true; }
   if { [ $FAILED -ne 0 ] && [ -n "${KEEP_WORK:-}" ]; } || [ "${KEEP_WORK:-}" = always ]; then
     echo "$TEST: work kept in $WORK" >&2
   else rm -rf "$WORK"; fi
@@ -63,6 +64,23 @@ on_exit() {
 }
 trap on_exit EXIT
 trap 'exit 130' INT TERM
+
+# A watchdog for when this script is killed without running its EXIT trap (SIGKILL, e.g.
+# a harness timeout): it then kills every daemon it recorded whose command line still names
+# this work directory (so a recycled pid is never hit), and removes the directory.
+: >"$WORK/pids"
+(
+  sp=""
+  trap '[ -n "$sp" ] && kill "$sp"; exit 0' TERM
+  trap '' INT
+  while kill -0 $$ 2>/dev/null; do sleep 1 & sp=$!; wait "$sp"; done
+  [ -d "$WORK" ] || exit 0
+  while read -r p; do
+    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$WORK/" && kill -9 "$p" 2>/dev/null
+  done <"$WORK/pids"
+  rm -rf "$WORK"
+) >/dev/null 2>&1 &
+WATCHDOG=$!
 
 fail() {
   echo "$TEST: FAIL: $*" >&2
@@ -89,6 +107,7 @@ start() {
   shift
   "$RONDA" run --dir "$WORK/$n" --log-level info "$@" >>"$LOGS/$n.log" 2>&1 &
   PID[$n]=$!
+  echo "${PID[$n]}" >>"$WORK/pids"
   echo "=== started pid ${PID[$n]} at $(date +%T.%3N): run $*" >>"$LOGS/$n.log"
 }
 
@@ -174,6 +193,10 @@ check_logs() {
   if grep -l "Sanitizer\|runtime error" "$LOGS"/*.log >/dev/null 2>&1; then
     grep -h -A 20 "Sanitizer\|runtime error" "$LOGS"/*.log | head -n 60 >&2
     fail "a sanitizer report in the daemon logs"
+  fi
+  if grep -h "too many peers" "$LOGS"/*.log >/dev/null 2>&1; then
+    grep -h "too many peers" "$LOGS"/*.log | head -n 5 >&2
+    fail "a daemon ran out of peer slots"
   fi
   if grep -h " error: " "$LOGS"/*.log >/dev/null 2>&1; then
     grep -h " error: " "$LOGS"/*.log | head -n 10 >&2

@@ -8,7 +8,8 @@
 
 static fx_key M1, M2, X;
 
-/* A ledger with members, dialogues, resolutions, a redacted record and one fork. */
+/* A ledger with members, dialogues, a resolution, one fork, and M1 revoked after its seq 1 while
+ * its seq 2 was already held (an excluded record). */
 static void populate(fx_world *w) {
     uint8_t d1[32];
     fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
@@ -22,28 +23,14 @@ static void populate(fx_world *w) {
                         fx_dialogue_json("Trenggalek", "Watulimo", "2026-01-12", "vulnerable_area", "Pencurian ternak"),
                         NULL));
     fx_chain c = {&M1, 0, {0}}; /* M1's seq 1 again, with another body: fork evidence */
-    size_t blen, len, rlen;
-    uint8_t *body = fx_body(RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-10", "other", "x"), &blen);
-    uint8_t *r = fx_next(&c, RONDA_KIND_DIALOGUE, body, blen, FX_T0 + FX_DAY, &len, NULL);
-    ronda_outcome o;
-    assert_ok(ronda_store_ingest(w->s, r, len, &o, NULL));
-    assert_int_equal(o, RONDA_FORK);
+    size_t len, blen;
+    uint8_t *r =
+        fx_next_json(&c, RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-10", "other", "x"), 0, &len, NULL);
+    fx_expect_ingest(w->s, r, len, RONDA_OK, RONDA_FORK);
     free(r);
-    uint8_t head[32]; /* a redacted record: M1's next */
-    uint64_t seq;
-    assert_ok(ronda_store_head(w->s, M1.pk, &seq, head));
-    c = (fx_chain){&M1, seq, {0}};
-    memcpy(c.prev, head, 32);
-    r = fx_next(&c, RONDA_KIND_DIALOGUE, body, blen, FX_T0 + 2 * FX_DAY, &len, NULL);
-    ronda_record rec;
-    assert_ok(ronda_record_open(r, len, &rec, NULL));
-    rec.body = NULL;
-    uint8_t *red;
-    assert_ok(ronda_record_encode(&rec, &red, &rlen));
-    assert_ok(ronda_store_ingest(w->s, red, rlen, &o, NULL));
-    assert_int_equal(o, RONDA_STORED);
-    free(red);
-    free(r);
+    assert_ok(fx_append(w, &M1, RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-11", "other", "y"), NULL));
+    uint8_t *body = fx_revoke_body(&M1, 1, d1, &blen);
+    assert_ok(ronda_store_append(w->s, w->authority.sk, RONDA_KIND_REVOKE, body, blen, fx_now(w), NULL, NULL));
     free(body);
 }
 
@@ -136,10 +123,11 @@ static void test_export_import(void **state) {
     ronda_stats ts = fx_stats(tmp);
     assert_memory_equal(ts.digest, h.digest, 32);
     ronda_store_close(&tmp);
-    /* Twice: duplicates only, nothing changes. */
+    /* Twice: duplicates only (the excluded record too), nothing changes. */
     assert_ok(import_bytes(w, t, b, len, &res));
     assert_int_equal(res.stored, 0);
     assert_int_equal(res.forks, 0);
+    assert_int_equal(res.revoked, 0);
     assert_int_equal(res.duplicates, src.records + 1);
     got = fx_stats(t);
     fx_assert_stats_equal(&src, &got);
@@ -154,6 +142,49 @@ static void test_export_import(void **state) {
     assert_memory_equal(h2.digest, h.digest, 32);
     assert_memory_equal(b2, b, len);
     free(b2);
+    ronda_store_close(&t);
+    /* A store that knew of the revocation first skips the excluded record and ends equal. */
+    t = fx_store(w->dir, "c.db", &w->authority);
+    for (uint64_t seq = 1; seq <= 3; seq++) {
+        fx_blob g = {NULL, 0};
+        assert_ok(ronda_store_range(w->s, w->authority.pk, seq, 1, 1 << 20, fx_grab, &g));
+        fx_expect_ingest(t, g.p, g.n, RONDA_OK, RONDA_STORED);
+        free(g.p);
+    }
+    assert_ok(import_bytes(w, t, b, len, &res));
+    assert_int_equal(res.revoked, 1);
+    assert_int_equal(res.duplicates, 3);
+    assert_int_equal(res.stored, src.records - 4);
+    got = fx_stats(t);
+    assert_memory_equal(got.digest, src.digest, 32);
+    assert_int_equal(got.records, src.records - 1);
+    /* A bundle holding a redacted record (its body stripped) is refused whole. */
+    uint8_t head[32];
+    uint64_t seq;
+    assert_ok(ronda_store_head(w->s, M2.pk, &seq, head));
+    fx_chain c = {&M2, seq, {0}};
+    memcpy(c.prev, head, 32);
+    size_t rl, blen;
+    uint8_t *r =
+        fx_next_json(&c, RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-13", "other", "z"), 90, &rl, NULL);
+    ronda_record rec;
+    assert_ok(ronda_record_open(r, rl, &rec, NULL));
+    rec.body = NULL;
+    uint8_t *red, *nb;
+    assert_ok(ronda_record_encode(&rec, &red, &rl));
+    ronda_bundle_header l = h;
+    l.records++;
+    nb = rehead(b, len, &l, RONDA_BUNDLE_FORMAT, 1, 1, &blen);
+    nb = realloc(nb, blen + rl);
+    memcpy(nb + blen, red, rl);
+    ronda_stats before = fx_stats(t);
+    assert_err(import_bytes(w, t, nb, blen + rl, &res), RONDA_ERR_SCHEMA);
+    assert_int_equal(res.failed_index, h.records + h.forks + 1);
+    got = fx_stats(t);
+    fx_assert_stats_equal(&before, &got);
+    free(nb);
+    free(red);
+    free(r);
     ronda_store_close(&t);
     free(b);
 }
@@ -371,6 +402,13 @@ static void test_flip_records_region(void **state) {
     free(b);
 }
 
+static void progress(void *ctx, uint64_t read, uint64_t total) {
+    uint64_t *seen = ctx;
+    assert_true(read > seen[0] && read <= total);
+    seen[0] = read;
+    seen[1] = total;
+}
+
 /* More records than one import batch (RONDA_BATCH_MAX), checked on several threads. */
 static void test_many_records(void **state) {
     fx_world *w = *state;
@@ -408,7 +446,21 @@ static void test_many_records(void **state) {
     nb = rehead(b, len, &l, RONDA_BUNDLE_FORMAT, 1, 1, &blen);
     assert_err(import_bytes(w, t, nb, blen, &res), RONDA_ERR_MALFORMED);
     assert_int_equal(fx_stats(t).records, 0);
-    assert_ok(import_bytes(w, t, b, len, &res));
+    /* Cut exactly after the first full batch, and inside the last record. */
+    size_t at = value_len(b, len);
+    for (unsigned i = 0; i < RONDA_BATCH_MAX; i++) at += value_len(b + at, len - at);
+    assert_err(import_bytes(w, t, b, at, &res), RONDA_ERR_TRUNCATED);
+    assert_int_equal(res.failed_index, RONDA_BATCH_MAX + 1);
+    assert_err(import_bytes(w, t, b, len - 10, &res), RONDA_ERR_TRUNCATED);
+    assert_int_equal(res.failed_index, h.records);
+    assert_int_equal(fx_stats(t).records, 0);
+    const char *p = path_in(w, "export.bundle"); /* the whole of it, with progress reports */
+    FILE *f = fopen(p, "rb");
+    uint64_t seen[2] = {0, 0};
+    assert_ok(ronda_bundle_import(t, f, 0, progress, seen, &res));
+    fclose(f);
+    assert_int_equal(seen[0], h.records);
+    assert_int_equal(seen[1], h.records);
     assert_int_equal(res.stored, src.records);
     ronda_stats got = fx_stats(t);
     fx_assert_stats_equal(&src, &got);
@@ -422,7 +474,8 @@ static void test_many_records(void **state) {
 
 int main(void) {
     if (ronda_init() != RONDA_OK) return 1;
-    if (getenv("FX_FILTER")) cmocka_set_test_filter(getenv("FX_FILTER"));
+    const char *only = getenv("FX_FILTER"); /* run one test while debugging */
+    if (only && *only) cmocka_set_test_filter(only);
     fx_key_make(&M1, 2);
     fx_key_make(&M2, 3);
     fx_key_make(&X, 6);

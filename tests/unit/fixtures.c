@@ -233,6 +233,117 @@ uint8_t *fx_next(fx_chain *c, ronda_kind kind, const uint8_t *body, size_t body_
     return out;
 }
 
+uint8_t *fx_next_json(fx_chain *c, ronda_kind kind, json_t *json, uint64_t n, size_t *len,
+                      uint8_t id_out[RONDA_ID_BYTES]) {
+    size_t blen;
+    uint8_t *body = fx_body(kind, json, &blen);
+    uint8_t *r = fx_next(c, kind, body, blen, FX_MS(n), len, id_out);
+    free(body);
+    return r;
+}
+
+uint8_t *fx_member_body(const fx_key *k, const char *role, uint64_t from, uint64_t until, size_t *len) {
+    return fx_body(RONDA_KIND_MEMBER, fx_member_json(k, role, "Polsek", from, until), len);
+}
+
+uint8_t *fx_revoke_body(const fx_key *k, uint64_t last_seq, const uint8_t *last_id, size_t *len) {
+    json_t *j = json_object();
+    json_object_set_new(j, "member", hexjson(k->pk, 32));
+    json_object_set_new(j, "reason", json_string("Kunci dicuri"));
+    json_object_set_new(j, "last_seq", json_integer((json_int_t)last_seq));
+    if (last_id) json_object_set_new(j, "last_id", hexjson(last_id, 32));
+    return fx_body(RONDA_KIND_REVOKE, j, len);
+}
+
+void fx_expect_ingest(ronda_store *s, const uint8_t *b, size_t len, ronda_err want, ronda_outcome want_o) {
+    ronda_outcome o = 0;
+    ronda_detail d = {{0}};
+    ronda_err e = ronda_store_ingest(s, b, len, &o, &d);
+    if (e != want) fail_msg("ingest: got %s (%s), want %s", ronda_errname(e), d.text, ronda_errname(want));
+    if (e == RONDA_OK) assert_int_equal(o, want_o);
+}
+
+const int fx_in_order[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+
+void fx_ledger_build(fx_world *w, fx_ledger *L, const fx_key *m1, const fx_key *m2) {
+    L->ca = (fx_chain){&w->authority, 0, {0}};
+    L->c1 = (fx_chain){m1, 0, {0}};
+    L->c2 = (fx_chain){m2, 0, {0}};
+    size_t b;
+    uint8_t *body = fx_member_body(m1, "precinct", FX_T0, FX_T0 + FX_YEAR, &b);
+    L->rec[0] = fx_next(&L->ca, RONDA_KIND_MEMBER, body, b, FX_MS(1), &L->len[0], NULL);
+    free(body);
+    body = fx_member_body(m2, "precinct", FX_T0, FX_T0 + FX_YEAR, &b);
+    L->rec[1] = fx_next(&L->ca, RONDA_KIND_MEMBER, body, b, FX_MS(2), &L->len[1], NULL);
+    free(body);
+    json_t *j = fx_dialogue_json("Trenggalek", "Durenan", "2026-01-10", "traffic", "Balap liar di jalan raya");
+    fx_topic(j, "unrest", "Tawuran pemuda antar desa");
+    L->rec[2] = fx_next_json(&L->c1, RONDA_KIND_DIALOGUE, j, 10, &L->len[2], L->d1);
+    j = fx_dialogue_json("Tulungagung", "Ngunut", "2026-02-05", "social_problem", "Peredaran miras oplosan");
+    L->rec[3] = fx_next_json(&L->c1, RONDA_KIND_DIALOGUE, j, 11, &L->len[3], L->d2);
+    j = fx_resolution_json(L->d1, 0, "resolved", NULL, "Patroli rutin di jalan raya");
+    L->rec[4] = fx_next_json(&L->c2, RONDA_KIND_RESOLUTION, j, 20, &L->len[4], NULL);
+    j = fx_resolution_json(L->d1, 1, "referred", "Karang Taruna", "Mediasi kedua kelompok");
+    L->rec[5] = fx_next_json(&L->c2, RONDA_KIND_RESOLUTION, j, 21, &L->len[5], NULL);
+    j = fx_dialogue_json("Trenggalek", "Watulimo", "2026-03-01", "vulnerable_area", "Pencurian ternak di malam hari");
+    L->rec[6] = fx_next_json(&L->c2, RONDA_KIND_DIALOGUE, j, 22, &L->len[6], L->d3);
+    j = fx_resolution_json(L->d1, 0, "in_progress", NULL, "Balap liar kambuh lagi");
+    L->rec[7] = fx_next_json(&L->c1, RONDA_KIND_RESOLUTION, j, 30, &L->len[7], NULL);
+}
+
+void fx_ledger_load(ronda_store *s, const fx_ledger *L, const int *order) {
+    for (int i = 0; i < 8; i++) fx_expect_ingest(s, L->rec[order[i]], L->len[order[i]], RONDA_OK, RONDA_STORED);
+}
+
+void fx_ledger_free(fx_ledger *L) {
+    for (int i = 0; i < 8; i++) free(L->rec[i]);
+}
+
+int fx_grab(void *ctx, const uint8_t *rec, size_t n) {
+    fx_blob *g = ctx;
+    free(g->p);
+    g->p = malloc(n);
+    assert_non_null(g->p);
+    memcpy(g->p, rec, n);
+    g->n = n;
+    return 0;
+}
+
+uint8_t *fx_splice(const uint8_t *b, size_t len, const void *old, size_t olen, const void *nw, size_t nlen,
+                   size_t *out_len) {
+    size_t at = 0;
+    while (at + olen <= len && memcmp(b + at, old, olen) != 0) at++;
+    assert_true(at + olen <= len);
+    uint8_t *o = malloc(len - olen + nlen + 1);
+    memcpy(o, b, at);
+    memcpy(o + at, nw, nlen);
+    memcpy(o + at + nlen, b + at + olen, len - at - olen);
+    *out_len = len - olen + nlen;
+    return o;
+}
+
+json_t *fx_wire(const json_t *j) {
+    if (json_is_object(j)) {
+        json_t *o = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)j, k, v) json_object_set_new(o, k, fx_wire(v));
+        return o;
+    }
+    if (json_is_array(j)) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < json_array_size(j); i++) json_array_append_new(a, fx_wire(json_array_get(j, i)));
+        return a;
+    }
+    uint8_t b[32];
+    if (json_is_string(j) && json_string_length(j) == 64 && ronda_unhex(json_string_value(j), b, 32) == RONDA_OK) {
+        char s[70];
+        snprintf(s, sizeof s, "hex:%s", json_string_value(j));
+        return json_string(s);
+    }
+    return json_deep_copy(j);
+}
+
 uint8_t *fx_envelope(uint64_t version, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq, const uint8_t *prev,
                      uint64_t hlc, const char *kind, const uint8_t hash[RONDA_HASH_BYTES], size_t *len) {
     cwr w;

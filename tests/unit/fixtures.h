@@ -16,6 +16,8 @@
 #define FX_T0 1767225600000ull
 #define FX_DAY 86400000ull
 #define FX_YEAR (365ull * FX_DAY)
+/* The n-th second after FX_T0 + FX_DAY, for hand-made chains. */
+#define FX_MS(n) (FX_T0 + FX_DAY + (n)*1000ull)
 
 /* Assert an exact ronda_err, printing both names when they differ. */
 #define assert_err(got, want)                                                                                          \
@@ -83,6 +85,43 @@ typedef struct fx_chain {
 /* Seal the next record of the chain (body bytes are not freed). Caller frees the result. */
 uint8_t *fx_next(fx_chain *c, ronda_kind kind, const uint8_t *body, size_t body_len, uint64_t ms, size_t *len,
                  uint8_t id_out[RONDA_ID_BYTES]);
+
+/* fx_next with a JSON body (decref'd) at FX_MS(n). */
+uint8_t *fx_next_json(fx_chain *c, ronda_kind kind, json_t *json, uint64_t n, size_t *len,
+                      uint8_t id_out[RONDA_ID_BYTES]);
+/* Member and revoke bodies (last_id NULL = none). Caller frees. */
+uint8_t *fx_member_body(const fx_key *k, const char *role, uint64_t from, uint64_t until, size_t *len);
+uint8_t *fx_revoke_body(const fx_key *k, uint64_t last_seq, const uint8_t *last_id, size_t *len);
+/* Ingest and assert the exact error (and, on success, the outcome). */
+void fx_expect_ingest(ronda_store *s, const uint8_t *b, size_t len, ronda_err want, ronda_outcome want_o);
+
+/* A small ledger sealed outside any store: the authority admits m1 and m2; m1 holds D1 (two
+ * topics) and D2; m2 resolves D1's topics and holds D3; m1 later reopens D1's topic 0.
+ * rec[] is one causal order; the chains are left at their heads for more records. */
+typedef struct fx_ledger {
+    uint8_t *rec[8];
+    size_t len[8];
+    uint8_t d1[RONDA_ID_BYTES], d2[RONDA_ID_BYTES], d3[RONDA_ID_BYTES];
+    fx_chain ca, c1, c2;
+} fx_ledger;
+extern const int fx_in_order[8];
+void fx_ledger_build(fx_world *w, fx_ledger *L, const fx_key *m1, const fx_key *m2);
+/* Ingest the records in `order` (indexes into rec[]), each must be stored. */
+void fx_ledger_load(ronda_store *s, const fx_ledger *L, const int *order);
+void fx_ledger_free(fx_ledger *L);
+
+/* A ronda_store_range callback keeping a malloc'd copy of the (last) record given. */
+typedef struct fx_blob {
+    uint8_t *p;
+    size_t n;
+} fx_blob;
+int fx_grab(void *ctx, const uint8_t *rec, size_t n);
+
+/* A copy of b with the first occurrence of `old` replaced by `nw` (asserts it occurs). */
+uint8_t *fx_splice(const uint8_t *b, size_t len, const void *old, size_t olen, const void *nw, size_t nlen,
+                   size_t *out_len);
+/* A deep copy of JSON with every 64-hex-digit string marked "hex:" (bin for fx_pack). */
+json_t *fx_wire(const json_t *json);
 
 /* An envelope with any field values (prev NULL = nil; kind is any string), and a record
  * signed by `signer` over any envelope bytes (body NULL = redacted). Caller frees. */
