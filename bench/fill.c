@@ -38,12 +38,12 @@ int main(int argc, char **argv) {
     int rc = 0;
     for (long i = 0; i < n && rc == 0; i++) {
         if (i % FILL_BATCH == 0 && ronda_store_begin(s) != RONDA_OK) rc = 1;
-        json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:i}", "when", "2026-01-25T09:00:00+07:00",
-                              "title", "Patroli Dialogis di warung kopi", "venue", "Warung kopi dekat pasar", "polres",
-                              "Bojonegoro", "polsek", places[i % 4], "programme", "patroli_dialogis", "topics",
-                              "category", cats[i % 4], "summary",
-                              "Warga menyampaikan keresahan tentang kelancaran lalu lintas dan daerah rawan di sekitar pasar",
-                              "participants", (int)(i % 50) + 5);
+        json_t *b = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:i}", "when", "2026-01-25T09:00:00+07:00", "title",
+            "Patroli Dialogis di warung kopi", "venue", "Warung kopi dekat pasar", "polres", "Bojonegoro", "polsek",
+            places[i % 4], "programme", "patroli_dialogis", "topics", "category", cats[i % 4], "summary",
+            "Warga menyampaikan keresahan tentang kelancaran lalu lintas dan daerah rawan di sekitar pasar",
+            "participants", (int)(i % 50) + 5);
         uint8_t *body;
         size_t len;
         ronda_detail d;

@@ -51,8 +51,8 @@
 #include "util/util.h"
 
 #define DB_NAME "ronda.db"
-#define CHUNK 1000u               /* bodies encoded ahead of the timer at a time */
-#define SINGLE_RUN 2000ul         /* appends with one transaction each, in `all` */
+#define CHUNK 1000u                /* bodies encoded ahead of the timer at a time */
+#define SINGLE_RUN 2000ul          /* appends with one transaction each, in `all` */
 #define SKEW_MS (10ull * 60000ull) /* membership starts this long before now, as the CLI does */
 #define YEAR_MS (365ull * 24ull * 3600000ull)
 
@@ -130,8 +130,12 @@ typedef struct place {
 
 /* East Java: a few Polres with Polsek and villages of their area. */
 static const place places[] = {
-    {"Trenggalek", {"Durenan", "Pogalan", "Watulimo", "Munjungan"}, {"Kendalrejo", "Ngulankulon", "Prigi", "Bendoroto"}},
-    {"Tulungagung", {"Kalidawir", "Ngunut", "Campurdarat", "Bandung"}, {"Betak", "Pulotondo", "Gamping", "Suruhan Lor"}},
+    {"Trenggalek",
+     {"Durenan", "Pogalan", "Watulimo", "Munjungan"},
+     {"Kendalrejo", "Ngulankulon", "Prigi", "Bendoroto"}},
+    {"Tulungagung",
+     {"Kalidawir", "Ngunut", "Campurdarat", "Bandung"},
+     {"Betak", "Pulotondo", "Gamping", "Suruhan Lor"}},
     {"Bojonegoro", {"Dander", "Kapas", "Sumberrejo", "Kedungadem"}, {"Ngulanan", "Bakalan", "Mejuwet", "Drokilo"}},
     {"Banyuwangi", {"Genteng", "Rogojampi", "Muncar", "Kalibaru"}, {"Kembiritan", "Gitik", "Kedungrejo", "Kajarharjo"}},
     {"Jember", {"Ambulu", "Puger", "Kalisat", "Tanggul"}, {"Sumberejo", "Grenden", "Sumberketempa", "Klatakan"}},
@@ -142,10 +146,11 @@ static const place places[] = {
 #define N_PLACES (sizeof places / sizeof places[0])
 
 static const char *const programmes[] = {"candu", "warkop", "curhat", "patroli_dialogis", "partnership", "other"};
-static const char *const titles[] = {"Cangkrukan dialog Kamtibmas", "Ngopi bareng warga", "Jumat Curhat",
-                                     "Patroli dialogis", "Sambang kemitraan", "Dialog warga"};
-static const char *const venues[] = {"Balai desa", "Warung kopi dekat pasar", "Serambi masjid", "Pos kamling RT 03",
-                                     "Pendopo kecamatan", "Halaman sekolah"};
+static const char *const titles[] = {
+    "Cangkrukan dialog Kamtibmas", "Ngopi bareng warga", "Jumat Curhat", "Patroli dialogis",
+    "Sambang kemitraan",           "Dialog warga"};
+static const char *const venues[] = {"Balai desa",        "Warung kopi dekat pasar", "Serambi masjid",
+                                     "Pos kamling RT 03", "Pendopo kecamatan",       "Halaman sekolah"};
 
 typedef struct topic_text {
     const char *category;
@@ -191,10 +196,10 @@ static json_t *dialogue_json(unsigned long i) {
         const topic_text *tt = &topics[(r >> (24 + 4 * k)) % N_TOPICS];
         json_array_append_new(t, json_pack("{s:s, s:s}", "category", tt->category, "summary", tt->summary));
     }
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:I}", "when", when, "title", titles[pg], "venue",
-                          venues[(r >> 40) % 6], "polres", p->polres, "polsek", p->polsek[ps], "programme",
-                          programmes[pg], "topics", t, "village", p->village[(r >> 16) % 4], "participants",
-                          (json_int_t)(8 + (r >> 44) % 113));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:I}", "when", when, "title", titles[pg], "venue",
+                  venues[(r >> 40) % 6], "polres", p->polres, "polsek", p->polsek[ps], "programme", programmes[pg],
+                  "topics", t, "village", p->village[(r >> 16) % 4], "participants", (json_int_t)(8 + (r >> 44) % 113));
     if ((r >> 52) % 4 == 0) json_object_set_new(o, "officers", json_pack("[s]", officers[(r >> 53) % 5]));
     if ((r >> 56) % 4 == 1) json_object_set_new(o, "stakeholders", json_pack("[s]", stakeholders[(r >> 58) % 5]));
     return o;
@@ -276,8 +281,10 @@ static int phase_append(unsigned long n, const char *dir, unsigned long batch) {
     ronda_store_close(&s);
     if (rc == 0) {
         char phase[40];
-        if (batch > 1) snprintf(phase, sizeof phase, "append-batch%lu", batch);
-        else snprintf(phase, sizeof phase, "append-single");
+        if (batch > 1)
+            snprintf(phase, sizeof phase, "append-batch%lu", batch);
+        else
+            snprintf(phase, sizeof phase, "append-single");
         report(phase, n, spent, cpu, 0);
     }
     return rc;
@@ -404,8 +411,8 @@ static int phase_sodium(void) {
     do {
         for (int k = 0; k < 256; k++, n++) ok += crypto_sign_verify_detached(sig, msg, sizeof msg, pk) == 0;
     } while ((secs = now_s() - t0) < 1.0);
-    printf("%-16s ops=%-12lu seconds=%-9.3f ops/s=%.0f (Ed25519, 300-byte message, 1 core)\n", "sodium-verify", n,
-           secs, (double)n / secs);
+    printf("%-16s ops=%-12lu seconds=%-9.3f ops/s=%.0f (Ed25519, 300-byte message, 1 core)\n", "sodium-verify", n, secs,
+           (double)n / secs);
     fflush(stdout);
     sodium_memzero(sk, sizeof sk);
     return ok == n ? 0 : 1;
@@ -445,8 +452,10 @@ static void remove_tree(const char *path) {
             char sub[PATH_MAX];
             snprintf(sub, sizeof sub, "%s/%s", path, ent->d_name);
             struct stat st;
-            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(sub);
-            else unlink(sub);
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_tree(sub);
+            else
+                unlink(sub);
         }
         closedir(d);
     }
@@ -485,8 +494,8 @@ static int phase_all(const char *self, const char *n) {
         if (fscanf(la, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = load[1] = load[2] = 0;
         fclose(la);
     }
-    printf("ronda-bench all: N=%s, %u cores, load average %.2f %.2f %.2f, phases in separate processes\n", n,
-           cores(), load[0], load[1], load[2]);
+    printf("ronda-bench all: N=%s, %u cores, load average %.2f %.2f %.2f, phases in separate processes\n", n, cores(),
+           load[0], load[1], load[2]);
     int rc = 0;
     for (size_t i = 0; i < sizeof plans / sizeof plans[0] && rc == 0; i++) rc = run_child(self, plans[i]);
     remove_tree(root);
@@ -532,8 +541,10 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "all") == 0 && argc == 3 && parse_count(argv[2], &n) && n > 0) {
         char self[PATH_MAX];
         ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (len > 0) self[len] = '\0';
-        else snprintf(self, sizeof self, "%s", argv[0]);
+        if (len > 0)
+            self[len] = '\0';
+        else
+            snprintf(self, sizeof self, "%s", argv[0]);
         return phase_all(self, argv[2]);
     }
     return usage();

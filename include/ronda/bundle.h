@@ -22,21 +22,19 @@ typedef struct ronda_bundle_header {
 } ronda_bundle_header;
 
 /* Write the whole ledger of `s` to `out` from one consistent snapshot. */
-ronda_err ronda_bundle_export(ronda_store *s, FILE *out, uint64_t now_ms,
-                              ronda_bundle_header *header) RONDA_MUST_CHECK;
+ronda_err ronda_bundle_export(ronda_store *s, FILE *out, uint64_t now_ms, ronda_bundle_header *header) RONDA_MUST_CHECK;
 
 /* Read only the header of the bundle at `in` (for tools that must know the authority key
  * before importing); the stream position afterwards is unspecified. */
-ronda_err ronda_bundle_read_header(FILE *in, ronda_bundle_header *header,
-                                   ronda_detail *detail) RONDA_MUST_CHECK;
+ronda_err ronda_bundle_read_header(FILE *in, ronda_bundle_header *header, ronda_detail *detail) RONDA_MUST_CHECK;
 
 typedef struct ronda_import_result {
     ronda_bundle_header header; /* as read from the bundle */
     uint64_t read;              /* records read */
     uint64_t stored, duplicates, forks;
-    uint64_t revoked;           /* skipped: written after their author's revocation */
-    uint64_t failed_index;      /* on failure: 1-based index of the refused record, 0 = header */
-    ronda_detail detail;        /* on failure: why */
+    uint64_t revoked;      /* skipped: written after their author's revocation */
+    uint64_t failed_index; /* on failure: 1-based index of the refused record, 0 = header */
+    ronda_detail detail;   /* on failure: why */
 } ronda_import_result;
 
 /* Read a bundle and apply it in one transaction: all of it is stored, or (on the first
@@ -45,7 +43,7 @@ typedef struct ronda_import_result {
  * NULL, is called every batch with the records read so far. `res` is filled in both
  * cases. */
 ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads,
-                              void (*progress)(void *ctx, uint64_t read, uint64_t total),
-                              void *ctx, ronda_import_result *res) RONDA_MUST_CHECK;
+                              void (*progress)(void *ctx, uint64_t read, uint64_t total), void *ctx,
+                              ronda_import_result *res) RONDA_MUST_CHECK;
 
 #endif

@@ -18,28 +18,28 @@
 
 typedef enum ronda_err {
     RONDA_OK = 0,
-    RONDA_ERR_NOMEM,       /* out of memory */
-    RONDA_ERR_INVALID,     /* bad argument from the caller */
-    RONDA_ERR_IO,          /* file or system call failed */
-    RONDA_ERR_DB,          /* SQLite failed */
-    RONDA_ERR_TRUNCATED,   /* input ends before the value it declares */
-    RONDA_ERR_MALFORMED,   /* not the v1 layout, or not canonical msgpack */
-    RONDA_ERR_TOO_BIG,     /* a size limit of limits.h is exceeded */
-    RONDA_ERR_VERSION,     /* unknown envelope or bundle version */
-    RONDA_ERR_KIND,        /* unknown record kind */
-    RONDA_ERR_SIGNATURE,   /* Ed25519 signature does not verify */
-    RONDA_ERR_BODY_HASH,   /* body does not match the envelope's body hash */
-    RONDA_ERR_SCHEMA,      /* body breaks its kind's schema */
-    RONDA_ERR_CHAIN,       /* prev does not name the author's previous record */
-    RONDA_ERR_GAP,         /* the author's previous record is not held yet */
-    RONDA_ERR_NOT_MEMBER,  /* author is not a member valid at the record's time */
-    RONDA_ERR_REVOKED,     /* author was revoked before this record */
-    RONDA_ERR_ROLE,        /* author's role may not write this kind */
-    RONDA_ERR_REFERENCE,   /* amend/resolution names a record it may not */
-    RONDA_ERR_NOT_FOUND,   /* no such record, key or file */
-    RONDA_ERR_EXISTS,      /* would overwrite something that exists */
-    RONDA_ERR_KEY,         /* key file missing, unreadable, wrong mode or wrong form */
-    RONDA_ERR_TAMPERED,    /* stored bytes and their index columns disagree */
+    RONDA_ERR_NOMEM,      /* out of memory */
+    RONDA_ERR_INVALID,    /* bad argument from the caller */
+    RONDA_ERR_IO,         /* file or system call failed */
+    RONDA_ERR_DB,         /* SQLite failed */
+    RONDA_ERR_TRUNCATED,  /* input ends before the value it declares */
+    RONDA_ERR_MALFORMED,  /* not the v1 layout, or not canonical msgpack */
+    RONDA_ERR_TOO_BIG,    /* a size limit of limits.h is exceeded */
+    RONDA_ERR_VERSION,    /* unknown envelope or bundle version */
+    RONDA_ERR_KIND,       /* unknown record kind */
+    RONDA_ERR_SIGNATURE,  /* Ed25519 signature does not verify */
+    RONDA_ERR_BODY_HASH,  /* body does not match the envelope's body hash */
+    RONDA_ERR_SCHEMA,     /* body breaks its kind's schema */
+    RONDA_ERR_CHAIN,      /* prev does not name the author's previous record */
+    RONDA_ERR_GAP,        /* the author's previous record is not held yet */
+    RONDA_ERR_NOT_MEMBER, /* author is not a member valid at the record's time */
+    RONDA_ERR_REVOKED,    /* author was revoked before this record */
+    RONDA_ERR_ROLE,       /* author's role may not write this kind */
+    RONDA_ERR_REFERENCE,  /* amend/resolution names a record it may not */
+    RONDA_ERR_NOT_FOUND,  /* no such record, key or file */
+    RONDA_ERR_EXISTS,     /* would overwrite something that exists */
+    RONDA_ERR_KEY,        /* key file missing, unreadable, wrong mode or wrong form */
+    RONDA_ERR_TAMPERED,   /* stored bytes and their index columns disagree */
     RONDA_ERR__COUNT
 } ronda_err;
 

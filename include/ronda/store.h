@@ -16,9 +16,9 @@
 typedef struct ronda_store ronda_store;
 
 typedef enum ronda_outcome {
-    RONDA_STORED = 1,  /* new record, now part of the ledger */
-    RONDA_DUPLICATE,   /* already held: nothing changed */
-    RONDA_FORK,        /* a second valid record for a taken (author, seq): kept as evidence */
+    RONDA_STORED = 1, /* new record, now part of the ledger */
+    RONDA_DUPLICATE,  /* already held: nothing changed */
+    RONDA_FORK,       /* a second valid record for a taken (author, seq): kept as evidence */
 } ronda_outcome;
 
 /* Create a new database at `path` (refuses an existing file) for a network whose
@@ -29,8 +29,7 @@ ronda_err ronda_store_create(const char *path, const uint8_t authority[RONDA_KEY
 
 /* Open an existing database. "" opens a private temporary database (for checking bundles);
  * then `authority` must be given; otherwise it is ignored and may be NULL. */
-ronda_err ronda_store_open(const char *path, const uint8_t *authority,
-                           ronda_store **out) RONDA_MUST_CHECK;
+ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_store **out) RONDA_MUST_CHECK;
 
 /* Close and set *s to NULL; accepts NULL and *s == NULL. Rolls back an open transaction. */
 void ronda_store_close(ronda_store **s);
@@ -50,15 +49,15 @@ ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outco
                             ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* Open + apply of one encoded record. */
-ronda_err ronda_store_ingest(ronda_store *s, const uint8_t *bytes, size_t len,
-                             ronda_outcome *outcome, ronda_detail *detail) RONDA_MUST_CHECK;
+ronda_err ronda_store_ingest(ronda_store *s, const uint8_t *bytes, size_t len, ronda_outcome *outcome,
+                             ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* Append a local record: next seq, prev = current head, HLC from now_ms and the largest
  * HLC held; signs with `secret` (whose public half is the author) and applies it with the
  * same checks as any record. On success id_out (may be NULL) gets the new record's id. */
-ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES],
-                             ronda_kind kind, const uint8_t *body, size_t body_len, uint64_t now_ms,
-                             uint8_t id_out[RONDA_ID_BYTES], ronda_detail *detail) RONDA_MUST_CHECK;
+ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], ronda_kind kind,
+                             const uint8_t *body, size_t body_len, uint64_t now_ms, uint8_t id_out[RONDA_ID_BYTES],
+                             ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* The frontier entry of one author: its last seq and that record's id. */
 ronda_err ronda_store_head(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq,
@@ -66,18 +65,17 @@ ronda_err ronda_store_head(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES]
 
 /* The latest member record (by validity start) for a signing key, as JSON with a "revoked"
  * field added; RONDA_ERR_NOT_FOUND when the key was never admitted. */
-ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
-                             json_t **out) RONDA_MUST_CHECK;
+ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES], json_t **out) RONDA_MUST_CHECK;
 
 typedef struct ronda_stats {
-    uint64_t records;     /* records in the ledger (fork evidence not counted) */
-    uint64_t authors;     /* chains in the frontier */
-    uint64_t forks;       /* fork-evidence records */
-    uint64_t dialogues;   /* derived: dialogues */
-    uint64_t topics;      /* derived: topics raised */
-    uint64_t resolutions; /* derived: resolution records */
-    uint64_t members;     /* derived: member records */
-    uint64_t revoked;     /* derived: revoked members */
+    uint64_t records;                 /* records in the ledger (fork evidence not counted) */
+    uint64_t authors;                 /* chains in the frontier */
+    uint64_t forks;                   /* fork-evidence records */
+    uint64_t dialogues;               /* derived: dialogues */
+    uint64_t topics;                  /* derived: topics raised */
+    uint64_t resolutions;             /* derived: resolution records */
+    uint64_t members;                 /* derived: member records */
+    uint64_t revoked;                 /* derived: revoked members */
     uint8_t digest[RONDA_HASH_BYTES]; /* ledger digest (proto/record.md) */
 } ronda_stats;
 
@@ -97,18 +95,16 @@ typedef struct ronda_row {
 /* Calls cb for every record in arrival order, then for every fork-evidence record.
  * A non-zero return from cb stops the walk and is returned as RONDA_ERR_INVALID.
  * `author` (may be NULL) restricts the walk to one author. */
-ronda_err ronda_store_each(ronda_store *s, const uint8_t *author,
-                           int (*cb)(void *ctx, const ronda_row *row), void *ctx) RONDA_MUST_CHECK;
+ronda_err ronda_store_each(ronda_store *s, const uint8_t *author, int (*cb)(void *ctx, const ronda_row *row),
+                           void *ctx) RONDA_MUST_CHECK;
 
 /* Resolve a full or prefix (>= 8 hex digits) id; RONDA_ERR_NOT_FOUND or RONDA_ERR_INVALID
  * (ambiguous or malformed). */
-ronda_err ronda_store_resolve(ronda_store *s, const char *hex,
-                              uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
+ronda_err ronda_store_resolve(ronda_store *s, const char *hex, uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
 
 /* A record as JSON: envelope fields, body (or null when redacted) and, for dialogues and
  * resolutions, the derived view (current topics and their status, amendments). */
-ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
-                           json_t **out) RONDA_MUST_CHECK;
+ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
 
 /* Filters of ronda_store_query; NULL/0 means "any". Dates are YYYY-MM-DD, inclusive,
  * compared with the dialogue's local date. */
@@ -121,8 +117,8 @@ typedef struct ronda_query {
 
 /* One JSON object per topic matching the filters, with its dialogue's fields and current
  * status, in dialogue time order. */
-ronda_err ronda_store_query(ronda_store *s, const ronda_query *q,
-                            int (*cb)(void *ctx, json_t *row), void *ctx) RONDA_MUST_CHECK;
+ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void *ctx, json_t *row),
+                            void *ctx) RONDA_MUST_CHECK;
 
 /* Drop and rebuild every derived table (frontier, roster, dialogues, topics, resolutions,
  * search index) from the records alone. */
@@ -131,9 +127,9 @@ ronda_err ronda_store_rebuild(ronda_store *s) RONDA_MUST_CHECK;
 /* ---- verification of a whole database (ronda verify) */
 
 typedef struct ronda_finding {
-    const char *what;         /* short class: "record", "chain", "membership", "fork", ... */
-    ronda_err err;            /* the check that failed */
-    int64_t rowid;            /* 0 when not about one row */
+    const char *what; /* short class: "record", "chain", "membership", "fork", ... */
+    ronda_err err;    /* the check that failed */
+    int64_t rowid;    /* 0 when not about one row */
     uint8_t id[RONDA_ID_BYTES];
     uint8_t author[RONDA_KEY_BYTES];
     uint64_t seq;
@@ -153,14 +149,13 @@ typedef struct ronda_verify_summary {
  * every chain link, membership at the time of writing (from the authority's records, not
  * the derived roster), the fork evidence, the frontier and the append-only triggers.
  * `threads` verify signatures in parallel (0 = as many as cores). */
-ronda_err ronda_store_verify(ronda_store *s, unsigned threads,
-                             void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
+ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
                              ronda_verify_summary *out) RONDA_MUST_CHECK;
 
 /* Open a batch of encoded records in parallel (stateless checks). errs[i] and recs[i]
  * (and details[i] when details != NULL) receive each result. */
-void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
-                      ronda_record *recs, ronda_err *errs, ronda_detail *details);
+void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads, ronda_record *recs,
+                      ronda_err *errs, ronda_detail *details);
 
 /* The same, started on worker threads while the caller does other work (applying the
  * previous batch); ronda_open_wait() joins them. The arrays must outlive the wait. */
@@ -173,28 +168,24 @@ void ronda_open_wait(ronda_open_async **a);
 /* ---- feeds for replication (src/sync) */
 
 /* Ledger digest and author count from the frontier alone: O(authors), for every round. */
-ronda_err ronda_store_digest(ronda_store *s, uint8_t digest[RONDA_HASH_BYTES],
-                             uint64_t *authors) RONDA_MUST_CHECK;
+ronda_err ronda_store_digest(ronda_store *s, uint8_t digest[RONDA_HASH_BYTES], uint64_t *authors) RONDA_MUST_CHECK;
 
 /* Calls cb for each frontier entry, ascending by author. A non-zero return stops. */
 ronda_err ronda_store_frontier(ronda_store *s,
-                               int (*cb)(void *ctx, const uint8_t *author, uint64_t seq,
-                                         const uint8_t *head),
+                               int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head),
                                void *ctx) RONDA_MUST_CHECK;
 
 /* Encoded records of one author from seq `from`, at most max_count of them and (beyond the
  * first) at most max_bytes in all, to cb in seq order. */
-ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t from,
-                            size_t max_count, size_t max_bytes,
-                            int (*cb)(void *ctx, const uint8_t *rec, size_t len),
+ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t from, size_t max_count,
+                            size_t max_bytes, int (*cb)(void *ctx, const uint8_t *rec, size_t len),
                             void *ctx) RONDA_MUST_CHECK;
 
 /* Members live at now_ms (valid, writing or not, and not revoked), to cb with their keys,
  * endpoint (NULL when none) and name. For the transport's allowlist and peer choice. */
 ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
-                                   int (*cb)(void *ctx, const uint8_t *sign_key,
-                                             const uint8_t *curve_key, const char *endpoint,
-                                             const char *name),
+                                   int (*cb)(void *ctx, const uint8_t *sign_key, const uint8_t *curve_key,
+                                             const char *endpoint, const char *name),
                                    void *ctx) RONDA_MUST_CHECK;
 
 /* The largest rowid of records (fork = 0) or fork evidence (fork = 1); 0 when empty. */
@@ -203,8 +194,7 @@ ronda_err ronda_store_last_rowid(ronda_store *s, int fork, int64_t *rowid) RONDA
 /* Encoded records (fork = 0) or fork evidence (fork = 1) with rowid > after, in rowid order,
  * at most max_count, to cb with their rowid and id. */
 ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,
-                            int (*cb)(void *ctx, int64_t rowid, const uint8_t *id, const uint8_t *rec,
-                                      size_t len),
+                            int (*cb)(void *ctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len),
                             void *ctx) RONDA_MUST_CHECK;
 
 #endif

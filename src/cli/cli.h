@@ -7,10 +7,10 @@
 #include "ronda/ronda.h"
 
 /* Exit codes (docs/cli.md): */
-#define EXIT_OK 0       /* success */
-#define EXIT_REFUSED 1  /* verification found problems, or input was refused */
-#define EXIT_USAGE 2    /* bad command line */
-#define EXIT_ENV 3      /* the node directory, a file, or the database could not be used */
+#define EXIT_OK 0      /* success */
+#define EXIT_REFUSED 1 /* verification found problems, or input was refused */
+#define EXIT_USAGE 2   /* bad command line */
+#define EXIT_ENV 3     /* the node directory, a file, or the database could not be used */
 
 /* A node directory holds these files. */
 #define NODE_DB "ronda.db"

@@ -49,8 +49,8 @@ int cmd_export(int argc, char **argv) {
 
 static void progress(void *ctx, uint64_t read, uint64_t total) {
     (void)ctx;
-    if (isatty(STDERR_FILENO)) fprintf(stderr, "\rimporting: %llu / %llu records", (unsigned long long)read,
-                                       (unsigned long long)total);
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "\rimporting: %llu / %llu records", (unsigned long long)read, (unsigned long long)total);
 }
 
 /* Import FILE into the node; prints the outcome. Returns an exit code. */
@@ -66,9 +66,11 @@ static int import_file(node *n, const char *path, const char *verb) {
     if (isatty(STDERR_FILENO)) fputc('\n', stderr);
     if (e != RONDA_OK) {
         char what[200];
-        if (res.failed_index) snprintf(what, sizeof what, "%s: record %llu of %s refused", verb,
-                                       (unsigned long long)res.failed_index, path);
-        else snprintf(what, sizeof what, "%s: %s refused", verb, path);
+        if (res.failed_index)
+            snprintf(what, sizeof what, "%s: record %llu of %s refused", verb, (unsigned long long)res.failed_index,
+                     path);
+        else
+            snprintf(what, sizeof what, "%s: %s refused", verb, path);
         cli_fail(e == RONDA_ERR_IO || e == RONDA_ERR_DB ? EXIT_ENV : EXIT_REFUSED, what, e, &res.detail,
                  "nothing from this bundle was stored");
         return e == RONDA_ERR_IO || e == RONDA_ERR_DB ? EXIT_ENV : EXIT_REFUSED;
@@ -125,8 +127,9 @@ int cmd_join(int argc, char **argv) {
         json_t *m = NULL;
         ronda_store_node(n.store, key);
         if (ronda_store_member(n.store, key, &m) != RONDA_OK) {
-            fprintf(stderr, "ronda: join: the bundle does not admit this node yet\n"
-                            "  hint: the authority runs `ronda authority admit --request %s/%s ...` first\n",
+            fprintf(stderr,
+                    "ronda: join: the bundle does not admit this node yet\n"
+                    "  hint: the authority runs `ronda authority admit --request %s/%s ...` first\n",
                     n.dir, NODE_REQUEST);
             rc = EXIT_REFUSED;
         } else {

@@ -58,13 +58,12 @@ static int make_node(const char *dir, const uint8_t *authority, const char *name
     return EXIT_OK;
 }
 
-static const char init_help[] =
-    "usage: ronda init [--dir DIR] --authority KEY [--name NAME]\n"
-    "\n"
-    "Create a node: a signing key (sign.key), a CurveZMQ key (curve.key), both mode 0600,\n"
-    "and an empty ledger (ronda.db) that trusts the authority KEY (64 hex digits, printed\n"
-    "by `ronda authority init`). Also writes join-request.json: hand it to the authority,\n"
-    "which admits the node with `ronda authority admit --request FILE`.\n";
+static const char init_help[] = "usage: ronda init [--dir DIR] --authority KEY [--name NAME]\n"
+                                "\n"
+                                "Create a node: a signing key (sign.key), a CurveZMQ key (curve.key), both mode 0600,\n"
+                                "and an empty ledger (ronda.db) that trusts the authority KEY (64 hex digits, printed\n"
+                                "by `ronda authority init`). Also writes join-request.json: hand it to the authority,\n"
+                                "which admits the node with `ronda authority admit --request FILE`.\n";
 
 int cmd_init(int argc, char **argv) {
     const char *dir = NULL, *authority = NULL, *name = NULL;
@@ -75,8 +74,7 @@ int cmd_init(int argc, char **argv) {
     if (rc >= 0) return rc;
     uint8_t auth[32], pk[32], cpk[32];
     if (!authority) return cli_usage("init", "--authority KEY is required (the authority's public key)");
-    if (ronda_unhex(authority, auth, 32) != RONDA_OK)
-        return cli_usage("init", "--authority must be 64 hex digits");
+    if (ronda_unhex(authority, auth, 32) != RONDA_OK) return cli_usage("init", "--authority must be 64 hex digits");
     dir = cli_dir(dir);
     if ((rc = make_node(dir, auth, name ? name : dir, pk, cpk)) != EXIT_OK) return rc;
     char spk[65], ccpk[65], path[4200];
@@ -145,12 +143,13 @@ static int append_body(node *n, ronda_kind kind, json_t *body, const char *verb)
 }
 
 static int authority_admit(int argc, char **argv) {
-    const char *dir = NULL, *request = NULL, *sign = NULL, *curve = NULL, *name = NULL, *role = NULL,
-               *polres = NULL, *polsek = NULL, *endpoint = NULL, *days = NULL;
-    const opt opts[] = {{"dir", OPT_STR, &dir},           {"request", OPT_STR, &request}, {"sign-key", OPT_STR, &sign},
-                        {"curve-key", OPT_STR, &curve},   {"name", OPT_STR, &name},       {"role", OPT_STR, &role},
-                        {"polres", OPT_STR, &polres},     {"polsek", OPT_STR, &polsek},   {"endpoint", OPT_STR, &endpoint},
-                        {"valid-days", OPT_STR, &days}};
+    const char *dir = NULL, *request = NULL, *sign = NULL, *curve = NULL, *name = NULL, *role = NULL, *polres = NULL,
+               *polsek = NULL, *endpoint = NULL, *days = NULL;
+    const opt opts[] = {{"dir", OPT_STR, &dir},           {"request", OPT_STR, &request},
+                        {"sign-key", OPT_STR, &sign},     {"curve-key", OPT_STR, &curve},
+                        {"name", OPT_STR, &name},         {"role", OPT_STR, &role},
+                        {"polres", OPT_STR, &polres},     {"polsek", OPT_STR, &polsek},
+                        {"endpoint", OPT_STR, &endpoint}, {"valid-days", OPT_STR, &days}};
     const char *pos[1];
     size_t npos;
     int rc = cli_parse("authority admit", authority_help, argc, argv, opts, 10, pos, 0, &npos);
@@ -171,10 +170,14 @@ static int authority_admit(int argc, char **argv) {
     rc = EXIT_USAGE;
     char *end = NULL;
     unsigned long long nd = days ? strtoull(days, &end, 10) : 365;
-    if (!sign || !curve || !name) cli_usage("authority admit", "give --request FILE, or --sign-key, --curve-key and --name");
-    else if (!role) cli_usage("authority admit", "--role precinct|hq|auditor is required");
-    else if (days && (*end || nd == 0 || nd > 3650)) cli_usage("authority admit", "--valid-days must be 1..3650");
-    else rc = -1;
+    if (!sign || !curve || !name)
+        cli_usage("authority admit", "give --request FILE, or --sign-key, --curve-key and --name");
+    else if (!role)
+        cli_usage("authority admit", "--role precinct|hq|auditor is required");
+    else if (days && (*end || nd == 0 || nd > 3650))
+        cli_usage("authority admit", "--valid-days must be 1..3650");
+    else
+        rc = -1;
     if (rc >= 0) {
         json_decref(req);
         return rc;
@@ -193,9 +196,9 @@ static int authority_admit(int argc, char **argv) {
         return EXIT_USAGE;
     }
     uint64_t now = cli_now_ms();
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "name", name, "role", role, "sign_key", sign,
-                             "curve_key", curve, "valid_from", (json_int_t)(now - ADMIT_SKEW_MS), "valid_until",
-                             (json_int_t)(now + nd * DAY_MS));
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "name", name, "role", role, "sign_key", sign, "curve_key", curve,
+                  "valid_from", (json_int_t)(now - ADMIT_SKEW_MS), "valid_until", (json_int_t)(now + nd * DAY_MS));
     if (polres) json_object_set_new(body, "polres", json_string(polres));
     if (polsek) json_object_set_new(body, "polsek", json_string(polsek));
     if (endpoint) json_object_set_new(body, "endpoint", json_string(endpoint));
@@ -296,12 +299,12 @@ int cmd_status(int argc, char **argv) {
     const char *name = memcmp(key, auth, 32) == 0 ? "authority" : NULL;
     if (!name && ronda_store_member(n.store, key, &m) == RONDA_OK) name = json_string_value(json_object_get(m, "name"));
     if (as_json) {
-        json_t *o = json_pack("{s:s, s:s?, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "node", khex, "name",
-                              name, "authority", ahex, "records", (json_int_t)st.records, "authors",
-                              (json_int_t)st.authors, "digest", dhex, "forks", (json_int_t)st.forks, "dialogues",
-                              (json_int_t)st.dialogues, "topics", (json_int_t)st.topics, "resolutions",
-                              (json_int_t)st.resolutions, "members", (json_int_t)st.members, "revoked",
-                              (json_int_t)st.revoked, "admitted", name != NULL);
+        json_t *o =
+            json_pack("{s:s, s:s?, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "node", khex, "name", name,
+                      "authority", ahex, "records", (json_int_t)st.records, "authors", (json_int_t)st.authors, "digest",
+                      dhex, "forks", (json_int_t)st.forks, "dialogues", (json_int_t)st.dialogues, "topics",
+                      (json_int_t)st.topics, "resolutions", (json_int_t)st.resolutions, "members",
+                      (json_int_t)st.members, "revoked", (json_int_t)st.revoked, "admitted", name != NULL);
         cli_print_json(o, 0);
         json_decref(o);
     } else {

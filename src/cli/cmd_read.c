@@ -6,11 +6,10 @@
 #include "cli/cli.h"
 #include "util/util.h"
 
-static const char log_help[] =
-    "usage: ronda log [--dir DIR] [--author KEY] [--limit N] [--json]\n"
-    "\n"
-    "Records in the order this node received them (fork evidence last): short id, kind,\n"
-    "author, seq and a one-line summary. --json prints one JSON object per line.\n";
+static const char log_help[] = "usage: ronda log [--dir DIR] [--author KEY] [--limit N] [--json]\n"
+                               "\n"
+                               "Records in the order this node received them (fork evidence last): short id, kind,\n"
+                               "author, seq and a one-line summary. --json prints one JSON object per line.\n";
 
 typedef struct log_ctx {
     ronda_store *s;
@@ -48,14 +47,15 @@ static int log_row(void *vctx, const ronda_row *r) {
 int cmd_log(int argc, char **argv) {
     const char *dir = NULL, *author = NULL, *limit = NULL;
     int as_json = 0;
-    const opt opts[] = {{"dir", OPT_STR, &dir}, {"author", OPT_STR, &author}, {"limit", OPT_STR, &limit},
-                        {"json", OPT_FLAG, &as_json}};
+    const opt opts[] = {
+        {"dir", OPT_STR, &dir}, {"author", OPT_STR, &author}, {"limit", OPT_STR, &limit}, {"json", OPT_FLAG, &as_json}};
     const char *pos[1];
     size_t npos;
     int rc = cli_parse("log", log_help, argc, argv, opts, 4, pos, 0, &npos);
     if (rc >= 0) return rc;
     uint8_t key[32];
-    if (author && ronda_unhex(author, key, 32) != RONDA_OK) return cli_usage("log", "--author takes a key of 64 hex digits");
+    if (author && ronda_unhex(author, key, 32) != RONDA_OK)
+        return cli_usage("log", "--author takes a key of 64 hex digits");
     log_ctx c = {NULL, as_json, limit ? strtoull(limit, NULL, 10) : 0, 0};
     node n;
     if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) return rc;
@@ -89,7 +89,8 @@ int cmd_show(int argc, char **argv) {
     if (e == RONDA_OK) e = ronda_store_show(n.store, id, &o);
     node_close(&n);
     if (e == RONDA_ERR_NOT_FOUND) return cli_fail(EXIT_REFUSED, pos[0], e, NULL, "`ronda log` lists the ids held here");
-    if (e == RONDA_ERR_INVALID) return cli_usage("show", "\"%s\" is not an id (8 to 64 hex digits, unambiguous)", pos[0]);
+    if (e == RONDA_ERR_INVALID)
+        return cli_usage("show", "\"%s\" is not an id (8 to 64 hex digits, unambiguous)", pos[0]);
     if (e != RONDA_OK) return cli_fail(EXIT_ENV, "show", e, NULL, NULL);
     cli_print_json(o, 1);
     int ok = json_is_true(json_object_get(o, "verified"));
@@ -132,9 +133,9 @@ static void csv_field(const char *s) {
     putchar('"');
 }
 
-static const char *const query_cols[] = {"dialogue", "when", "polres", "polsek", "programme", "title", "village",
-                                         "venue", "participants", "topic", "category", "summary", "status",
-                                         "referred_to", "action", NULL};
+static const char *const query_cols[] = {"dialogue", "when",        "polres",       "polsek", "programme", "title",
+                                         "village",  "venue",       "participants", "topic",  "category",  "summary",
+                                         "status",   "referred_to", "action",       NULL};
 
 static int query_row(void *vctx, json_t *row) {
     query_ctx *c = vctx;
@@ -156,9 +157,10 @@ static int query_row(void *vctx, json_t *row) {
         putchar('\n');
     } else {
         const char *rt = json_string_value(json_object_get(row, "referred_to"));
-        printf("%.12s  %.10s  %-11s %-11s %-16s %-15s %-11s%s%s  %s\n", json_string_value(json_object_get(row, "dialogue")),
-               json_string_value(json_object_get(row, "when")), json_string_value(json_object_get(row, "polres")),
-               json_string_value(json_object_get(row, "polsek")), json_string_value(json_object_get(row, "programme")),
+        printf("%.12s  %.10s  %-11s %-11s %-16s %-15s %-11s%s%s  %s\n",
+               json_string_value(json_object_get(row, "dialogue")), json_string_value(json_object_get(row, "when")),
+               json_string_value(json_object_get(row, "polres")), json_string_value(json_object_get(row, "polsek")),
+               json_string_value(json_object_get(row, "programme")),
                json_string_value(json_object_get(row, "category")), json_string_value(json_object_get(row, "status")),
                rt ? " -> " : "", rt ? rt : "", json_string_value(json_object_get(row, "summary")));
     }
@@ -170,10 +172,18 @@ int cmd_query(int argc, char **argv) {
     int as_json = 0, as_csv = 0;
     ronda_query q;
     memset(&q, 0, sizeof q);
-    const opt opts[] = {{"dir", OPT_STR, &dir},          {"polres", OPT_STR, &q.polres},   {"polsek", OPT_STR, &q.polsek},
-                        {"programme", OPT_STR, &q.programme}, {"category", OPT_STR, &q.category}, {"status", OPT_STR, &q.status},
-                        {"from", OPT_STR, &q.date_from}, {"to", OPT_STR, &q.date_to},      {"text", OPT_STR, &q.text},
-                        {"limit", OPT_STR, &limit},      {"json", OPT_FLAG, &as_json},    {"csv", OPT_FLAG, &as_csv}};
+    const opt opts[] = {{"dir", OPT_STR, &dir},
+                        {"polres", OPT_STR, &q.polres},
+                        {"polsek", OPT_STR, &q.polsek},
+                        {"programme", OPT_STR, &q.programme},
+                        {"category", OPT_STR, &q.category},
+                        {"status", OPT_STR, &q.status},
+                        {"from", OPT_STR, &q.date_from},
+                        {"to", OPT_STR, &q.date_to},
+                        {"text", OPT_STR, &q.text},
+                        {"limit", OPT_STR, &limit},
+                        {"json", OPT_FLAG, &as_json},
+                        {"csv", OPT_FLAG, &as_csv}};
     const char *pos[1];
     size_t npos;
     int rc = cli_parse("query", query_help, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
@@ -210,7 +220,8 @@ int cmd_query(int argc, char **argv) {
         json_decref(c.all);
         return cli_fail(EXIT_ENV, "query", e, NULL, NULL);
     }
-    if (as_json) cli_print_json(c.all, 1);
+    if (as_json)
+        cli_print_json(c.all, 1);
     else if (!as_csv) {
         fflush(stdout);
         fprintf(stderr, "%llu topics\n", c.n);
@@ -251,7 +262,9 @@ static void on_finding(void *vctx, const ronda_finding *f) {
 int cmd_verify(int argc, char **argv) {
     const char *dir = NULL, *bundle = NULL, *threads = NULL;
     int as_json = 0;
-    const opt opts[] = {{"dir", OPT_STR, &dir}, {"bundle", OPT_STR, &bundle}, {"json", OPT_FLAG, &as_json},
+    const opt opts[] = {{"dir", OPT_STR, &dir},
+                        {"bundle", OPT_STR, &bundle},
+                        {"json", OPT_FLAG, &as_json},
                         {"threads", OPT_STR, &threads}};
     const char *pos[1];
     size_t npos;
@@ -305,8 +318,10 @@ int cmd_verify(int argc, char **argv) {
     ronda_stats st;
     memset(&st, 0, sizeof st);
     if (s && ve == RONDA_OK && (!bundle || e == RONDA_OK)) ve = ronda_store_stats(s, &st);
-    if (have_node) node_close(&n);
-    else ronda_store_close(&s);
+    if (have_node)
+        node_close(&n);
+    else
+        ronda_store_close(&s);
     if (ve != RONDA_OK) {
         json_decref(c.findings);
         return cli_fail(EXIT_ENV, "verify", ve, NULL, NULL);

@@ -195,8 +195,10 @@ static int resolution_fields(json_t *b, const rflags *f, node *n) {
     if (rc) return rc;
     set_str(b, "status", f->status);
     set_str(b, "action", f->action);
-    if (f->referred_to) set_str(b, "referred_to", f->referred_to);
-    else if (f->status && strcmp(f->status, "referred") != 0) json_object_del(b, "referred_to");
+    if (f->referred_to)
+        set_str(b, "referred_to", f->referred_to);
+    else if (f->status && strcmp(f->status, "referred") != 0)
+        json_object_del(b, "referred_to");
     rc = set_when(b, f->when, verb);
     return rc ? rc : check_topic(b, n, verb);
 }
@@ -234,9 +236,12 @@ static int amend_body(json_t *b, const rflags *f, node *n) {
     json_t *cur = json_object_get(json_object_get(shown, "view"), "current");
     if (!cur) cur = json_object_get(shown, "body");
     json_t *inner = json_object_get(b, "body");
-    if (!inner) inner = json_is_object(cur) ? json_deep_copy(cur) : json_object();
-    else json_incref(inner);
-    if (kind && strcmp(kind, "dialogue") == 0) rc = dialogue_fields(inner, f, n);
+    if (!inner)
+        inner = json_is_object(cur) ? json_deep_copy(cur) : json_object();
+    else
+        json_incref(inner);
+    if (kind && strcmp(kind, "dialogue") == 0)
+        rc = dialogue_fields(inner, f, n);
     else if (kind && strcmp(kind, "resolution") == 0) {
         rflags g = *f;
         if (g.topics.n == 1) { /* one --topic is the index for a resolution */
@@ -244,8 +249,8 @@ static int amend_body(json_t *b, const rflags *f, node *n) {
             g.topics.n = 0;
         }
         rc = resolution_fields(inner, &g, n);
-    }
-    else rc = cli_usage(verb, "only dialogues and resolutions can be amended (the target is a %s)", kind ? kind : "?");
+    } else
+        rc = cli_usage(verb, "only dialogues and resolutions can be amended (the target is a %s)", kind ? kind : "?");
     json_object_set_new(b, "body", inner);
     json_object_set_new(b, "target", json_string(hex));
     json_object_set_new(b, "kind", json_string(kind ? kind : ""));
@@ -272,16 +277,26 @@ int cmd_record(int argc, char **argv) {
         return help ? EXIT_OK : EXIT_USAGE;
     }
     const opt opts[] = {
-        {"dir", OPT_STR, &f.dir},           {"json", OPT_STR, &f.json},
-        {"polres", OPT_STR, &f.polres},     {"polsek", OPT_STR, &f.polsek},
-        {"programme", OPT_STR, &f.programme}, {"title", OPT_STR, &f.title},
-        {"venue", OPT_STR, &f.venue},       {"village", OPT_STR, &f.village},
-        {"when", OPT_STR, &f.when},         {"participants", OPT_STR, &f.participants},
-        {"officer", OPT_LIST, &f.officers}, {"stakeholder", OPT_LIST, &f.stakeholders},
-        {"topic", OPT_LIST, &f.topics},     {"message", OPT_LIST, &f.messages},
-        {"dialogue", OPT_STR, &f.dialogue}, {"status", OPT_STR, &f.status},
-        {"referred-to", OPT_STR, &f.referred_to}, {"action", OPT_STR, &f.action},
-        {"target", OPT_STR, &f.target},     {"reason", OPT_STR, &f.reason},
+        {"dir", OPT_STR, &f.dir},
+        {"json", OPT_STR, &f.json},
+        {"polres", OPT_STR, &f.polres},
+        {"polsek", OPT_STR, &f.polsek},
+        {"programme", OPT_STR, &f.programme},
+        {"title", OPT_STR, &f.title},
+        {"venue", OPT_STR, &f.venue},
+        {"village", OPT_STR, &f.village},
+        {"when", OPT_STR, &f.when},
+        {"participants", OPT_STR, &f.participants},
+        {"officer", OPT_LIST, &f.officers},
+        {"stakeholder", OPT_LIST, &f.stakeholders},
+        {"topic", OPT_LIST, &f.topics},
+        {"message", OPT_LIST, &f.messages},
+        {"dialogue", OPT_STR, &f.dialogue},
+        {"status", OPT_STR, &f.status},
+        {"referred-to", OPT_STR, &f.referred_to},
+        {"action", OPT_STR, &f.action},
+        {"target", OPT_STR, &f.target},
+        {"reason", OPT_STR, &f.reason},
     };
     const char *pos[1];
     size_t npos;
@@ -314,12 +329,17 @@ int cmd_record(int argc, char **argv) {
         return EXIT_REFUSED;
     }
     json_decref(m);
-    if (kind == RONDA_KIND_DIALOGUE) rc = dialogue_fields(b, &f, &n);
-    else if (kind == RONDA_KIND_RESOLUTION) rc = resolution_fields(b, &f, &n);
-    else rc = amend_body(b, &f, &n);
-    if (rc == 0) rc = append(&n, kind, b, kind == RONDA_KIND_DIALOGUE     ? "record dialogue"
-                                          : kind == RONDA_KIND_RESOLUTION ? "record resolution"
-                                                                          : "record amend");
+    if (kind == RONDA_KIND_DIALOGUE)
+        rc = dialogue_fields(b, &f, &n);
+    else if (kind == RONDA_KIND_RESOLUTION)
+        rc = resolution_fields(b, &f, &n);
+    else
+        rc = amend_body(b, &f, &n);
+    if (rc == 0)
+        rc = append(&n, kind, b,
+                    kind == RONDA_KIND_DIALOGUE     ? "record dialogue"
+                    : kind == RONDA_KIND_RESOLUTION ? "record resolution"
+                                                    : "record amend");
     json_decref(b);
     node_close(&n);
     return rc;

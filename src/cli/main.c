@@ -44,9 +44,10 @@ int main(int argc, char **argv) {
         const char *verb;
         int (*fn)(int, char **);
     } verbs[] = {
-        {"init", cmd_init},     {"authority", cmd_authority}, {"join", cmd_join},     {"status", cmd_status},
-        {"rebuild", cmd_rebuild}, {"record", cmd_record},     {"log", cmd_log},       {"show", cmd_show},
-        {"query", cmd_query},   {"verify", cmd_verify},       {"export", cmd_export}, {"import", cmd_import}, {"run", cmd_run},
+        {"init", cmd_init},       {"authority", cmd_authority}, {"join", cmd_join},     {"status", cmd_status},
+        {"rebuild", cmd_rebuild}, {"record", cmd_record},       {"log", cmd_log},       {"show", cmd_show},
+        {"query", cmd_query},     {"verify", cmd_verify},       {"export", cmd_export}, {"import", cmd_import},
+        {"run", cmd_run},
     };
     if (ronda_init() != RONDA_OK) {
         fprintf(stderr, "ronda: libsodium failed to initialise\n");

@@ -15,9 +15,7 @@ const char *cli_dir(const char *flag) {
     return env && *env ? env : "ronda-node";
 }
 
-void node_path(const node *n, const char *name, char *out, size_t len) {
-    snprintf(out, len, "%s/%s", n->dir, name);
-}
+void node_path(const node *n, const char *name, char *out, size_t len) { snprintf(out, len, "%s/%s", n->dir, name); }
 
 int node_open(node *n, const char *dir, int want_secret) {
     memset(n, 0, sizeof *n);

@@ -23,8 +23,8 @@ static ronda_err read_be(crd *r, unsigned n, uint64_t *v) {
 }
 
 /* Shared by array and map: fix form below 16, 16-bit below 65536, else 32-bit. */
-static ronda_err read_container(crd *r, uint8_t fix_base, uint8_t t16, uint8_t t32,
-                                uint32_t per_item, uint32_t *count) {
+static ronda_err read_container(crd *r, uint8_t fix_base, uint8_t t16, uint8_t t32, uint32_t per_item,
+                                uint32_t *count) {
     if (crd_left(r) < 1) return RONDA_ERR_TRUNCATED;
     uint8_t t = *r->p++;
     uint64_t n;
@@ -47,13 +47,9 @@ static ronda_err read_container(crd *r, uint8_t fix_base, uint8_t t16, uint8_t t
     return RONDA_OK;
 }
 
-ronda_err crd_array(crd *r, uint32_t *count) {
-    return read_container(r, 0x90, 0xdc, 0xdd, 1, count);
-}
+ronda_err crd_array(crd *r, uint32_t *count) { return read_container(r, 0x90, 0xdc, 0xdd, 1, count); }
 
-ronda_err crd_map(crd *r, uint32_t *count) {
-    return read_container(r, 0x80, 0xde, 0xdf, 2, count);
-}
+ronda_err crd_map(crd *r, uint32_t *count) { return read_container(r, 0x80, 0xde, 0xdf, 2, count); }
 
 ronda_err crd_uint(crd *r, uint64_t *v) {
     if (crd_left(r) < 1) return RONDA_ERR_TRUNCATED;
@@ -231,7 +227,7 @@ int canon_utf8_ok(const uint8_t *s, size_t len) {
             cp = (cp << 6) | (cc & 0x3f);
         }
         if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0; /* overlong or beyond Unicode */
+            return 0;                               /* overlong or beyond Unicode */
         if (cp >= 0xd800 && cp <= 0xdfff) return 0; /* surrogates */
         i += need + 1;
     }
@@ -263,9 +259,7 @@ void cwr_map(cwr *w, uint32_t n) { (void)msgpack_pack_map(&w->pk, n); }
 void cwr_uint(cwr *w, uint64_t v) { (void)msgpack_pack_uint64(&w->pk, v); }
 void cwr_nil(cwr *w) { (void)msgpack_pack_nil(&w->pk); }
 void cwr_str(cwr *w, const char *s, size_t len) { (void)msgpack_pack_str_with_body(&w->pk, s, len); }
-void cwr_bin(cwr *w, const uint8_t *b, size_t len) {
-    (void)msgpack_pack_bin_with_body(&w->pk, b, len);
-}
+void cwr_bin(cwr *w, const uint8_t *b, size_t len) { (void)msgpack_pack_bin_with_body(&w->pk, b, len); }
 void cwr_raw(cwr *w, const uint8_t *b, size_t len) { (void)sbuf_write(w, (const char *)b, len); }
 
 ronda_err cwr_take(cwr *w, uint8_t **out, size_t *len) {

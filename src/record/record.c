@@ -11,9 +11,8 @@
 #include "record/record_int.h"
 
 static const char *const kind_names[RONDA_KIND__COUNT] = {
-    [RONDA_KIND_DIALOGUE] = "dialogue", [RONDA_KIND_RESOLUTION] = "resolution",
-    [RONDA_KIND_AMEND] = "amend",       [RONDA_KIND_MEMBER] = "member",
-    [RONDA_KIND_REVOKE] = "revoke",
+    [RONDA_KIND_DIALOGUE] = "dialogue", [RONDA_KIND_RESOLUTION] = "resolution", [RONDA_KIND_AMEND] = "amend",
+    [RONDA_KIND_MEMBER] = "member",     [RONDA_KIND_REVOKE] = "revoke",
 };
 
 const char *ronda_kind_name(ronda_kind kind) {
@@ -23,14 +22,11 @@ const char *ronda_kind_name(ronda_kind kind) {
 ronda_kind ronda_kind_from_name(const char *name, size_t len) {
     if (name == NULL) return RONDA_KIND_NONE;
     for (int k = RONDA_KIND_DIALOGUE; k < RONDA_KIND__COUNT; k++)
-        if (strlen(kind_names[k]) == len && memcmp(kind_names[k], name, len) == 0)
-            return (ronda_kind)k;
+        if (strlen(kind_names[k]) == len && memcmp(kind_names[k], name, len) == 0) return (ronda_kind)k;
     return RONDA_KIND_NONE;
 }
 
-int ronda_kind_is_authority(ronda_kind kind) {
-    return kind == RONDA_KIND_MEMBER || kind == RONDA_KIND_REVOKE;
-}
+int ronda_kind_is_authority(ronda_kind kind) { return kind == RONDA_KIND_MEMBER || kind == RONDA_KIND_REVOKE; }
 
 uint64_t ronda_hlc_ms(uint64_t hlc) { return hlc >> RONDA_HLC_COUNTER_BITS; }
 
@@ -74,8 +70,7 @@ static ronda_err parse_envelope(const uint8_t *env, size_t len, ronda_record *re
         rec->has_prev = 1;
         memcpy(rec->prev, b, RONDA_ID_BYTES);
     }
-    if (rec->has_prev != (rec->seq > 1))
-        return why(d, RONDA_ERR_MALFORMED, "prev must be nil exactly when seq is 1");
+    if (rec->has_prev != (rec->seq > 1)) return why(d, RONDA_ERR_MALFORMED, "prev must be nil exactly when seq is 1");
     if ((e = crd_uint(&r, &rec->hlc)) != RONDA_OK) return why(d, e, "hlc");
     if (rec->hlc > (uint64_t)INT64_MAX) return why(d, RONDA_ERR_MALFORMED, "hlc out of range");
     if ((e = crd_str(&r, &b, &blen)) != RONDA_OK) return why(d, e, "kind is not a string");
@@ -96,19 +91,16 @@ static void record_id(const uint8_t *env, size_t env_len, const uint8_t *sig, ui
     crypto_generichash_final(&st, id, RONDA_ID_BYTES);
 }
 
-static ronda_err open_parts(const uint8_t *env, size_t env_len, const uint8_t *sig, size_t sig_len,
-                            const uint8_t *body, size_t body_len, ronda_record *out, ronda_detail *d,
-                            int check_signature);
+static ronda_err open_parts(const uint8_t *env, size_t env_len, const uint8_t *sig, size_t sig_len, const uint8_t *body,
+                            size_t body_len, ronda_record *out, ronda_detail *d, int check_signature);
 
-ronda_err ronda_record_open_parts(const uint8_t *env, size_t env_len, const uint8_t *sig,
-                                  size_t sig_len, const uint8_t *body, size_t body_len,
-                                  ronda_record *out, ronda_detail *d) {
+ronda_err ronda_record_open_parts(const uint8_t *env, size_t env_len, const uint8_t *sig, size_t sig_len,
+                                  const uint8_t *body, size_t body_len, ronda_record *out, ronda_detail *d) {
     return open_parts(env, env_len, sig, sig_len, body, body_len, out, d, 1);
 }
 
-static ronda_err open_parts(const uint8_t *env, size_t env_len, const uint8_t *sig, size_t sig_len,
-                            const uint8_t *body, size_t body_len, ronda_record *out, ronda_detail *d,
-                            int check_signature) {
+static ronda_err open_parts(const uint8_t *env, size_t env_len, const uint8_t *sig, size_t sig_len, const uint8_t *body,
+                            size_t body_len, ronda_record *out, ronda_detail *d, int check_signature) {
     ronda_record rec;
     ronda_err e;
     if (env_len > RONDA_ENVELOPE_MAX) return why(d, RONDA_ERR_TOO_BIG, "envelope larger than RONDA_ENVELOPE_MAX");
@@ -140,8 +132,7 @@ static ronda_err open_parts(const uint8_t *env, size_t env_len, const uint8_t *s
     return RONDA_OK;
 }
 
-static ronda_err open_whole(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *d,
-                            int check_signature);
+static ronda_err open_whole(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *d, int check_signature);
 
 ronda_err ronda_record_open(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *d) {
     return open_whole(bytes, len, out, d, 1);
@@ -151,8 +142,7 @@ ronda_err record_open_sealed(const uint8_t *bytes, size_t len, ronda_record *out
     return open_whole(bytes, len, out, d, 0);
 }
 
-static ronda_err open_whole(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *d,
-                            int check_signature) {
+static ronda_err open_whole(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *d, int check_signature) {
     if (len > RONDA_RECORD_MAX) return why(d, RONDA_ERR_TOO_BIG, "record larger than RONDA_RECORD_MAX");
     crd r = crd_make(bytes, len);
     uint32_t n, env_len, sig_len, body_len = 0;
@@ -168,28 +158,28 @@ static ronda_err open_whole(const uint8_t *bytes, size_t len, ronda_record *out,
     return open_parts(env, env_len, sig, sig_len, body, body_len, out, d, check_signature);
 }
 
-static ronda_err encode_parts(const uint8_t *env, size_t env_len, const uint8_t *sig,
-                              const uint8_t *body, size_t body_len, uint8_t **out, size_t *out_len) {
+static ronda_err encode_parts(const uint8_t *env, size_t env_len, const uint8_t *sig, const uint8_t *body,
+                              size_t body_len, uint8_t **out, size_t *out_len) {
     cwr w;
     cwr_init(&w);
     cwr_array(&w, 3);
     cwr_bin(&w, env, env_len);
     cwr_bin(&w, sig, RONDA_SIG_BYTES);
-    if (body) cwr_bin(&w, body, body_len);
-    else cwr_nil(&w);
+    if (body)
+        cwr_bin(&w, body, body_len);
+    else
+        cwr_nil(&w);
     ronda_err e = cwr_take(&w, out, out_len);
     cwr_destroy(&w);
     return e;
 }
 
 ronda_err ronda_record_encode(const ronda_record *rec, uint8_t **out, size_t *out_len) {
-    return encode_parts(rec->envelope, rec->envelope_len, rec->signature, rec->body, rec->body_len,
-                        out, out_len);
+    return encode_parts(rec->envelope, rec->envelope_len, rec->signature, rec->body, rec->body_len, out, out_len);
 }
 
-ronda_err ronda_record_seal(const uint8_t secret[RONDA_SECRET_BYTES], uint64_t seq, const uint8_t *prev,
-                            uint64_t hlc, ronda_kind kind, const uint8_t *body, size_t body_len,
-                            uint8_t **out, size_t *out_len) {
+ronda_err ronda_record_seal(const uint8_t secret[RONDA_SECRET_BYTES], uint64_t seq, const uint8_t *prev, uint64_t hlc,
+                            ronda_kind kind, const uint8_t *body, size_t body_len, uint8_t **out, size_t *out_len) {
     const char *kn = ronda_kind_name(kind);
     if (!kn) return RONDA_ERR_KIND;
     if (seq == 0 || (seq == 1) != (prev == NULL) || body_len > RONDA_BODY_MAX) return RONDA_ERR_INVALID;
@@ -201,8 +191,10 @@ ronda_err ronda_record_seal(const uint8_t secret[RONDA_SECRET_BYTES], uint64_t s
     cwr_uint(&w, RONDA_ENVELOPE_VERSION);
     cwr_bin(&w, secret + 32, RONDA_KEY_BYTES); /* Ed25519 secret = seed || public key */
     cwr_uint(&w, seq);
-    if (prev) cwr_bin(&w, prev, RONDA_ID_BYTES);
-    else cwr_nil(&w);
+    if (prev)
+        cwr_bin(&w, prev, RONDA_ID_BYTES);
+    else
+        cwr_nil(&w);
     cwr_uint(&w, hlc);
     cwr_str(&w, kn, strlen(kn));
     cwr_bin(&w, hash, sizeof hash);

@@ -21,10 +21,10 @@ typedef struct field {
     const char *key;
     ftype type;
     int required;
-    ftype elem;                /* T_LIST: type of the items */
-    const char *const *enums;  /* T_ENUM (or items of T_ENUM): NULL-terminated */
-    uint64_t min, max;         /* T_UINT: value range; T_LIST: item count range */
-    const schema *sub;         /* T_MAP, or T_LIST of T_MAP */
+    ftype elem;               /* T_LIST: type of the items */
+    const char *const *enums; /* T_ENUM (or items of T_ENUM): NULL-terminated */
+    uint64_t min, max;        /* T_UINT: value range; T_LIST: item count range */
+    const schema *sub;        /* T_MAP, or T_LIST of T_MAP */
 } field;
 struct schema {
     const char *name;
@@ -32,11 +32,9 @@ struct schema {
     size_t n;
 };
 
-static const char *const programmes[] = {"candu",       "warkop", "curhat", "patroli_dialogis",
-                                         "partnership", "other",  NULL};
-static const char *const categories[] = {"vulnerable_area", "social_problem", "traffic",
-                                         "unrest",          "criticism",      "aspiration",
-                                         "other",           NULL};
+static const char *const programmes[] = {"candu", "warkop", "curhat", "patroli_dialogis", "partnership", "other", NULL};
+static const char *const categories[] = {"vulnerable_area", "social_problem", "traffic", "unrest",
+                                         "criticism",       "aspiration",     "other",   NULL};
 static const char *const statuses[] = {"in_progress", "referred", "resolved", NULL};
 static const char *const roles[] = {"precinct", "hq", "auditor", NULL};
 static const char *const amendable[] = {"dialogue", "resolution", NULL};
@@ -65,12 +63,9 @@ static const field dialogue_fields[] = {
 };
 
 static const field resolution_fields[] = {
-    {"when", T_TIME, 1, 0, NULL, 0, 0, NULL},
-    {"topic", T_UINT, 1, 0, NULL, 0, RONDA_LIST_MAX - 1, NULL},
-    {"action", T_TEXT, 1, 0, NULL, 0, 0, NULL},
-    {"status", T_ENUM, 1, 0, statuses, 0, 0, NULL},
-    {"dialogue", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"referred_to", T_NAME, 0, 0, NULL, 0, 0, NULL},
+    {"when", T_TIME, 1, 0, NULL, 0, 0, NULL},      {"topic", T_UINT, 1, 0, NULL, 0, RONDA_LIST_MAX - 1, NULL},
+    {"action", T_TEXT, 1, 0, NULL, 0, 0, NULL},    {"status", T_ENUM, 1, 0, statuses, 0, 0, NULL},
+    {"dialogue", T_BIN32, 1, 0, NULL, 0, 0, NULL}, {"referred_to", T_NAME, 0, 0, NULL, 0, 0, NULL},
 };
 
 static const field amend_fields[] = {
@@ -143,11 +138,9 @@ static int enum_has(const char *const *values, const uint8_t *s, size_t len) {
 
 /* ---------------------------------------------------------------- decoding */
 
-static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char *path,
-                            json_t *out, ronda_detail *d);
+static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char *path, json_t *out, ronda_detail *d);
 
-static ronda_err decode_scalar(crd *r, const field *f, ftype t, const char *path, json_t **out,
-                               ronda_detail *d) {
+static ronda_err decode_scalar(crd *r, const field *f, ftype t, const char *path, json_t **out, ronda_detail *d) {
     const uint8_t *p;
     uint32_t len;
     uint64_t v;
@@ -189,8 +182,7 @@ static ronda_err decode_scalar(crd *r, const field *f, ftype t, const char *path
     return *out ? RONDA_OK : RONDA_ERR_NOMEM;
 }
 
-static ronda_err decode_field(crd *r, const field *f, unsigned depth, const char *path,
-                              json_t **out, ronda_detail *d) {
+static ronda_err decode_field(crd *r, const field *f, unsigned depth, const char *path, json_t **out, ronda_detail *d) {
     ronda_err e;
     if (f->type == T_MAP || f->type == T_LIST) {
         if (depth == 0) return fail(d, RONDA_ERR_TOO_BIG, path, "nested too deep");
@@ -207,14 +199,18 @@ static ronda_err decode_field(crd *r, const field *f, unsigned depth, const char
             snprintf(sub, sizeof sub, "%s[%u]", path, i);
             json_t *item = NULL;
             if (f->elem == T_MAP) {
-                if ((item = json_object()) == NULL) e = RONDA_ERR_NOMEM;
-                else e = decode_map(r, f->sub, depth - 1, sub, item, d);
+                if ((item = json_object()) == NULL)
+                    e = RONDA_ERR_NOMEM;
+                else
+                    e = decode_map(r, f->sub, depth - 1, sub, item, d);
             } else {
                 e = decode_scalar(r, f, f->elem, sub, &item, d);
             }
             if (e != RONDA_OK || json_array_append_new(arr, item) != 0) {
-                if (e == RONDA_OK) e = RONDA_ERR_NOMEM;
-                else json_decref(item);
+                if (e == RONDA_OK)
+                    e = RONDA_ERR_NOMEM;
+                else
+                    json_decref(item);
                 json_decref(arr);
                 return e;
             }
@@ -231,15 +227,13 @@ static ronda_err check_rules(const schema *s, const char *path, json_t *o, ronda
         const char *st = json_string_value(json_object_get(o, "status"));
         int referred = st && strcmp(st, "referred") == 0;
         if (referred != (json_object_get(o, "referred_to") != NULL))
-            return fail(d, RONDA_ERR_SCHEMA, path,
-                        "referred_to is required when status is referred, and only then");
+            return fail(d, RONDA_ERR_SCHEMA, path, "referred_to is required when status is referred, and only then");
     } else if (s == &kind_schemas[RONDA_KIND_MEMBER]) {
         json_int_t from = json_integer_value(json_object_get(o, "valid_from"));
         json_int_t until = json_integer_value(json_object_get(o, "valid_until"));
         if (until <= from) return fail(d, RONDA_ERR_SCHEMA, path, "valid_until must follow valid_from");
         const char *role = json_string_value(json_object_get(o, "role"));
-        if (role && strcmp(role, "precinct") == 0 &&
-            (!json_object_get(o, "polres") || !json_object_get(o, "polsek")))
+        if (role && strcmp(role, "precinct") == 0 && (!json_object_get(o, "polres") || !json_object_get(o, "polsek")))
             return fail(d, RONDA_ERR_SCHEMA, path, "a precinct member names its polres and polsek");
         if (role && strcmp(role, "hq") == 0 && !json_object_get(o, "polres"))
             return fail(d, RONDA_ERR_SCHEMA, path, "an hq member names its polres");
@@ -251,8 +245,7 @@ static ronda_err check_rules(const schema *s, const char *path, json_t *o, ronda
     return RONDA_OK;
 }
 
-static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char *path,
-                            json_t *out, ronda_detail *d) {
+static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char *path, json_t *out, ronda_detail *d) {
     uint32_t n;
     ronda_err e;
     const uint8_t *body_at = NULL;
@@ -311,8 +304,7 @@ static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char 
     return check_rules(s, path, out, d);
 }
 
-ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_len, json_t **out,
-                             ronda_detail *d) {
+ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_len, json_t **out, ronda_detail *d) {
     if (kind <= RONDA_KIND_NONE || kind >= RONDA_KIND__COUNT) return RONDA_ERR_KIND;
     if (body_len > RONDA_BODY_MAX) return fail(d, RONDA_ERR_TOO_BIG, "body", "larger than RONDA_BODY_MAX");
     json_t *o = json_object();
@@ -330,11 +322,10 @@ ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_l
 
 /* ---------------------------------------------------------------- encoding */
 
-static ronda_err encode_map(cwr *w, const schema *s, const json_t *o, const char *path,
-                            const char *amend_kind, ronda_detail *d);
+static ronda_err encode_map(cwr *w, const schema *s, const json_t *o, const char *path, const char *amend_kind,
+                            ronda_detail *d);
 
-static ronda_err encode_value(cwr *w, const field *f, ftype t, const json_t *v, const char *path,
-                              ronda_detail *d) {
+static ronda_err encode_value(cwr *w, const field *f, ftype t, const json_t *v, const char *path, ronda_detail *d) {
     switch (t) {
     case T_NAME:
     case T_TEXT:
@@ -362,8 +353,8 @@ static ronda_err encode_value(cwr *w, const field *f, ftype t, const json_t *v, 
     }
 }
 
-static ronda_err encode_map(cwr *w, const schema *s, const json_t *o, const char *path,
-                            const char *amend_kind, ronda_detail *d) {
+static ronda_err encode_map(cwr *w, const schema *s, const json_t *o, const char *path, const char *amend_kind,
+                            ronda_detail *d) {
     if (!json_is_object(o)) return fail(d, RONDA_ERR_SCHEMA, path, "expected an object");
     const char *key;
     json_t *val;
@@ -410,8 +401,7 @@ static ronda_err encode_map(cwr *w, const schema *s, const json_t *o, const char
     return RONDA_OK;
 }
 
-ronda_err ronda_body_from_json(ronda_kind kind, const json_t *json, uint8_t **out, size_t *out_len,
-                               ronda_detail *d) {
+ronda_err ronda_body_from_json(ronda_kind kind, const json_t *json, uint8_t **out, size_t *out_len, ronda_detail *d) {
     if (kind <= RONDA_KIND_NONE || kind >= RONDA_KIND__COUNT) return RONDA_ERR_KIND;
     cwr w;
     cwr_init(&w);

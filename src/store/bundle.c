@@ -26,8 +26,10 @@ static int export_row(void *ctx, const ronda_row *r) {
     cwr_array(&w, 3);
     cwr_bin(&w, r->envelope, r->envelope_len);
     cwr_bin(&w, r->signature, r->signature_len);
-    if (r->body) cwr_bin(&w, r->body, r->body_len);
-    else cwr_nil(&w);
+    if (r->body)
+        cwr_bin(&w, r->body, r->body_len);
+    else
+        cwr_nil(&w);
     int ok = !w.failed && fwrite(w.buf.data, 1, w.buf.size, x->out) == w.buf.size;
     cwr_destroy(&w);
     if (!ok) x->failed = 1;
@@ -136,7 +138,8 @@ static ronda_err read_header(reader *r, ronda_import_result *res) {
     if (e != RONDA_OK) return why(res, e, "bundle header is not a canonical msgpack map");
     crd c = crd_make(v, len);
     uint32_t n;
-    if ((e = crd_map(&c, &n)) != RONDA_OK || n != 7) return why(res, RONDA_ERR_MALFORMED, "bundle header is not a map of 7");
+    if ((e = crd_map(&c, &n)) != RONDA_OK || n != 7)
+        return why(res, RONDA_ERR_MALFORMED, "bundle header is not a map of 7");
     static const char *const keys[7] = {"forks", "digest", "format", "created", "records", "version", "authority"};
     ronda_bundle_header h;
     memset(&h, 0, sizeof h);
@@ -160,10 +163,14 @@ static ronda_err read_header(reader *r, ronda_import_result *res) {
             break;
         default:
             if ((e = crd_uint(&c, &u)) != RONDA_OK) return why(res, RONDA_ERR_MALFORMED, "bundle header count");
-            if (i == 0) h.forks = u;
-            else if (i == 3) h.created_ms = u;
-            else if (i == 4) h.records = u;
-            else if (u != RONDA_BUNDLE_VERSION) return why(res, RONDA_ERR_VERSION, "bundle version is not 1");
+            if (i == 0)
+                h.forks = u;
+            else if (i == 3)
+                h.created_ms = u;
+            else if (i == 4)
+                h.records = u;
+            else if (u != RONDA_BUNDLE_VERSION)
+                return why(res, RONDA_ERR_VERSION, "bundle version is not 1");
         }
     }
     res->header = h;
@@ -177,8 +184,10 @@ ronda_err ronda_bundle_read_header(FILE *in, ronda_bundle_header *header, ronda_
     if (!r.buf) return RONDA_ERR_NOMEM;
     ronda_err e = read_header(&r, &res);
     free(r.buf);
-    if (e == RONDA_OK) *header = res.header;
-    else if (detail) *detail = res.detail;
+    if (e == RONDA_OK)
+        *header = res.header;
+    else if (detail)
+        *detail = res.detail;
     return e;
 }
 
@@ -190,8 +199,8 @@ typedef struct batch {
     ronda_err errs[RONDA_BATCH_MAX];
     ronda_detail det[RONDA_BATCH_MAX];
     size_t n;
-    int end;        /* the stream ended cleanly after these */
-    ronda_err err;  /* the stream broke after these (read error, truncation, oversize) */
+    int end;       /* the stream ended cleanly after these */
+    ronda_err err; /* the stream broke after these (read error, truncation, oversize) */
     ronda_open_async *checking;
 } batch;
 
@@ -251,15 +260,18 @@ static ronda_err batch_apply(ronda_store *s, batch *b, ronda_import_result *res)
             res->detail = d;
             return e;
         }
-        if (o == RONDA_STORED) res->stored++;
-        else if (o == RONDA_DUPLICATE) res->duplicates++;
-        else res->forks++;
+        if (o == RONDA_STORED)
+            res->stored++;
+        else if (o == RONDA_DUPLICATE)
+            res->duplicates++;
+        else
+            res->forks++;
     }
     return RONDA_OK;
 }
 
-ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads,
-                              void (*progress)(void *, uint64_t, uint64_t), void *ctx, ronda_import_result *res) {
+ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads, void (*progress)(void *, uint64_t, uint64_t),
+                              void *ctx, ronda_import_result *res) {
     memset(res, 0, sizeof *res);
     reader r = {in, malloc(READ_BUF), 0, 0, 0};
     batch *b = calloc(2, sizeof *b); /* double buffer: check batch k+1 while applying batch k */
@@ -293,8 +305,9 @@ ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads,
         if (e == RONDA_OK && now->err != RONDA_OK) {
             e = now->err;
             res->failed_index = res->read + now->n + 1;
-            why(res, e, e == RONDA_ERR_TOO_BIG ? "record larger than RONDA_RECORD_MAX"
-                                               : "stream does not hold a whole canonical record here");
+            why(res, e,
+                e == RONDA_ERR_TOO_BIG ? "record larger than RONDA_RECORD_MAX"
+                                       : "stream does not hold a whole canonical record here");
         }
         if (e == RONDA_OK) {
             res->read += now->n;

@@ -95,9 +95,9 @@ ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void
         textcol(o, "when", st, 5);
         textcol(o, "village", st, 6);
         textcol(o, "venue", st, 7);
-        json_object_set_new(o, "participants", sqlite3_column_type(st, 8) == SQLITE_NULL
-                                                   ? json_null()
-                                                   : json_integer(sqlite3_column_int64(st, 8)));
+        json_object_set_new(o, "participants",
+                            sqlite3_column_type(st, 8) == SQLITE_NULL ? json_null()
+                                                                      : json_integer(sqlite3_column_int64(st, 8)));
         json_object_set_new(o, "topic", json_integer(sqlite3_column_int64(st, 9)));
         textcol(o, "category", st, 10);
         textcol(o, "summary", st, 11);
@@ -120,8 +120,8 @@ static json_t *member_name(ronda_store *s, const uint8_t *author) {
     if (memcmp(author, s->authority, RONDA_KEY_BYTES) == 0) return json_string("authority");
     sqlite3_stmt *st;
     json_t *r = json_null();
-    if (sqlite3_prepare_v2(s->db, "SELECT name FROM members WHERE sign_key = ?1 ORDER BY valid_from DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT name FROM members WHERE sign_key = ?1 ORDER BY valid_from DESC LIMIT 1", -1,
+                           &st, NULL) != SQLITE_OK)
         return r;
     sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
@@ -137,8 +137,9 @@ static json_t *related(ronda_store *s, const uint8_t *id) {
     json_t *out = json_object();
     json_t *res = json_array();
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, topic, status, referred_to, action, when_text, author"
-                                  " FROM resolutions WHERE dialogue = ?1 ORDER BY hlc, id",
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, topic, status, referred_to, action, when_text, author"
+                           " FROM resolutions WHERE dialogue = ?1 ORDER BY hlc, id",
                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -168,8 +169,9 @@ static json_t *related(ronda_store *s, const uint8_t *id) {
 
 ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body, 0 FROM records WHERE id = ?1 UNION ALL"
-                                  " SELECT envelope, signature, body, 1 FROM forks WHERE id = ?1",
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT envelope, signature, body, 0 FROM records WHERE id = ?1 UNION ALL"
+                           " SELECT envelope, signature, body, 1 FROM forks WHERE id = ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);

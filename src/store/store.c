@@ -62,42 +62,35 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_REVOKED] = "SELECT last_seq FROM revocations WHERE member = ?1",
     [Q_MAX_HLC] = "SELECT max(hlc) FROM records",
     [Q_RECORD_BY_ID] = "SELECT author, kind FROM records WHERE id = ?1",
-    [Q_V_DIALOGUE_INSERT] =
-        "INSERT INTO dialogues(id, author, seq, hlc, polres, polsek, programme, title, when_text,"
-        " date, when_ms, village, venue, participants, body, fts_rowid)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    [Q_V_DIALOGUE_UPDATE] =
-        "UPDATE dialogues SET polres = ?5, polsek = ?6, programme = ?7, title = ?8,"
-        " when_text = ?9, date = ?10, when_ms = ?11, village = ?12, venue = ?13,"
-        " participants = ?14, body = ?15, fts_rowid = ?16, amended_by = ?2, amends = amends + 1"
-        " WHERE id = ?1",
+    [Q_V_DIALOGUE_INSERT] = "INSERT INTO dialogues(id, author, seq, hlc, polres, polsek, programme, title, when_text,"
+                            " date, when_ms, village, venue, participants, body, fts_rowid)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [Q_V_DIALOGUE_UPDATE] = "UPDATE dialogues SET polres = ?5, polsek = ?6, programme = ?7, title = ?8,"
+                            " when_text = ?9, date = ?10, when_ms = ?11, village = ?12, venue = ?13,"
+                            " participants = ?14, body = ?15, fts_rowid = ?16, amended_by = ?2, amends = amends + 1"
+                            " WHERE id = ?1",
     [Q_V_DIALOGUE_GET] = "SELECT fts_rowid FROM dialogues WHERE id = ?1",
     [Q_V_TOPIC_INSERT] = "INSERT INTO topics(dialogue, idx, category, summary) VALUES (?1, ?2, ?3, ?4)",
     [Q_V_TOPIC_DELETE] = "DELETE FROM topics WHERE dialogue = ?1",
     [Q_V_TOPIC_COUNT] = "SELECT count(*) FROM topics WHERE dialogue = ?1",
     [Q_V_FTS_INSERT] = "INSERT INTO search(dialogue, text) VALUES (?1, ?2)",
     [Q_V_FTS_DELETE] = "DELETE FROM search WHERE rowid = ?1",
-    [Q_V_RES_INSERT] =
-        "INSERT INTO resolutions(id, author, hlc, dialogue, topic, status, referred_to, action,"
-        " when_text, fts_rowid, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [Q_V_RES_UPDATE] =
-        "UPDATE resolutions SET dialogue = ?4, topic = ?5, status = ?6, referred_to = ?7,"
-        " action = ?8, when_text = ?9, fts_rowid = ?10, amended_by = ?2 WHERE id = ?1",
+    [Q_V_RES_INSERT] = "INSERT INTO resolutions(id, author, hlc, dialogue, topic, status, referred_to, action,"
+                       " when_text, fts_rowid, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_V_RES_UPDATE] = "UPDATE resolutions SET dialogue = ?4, topic = ?5, status = ?6, referred_to = ?7,"
+                       " action = ?8, when_text = ?9, fts_rowid = ?10, amended_by = ?2 WHERE id = ?1",
     [Q_V_RES_GET] = "SELECT fts_rowid FROM resolutions WHERE id = ?1",
-    [Q_V_MEMBER_INSERT] =
-        "INSERT OR IGNORE INTO members(record, sign_key, curve_key, name, polres, polsek, role,"
-        " endpoint, valid_from, valid_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [Q_V_REVOKE_UPSERT] =
-        "INSERT INTO revocations(member, last_seq, last_id, reason, record)"
-        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(member) DO UPDATE SET"
-        " last_seq = excluded.last_seq, last_id = excluded.last_id, reason = excluded.reason,"
-        " record = excluded.record WHERE excluded.last_seq < revocations.last_seq",
+    [Q_V_MEMBER_INSERT] = "INSERT OR IGNORE INTO members(record, sign_key, curve_key, name, polres, polsek, role,"
+                          " endpoint, valid_from, valid_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_V_REVOKE_UPSERT] = "INSERT INTO revocations(member, last_seq, last_id, reason, record)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(member) DO UPDATE SET"
+                          " last_seq = excluded.last_seq, last_id = excluded.last_id, reason = excluded.reason,"
+                          " record = excluded.record WHERE excluded.last_seq < revocations.last_seq",
 };
 
 sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id) {
     if (s->stmts[id] == NULL) {
-        if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id],
-                               NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL) != SQLITE_OK)
             return NULL;
     } else {
         sqlite3_reset(s->stmts[id]);
@@ -152,8 +145,8 @@ static ronda_err meta_get(ronda_store *s, const char *key, uint8_t *out, size_t 
 
 static ronda_err meta_set(ronda_store *s, const char *key, const void *val, size_t len) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1, &st, NULL) !=
+        SQLITE_OK)
         return RONDA_ERR_DB;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, val, (int)len, SQLITE_STATIC);
@@ -248,9 +241,7 @@ void ronda_store_authority(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]) {
     memcpy(out, s->authority, RONDA_KEY_BYTES);
 }
 
-void ronda_store_node(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]) {
-    memcpy(out, s->node, RONDA_KEY_BYTES);
-}
+void ronda_store_node(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]) { memcpy(out, s->node, RONDA_KEY_BYTES); }
 
 ronda_err ronda_store_begin(ronda_store *s) {
     if (s->in_txn) return RONDA_ERR_INVALID;
@@ -299,11 +290,9 @@ static ronda_err check_author(ronda_store *s, const ronda_record *rec, ronda_det
         st = store_stmt(s, Q_MEMBER_ANY);
         if (!st) return store_dberr(s, d, "roster");
         sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW &&
-            strcmp((const char *)sqlite3_column_text(st, 0), "auditor") == 0)
+        if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "auditor") == 0)
             return why(d, RONDA_ERR_ROLE, "auditors write no records");
-        return why(d, RONDA_ERR_NOT_MEMBER,
-                   "author has no membership valid at the record's time (admit it first)");
+        return why(d, RONDA_ERR_NOT_MEMBER, "author has no membership valid at the record's time (admit it first)");
     }
     st = store_stmt(s, Q_REVOKED);
     if (!st) return store_dberr(s, d, "roster");
@@ -316,12 +305,14 @@ static ronda_err check_author(ronda_store *s, const ronda_record *rec, ronda_det
 static void bind_parts(sqlite3_stmt *st, int first, const ronda_record *rec) {
     sqlite3_bind_blob(st, first, rec->envelope, (int)rec->envelope_len, SQLITE_STATIC);
     sqlite3_bind_blob(st, first + 1, rec->signature, RONDA_SIG_BYTES, SQLITE_STATIC);
-    if (rec->body) sqlite3_bind_blob(st, first + 2, rec->body, (int)rec->body_len, SQLITE_STATIC);
-    else sqlite3_bind_null(st, first + 2);
+    if (rec->body)
+        sqlite3_bind_blob(st, first + 2, rec->body, (int)rec->body_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, first + 2);
 }
 
-static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void *other,
-                            ronda_outcome *outcome, ronda_detail *d) {
+static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void *other, ronda_outcome *outcome,
+                            ronda_detail *d) {
     sqlite3_stmt *st = store_stmt(s, Q_FORK_INSERT);
     if (!st) return store_dberr(s, d, "fork");
     sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
@@ -339,8 +330,7 @@ static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void 
     return RONDA_OK;
 }
 
-static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
-                             ronda_detail *d) {
+static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome, ronda_detail *d) {
     ronda_err e;
     /* A record already held is a duplicate whatever the roster says now (a later revocation
      * must not turn re-delivery of a held record into a refusal); anything else is checked. */
@@ -433,8 +423,7 @@ out:
     return e;
 }
 
-ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
-                            ronda_detail *d) {
+ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome, ronda_detail *d) {
     if (s->in_txn) return apply_inner(s, rec, outcome, d);
     /* Autocommit: begin/commit below end with store_idle(). */
     ronda_err e = ronda_store_begin(s);
@@ -460,8 +449,8 @@ ronda_err ronda_store_ingest(ronda_store *s, const uint8_t *bytes, size_t len, r
 }
 
 ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], ronda_kind kind,
-                             const uint8_t *body, size_t body_len, uint64_t now_ms,
-                             uint8_t id_out[RONDA_ID_BYTES], ronda_detail *d) {
+                             const uint8_t *body, size_t body_len, uint64_t now_ms, uint8_t id_out[RONDA_ID_BYTES],
+                             ronda_detail *d) {
     int own_txn = !s->in_txn;
     ronda_err e;
     if (own_txn && (e = ronda_store_begin(s)) != RONDA_OK) return store_dberr(s, d, "begin");
@@ -485,8 +474,8 @@ ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_B
     }
     if (!(st = store_stmt(s, Q_MAX_HLC)) || sqlite3_step(st) != SQLITE_ROW) goto out;
     max_hlc = (uint64_t)sqlite3_column_int64(st, 0);
-    e = ronda_record_seal(secret, seq, has_prev ? prev : NULL, ronda_hlc_next(now_ms, max_hlc), kind,
-                          body, body_len, &bytes, &len);
+    e = ronda_record_seal(secret, seq, has_prev ? prev : NULL, ronda_hlc_next(now_ms, max_hlc), kind, body, body_len,
+                          &bytes, &len);
     if (e != RONDA_OK) goto out;
     ronda_record rec;
     ronda_outcome o;
@@ -553,13 +542,11 @@ static int row_from(sqlite3_stmt *st, int fork, ronda_row *r) {
     r->body = sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 8);
     r->body_len = r->body ? (size_t)sqlite3_column_bytes(st, 8) : 0;
     /* A tampered row may hold short ids; callers see them as NULL rather than overread. */
-    if (sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES || sqlite3_column_bytes(st, 2) != RONDA_KEY_BYTES)
-        return 0;
+    if (sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES || sqlite3_column_bytes(st, 2) != RONDA_KEY_BYTES) return 0;
     return 1;
 }
 
-ronda_err ronda_store_each(ronda_store *s, const uint8_t *author, int (*cb)(void *, const ronda_row *),
-                           void *ctx) {
+ronda_err ronda_store_each(ronda_store *s, const uint8_t *author, int (*cb)(void *, const ronda_row *), void *ctx) {
     static const char *const sql[2][2] = {
         {"SELECT rowid, id, author, seq, hlc, kind, envelope, signature, body FROM records ORDER BY rowid",
          "SELECT rowid, id, author, seq, hlc, kind, envelope, signature, body FROM forks ORDER BY rowid"},
@@ -607,8 +594,9 @@ ronda_err ronda_store_resolve(ronda_store *s, const char *hex, uint8_t id[RONDA_
     uint8_t a[32], b[32];
     if (ronda_unhex(lo, a, 32) != RONDA_OK || ronda_unhex(hi, b, 32) != RONDA_OK) return RONDA_ERR_INVALID;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT id FROM records WHERE id BETWEEN ?1 AND ?2 UNION ALL"
-                                  " SELECT id FROM forks WHERE id BETWEEN ?1 AND ?2 LIMIT 2",
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id FROM records WHERE id BETWEEN ?1 AND ?2 UNION ALL"
+                           " SELECT id FROM forks WHERE id BETWEEN ?1 AND ?2 LIMIT 2",
                            -1, &st, NULL) != SQLITE_OK)
         return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, a, 32, SQLITE_STATIC);
@@ -633,8 +621,8 @@ ronda_err ronda_store_rebuild(ronda_store *s) {
         return e;
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records ORDER BY rowid", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records ORDER BY rowid", -1, &st, NULL) !=
+        SQLITE_OK) {
         ronda_store_rollback(s);
         return RONDA_ERR_DB;
     }

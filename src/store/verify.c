@@ -31,8 +31,8 @@ static void run_jobs(job *jobs, size_t n) {
     for (size_t i = 0; i < n; i++) {
         job *j = &jobs[i];
         *j->err = j->bytes ? ronda_record_open(j->bytes, j->len, j->rec, j->detail)
-                           : ronda_record_open_parts(j->env, j->env_len, j->sig, j->sig_len, j->body,
-                                                     j->body_len, j->rec, j->detail);
+                           : ronda_record_open_parts(j->env, j->env_len, j->sig, j->sig_len, j->body, j->body_len,
+                                                     j->rec, j->detail);
     }
 }
 
@@ -70,13 +70,15 @@ static void open_jobs(job *jobs, size_t n, unsigned threads) {
     }
     run_jobs(sl[0].jobs, sl[0].n);
     for (unsigned t = 1; t < threads; t++) {
-        if (started[t]) pthread_join(tid[t], NULL);
-        else run_jobs(sl[t].jobs, sl[t].n);
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            run_jobs(sl[t].jobs, sl[t].n);
     }
 }
 
-void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
-                      ronda_record *recs, ronda_err *errs, ronda_detail *details) {
+void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads, ronda_record *recs,
+                      ronda_err *errs, ronda_detail *details) {
     job *jobs = calloc(n ? n : 1, sizeof *jobs);
     if (!jobs) {
         for (size_t i = 0; i < n; i++) errs[i] = RONDA_ERR_NOMEM;
@@ -134,8 +136,10 @@ void ronda_open_wait(ronda_open_async **ap) {
     if (!ap || !*ap) return;
     ronda_open_async *a = *ap;
     for (unsigned t = 0; t < a->threads; t++) {
-        if (a->started[t]) pthread_join(a->tid[t], NULL);
-        else run_jobs(a->sl[t].jobs, a->sl[t].n); /* a thread that could not start: do it here */
+        if (a->started[t])
+            pthread_join(a->tid[t], NULL);
+        else
+            run_jobs(a->sl[t].jobs, a->sl[t].n); /* a thread that could not start: do it here */
     }
     free(a->jobs);
     free(a);
@@ -172,14 +176,14 @@ typedef struct vctx {
     uint8_t author[RONDA_KEY_BYTES];
     uint64_t last_seq, last_hlc;
     uint8_t last_id[RONDA_ID_BYTES];
-    uint64_t dseq;               /* frontier entry: last record not excluded by a revocation */
+    uint64_t dseq; /* frontier entry: last record not excluded by a revocation */
     uint8_t did[RONDA_ID_BYTES];
     int chain_broken; /* a finding in this chain: later links are not reported again */
     crypto_generichash_state digest;
 } vctx;
 
-static void finding(vctx *v, const char *what, ronda_err err, int64_t rowid, const uint8_t *id,
-                    const uint8_t *author, uint64_t seq, const char *detail) {
+static void finding(vctx *v, const char *what, ronda_err err, int64_t rowid, const uint8_t *id, const uint8_t *author,
+                    uint64_t seq, const char *detail) {
     ronda_finding f;
     memset(&f, 0, sizeof f);
     f.what = what;
@@ -376,8 +380,8 @@ static ronda_err pass(vctx *v, int roster_pass) {
                 break;
             }
             vrow *r = &rows[n];
-            jobs[n] = (job){NULL, 0, r->env, r->sig, r->body, r->env_len, r->sig_len, r->body_len,
-                            &recs[n], &errs[n], &det[n]};
+            jobs[n] = (job){NULL,       0,           r->env,   r->sig,   r->body, r->env_len,
+                            r->sig_len, r->body_len, &recs[n], &errs[n], &det[n]};
             det[n].text[0] = '\0';
             n++;
         }
@@ -425,8 +429,8 @@ static ronda_err check_forks(vctx *v) {
         ronda_detail d = {{0}};
         const uint8_t *body = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 6);
         ronda_err e = ronda_record_open_parts(sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
-                                              sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5),
-                                              body, (size_t)sqlite3_column_bytes(st, 6), &rec, &d);
+                                              sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5), body,
+                                              (size_t)sqlite3_column_bytes(st, 6), &rec, &d);
         const uint8_t *id = sqlite3_column_bytes(st, 1) == 32 ? sqlite3_column_blob(st, 1) : NULL;
         const uint8_t *author = sqlite3_column_bytes(st, 2) == 32 ? sqlite3_column_blob(st, 2) : NULL;
         uint64_t seq = (uint64_t)sqlite3_column_int64(st, 3);
@@ -447,8 +451,8 @@ static ronda_err check_forks(vctx *v) {
     return RONDA_OK;
 }
 
-ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
-                             void *ctx, ronda_verify_summary *out) {
+ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *), void *ctx,
+                             ronda_verify_summary *out) {
     vctx v;
     memset(&v, 0, sizeof v);
     v.s = s;
@@ -461,9 +465,10 @@ ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *
     if (e != RONDA_OK) return e;
 
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
-                                  " ('records_no_update', 'records_no_delete', 'records_no_replace', 'forks_no_update',"
-                                  " 'forks_no_delete', 'forks_no_replace')",
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
+                           " ('records_no_update', 'records_no_delete', 'records_no_replace', 'forks_no_update',"
+                           " 'forks_no_delete', 'forks_no_replace')",
                            -1, &st, NULL) == SQLITE_OK) {
         if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 6)
             finding(&v, "store", RONDA_ERR_TAMPERED, 0, NULL, NULL, 0,

@@ -46,8 +46,10 @@ const char views_drop_sql[] =
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v) {
-    if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, i);
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
 }
 
 static ronda_err fail(ronda_detail *d, const char *text) {
@@ -84,23 +86,23 @@ static char *dialogue_text(json_t *b) {
     char *out = malloc(cap);
     if (!out) return NULL;
     out[0] = '\0';
-#define APPEND(str)                                                                                \
-    do {                                                                                           \
-        const char *a_ = (str);                                                                    \
-        size_t n_ = strlen(a_);                                                                    \
-        if (len + n_ + 2 > cap) {                                                                  \
-            while (len + n_ + 2 > cap) cap *= 2;                                                   \
-            char *g_ = realloc(out, cap);                                                          \
-            if (!g_) {                                                                             \
-                free(out);                                                                         \
-                return NULL;                                                                       \
-            }                                                                                      \
-            out = g_;                                                                              \
-        }                                                                                          \
-        memcpy(out + len, a_, n_);                                                                 \
-        len += n_;                                                                                 \
-        out[len++] = ' ';                                                                          \
-        out[len] = '\0';                                                                           \
+#define APPEND(str)                                                                                                    \
+    do {                                                                                                               \
+        const char *a_ = (str);                                                                                        \
+        size_t n_ = strlen(a_);                                                                                        \
+        if (len + n_ + 2 > cap) {                                                                                      \
+            while (len + n_ + 2 > cap) cap *= 2;                                                                       \
+            char *g_ = realloc(out, cap);                                                                              \
+            if (!g_) {                                                                                                 \
+                free(out);                                                                                             \
+                return NULL;                                                                                           \
+            }                                                                                                          \
+            out = g_;                                                                                                  \
+        }                                                                                                              \
+        memcpy(out + len, a_, n_);                                                                                     \
+        len += n_;                                                                                                     \
+        out[len++] = ' ';                                                                                              \
+        out[len] = '\0';                                                                                               \
     } while (0)
     for (int i = 0; single[i]; i++)
         if (jstr(b, single[i])) APPEND(jstr(b, single[i]));
@@ -114,8 +116,8 @@ static char *dialogue_text(json_t *b) {
     return out;
 }
 
-static ronda_err fts_replace(ronda_store *s, sqlite3_int64 old_rowid, const uint8_t *dialogue,
-                             const char *text, sqlite3_int64 *rowid) {
+static ronda_err fts_replace(ronda_store *s, sqlite3_int64 old_rowid, const uint8_t *dialogue, const char *text,
+                             sqlite3_int64 *rowid) {
     sqlite3_stmt *st;
     if (old_rowid > 0) {
         if (!(st = store_stmt(s, Q_V_FTS_DELETE))) return RONDA_ERR_DB;
@@ -176,8 +178,10 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
     bind_text_or_null(st, 12, jstr(b, "village"));
     bind_text_or_null(st, 13, jstr(b, "venue"));
     json_t *p = json_object_get(b, "participants");
-    if (p) sqlite3_bind_int64(st, 14, json_integer_value(p));
-    else sqlite3_bind_null(st, 14);
+    if (p)
+        sqlite3_bind_int64(st, 14, json_integer_value(p));
+    else
+        sqlite3_bind_null(st, 14);
     sqlite3_bind_text(st, 15, json, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 16, fts);
     int rc = sqlite3_step(st);
@@ -259,8 +263,10 @@ static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) 
     if (!st) return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, member, 32, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(b, "last_seq")));
-    if (has_last) sqlite3_bind_blob(st, 3, last, 32, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, 3);
+    if (has_last)
+        sqlite3_bind_blob(st, 3, last, 32, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 3);
     sqlite3_bind_text(st, 4, jstr(b, "reason"), -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 5, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
     return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
@@ -278,7 +284,7 @@ ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *b) {
         if (ronda_unhex(jstr(b, "target"), target, sizeof target) != RONDA_OK) return RONDA_ERR_SCHEMA;
         json_t *inner = json_object_get(b, "body");
         return strcmp(jstr(b, "kind"), "dialogue") == 0 ? put_dialogue(s, rec, target, inner)
-                                                         : put_resolution(s, rec, target, inner);
+                                                        : put_resolution(s, rec, target, inner);
     }
     case RONDA_KIND_MEMBER:
         return put_member(s, rec, b);

@@ -24,7 +24,12 @@
 enum { MSG_HELLO = 0, MSG_SYNCED = 1, MSG_FRONTIER = 2, MSG_WANT = 3, MSG_RECORDS = 4 };
 
 #define RECENT_MAX 2048u /* ids of records recently received, to avoid pushing them back */
-#define HELLO_RING 8u    /* HELLOs remembered per peer, to tell which WANTs an answer follows */
+/* A probe is a WANT for at most 0 records of an author that does not exist: the empty reply
+ * names that author, and the author's bytes (this tag, then the probe's send order) say which
+ * probe it answers. Sent with the round's HELLO while WANTs are outstanding: its reply marks
+ * every WANT sent before it as answered or lost, on a transport that keeps order, so a lost
+ * WANT is asked again a round later instead of after SYNC_WANT_TIMEOUT_MS. */
+static const uint8_t probe_tag[24] = "ronda-sync-probe\0\0\0\0\0\0\0";
 
 typedef struct want {
     uint8_t author[RONDA_KEY_BYTES];
@@ -32,9 +37,9 @@ typedef struct want {
 } want;
 
 /* One outstanding WANT. Several may cover consecutive ranges of one author: replies on a
- * connection arrive in order, so the window keeps the peer streaming while we apply, and an
- * answer to a later request (a WANT, or a HELLO) means every WANT before it that is still
- * outstanding was lost, or its reply was. */
+ * connection arrive in order, so the window keeps the peer streaming while we apply, and the
+ * reply to a later WANT (or probe) means every WANT before it that is still outstanding was
+ * lost, or its reply was. */
 typedef struct inflight {
     int used;
     uint8_t author[RONDA_KEY_BYTES];
@@ -57,10 +62,7 @@ typedef struct peer {
     want *wants;      /* pending requests, at most SYNC_WANTS_MAX */
     size_t nwants;
     inflight fl[SYNC_INFLIGHT_MAX];
-    uint64_t requests;   /* WANTs and HELLOs sent on this connection: the next one's order */
-    uint64_t hellos, answers;          /* HELLOs sent; SYNCED or last FRONTIER chunks received */
-    uint64_t hello_order[HELLO_RING];  /* order of HELLO number k, at k % HELLO_RING */
-    uint64_t hello_ms[HELLO_RING];     /* and when it was sent */
+    uint64_t requests;   /* WANTs and probes sent on this connection: the next one's order */
     outmsg *qhead, *qtail;
     size_t qlen;
     uint64_t bad;     /* refused records */
@@ -181,8 +183,6 @@ static void send_hello(sync_core *c, peer *p, uint64_t now) {
     cwr_bin(&w, digest, sizeof digest);
     enqueue(c, p, &w, 0);
     p->next_hello_ms = now + SYNC_ROUND_MS;
-    p->hello_ms[p->hellos % HELLO_RING] = now;
-    p->hello_order[p->hellos++ % HELLO_RING] = p->requests++;
 }
 
 ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) {
@@ -319,21 +319,32 @@ static void lost_before(sync_core *c, peer *p, uint64_t order) {
     }
 }
 
-/* A HELLO was answered (SYNCED, or the last FRONTIER chunk). Answers come in order and each
- * HELLO gets at most one, so the next answer answers the oldest HELLO not yet accounted for
- * or a later one (answers may be lost): every WANT sent before that HELLO has had its reply
- * by now, or never will. A HELLO unanswered for SYNC_WANT_TIMEOUT_MS counts as lost, like a
- * WANT (see sync_tick), so that lost answers do not leave this ever further behind. */
-static void hello_answered(sync_core *c, peer *p) {
-    if (p->answers >= p->hellos) return; /* more answers than HELLOs: a duplicate */
-    uint64_t k = p->answers++;
-    if (p->hellos - k <= HELLO_RING) lost_before(c, p, p->hello_order[k % HELLO_RING]);
+/* With WANTs outstanding, a probe (see probe_tag) after them. */
+static void send_probe(sync_core *c, peer *p) {
+    int outstanding = 0;
+    for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) outstanding |= p->fl[i].used;
+    if (!outstanding) return;
+    uint8_t author[RONDA_KEY_BYTES];
+    uint64_t order = p->requests++;
+    memcpy(author, probe_tag, sizeof probe_tag);
+    for (int i = 0; i < 8; i++) author[sizeof probe_tag + (size_t)i] = (uint8_t)(order >> (56 - 8 * i));
+    cwr w;
+    cwr_init(&w);
+    cwr_array(&w, 4);
+    cwr_uint(&w, MSG_WANT);
+    cwr_bin(&w, author, RONDA_KEY_BYTES);
+    cwr_uint(&w, 1);
+    cwr_uint(&w, 0);
+    enqueue(c, p, &w, 0);
 }
 
-static void hellos_expire(peer *p, uint64_t now) {
-    if (p->hellos - p->answers > HELLO_RING) p->answers = p->hellos - HELLO_RING;
-    while (p->answers < p->hellos && now - p->hello_ms[p->answers % HELLO_RING] >= SYNC_WANT_TIMEOUT_MS)
-        p->answers++;
+/* For the author named by an empty reply: the probe's order plus one, or 0 when it is not a
+ * probe's. */
+static uint64_t probe_answered(const uint8_t *author) {
+    if (memcmp(author, probe_tag, sizeof probe_tag) != 0) return 0;
+    uint64_t order = 0;
+    for (int i = 0; i < 8; i++) order = order << 8 | author[sizeof probe_tag + (size_t)i];
+    return order + 1;
 }
 
 /* The next range to ask for an author: from what we hold, skipping ranges in flight, and
@@ -603,8 +614,6 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
     }
     case MSG_SYNCED:
         if (n != 2 || crd_bin(&r, &b, &blen) != RONDA_OK || blen != 32) return bad_msg(c, p, "malformed SYNCED");
-        hello_answered(c, p);
-        pump(c, p, now);
         return RONDA_OK;
     case MSG_FRONTIER: {
         uint64_t last;
@@ -621,7 +630,6 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
                 return bad_msg(c, p, "malformed FRONTIER entry");
             if (seq > our_seq(c, author)) want_add(c, p, author, seq);
         }
-        if (last) hello_answered(c, p);
         pump(c, p, now);
         return RONDA_OK;
     }
@@ -647,7 +655,10 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
         uint64_t first = 0; /* seq of the first record: a reply starts at the WANT's `from` */
         ronda_err e = apply_records(c, p, &r, count, &first);
         if (e != RONDA_OK) return e;
-        if (reply && author) {
+        uint64_t probe = reply && author && count == 0 ? probe_answered(author) : 0;
+        if (probe) {
+            lost_before(c, p, probe - 1); /* replies come in order */
+        } else if (reply && author) {
             inflight *f = NULL;
             for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
                 inflight *g = &p->fl[i];
@@ -720,8 +731,10 @@ ronda_err sync_tick(sync_core *c, uint64_t now) {
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         peer *p = &c->peers[i];
         if (p->id == 0 || p->banned) continue;
-        hellos_expire(p, now);
-        if (now >= p->next_hello_ms) send_hello(c, p, now);
+        if (now >= p->next_hello_ms) {
+            send_hello(c, p, now);
+            send_probe(c, p);
+        }
         for (size_t k = 0; k < SYNC_INFLIGHT_MAX; k++) {
             inflight *f = &p->fl[k];
             if (f->used && now - f->sent_ms >= SYNC_WANT_TIMEOUT_MS) { /* lost: ask again */

@@ -42,20 +42,16 @@ int time_parse(const char *s, size_t len, int64_t *ms) {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int Y, M, D, h, mi, se, oh, om;
     if (len != RONDA_TIME_LEN) return 0;
-    if (!digits(s, 4, &Y) || s[4] != '-' || !digits(s + 5, 2, &M) || s[7] != '-' ||
-        !digits(s + 8, 2, &D) || s[10] != 'T' || !digits(s + 11, 2, &h) || s[13] != ':' ||
-        !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se) ||
-        (s[19] != '+' && s[19] != '-') || !digits(s + 20, 2, &oh) || s[22] != ':' ||
+    if (!digits(s, 4, &Y) || s[4] != '-' || !digits(s + 5, 2, &M) || s[7] != '-' || !digits(s + 8, 2, &D) ||
+        s[10] != 'T' || !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits(s + 17, 2, &se) || (s[19] != '+' && s[19] != '-') || !digits(s + 20, 2, &oh) || s[22] != ':' ||
         !digits(s + 23, 2, &om))
         return 0;
-    if (Y < 1970 || M < 1 || M > 12 || D < 1 || h > 23 || mi > 59 || se > 59 || oh > 14 ||
-        om > 59)
-        return 0;
+    if (Y < 1970 || M < 1 || M > 12 || D < 1 || h > 23 || mi > 59 || se > 59 || oh > 14 || om > 59) return 0;
     if (D > mdays[M - 1] + (M == 2 && leap(Y))) return 0;
     if (ms) {
         int64_t off = (int64_t)(oh * 60 + om) * (s[19] == '-' ? -1 : 1);
-        int64_t secs = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
-                       mi * 60 + se - off * 60;
+        int64_t secs = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + mi * 60 + se - off * 60;
         *ms = secs * 1000;
     }
     return 1;
@@ -99,8 +95,8 @@ void time_format(int64_t ms, int offset_min, char *out) {
     int off = offset_min < 0 ? -offset_min : offset_min;
     char buf[64];
     snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", y % 10000, m % 100, d % 100,
-             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), offset_min < 0 ? '-' : '+',
-             off / 60 % 100, off % 60);
+             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), offset_min < 0 ? '-' : '+', off / 60 % 100,
+             off % 60);
     memcpy(out, buf, RONDA_TIME_LEN);
     out[RONDA_TIME_LEN] = '\0';
 }

@@ -100,6 +100,7 @@ typedef struct node {
     sync_core *c;
     uint8_t sk[RONDA_SECRET_BYTES], pk[RONDA_KEY_BYTES];
     int alive, admitted;
+    int knows_revoked; /* its own revocation reached it: it writes no more */
     uint64_t up_at;     /* when down: restart time */
     int64_t skew;       /* ms added to the simulated wall clock */
     uint64_t next_tick; /* simulated ms */
@@ -148,6 +149,11 @@ typedef struct world {
     uint64_t cut_mask, cut_until;
     int cut_active;
     int late;          /* the node admitted during the run, or -1 */
+    int revoked;       /* the node the authority revokes during the run, or -1 */
+    uint64_t revoke_at; /* when */
+    int revoke_done;
+    uint64_t revoke_seq; /* the last_seq of its revocation: its last good record */
+    uint64_t written[MAX_NODES]; /* records each author wrote */
     uint64_t late_at;  /* when the authority admits it */
     int burster;       /* the node that writes a burst, or -1 */
     uint64_t burst_at; /* when */
@@ -565,6 +571,13 @@ static void do_append(world *w, int i, unsigned count) {
         if (e == RONDA_OK) e = ronda_store_append(nd->s, nd->sk, kind, body, len, node_now(w, nd), id, &d);
         json_decref(j);
         free(body);
+        if (e == RONDA_ERR_REVOKED && i == w->revoked) { /* its revocation has reached it */
+            nd->knows_revoked = 1;
+            vlog(w, "node %d: append refused, it holds its own revocation", i);
+            if (count > 1) ronda_store_rollback(nd->s);
+            w->ndlgs = first_new;
+            return;
+        }
         if (e != RONDA_OK) {
             failf(w, "node %d: append of a %s failed: %s (%s)", i, ronda_kind_name(kind), errname(e), d.text);
             break;
@@ -587,6 +600,7 @@ static void do_append(world *w, int i, unsigned count) {
     if (!w->fail[0]) {
         w->expected += count;
         w->appended += count;
+        w->written[i] += count;
     }
 }
 
@@ -611,7 +625,46 @@ static ronda_err admit(world *w, int i) {
     json_decref(j);
     free(body);
     if (e != RONDA_OK) failf(w, "admit node %d: %s (%s)", i, errname(e), d.text);
+    else w->written[0]++;
     return e;
+}
+
+/* The authority revokes node i, its last good record being the last the authority holds. */
+static void revoke(world *w, int i) {
+    node *auth = &w->nodes[0], *nd = &w->nodes[i];
+    uint64_t seq = 0;
+    uint8_t head[RONDA_ID_BYTES];
+    ronda_err e = ronda_store_head(auth->s, nd->pk, &seq, head);
+    if (e == RONDA_ERR_NOT_FOUND) seq = 0;
+    else if (e != RONDA_OK) {
+        failf(w, "revoke: head: %s", errname(e));
+        return;
+    }
+    char member[65], last[65];
+    ronda_hex(nd->pk, RONDA_KEY_BYTES, member);
+    json_t *j = json_pack("{s:s, s:s, s:I}", "member", member, "reason", "Kunci perangkat hilang", "last_seq",
+                          (json_int_t)seq);
+    if (seq > 0) {
+        ronda_hex(head, RONDA_ID_BYTES, last);
+        json_object_set_new(j, "last_id", json_string(last));
+    }
+    uint8_t *body = NULL;
+    size_t len = 0;
+    ronda_detail d = {{0}};
+    e = ronda_body_from_json(RONDA_KIND_REVOKE, j, &body, &len, &d);
+    if (e == RONDA_OK) e = ronda_store_append(auth->s, auth->sk, RONDA_KIND_REVOKE, body, len, node_now(w, auth), NULL, &d);
+    json_decref(j);
+    free(body);
+    if (e != RONDA_OK) {
+        failf(w, "revoke node %d: %s (%s)", i, errname(e), d.text);
+        return;
+    }
+    w->written[0]++;
+    w->expected++;
+    w->revoke_seq = seq;
+    w->revoke_done = 1;
+    trace_u64(w, 0x77770000u + (unsigned)i);
+    vlog(w, "authority revokes node %d after its seq %" PRIu64 " (it wrote %" PRIu64 ")", i, seq, w->written[i]);
 }
 
 /* ------------------------------------------------------------------ invariants */
@@ -793,7 +846,12 @@ static int world_init(world *w, const opts *o, uint64_t seed, unsigned n, int la
         snprintf(nd->path, sizeof nd->path, "%s/node%u.db", w->dir, i);
     }
     w->nodes[0].skew = 0;
+    w->revoked = -1;
     if (late_ok && n >= 3 && rng_chance(&w->setup, 0.4)) w->late = 1 + (int)rng_below(&w->setup, n - 1);
+    if (late_ok && n >= 4 && rng_chance(&w->setup, 0.3)) {
+        int r = 1 + (int)rng_below(&w->setup, n - 1);
+        if (r != w->late) w->revoked = r;
+    }
     /* node 0 is the authority's own store */
     ronda_err e = ronda_store_create(w->nodes[0].path, w->nodes[0].pk, w->nodes[0].pk, &w->nodes[0].s);
     if (e != RONDA_OK) {
@@ -919,6 +977,7 @@ static void chaos_events(world *w) {
         if (w->nodes[i].alive && nodes_down(w) + 1 <= (int)w->n / 2) crash(w, i);
     }
     if (w->late >= 0 && w->now >= w->late_at) late_admit(w);
+    if (w->revoked >= 0 && !w->revoke_done && w->now >= w->revoke_at && w->nodes[0].alive) revoke(w, w->revoked);
     for (unsigned i = 1; i < w->n && !w->fail[0]; i++) {
         node *nd = &w->nodes[i];
         if (!nd->alive) continue;
@@ -930,7 +989,7 @@ static void chaos_events(world *w) {
                 vlog(w, "node %u now holds its own member record", i);
             }
         }
-        if (!nd->admitted) continue;
+        if (!nd->admitted || nd->knows_revoked) continue;
         if ((int)i == w->burster && w->now >= w->burst_at) {
             vlog(w, "node %u writes a burst of %u records", i, w->burst_n);
             do_append(w, (int)i, w->burst_n);
@@ -965,22 +1024,59 @@ typedef struct result {
     uint8_t digest[RONDA_HASH_BYTES];
 } result;
 
+typedef struct frontier_ctx {
+    world *w;
+    uint64_t seq[MAX_NODES];
+    int strangers;
+} frontier_ctx;
+
+static int frontier_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+    frontier_ctx *f = ctx;
+    int a = author_index(f->w, author);
+    (void)head;
+    if (a < 0) f->strangers++;
+    else f->seq[a] = seq;
+    return 0;
+}
+
+/* Every node holds every record written, up to a revoked author's last good record: its
+ * frontier (which the digest covers) is exactly what the authors wrote. */
 static void final_checks(world *w) {
+    uint64_t want[MAX_NODES], sum = 0;
+    for (unsigned a = 0; a < w->n; a++) {
+        want[a] = w->written[a];
+        if ((int)a == w->revoked && w->revoke_done && w->revoke_seq < want[a]) want[a] = w->revoke_seq;
+        sum += want[a];
+    }
     for (unsigned i = 0; i < w->n && !w->fail[0]; i++) {
         node *nd = &w->nodes[i];
         check_frontier(w, (int)i, 0);
+        frontier_ctx fc;
+        memset(&fc, 0, sizeof fc);
+        fc.w = w;
+        if (ronda_store_frontier(nd->s, frontier_cb, &fc) != RONDA_OK) {
+            failf(w, "node %u: frontier failed", i);
+            break;
+        }
+        for (unsigned a = 0; a < w->n; a++)
+            if (fc.seq[a] != want[a])
+                failf(w, "node %u: author %u at seq %" PRIu64 " in the frontier; %" PRIu64 " expected", i, a,
+                      fc.seq[a], want[a]);
+        if (fc.strangers) failf(w, "node %u: %d unknown authors in the frontier", i, fc.strangers);
         ronda_stats st;
         if (ronda_store_stats(nd->s, &st) != RONDA_OK) {
             failf(w, "node %u: stats failed", i);
             break;
         }
-        if (st.records != w->expected)
-            failf(w, "node %u holds %" PRIu64 " records; %" PRIu64 " were written", i, st.records, w->expected);
+        /* all records, or with a revocation: at least the good ones, at most all */
+        if (w->revoked < 0 ? st.records != w->expected : st.records < sum || st.records > w->expected)
+            failf(w, "node %u holds %" PRIu64 " records; %" PRIu64 " were written (%" PRIu64 " good)", i,
+                  st.records, w->expected, sum);
         if (st.forks != 0) failf(w, "node %u holds %" PRIu64 " fork-evidence records", i, st.forks);
-        ronda_verify_summary sum;
-        ronda_err e = ronda_store_verify(nd->s, 1, verify_cb, nd, &sum);
+        ronda_verify_summary vs;
+        ronda_err e = ronda_store_verify(nd->s, 1, verify_cb, nd, &vs);
         if (e != RONDA_OK) failf(w, "node %u: verify failed: %s", i, errname(e));
-        else if (sum.findings != 0) failf(w, "node %u: verify: %" PRIu64 " findings", i, sum.findings);
+        else if (vs.findings != 0) failf(w, "node %u: verify: %" PRIu64 " findings", i, vs.findings);
         sync_stats ss;
         sync_get_stats(nd->c, &ss);
         if (ss.rejected != 0) failf(w, "node %u refused %" PRIu64 " records from honest peers", i, ss.rejected);
@@ -1036,14 +1132,15 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
         w->maxlat = 2 + (unsigned)rng_below(&w->setup, 60);
         uint64_t active = (uint64_t)o->steps * STEP_MS;
         if (w->late >= 0) w->late_at = active / 10 + rng_below(&w->setup, active * 4 / 10 + 1);
+        if (w->revoked >= 0) w->revoke_at = active / 5 + rng_below(&w->setup, active / 2 + 1);
         if (o->burst > 0 && rng_chance(&w->setup, 0.2)) {
             w->burster = 1 + (int)rng_below(&w->setup, w->n - 1);
             w->burst_at = active / 5 + rng_below(&w->setup, active * 2 / 5 + 1);
             w->burst_n = o->burst > 256 ? 257 + (unsigned)rng_below(&w->setup, o->burst - 256) : o->burst;
         }
         if (o->verbose) {
-            printf("seed %" PRIu64 ": %u nodes, latency 1..%u ms, late joiner %d, burst %u at node %d\n", seed, w->n,
-                   w->maxlat, w->late, w->burster >= 0 ? w->burst_n : 0, w->burster);
+            printf("seed %" PRIu64 ": %u nodes, latency 1..%u ms, late joiner %d, revoked %d, burst %u at node %d\n",
+                   seed, w->n, w->maxlat, w->late, w->revoked, w->burster >= 0 ? w->burst_n : 0, w->burster);
             print_state(w);
         }
         world_start(w);
@@ -1056,6 +1153,7 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
             for (unsigned i = 0; i < w->n && !w->fail[0]; i++)
                 if (!w->nodes[i].alive) restart(w, (int)i);
             late_admit(w);
+            if (w->revoked >= 0 && !w->revoke_done) revoke(w, w->revoked);
             if (w->burster >= 0 && w->nodes[w->burster].admitted) do_append(w, w->burster, w->burst_n);
             vlog(w, "quiet: %" PRIu64 " records written; waiting for equal digests", w->expected);
         }
