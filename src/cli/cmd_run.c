@@ -53,8 +53,10 @@ static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    if (d->journal) fprintf(stderr, "<%d>%s\n", level, text);
-    else fprintf(stderr, "ronda[%d] %s: %s\n", (int)getpid(), names[level & 7], text);
+    if (d->journal)
+        fprintf(stderr, "<%d>%s\n", level, text);
+    else
+        fprintf(stderr, "ronda[%d] %s: %s\n", (int)getpid(), names[level & 7], text);
 }
 
 static void sync_log(void *ctx, int level, uint32_t peer, const char *text) {
@@ -138,7 +140,8 @@ static void refresh(daemon_ctx *d) {
                 if (!connected_to(d, r.curve[i])) connect_peer(d, r.endpoint[i], r.sign[i], r.curve[i]);
             }
         if (!known && !d->warned[b]) {
-            logmsg(d, 4, "--peer %s is no live member's endpoint in the roster: not connecting (its CURVE key is unknown)",
+            logmsg(d, 4,
+                   "--peer %s is no live member's endpoint in the roster: not connecting (its CURVE key is unknown)",
                    d->bootstrap[b]);
             d->warned[b] = 1;
         }
@@ -187,20 +190,19 @@ static void flush(daemon_ctx *d) {
     }
 }
 
-static const char run_help[] =
-    "usage: ronda run [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...] [--fanout N]\n"
-    "                 [--log-level error|warning|notice|info|debug]\n"
-    "\n"
-    "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
-    "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
-    "meanwhile with `ronda record` (another process, same --dir) are pushed at once.\n"
-    "\n"
-    "  --listen ENDPOINT  where to serve, e.g. tcp://127.0.0.1:7401 (default: the endpoint\n"
-    "                     of this node's member record; none: do not serve)\n"
-    "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
-    "                     repeatable\n"
-    "  --fanout N         further peers chosen at random from the roster (default 3)\n"
-    "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n";
+static const char run_help[] = "usage: ronda run [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...] [--fanout N]\n"
+                               "                 [--log-level error|warning|notice|info|debug]\n"
+                               "\n"
+                               "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
+                               "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
+                               "meanwhile with `ronda record` (another process, same --dir) are pushed at once.\n"
+                               "\n"
+                               "  --listen ENDPOINT  where to serve, e.g. tcp://127.0.0.1:7401 (default: the endpoint\n"
+                               "                     of this node's member record; none: do not serve)\n"
+                               "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
+                               "                     repeatable\n"
+                               "  --fanout N         further peers chosen at random from the roster (default 3)\n"
+                               "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n";
 
 int cmd_run(int argc, char **argv) {
     const char *dir = NULL, *listen = NULL, *fanout = NULL, *level = NULL;
@@ -243,8 +245,10 @@ int cmd_run(int argc, char **argv) {
     ronda_store_node(d.n.store, d.self);
     json_t *me = NULL;
     char endpoint[256] = "";
-    if (listen) snprintf(endpoint, sizeof endpoint, "%s", strcmp(listen, "none") == 0 ? "" : listen);
-    else if (ronda_store_member(d.n.store, d.self, &me) == RONDA_OK && json_string_value(json_object_get(me, "endpoint")))
+    if (listen)
+        snprintf(endpoint, sizeof endpoint, "%s", strcmp(listen, "none") == 0 ? "" : listen);
+    else if (ronda_store_member(d.n.store, d.self, &me) == RONDA_OK &&
+             json_string_value(json_object_get(me, "endpoint")))
         snprintf(endpoint, sizeof endpoint, "%s", json_string_value(json_object_get(me, "endpoint")));
     json_decref(me);
 

@@ -120,9 +120,12 @@ static void *zap_main(void *arg) {
             uint8_t sign[32];
             int domain_ok = len[2] == (int)strlen(NET_ZAP_DOMAIN) && memcmp(f[2], NET_ZAP_DOMAIN, (size_t)len[2]) == 0;
             int curve = len[5] == 5 && memcmp(f[5], "CURVE", 5) == 0;
-            if (!domain_ok) text = "wrong ZAP domain";
-            else if (!curve) text = "CURVE required";
-            else if (len[6] != 32 || !allowed_curve(n, (const uint8_t *)f[6], sign)) text = "not a live member";
+            if (!domain_ok)
+                text = "wrong ZAP domain";
+            else if (!curve)
+                text = "CURVE required";
+            else if (len[6] != 32 || !allowed_curve(n, (const uint8_t *)f[6], sign))
+                text = "not a live member";
             else {
                 status = "200";
                 text = "OK";
@@ -130,8 +133,10 @@ static void *zap_main(void *arg) {
             }
         }
         pthread_mutex_lock(&n->lock);
-        if (status[0] == '2') n->st.zap_accepted++;
-        else n->st.zap_refused++;
+        if (status[0] == '2')
+            n->st.zap_accepted++;
+        else
+            n->st.zap_refused++;
         pthread_mutex_unlock(&n->lock);
         zmq_send(n->zap, "1.0", 3, ZMQ_SNDMORE);
         zmq_send(n->zap, f[1], (size_t)(len[1] > 0 ? len[1] : 0), ZMQ_SNDMORE);
@@ -199,7 +204,8 @@ ronda_err net_new(const char *listen, const uint8_t curve_pk[32], const uint8_t 
     /* The ZAP handler first: no server socket exists before it answers. */
     n->zap = zmq_socket(n->ctx, ZMQ_REP);
     int linger = 0;
-    if (!n->zap || zmq_setsockopt(n->zap, ZMQ_LINGER, &linger, sizeof linger) != 0 || zmq_bind(n->zap, ZAP_ENDPOINT) != 0)
+    if (!n->zap || zmq_setsockopt(n->zap, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_bind(n->zap, ZAP_ENDPOINT) != 0)
         goto fail;
     if (pthread_create(&n->zap_thread, NULL, zap_main, n) != 0) goto fail;
     n->zap_running = 1;
@@ -216,7 +222,8 @@ ronda_err net_new(const char *listen, const uint8_t curve_pk[32], const uint8_t 
         if (zmq_setsockopt(n->router, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
             zmq_setsockopt(n->router, ZMQ_CURVE_SECRETKEY, n->curve_sk, 32) != 0 ||
             zmq_setsockopt(n->router, ZMQ_ZAP_DOMAIN, NET_ZAP_DOMAIN, strlen(NET_ZAP_DOMAIN)) != 0 ||
-            zmq_setsockopt(n->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0 || zmq_bind(n->router, listen) != 0) {
+            zmq_setsockopt(n->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0 ||
+            zmq_bind(n->router, listen) != 0) {
             fprintf(stderr, "ronda: cannot listen on %s: %s\n", listen, zmq_strerror(zmq_errno()));
             goto fail;
         }
@@ -451,8 +458,10 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
             size_t el = sizeof events;
             zmq_getsockopt(items[i].socket, ZMQ_EVENTS, &events, &el);
             if (!(events & ZMQ_POLLIN)) break;
-            if (who[i] == 0) router_recv(n, ev);
-            else dealer_recv(n, who[i], ev);
+            if (who[i] == 0)
+                router_recv(n, ev);
+            else
+                dealer_recv(n, who[i], ev);
             if (who[i] != 0 && !n->dpeers[who[i] - 1].sock) break; /* disconnected by a callback */
         }
     }

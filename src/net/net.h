@@ -11,16 +11,16 @@
 
 #include "ronda/ronda.h"
 
-#define NET_ZAP_DOMAIN "ronda"       /* set on the server and enforced by our ZAP handler */
-#define NET_HWM 32                   /* messages queued per connection, each way (x SYNC_MSG_MAX) */
-#define NET_HEARTBEAT_MS 2000        /* ZMTP heartbeats detect dead peers... */
+#define NET_ZAP_DOMAIN "ronda"        /* set on the server and enforced by our ZAP handler */
+#define NET_HWM 32                    /* messages queued per connection, each way (x SYNC_MSG_MAX) */
+#define NET_HEARTBEAT_MS 2000         /* ZMTP heartbeats detect dead peers... */
 #define NET_HEARTBEAT_TIMEOUT_MS 6000 /* ...and drop them after this long without traffic */
-#define NET_HANDSHAKE_MS 5000        /* a CURVE handshake must finish in this time */
-#define NET_RECONNECT_MS 250         /* first retry of an unreachable peer... */
-#define NET_RECONNECT_MAX_MS 30000   /* ...backing off to this */
-#define NET_ALLOW_MAX 10000u         /* members in the allowlist */
-#define NET_DEALERS_MAX 32u          /* peers this node connects to */
-#define NET_ROUTER_PEER_BASE 1000u   /* ids of peers that connected to us start here */
+#define NET_HANDSHAKE_MS 5000         /* a CURVE handshake must finish in this time */
+#define NET_RECONNECT_MS 250          /* first retry of an unreachable peer... */
+#define NET_RECONNECT_MAX_MS 30000    /* ...backing off to this */
+#define NET_ALLOW_MAX 10000u          /* members in the allowlist */
+#define NET_DEALERS_MAX 32u           /* peers this node connects to */
+#define NET_ROUTER_PEER_BASE 1000u    /* ids of peers that connected to us start here */
 
 typedef struct net net;
 

@@ -73,8 +73,10 @@ static ronda_err encode_row(sqlite3_stmt *st, cwr *w) {
     cwr_array(w, 3);
     cwr_bin(w, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
     cwr_bin(w, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
-    if (sqlite3_column_type(st, 2) == SQLITE_NULL) cwr_nil(w);
-    else cwr_bin(w, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+    if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+        cwr_nil(w);
+    else
+        cwr_bin(w, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
     return w->failed ? RONDA_ERR_NOMEM : RONDA_OK;
 }
 
@@ -113,8 +115,9 @@ ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES
 ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,
                             int (*cb)(void *, int64_t, const uint8_t *, const uint8_t *, size_t), void *ctx) {
     sqlite3_stmt *st;
-    const char *sql = fork ? "SELECT envelope, signature, body, rowid, id FROM forks WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
-                           : "SELECT envelope, signature, body, rowid, id FROM records WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
+    const char *sql =
+        fork ? "SELECT envelope, signature, body, rowid, id FROM forks WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+             : "SELECT envelope, signature, body, rowid, id FROM records WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int64(st, 2, (int64_t)max_count);
@@ -138,8 +141,9 @@ ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_
 
 ronda_err ronda_store_last_rowid(ronda_store *s, int fork, int64_t *rowid) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, fork ? "SELECT coalesce(max(rowid), 0) FROM forks" : "SELECT coalesce(max(rowid), 0) FROM records",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            s->db, fork ? "SELECT coalesce(max(rowid), 0) FROM forks" : "SELECT coalesce(max(rowid), 0) FROM records",
+            -1, &st, NULL) != SQLITE_OK)
         return RONDA_ERR_DB;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *rowid = sqlite3_column_int64(st, 0);

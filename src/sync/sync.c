@@ -29,7 +29,7 @@ enum { MSG_HELLO = 0, MSG_SYNCED = 1, MSG_FRONTIER = 2, MSG_WANT = 3, MSG_RECORD
  * probe it answers. Sent with the round's HELLO while WANTs are outstanding: its reply marks
  * every WANT sent before it as answered or lost, on a transport that keeps order, so a lost
  * WANT is asked again a round later instead of after SYNC_WANT_TIMEOUT_MS. */
-static const uint8_t probe_tag[24] = "ronda-sync-probe\0\0\0\0\0\0\0";
+static const uint8_t probe_tag[24] = "ronda-sync-probe"; /* zero-padded */
 
 typedef struct want {
     uint8_t author[RONDA_KEY_BYTES];
@@ -56,16 +56,16 @@ typedef struct outmsg {
 } outmsg;
 
 typedef struct peer {
-    uint32_t id;      /* 0 = free slot */
-    int banned;       /* cut this peer off */
+    uint32_t id; /* 0 = free slot */
+    int banned;  /* cut this peer off */
     uint64_t next_hello_ms;
-    want *wants;      /* pending requests, at most SYNC_WANTS_MAX */
+    want *wants; /* pending requests, at most SYNC_WANTS_MAX */
     size_t nwants;
     inflight fl[SYNC_INFLIGHT_MAX];
-    uint64_t requests;   /* WANTs and probes sent on this connection: the next one's order */
+    uint64_t requests; /* WANTs and probes sent on this connection: the next one's order */
     outmsg *qhead, *qtail;
     size_t qlen;
-    uint64_t bad;     /* refused records */
+    uint64_t bad; /* refused records */
 } peer;
 
 typedef struct recent {
@@ -79,7 +79,7 @@ struct sync_core {
     sync_log_fn log;
     void *log_ctx;
     peer peers[SYNC_PEERS_MAX];
-    uint32_t rr; /* round-robin cursor for sync_next_out */
+    uint32_t rr;                             /* round-robin cursor for sync_next_out */
     int64_t pushed_rowid, pushed_fork_rowid; /* store rows already pushed */
     recent recent[RECENT_MAX];
     size_t recent_next;
@@ -165,8 +165,10 @@ static void enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
     m->data = data;
     m->len = len;
     m->next = NULL;
-    if (p->qtail) p->qtail->next = m;
-    else p->qhead = m;
+    if (p->qtail)
+        p->qtail->next = m;
+    else
+        p->qhead = m;
     p->qtail = m;
     p->qlen++;
 }
@@ -420,7 +422,7 @@ static void recent_add(sync_core *c, const uint8_t *id, uint32_t peer_id) {
 static int is_bad(const sync_core *c, ronda_err e, const ronda_record *rec) {
     switch (e) {
     case RONDA_ERR_ROLE:
-        return (memcmp(rec->author, c->authority, RONDA_KEY_BYTES) == 0) != ronda_kind_is_authority(rec->kind);
+        return !rec || (memcmp(rec->author, c->authority, RONDA_KEY_BYTES) == 0) != ronda_kind_is_authority(rec->kind);
     case RONDA_ERR_TRUNCATED:
     case RONDA_ERR_MALFORMED:
     case RONDA_ERR_TOO_BIG:
@@ -504,14 +506,16 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64
             goto out;
         }
         if (e == RONDA_OK) {
-            if (o == RONDA_STORED) c->st.stored++;
-            else if (o == RONDA_DUPLICATE) c->st.duplicates++;
+            if (o == RONDA_STORED)
+                c->st.stored++;
+            else if (o == RONDA_DUPLICATE)
+                c->st.duplicates++;
             else {
                 c->st.forks++;
                 logf_(c, 4, p->id, "fork evidence stored: %s", dets[i].text);
             }
             if (o != RONDA_DUPLICATE) recent_add(c, recs[i].id, p->id);
-        } else if (is_bad(c, e, &recs[i])) {
+        } else if (is_bad(c, e, errs[i] == RONDA_OK ? &recs[i] : NULL)) {
             count_bad(c, p, e, &dets[i]);
         } else {
             c->st.deferred++;
@@ -725,8 +729,10 @@ ronda_err sync_tick(sync_core *c, uint64_t now) {
     for (int fork = 0; fork < 2; fork++) {
         push_ctx x = {c, fork ? c->pushed_fork_rowid : c->pushed_rowid};
         if (ronda_store_since(c->s, fork, x.last, SYNC_PUSH_SCAN_MAX, push_one, &x) != RONDA_OK) return RONDA_ERR_DB;
-        if (fork) c->pushed_fork_rowid = x.last;
-        else c->pushed_rowid = x.last;
+        if (fork)
+            c->pushed_fork_rowid = x.last;
+        else
+            c->pushed_rowid = x.last;
     }
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         peer *p = &c->peers[i];

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,14 +39,14 @@
 #include "ronda/ronda.h"
 #include "sync/sync.h"
 
-#define STEP_MS 10u                      /* simulated time advances in steps of this */
-#define TICK_MS 50u                      /* each node calls sync_tick this often (as `ronda run`) */
-#define T0_MS UINT64_C(1767225600000)    /* 2026-01-01T00:00:00Z: the simulated wall clock's start */
-#define SKEW_MAX_MS 180000u              /* node clocks are off by up to +-3 minutes */
-#define CONVERGE_MS 60000u               /* quiet network to equal digests, at most */
-#define CHECK_MS 1000u                   /* frontiers checked for loss this often */
-#define MAX_NODES 64u                    /* node sets are uint64_t bit masks */
-#define ROUTER_BASE 1000u                /* peer ids: link i is i+1 at its dialing side, ROUTER_BASE+i at the other */
+#define STEP_MS 10u                   /* simulated time advances in steps of this */
+#define TICK_MS 50u                   /* each node calls sync_tick this often (as `ronda run`) */
+#define T0_MS UINT64_C(1767225600000) /* 2026-01-01T00:00:00Z: the simulated wall clock's start */
+#define SKEW_MAX_MS 180000u           /* node clocks are off by up to +-3 minutes */
+#define CONVERGE_MS 60000u            /* quiet network to equal digests, at most */
+#define CHECK_MS 1000u                /* frontiers checked for loss this often */
+#define MAX_NODES 64u                 /* node sets are uint64_t bit masks */
+#define ROUTER_BASE 1000u             /* peer ids: link i is i+1 at its dialing side, ROUTER_BASE+i at the other */
 #define DAY_MS UINT64_C(86400000)
 
 /* Under AddressSanitizer: a smaller quarantine lets freed memory be reused sooner (the
@@ -79,7 +80,7 @@ static rng rng_make(uint64_t seed, uint64_t stream) {
 
 typedef struct opts {
     uint64_t seed;
-    unsigned seeds, nodes, steps, burst;
+    unsigned seeds, nodes, steps, burst, jobs;
     double drop, dup, reorder, rate;
     int verbose, keep;
 } opts;
@@ -100,12 +101,12 @@ typedef struct node {
     sync_core *c;
     uint8_t sk[RONDA_SECRET_BYTES], pk[RONDA_KEY_BYTES];
     int alive, admitted;
-    int knows_revoked; /* its own revocation reached it: it writes no more */
-    uint64_t up_at;     /* when down: restart time */
-    int64_t skew;       /* ms added to the simulated wall clock */
-    uint64_t next_tick; /* simulated ms */
-    uint64_t admit_seq; /* late joiner: the authority seq of its member record (0: none yet) */
-    uint64_t seen_seq[MAX_NODES];                 /* per author: the largest seq seen held */
+    int knows_revoked;            /* its own revocation reached it: it writes no more */
+    uint64_t up_at;               /* when down: restart time */
+    int64_t skew;                 /* ms added to the simulated wall clock */
+    uint64_t next_tick;           /* simulated ms */
+    uint64_t admit_seq;           /* late joiner: the authority seq of its member record (0: none yet) */
+    uint64_t seen_seq[MAX_NODES]; /* per author: the largest seq seen held */
     uint8_t seen_head[MAX_NODES][RONDA_ID_BYTES]; /* and its head id */
 } node;
 
@@ -148,15 +149,15 @@ typedef struct world {
     unsigned maxlat; /* one-way latency 1..maxlat ms */
     uint64_t cut_mask, cut_until;
     int cut_active;
-    int late;          /* the node admitted during the run, or -1 */
-    int revoked;       /* the node the authority revokes during the run, or -1 */
+    int late;           /* the node admitted during the run, or -1 */
+    int revoked;        /* the node the authority revokes during the run, or -1 */
     uint64_t revoke_at; /* when */
     int revoke_done;
-    uint64_t revoke_seq; /* the last_seq of its revocation: its last good record */
+    uint64_t revoke_seq;         /* the last_seq of its revocation: its last good record */
     uint64_t written[MAX_NODES]; /* records each author wrote */
-    uint64_t late_at;  /* when the authority admits it */
-    int burster;       /* the node that writes a burst, or -1 */
-    uint64_t burst_at; /* when */
+    uint64_t late_at;            /* when the authority admits it */
+    int burster;                 /* the node that writes a burst, or -1 */
+    uint64_t burst_at;           /* when */
     unsigned burst_n;
     dlg *dlgs;
     size_t ndlgs, capdlgs;
@@ -194,9 +195,7 @@ static void trace_mix(world *w, const void *p, size_t len) {
 }
 static void trace_u64(world *w, uint64_t v) { trace_mix(w, &v, sizeof v); }
 
-static uint64_t node_now(const world *w, const node *nd) {
-    return (uint64_t)((int64_t)(T0_MS + w->now) + nd->skew);
-}
+static uint64_t node_now(const world *w, const node *nd) { return (uint64_t)((int64_t)(T0_MS + w->now) + nd->skew); }
 
 static void sim_log(void *ctx, int level, uint32_t peer, const char *text) {
     node *nd = ctx;
@@ -466,8 +465,8 @@ static void when_text(uint64_t ms, char out[80]) {
     time_t t = (time_t)(ms / 1000u) + 7 * 3600; /* WIB */
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
 }
 
 static const char *const polsek_names[] = {"Durenan", "Umbulsari", "Lumbang", "Sekar", "Gandusari", "Pogalan"};
@@ -485,8 +484,8 @@ static json_t *dialogue_json(world *w, node *nd, unsigned *topics) {
         char summary[120];
         snprintf(summary, sizeof summary, "Warga menyampaikan keresahan %u dari node %d (%" PRIu64 ")", i, nd->idx,
                  rng_below(&w->work, 100000));
-        json_array_append_new(t, json_pack("{s:s, s:s}", "summary", summary, "category",
-                                           categories[rng_below(&w->work, 7)]));
+        json_array_append_new(
+            t, json_pack("{s:s, s:s}", "summary", summary, "category", categories[rng_below(&w->work, 7)]));
     }
     *topics = nt;
     json_t *msgs = NULL;
@@ -621,11 +620,14 @@ static ronda_err admit(world *w, int i) {
     size_t len = 0;
     ronda_detail d = {{0}};
     ronda_err e = ronda_body_from_json(RONDA_KIND_MEMBER, j, &body, &len, &d);
-    if (e == RONDA_OK) e = ronda_store_append(auth->s, w->nodes[0].sk, RONDA_KIND_MEMBER, body, len, node_now(w, auth), NULL, &d);
+    if (e == RONDA_OK)
+        e = ronda_store_append(auth->s, w->nodes[0].sk, RONDA_KIND_MEMBER, body, len, node_now(w, auth), NULL, &d);
     json_decref(j);
     free(body);
-    if (e != RONDA_OK) failf(w, "admit node %d: %s (%s)", i, errname(e), d.text);
-    else w->written[0]++;
+    if (e != RONDA_OK)
+        failf(w, "admit node %d: %s (%s)", i, errname(e), d.text);
+    else
+        w->written[0]++;
     return e;
 }
 
@@ -635,15 +637,16 @@ static void revoke(world *w, int i) {
     uint64_t seq = 0;
     uint8_t head[RONDA_ID_BYTES];
     ronda_err e = ronda_store_head(auth->s, nd->pk, &seq, head);
-    if (e == RONDA_ERR_NOT_FOUND) seq = 0;
+    if (e == RONDA_ERR_NOT_FOUND)
+        seq = 0;
     else if (e != RONDA_OK) {
         failf(w, "revoke: head: %s", errname(e));
         return;
     }
     char member[65], last[65];
     ronda_hex(nd->pk, RONDA_KEY_BYTES, member);
-    json_t *j = json_pack("{s:s, s:s, s:I}", "member", member, "reason", "Kunci perangkat hilang", "last_seq",
-                          (json_int_t)seq);
+    json_t *j =
+        json_pack("{s:s, s:s, s:I}", "member", member, "reason", "Kunci perangkat hilang", "last_seq", (json_int_t)seq);
     if (seq > 0) {
         ronda_hex(head, RONDA_ID_BYTES, last);
         json_object_set_new(j, "last_id", json_string(last));
@@ -652,7 +655,8 @@ static void revoke(world *w, int i) {
     size_t len = 0;
     ronda_detail d = {{0}};
     e = ronda_body_from_json(RONDA_KIND_REVOKE, j, &body, &len, &d);
-    if (e == RONDA_OK) e = ronda_store_append(auth->s, auth->sk, RONDA_KIND_REVOKE, body, len, node_now(w, auth), NULL, &d);
+    if (e == RONDA_OK)
+        e = ronda_store_append(auth->s, auth->sk, RONDA_KIND_REVOKE, body, len, node_now(w, auth), NULL, &d);
     json_decref(j);
     free(body);
     if (e != RONDA_OK) {
@@ -738,8 +742,10 @@ static int digests_equal(world *w, uint8_t out[RONDA_HASH_BYTES]) {
             failf(w, "node %u: digest failed", i);
             return 0;
         }
-        if (i == 0) memcpy(first, d, sizeof d);
-        else if (memcmp(first, d, sizeof d) != 0) return 0;
+        if (i == 0)
+            memcpy(first, d, sizeof d);
+        else if (memcmp(first, d, sizeof d) != 0)
+            return 0;
     }
     if (out) memcpy(out, first, sizeof first);
     return 1;
@@ -900,8 +906,10 @@ static void pick_topology(world *w) {
         unsigned k = 1 + (unsigned)rng_below(&w->setup, 2);
         for (unsigned j = 0; j < k && core > 2; j++) {
             int o = (int)rng_below(&w->setup, core);
-            if (rng_chance(&w->setup, 0.5)) add_link(w, (int)i, o);
-            else add_link(w, o, (int)i);
+            if (rng_chance(&w->setup, 0.5))
+                add_link(w, (int)i, o);
+            else
+                add_link(w, o, (int)i);
         }
     }
     /* the leaf: its only link is to one precinct node (not the authority) */
@@ -1034,8 +1042,10 @@ static int frontier_cb(void *ctx, const uint8_t *author, uint64_t seq, const uin
     frontier_ctx *f = ctx;
     int a = author_index(f->w, author);
     (void)head;
-    if (a < 0) f->strangers++;
-    else f->seq[a] = seq;
+    if (a < 0)
+        f->strangers++;
+    else
+        f->seq[a] = seq;
     return 0;
 }
 
@@ -1060,8 +1070,8 @@ static void final_checks(world *w) {
         }
         for (unsigned a = 0; a < w->n; a++)
             if (fc.seq[a] != want[a])
-                failf(w, "node %u: author %u at seq %" PRIu64 " in the frontier; %" PRIu64 " expected", i, a,
-                      fc.seq[a], want[a]);
+                failf(w, "node %u: author %u at seq %" PRIu64 " in the frontier; %" PRIu64 " expected", i, a, fc.seq[a],
+                      want[a]);
         if (fc.strangers) failf(w, "node %u: %d unknown authors in the frontier", i, fc.strangers);
         ronda_stats st;
         if (ronda_store_stats(nd->s, &st) != RONDA_OK) {
@@ -1070,13 +1080,15 @@ static void final_checks(world *w) {
         }
         /* all records, or with a revocation: at least the good ones, at most all */
         if (w->revoked < 0 ? st.records != w->expected : st.records < sum || st.records > w->expected)
-            failf(w, "node %u holds %" PRIu64 " records; %" PRIu64 " were written (%" PRIu64 " good)", i,
-                  st.records, w->expected, sum);
+            failf(w, "node %u holds %" PRIu64 " records; %" PRIu64 " were written (%" PRIu64 " good)", i, st.records,
+                  w->expected, sum);
         if (st.forks != 0) failf(w, "node %u holds %" PRIu64 " fork-evidence records", i, st.forks);
         ronda_verify_summary vs;
         ronda_err e = ronda_store_verify(nd->s, 1, verify_cb, nd, &vs);
-        if (e != RONDA_OK) failf(w, "node %u: verify failed: %s", i, errname(e));
-        else if (vs.findings != 0) failf(w, "node %u: verify: %" PRIu64 " findings", i, vs.findings);
+        if (e != RONDA_OK)
+            failf(w, "node %u: verify failed: %s", i, errname(e));
+        else if (vs.findings != 0)
+            failf(w, "node %u: verify: %" PRIu64 " findings", i, vs.findings);
         sync_stats ss;
         sync_get_stats(nd->c, &ss);
         if (ss.rejected != 0) failf(w, "node %u refused %" PRIu64 " records from honest peers", i, ss.rejected);
@@ -1169,8 +1181,7 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
             }
             step(w);
         }
-        if (!w->fail[0] && !converged)
-            failf(w, "digests still differ %u ms after the network went quiet", CONVERGE_MS);
+        if (!w->fail[0] && !converged) failf(w, "digests still differ %u ms after the network went quiet", CONVERGE_MS);
         w->converged_ms = w->now - w->quiet_at;
         if (!w->fail[0]) final_checks(w);
     }
@@ -1206,8 +1217,10 @@ static void check(int ok, const char *fmt, ...) {
     vprintf(fmt, ap);
     printf("\n");
     va_end(ap);
-    if (!ok) st_failures++;
-    else st_passes++;
+    if (!ok)
+        st_failures++;
+    else
+        st_passes++;
 }
 
 /* Nodes 1 (A) and 2 (B), one link (A dialed B), a perfect network; node 0, the authority,
@@ -1315,8 +1328,7 @@ static void selftest_round_and_forgery(const opts *o) {
     check(!w->fail[0] && pair_synced(w), "10 records reach B in %" PRIu64 " ms %s", t, w->fail);
     run_for(w, 1000);
     uint64_t r10 = round_bytes(w);
-    check(r10 > 0, "in-sync round at 10 records: %" PRIu64 " bytes (HELLO %" PRIu64 " + SYNCED %" PRIu64
-                   ", each way)",
+    check(r10 > 0, "in-sync round at 10 records: %" PRIu64 " bytes (HELLO %" PRIu64 " + SYNCED %" PRIu64 ", each way)",
           r10, w->type_len_min[0], w->type_len_min[1]);
     w->fat = 1; /* ~1.7 KiB records: 990 of them take several 512 KiB replies */
     do_append(w, 1, 990);
@@ -1375,8 +1387,10 @@ static void selftest_round_and_forgery(const opts *o) {
             if (crd_array(&c, &n3) != RONDA_OK || crd_bin(&c, &env, &el) != RONDA_OK ||
                 crd_bin(&c, &sig, &sl) != RONDA_OK)
                 abort();
-            if (k % 4 == 0) r[sig - r + k % 64] ^= 0x01; /* signature */
-            else r[rl - 3] ^= 0x01;                      /* a body byte: the hash no longer matches */
+            if (k % 4 == 0)
+                r[sig - r + k % 64] ^= 0x01; /* signature */
+            else
+                r[rl - 3] ^= 0x01; /* a body byte: the hash no longer matches */
         }
         sync_stats sk = offer(w, r, rl);
         free(r);
@@ -1499,6 +1513,81 @@ static int selftest(const opts *o) {
     return st_failures ? 1 : 0;
 }
 
+/* ------------------------------------------------------------------ many seeds */
+
+typedef struct tally {
+    unsigned passed, failed;
+    uint64_t worst, worst_seed, records, msgs;
+} tally;
+
+/* Seeds o->seed + k for every k = first (mod stride). */
+static void run_seeds(const opts *o, unsigned first, unsigned stride, tally *t) {
+    for (unsigned k = first; k < o->seeds; k += stride) {
+        result r;
+        uint64_t seed = o->seed + k;
+        if (run_seed(o, seed, &r)) {
+            t->passed++;
+            t->records += r.records;
+            t->msgs += r.msgs;
+            if (r.converged_ms > t->worst) {
+                t->worst = r.converged_ms;
+                t->worst_seed = seed;
+            }
+        } else {
+            t->failed++;
+        }
+    }
+}
+
+/* --jobs N: N worker processes take every N-th seed (seeds are independent, so results do not
+ * depend on N); each writes its report to a temp file, shown in worker order afterwards. */
+static int run_jobs(const opts *o, tally *t) {
+    pid_t pids[64];
+    FILE *outs[64];
+    int pipes[64][2];
+    fflush(stdout);
+    for (unsigned j = 0; j < o->jobs; j++) {
+        if (!(outs[j] = tmpfile()) || pipe(pipes[j]) != 0) return -1;
+        if ((pids[j] = fork()) < 0) return -1;
+        if (pids[j] == 0) {
+            if (dup2(fileno(outs[j]), STDOUT_FILENO) < 0) _exit(3);
+            tally mine = {0, 0, 0, o->seed, 0, 0};
+            run_seeds(o, j, o->jobs, &mine);
+            fflush(stdout);
+            ssize_t n = write(pipes[j][1], &mine, sizeof mine);
+            exit(n == (ssize_t)sizeof mine ? 0 : 3);
+        }
+        close(pipes[j][1]);
+    }
+    int rc = 0;
+    for (unsigned j = 0; j < o->jobs; j++) {
+        tally mine;
+        ssize_t n = read(pipes[j][0], &mine, sizeof mine);
+        int status = 0;
+        waitpid(pids[j], &status, 0);
+        close(pipes[j][0]);
+        if (n != (ssize_t)sizeof mine || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "ronda-sim: worker %u died (status %d)\n", j, status);
+            rc = -1;
+        } else {
+            t->passed += mine.passed;
+            t->failed += mine.failed;
+            t->records += mine.records;
+            t->msgs += mine.msgs;
+            if (mine.worst > t->worst) {
+                t->worst = mine.worst;
+                t->worst_seed = mine.worst_seed;
+            }
+        }
+        char buf[4096];
+        size_t got;
+        rewind(outs[j]);
+        while ((got = fread(buf, 1, sizeof buf, outs[j])) > 0) fwrite(buf, 1, got, stdout);
+        fclose(outs[j]);
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static int usage(void) {
@@ -1514,65 +1603,75 @@ static int usage(void) {
                     "  --reorder P  probability that a message leaves FIFO order (default 0.02)\n"
                     "  --burst N    largest burst of records one node writes at once (default 400; 0: none)\n"
                     "  --rate R     appends per node per simulated second (default 0.5)\n"
-                    "  --verbose    events and warnings (twice: every core log line)\n"
+                    "  --jobs N     run seeds in N worker processes (default 1)\n"
+                    "  --verbose    events and warnings (twice: core log lines; three times: messages)\n"
                     "  --keep       keep the stores of a failing seed\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
-    opts o = {1, 1, 6, 2000, 400, 0.02, 0.02, 0.02, 0.5, 0, 0};
+    opts o = {1, 1, 6, 2000, 400, 1, 0.02, 0.02, 0.02, 0.5, 0, 0};
     int self = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
-        if (strcmp(a, "--selftest") == 0) self = 1;
-        else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) o.verbose++;
-        else if (strcmp(a, "--keep") == 0) o.keep = 1;
-        else if (!v) return usage();
+        if (strcmp(a, "--selftest") == 0)
+            self = 1;
+        else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
+            o.verbose++;
+        else if (strcmp(a, "--keep") == 0)
+            o.keep = 1;
+        else if (!v)
+            return usage();
         else {
             i++;
-            if (strcmp(a, "--seed") == 0) o.seed = strtoull(v, &end, 10);
-            else if (strcmp(a, "--seeds") == 0) o.seeds = (unsigned)strtoul(v, &end, 10);
-            else if (strcmp(a, "--nodes") == 0) o.nodes = (unsigned)strtoul(v, &end, 10);
-            else if (strcmp(a, "--steps") == 0) o.steps = (unsigned)strtoul(v, &end, 10);
-            else if (strcmp(a, "--burst") == 0) o.burst = (unsigned)strtoul(v, &end, 10);
-            else if (strcmp(a, "--drop") == 0) o.drop = strtod(v, &end);
-            else if (strcmp(a, "--dup") == 0) o.dup = strtod(v, &end);
-            else if (strcmp(a, "--reorder") == 0) o.reorder = strtod(v, &end);
-            else if (strcmp(a, "--rate") == 0) o.rate = strtod(v, &end);
-            else return usage();
+            if (strcmp(a, "--seed") == 0)
+                o.seed = strtoull(v, &end, 10);
+            else if (strcmp(a, "--seeds") == 0)
+                o.seeds = (unsigned)strtoul(v, &end, 10);
+            else if (strcmp(a, "--nodes") == 0)
+                o.nodes = (unsigned)strtoul(v, &end, 10);
+            else if (strcmp(a, "--steps") == 0)
+                o.steps = (unsigned)strtoul(v, &end, 10);
+            else if (strcmp(a, "--jobs") == 0)
+                o.jobs = (unsigned)strtoul(v, &end, 10);
+            else if (strcmp(a, "--burst") == 0)
+                o.burst = (unsigned)strtoul(v, &end, 10);
+            else if (strcmp(a, "--drop") == 0)
+                o.drop = strtod(v, &end);
+            else if (strcmp(a, "--dup") == 0)
+                o.dup = strtod(v, &end);
+            else if (strcmp(a, "--reorder") == 0)
+                o.reorder = strtod(v, &end);
+            else if (strcmp(a, "--rate") == 0)
+                o.rate = strtod(v, &end);
+            else
+                return usage();
             if (!end || *end) return usage();
         }
     }
-    if (o.nodes < 2 || o.nodes > MAX_NODES || o.steps < 10 || o.seeds < 1 || o.drop < 0 || o.drop >= 1 ||
-        o.dup < 0 || o.dup > 1 || o.reorder < 0 || o.reorder > 1 || o.rate < 0)
+    if (o.nodes < 2 || o.nodes > MAX_NODES || o.steps < 10 || o.seeds < 1 || o.drop < 0 || o.drop >= 1 || o.dup < 0 ||
+        o.dup > 1 || o.reorder < 0 || o.reorder > 1 || o.rate < 0 || o.jobs < 1 || o.jobs > 64)
         return usage();
     if (ronda_init() != RONDA_OK) return 3;
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (self) return selftest(&o);
-    unsigned passed = 0, failed = 0;
-    uint64_t worst = 0, worst_seed = 0, records = 0, msgs = 0;
-    for (unsigned k = 0; k < o.seeds; k++) {
-        result r;
-        uint64_t seed = o.seed + k;
-        if (run_seed(&o, seed, &r)) {
-            passed++;
-            records += r.records;
-            msgs += r.msgs;
-            if (r.converged_ms > worst) {
-                worst = r.converged_ms;
-                worst_seed = seed;
-            }
-        } else {
-            failed++;
-        }
+    tally t = {0, 0, 0, o.seed, 0, 0};
+    if (o.jobs > 1 && o.seeds > 1) {
+        if (run_jobs(&o, &t) != 0) return 3;
+    } else {
+        run_seeds(&o, 0, 1, &t);
     }
+    unsigned passed = t.passed, failed = t.failed;
+    uint64_t worst = t.worst, worst_seed = t.worst_seed, records = t.records, msgs = t.msgs;
     printf("sim: %u nodes, seeds %" PRIu64 "..%" PRIu64 ": %" PRIu64 " records written, %" PRIu64
            " messages; slowest convergence %" PRIu64 " ms after quiet (seed %" PRIu64 ")\n",
            o.nodes, o.seed, o.seed + o.seeds - 1, records, msgs, worst, worst_seed);
-    if (failed == 0) printf("sim: %u seeds passed\n", passed);
-    else printf("sim: %u of %u seeds FAILED\n", failed, o.seeds);
+    if (failed == 0)
+        printf("sim: %u seeds passed\n", passed);
+    else
+        printf("sim: %u of %u seeds FAILED\n", failed, o.seeds);
     printf("%u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
 }
