@@ -66,6 +66,11 @@ typedef struct peer {
     outmsg *qhead, *qtail;
     size_t qlen;
     uint64_t bad; /* refused records */
+    /* A frontier of more than SYNC_WANTS_MAX authors goes out SYNC_WANTS_MAX at a time, each
+     * round starting after the last author the previous one sent, so every author is
+     * offered within a few rounds. */
+    int frontier_cursor;
+    uint8_t frontier_after[RONDA_KEY_BYTES];
 } peer;
 
 typedef struct recent {
@@ -221,6 +226,9 @@ typedef struct frontier_ctx {
     cwr w;
     uint32_t n, total, sent;
     uint64_t authors;
+    int open;                      /* w holds a chunk not yet queued */
+    int pass;                      /* truncated frontier: 0 sends authors after the cursor, 1 wraps to the start */
+    uint8_t last[RONDA_KEY_BYTES]; /* the last author sent */
 } frontier_ctx;
 
 static void frontier_begin(frontier_ctx *f) {
@@ -232,17 +240,25 @@ static void frontier_begin(frontier_ctx *f) {
     cwr_uint(&f->w, f->sent + n == f->total ? 1 : 0); /* last chunk? */
     cwr_array(&f->w, n);
     f->n = n;
+    f->open = 1;
 }
 
 static int frontier_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head) {
     frontier_ctx *f = vctx;
-    if (f->sent >= f->total) return 1; /* the frontier grew since we counted: next round */
+    if (f->sent >= f->total) return 1; /* done (or the frontier grew since we counted) */
+    if (f->p->frontier_cursor) {
+        int after = memcmp(author, f->p->frontier_after, RONDA_KEY_BYTES) > 0;
+        if (f->pass == 0 && !after) return 0; /* sent last round: later */
+        if (f->pass == 1 && after) return 1;  /* wrapped around to where this round began */
+    }
+    memcpy(f->last, author, RONDA_KEY_BYTES);
     cwr_array(&f->w, 3);
     cwr_bin(&f->w, author, RONDA_KEY_BYTES);
     cwr_uint(&f->w, seq);
     cwr_bin(&f->w, head, RONDA_ID_BYTES);
     f->sent++;
     if (--f->n == 0) {
+        f->open = 0;
         enqueue(f->c, f->p, &f->w, 0);
         if (f->sent < f->total) frontier_begin(f);
     }
@@ -257,12 +273,23 @@ static void send_frontier(sync_core *c, peer *p) {
     uint8_t digest[32];
     if (ronda_store_digest(c->s, digest, &f.authors) != RONDA_OK) return;
     f.total = (uint32_t)(f.authors > SYNC_WANTS_MAX ? SYNC_WANTS_MAX : f.authors);
+    if (f.authors <= SYNC_WANTS_MAX) p->frontier_cursor = 0; /* all of it fits */
     frontier_begin(&f);
     if (f.total == 0) {
+        f.open = 0;
         enqueue(c, p, &f.w, 0);
         return;
     }
-    if (ronda_store_frontier(c->s, frontier_entry, &f) != RONDA_OK || f.n != 0) cwr_destroy(&f.w);
+    ronda_err e = ronda_store_frontier(c->s, frontier_entry, &f);
+    if (e == RONDA_OK && f.sent < f.total && p->frontier_cursor) {
+        f.pass = 1;
+        e = ronda_store_frontier(c->s, frontier_entry, &f);
+    }
+    if (f.open) cwr_destroy(&f.w);                  /* short: the store failed, or the frontier shrank */
+    if (f.authors > SYNC_WANTS_MAX && f.sent > 0) { /* next round goes on from here */
+        p->frontier_cursor = 1;
+        memcpy(p->frontier_after, f.last, RONDA_KEY_BYTES);
+    }
 }
 
 /* ------------------------------------------------------------------ wants */

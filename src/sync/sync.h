@@ -14,18 +14,18 @@
 #include "ronda/ronda.h"
 
 #define SYNC_PROTO_VERSION 1u
-#define SYNC_PEERS_MAX 64u            /* connections one node keeps; each costs a queue */
-#define SYNC_ROUND_MS 2000u           /* anti-entropy: a HELLO to every peer this often */
-#define SYNC_FRONTIER_CHUNK 256u      /* frontier entries per FRONTIER message (~24 KiB) */
-#define SYNC_WANTS_MAX 4096u          /* authors one peer may be asked for at once */
-#define SYNC_INFLIGHT_MAX 4u          /* WANTs outstanding per peer: the flow-control window */
-#define SYNC_BATCH_RECORDS 1024u      /* records per RECORDS message (one transaction) */
+#define SYNC_PEERS_MAX 64u              /* connections one node keeps; each costs a queue */
+#define SYNC_ROUND_MS 2000u             /* anti-entropy: a HELLO to every peer this often */
+#define SYNC_FRONTIER_CHUNK 256u        /* frontier entries per FRONTIER message (~24 KiB) */
+#define SYNC_WANTS_MAX 4096u            /* authors one peer may be asked for at once */
+#define SYNC_INFLIGHT_MAX 4u            /* WANTs outstanding per peer: the flow-control window */
+#define SYNC_BATCH_RECORDS 1024u        /* records per RECORDS message (one transaction) */
 #define SYNC_BATCH_BYTES (512u * 1024u) /* bytes of records per RECORDS message */
 #define SYNC_MSG_MAX (SYNC_BATCH_BYTES + RONDA_RECORD_MAX + 1024u) /* also ZMQ_MAXMSGSIZE */
-#define SYNC_OUTQ_MAX 64u             /* messages queued per peer; pushes beyond are dropped */
-#define SYNC_WANT_TIMEOUT_MS 10000u   /* a WANT unanswered this long is asked again */
-#define SYNC_BAD_MAX 16u              /* refused records before a peer is cut off */
-#define SYNC_PUSH_SCAN_MAX 1024u      /* new local records pushed per tick */
+#define SYNC_OUTQ_MAX 64u           /* messages queued per peer; pushes beyond are dropped */
+#define SYNC_WANT_TIMEOUT_MS 10000u /* a WANT unanswered this long is asked again */
+#define SYNC_BAD_MAX 16u            /* refused records before a peer is cut off */
+#define SYNC_PUSH_SCAN_MAX 1024u    /* new local records pushed per tick */
 
 _Static_assert(SYNC_BATCH_RECORDS * 1u <= RONDA_BATCH_MAX, "a RECORDS batch fits one apply batch");
 _Static_assert(SYNC_MSG_MAX > RONDA_RECORD_MAX + 64u, "one maximal record fits a message");
@@ -33,15 +33,15 @@ _Static_assert(SYNC_MSG_MAX > RONDA_RECORD_MAX + 64u, "one maximal record fits a
 typedef struct sync_core sync_core;
 
 typedef struct sync_stats {
-    uint64_t received;      /* records received from peers */
-    uint64_t stored;        /* of those, new and stored */
-    uint64_t duplicates;    /* already held */
-    uint64_t forks;         /* stored as fork evidence */
-    uint64_t rejected;      /* refused (bad records), counted against their peer */
-    uint64_t deferred;      /* not applicable yet (gap, unknown author): fetched again later */
-    uint64_t pushes_dropped;/* pushes not queued because a peer's queue was full */
+    uint64_t received;       /* records received from peers */
+    uint64_t stored;         /* of those, new and stored */
+    uint64_t duplicates;     /* already held */
+    uint64_t forks;          /* stored as fork evidence */
+    uint64_t rejected;       /* refused (bad records), counted against their peer */
+    uint64_t deferred;       /* not applicable yet (gap, unknown author): fetched again later */
+    uint64_t pushes_dropped; /* pushes not queued because a peer's queue was full */
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
-    uint64_t rounds_in_sync;/* HELLOs answered with SYNCED */
+    uint64_t rounds_in_sync; /* HELLOs answered with SYNCED */
 } sync_stats;
 
 /* Log hook: level 3 error .. 7 debug (syslog numbering), peer id or 0, text. */

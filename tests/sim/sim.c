@@ -102,6 +102,8 @@ typedef struct node {
     uint8_t sk[RONDA_SECRET_BYTES], pk[RONDA_KEY_BYTES];
     int alive, admitted;
     int knows_revoked;            /* its own revocation reached it: it writes no more */
+    unsigned bw;                  /* a slow link: messages it sends per step (0: no limit); the rest wait in its core */
+    unsigned budget;              /* left this step */
     uint64_t up_at;               /* when down: restart time */
     int64_t skew;                 /* ms added to the simulated wall clock */
     uint64_t next_tick;           /* simulated ms */
@@ -390,7 +392,10 @@ static void drain(world *w, int i) {
     uint32_t peer;
     uint8_t *data;
     size_t len;
-    while (sync_next_out(nd->c, &peer, &data, &len)) net_send(w, i, peer, data, len);
+    while ((!nd->bw || nd->budget > 0) && sync_next_out(nd->c, &peer, &data, &len)) {
+        if (nd->bw) nd->budget--;
+        net_send(w, i, peer, data, len);
+    }
 }
 
 static void link_up(world *w, size_t li) {
@@ -603,12 +608,13 @@ static void do_append(world *w, int i, unsigned count) {
     }
 }
 
-static ronda_err admit(world *w, int i) {
-    node *auth = &w->nodes[0], *nd = &w->nodes[i];
+/* The authority (node 0) admits signing key `pk` as member number i. */
+static ronda_err admit_key(world *w, const uint8_t *pk, int i) {
+    node *auth = &w->nodes[0];
     char sign[65], curve[65];
     uint8_t ck[RONDA_KEY_BYTES];
     for (size_t k = 0; k < sizeof ck; k++) ck[k] = (uint8_t)rng_next(&w->setup);
-    ronda_hex(nd->pk, RONDA_KEY_BYTES, sign);
+    ronda_hex(pk, RONDA_KEY_BYTES, sign);
     ronda_hex(ck, RONDA_KEY_BYTES, curve);
     char name[64];
     snprintf(name, sizeof name, "Polsek %s %d", polsek_names[i % 6], i);
@@ -630,6 +636,8 @@ static ronda_err admit(world *w, int i) {
         w->written[0]++;
     return e;
 }
+
+static ronda_err admit(world *w, int i) { return admit_key(w, w->nodes[i].pk, i); }
 
 /* The authority revokes node i, its last good record being the last the authority holds. */
 static void revoke(world *w, int i) {
@@ -1008,6 +1016,10 @@ static void chaos_events(world *w) {
 }
 
 static void step(world *w) {
+    for (unsigned i = 0; i < w->n; i++) {
+        w->nodes[i].budget = w->nodes[i].bw;
+        if (w->nodes[i].bw) drain(w, (int)i); /* what waited in the core's queues */
+    }
     if (w->chaos) chaos_events(w);
     for (unsigned i = 0; i < w->n && !w->fail[0]; i++)
         if (!w->nodes[i].alive && w->now >= w->nodes[i].up_at) restart(w, (int)i);
@@ -1144,6 +1156,10 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
         w->maxlat = 2 + (unsigned)rng_below(&w->setup, 60);
         uint64_t active = (uint64_t)o->steps * STEP_MS;
         if (w->late >= 0) w->late_at = active / 10 + rng_below(&w->setup, active * 4 / 10 + 1);
+        if (rng_chance(&w->setup, 0.3)) { /* one node on a slow link: 100..300 messages/s */
+            node *slow = &w->nodes[rng_below(&w->setup, w->n)];
+            slow->bw = 1 + (unsigned)rng_below(&w->setup, 3);
+        }
         if (w->revoked >= 0) w->revoke_at = active / 5 + rng_below(&w->setup, active / 2 + 1);
         if (o->burst > 0 && rng_chance(&w->setup, 0.2)) {
             w->burster = 1 + (int)rng_below(&w->setup, w->n - 1);
@@ -1151,8 +1167,13 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
             w->burst_n = o->burst > 256 ? 257 + (unsigned)rng_below(&w->setup, o->burst - 256) : o->burst;
         }
         if (o->verbose) {
-            printf("seed %" PRIu64 ": %u nodes, latency 1..%u ms, late joiner %d, revoked %d, burst %u at node %d\n",
-                   seed, w->n, w->maxlat, w->late, w->revoked, w->burster >= 0 ? w->burst_n : 0, w->burster);
+            int slow = -1;
+            for (unsigned i = 0; i < w->n; i++)
+                if (w->nodes[i].bw) slow = (int)i;
+            printf("seed %" PRIu64 ": %u nodes, latency 1..%u ms, late joiner %d, revoked %d, burst %u at node %d,"
+                   " slow node %d (%u msgs/step)\n",
+                   seed, w->n, w->maxlat, w->late, w->revoked, w->burster >= 0 ? w->burst_n : 0, w->burster, slow,
+                   slow >= 0 ? w->nodes[slow].bw : 0);
             print_state(w);
         }
         world_start(w);
@@ -1196,6 +1217,7 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
         if (o->keep) printf("  stores kept in %s\n", w->dir);
         replay_line(o, seed);
     } else if (o->verbose) {
+        print_state(w);
         printf("seed %" PRIu64 ": ok: %" PRIu64 " records, %u crashes, %u partitions, %" PRIu64 " msgs sent (%" PRIu64
                " dropped), converged %" PRIu64 " ms after quiet, trace %016" PRIx64 "\n",
                seed, w->expected, w->crashes, w->parts, w->sent, w->dropped, w->converged_ms, w->trace);
@@ -1505,9 +1527,70 @@ static void selftest_determinism(const opts *o) {
     check(ok3 && r3.trace != r1.trace, "seed 8 differs (trace %016" PRIx64 ")", r3.trace);
 }
 
+/* More authors than one FRONTIER round carries (SYNC_WANTS_MAX): A holds one record from each
+ * of them, B only their member records. Nothing is pushed (the records predate the cores),
+ * so B gets them only through rounds; every author must be offered within a few. */
+static void selftest_big_frontier(const opts *o) {
+    printf("core: a frontier of more than SYNC_WANTS_MAX authors is offered in full over rounds\n");
+    world *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    const unsigned extra = SYNC_WANTS_MAX + 40;
+    if (world_init(w, o, 1004, 3, 0) != 0) abort();
+    node *auth = &w->nodes[0], *a = &w->nodes[1];
+    uint8_t(*pks)[RONDA_KEY_BYTES] = malloc(extra * sizeof *pks);
+    uint8_t(*sks)[RONDA_SECRET_BYTES] = malloc(extra * sizeof *sks);
+    if (!pks || !sks) abort();
+    int64_t before = 0;
+    if (ronda_store_last_rowid(auth->s, 0, &before) != RONDA_OK || ronda_store_begin(auth->s) != RONDA_OK) abort();
+    for (unsigned k = 0; k < extra && !w->fail[0]; k++) {
+        uint8_t seed[32] = {0};
+        memcpy(seed, &k, sizeof k);
+        seed[31] = 0x5a;
+        crypto_sign_seed_keypair(pks[k], sks[k], seed);
+        (void)admit_key(w, pks[k], 1000 + (int)k);
+    }
+    if (ronda_store_commit(auth->s) != RONDA_OK) abort();
+    for (int i = 1; i <= 2 && !w->fail[0]; i++) {
+        copy_ctx cc = {w, w->nodes[i].s, i};
+        if (ronda_store_begin(cc.to) != RONDA_OK ||
+            ronda_store_since(auth->s, 0, before, 1000000, copy_one, &cc) != RONDA_OK ||
+            ronda_store_commit(cc.to) != RONDA_OK)
+            failf(w, "node %d: cannot apply the new member records", i);
+    }
+    if (ronda_store_begin(a->s) != RONDA_OK) abort();
+    uint64_t hlc = (T0_MS + 60000u) << RONDA_HLC_COUNTER_BITS;
+    for (unsigned k = 0; k < extra && !w->fail[0]; k++) {
+        size_t len;
+        uint8_t *rec = seal_dialogue(w, sks[k], 1, NULL, hlc, RONDA_KIND_DIALOGUE, &len);
+        ronda_outcome out;
+        ronda_detail d = {{0}};
+        if (ronda_store_ingest(a->s, rec, len, &out, &d) != RONDA_OK) failf(w, "ingest at A: %s", d.text);
+        free(rec);
+    }
+    if (ronda_store_commit(a->s) != RONDA_OK) abort();
+    add_link(w, 1, 2);
+    w->maxlat = 5;
+    world_start(w);
+    uint64_t t = run_until_synced(w, 120000);
+    unsigned missing = 0;
+    for (unsigned k = 0; k < extra; k++) {
+        uint64_t seq = 0;
+        uint8_t head[RONDA_ID_BYTES];
+        if (ronda_store_head(w->nodes[2].s, pks[k], &seq, head) != RONDA_OK || seq != 1) missing++;
+    }
+    check(!w->fail[0] && pair_synced(w) && missing == 0,
+          "%u authors (%u per round at most) reach B in %" PRIu64 " ms, none missing (%u missing) %s", extra + 1,
+          SYNC_WANTS_MAX, t, missing, w->fail);
+    free(pks);
+    free(sks);
+    world_free(w);
+    free(w);
+}
+
 static int selftest(const opts *o) {
     selftest_round_and_forgery(o);
     selftest_replay(o);
+    selftest_big_frontier(o);
     selftest_determinism(o);
     printf("%d passed, %d failed\n", st_passes, st_failures);
     return st_failures ? 1 : 0;
