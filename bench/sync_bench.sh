@@ -12,6 +12,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() { [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
+[ -n "${KEEP_LOGS:-}" ] && trap 'cp "$work"/n*.log "$KEEP_LOGS"/ 2>/dev/null; cleanup' EXIT
 cd "$work"
 port=$((20000 + RANDOM % 20000))
 key=$("$ronda" authority init --dir auth | awk '/authority key:/ {print $3}')
@@ -38,7 +39,9 @@ t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 hwm() { awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' /proc/$1/status; }
 echo "catch-up: $n records in $ms ms = $(( n * 1000 / (ms > 0 ? ms : 1) )) records/s (incl. startup and CURVE handshake)"
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f s", ($14 + $15) / hz}' /proc/$1/stat; }
 echo "peak memory: serving node $(hwm $a), catching-up node $(hwm $b)"
+echo "cpu time: serving node $(cpu $a), catching-up node $(cpu $b) (user+system, all threads)"
 # In sync: two stats lines 5 s apart give the bytes of the rounds between them.
 sleep 11
 line() { grep 'stats:' "$1" | tail -n "$2" | head -n 1; }

@@ -171,15 +171,6 @@ static void ev_down(void *ctx, uint32_t peer) {
     sync_peer_down(d->sync, peer);
 }
 
-static void ev_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
-    daemon_ctx *d = ctx;
-    if (sync_receive(d->sync, peer, data, len, cli_now_ms()) != RONDA_OK) logmsg(d, 3, "database error while syncing");
-    if (sync_peer_banned(d->sync, peer) && peer >= NET_ROUTER_PEER_BASE) {
-        sync_peer_down(d->sync, peer);
-        net_disconnect(d->net, peer);
-    }
-}
-
 static void flush(daemon_ctx *d) {
     uint32_t peer;
     uint8_t *msg;
@@ -188,6 +179,25 @@ static void flush(daemon_ctx *d) {
         (void)net_send(d->net, peer, msg, len);
         free(msg);
     }
+}
+
+static void ev_ready(void *ctx, uint32_t peer) {
+    daemon_ctx *d = ctx;
+    logmsg(d, 7, "peer %u: handshake done", peer);
+    sync_peer_ready(d->sync, peer, cli_now_ms());
+    flush(d);
+}
+
+/* Each message's answers go out at once: the next WANT leaves as soon as a batch is applied,
+ * not after every message of this poll has been handled. */
+static void ev_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
+    daemon_ctx *d = ctx;
+    if (sync_receive(d->sync, peer, data, len, cli_now_ms()) != RONDA_OK) logmsg(d, 3, "database error while syncing");
+    if (sync_peer_banned(d->sync, peer) && peer >= NET_ROUTER_PEER_BASE) {
+        sync_peer_down(d->sync, peer);
+        net_disconnect(d->net, peer);
+    }
+    flush(d);
 }
 
 static const char run_help[] = "usage: ronda run [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...] [--fanout N]\n"
@@ -270,7 +280,7 @@ int cmd_run(int argc, char **argv) {
     cli_short(d.self, who);
     logmsg(&d, 5, "node %s running%s%s", who, endpoint[0] ? ", serving " : " (not serving)", endpoint);
 
-    net_events ev = {&d, ev_up, ev_down, ev_msg};
+    net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready};
     uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS;
     while (!stop_requested) {
         uint64_t now = cli_now_ms();

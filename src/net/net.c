@@ -389,7 +389,7 @@ out:
 }
 
 /* One monitor event of a dealer: a refused handshake schedules a connect again. */
-static void monitor_recv(dpeer *d) {
+static void monitor_recv(dpeer *d, uint32_t peer, const net_events *nev) {
     zmq_msg_t ev, addr;
     zmq_msg_init(&ev);
     zmq_msg_init(&addr);
@@ -399,6 +399,7 @@ static void monitor_recv(dpeer *d) {
         memcpy(&event, zmq_msg_data(&ev), sizeof event);
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             d->backoff_ms = NET_RECONNECT_MS;
+            if (nev->ready) nev->ready(nev->ctx, peer);
         } else {
             d->redial_at = mono_ms() + (uint64_t)d->backoff_ms;
             d->backoff_ms = d->backoff_ms * 2 > NET_RECONNECT_MAX_MS ? NET_RECONNECT_MAX_MS : d->backoff_ms * 2;
@@ -449,7 +450,7 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
         if (!(items[i].revents & ZMQ_POLLIN)) continue;
         if (who[i] & NET_MON_FLAG) {
             dpeer *d = &n->dpeers[(who[i] & ~NET_MON_FLAG) - 1];
-            if (d->mon) monitor_recv(d);
+            if (d->mon) monitor_recv(d, who[i] & ~NET_MON_FLAG, ev);
             continue;
         }
         /* A bounded number per socket per poll, so one busy peer cannot starve the rest. */

@@ -53,6 +53,7 @@ typedef struct net_events {
     void (*up)(void *ctx, uint32_t peer);   /* a new peer connected to our ROUTER */
     void (*down)(void *ctx, uint32_t peer); /* a ROUTER peer lost its membership */
     void (*msg)(void *ctx, uint32_t peer, const uint8_t *data, size_t len);
+    void (*ready)(void *ctx, uint32_t peer); /* a DEALER's handshake succeeded: it can send now */
 } net_events;
 
 /* Wait up to timeout_ms for messages and deliver them. */

@@ -17,13 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "record/canon.h"
 #include "sync/sync.h"
 
 enum { MSG_HELLO = 0, MSG_SYNCED = 1, MSG_FRONTIER = 2, MSG_WANT = 3, MSG_RECORDS = 4 };
 
-#define RECENT_MAX 2048u /* ids of records recently received, to avoid pushing them back */
+#define RECENT_MAX 2048u   /* ids of records recently received, to avoid pushing them back */
+#define SKIP_SPANS_MAX 16u /* row spans of large replies, not pushed on */
 /* A probe is a WANT for at most 0 records of an author that does not exist: the empty reply
  * names that author, and the author's bytes (this tag, then the probe's send order) say which
  * probe it answers. Sent with the round's HELLO while WANTs are outstanding: its reply marks
@@ -73,6 +75,12 @@ typedef struct peer {
     uint8_t frontier_after[RONDA_KEY_BYTES];
 } peer;
 
+/* Store rows not to push: those of large replies (see apply_records). Ascending, pruned as
+ * pushing passes them; when full, the oldest span goes and its rows are pushed (bounded). */
+typedef struct skip_span {
+    int64_t from, to;
+} skip_span;
+
 typedef struct recent {
     uint8_t id[8]; /* id prefix: enough to recognise our own recent receipts */
     uint32_t peer;
@@ -88,6 +96,8 @@ struct sync_core {
     int64_t pushed_rowid, pushed_fork_rowid; /* store rows already pushed */
     recent recent[RECENT_MAX];
     size_t recent_next;
+    skip_span skip[SKIP_SPANS_MAX];
+    size_t nskip;
     unsigned verify_threads; /* signature-check threads per batch (0: one per core) */
     sync_stats st;
 };
@@ -205,6 +215,11 @@ ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) {
         }
     }
     return RONDA_ERR_TOO_BIG;
+}
+
+void sync_peer_ready(sync_core *c, uint32_t id, uint64_t now_ms) {
+    peer *p = find(c, id);
+    if (p && !p->banned) send_hello(c, p, now_ms);
 }
 
 void sync_peer_down(sync_core *c, uint32_t id) {
@@ -428,7 +443,6 @@ static void pump(sync_core *c, peer *p, uint64_t now) {
 }
 
 /* ------------------------------------------------------------------ records */
-
 static int recent_has(const sync_core *c, const uint8_t *id, uint32_t peer_id) {
     for (size_t i = 0; i < RECENT_MAX; i++)
         if (c->recent[i].peer == peer_id && memcmp(c->recent[i].id, id, 8) == 0) return 1;
@@ -489,8 +503,53 @@ static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d)
     }
 }
 
-/* Apply one RECORDS message in one transaction. Signatures are checked on all cores first
- * (stateless), then records are applied in order (stateful). */
+static void skip_add(sync_core *c, int64_t from, int64_t to) {
+    if (c->nskip > 0 && c->skip[c->nskip - 1].to + 1 == from) { /* extends the last span */
+        c->skip[c->nskip - 1].to = to;
+        return;
+    }
+    if (c->nskip == SKIP_SPANS_MAX) memmove(c->skip, c->skip + 1, --c->nskip * sizeof *c->skip);
+    c->skip[c->nskip++] = (skip_span){from, to};
+}
+
+/* Worker threads for checking a chunk ahead: every core but the one applying. */
+static unsigned helper_threads(const sync_core *c) {
+    if (c->verify_threads) return c->verify_threads;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    return ncpu > 1 ? (unsigned)(ncpu - 1) : 1;
+}
+
+/* Apply records [start, end) of a checked batch, inside the caller's transaction. */
+static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ronda_err *errs, ronda_detail *dets,
+                             uint32_t start, uint32_t end, int bulk) {
+    for (uint32_t i = start; i < end; i++) {
+        c->st.received++;
+        ronda_outcome o;
+        ronda_err e = errs[i];
+        if (e == RONDA_OK) e = ronda_store_apply(c->s, &recs[i], &o, &dets[i]);
+        if (e == RONDA_ERR_DB) return e;
+        if (e == RONDA_OK) {
+            if (o == RONDA_STORED)
+                c->st.stored++;
+            else if (o == RONDA_DUPLICATE)
+                c->st.duplicates++;
+            else {
+                c->st.forks++;
+                logf_(c, 4, p->id, "fork evidence stored: %s", dets[i].text);
+            }
+            if (o != RONDA_DUPLICATE && (!bulk || o == RONDA_FORK)) recent_add(c, recs[i].id, p->id);
+        } else if (is_bad(c, e, errs[i] == RONDA_OK ? &recs[i] : NULL)) {
+            count_bad(c, p, e, &dets[i]);
+        } else {
+            c->st.deferred++;
+            if (e == RONDA_ERR_GAP) want_add(c, p, recs[i].author, recs[i].seq);
+        }
+    }
+    return RONDA_OK;
+}
+
+/* Apply one RECORDS message in one transaction. Signatures are checked on worker threads
+ * (stateless), records applied in order on this one (stateful). */
 static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64_t *first_seq) {
     /* Sized by the message, not by SYNC_BATCH_RECORDS: most RECORDS are one-record pushes,
      * and ~450 KiB per message (mmap'd, faulted in, unmapped) cost more than applying them. */
@@ -516,39 +575,35 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64
         }
         lens[got] = len;
     }
-    ronda_open_batch(bufs, lens, got, c->verify_threads, recs, errs, dets);
+    /* Signatures are checked a chunk ahead: chunk k+1 on worker threads while this thread
+     * applies chunk k (the store has one writer), as `ronda import` does. */
+    uint32_t chunk = got > SYNC_VERIFY_CHUNK ? SYNC_VERIFY_CHUNK : got;
+    ronda_open_batch(bufs, lens, chunk, c->verify_threads, recs, errs, dets);
     if (got > 0 && errs[0] == RONDA_OK) *first_seq = recs[0].seq;
     if (ronda_store_begin(c->s) != RONDA_OK) {
         result = RONDA_ERR_DB;
         goto out;
     }
-    for (uint32_t i = 0; i < got; i++) {
-        c->st.received++;
-        ronda_outcome o;
-        ronda_err e = errs[i];
-        if (e == RONDA_OK) e = ronda_store_apply(c->s, &recs[i], &o, &dets[i]);
-        if (e == RONDA_ERR_DB) {
+    int64_t rows_before = max_rowid(c->s, 0);
+    for (uint32_t start = 0; start < got; start += chunk) {
+        uint32_t end = start + chunk < got ? start + chunk : got;
+        uint32_t next = end + chunk < got ? end + chunk : got;
+        ronda_open_async *ahead = NULL;
+        if (next > end && ronda_open_start(bufs + end, lens + end, next - end, helper_threads(c), recs + end,
+                                           errs + end, dets + end, &ahead) != RONDA_OK)
+            ronda_open_batch(bufs + end, lens + end, next - end, 1, recs + end, errs + end, dets + end);
+        ronda_err e = apply_chunk(c, p, recs, errs, dets, start, end, got > SYNC_PUSH_RELAY_MAX);
+        ronda_open_wait(&ahead);
+        if (e != RONDA_OK) {
             ronda_store_rollback(c->s);
             result = e;
             goto out;
         }
-        if (e == RONDA_OK) {
-            if (o == RONDA_STORED)
-                c->st.stored++;
-            else if (o == RONDA_DUPLICATE)
-                c->st.duplicates++;
-            else {
-                c->st.forks++;
-                logf_(c, 4, p->id, "fork evidence stored: %s", dets[i].text);
-            }
-            if (o != RONDA_DUPLICATE) recent_add(c, recs[i].id, p->id);
-        } else if (is_bad(c, e, errs[i] == RONDA_OK ? &recs[i] : NULL)) {
-            count_bad(c, p, e, &dets[i]);
-        } else {
-            c->st.deferred++;
-            if (e == RONDA_ERR_GAP) want_add(c, p, recs[i].author, recs[i].seq);
-        }
     }
+    /* Rows from a large reply are not pushed on: it answered a WANT, other peers fetch the
+     * same ranges in their own rounds, and pushing thousands would only fill queues. */
+    int64_t rows_after = max_rowid(c->s, 0);
+    if (got > SYNC_PUSH_RELAY_MAX && rows_after > rows_before) skip_add(c, rows_before + 1, rows_after);
     if (ronda_store_commit(c->s) != RONDA_OK) result = RONDA_ERR_DB;
 out:
     free(bufs);
@@ -729,12 +784,16 @@ static int64_t max_rowid(ronda_store *s, int fork) {
 typedef struct push_ctx {
     sync_core *c;
     int64_t last;
+    int fork;
 } push_ctx;
 
 static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len) {
     push_ctx *x = vctx;
     sync_core *c = x->c;
     x->last = rowid;
+    if (!x->fork)
+        for (size_t i = 0; i < c->nskip; i++)
+            if (rowid >= c->skip[i].from && rowid <= c->skip[i].to) return 0;
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         peer *p = &c->peers[i];
         if (p->id == 0 || p->banned) continue;
@@ -753,8 +812,16 @@ static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t 
 }
 
 ronda_err sync_tick(sync_core *c, uint64_t now) {
+    /* Spans not to push: jump over those that start where pushing stands, forget passed ones. */
+    size_t keep = 0;
+    for (size_t i = 0; i < c->nskip; i++) {
+        skip_span *sp = &c->skip[i];
+        if (sp->from <= c->pushed_rowid + 1 && sp->to > c->pushed_rowid) c->pushed_rowid = sp->to;
+        if (sp->to > c->pushed_rowid) c->skip[keep++] = *sp;
+    }
+    c->nskip = keep;
     for (int fork = 0; fork < 2; fork++) {
-        push_ctx x = {c, fork ? c->pushed_fork_rowid : c->pushed_rowid};
+        push_ctx x = {c, fork ? c->pushed_fork_rowid : c->pushed_rowid, fork};
         if (ronda_store_since(c->s, fork, x.last, SYNC_PUSH_SCAN_MAX, push_one, &x) != RONDA_OK) return RONDA_ERR_DB;
         if (fork)
             c->pushed_fork_rowid = x.last;

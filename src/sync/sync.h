@@ -26,6 +26,8 @@
 #define SYNC_WANT_TIMEOUT_MS 10000u /* a WANT unanswered this long is asked again */
 #define SYNC_BAD_MAX 16u            /* refused records before a peer is cut off */
 #define SYNC_PUSH_SCAN_MAX 1024u    /* new local records pushed per tick */
+#define SYNC_PUSH_RELAY_MAX 64u     /* records of a reply pushed on to other peers; larger replies are not */
+#define SYNC_VERIFY_CHUNK 128u      /* records checked a chunk ahead of the one being applied */
 
 _Static_assert(SYNC_BATCH_RECORDS * 1u <= RONDA_BATCH_MAX, "a RECORDS batch fits one apply batch");
 _Static_assert(SYNC_MSG_MAX > RONDA_RECORD_MAX + 64u, "one maximal record fits a message");
@@ -56,6 +58,9 @@ void sync_destroy(sync_core **core);
 ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) RONDA_MUST_CHECK;
 /* The connection is gone; its queue and requests are dropped. */
 void sync_peer_down(sync_core *c, uint32_t id);
+/* The transport to a peer is (again) ready: start a round now instead of at the next timer
+ * (a HELLO sent before a connection completes is dropped by the transport). */
+void sync_peer_ready(sync_core *c, uint32_t id, uint64_t now_ms);
 /* Whether the core wants this peer cut off (too many bad records, wrong network). */
 int sync_peer_banned(const sync_core *c, uint32_t id);
 

@@ -103,8 +103,8 @@ static void cli_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
 }
 
 static void pump(server *s, client *c, int ms) {
-    net_events sev = {s, srv_up, srv_down, srv_msg};
-    net_events cev = {c, NULL, NULL, cli_msg};
+    net_events sev = {s, srv_up, srv_down, srv_msg, NULL};
+    net_events cev = {c, NULL, NULL, cli_msg, NULL};
     (void)net_poll(s->n, ms, &sev);
     if (c) (void)net_poll(c->n, 0, &cev);
 }
