@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$ronda" ]; then
   [ $install -eq 1 ] && bash "$root/deploy/install-deps.sh" build
-  cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DRONDA_TESTS=OFF >/dev/null
+  cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DRONDA_SANITIZE=OFF -DRONDA_TESTS=OFF >/dev/null
   cmake --build "$root/build" -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
   ronda="$root/build/ronda"
 fi
