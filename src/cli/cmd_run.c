@@ -195,7 +195,8 @@ static void ev_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
     if (sync_receive(d->sync, peer, data, len, cli_now_ms()) != RONDA_OK) logmsg(d, 3, "database error while syncing");
     if (sync_peer_banned(d->sync, peer) && peer >= NET_ROUTER_PEER_BASE) {
         sync_peer_down(d->sync, peer);
-        net_disconnect(d->net, peer);
+        net_ban(d->net, peer);
+        logmsg(d, 4, "peer %u cut off for %d s", peer, NET_BAN_MS / 1000);
     }
     flush(d);
 }

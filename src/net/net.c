@@ -55,6 +55,10 @@ struct net {
     dpeer dpeers[NET_DEALERS_MAX];
     unsigned mon_gen; /* makes each monitor endpoint unique */
     net_stats st;
+    struct {
+        uint8_t sign[32];
+        uint64_t until; /* mono_ms; 0 = free */
+    } bans[NET_BANS_MAX];
 };
 
 static uint64_t mono_ms(void) {
@@ -348,6 +352,26 @@ static rpeer *rpeer_for(net *n, const uint8_t *identity, size_t len, const uint8
     return free_slot;
 }
 
+static int banned(net *n, const uint8_t sign[32]) {
+    uint64_t now = mono_ms();
+    for (size_t i = 0; i < NET_BANS_MAX; i++)
+        if (n->bans[i].until > now && memcmp(n->bans[i].sign, sign, 32) == 0) return 1;
+    return 0;
+}
+
+void net_ban(net *n, uint32_t peer) {
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        rpeer *r = &n->rpeers[i];
+        if (r->id != peer || peer == 0) continue;
+        size_t slot = 0; /* a free or expired slot, else the ban ending first */
+        for (size_t k = 0; k < NET_BANS_MAX; k++)
+            if (n->bans[k].until < n->bans[slot].until) slot = k;
+        memcpy(n->bans[slot].sign, r->sign, 32);
+        n->bans[slot].until = mono_ms() + NET_BAN_MS;
+    }
+    net_disconnect(n, peer);
+}
+
 /* One message from the ROUTER: [identity, payload]. */
 static void router_recv(net *n, const net_events *ev) {
     zmq_msg_t id, body;
@@ -379,6 +403,10 @@ static void router_recv(net *n, const net_events *ev) {
                 memset(r, 0, sizeof *r);
             }
         }
+        goto out;
+    }
+    if (banned(n, sign)) {
+        n->st.dropped_banned++;
         goto out;
     }
     rpeer *r = rpeer_for(n, zmq_msg_data(&id), zmq_msg_size(&id), sign, ev);

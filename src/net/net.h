@@ -21,6 +21,8 @@
 #define NET_ALLOW_MAX 10000u          /* members in the allowlist */
 #define NET_DEALERS_MAX 32u           /* peers this node connects to */
 #define NET_ROUTER_PEER_BASE 1000u    /* ids of peers that connected to us start here */
+#define NET_BAN_MS 600000             /* a member cut off for bad records is ignored this long... */
+#define NET_BANS_MAX 64u              /* ...up to this many at once (the oldest ban ends first) */
 
 typedef struct net net;
 
@@ -28,6 +30,7 @@ typedef struct net_stats {
     uint64_t zap_accepted, zap_refused; /* handshakes the ZAP handler admitted / refused */
     uint64_t dropped_unauthorised;      /* messages from a key no longer live */
     uint64_t send_dropped;              /* sends refused by a full or absent connection */
+    uint64_t dropped_banned;            /* messages from a member cut off by net_ban */
 } net_stats;
 
 /* Start the ZAP handler, then (when listen != NULL) bind the ROUTER there as a CURVE
@@ -55,6 +58,11 @@ typedef struct net_events {
     void (*msg)(void *ctx, uint32_t peer, const uint8_t *data, size_t len);
     void (*ready)(void *ctx, uint32_t peer); /* a DEALER's handshake succeeded: it can send now */
 } net_events;
+
+/* Cut off the member behind ROUTER peer `peer` for NET_BAN_MS: its connection is closed and
+ * whatever it sends meanwhile, on any new connection, is dropped unread. A misbehaving peer
+ * cannot shed its ban by reconnecting. */
+void net_ban(net *n, uint32_t peer);
 
 /* Wait up to timeout_ms for messages and deliver them. */
 ronda_err net_poll(net *n, int timeout_ms, const net_events *ev);

@@ -340,6 +340,26 @@ int main(void) {
     snprintf(detail, sizeof detail, "%d of %d connections served; new peer ids %u", served, rounds, s.ups - ups0);
     check(served == rounds, "(g) a member reconnecting more often than there are peer slots is served", detail);
 
+    /* (h) a member cut off (net_ban) stays cut off when it reconnects; others are served */
+    client cb;
+    ok = client_new(&cb, &r, &s, skeys.cpk);
+    allow(&s, members, 2); /* r is a member again */
+    ok = ok && ask(&s, &cb, (const uint8_t *)"before ban", 10, REPLY_MS);
+    uint32_t b_peer = s.last_peer;
+    net_get_stats(s.n, &before);
+    net_ban(s.n, b_peer);
+    watch(&s, "banned?", 7);
+    ok = ok && !ask(&s, &cb, (const uint8_t *)"banned?", 7, NOTHING_MS);
+    net_destroy(&cb.n);
+    ok = ok && client_new(&cb, &r, &s, skeys.cpk) && !ask(&s, &cb, (const uint8_t *)"banned?", 7, NOTHING_MS);
+    net_get_stats(s.n, &st);
+    snprintf(detail, sizeof detail, "dropped_banned %llu -> %llu; delivered %u",
+             (unsigned long long)before.dropped_banned, (unsigned long long)st.dropped_banned, s.watched);
+    check(ok && s.watched == 0 && st.dropped_banned > before.dropped_banned,
+          "(h) a banned member gets nothing, also on a new connection", detail);
+    net_destroy(&cb.n);
+    check(ask(&s, &ca, (const uint8_t *)"not me", 6, REPLY_MS), "(h) other members are still served", NULL);
+
     net_destroy(&ca.n);
     net_destroy(&s.n);
     printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
