@@ -454,6 +454,12 @@ ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_B
     int own_txn = !s->in_txn;
     ronda_err e;
     if (own_txn && (e = ronda_store_begin(s)) != RONDA_OK) return store_dberr(s, d, "begin");
+    /* A node restored from a backup, or one a peer showed newer records of its own, must not
+     * write a second history (docs/operations.md): checked inside the append's transaction. */
+    if ((e = guard_refuses(s, d)) != RONDA_OK) {
+        if (own_txn) ronda_store_rollback(s);
+        return e;
+    }
     uint64_t seq = 1, max_hlc = 0;
     uint8_t prev[RONDA_ID_BYTES];
     int has_prev = 0;
