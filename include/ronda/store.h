@@ -123,6 +123,10 @@ ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void
 /* Drop and rebuild every derived table (frontier, roster, dialogues, topics, resolutions,
  * search index) from the records alone. */
 ronda_err ronda_store_rebuild(ronda_store *s) RONDA_MUST_CHECK;
+/* The same, calling `progress` (when not NULL) every RONDA_BATCH_MAX records with the
+ * records replayed so far and the total. */
+ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ctx, uint64_t done, uint64_t total),
+                                       void *ctx) RONDA_MUST_CHECK;
 
 /* ---- verification of a whole database (ronda verify) */
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/log.h"
 #include "util/util.h"
 
 #define DAY_MS (24ull * 3600ull * 1000ull)
@@ -330,21 +331,30 @@ int cmd_status(int argc, char **argv) {
 }
 
 static const char rebuild_help[] =
-    "usage: ronda rebuild [--dir DIR]\n"
+    "usage: ronda rebuild [--dir DIR] [--json]\n"
     "\n"
     "Drop every derived table (frontier, roster, dialogues, topics, resolutions, search index)\n"
-    "and rebuild it from the records alone. Records are never touched.\n";
+    "and rebuild it from the records alone. Records are never touched. Progress: a status line\n"
+    "on a terminal; with --json, {\"event\":\"progress\",...} lines on stderr.\n";
+
+static void rebuild_progress(void *ctx, uint64_t done, uint64_t total) { progress_update(ctx, done, total, 0); }
 
 int cmd_rebuild(int argc, char **argv) {
     const char *dir = NULL;
-    const opt opts[] = {{"dir", OPT_STR, &dir}};
+    int as_json = 0;
+    const opt opts[] = {{"dir", OPT_STR, &dir}, {"json", OPT_FLAG, &as_json}};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse("rebuild", rebuild_help, argc, argv, opts, 1, pos, 0, &npos);
+    int rc = cli_parse("rebuild", rebuild_help, argc, argv, opts, 2, pos, 0, &npos);
     if (rc >= 0) return rc;
     node n;
     if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) return rc;
-    ronda_err e = ronda_store_rebuild(n.store);
+    progress p;
+    progress_init(&p, "rebuild", "records", as_json ? "json" : "auto");
+    ronda_stats st;
+    uint64_t total = ronda_store_stats(n.store, &st) == RONDA_OK ? st.records : 0;
+    ronda_err e = ronda_store_rebuild_progress(n.store, rebuild_progress, &p);
+    if (e == RONDA_OK) progress_update(&p, total, total, 1);
     node_close(&n);
     if (e != RONDA_OK) return cli_fail(EXIT_ENV, "rebuild", e, NULL, NULL);
     printf("derived views rebuilt\n");

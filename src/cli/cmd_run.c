@@ -207,7 +207,8 @@ static void flush(daemon_ctx *d) {
 }
 
 /* systemd's STATUS= line, and catch-up progress while peers hold records we do not. */
-static void report_status(daemon_ctx *d, const char *who, progress *catchup, int *catching_up, uint64_t *base) {
+static void report_status(daemon_ctx *d, const char *who, progress *catchup, int *catching_up, uint64_t *base,
+                          int notify) {
     sync_stats st;
     sync_get_stats(d->sync, &st);
     uint64_t backlog = catchup->mode != PROGRESS_NONE || *catching_up ? sync_backlog(d->sync) : 0;
@@ -224,6 +225,7 @@ static void report_status(daemon_ctx *d, const char *who, progress *catchup, int
             logmsg(d, 6, "caught up: %llu records fetched", (unsigned long long)done);
         }
     }
+    if (!notify) return;
     unsigned peers = 0;
     for (uint32_t p = 1; p <= NET_DEALERS_MAX; p++) peers += net_peer_curve(d->net, p) != NULL;
     uint8_t dg[RONDA_HASH_BYTES];
@@ -335,7 +337,7 @@ int cmd_run(int argc, char **argv) {
     char status[320];
     snprintf(status, sizeof status, "node %s serving %s", who, endpoint[0] ? endpoint : "nothing");
     notify_ready(status);
-    uint64_t watchdog_ms = notify_watchdog_ms(), next_watchdog = 0, next_status = 0;
+    uint64_t watchdog_ms = notify_watchdog_ms(), next_watchdog = 0, next_status = 0, next_progress = 0;
     uint64_t catchup_base = 0; /* records stored when the current catch-up began */
     int catching_up = 0;
 
@@ -370,9 +372,12 @@ int cmd_run(int argc, char **argv) {
             notify_watchdog();
             next_watchdog = now + watchdog_ms;
         }
-        if (now >= next_status) {
-            report_status(&d, who, &catchup, &catching_up, &catchup_base);
-            next_status = now + (catching_up ? PROGRESS_EVERY_MS : STATUS_MS);
+        /* Progress is checked often when it is shown; systemd's STATUS= every STATUS_MS. */
+        if (now >= next_status || (catchup.mode != PROGRESS_NONE && now >= next_progress)) {
+            int notify = now >= next_status;
+            report_status(&d, who, &catchup, &catching_up, &catchup_base, notify);
+            if (notify) next_status = now + STATUS_MS;
+            next_progress = now + PROGRESS_EVERY_MS;
         }
     }
     notify_stopping();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Backup and restore without forks, with real daemons (docs/operations.md):
 #
-#   bash tests/ops/restore_test.sh RONDA_BIN
+#   bash tests/ops/restore_test.sh RONDA_BIN RONDA_FILL_BIN
 #
 # 1. Polsek Durenan and Polres Trenggalek run; Durenan writes; `ronda backup` copies its
 #    database while a writer keeps appending (the copy is consistent and verifies).
@@ -9,10 +9,13 @@
 #    backup: `ronda status` shows the guard, `ronda record` refuses with exit 4.
 # 3. `ronda run` catches up from the HQ (its own newer records come back), the guard lifts,
 #    `ronda record` works again; digests are equal, no fork anywhere, verify passes.
+# 4. The HQ restarts with 3,000 records to fetch and reports its catch-up progress.
 # Also: the HQ runs under a fake systemd notify socket with a watchdog and must send READY=1,
 # STATUS= and WATCHDOG=1; a backup never overwrites; a backup restores only into its node.
 TEST=ops_restore
 RONDA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+FILL=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+FILL_N=${RONDA_FILL_N:-3000}
 . "$(dirname "$0")/../net/lib.sh"
 PY=/usr/bin/python3
 
@@ -113,10 +116,27 @@ new_seq=$(r show --dir "$WORK/hq-trenggalek" "$new" | grep -o '"seq": *[0-9]*' |
 [ "$new_seq" = $((seq_before + 1)) ] || fail "the record after the restore took seq $new_seq, not $((seq_before + 1))"
 say "Durenan's new record took seq $new_seq; no fork anywhere"
 
+say "rebuild and import report progress as JSON events"
+r rebuild --dir "$WORK/scratch" --json 2>"$WORK/rebuild.err" >/dev/null || fail "rebuild failed"
+grep -q "^{\"event\":\"progress\",\"op\":\"rebuild\",\"done\":$backup_records,\"total\":$backup_records,.*\"final\":true}" \
+  "$WORK/rebuild.err" || fail "no final rebuild progress event: $(cat "$WORK/rebuild.err")"
+r import --dir "$WORK/scratch" --json "$WORK/roster.bundle" 2>"$WORK/import.err" >/dev/null || fail "import failed"
+grep -q '"op":"import",.*"final":true' "$WORK/import.err" || fail "no final import progress event"
+
 say "the HQ told systemd READY, STATUS and WATCHDOG"
 for k in READY=1 STATUS=node WATCHDOG=1; do grep -q "$k" "$WORK/notify.txt" || fail "no $k sent: $(head -c 400 "$WORK/notify.txt")"; done
 stop hq-trenggalek
 grep -q STOPPING=1 "$WORK/notify.txt" || fail "no STOPPING=1 sent"
+
+say "catch-up progress: the HQ restarts behind $FILL_N records and reports its catch-up"
+"$FILL" "$WORK/durenan" "$FILL_N" >/dev/null || fail "ronda-fill failed"
+start hq-trenggalek --progress json
+t=$(wait_equal 120 durenan hq-trenggalek) || fail "the HQ did not catch up"
+say "   caught up with $FILL_N records in $t ms"
+grep -q '"op":"catch-up",.*"final":false' "$LOGS/hq-trenggalek.log" || fail "no catch-up progress events"
+for _ in $(seq 20); do grep -q '"op":"catch-up",.*"final":true' "$LOGS/hq-trenggalek.log" && break; sleep 0.25; done
+grep -q '"op":"catch-up",.*"final":true' "$LOGS/hq-trenggalek.log" || fail "no final catch-up progress event"
+stop hq-trenggalek
 stop durenan
 check_logs
 say "PASS"
