@@ -208,8 +208,8 @@ ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_
  * (`ronda run`, `ronda record`) writes. The copy is written beside `path` and renamed into
  * place once complete and checked, so `path` never holds half a backup. `progress`, when
  * not NULL, is called with pages copied and total. */
-ronda_err ronda_store_backup(ronda_store *s, const char *path, void (*progress)(void *ctx, uint64_t done, uint64_t total),
-                             void *ctx) RONDA_MUST_CHECK;
+ronda_err ronda_store_backup(ronda_store *s, const char *path,
+                             void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx) RONDA_MUST_CHECK;
 
 /* Whether this node may append. A restored node may be behind its own history: records it
  * wrote after the backup may live at its peers. Appending then would write a second record

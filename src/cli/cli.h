@@ -15,7 +15,7 @@
 
 /* The hint printed when an append is refused with RONDA_ERR_BEHIND. */
 #define CLI_BEHIND_HINT                                                                                                \
-    "run `ronda run` until it has synced with a peer (docs/operations.md, \"Backup and restore\"); "                    \
+    "run `ronda run` until it has synced with a peer (docs/operations.md, \"Backup and restore\"); "                   \
     "`ronda status` shows the guard"
 
 /* A node directory holds these files. */

@@ -62,8 +62,10 @@ static int import_file(node *n, const char *path, const char *verb, int as_json)
     progress_init(&p, verb, "records", as_json ? "json" : "auto");
     ronda_err e = ronda_bundle_import(n->store, f, 0, import_progress, &p, &res);
     if (f != stdin) fclose(f);
-    if (e == RONDA_OK) progress_update(&p, res.read, res.read, 1);
-    else if (p.shown) fputc('\n', stderr);
+    if (e == RONDA_OK)
+        progress_update(&p, res.read, res.read, 1);
+    else if (p.shown)
+        fputc('\n', stderr);
     if (e != RONDA_OK) {
         char what[200];
         if (res.failed_index)

@@ -46,7 +46,8 @@ int cmd_backup(int argc, char **argv) {
     static config cfg;
     memset(&cfg, 0, sizeof cfg);
     const char *path = NULL, *prog = NULL;
-    const opt opts[] = {{"dir", OPT_STR, &cfg.flag_str[CFG_DIR]}, {"config", OPT_STR, &path}, {"progress", OPT_STR, &prog}};
+    const opt opts[] = {
+        {"dir", OPT_STR, &cfg.flag_str[CFG_DIR]}, {"config", OPT_STR, &path}, {"progress", OPT_STR, &prog}};
     const char *pos[1];
     size_t npos;
     int rc = cli_parse("backup", backup_help, argc, argv, opts, 3, pos, 1, &npos);

@@ -234,29 +234,30 @@ static void report_status(daemon_ctx *d, const char *who, progress *catchup, int
     if (ronda_store_digest(d->n.store, dg, &authors) != RONDA_OK) return;
     char digest[13];
     cli_short(dg, digest);
-    snprintf(status, sizeof status, "node %s: %llu authors, digest %s, %u peers dialled, %llu stored from peers%s",
-             who, (unsigned long long)authors, digest, peers, (unsigned long long)st.stored,
+    snprintf(status, sizeof status, "node %s: %llu authors, digest %s, %u peers dialled, %llu stored from peers%s", who,
+             (unsigned long long)authors, digest, peers, (unsigned long long)st.stored,
              *catching_up ? ", catching up" : "");
     notify_status(status);
 }
 
-static const char run_help[] = "usage: ronda run [--config FILE] [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...]\n"
-                               "                 [--fanout N] [--log-level error|warning|notice|info|debug]\n"
-                               "                 [--log-prefix auto|always|never] [--progress auto|tty|json|none]\n"
-                               "\n"
-                               "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
-                               "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
-                               "meanwhile with `ronda record` (another process, same --dir) are pushed at once.\n"
-                               "\n"
-                               "  --listen ENDPOINT  where to serve, e.g. tcp://127.0.0.1:7401 (default: the endpoint\n"
-                               "                     of this node's member record; none: do not serve)\n"
-                               "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
-                               "                     repeatable\n"
-                               "  --fanout N         further peers chosen at random from the roster (default 3)\n"
-                               "  --config FILE      an INI file (else $RONDA_CONFIG); flags override the environment,\n"
-                               "                     which overrides the file (docs/configuration.md)\n"
-                               "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n"
-                               "Under systemd (Type=notify) it reports READY, STATUS and WATCHDOG.\n";
+static const char run_help[] =
+    "usage: ronda run [--config FILE] [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...]\n"
+    "                 [--fanout N] [--log-level error|warning|notice|info|debug]\n"
+    "                 [--log-prefix auto|always|never] [--progress auto|tty|json|none]\n"
+    "\n"
+    "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
+    "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
+    "meanwhile with `ronda record` (another process, same --dir) are pushed at once.\n"
+    "\n"
+    "  --listen ENDPOINT  where to serve, e.g. tcp://127.0.0.1:7401 (default: the endpoint\n"
+    "                     of this node's member record; none: do not serve)\n"
+    "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
+    "                     repeatable\n"
+    "  --fanout N         further peers chosen at random from the roster (default 3)\n"
+    "  --config FILE      an INI file (else $RONDA_CONFIG); flags override the environment,\n"
+    "                     which overrides the file (docs/configuration.md)\n"
+    "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n"
+    "Under systemd (Type=notify) it reports READY, STATUS and WATCHDOG.\n";
 
 int cmd_run(int argc, char **argv) {
     /* Options come from the configuration table (cli/config.c): flag > environment > file. */

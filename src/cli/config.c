@@ -29,8 +29,8 @@ typedef struct cfg_key {
     const char *flag;           /* --flag (ronda run), or NULL */
     const char *env;            /* environment variable, or NULL */
     cfg_type type;
-    int list;            /* may be given several times (flags and file); env: space-separated */
-    const char *def;     /* default, as text ("" = none) */
+    int list;        /* may be given several times (flags and file); env: space-separated */
+    const char *def; /* default, as text ("" = none) */
     unsigned long min, max;
     const char *choices; /* CFG_T_CHOICE: space-separated words; CFG_T_ENDPOINT: extra words allowed */
     const char *help;    /* one line, for `config show` */
@@ -50,8 +50,8 @@ static const cfg_key keys[CFG__COUNT] = {
      "error warning notice info debug", "the least important log lines written"},
     {CFG_LOG_PREFIX, "log", "prefix", "log-prefix", "RONDA_LOG_PREFIX", CFG_T_CHOICE, 0, "auto", 0, 0,
      "auto always never", "<N> priority prefixes for the journal; auto: when $JOURNAL_STREAM is set"},
-    {CFG_PROGRESS, "log", "progress", "progress", "RONDA_PROGRESS", CFG_T_CHOICE, 0, "auto", 0, 0,
-     "auto tty json none", "catch-up progress on stderr; auto: a status line when stderr is a terminal"},
+    {CFG_PROGRESS, "log", "progress", "progress", "RONDA_PROGRESS", CFG_T_CHOICE, 0, "auto", 0, 0, "auto tty json none",
+     "catch-up progress on stderr; auto: a status line when stderr is a terminal"},
 };
 
 static const char *const source_names[] = {"default", "file", "environment", "flag"};
@@ -173,8 +173,7 @@ static char *read_line(char *str, int num, void *stream) {
     size_t len = strlen(str);
     if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(r->f)) {
         int ch;
-        while ((ch = fgetc(r->f)) != EOF && ch != '\n') {
-        }
+        while ((ch = fgetc(r->f)) != EOF && ch != '\n') {}
         file_error(r, r->line, "line longer than %d characters", num - 2);
         str[0] = '\0'; /* inih sees a blank line */
         return str;
@@ -248,8 +247,8 @@ static int on_value(void *user, const char *section, const char *name, const cha
         v->src = CFG_SRC_FILE;
         v->line = line;
     }
-    if (value_add(v, value, strlen(value)) != 0) file_error(r, line, "%s is given more than %u times", k->name,
-                                                            RONDA_CONFIG_LIST_MAX);
+    if (value_add(v, value, strlen(value)) != 0)
+        file_error(r, line, "%s is given more than %u times", k->name, RONDA_CONFIG_LIST_MAX);
     return 1;
 }
 
@@ -266,8 +265,7 @@ static int load_file(config *c, const char *path, int quiet) {
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (off_t)RONDA_CONFIG_FILE_MAX) {
         fclose(f);
-        if (!quiet)
-            fprintf(stderr, "ronda: %s: not a regular file of at most %u bytes\n", path, RONDA_CONFIG_FILE_MAX);
+        if (!quiet) fprintf(stderr, "ronda: %s: not a regular file of at most %u bytes\n", path, RONDA_CONFIG_FILE_MAX);
         c->errors++;
         return EXIT_ENV;
     }
@@ -374,8 +372,9 @@ int config_load(config *c, const char *path, int quiet) {
     if (rc != EXIT_OK) return rc;
     if (c->errors) {
         if (!quiet)
-            fprintf(stderr, "ronda: %u configuration problem%s\n  hint: `ronda config check` lists them; "
-                            "docs/configuration.md describes every key\n",
+            fprintf(stderr,
+                    "ronda: %u configuration problem%s\n  hint: `ronda config check` lists them; "
+                    "docs/configuration.md describes every key\n",
                     c->errors, c->errors == 1 ? "" : "s");
         return EXIT_USAGE;
     }
@@ -447,8 +446,8 @@ int cmd_config(int argc, char **argv) {
     opts[0] = (opt){"config", OPT_STR, &path};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse(show ? "config show" : "config check", config_help, argc - 1, argv + 1, opts,
-                       show ? nopts : 1, pos, 0, &npos);
+    int rc = cli_parse(show ? "config show" : "config check", config_help, argc - 1, argv + 1, opts, show ? nopts : 1,
+                       pos, 0, &npos);
     if (rc >= 0) return rc;
     rc = config_load(&c, path, 0);
     if (show && rc == EXIT_OK) config_show(&c, stdout);

@@ -78,7 +78,8 @@ void progress_update(progress *p, uint64_t done, uint64_t total, int final) {
     if (!final && p->last_ms && now - p->last_ms < PROGRESS_EVERY_MS) return;
     p->last_ms = now;
     if (p->mode == PROGRESS_JSON) {
-        fprintf(stderr, "{\"event\":\"progress\",\"op\":\"%s\",\"done\":%llu,\"total\":%llu,\"unit\":\"%s\",\"final\":%s}\n",
+        fprintf(stderr,
+                "{\"event\":\"progress\",\"op\":\"%s\",\"done\":%llu,\"total\":%llu,\"unit\":\"%s\",\"final\":%s}\n",
                 p->op, (unsigned long long)done, (unsigned long long)total, p->unit, final ? "true" : "false");
         fflush(stderr);
         return;

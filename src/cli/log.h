@@ -32,11 +32,11 @@ void log_vwrite(int level, const char *fmt, va_list ap) __attribute__((format(pr
 typedef enum progress_mode { PROGRESS_NONE, PROGRESS_TTY, PROGRESS_JSON } progress_mode;
 
 typedef struct progress {
-    const char *op;      /* "catch-up", "import", "backup", "rebuild" */
-    const char *unit;    /* "records", "pages" */
-    progress_mode mode;  /* where it goes */
-    uint64_t last_ms;    /* last time shown (rate limit) */
-    int shown;           /* a terminal line is on screen */
+    const char *op;     /* "catch-up", "import", "backup", "rebuild" */
+    const char *unit;   /* "records", "pages" */
+    progress_mode mode; /* where it goes */
+    uint64_t last_ms;   /* last time shown (rate limit) */
+    int shown;          /* a terminal line is on screen */
 } progress;
 
 /* word: "auto" (a terminal line when stderr is a terminal), "tty", "json" or "none". */

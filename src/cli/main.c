@@ -48,9 +48,9 @@ int main(int argc, char **argv) {
         const char *verb;
         int (*fn)(int, char **);
     } verbs[] = {
-        {"init", cmd_init},       {"authority", cmd_authority}, {"join", cmd_join},     {"status", cmd_status},
-        {"rebuild", cmd_rebuild}, {"record", cmd_record},       {"log", cmd_log},       {"show", cmd_show},
-        {"query", cmd_query},     {"verify", cmd_verify},       {"export", cmd_export}, {"import", cmd_import},
+        {"init", cmd_init},       {"authority", cmd_authority}, {"join", cmd_join},       {"status", cmd_status},
+        {"rebuild", cmd_rebuild}, {"record", cmd_record},       {"log", cmd_log},         {"show", cmd_show},
+        {"query", cmd_query},     {"verify", cmd_verify},       {"export", cmd_export},   {"import", cmd_import},
         {"run", cmd_run},         {"backup", cmd_backup},       {"restore", cmd_restore}, {"config", cmd_config},
     };
     if (ronda_init() != RONDA_OK) {

@@ -36,8 +36,8 @@ static void parent_dir(const char *path, char *out, size_t len) {
         *slash = '\0';
 }
 
-ronda_err ronda_store_backup(ronda_store *s, const char *path, void (*progress)(void *ctx, uint64_t done, uint64_t total),
-                             void *ctx) {
+ronda_err ronda_store_backup(ronda_store *s, const char *path,
+                             void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx) {
     if (!path || !*path || s->in_txn) return RONDA_ERR_INVALID;
     char tmp[4200];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.partial", path) >= sizeof tmp) return RONDA_ERR_INVALID;

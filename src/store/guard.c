@@ -99,8 +99,7 @@ ronda_err guard_refuses(ronda_store *s, ronda_detail *d) {
                      "; no peer has confirmed our head yet",
                      seq);
         else
-            snprintf(d->text, sizeof d->text, "a peer holds our own records up to seq %" PRIu64 "; we do not yet",
-                     seq);
+            snprintf(d->text, sizeof d->text, "a peer holds our own records up to seq %" PRIu64 "; we do not yet", seq);
     }
     return RONDA_ERR_BEHIND;
 }
