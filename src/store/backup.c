@@ -16,6 +16,7 @@
 #include "store/store_int.h"
 
 #define BACKUP_STEP_PAGES 256 /* pages per step: progress granularity (1 MiB at 4 KiB pages) */
+#define BACKUP_BUSY_MAX 500   /* busy steps (10 ms apart) before giving up: 5 s */
 
 static ronda_err fsync_path(const char *path, int dir) {
     int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
@@ -58,9 +59,14 @@ ronda_err ronda_store_backup(ronda_store *s, const char *path,
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
         goto out;
     }
-    int rc;
+    int rc, busy = 0;
     do {
         rc = sqlite3_backup_step(b, BACKUP_STEP_PAGES);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) { /* the destination is ours: rare */
+            if (++busy > BACKUP_BUSY_MAX) break;
+            sqlite3_sleep(10);
+            continue;
+        }
         if (progress && (rc == SQLITE_OK || rc == SQLITE_DONE)) {
             int total = sqlite3_backup_pagecount(b);
             progress(ctx, (uint64_t)(total - sqlite3_backup_remaining(b)), (uint64_t)total);
