@@ -31,6 +31,8 @@ static const struct {
     [RONDA_ERR_EXISTS] = {"exists", "already exists"},
     [RONDA_ERR_KEY] = {"key", "key file is unreadable, readable by others, or malformed"},
     [RONDA_ERR_TAMPERED] = {"tampered", "stored bytes disagree with their index"},
+    [RONDA_ERR_BEHIND] = {"behind", "this node may be behind its own history; it writes nothing until a peer "
+                                    "confirms its head"},
 };
 
 const char *ronda_strerror(ronda_err err) {

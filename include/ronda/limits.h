@@ -52,6 +52,12 @@
 /* Rows a query prints unless told otherwise. */
 #define RONDA_QUERY_ROWS_DEFAULT 1000u
 
+/* A node's INI configuration file (docs/configuration.md): a few dozen short lines. */
+#define RONDA_CONFIG_FILE_MAX (64u * 1024u)
+
+/* Values of one repeatable configuration key (`peer`): the daemon's bootstrap peers. */
+#define RONDA_CONFIG_LIST_MAX 16u
+
 /* HLC: milliseconds since the epoch in the high 48 bits, a counter in the low 16. */
 #define RONDA_HLC_COUNTER_BITS 16u
 
@@ -60,6 +66,7 @@ _Static_assert(RONDA_ENVELOPE_MAX + 64u + RONDA_BODY_MAX + 16u <= RONDA_RECORD_M
 _Static_assert(RONDA_TEXT_MAX < RONDA_BODY_MAX, "one text field must fit a body");
 _Static_assert(RONDA_NAME_MAX < RONDA_TEXT_MAX, "names are shorter than texts");
 _Static_assert(RONDA_DEPTH_MAX >= 4u, "v1 bodies nest four deep (amend)");
+_Static_assert(RONDA_CONFIG_LIST_MAX <= RONDA_LIST_MAX, "a config list fits the option parser's lists");
 _Static_assert(RONDA_BATCH_MAX >= 1u && RONDA_BATCH_MAX <= 65536u, "batch size range");
 
 #endif

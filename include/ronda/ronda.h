@@ -40,6 +40,7 @@ typedef enum ronda_err {
     RONDA_ERR_EXISTS,     /* would overwrite something that exists */
     RONDA_ERR_KEY,        /* key file missing, unreadable, wrong mode or wrong form */
     RONDA_ERR_TAMPERED,   /* stored bytes and their index columns disagree */
+    RONDA_ERR_BEHIND,     /* this node may be behind its own history (restored): no appends */
     RONDA_ERR__COUNT
 } ronda_err;
 

@@ -123,6 +123,10 @@ ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void
 /* Drop and rebuild every derived table (frontier, roster, dialogues, topics, resolutions,
  * search index) from the records alone. */
 ronda_err ronda_store_rebuild(ronda_store *s) RONDA_MUST_CHECK;
+/* The same, calling `progress` (when not NULL) every RONDA_BATCH_MAX records with the
+ * records replayed so far and the total. */
+ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ctx, uint64_t done, uint64_t total),
+                                       void *ctx) RONDA_MUST_CHECK;
 
 /* ---- verification of a whole database (ronda verify) */
 
@@ -196,5 +200,31 @@ ronda_err ronda_store_last_rowid(ronda_store *s, int fork, int64_t *rowid) RONDA
 ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,
                             int (*cb)(void *ctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len),
                             void *ctx) RONDA_MUST_CHECK;
+
+/* ---- backup and the restore guard (docs/operations.md) */
+
+/* Write a consistent copy of the whole database to `path` (which must not exist) with
+ * SQLite's online backup API, from one read snapshot: it works while another process
+ * (`ronda run`, `ronda record`) writes. The copy is written beside `path` and renamed into
+ * place once complete and checked, so `path` never holds half a backup. `progress`, when
+ * not NULL, is called with pages copied and total. */
+ronda_err ronda_store_backup(ronda_store *s, const char *path,
+                             void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx) RONDA_MUST_CHECK;
+
+/* Whether this node may append. A restored node may be behind its own history: records it
+ * wrote after the backup may live at its peers. Appending then would write a second record
+ * for a seq already taken, a fork. So a restored node refuses to append (RONDA_ERR_BEHIND)
+ * until a peer confirms its head, and a node that sees a peer hold its own author at a
+ * higher seq than it does refuses until it has fetched up to that seq. */
+typedef enum ronda_guard {
+    RONDA_GUARD_NONE = 0,     /* may append */
+    RONDA_GUARD_RESTORED = 1, /* restored from a backup; no peer has confirmed our head yet */
+    RONDA_GUARD_BEHIND = 2,   /* a peer holds our own author up to `seq`, beyond what we hold */
+} ronda_guard;
+
+ronda_err ronda_store_guard(ronda_store *s, ronda_guard *state, uint64_t *seq) RONDA_MUST_CHECK;
+ronda_err ronda_store_set_guard(ronda_store *s, ronda_guard state, uint64_t seq) RONDA_MUST_CHECK;
+/* Short name of a guard state: "none", "restored", "behind". */
+const char *ronda_guard_name(ronda_guard state);
 
 #endif

@@ -11,6 +11,12 @@
 #define EXIT_REFUSED 1 /* verification found problems, or input was refused */
 #define EXIT_USAGE 2   /* bad command line */
 #define EXIT_ENV 3     /* the node directory, a file, or the database could not be used */
+#define EXIT_BEHIND 4  /* the node may be behind its own history (restored): it writes nothing yet */
+
+/* The hint printed when an append is refused with RONDA_ERR_BEHIND. */
+#define CLI_BEHIND_HINT                                                                                                \
+    "run `ronda run` until it has synced with a peer (docs/operations.md, \"Backup and restore\"); "                   \
+    "`ronda status` shows the guard"
 
 /* A node directory holds these files. */
 #define NODE_DB "ronda.db"
@@ -67,8 +73,9 @@ int cmd_verify(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_run(int argc, char **argv);
-
-#endif
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 /* A tiny option parser shared by every verb: --name VALUE, --name=VALUE, --flag. */
 typedef enum opt_kind { OPT_FLAG, OPT_STR, OPT_LIST } opt_kind;
@@ -86,3 +93,5 @@ typedef struct opt {
  * EXIT_OK after printing `help` for --help, or EXIT_USAGE after printing the error. */
 int cli_parse(const char *verb, const char *help, int argc, char **argv, const opt *opts, size_t nopts,
               const char **pos, size_t npos_max, size_t *npos);
+
+#endif

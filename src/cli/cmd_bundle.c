@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/log.h"
 
 static const char export_help[] =
     "usage: ronda export [--dir DIR] FILE     ('-' writes to standard output)\n"
@@ -47,23 +48,24 @@ int cmd_export(int argc, char **argv) {
     return EXIT_OK;
 }
 
-static void progress(void *ctx, uint64_t read, uint64_t total) {
-    (void)ctx;
-    if (isatty(STDERR_FILENO))
-        fprintf(stderr, "\rimporting: %llu / %llu records", (unsigned long long)read, (unsigned long long)total);
-}
+static void import_progress(void *ctx, uint64_t read, uint64_t total) { progress_update(ctx, read, total, 0); }
 
 /* Import FILE into the node; prints the outcome. Returns an exit code. */
-static int import_file(node *n, const char *path, const char *verb) {
+static int import_file(node *n, const char *path, const char *verb, int as_json) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         perror(path);
         return EXIT_ENV;
     }
     ronda_import_result res;
-    ronda_err e = ronda_bundle_import(n->store, f, 0, progress, NULL, &res);
+    progress p;
+    progress_init(&p, verb, "records", as_json ? "json" : "auto");
+    ronda_err e = ronda_bundle_import(n->store, f, 0, import_progress, &p, &res);
     if (f != stdin) fclose(f);
-    if (isatty(STDERR_FILENO)) fputc('\n', stderr);
+    if (e == RONDA_OK)
+        progress_update(&p, res.read, res.read, 1);
+    else if (p.shown)
+        fputc('\n', stderr);
     if (e != RONDA_OK) {
         char what[200];
         if (res.failed_index)
@@ -83,24 +85,26 @@ static int import_file(node *n, const char *path, const char *verb) {
 }
 
 static const char import_help[] =
-    "usage: ronda import [--dir DIR] FILE     ('-' reads standard input)\n"
+    "usage: ronda import [--dir DIR] [--json] FILE     ('-' reads standard input)\n"
     "\n"
     "Apply a bundle. Every record is checked exactly as the network checks it: canonical\n"
     "form, signature, body hash and schema, chain link, the author's membership, references.\n"
     "All or nothing: on the first refused record nothing of the bundle is stored, and the\n"
-    "error names the record and the reason. Records already held are counted, not stored twice.\n";
+    "error names the record and the reason. Records already held are counted, not stored twice.\n"
+    "Progress: a status line on a terminal; with --json, {\"event\":\"progress\",...} lines on stderr.\n";
 
 int cmd_import(int argc, char **argv) {
     const char *dir = NULL;
-    const opt opts[] = {{"dir", OPT_STR, &dir}};
+    int as_json = 0;
+    const opt opts[] = {{"dir", OPT_STR, &dir}, {"json", OPT_FLAG, &as_json}};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse("import", import_help, argc, argv, opts, 1, pos, 1, &npos);
+    int rc = cli_parse("import", import_help, argc, argv, opts, 2, pos, 1, &npos);
     if (rc >= 0) return rc;
     if (npos != 1) return cli_usage("import", "name the bundle FILE to read (or '-')");
     node n;
     if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) return rc;
-    rc = import_file(&n, pos[0], "import");
+    rc = import_file(&n, pos[0], "import", as_json);
     node_close(&n);
     return rc;
 }
@@ -121,7 +125,7 @@ int cmd_join(int argc, char **argv) {
     if (npos != 1) return cli_usage("join", "name the authority's BUNDLE");
     node n;
     if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) return rc;
-    rc = import_file(&n, pos[0], "join");
+    rc = import_file(&n, pos[0], "join", 0);
     if (rc == EXIT_OK) {
         uint8_t key[32];
         json_t *m = NULL;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/log.h"
 #include "util/util.h"
 
 #define DAY_MS (24ull * 3600ull * 1000ull)
@@ -135,7 +136,9 @@ static int append_body(node *n, ronda_kind kind, json_t *body, const char *verb)
     if (e != RONDA_OK) return cli_fail(EXIT_REFUSED, verb, e, &d, "fix the field named above");
     e = ronda_store_append(n->store, n->secret, kind, bytes, len, cli_now_ms(), id, &d);
     free(bytes);
-    if (e != RONDA_OK) return cli_fail(EXIT_REFUSED, verb, e, &d, NULL);
+    if (e != RONDA_OK)
+        return cli_fail(e == RONDA_ERR_BEHIND ? EXIT_BEHIND : EXIT_REFUSED, verb, e, &d,
+                        e == RONDA_ERR_BEHIND ? CLI_BEHIND_HINT : NULL);
     char hex[65];
     ronda_hex(id, 32, hex);
     puts(hex);
@@ -295,6 +298,9 @@ int cmd_status(int argc, char **argv) {
     ronda_hex(key, 32, khex);
     ronda_hex(auth, 32, ahex);
     ronda_hex(st.digest, 32, dhex);
+    ronda_guard guard = RONDA_GUARD_NONE;
+    uint64_t guard_seq = 0;
+    if (ronda_store_guard(n.store, &guard, &guard_seq) != RONDA_OK) guard = RONDA_GUARD_RESTORED;
     json_t *m = NULL;
     const char *name = memcmp(key, auth, 32) == 0 ? "authority" : NULL;
     if (!name && ronda_store_member(n.store, key, &m) == RONDA_OK) name = json_string_value(json_object_get(m, "name"));
@@ -305,6 +311,7 @@ int cmd_status(int argc, char **argv) {
                       dhex, "forks", (json_int_t)st.forks, "dialogues", (json_int_t)st.dialogues, "topics",
                       (json_int_t)st.topics, "resolutions", (json_int_t)st.resolutions, "members",
                       (json_int_t)st.members, "revoked", (json_int_t)st.revoked, "admitted", name != NULL);
+        json_object_set_new(o, "guard", json_string(ronda_guard_name(guard)));
         cli_print_json(o, 0);
         json_decref(o);
     } else {
@@ -314,6 +321,9 @@ int cmd_status(int argc, char **argv) {
         printf("dialogues   %llu with %llu topics, %llu resolutions\nmembers     %llu (%llu revoked)\n",
                (unsigned long long)st.dialogues, (unsigned long long)st.topics, (unsigned long long)st.resolutions,
                (unsigned long long)st.members, (unsigned long long)st.revoked);
+        if (guard != RONDA_GUARD_NONE)
+            printf("guard       %s (own seq %llu): writes nothing until a peer confirms its head\n",
+                   ronda_guard_name(guard), (unsigned long long)guard_seq);
     }
     json_decref(m);
     node_close(&n);
@@ -321,21 +331,30 @@ int cmd_status(int argc, char **argv) {
 }
 
 static const char rebuild_help[] =
-    "usage: ronda rebuild [--dir DIR]\n"
+    "usage: ronda rebuild [--dir DIR] [--json]\n"
     "\n"
     "Drop every derived table (frontier, roster, dialogues, topics, resolutions, search index)\n"
-    "and rebuild it from the records alone. Records are never touched.\n";
+    "and rebuild it from the records alone. Records are never touched. Progress: a status line\n"
+    "on a terminal; with --json, {\"event\":\"progress\",...} lines on stderr.\n";
+
+static void rebuild_progress(void *ctx, uint64_t done, uint64_t total) { progress_update(ctx, done, total, 0); }
 
 int cmd_rebuild(int argc, char **argv) {
     const char *dir = NULL;
-    const opt opts[] = {{"dir", OPT_STR, &dir}};
+    int as_json = 0;
+    const opt opts[] = {{"dir", OPT_STR, &dir}, {"json", OPT_FLAG, &as_json}};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse("rebuild", rebuild_help, argc, argv, opts, 1, pos, 0, &npos);
+    int rc = cli_parse("rebuild", rebuild_help, argc, argv, opts, 2, pos, 0, &npos);
     if (rc >= 0) return rc;
     node n;
     if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) return rc;
-    ronda_err e = ronda_store_rebuild(n.store);
+    progress p;
+    progress_init(&p, "rebuild", "records", as_json ? "json" : "auto");
+    ronda_stats st;
+    uint64_t total = ronda_store_stats(n.store, &st) == RONDA_OK ? st.records : 0;
+    ronda_err e = ronda_store_rebuild_progress(n.store, rebuild_progress, &p);
+    if (e == RONDA_OK) progress_update(&p, total, total, 1);
     node_close(&n);
     if (e != RONDA_OK) return cli_fail(EXIT_ENV, "rebuild", e, NULL, NULL);
     printf("derived views rebuilt\n");

@@ -212,8 +212,12 @@ static int append(node *n, ronda_kind kind, json_t *body, const char *verb) {
     e = ronda_store_append(n->store, n->secret, kind, bytes, len, cli_now_ms(), id, &d);
     free(bytes);
     if (e != RONDA_OK)
-        return cli_fail(e == RONDA_ERR_DB ? EXIT_ENV : EXIT_REFUSED, verb, e, &d,
+        return cli_fail(e == RONDA_ERR_DB       ? EXIT_ENV
+                        : e == RONDA_ERR_BEHIND ? EXIT_BEHIND
+                                                : EXIT_REFUSED,
+                        verb, e, &d,
                         e == RONDA_ERR_NOT_MEMBER ? "this node is not admitted yet: `ronda join` the authority's bundle"
+                        : e == RONDA_ERR_BEHIND   ? CLI_BEHIND_HINT
                                                   : NULL);
     char hex[65];
     ronda_hex(id, 32, hex);

@@ -13,15 +13,18 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/config.h"
+#include "cli/log.h"
+#include "cli/notify.h"
 #include "net/net.h"
 #include "sync/sync.h"
 #include "util/util.h"
 
 #define TICK_MS 50            /* push latency: new local records go out within this */
 #define ALLOW_REFRESH_MS 1000 /* roster changes reach the allowlist within this */
-#define FANOUT_DEFAULT 3      /* peers from the roster a node connects to */
 #define BOOTSTRAP_MAX 16      /* --peer endpoints */
 #define STATS_MS 5000         /* a stats line in the log this often (debug level) */
+#define STATUS_MS 2000        /* systemd STATUS= and catch-up progress this often */
 
 static volatile sig_atomic_t stop_requested;
 static void on_signal(int sig) {
@@ -33,8 +36,6 @@ typedef struct daemon_ctx {
     node n;
     net *net;
     sync_core *sync;
-    int log_level;
-    int journal; /* stderr goes to the journal: use <N> priority prefixes */
     const char *bootstrap[BOOTSTRAP_MAX];
     int warned[BOOTSTRAP_MAX]; /* an unknown --peer was reported */
     size_t nbootstrap;
@@ -46,21 +47,30 @@ typedef struct daemon_ctx {
 
 static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) {
-    static const char *const names[8] = {"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"};
-    if (level > d->log_level) return;
-    char text[512];
+    (void)d;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    log_vwrite(level, fmt, ap);
     va_end(ap);
-    if (d->journal)
-        fprintf(stderr, "<%d>%s\n", level, text);
+}
+
+/* A peer in the log: the member's signing key, shortened by cli_short() like every id. */
+static void peer_name(daemon_ctx *d, uint32_t peer, char out[24]) {
+    const uint8_t *sign = NULL;
+    if (peer >= 1 && peer <= NET_DEALERS_MAX && d->dealer_peer[peer])
+        sign = d->dealer_sign[peer];
+    else if (peer >= NET_ROUTER_PEER_BASE)
+        sign = net_peer_sign(d->net, peer);
+    if (sign)
+        cli_short(sign, out);
     else
-        fprintf(stderr, "ronda[%d] %s: %s\n", (int)getpid(), names[level & 7], text);
+        snprintf(out, 24, "#%u", peer);
 }
 
 static void sync_log(void *ctx, int level, uint32_t peer, const char *text) {
-    logmsg(ctx, level, "peer %u: %s", peer, text);
+    char who[24];
+    peer_name(ctx, peer, who);
+    logmsg(ctx, level, "peer %s: %s", who, text);
 }
 
 typedef struct roster_ctx {
@@ -100,7 +110,7 @@ static void connect_peer(daemon_ctx *d, const char *endpoint, const uint8_t *sig
     memcpy(d->dealer_sign[id], sign, 32);
     char who[13];
     cli_short(sign, who);
-    logmsg(d, 6, "connecting to %s (member %s) as peer %u", endpoint, who, id);
+    logmsg(d, 6, "peer %s: connecting to %s", who, endpoint);
     if (sync_peer_up(d->sync, id, cli_now_ms()) != RONDA_OK) logmsg(d, 4, "too many peers");
 }
 
@@ -125,7 +135,9 @@ static void refresh(daemon_ctx *d) {
         int live = 0;
         for (size_t i = 0; i < r.n && !live; i++) live = memcmp(r.curve[i], c, 32) == 0;
         if (!live || sync_peer_banned(d->sync, p)) {
-            logmsg(d, 5, "dropping peer %u: %s", p, live ? "misbehaved" : "no longer a live member");
+            char who[24];
+            peer_name(d, p, who);
+            logmsg(d, 5, "peer %s: dropped, %s", who, live ? "misbehaved" : "no longer a live member");
             sync_peer_down(d->sync, p);
             net_disconnect(d->net, p);
             d->dealer_peer[p] = 0;
@@ -161,13 +173,17 @@ static void refresh(daemon_ctx *d) {
 
 static void ev_up(void *ctx, uint32_t peer) {
     daemon_ctx *d = ctx;
-    logmsg(d, 6, "peer %u connected to us", peer);
-    if (sync_peer_up(d->sync, peer, cli_now_ms()) != RONDA_OK) logmsg(d, 4, "too many peers: ignoring %u", peer);
+    char who[24];
+    peer_name(d, peer, who);
+    logmsg(d, 6, "peer %s: connected to us", who);
+    if (sync_peer_up(d->sync, peer, cli_now_ms()) != RONDA_OK) logmsg(d, 4, "peer %s: too many peers, ignored", who);
 }
 
 static void ev_down(void *ctx, uint32_t peer) {
     daemon_ctx *d = ctx;
-    logmsg(d, 5, "peer %u is no longer a live member: dropped", peer);
+    char who[24];
+    peer_name(d, peer, who);
+    logmsg(d, 5, "peer %s: no longer a live member, dropped", who);
     sync_peer_down(d->sync, peer);
 }
 
@@ -183,7 +199,9 @@ static void flush(daemon_ctx *d) {
 
 static void ev_ready(void *ctx, uint32_t peer) {
     daemon_ctx *d = ctx;
-    logmsg(d, 7, "peer %u: handshake done", peer);
+    char who[24];
+    peer_name(d, peer, who);
+    logmsg(d, 7, "peer %s: handshake done", who);
     sync_peer_ready(d->sync, peer, cli_now_ms());
     flush(d);
 }
@@ -194,62 +212,108 @@ static void ev_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
     daemon_ctx *d = ctx;
     if (sync_receive(d->sync, peer, data, len, cli_now_ms()) != RONDA_OK) logmsg(d, 3, "database error while syncing");
     if (sync_peer_banned(d->sync, peer) && peer >= NET_ROUTER_PEER_BASE) {
+        char who[24];
+        peer_name(d, peer, who);
         sync_peer_down(d->sync, peer);
         net_ban(d->net, peer);
-        logmsg(d, 4, "peer %u cut off for %d s", peer, NET_BAN_MS / 1000);
+        logmsg(d, 4, "peer %s: cut off for %d s", who, NET_BAN_MS / 1000);
     }
     flush(d);
 }
 
-static const char run_help[] = "usage: ronda run [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...] [--fanout N]\n"
-                               "                 [--log-level error|warning|notice|info|debug]\n"
-                               "\n"
-                               "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
-                               "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
-                               "meanwhile with `ronda record` (another process, same --dir) are pushed at once.\n"
-                               "\n"
-                               "  --listen ENDPOINT  where to serve, e.g. tcp://127.0.0.1:7401 (default: the endpoint\n"
-                               "                     of this node's member record; none: do not serve)\n"
-                               "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
-                               "                     repeatable\n"
-                               "  --fanout N         further peers chosen at random from the roster (default 3)\n"
-                               "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n";
+/* systemd's STATUS= line, and catch-up progress while peers hold records we do not. */
+static void report_status(daemon_ctx *d, const char *who, progress *catchup, int *catching_up, uint64_t *base,
+                          int notify) {
+    sync_stats st;
+    sync_get_stats(d->sync, &st);
+    uint64_t backlog = catchup->mode != PROGRESS_NONE || *catching_up ? sync_backlog(d->sync) : 0;
+    if (backlog > 0 && !*catching_up) {
+        *catching_up = 1;
+        *base = st.stored;
+        logmsg(d, 6, "catching up: %llu records to fetch", (unsigned long long)backlog);
+    }
+    if (*catching_up) {
+        uint64_t done = st.stored - *base;
+        progress_update(catchup, done, done + backlog, backlog == 0);
+        if (backlog == 0) {
+            *catching_up = 0;
+            logmsg(d, 6, "caught up: %llu records fetched", (unsigned long long)done);
+        }
+    }
+    if (!notify) return;
+    unsigned peers = 0;
+    for (uint32_t p = 1; p <= NET_DEALERS_MAX; p++) peers += net_peer_curve(d->net, p) != NULL;
+    uint8_t dg[RONDA_HASH_BYTES];
+    uint64_t authors = 0;
+    char status[256];
+    if (ronda_store_digest(d->n.store, dg, &authors) != RONDA_OK) return;
+    char digest[13];
+    cli_short(dg, digest);
+    snprintf(status, sizeof status, "node %s: %llu authors, digest %s, %u peers dialled, %llu stored from peers%s", who,
+             (unsigned long long)authors, digest, peers, (unsigned long long)st.stored,
+             *catching_up ? ", catching up" : "");
+    notify_status(status);
+}
+
+static const char run_help[] =
+    "usage: ronda run [--config FILE] [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...]\n"
+    "                 [--fanout N] [--log-level error|warning|notice|info|debug]\n"
+    "                 [--log-prefix auto|always|never] [--progress auto|tty|json|none]\n"
+    "\n"
+    "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
+    "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
+    "meanwhile with `ronda record` (another process, same --dir) are pushed at once.\n"
+    "\n"
+    "  --listen ENDPOINT  where to serve, e.g. tcp://127.0.0.1:7401 (default: the endpoint\n"
+    "                     of this node's member record; none: do not serve)\n"
+    "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
+    "                     repeatable\n"
+    "  --fanout N         further peers chosen at random from the roster (default 3)\n"
+    "  --config FILE      an INI file (else $RONDA_CONFIG); flags override the environment,\n"
+    "                     which overrides the file (docs/configuration.md)\n"
+    "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n"
+    "Under systemd (Type=notify) it reports READY, STATUS and WATCHDOG.\n";
 
 int cmd_run(int argc, char **argv) {
-    const char *dir = NULL, *listen = NULL, *fanout = NULL, *level = NULL;
-    strlist peers = {{0}, 0};
-    const opt opts[] = {{"dir", OPT_STR, &dir},
-                        {"listen", OPT_STR, &listen},
-                        {"peer", OPT_LIST, &peers},
-                        {"fanout", OPT_STR, &fanout},
-                        {"log-level", OPT_STR, &level}};
+    /* Options come from the configuration table (cli/config.c): flag > environment > file. */
+    static config cfg;
+    const char *config_path = NULL;
+    opt opts[1 + CONFIG_OPTS_MAX];
+    size_t nopts = 1 + config_opts(&cfg, opts + 1, CONFIG_OPTS_MAX);
+    opts[0] = (opt){"config", OPT_STR, &config_path};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse("run", run_help, argc, argv, opts, 5, pos, 0, &npos);
+    int rc = cli_parse("run", run_help, argc, argv, opts, nopts, pos, 0, &npos);
     if (rc >= 0) return rc;
+    if ((rc = config_load(&cfg, config_path, 0)) != EXIT_OK) {
+        config_free(&cfg);
+        return rc;
+    }
     static daemon_ctx d; /* large; one per process */
     memset(&d, 0, sizeof d);
-    d.log_level = 6;
-    if (level) {
-        static const char *const names[] = {"error", "warning", "notice", "info", "debug"};
-        d.log_level = -1;
-        for (int i = 0; i < 5; i++)
-            if (strcmp(level, names[i]) == 0) d.log_level = 3 + i;
-        if (d.log_level < 0) return cli_usage("run", "--log-level is one of error warning notice info debug");
-    }
-    d.journal = getenv("JOURNAL_STREAM") != NULL;
-    d.fanout = fanout ? (unsigned)strtoul(fanout, NULL, 10) : FANOUT_DEFAULT;
+    log_setup(log_level_parse(config_str(&cfg, CFG_LOG_LEVEL)), config_str(&cfg, CFG_LOG_PREFIX));
+    const char *listen = config_str(&cfg, CFG_LISTEN);
+    if (!listen[0]) listen = NULL;
+    d.fanout = (unsigned)config_uint(&cfg, CFG_FANOUT);
     if (d.fanout > NET_DEALERS_MAX / 2) d.fanout = NET_DEALERS_MAX / 2;
-    if (peers.n > BOOTSTRAP_MAX) return cli_usage("run", "at most %d --peer", BOOTSTRAP_MAX);
-    for (size_t i = 0; i < peers.n; i++) d.bootstrap[d.nbootstrap++] = peers.v[i];
+    const char *const *peers;
+    size_t npeers = config_list(&cfg, CFG_PEER, &peers);
+    _Static_assert(RONDA_CONFIG_LIST_MAX <= BOOTSTRAP_MAX, "every configured peer fits");
+    for (size_t i = 0; i < npeers; i++) d.bootstrap[d.nbootstrap++] = peers[i];
+    progress catchup;
+    progress_init(&catchup, "catch-up", "records", config_str(&cfg, CFG_PROGRESS));
 
-    if ((rc = node_open(&d.n, cli_dir(dir), 1)) != EXIT_OK) return rc;
+    if ((rc = node_open(&d.n, config_str(&cfg, CFG_DIR), 1)) != EXIT_OK) {
+        config_free(&cfg);
+        return rc;
+    }
     uint8_t csk[32], cpk[32];
     char path[4200];
     node_path(&d.n, NODE_CURVE_KEY, path, sizeof path);
     ronda_err e = keyfile_read(path, CURVE_KEY_TYPE, csk, sizeof csk);
     if (e != RONDA_OK) {
         node_close(&d.n);
+        config_free(&cfg);
         return cli_fail(EXIT_ENV, path, e, NULL, "the CurveZMQ key file must exist with mode 0600");
     }
     crypto_scalarmult_base(cpk, csk);
@@ -269,6 +333,7 @@ int cmd_run(int argc, char **argv) {
     if (e != RONDA_OK) {
         net_destroy(&d.net);
         node_close(&d.n);
+        config_free(&cfg);
         return cli_fail(EXIT_ENV, "run", e, NULL, endpoint[0] ? "is the endpoint free and valid?" : NULL);
     }
     struct sigaction sa;
@@ -280,6 +345,17 @@ int cmd_run(int argc, char **argv) {
     char who[13];
     cli_short(d.self, who);
     logmsg(&d, 5, "node %s running%s%s", who, endpoint[0] ? ", serving " : " (not serving)", endpoint);
+    ronda_guard guard;
+    uint64_t guard_seq;
+    if (ronda_store_guard(d.n.store, &guard, &guard_seq) == RONDA_OK && guard != RONDA_GUARD_NONE)
+        logmsg(&d, 4, "this node is %s (own seq %llu): `ronda record` is refused until a peer confirms its head",
+               ronda_guard_name(guard), (unsigned long long)guard_seq);
+    char status[320];
+    snprintf(status, sizeof status, "node %s serving %s", who, endpoint[0] ? endpoint : "nothing");
+    notify_ready(status);
+    uint64_t watchdog_ms = notify_watchdog_ms(), next_watchdog = 0, next_status = 0, next_progress = 0;
+    uint64_t catchup_base = 0; /* records stored when the current catch-up began */
+    int catching_up = 0;
 
     net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready};
     uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS;
@@ -308,7 +384,20 @@ int cmd_run(int argc, char **argv) {
                    (unsigned long long)st.rounds_in_sync);
             next_stats = now + STATS_MS;
         }
+        if (watchdog_ms && now >= next_watchdog) {
+            notify_watchdog();
+            next_watchdog = now + watchdog_ms;
+        }
+        /* Progress is checked often when it is shown; systemd's STATUS= every STATUS_MS. */
+        if (now >= next_status || (catchup.mode != PROGRESS_NONE && now >= next_progress)) {
+            int notify = now >= next_status;
+            report_status(&d, who, &catchup, &catching_up, &catchup_base, notify);
+            if (notify) next_status = now + STATUS_MS;
+            next_progress = now + PROGRESS_EVERY_MS;
+        }
     }
+    notify_stopping();
+    config_free(&cfg);
     logmsg(&d, 5, "stopping");
     sync_destroy(&d.sync);
     net_destroy(&d.net);

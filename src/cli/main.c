@@ -32,22 +32,26 @@ static const char usage[] =
     "  import FILE          apply a bundle: every record checked, all or nothing\n"
     "  rebuild              drop and rebuild the derived views from the records\n"
     "  run                  the node daemon: serve and sync with peers over CurveZMQ\n"
+    "  backup FILE          a consistent copy of the node's database, while it runs\n"
+    "  restore FILE         put a backup in place (it writes nothing until a peer confirms it)\n"
+    "  config check|show    check the configuration file, or show the effective one\n"
     "\n"
     "The node directory is --dir DIR, else $RONDA_DIR, else ./ronda-node.\n"
     "Times typed without an offset use $RONDA_TZ (default +07:00, WIB).\n"
     "\n"
     "Exit status: 0 success; 1 verification found problems or input was refused;\n"
-    "2 bad command line; 3 the node directory, a file or the database could not be used.\n";
+    "2 bad command line or configuration; 3 the node directory, a file or the database could\n"
+    "not be used; 4 the node may be behind its own history (restored) and writes nothing yet.\n";
 
 int main(int argc, char **argv) {
     static const struct {
         const char *verb;
         int (*fn)(int, char **);
     } verbs[] = {
-        {"init", cmd_init},       {"authority", cmd_authority}, {"join", cmd_join},     {"status", cmd_status},
-        {"rebuild", cmd_rebuild}, {"record", cmd_record},       {"log", cmd_log},       {"show", cmd_show},
-        {"query", cmd_query},     {"verify", cmd_verify},       {"export", cmd_export}, {"import", cmd_import},
-        {"run", cmd_run},
+        {"init", cmd_init},       {"authority", cmd_authority}, {"join", cmd_join},       {"status", cmd_status},
+        {"rebuild", cmd_rebuild}, {"record", cmd_record},       {"log", cmd_log},         {"show", cmd_show},
+        {"query", cmd_query},     {"verify", cmd_verify},       {"export", cmd_export},   {"import", cmd_import},
+        {"run", cmd_run},         {"backup", cmd_backup},       {"restore", cmd_restore}, {"config", cmd_config},
     };
     if (ronda_init() != RONDA_OK) {
         fprintf(stderr, "ronda: libsodium failed to initialise\n");

@@ -50,6 +50,8 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
 void net_disconnect(net *n, uint32_t peer);
 /* The server key a DEALER peer was connected with (for dropping revoked servers). */
 const uint8_t *net_peer_curve(const net *n, uint32_t peer);
+/* The signing key a ROUTER peer (id >= NET_ROUTER_PEER_BASE) proved in its handshake. */
+const uint8_t *net_peer_sign(const net *n, uint32_t peer);
 
 typedef struct net_events {
     void *ctx;

@@ -454,6 +454,12 @@ ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_B
     int own_txn = !s->in_txn;
     ronda_err e;
     if (own_txn && (e = ronda_store_begin(s)) != RONDA_OK) return store_dberr(s, d, "begin");
+    /* A node restored from a backup, or one a peer showed newer records of its own, must not
+     * write a second history (docs/operations.md): checked inside the append's transaction. */
+    if ((e = guard_refuses(s, d)) != RONDA_OK) {
+        if (own_txn) ronda_store_rollback(s);
+        return e;
+    }
     uint64_t seq = 1, max_hlc = 0;
     uint8_t prev[RONDA_ID_BYTES];
     int has_prev = 0;
@@ -609,9 +615,20 @@ ronda_err ronda_store_resolve(ronda_store *s, const char *hex, uint8_t id[RONDA_
     return found == 1 ? RONDA_OK : found == 0 ? RONDA_ERR_NOT_FOUND : RONDA_ERR_INVALID;
 }
 
-ronda_err ronda_store_rebuild(ronda_store *s) {
+ronda_err ronda_store_rebuild(ronda_store *s) { return ronda_store_rebuild_progress(s, NULL, NULL); }
+
+ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ctx, uint64_t done, uint64_t total),
+                                       void *ctx) {
     ronda_err e;
     if ((e = ronda_store_begin(s)) != RONDA_OK) return e;
+    uint64_t total = 0, done = 0;
+    if (progress) {
+        sqlite3_stmt *c;
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records", -1, &c, NULL) == SQLITE_OK &&
+            sqlite3_step(c) == SQLITE_ROW)
+            total = (uint64_t)sqlite3_column_int64(c, 0);
+        sqlite3_finalize(c);
+    }
     for (int i = 0; i < Q__COUNT; i++) { /* statements on dropped tables must be re-prepared */
         sqlite3_finalize(s->stmts[i]);
         s->stmts[i] = NULL;
@@ -630,6 +647,7 @@ ronda_err ronda_store_rebuild(ronda_store *s) {
      * no longer passes is a verify finding and stays out of the views. */
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (progress && ++done % RONDA_BATCH_MAX == 0) progress(ctx, done, total);
         ronda_record rec;
         const uint8_t *body = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 2);
         e = ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),

@@ -55,6 +55,10 @@ ronda_err store_exec(ronda_store *s, const char *sql);
 /* Map a SQLite result code onto ours, naming the statement in `detail`. */
 ronda_err store_dberr(ronda_store *s, ronda_detail *d, const char *what);
 
+/* guard.c: RONDA_OK when this node may append; RONDA_ERR_BEHIND (with `detail`) when it is
+ * restored and unconfirmed, or knows it is behind its own history. */
+ronda_err guard_refuses(ronda_store *s, ronda_detail *d);
+
 /* views.c: reference checks (before any write) and derived-view updates for one record. */
 ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d);
 ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *body);

@@ -100,6 +100,9 @@ struct sync_core {
     size_t nskip;
     unsigned verify_threads; /* signature-check threads per batch (0: one per core) */
     sync_stats st;
+    uint8_t self[RONDA_KEY_BYTES]; /* this node's author key */
+    ronda_guard guard;             /* the restore guard (src/store/guard.c), as last stored */
+    uint64_t guard_seq;
 };
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
@@ -130,6 +133,11 @@ ronda_err sync_new(ronda_store *store, sync_log_fn log, void *log_ctx, sync_core
     c->log = log;
     c->log_ctx = log_ctx;
     ronda_store_authority(store, c->authority);
+    ronda_store_node(store, c->self);
+    if (ronda_store_guard(store, &c->guard, &c->guard_seq) != RONDA_OK) {
+        free(c);
+        return RONDA_ERR_DB;
+    }
     /* Records held before we start are not pushed: peers get them by anti-entropy. */
     c->pushed_rowid = max_rowid(store, 0);
     c->pushed_fork_rowid = max_rowid(store, 1);
@@ -231,6 +239,57 @@ int sync_peer_banned(const sync_core *c, uint32_t id) {
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++)
         if (c->peers[i].id == id && id != 0) return c->peers[i].banned;
     return 0;
+}
+
+/* ------------------------------------------------------------------ restore guard */
+
+static uint64_t our_seq(sync_core *c, const uint8_t *author);
+
+static void guard_set(sync_core *c, uint32_t peer_id, ronda_guard g, uint64_t seq) {
+    if (ronda_store_set_guard(c->s, g, seq) != RONDA_OK) {
+        logf_(c, 3, peer_id, "cannot store the restore guard (%s %llu)", ronda_guard_name(g), (unsigned long long)seq);
+        return;
+    }
+    c->guard = g;
+    c->guard_seq = seq;
+}
+
+/* A peer's frontier names our own author at `seq` with head `head`. Beyond what we hold:
+ * we are behind our own history, and must not append until we have fetched up to it. Equal
+ * to our head: the peer confirms it (a restored node may append again). */
+static void guard_seen(sync_core *c, uint32_t peer_id, uint64_t seq, const uint8_t *head) {
+    uint8_t ours_id[RONDA_ID_BYTES];
+    uint64_t ours = 0;
+    if (ronda_store_head(c->s, c->self, &ours, ours_id) != RONDA_OK) ours = 0;
+    if (seq > ours) {
+        if (c->guard != RONDA_GUARD_BEHIND || c->guard_seq < seq) {
+            logf_(c, 4, peer_id,
+                  "peer holds our own records up to seq %llu, we hold %llu: appending is refused until we have them",
+                  (unsigned long long)seq, (unsigned long long)ours);
+            guard_set(c, peer_id, RONDA_GUARD_BEHIND, seq);
+        }
+    } else if (c->guard == RONDA_GUARD_RESTORED && seq == ours && ours > 0 && memcmp(head, ours_id, 32) == 0) {
+        logf_(c, 5, peer_id, "peer confirms our head at seq %llu: appending allowed again", (unsigned long long)ours);
+        guard_set(c, peer_id, RONDA_GUARD_NONE, 0);
+    }
+}
+
+/* Equal digests: the peer holds exactly our ledger, our own head included. */
+static void guard_synced(sync_core *c, uint32_t peer_id) {
+    if (c->guard != RONDA_GUARD_RESTORED) return;
+    logf_(c, 5, peer_id, "peer holds our exact ledger: restored node confirmed, appending allowed again");
+    guard_set(c, peer_id, RONDA_GUARD_NONE, 0);
+}
+
+/* After records were stored: behind no longer once we hold our own author up to the seq a
+ * peer showed us. */
+static void guard_caught_up(sync_core *c, uint32_t peer_id) {
+    if (c->guard != RONDA_GUARD_BEHIND) return;
+    uint64_t ours = our_seq(c, c->self);
+    if (ours < c->guard_seq) return;
+    logf_(c, 5, peer_id, "caught up with our own records to seq %llu: appending allowed again",
+          (unsigned long long)ours);
+    guard_set(c, peer_id, RONDA_GUARD_NONE, 0);
 }
 
 /* ------------------------------------------------------------------ frontier */
@@ -605,6 +664,7 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64
     int64_t rows_after = max_rowid(c->s, 0);
     if (got > SYNC_PUSH_RELAY_MAX && rows_after > rows_before) skip_add(c, rows_before + 1, rows_after);
     if (ronda_store_commit(c->s) != RONDA_OK) result = RONDA_ERR_DB;
+    if (result == RONDA_OK) guard_caught_up(c, p->id);
 out:
     free(bufs);
     free(lens);
@@ -693,6 +753,7 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
             cwr_bin(&w, ours, 32);
             enqueue(c, p, &w, 0);
             c->st.rounds_in_sync++;
+            guard_synced(c, id);
         } else {
             send_frontier(c, p);
         }
@@ -700,6 +761,10 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
     }
     case MSG_SYNCED:
         if (n != 2 || crd_bin(&r, &b, &blen) != RONDA_OK || blen != 32) return bad_msg(c, p, "malformed SYNCED");
+        if (c->guard == RONDA_GUARD_RESTORED) {
+            uint8_t ours[32];
+            if (ronda_store_digest(c->s, ours, NULL) == RONDA_OK && memcmp(ours, b, 32) == 0) guard_synced(c, id);
+        }
         return RONDA_OK;
     case MSG_FRONTIER: {
         uint64_t last;
@@ -714,6 +779,7 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
             if (crd_array(&r, &three) != RONDA_OK || three != 3 || crd_bin(&r, &author, &blen) != RONDA_OK ||
                 blen != 32 || crd_uint(&r, &seq) != RONDA_OK || crd_bin(&r, &head, &hl) != RONDA_OK || hl != 32)
                 return bad_msg(c, p, "malformed FRONTIER entry");
+            if (memcmp(author, c->self, 32) == 0) guard_seen(c, id, seq, head);
             if (seq > our_seq(c, author)) want_add(c, p, author, seq);
         }
         pump(c, p, now);
@@ -879,3 +945,24 @@ int sync_next_out(sync_core *c, uint32_t *peer_id, uint8_t **msg, size_t *len) {
 }
 
 void sync_get_stats(const sync_core *c, sync_stats *out) { *out = c->st; }
+
+uint64_t sync_backlog(sync_core *c) {
+    uint64_t most = 0;
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        peer *p = &c->peers[i];
+        if (p->id == 0 || p->banned) continue;
+        uint64_t sum = 0;
+        for (size_t k = 0; k < p->nwants; k++) {
+            uint64_t have = our_seq(c, p->wants[k].author);
+            if (p->wants[k].target > have) sum += p->wants[k].target - have;
+        }
+        for (size_t k = 0; k < SYNC_INFLIGHT_MAX; k++) {
+            const inflight *f = &p->fl[k];
+            if (!f->used) continue;
+            uint64_t have = our_seq(c, f->author);
+            if (f->to >= have + 1 && f->to >= f->from) sum += f->to - (have + 1 > f->from ? have + 1 : f->from) + 1;
+        }
+        if (sum > most) most = sum;
+    }
+    return most;
+}

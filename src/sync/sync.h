@@ -80,4 +80,8 @@ uint64_t sync_next_tick_ms(const sync_core *c, uint64_t now_ms);
 
 void sync_get_stats(const sync_core *c, sync_stats *out);
 
+/* Records peers showed us that we do not hold yet (the largest count over peers: what one
+ * peer still has to send). For progress displays; costs one store lookup per wanted author. */
+uint64_t sync_backlog(sync_core *c);
+
 #endif

@@ -81,8 +81,8 @@ say "the revoke record reached hq-jember and umbulsari"
 # keeps sending on its open connections to them dropped as unauthorised.
 for n in hq-jember umbulsari polda; do
   t0=$(now_ms)
-  until grep -q "dropping peer [0-9]*: no longer a live member" "$LOGS/$n.log" &&
-        grep -q "peer [0-9]* is no longer a live member: dropped" "$LOGS/$n.log"; do
+  until grep -q "peer [0-9a-f]\{12\}: dropped, no longer a live member" "$LOGS/$n.log" &&
+        grep -q "peer [0-9a-f]\{12\}: no longer a live member, dropped" "$LOGS/$n.log"; do
     [ $(($(now_ms) - t0)) -gt $((DEADLINE * 1000)) ] && fail "$n's log does not show Durenan dropped"
     sleep 0.2
   done
