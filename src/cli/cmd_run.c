@@ -202,19 +202,19 @@ static const char run_help[] = "usage: ronda run [--dir DIR] [--listen ENDPOINT]
                                "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
                                "                     repeatable\n"
                                "  --fanout N         further peers chosen at random from the roster (default 3)\n"
+                               "  --checkpoint-every SECONDS  hq nodes: sign a checkpoint this often (default\n"
+                               "                     3600; 0: never); other roles write none\n"
                                "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n";
 
 int cmd_run(int argc, char **argv) {
-    const char *dir = NULL, *listen = NULL, *fanout = NULL, *level = NULL;
+    const char *dir = NULL, *listen = NULL, *fanout = NULL, *level = NULL, *ckpt = NULL;
     strlist peers = {{0}, 0};
-    const opt opts[] = {{"dir", OPT_STR, &dir},
-                        {"listen", OPT_STR, &listen},
-                        {"peer", OPT_LIST, &peers},
-                        {"fanout", OPT_STR, &fanout},
-                        {"log-level", OPT_STR, &level}};
+    const opt opts[] = {{"dir", OPT_STR, &dir},         {"listen", OPT_STR, &listen},
+                        {"peer", OPT_LIST, &peers},     {"fanout", OPT_STR, &fanout},
+                        {"log-level", OPT_STR, &level}, {"checkpoint-every", OPT_STR, &ckpt}};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse("run", run_help, argc, argv, opts, 5, pos, 0, &npos);
+    int rc = cli_parse("run", run_help, argc, argv, opts, 6, pos, 0, &npos);
     if (rc >= 0) return rc;
     static daemon_ctx d; /* large; one per process */
     memset(&d, 0, sizeof d);
@@ -233,6 +233,12 @@ int cmd_run(int argc, char **argv) {
     for (size_t i = 0; i < peers.n; i++) d.bootstrap[d.nbootstrap++] = peers.v[i];
 
     if ((rc = node_open(&d.n, cli_dir(dir), 1)) != EXIT_OK) return rc;
+    run_checkpoints ck;
+    char ck_note[160];
+    if ((rc = run_checkpoints_init(&ck, &d.n, ckpt, cli_now_ms(), ck_note, sizeof ck_note)) >= 0) {
+        node_close(&d.n);
+        return rc;
+    }
     uint8_t csk[32], cpk[32];
     char path[4200];
     node_path(&d.n, NODE_CURVE_KEY, path, sizeof path);
@@ -269,6 +275,7 @@ int cmd_run(int argc, char **argv) {
     char who[13];
     cli_short(d.self, who);
     logmsg(&d, 5, "node %s running%s%s", who, endpoint[0] ? ", serving " : " (not serving)", endpoint);
+    if (ck_note[0]) logmsg(&d, 5, "%s", ck_note);
 
     net_events ev = {&d, ev_up, ev_down, ev_msg};
     uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS;
@@ -278,6 +285,9 @@ int cmd_run(int argc, char **argv) {
             refresh(&d);
             next_refresh = now + ALLOW_REFRESH_MS;
         }
+        char ck_text[300];
+        int ck_rc = run_checkpoints_tick(&ck, &d.n, now, ck_text, sizeof ck_text);
+        if (ck_rc) logmsg(&d, ck_rc > 0 ? 6 : 3, "%s", ck_text);
         if (sync_tick(d.sync, now) != RONDA_OK) logmsg(&d, 3, "database error in tick");
         flush(&d);
         if (net_poll(d.net, TICK_MS, &ev) != RONDA_OK) {
