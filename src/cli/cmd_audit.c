@@ -479,8 +479,9 @@ int cmd_audit(int argc, char **argv) {
     ronda_hex(st.digest, 32, dhex);
     when((int64_t)cli_now_ms(), now);
     json_t *units = by_unit(&c);
+    /* the report takes the arrays over; c.findings and c.chains stay valid until it goes */
     json_t *report = json_pack(
-        "{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:O, s:O, s:o}", "ok", nf == 0, "source",
+        "{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:o}", "ok", nf == 0, "source",
         source, "audited_at", now, "records", (json_int_t)sum.verify.records, "authors", (json_int_t)sum.verify.authors,
         "forks", (json_int_t)sum.verify.forks, "excluded", (json_int_t)sum.verify.excluded, "checkpoints",
         (json_int_t)sum.checkpoints, "claims", (json_int_t)sum.claims, "claims_held", (json_int_t)sum.claims_held,

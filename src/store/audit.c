@@ -402,7 +402,7 @@ static int miss_cmp(const void *x, const void *y) {
 /* Claims the ledger does not hold: checkpoints that disagree with each other are fork
  * evidence; every author with unheld claims is one "withheld" finding. */
 static ronda_err report_missing(actx *a) {
-    qsort(a->miss, a->n_miss, sizeof *a->miss, miss_cmp);
+    if (a->n_miss > 1) qsort(a->miss, a->n_miss, sizeof *a->miss, miss_cmp);
     for (size_t i = 0; i < a->n_miss;) {
         size_t j = i;
         uint64_t top = 0;
