@@ -412,7 +412,10 @@ static ronda_err encode_map(cwr *w, const schema *s, const json_t *o, const char
         cwr_str(w, f->key, strlen(f->key));
         if (f->type == T_LIST) {
             if (!json_is_array(v)) return fail(d, RONDA_ERR_SCHEMA, sub, "expected a list");
-            if (json_array_size(v) > f->max) return fail(d, RONDA_ERR_TOO_BIG, sub, "too many items");
+            if (json_array_size(v) > f->max)
+                return fail(d, RONDA_ERR_TOO_BIG, sub,
+                            f->max == RONDA_LIST_MAX ? "more items than RONDA_LIST_MAX (64)"
+                                                     : "more entries than RONDA_CHECKPOINT_AUTHORS_MAX (512)");
             cwr_array(w, (uint32_t)json_array_size(v));
             for (size_t i = 0; i < json_array_size(v); i++) {
                 char item[200];
