@@ -142,6 +142,27 @@ rc=0
 "$RONDA" checkpoint --dir durenan >ck.out 2>ck.err || rc=$?
 check "checkpoint: a precinct may not write one (exit 1, says hq only)" bash -c "test $rc -eq 1 && grep -q 'hq' ck.err"
 
+# ---------------------------------------------------------------- periodic checkpoints
+# `ronda run` on an hq node signs a checkpoint every --checkpoint-every seconds; on a precinct
+# the option is refused with a note in the log and nothing is written.
+checkpoints() { "$RONDA" log --dir "$1" | awk '$2 == "checkpoint"' | wc -l; }
+cp -r trenggalek run-hq
+cp -r durenan run-precinct
+"$RONDA" run --dir run-hq --listen none --fanout 0 --checkpoint-every 1 2>run-hq.log &
+hq_pid=$!
+"$RONDA" run --dir run-precinct --listen none --fanout 0 --checkpoint-every 1 2>run-precinct.log &
+pr_pid=$!
+for _ in $(seq 100); do [ "$(checkpoints run-hq)" -ge 4 ] && break; sleep 0.1; done
+sleep 1
+kill -TERM "$hq_pid" "$pr_pid"
+wait "$hq_pid" "$pr_pid" || true
+check "run --checkpoint-every 1 on an hq node: at least two more checkpoints within seconds" \
+    test "$(checkpoints run-hq)" -ge 4
+check "run on a precinct: --checkpoint-every ignored (logged), no checkpoint written" \
+    bash -c "grep -q 'only hq members write checkpoints' run-precinct.log && test \$('$RONDA' log --dir run-precinct | awk '\$2 == \"checkpoint\"' | wc -l) -eq 0"
+check "the periodic checkpoints audit clean" bash -c "'$RONDA' audit --dir run-hq >/dev/null"
+rm -rf run-hq run-precinct
+
 # ---------------------------------------------------------------- mutations
 cat >mutate.py <<'EOF'
 # mutate.py DB MUTATION NODE-DIR...: change DB behind ronda's back, as an insider with file
@@ -271,6 +292,12 @@ elif what == "transplant":                    # another author's valid record in
               (other[2], other[3], other[4], DUR))
 elif what == "redact":                        # a body stripped (the body is not signed)
     c.execute("UPDATE records SET body = NULL WHERE author = ? AND seq = 1", (SEK,))
+elif what == "drop-newest-and-checkpoints":  # ... and the only checkpoint that covers them
+    delete(DUR, [last_seq(DUR), last_seq(DUR) - 1])
+    assert row(BOJ, last_seq(BOJ))[6] == "checkpoint"
+    delete(BOJ, [last_seq(BOJ)])
+    fix_heads(DUR)
+    fix_heads(BOJ)
 elif what == "drop-triggers":
     pass
 else:
@@ -328,7 +355,11 @@ mutation drop-triggers 'store +tampered'
 # an author's newest records dropped together with every checkpoint that signed for them
 # leave a ledger that is a valid earlier state; only another copy (a node's digest, a
 # bundle, a checkpoint held elsewhere) shows the difference.
-echo "skip mutation drop-newest-and-checkpoints: undetectable from this ledger alone (docs/audit.md)"
+cp -r trenggalek m-undetectable
+"$PY" mutate.py m-undetectable/ronda.db drop-newest-and-checkpoints DUR="$DUR" SEK="$SEK" TRG="$TRG" BOJ="$BOJ"
+rc=0
+"$RONDA" audit --dir m-undetectable >m-undetectable.out 2>&1 || rc=$?
+echo "excluded drop-newest-and-checkpoints: audit exit $rc (undetectable by design from this ledger alone, docs/audit.md)"
 check "mutations detected by ronda audit: $detected of $total" test "$detected" -eq "$total"
 
 echo "audit test: $detected of $total mutations detected; $PASSED checks passed, $FAILED failed"
