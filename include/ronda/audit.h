@@ -37,7 +37,9 @@ typedef struct ronda_audit_summary {
  * parts complete; digest and record count consistent with its frontier), every amend target
  * and every resolution's dialogue and topic. Findings go to `cb` (what: "record", "chain",
  * "membership", "fork", "fork-evidence", "frontier", "store", "withheld", "checkpoint",
- * "reference"). `progress` (may be NULL) is called every batch of records verified.
+ * "reference"). Each record held but excluded by its author's revocation (proto/record.md
+ * §5) also goes to `cb`, with what "excluded": a note for the report, not a finding (not
+ * counted in `findings`). `progress` (may be NULL) is called every batch of records verified.
  * `threads` verify signatures in parallel (0 = one per core). */
 ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *ctx, const ronda_finding *f),
                             void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx,

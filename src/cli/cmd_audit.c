@@ -133,6 +133,7 @@ static const char audit_help[] =
 typedef struct audit_ctx {
     ronda_store *s;
     json_t *findings; /* array */
+    json_t *excluded; /* array: records after their author's revocation (notes) */
     json_t *chains;   /* array */
     int progress_tty;
     uint64_t last_progress_ms;
@@ -143,9 +144,10 @@ static void on_audit_finding(void *vctx, const ronda_finding *f) {
     char id[65], au[65];
     ronda_hex(f->id, 32, id);
     ronda_hex(f->author, 32, au);
-    json_array_append_new(c->findings, json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "what", f->what, "error",
-                                                 ronda_errname(f->err), "rowid", (json_int_t)f->rowid, "id", id,
-                                                 "author", au, "seq", (json_int_t)f->seq, "detail", f->detail));
+    json_array_append_new(strcmp(f->what, "excluded") == 0 ? c->excluded : c->findings,
+                          json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "what", f->what, "error",
+                                    ronda_errname(f->err), "rowid", (json_int_t)f->rowid, "id", id, "author", au, "seq",
+                                    (json_int_t)f->seq, "detail", f->detail));
 }
 
 static void on_progress(void *vctx, uint64_t done, uint64_t total) {
@@ -310,6 +312,23 @@ static void write_html(FILE *f, const char *source, json_t *report) {
         fputs("</table>\n", f);
     }
 
+    json_t *excl = json_object_get(report, "excluded_records");
+    if (json_array_size(excl)) {
+        fprintf(
+            f,
+            "<h2>Excluded records (%zu)</h2>\n<p>Written after their author's revocation: held because they "
+            "arrived before the revocation, outside the ledger's digest and views. Not findings, but worth "
+            "knowing: a revoked key went on signing.</p>\n<table><tr><th>node</th><th>seq</th><th>record</th></tr>\n",
+            json_array_size(excl));
+        json_t *x;
+        json_array_foreach(excl, i, x) {
+            fputs("<tr><td>", f);
+            html_esc(f, jstr(x, "author_name") ? jstr(x, "author_name") : "");
+            fprintf(f, "</td><td class=\"n\">%lld</td><td><code>%s</code></td></tr>\n",
+                    (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"));
+        }
+        fputs("</table>\n", f);
+    }
     fputs("<h2>By Polres and Polsek</h2>\n<table><tr><th>Polres</th><th>Polsek</th><th>nodes</th><th>records</th>"
           "<th>dialogues</th><th>resolutions</th><th>checkpoints</th><th>findings</th></tr>\n",
           f);
@@ -395,6 +414,7 @@ int cmd_audit(int argc, char **argv) {
     memset(&c, 0, sizeof c);
     c.findings = json_array();
     c.chains = json_array();
+    c.excluded = json_array();
     c.progress_tty = isatty(2);
     node n;
     int have_node = 0;
@@ -409,6 +429,7 @@ int cmd_audit(int argc, char **argv) {
             perror(bundle);
             json_decref(c.findings);
             json_decref(c.chains);
+            json_decref(c.excluded);
             return EXIT_ENV;
         }
         ronda_bundle_header hdr;
@@ -433,6 +454,7 @@ int cmd_audit(int argc, char **argv) {
         if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) {
             json_decref(c.findings);
             json_decref(c.chains);
+            json_decref(c.excluded);
             return rc;
         }
         snprintf(source, sizeof source, "node directory %s", n.dir);
@@ -465,6 +487,10 @@ int cmd_audit(int argc, char **argv) {
         json_t *ch = chain_of(&c, jstr(x, "author"));
         json_object_set_new(x, "author_name", ch && jstr(ch, "name") ? json_string(jstr(ch, "name")) : json_null());
     }
+    json_array_foreach(c.excluded, i, x) {
+        json_t *ch = chain_of(&c, jstr(x, "author"));
+        json_object_set_new(x, "author_name", ch && jstr(ch, "name") ? json_string(jstr(ch, "name")) : json_null());
+    }
     if (have_node)
         node_close(&n);
     else
@@ -472,6 +498,7 @@ int cmd_audit(int argc, char **argv) {
     if (ae != RONDA_OK) {
         json_decref(c.findings);
         json_decref(c.chains);
+        json_decref(c.excluded);
         return cli_fail(EXIT_ENV, "audit", ae, NULL, NULL);
     }
     size_t nf = json_array_size(c.findings);
@@ -487,6 +514,7 @@ int cmd_audit(int argc, char **argv) {
         (json_int_t)sum.checkpoints, "claims", (json_int_t)sum.claims, "claims_held", (json_int_t)sum.claims_held,
         "claims_revoked", (json_int_t)sum.claims_revoked, "references", (json_int_t)sum.references, "digest", dhex,
         "findings", c.findings, "chains", c.chains, "by_polres", units);
+    json_object_set_new(report, "excluded_records", c.excluded);
     int out_rc = nf == 0 ? EXIT_OK : EXIT_REFUSED;
     if (html) {
         FILE *f = fopen(html, "w");
@@ -517,6 +545,16 @@ int cmd_audit(int argc, char **argv) {
             const char *nm = jstr(x, "author_name");
             printf("FAIL %-13s %-10s %s seq %lld record %.12s: %s\n", jstr(x, "what"), jstr(x, "error"), nm ? nm : "-",
                    (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"), jstr(x, "detail"));
+        }
+        if (json_array_size(c.excluded)) {
+            printf("\nExcluded (%zu): written after their author's revocation; held, outside the ledger, not "
+                   "findings\n",
+                   json_array_size(c.excluded));
+            json_array_foreach(c.excluded, i, x) {
+                const char *nm = jstr(x, "author_name");
+                printf("NOTE excluded %s seq %lld record %.12s\n", nm ? nm : "-",
+                       (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"));
+            }
         }
         printf("\nBy Polres and Polsek          nodes  records  dialogues  resolutions  checkpoints  findings\n");
         const char *pr;

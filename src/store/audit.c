@@ -193,6 +193,7 @@ typedef struct actx {
     unsigned cp_parts, cp_next_part;
     uint8_t cp_last[RONDA_KEY_BYTES];
     int cp_any;
+    int cp_bad; /* already reported as malformed: never completes, not reported again */
     crypto_generichash_state cp_hash;
 } actx;
 
@@ -216,6 +217,11 @@ static void on_verify_finding(void *ctx, const ronda_finding *f) {
     actx *a = ctx;
     a->sum.findings++;
     if (a->cb) a->cb(a->ctx, f);
+}
+
+static void on_verify_note(void *ctx, const ronda_finding *f) {
+    actx *a = ctx;
+    if (a->cb) a->cb(a->ctx, f); /* "excluded": a note, not counted as a finding */
 }
 
 static void on_verify_progress(void *ctx, uint64_t done, uint64_t total) {
@@ -271,10 +277,12 @@ static void cp_close(actx *a, int complete) {
     if (!a->open) return;
     char text[512], name[64];
     who(a->s, a->cp_author, name, sizeof name);
-    if (!complete) {
+    if (a->cp_bad) {
+        /* reported when it was found */
+    } else if (!complete) {
         snprintf(text, sizeof text,
                  "checkpoint by %s is incomplete: part %u of %u is missing (its claims so far were checked)", name,
-                 a->cp_next_part, a->cp_parts);
+                 a->cp_next_part + 1, a->cp_parts);
         report(a, "checkpoint", RONDA_ERR_GAP, a->cp_id, a->cp_author, a->cp_seq, text);
     } else {
         uint8_t digest[RONDA_HASH_BYTES];
@@ -365,7 +373,7 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
         crypto_generichash_init(&a->cp_hash, NULL, 0, RONDA_HASH_BYTES);
         crypto_generichash_update(&a->cp_hash, (const uint8_t *)"ronda-ledger-v1", 15);
         a->cp_next_part = part; /* a part > 0 here is checked for claims but never completes */
-        if (part != 0) a->cp_parts = 0;
+        a->cp_bad = part != 0;
     }
     json_t *fr = json_object_get(b, "frontier");
     for (size_t i = 0; i < json_array_size(fr); i++) {
@@ -374,9 +382,10 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
         if (!unhex32(en, "author", c.author) || !unhex32(en, "head", c.head)) continue;
         c.seq = (uint64_t)json_integer_value(json_object_get(en, "seq"));
         if (a->cp_any && memcmp(c.author, a->cp_last, 32) <= 0) {
-            report(a, "checkpoint", RONDA_ERR_SCHEMA, rec->id, rec->author, rec->seq,
-                   "checkpoint parts do not ascend by author across parts");
-            a->cp_parts = 0; /* never completes */
+            if (!a->cp_bad)
+                report(a, "checkpoint", RONDA_ERR_SCHEMA, rec->id, rec->author, rec->seq,
+                       "checkpoint parts do not ascend by author across parts");
+            a->cp_bad = 1;
         }
         memcpy(a->cp_last, c.author, 32);
         a->cp_any = 1;
@@ -387,7 +396,7 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
     }
     a->cp_next_part = part + 1;
     a->cp_next_seq = rec->seq + 1;
-    if (a->cp_parts && a->cp_next_part == a->cp_parts) cp_close(a, 1);
+    if (a->cp_next_part == a->cp_parts) cp_close(a, 1);
     return RONDA_OK;
 }
 
@@ -591,8 +600,8 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     a.ctx = ctx;
     ronda_err e = store_exec(s, "BEGIN"); /* one snapshot for the verify passes and the audit's own */
     if (e != RONDA_OK) return e;
-    e = store_verify_progress(s, threads, on_verify_finding, progress ? on_verify_progress : NULL, &a, 1,
-                              &a.sum.verify);
+    e = store_verify_progress(s, threads, on_verify_finding, progress ? on_verify_progress : NULL, on_verify_note, &a,
+                              1, &a.sum.verify);
     if (e == RONDA_OK) e = load_revocations(&a);
     if (e == RONDA_OK) e = checkpoints(&a);
     if (e == RONDA_OK) e = references(&a);

@@ -56,10 +56,12 @@ ronda_err store_exec(ronda_store *s, const char *sql);
 /* Map a SQLite result code onto ours, naming the statement in `detail`. */
 ronda_err store_dberr(ronda_store *s, ronda_detail *d, const char *what);
 
-/* verify.c: ronda_store_verify with a progress callback (records read, total), sharing
- * `ctx` with `cb`; with in_txn the caller holds the read transaction (one snapshot). */
+/* verify.c: ronda_store_verify with a progress callback (records read, total) and a `note`
+ * callback for each record excluded by a revocation (what "excluded"; not a finding), all
+ * sharing `ctx` with `cb`; with in_txn the caller holds the read transaction (one snapshot). */
 ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
-                                void (*progress)(void *, uint64_t, uint64_t), void *ctx, int in_txn,
+                                void (*progress)(void *, uint64_t, uint64_t),
+                                void (*note)(void *, const ronda_finding *), void *ctx, int in_txn,
                                 ronda_verify_summary *out);
 
 /* views.c: reference checks (before any write) and derived-view updates for one record. */

@@ -168,6 +168,7 @@ typedef struct vctx {
     void (*cb)(void *, const ronda_finding *);
     void *cb_ctx;
     void (*progress)(void *, uint64_t, uint64_t); /* every batch: records read, records in all */
+    void (*note)(void *, const ronda_finding *);  /* excluded records (not findings); may be NULL */
     uint64_t total;                               /* records + the authority's (read twice) */
     uint64_t done;
     ronda_verify_summary sum;
@@ -324,6 +325,19 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
         /* Held because it arrived before the revocation did: not tampering, but outside the
          * ledger (digest, views). Counted, not a finding. */
         v->sum.excluded++;
+        if (v->note) {
+            ronda_finding f;
+            memset(&f, 0, sizeof f);
+            f.what = "excluded";
+            f.err = RONDA_ERR_REVOKED;
+            f.rowid = r->rowid;
+            memcpy(f.id, rec->id, 32);
+            memcpy(f.author, rec->author, 32);
+            f.seq = rec->seq;
+            snprintf(f.detail, sizeof f.detail,
+                     "written after its author's revocation; held (it arrived first) but outside the ledger");
+            v->note(v->cb_ctx, &f);
+        }
     } else {
         if (m != RONDA_OK)
             finding(v, "membership", m, r->rowid, rec->id, rec->author, rec->seq,
@@ -464,11 +478,12 @@ static ronda_err check_forks(vctx *v) {
 
 ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *), void *ctx,
                              ronda_verify_summary *out) {
-    return store_verify_progress(s, threads, cb, NULL, ctx, 0, out);
+    return store_verify_progress(s, threads, cb, NULL, NULL, ctx, 0, out);
 }
 
 ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
-                                void (*progress)(void *, uint64_t, uint64_t), void *ctx, int in_txn,
+                                void (*progress)(void *, uint64_t, uint64_t),
+                                void (*note)(void *, const ronda_finding *), void *ctx, int in_txn,
                                 ronda_verify_summary *out) {
     vctx v;
     memset(&v, 0, sizeof v);
@@ -477,6 +492,7 @@ ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(voi
     v.cb = cb;
     v.cb_ctx = ctx;
     v.progress = progress;
+    v.note = note;
     crypto_generichash_init(&v.digest, NULL, 0, RONDA_HASH_BYTES);
     crypto_generichash_update(&v.digest, (const uint8_t *)"ronda-ledger-v1", 15);
     ronda_err e = in_txn ? RONDA_OK : store_exec(s, "BEGIN"); /* one snapshot for every pass */

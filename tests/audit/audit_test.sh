@@ -100,27 +100,42 @@ r checkpoint --dir bojonegoro >/dev/null
 # Everything meets at Polres Trenggalek HQ: the ledger under audit.
 r export --dir bojonegoro bojonegoro.bundle
 r import --dir trenggalek bojonegoro.bundle >/dev/null
+# Umbulsari's key is revoked after its seq 2, but it writes a third record, which reaches
+# Trenggalek HQ before the revocation does: held, excluded, reported as a note.
+r record dialogue --dir umbulsari --programme curhat --title "Curhat Kamtibmas Paleran" \
+    --venue "Balai Desa Paleran" --when 2024-11-27T19:00 --topic "other:Ronda malam" >/dev/null
+r export --dir umbulsari umbulsari-2.bundle
+r import --dir trenggalek umbulsari-2.bundle >/dev/null
+r import --dir polda umbulsari-1.bundle >/dev/null
+r authority revoke --dir polda --member "$(key_of umbulsari)" --reason "Perangkat hilang" >/dev/null
+r export --dir polda polda.bundle
+r import --dir trenggalek polda.bundle >/dev/null
 records=$("$RONDA" status --dir trenggalek --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["records"])')
-check "set-up: Trenggalek HQ holds 18 records of 6 authors (5 members, 10 dialogues/resolutions/amends, 2 checkpoints, ...)" \
-    test "$records" -eq 18
+check "set-up: Trenggalek HQ holds 20 records of 6 authors (6 by the authority, 2 checkpoints, one excluded)" \
+    test "$records" -eq 20
 
 # ---------------------------------------------------------------- the clean ledger
 rc=0
 "$RONDA" audit --dir trenggalek --json --html report.html >clean.json 2>clean.err || rc=$?
 check "audit of the clean ledger exits 0" test "$rc" -eq 0
-check "audit --json: ok, no finding, 18 records, 2 checkpoints whose 10 claims are all held, 6 references" \
+check "audit --json: ok, no finding, 20 records, 2 checkpoints whose 10 claims are all held, 6 references" \
     "$PY" -c 'import json,sys
 d = json.load(open(sys.argv[1]))
-ok = d["ok"] is True and d["findings"] == [] and d["records"] == 18 and d["checkpoints"] == 2
+ok = d["ok"] is True and d["findings"] == [] and d["records"] == 20 and d["checkpoints"] == 2
 ok = ok and d["claims"] == 10 and d["claims_held"] == 10 and d["references"] == 6
 units = d["by_polres"]
 ok = ok and units["Trenggalek"]["Durenan"]["dialogues"] == 3 and units["Bojonegoro"]["(HQ)"]["checkpoints"] == 1
 sys.exit(0 if ok else 1)' clean.json
+check "audit --json: the record written after the revocation of Umbulsari is listed as excluded, not a finding" \
+    "$PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+x = d["excluded_records"]
+sys.exit(0 if d["excluded"] == 1 and len(x) == 1 and x[0]["seq"] == 3 and x[0]["author_name"] == "Polsek Umbulsari" else 1)' clean.json
 check "audit --html: a self-contained page (no external assets) with the findings first" "$PY" -c 'import sys,re
 h = open(sys.argv[1]).read()
 ok = h.startswith("<!DOCTYPE html>") and "<style>" in h and not re.search(r"(src|href)=", h)
 ok = ok and h.index("Findings (0)") < h.index("By Polres and Polsek") < h.index("Chains")
-ok = ok and "Polsek Durenan" in h and "Umbulsari" in h
+ok = ok and "Polsek Durenan" in h and "Umbulsari" in h and "Excluded records (1)" in h
 sys.exit(0 if ok else 1)' report.html
 "$RONDA" audit --dir trenggalek >clean.txt 2>&1
 check "audit: the terminal summary ends OK with no finding" bash -c "tail -n 1 clean.txt | grep -q '^OK: 0 findings$'"

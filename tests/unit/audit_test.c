@@ -182,6 +182,31 @@ static void test_order_and_claims(void **state) {
     (void)hq_member;
 }
 
+/* A checkpoint whose second part is missing, and a second part without its first: each is
+ * reported once; their claims are still checked. */
+static void test_incomplete_parts(void **state) {
+    fx_world *w = *state;
+    fx_admit(w, &HQ, "hq", FX_T0, FX_T0 + FX_YEAR, NULL);
+    fx_admit(w, &HQ2, "hq", FX_T0, FX_T0 + FX_YEAR, NULL);
+    uint64_t seq;
+    uint8_t head[32];
+    assert_ok(ronda_store_head(w->s, w->authority.pk, &seq, head));
+    fx_chain ch = {&HQ, 0, {0}}, ch2 = {&HQ2, 0, {0}};
+    size_t l1, l2;
+    uint8_t *p0 = fx_next_json(&ch, CKP, checkpoint_json(json_pack("[o]", entry(w->authority.pk, seq, head)), 0, 2), 1,
+                               &l1, NULL);
+    uint8_t *p1 = fx_next_json(&ch2, CKP, checkpoint_json(json_pack("[o]", entry(w->authority.pk, seq, head)), 1, 2), 2,
+                               &l2, NULL);
+    fx_expect_ingest(w->s, p0, l1, RONDA_OK, RONDA_STORED);
+    fx_expect_ingest(w->s, p1, l2, RONDA_OK, RONDA_STORED);
+    ronda_audit_summary sum;
+    seen got = audit(w->s, &sum);
+    assert_string_equal(got.what, "checkpoint checkpoint ");
+    assert_int_equal(sum.claims_held, 2);
+    free(p0);
+    free(p1);
+}
+
 /* A precinct's checkpoint sealed elsewhere is refused at ingest. */
 static void test_precinct_checkpoint_refused(void **state) {
     fx_world *w = *state;
@@ -266,6 +291,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_roles, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_order_and_claims, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_precinct_checkpoint_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_incomplete_parts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_parts, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_references, fx_setup, fx_teardown),
     };
