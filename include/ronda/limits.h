@@ -33,6 +33,17 @@
  * topic); 6 refuses deep-nesting attacks long before the C stack notices. */
 #define RONDA_DEPTH_MAX 6u
 
+/* Frontier entries (author, seq, head) in one checkpoint record. An entry is at most 94
+ * encoded bytes (map of 3: "seq" + uint64, "head" + 32 bytes, "author" + 32 bytes), so 512
+ * entries and the fixed fields (~110 bytes) stay under RONDA_BODY_MAX with a quarter to spare.
+ * A node holding more authors writes its checkpoint as consecutive parts of this many. */
+#define RONDA_CHECKPOINT_AUTHORS_MAX 512u
+#define RONDA_CHECKPOINT_ENTRY_MAX 94u
+
+/* Parts of one checkpoint: 64 x 512 = 32,768 authors, some 50 times the Polsek and Polres of
+ * East Java. A network that outgrows it must raise this bound (and the sync window with it). */
+#define RONDA_CHECKPOINT_PARTS_MAX 64u
+
 /* Participants in one dialogue: larger than any gathering a precinct holds. */
 #define RONDA_PARTICIPANTS_MAX 1000000u
 
@@ -67,6 +78,9 @@ _Static_assert(RONDA_TEXT_MAX < RONDA_BODY_MAX, "one text field must fit a body"
 _Static_assert(RONDA_NAME_MAX < RONDA_TEXT_MAX, "names are shorter than texts");
 _Static_assert(RONDA_DEPTH_MAX >= 4u, "v1 bodies nest four deep (amend)");
 _Static_assert(RONDA_CONFIG_LIST_MAX <= RONDA_LIST_MAX, "a config list fits the option parser's lists");
+_Static_assert(RONDA_CHECKPOINT_AUTHORS_MAX *RONDA_CHECKPOINT_ENTRY_MAX + 256u <= RONDA_BODY_MAX,
+               "a full checkpoint part must fit a body");
+_Static_assert(RONDA_CHECKPOINT_PARTS_MAX >= 1u && RONDA_CHECKPOINT_PARTS_MAX <= 1024u, "checkpoint parts range");
 _Static_assert(RONDA_BATCH_MAX >= 1u && RONDA_BATCH_MAX <= 65536u, "batch size range");
 
 #endif

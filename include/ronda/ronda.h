@@ -57,5 +57,6 @@ ronda_err ronda_init(void) RONDA_MUST_CHECK;
 #include "ronda/record.h"
 #include "ronda/store.h"
 #include "ronda/bundle.h"
+#include "ronda/audit.h"
 
 #endif

@@ -76,6 +76,20 @@ int cmd_run(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+
+/* Periodic checkpoints of `ronda run` (cmd_audit.c). */
+typedef struct run_checkpoints {
+    uint64_t every_ms; /* 0: never */
+    uint64_t next_ms;
+} run_checkpoints;
+/* From --checkpoint-every (NULL: the role's default, hourly for hq, never otherwise); `note`
+ * gets a line for the log. Returns -1 to go on, or EXIT_USAGE after printing the error. */
+int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, uint64_t now_ms, char *note, size_t len);
+/* Write a checkpoint when one is due: 0 none due, 1 written, -1 failed; `text` says which. */
+int run_checkpoints_tick(run_checkpoints *c, node *n, uint64_t now_ms, char *text, size_t len);
 
 /* A tiny option parser shared by every verb: --name VALUE, --name=VALUE, --flag. */
 typedef enum opt_kind { OPT_FLAG, OPT_STR, OPT_LIST } opt_kind;

@@ -259,6 +259,7 @@ static const char run_help[] =
     "usage: ronda run [--config FILE] [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...]\n"
     "                 [--fanout N] [--log-level error|warning|notice|info|debug]\n"
     "                 [--log-prefix auto|always|never] [--progress auto|tty|json|none]\n"
+    "                 [--checkpoint-every SECONDS]\n"
     "\n"
     "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
     "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
@@ -269,6 +270,8 @@ static const char run_help[] =
     "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
     "                     repeatable\n"
     "  --fanout N         further peers chosen at random from the roster (default 3)\n"
+    "  --checkpoint-every SECONDS  hq nodes: sign a checkpoint this often (default 3600;\n"
+    "                     0: never); other roles write none\n"
     "  --config FILE      an INI file (else $RONDA_CONFIG); flags override the environment,\n"
     "                     which overrides the file (docs/configuration.md)\n"
     "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n"
@@ -304,6 +307,14 @@ int cmd_run(int argc, char **argv) {
     progress_init(&catchup, "catch-up", "records", config_str(&cfg, CFG_PROGRESS));
 
     if ((rc = node_open(&d.n, config_str(&cfg, CFG_DIR), 1)) != EXIT_OK) {
+        config_free(&cfg);
+        return rc;
+    }
+    run_checkpoints ck;
+    char ck_note[160];
+    const char *ckpt = config_str(&cfg, CFG_CHECKPOINT_EVERY);
+    if ((rc = run_checkpoints_init(&ck, &d.n, ckpt[0] ? ckpt : NULL, cli_now_ms(), ck_note, sizeof ck_note)) >= 0) {
+        node_close(&d.n);
         config_free(&cfg);
         return rc;
     }
@@ -356,6 +367,7 @@ int cmd_run(int argc, char **argv) {
     uint64_t watchdog_ms = notify_watchdog_ms(), next_watchdog = 0, next_status = 0, next_progress = 0;
     uint64_t catchup_base = 0; /* records stored when the current catch-up began */
     int catching_up = 0;
+    if (ck_note[0]) logmsg(&d, 5, "%s", ck_note);
 
     net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready};
     uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS;
@@ -365,6 +377,9 @@ int cmd_run(int argc, char **argv) {
             refresh(&d);
             next_refresh = now + ALLOW_REFRESH_MS;
         }
+        char ck_text[300];
+        int ck_rc = run_checkpoints_tick(&ck, &d.n, now, ck_text, sizeof ck_text);
+        if (ck_rc) logmsg(&d, ck_rc > 0 ? 6 : 3, "%s", ck_text);
         if (sync_tick(d.sync, now) != RONDA_OK) logmsg(&d, 3, "database error in tick");
         flush(&d);
         if (net_poll(d.net, TICK_MS, &ev) != RONDA_OK) {

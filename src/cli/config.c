@@ -52,6 +52,9 @@ static const cfg_key keys[CFG__COUNT] = {
      "auto always never", "<N> priority prefixes for the journal; auto: when $JOURNAL_STREAM is set"},
     {CFG_PROGRESS, "log", "progress", "progress", "RONDA_PROGRESS", CFG_T_CHOICE, 0, "auto", 0, 0, "auto tty json none",
      "catch-up progress on stderr; auto: a status line when stderr is a terminal"},
+    {CFG_CHECKPOINT_EVERY, "audit", "checkpoint_every", "checkpoint-every", "RONDA_CHECKPOINT_EVERY", CFG_T_UINT, 0, "",
+     0, 31536000, NULL,
+     "hq nodes: seconds between signed checkpoints; empty: 3600 on hq, none on other roles; 0: never"},
 };
 
 static const char *const source_names[] = {"default", "file", "environment", "flag"};

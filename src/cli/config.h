@@ -15,13 +15,14 @@
 #include "cli/cli.h"
 
 typedef enum cfg_id {
-    CFG_DIR,        /* [node] dir: the node directory */
-    CFG_LISTEN,     /* [net] listen: the endpoint to serve on */
-    CFG_PEER,       /* [net] peer: bootstrap peers (repeatable) */
-    CFG_FANOUT,     /* [net] fanout: random roster peers */
-    CFG_LOG_LEVEL,  /* [log] level */
-    CFG_LOG_PREFIX, /* [log] prefix: systemd <N> priority prefixes */
-    CFG_PROGRESS,   /* [log] progress: catch-up progress display */
+    CFG_DIR,              /* [node] dir: the node directory */
+    CFG_LISTEN,           /* [net] listen: the endpoint to serve on */
+    CFG_PEER,             /* [net] peer: bootstrap peers (repeatable) */
+    CFG_FANOUT,           /* [net] fanout: random roster peers */
+    CFG_LOG_LEVEL,        /* [log] level */
+    CFG_LOG_PREFIX,       /* [log] prefix: systemd <N> priority prefixes */
+    CFG_PROGRESS,         /* [log] progress: catch-up progress display */
+    CFG_CHECKPOINT_EVERY, /* [audit] checkpoint_every: seconds between an hq node's checkpoints */
     CFG__COUNT
 } cfg_id;
 

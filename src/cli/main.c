@@ -31,6 +31,9 @@ static const char usage[] =
     "  export FILE          write the ledger as a bundle ('-' = stdout)\n"
     "  import FILE          apply a bundle: every record checked, all or nothing\n"
     "  rebuild              drop and rebuild the derived views from the records\n"
+    "  checkpoint           (hq) sign the frontier this node holds, for later audits\n"
+    "  audit                full audit: findings, summary by Polres/Polsek, chains (--json, --html)\n"
+    "  history ID           the provenance of one dialogue: amendments, resolutions, signers\n"
     "  run                  the node daemon: serve and sync with peers over CurveZMQ\n"
     "  backup FILE          a consistent copy of the node's database, while it runs\n"
     "  restore FILE         put a backup in place (it writes nothing until a peer confirms it)\n"
@@ -48,10 +51,25 @@ int main(int argc, char **argv) {
         const char *verb;
         int (*fn)(int, char **);
     } verbs[] = {
-        {"init", cmd_init},       {"authority", cmd_authority}, {"join", cmd_join},       {"status", cmd_status},
-        {"rebuild", cmd_rebuild}, {"record", cmd_record},       {"log", cmd_log},         {"show", cmd_show},
-        {"query", cmd_query},     {"verify", cmd_verify},       {"export", cmd_export},   {"import", cmd_import},
-        {"run", cmd_run},         {"backup", cmd_backup},       {"restore", cmd_restore}, {"config", cmd_config},
+        {"init", cmd_init},
+        {"authority", cmd_authority},
+        {"join", cmd_join},
+        {"status", cmd_status},
+        {"rebuild", cmd_rebuild},
+        {"record", cmd_record},
+        {"log", cmd_log},
+        {"show", cmd_show},
+        {"query", cmd_query},
+        {"verify", cmd_verify},
+        {"export", cmd_export},
+        {"import", cmd_import},
+        {"run", cmd_run},
+        {"backup", cmd_backup},
+        {"restore", cmd_restore},
+        {"config", cmd_config},
+        {"checkpoint", cmd_checkpoint},
+        {"audit", cmd_audit},
+        {"history", cmd_history},
     };
     if (ronda_init() != RONDA_OK) {
         fprintf(stderr, "ronda: libsodium failed to initialise\n");

@@ -94,12 +94,29 @@ static const field revoke_fields[] = {
     {"last_seq", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL},
 };
 
+/* One frontier entry: the author's last record held when the checkpoint was written. */
+static const field entry_fields[] = {
+    {"seq", T_UINT, 1, 0, NULL, 1, UINT64_MAX, NULL},
+    {"head", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    {"author", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+};
+static const schema entry_schema = {"frontier entry", entry_fields, N(entry_fields)};
+
+static const field checkpoint_fields[] = {
+    {"part", T_UINT, 1, 0, NULL, 0, RONDA_CHECKPOINT_PARTS_MAX - 1, NULL},
+    {"parts", T_UINT, 1, 0, NULL, 1, RONDA_CHECKPOINT_PARTS_MAX, NULL},
+    {"digest", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    {"records", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL},
+    {"frontier", T_LIST, 1, T_MAP, NULL, 1, RONDA_CHECKPOINT_AUTHORS_MAX, &entry_schema},
+};
+
 static const schema kind_schemas[RONDA_KIND__COUNT] = {
     [RONDA_KIND_DIALOGUE] = {"dialogue", dialogue_fields, N(dialogue_fields)},
     [RONDA_KIND_RESOLUTION] = {"resolution", resolution_fields, N(resolution_fields)},
     [RONDA_KIND_AMEND] = {"amend", amend_fields, N(amend_fields)},
     [RONDA_KIND_MEMBER] = {"member", member_fields, N(member_fields)},
     [RONDA_KIND_REVOKE] = {"revoke", revoke_fields, N(revoke_fields)},
+    [RONDA_KIND_CHECKPOINT] = {"checkpoint", checkpoint_fields, N(checkpoint_fields)},
 };
 
 static int canonical_before(const char *a, const char *b) {
@@ -114,6 +131,7 @@ static void check_table(const schema *s) {
 
 void schema_selfcheck(void) {
     check_table(&topic_schema);
+    check_table(&entry_schema);
     for (int k = RONDA_KIND_DIALOGUE; k < RONDA_KIND__COUNT; k++) check_table(&kind_schemas[k]);
 }
 
@@ -190,7 +208,10 @@ static ronda_err decode_field(crd *r, const field *f, unsigned depth, const char
     if (f->type == T_LIST) {
         uint32_t n;
         if ((e = crd_array(r, &n)) != RONDA_OK) return fail(d, e, path, "expected a list");
-        if (n > f->max) return fail(d, RONDA_ERR_TOO_BIG, path, "more items than RONDA_LIST_MAX (64)");
+        if (n > f->max)
+            return fail(d, RONDA_ERR_TOO_BIG, path,
+                        f->max == RONDA_LIST_MAX ? "more items than RONDA_LIST_MAX (64)"
+                                                 : "more entries than RONDA_CHECKPOINT_AUTHORS_MAX (512)");
         if (n < f->min) return fail(d, RONDA_ERR_SCHEMA, path, "too few items");
         json_t *arr = json_array();
         if (!arr) return RONDA_ERR_NOMEM;
@@ -237,6 +258,17 @@ static ronda_err check_rules(const schema *s, const char *path, json_t *o, ronda
             return fail(d, RONDA_ERR_SCHEMA, path, "a precinct member names its polres and polsek");
         if (role && strcmp(role, "hq") == 0 && !json_object_get(o, "polres"))
             return fail(d, RONDA_ERR_SCHEMA, path, "an hq member names its polres");
+    } else if (s == &kind_schemas[RONDA_KIND_CHECKPOINT]) {
+        if (json_integer_value(json_object_get(o, "part")) >= json_integer_value(json_object_get(o, "parts")))
+            return fail(d, RONDA_ERR_SCHEMA, path, "part must be below parts");
+        /* Entries ascend strictly by author: one entry per author, one order per frontier. */
+        json_t *fr = json_object_get(o, "frontier");
+        for (size_t i = 1; i < json_array_size(fr); i++) {
+            const char *a = json_string_value(json_object_get(json_array_get(fr, i - 1), "author"));
+            const char *b = json_string_value(json_object_get(json_array_get(fr, i), "author"));
+            if (!a || !b || strcmp(a, b) >= 0)
+                return fail(d, RONDA_ERR_SCHEMA, path, "frontier entries must ascend strictly by author");
+        }
     } else if (s == &kind_schemas[RONDA_KIND_REVOKE]) {
         json_int_t last = json_integer_value(json_object_get(o, "last_seq"));
         if ((last > 0) != (json_object_get(o, "last_id") != NULL))
@@ -380,7 +412,10 @@ static ronda_err encode_map(cwr *w, const schema *s, const json_t *o, const char
         cwr_str(w, f->key, strlen(f->key));
         if (f->type == T_LIST) {
             if (!json_is_array(v)) return fail(d, RONDA_ERR_SCHEMA, sub, "expected a list");
-            if (json_array_size(v) > RONDA_LIST_MAX) return fail(d, RONDA_ERR_TOO_BIG, sub, "too many items");
+            if (json_array_size(v) > f->max)
+                return fail(d, RONDA_ERR_TOO_BIG, sub,
+                            f->max == RONDA_LIST_MAX ? "more items than RONDA_LIST_MAX (64)"
+                                                     : "more entries than RONDA_CHECKPOINT_AUTHORS_MAX (512)");
             cwr_array(w, (uint32_t)json_array_size(v));
             for (size_t i = 0; i < json_array_size(v); i++) {
                 char item[200];

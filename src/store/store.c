@@ -59,6 +59,8 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_MEMBER_LIVE] = "SELECT 1 FROM members WHERE sign_key = ?1 AND valid_from <= ?2"
                       " AND valid_until > ?2 AND role IN ('precinct', 'hq') LIMIT 1",
     [Q_MEMBER_ANY] = "SELECT role FROM members WHERE sign_key = ?1 LIMIT 1",
+    [Q_MEMBER_HQ] = "SELECT 1 FROM members WHERE sign_key = ?1 AND valid_from <= ?2"
+                    " AND valid_until > ?2 AND role = 'hq' LIMIT 1",
     [Q_REVOKED] = "SELECT last_seq FROM revocations WHERE member = ?1",
     [Q_MAX_HLC] = "SELECT max(hlc) FROM records",
     [Q_RECORD_BY_ID] = "SELECT author, kind FROM records WHERE id = ?1",
@@ -293,6 +295,17 @@ static ronda_err check_author(ronda_store *s, const ronda_record *rec, ronda_det
         if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "auditor") == 0)
             return why(d, RONDA_ERR_ROLE, "auditors write no records");
         return why(d, RONDA_ERR_NOT_MEMBER, "author has no membership valid at the record's time (admit it first)");
+    }
+    if (rec->kind == RONDA_KIND_CHECKPOINT) {
+        /* Checkpoints are an HQ's word on what it holds (proto/record.md §4): a precinct's
+         * would add nothing an auditor can rely on, and costs every node a record. */
+        st = store_stmt(s, Q_MEMBER_HQ);
+        if (!st) return store_dberr(s, d, "roster");
+        sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, ms);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_dberr(s, d, "roster");
+        if (rc == SQLITE_DONE) return why(d, RONDA_ERR_ROLE, "only hq members write checkpoints");
     }
     st = store_stmt(s, Q_REVOKED);
     if (!st) return store_dberr(s, d, "roster");

@@ -16,6 +16,7 @@ typedef enum stmt_id {
     Q_FORK_INSERT,
     Q_MEMBER_LIVE,
     Q_MEMBER_ANY,
+    Q_MEMBER_HQ,
     Q_REVOKED,
     Q_MAX_HLC,
     Q_RECORD_BY_ID,
@@ -58,6 +59,13 @@ ronda_err store_dberr(ronda_store *s, ronda_detail *d, const char *what);
 /* guard.c: RONDA_OK when this node may append; RONDA_ERR_BEHIND (with `detail`) when it is
  * restored and unconfirmed, or knows it is behind its own history. */
 ronda_err guard_refuses(ronda_store *s, ronda_detail *d);
+/* verify.c: ronda_store_verify with a progress callback (records read, total) and a `note`
+ * callback for each record excluded by a revocation (what "excluded"; not a finding), all
+ * sharing `ctx` with `cb`; with in_txn the caller holds the read transaction (one snapshot). */
+ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
+                                void (*progress)(void *, uint64_t, uint64_t),
+                                void (*note)(void *, const ronda_finding *), void *ctx, int in_txn,
+                                ronda_verify_summary *out);
 
 /* views.c: reference checks (before any write) and derived-view updates for one record. */
 ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d);

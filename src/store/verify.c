@@ -153,6 +153,7 @@ void ronda_open_wait(ronda_open_async **ap) {
 typedef struct member_entry {
     uint8_t key[RONDA_KEY_BYTES];
     int writer; /* role precinct or hq */
+    int hq;     /* role hq: may also write checkpoints */
     uint64_t from_ms, until_ms;
 } member_entry;
 
@@ -166,6 +167,10 @@ typedef struct vctx {
     unsigned threads;
     void (*cb)(void *, const ronda_finding *);
     void *cb_ctx;
+    void (*progress)(void *, uint64_t, uint64_t); /* every batch: records read, records in all */
+    void (*note)(void *, const ronda_finding *);  /* excluded records (not findings); may be NULL */
+    uint64_t total;                               /* records + the authority's (read twice) */
+    uint64_t done;
     ronda_verify_summary sum;
     member_entry *members;
     size_t n_members;
@@ -207,7 +212,8 @@ static void roster_add(vctx *v, const ronda_record *rec) {
             m = &m[v->n_members];
             if (ronda_unhex(json_string_value(json_object_get(b, "sign_key")), m->key, 32) == RONDA_OK) {
                 const char *role = json_string_value(json_object_get(b, "role"));
-                m->writer = strcmp(role, "precinct") == 0 || strcmp(role, "hq") == 0;
+                m->hq = strcmp(role, "hq") == 0;
+                m->writer = m->hq || strcmp(role, "precinct") == 0;
                 m->from_ms = (uint64_t)json_integer_value(json_object_get(b, "valid_from"));
                 m->until_ms = (uint64_t)json_integer_value(json_object_get(b, "valid_until"));
                 v->n_members++;
@@ -232,12 +238,16 @@ static ronda_err membership(const vctx *v, const ronda_record *rec) {
     if (is_authority != ronda_kind_is_authority(rec->kind)) return RONDA_ERR_ROLE;
     if (is_authority) return RONDA_OK;
     uint64_t ms = ronda_hlc_ms(rec->hlc);
-    int live = 0;
-    for (size_t i = 0; i < v->n_members && !live; i++) {
+    int live = 0, hq = 0;
+    for (size_t i = 0; i < v->n_members; i++) {
         const member_entry *m = &v->members[i];
-        live = m->writer && memcmp(m->key, rec->author, 32) == 0 && m->from_ms <= ms && ms < m->until_ms;
+        if (m->writer && memcmp(m->key, rec->author, 32) == 0 && m->from_ms <= ms && ms < m->until_ms) {
+            live = 1;
+            hq |= m->hq;
+        }
     }
     if (!live) return RONDA_ERR_NOT_MEMBER;
+    if (rec->kind == RONDA_KIND_CHECKPOINT && !hq) return RONDA_ERR_ROLE;
     for (size_t i = 0; i < v->n_revokes; i++)
         if (memcmp(v->revokes[i].key, rec->author, 32) == 0 && rec->seq > v->revokes[i].last_seq)
             return RONDA_ERR_REVOKED;
@@ -315,6 +325,19 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
         /* Held because it arrived before the revocation did: not tampering, but outside the
          * ledger (digest, views). Counted, not a finding. */
         v->sum.excluded++;
+        if (v->note) {
+            ronda_finding f;
+            memset(&f, 0, sizeof f);
+            f.what = "excluded";
+            f.err = RONDA_ERR_REVOKED;
+            f.rowid = r->rowid;
+            memcpy(f.id, rec->id, 32);
+            memcpy(f.author, rec->author, 32);
+            f.seq = rec->seq;
+            snprintf(f.detail, sizeof f.detail,
+                     "written after its author's revocation; held (it arrived first) but outside the ledger");
+            v->note(v->cb_ctx, &f);
+        }
     } else {
         if (m != RONDA_OK)
             finding(v, "membership", m, r->rowid, rec->id, rec->author, rec->seq,
@@ -387,6 +410,8 @@ static ronda_err pass(vctx *v, int roster_pass) {
         }
         if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
         open_jobs(jobs, n, v->threads);
+        v->done += n;
+        if (v->progress) v->progress(v->cb_ctx, v->done, v->total);
         for (size_t i = 0; i < n; i++) {
             if (e == RONDA_OK) {
                 if (!roster_pass && rows[i].author_len == 32 && memcmp(rows[i].author, v->s->authority, 32) == 0) {
@@ -453,16 +478,38 @@ static ronda_err check_forks(vctx *v) {
 
 ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *), void *ctx,
                              ronda_verify_summary *out) {
+    return store_verify_progress(s, threads, cb, NULL, NULL, ctx, 0, out);
+}
+
+ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
+                                void (*progress)(void *, uint64_t, uint64_t),
+                                void (*note)(void *, const ronda_finding *), void *ctx, int in_txn,
+                                ronda_verify_summary *out) {
     vctx v;
     memset(&v, 0, sizeof v);
     v.s = s;
     v.threads = threads;
     v.cb = cb;
     v.cb_ctx = ctx;
+    v.progress = progress;
+    v.note = note;
     crypto_generichash_init(&v.digest, NULL, 0, RONDA_HASH_BYTES);
     crypto_generichash_update(&v.digest, (const uint8_t *)"ronda-ledger-v1", 15);
-    ronda_err e = store_exec(s, "BEGIN"); /* one snapshot for every pass */
+    ronda_err e = in_txn ? RONDA_OK : store_exec(s, "BEGIN"); /* one snapshot for every pass */
     if (e != RONDA_OK) return e;
+    if (progress) {
+        uint64_t all = 0, auth = 0;
+        sqlite3_stmt *cs;
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*), sum(author = ?1) FROM records", -1, &cs, NULL) == SQLITE_OK) {
+            sqlite3_bind_blob(cs, 1, s->authority, RONDA_KEY_BYTES, SQLITE_STATIC);
+            if (sqlite3_step(cs) == SQLITE_ROW) {
+                all = (uint64_t)sqlite3_column_int64(cs, 0);
+                auth = (uint64_t)sqlite3_column_int64(cs, 1);
+            }
+            sqlite3_finalize(cs);
+        }
+        v.total = all + auth;
+    }
 
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
@@ -495,7 +542,7 @@ ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *
             finding(&v, "frontier", RONDA_ERR_TAMPERED, 0, NULL, NULL, 0,
                     "the frontier table disagrees with the records (run `ronda rebuild` after checking why)");
     }
-    store_exec(s, "COMMIT");
+    if (!in_txn) store_exec(s, "COMMIT");
     free(v.members);
     free(v.revokes);
     if (e != RONDA_OK) return e;

@@ -52,14 +52,16 @@ AUTH=$(printf '%s\n' "$out" | sed -n 's/^  authority key: \([0-9a-f]\{64\}\)$/\1
 r init --dir N1 --authority "$AUTH" --name "Polsek Durenan" >/dev/null
 r init --dir N2 --authority "$AUTH" --name "Polsek Karangan" >/dev/null
 r init --dir N3 --authority "$AUTH" --name "Polsek Watulimo" >/dev/null
+r init --dir H --authority "$AUTH" --name "Polres Trenggalek HQ" >/dev/null
 r authority admit --dir A --request N1/join-request.json --role precinct --polres Trenggalek --polsek Durenan \
     >/dev/null
 r authority admit --dir A --request N2/join-request.json --role precinct --polres Trenggalek --polsek Karangan \
     --endpoint tcp://10.35.3.13:7400 >/dev/null
 r authority admit --dir A --request N3/join-request.json --role precinct --polres Trenggalek --polsek Watulimo \
     >/dev/null
+r authority admit --dir A --request H/join-request.json --role hq --polres Trenggalek >/dev/null
 r export --dir A roster.bundle >/dev/null
-for n in N1 N2 N3; do r join --dir "$n" roster.bundle >/dev/null; done
+for n in N1 N2 N3 H; do r join --dir "$n" roster.bundle >/dev/null; done
 
 # Polsek Durenan: a Candu Kamtibmas evening, a follow-up, and a correction.
 D1=$(id_of "$(r record dialogue --dir N1 --programme candu --title "Candu Kamtibmas Desa Kamulan" \
@@ -76,6 +78,9 @@ r record amend --dir N1 --target "$D1" --reason "Jumlah peserta menurut daftar h
 # Polsek Karangan: its own dialogue, and a follow-up of Durenan's topic 1 (another node's).
 r export --dir N1 n1.bundle >/dev/null
 r import --dir N2 n1.bundle >/dev/null
+# Polres Trenggalek HQ takes Durenan's records and signs a checkpoint of what it holds.
+r import --dir H n1.bundle >/dev/null
+r checkpoint --dir H >/dev/null
 r record dialogue --dir N2 --programme warkop --title "Jumat Curhat di warung kopi" --venue "Warkop Mbak Sri" \
     --when 2025-11-21T20:00 --topic "traffic:Balap liar di jalan provinsi" --topic "criticism:Pelayanan SKCK lambat" \
     --participants 25 >/dev/null
@@ -92,12 +97,14 @@ r authority revoke --dir A --member "$(sign_key_of N3)" --reason "Perangkat hila
 # Merge everything into Polsek Durenan and export the whole ledger.
 r export --dir A a.bundle >/dev/null
 r export --dir N2 n2.bundle >/dev/null
+r export --dir H h.bundle >/dev/null
 r import --dir N1 a.bundle >/dev/null
 r import --dir N1 n2.bundle >/dev/null
+r import --dir N1 h.bundle >/dev/null
 r export --dir N1 ledger.bundle >/dev/null
 
 kinds=$("$RONDA" log --dir N1 | awk '{print $2}' | sort -u | tr '\n' ' ')
-[[ $kinds == "amend dialogue member resolution revoke " ]] || fail "ledger lacks a kind: $kinds"
+[[ $kinds == "amend checkpoint dialogue member resolution revoke " ]] || fail "ledger lacks a kind: $kinds"
 pass
 
 # ------------------------------------------------------------------ the whole bundle verifies
@@ -110,7 +117,7 @@ if ! "$PY" "$VERIFY" ledger.bundle >py.txt 2>&1; then
     cat py.txt >&2
     fail "ronda_verify.py refuses the exported bundle"
 fi
-grep -q ': 10 records, 4 authors, 0 fork records, digest [0-9a-f]\{64\}: OK$' py.txt || {
+grep -q ': 12 records, 5 authors, 0 fork records, digest [0-9a-f]\{64\}: OK$' py.txt || {
     cat py.txt >&2
     fail "unexpected summary"
 }
@@ -136,7 +143,7 @@ while start < len(data):
     print(start, start + e, len(env), start + s, start + b if b >= 0 else -1, len(body or b""), kind)
     start = end
 EOF
-[[ $(wc -l <layout.txt) == 10 ]] || fail "layout: $(cat layout.txt)"
+[[ $(wc -l <layout.txt) == 12 ]] || fail "layout: $(cat layout.txt)"
 
 flip() { # flip FILE OFFSET OUT: copy FILE with the byte at OFFSET xor 0x01
     cp "$1" "$3"
@@ -186,6 +193,62 @@ head -c $((size - 1)) ledger.bundle >h2.bundle && expect_refused h2.bundle "last
 last=$(tail -n 1 layout.txt | cut -d' ' -f1)
 head -c "$last" ledger.bundle >h3.bundle && expect_refused h3.bundle "last record cut"
 ((first > 0)) || fail "no header"
+
+# ------------------------------------------------------------------ a withheld record
+# An exporter drops Durenan's newest record (the amend) and rewrites the header's count and
+# digest to match: every signature and chain still verifies, and only the HQ's checkpoint,
+# which signed for Durenan's seq 3, shows that a record is missing.
+"$PY" - ledger.bundle "$(sign_key_of N1)" withheld.bundle <<'EOF'
+import hashlib, sys, msgpack
+data = open(sys.argv[1], "rb").read()
+drop_author = bytes.fromhex(sys.argv[2])
+u = msgpack.Unpacker(raw=False)
+u.feed(data)
+header = u.unpack()
+pos = u.tell()
+kept, heads, revoked = [], {}, {}
+for i in range(header["records"] + header["forks"]):
+    env, sig, body = u.unpack()
+    raw, pos = data[pos:u.tell()], u.tell()
+    f = msgpack.unpackb(env, raw=False)
+    if f[1] == drop_author and f[2] == 3:
+        continue
+    kept.append(raw)
+    rid = hashlib.blake2b(env + sig, digest_size=32).digest()
+    if i < header["records"] and f[2] > heads.get(f[1], (0,))[0]:
+        heads[f[1]] = (f[2], rid)
+    if f[5] == "revoke":
+        b = msgpack.unpackb(body, raw=False)
+        revoked[b["member"]] = min(b["last_seq"], revoked.get(b["member"], b["last_seq"]))
+h = hashlib.blake2b(digest_size=32)
+h.update(b"ronda-ledger-v1")
+for a in sorted(heads):
+    assert revoked.get(a, heads[a][0]) >= heads[a][0]
+    h.update(a + heads[a][0].to_bytes(8, "big") + heads[a][1])
+header["records"] -= 1
+header["digest"] = h.digest()
+with open(sys.argv[3], "wb") as out:
+    out.write(msgpack.packb(header, use_bin_type=True))
+    for raw in kept:
+        out.write(raw)
+EOF
+"$RONDA" verify --bundle withheld.bundle >/dev/null 2>&1 || fail "verify --bundle: the shortened bundle should pass verify"
+pass
+if "$PY" "$VERIFY" withheld.bundle >w.txt 2>&1; then fail "ronda_verify.py did not see the withheld record"; fi
+grep -q '^problem: checkpoint .* which the bundle does not hold: lost or withheld' w.txt || {
+    cat w.txt >&2
+    fail "ronda_verify.py: no withheld problem"
+}
+pass
+rc=0
+"$RONDA" audit --bundle withheld.bundle >w_audit.txt 2>&1 || rc=$?
+[[ $rc == 1 ]] && grep -q '^FAIL withheld ' w_audit.txt || {
+    cat w_audit.txt >&2
+    fail "ronda audit --bundle: exit $rc, no withheld finding"
+}
+pass
+"$RONDA" audit --bundle ledger.bundle >/dev/null 2>&1 || fail "ronda audit --bundle refuses the whole ledger"
+pass
 
 # ------------------------------------------------------------------ the test vectors
 if ! "$PY" "$VERIFY" --vectors "$SRC/proto/vectors.json" >v.txt 2>&1; then

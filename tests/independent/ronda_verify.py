@@ -27,6 +27,11 @@ where it is implemented):
     UTC offset, so any year and any offset below 24:00 pass.
   - member: `polres`/`polsek` are required for the roles listed and optional for the others.
   - A bundle lists each ledger record once: the same record twice is a problem.
+  - checkpoint (§4, §8): a claim naming a record the bundle does not hold is a problem
+    ("withheld"), unless the record comes after its author's revocation (a note); a claim
+    that names another id than the bundle, or than another checkpoint, is a fork problem.
+    A checkpoint whose parts are not all in the bundle is a problem; the digest and record
+    count are checked against the frontier of a complete checkpoint.
 """
 
 import argparse
@@ -59,8 +64,10 @@ DEPTH_MAX = 6  # §2.6: nesting depth
 UINT_MAX = 2**63 - 1  # §2.2: integers are at most 2^63-1
 PARTICIPANTS_MAX = 1000000
 TOPIC_INDEX_MAX = 63
+CHECKPOINT_AUTHORS_MAX = 512  # §4 checkpoint: frontier entries in one part
+CHECKPOINT_PARTS_MAX = 64  # parts of one checkpoint
 
-KINDS = ("dialogue", "resolution", "amend", "member", "revoke")
+KINDS = ("dialogue", "resolution", "amend", "member", "revoke", "checkpoint")
 AUTHORITY_KINDS = ("member", "revoke")  # §5: written by the authority, only by it
 WRITER_ROLES = ("precinct", "hq")  # §5: roles that may write the other kinds
 
@@ -338,6 +345,13 @@ SCHEMAS = {
         ("valid_from", UINT, True),
         ("valid_until", UINT, True),
     ],
+    "checkpoint": [
+        ("part", ("uint", CHECKPOINT_PARTS_MAX - 1), True),
+        ("parts", ("uint", CHECKPOINT_PARTS_MAX), True),
+        ("digest", ID, True),
+        ("records", UINT, True),
+        ("frontier", ("list", ("entry",), 1, CHECKPOINT_AUTHORS_MAX), True),
+    ],
     "revoke": [
         ("member", ID, True),
         ("reason", TEXT, True),
@@ -349,6 +363,7 @@ SCHEMAS = {
 }
 
 TOPIC_FIELDS = [("summary", TEXT, True), ("category", ("enum", CATEGORIES), True)]
+ENTRY_FIELDS = [("seq", UINT, True), ("head", ID, True), ("author", ID, True)]
 
 TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
                      r"([+-])([0-9]{2}):([0-9]{2})")
@@ -397,12 +412,17 @@ def check_value(v, typ, where):
     elif t == "list":
         if not isinstance(v, list):
             raise Refused("%s: expected an array" % where)
-        if not typ[2] <= len(v) <= LIST_MAX:
-            raise Refused("%s: %d items, allowed %d..%d" % (where, len(v), typ[2], LIST_MAX))
+        hi = typ[3] if len(typ) > 3 else LIST_MAX
+        if not typ[2] <= len(v) <= hi:
+            raise Refused("%s: %d items, allowed %d..%d" % (where, len(v), typ[2], hi))
         for i, item in enumerate(v):
             check_value(item, typ[1], "%s[%d]" % (where, i))
     elif t == "topic":
         check_fields(v, TOPIC_FIELDS, where)
+    elif t == "entry":
+        check_fields(v, ENTRY_FIELDS, where)
+        if v["seq"] < 1:
+            raise Refused("%s.seq: a frontier entry names seq >= 1" % where)
     elif t == "map":
         if not isinstance(v, dict):
             raise Refused("%s: expected a map" % where)
@@ -435,6 +455,12 @@ def check_body(kind, body, where="body"):
     check_fields(body, SCHEMAS[kind], where)
     if kind == "member" and body["valid_until"] <= body["valid_from"]:
         raise Refused("%s: valid_until must be greater than valid_from" % where)
+    if kind == "checkpoint":
+        if not 1 <= body["parts"] or body["part"] >= body["parts"]:
+            raise Refused("%s: part must be below parts (parts >= 1)" % where)
+        authors = [e["author"] for e in body["frontier"]]
+        if any(a >= b for a, b in zip(authors, authors[1:])):
+            raise Refused("%s: frontier entries must ascend strictly by author" % where)
     if kind == "amend":
         # "the complete corrected body, valid for kind's schema"
         check_body(body["kind"], body["body"], where + ".body")
@@ -535,6 +561,7 @@ class Ledger:
         self.revoked_at = {}  # member key -> smallest last_seq of its revocations
         self.dialogue_topics = {}  # dialogue id -> number of topics (None if redacted)
         self.resolutions = []  # (resolution id, dialogue id, topic) for the final check
+        self.checkpoints = []  # (id, author, seq, body) for the final check (§8)
         self.problems = []  # problems found after a record was taken into the ledger
         self.notes = []  # things to report that are not problems (redacted records)
         self.count = 0
@@ -581,6 +608,9 @@ class Ledger:
                 if any(lo <= t < hi for _role, lo, hi in grants):
                     raise Refused("author %s's role may not write %s" % (short, rec.kind))
                 raise Refused("author %s is not a member at hlc time %d ms" % (short, t))
+            if rec.kind == "checkpoint" and not any(role == "hq" and lo <= t < hi
+                                                    for role, lo, hi in grants):
+                raise Refused("author %s's role may not write checkpoints (hq only)" % short)
             limit = self.revoked_at.get(rec.author)
             if limit is not None and rec.seq > limit:
                 raise Refused("author %s was revoked after seq %d; this is seq %d"
@@ -618,6 +648,8 @@ class Ledger:
                 self.dialogue_topics[rec.id] = len(b["topics"])
             elif rec.kind == "resolution":
                 self.resolutions.append((rec.id, b["dialogue"], b["topic"]))
+            elif rec.kind == "checkpoint":
+                self.checkpoints.append((rec.id, rec.author, rec.seq, b))
         else:
             # Redacted (§3): signature, id and chain verified; body hash and schema cannot be.
             self.notes.append("record %s (%s seq %d by %s) is redacted"
@@ -652,6 +684,68 @@ class Ledger:
                 if n is not None and topic >= n:
                     problems.append("record %s: topic %d does not exist (the dialogue has "
                                     "%d)" % (rid.hex(), topic, n))
+        problems.extend(self.checkpoint_problems())
+        return problems
+
+    def checkpoint_problems(self):
+        """§8: every (author, seq, head) a checkpoint names must be held with that id; two
+        checkpoints must not name different ids for one (author, seq); a checkpoint's parts
+        are consecutive records of its author, and a complete one's digest and record count
+        are those of its own frontier (§6)."""
+        problems = []
+        claims = {}  # (author, seq) -> (head, checkpoint id)
+        groups = []  # [first id, parts expected, [bodies]]
+        for cid, author, seq, b in sorted(self.checkpoints, key=lambda c: (c[1], c[2])):
+            g = groups[-1] if groups else None
+            if (b["part"] > 0 and g and g[1] == author and g[2] + len(g[4]) == seq
+                    and len(g[4]) == b["part"] and g[4][0]["parts"] == b["parts"]
+                    and g[4][0]["digest"] == b["digest"] and g[4][0]["records"] == b["records"]):
+                g[4].append(b)
+            else:
+                groups.append([cid, author, seq, b["parts"] if b["part"] == 0 else 0, [b]])
+            for e in b["frontier"]:
+                key = (e["author"], e["seq"])
+                other = claims.get(key)
+                if other is not None and other[0] != e["head"]:
+                    problems.append("checkpoints %s and %s name different records for author %s "
+                                    "seq %d: FORK evidence" % (other[1].hex(), cid.hex(),
+                                                               e["author"].hex()[:16], e["seq"]))
+                claims.setdefault(key, (e["head"], cid))
+                held = self.by_seq.get(key)
+                if held is None:
+                    limit = self.revoked_at.get(e["author"])
+                    if limit is not None and e["seq"] > limit:
+                        self.notes.append("checkpoint %s names author %s seq %d, after its "
+                                          "revocation" % (cid.hex(), e["author"].hex()[:16], e["seq"]))
+                    else:
+                        problems.append("checkpoint %s names author %s seq %d (%s), which the "
+                                        "bundle does not hold: lost or withheld"
+                                        % (cid.hex(), e["author"].hex()[:16], e["seq"],
+                                           e["head"].hex()))
+                elif held != e["head"]:
+                    problems.append("checkpoint %s names %s for author %s seq %d, the bundle "
+                                    "holds %s: FORK evidence" % (cid.hex(), e["head"].hex(),
+                                                                 e["author"].hex()[:16], e["seq"],
+                                                                 held.hex()))
+        for cid, _author, _seq, parts, bodies in groups:
+            if len(bodies) != parts:
+                problems.append("checkpoint %s: %d of its parts are in the bundle, expected %s"
+                                % (cid.hex(), len(bodies), parts or "part 1 first"))
+                continue
+            entries = [e for b in bodies for e in b["frontier"]]
+            h = hashlib.blake2b(digest_size=32)
+            h.update(LEDGER_TAG)
+            for a, b in zip(entries, entries[1:]):
+                if a["author"] >= b["author"]:
+                    problems.append("checkpoint %s: parts do not ascend by author" % cid.hex())
+                    break
+            for e in entries:
+                h.update(e["author"] + e["seq"].to_bytes(8, "big") + e["head"])
+            if h.digest() != bodies[0]["digest"]:
+                problems.append("checkpoint %s: digest does not match its frontier" % cid.hex())
+            if sum(e["seq"] for e in entries) != bodies[0]["records"]:
+                problems.append("checkpoint %s: record count does not match its frontier"
+                                % cid.hex())
         return problems
 
     def digest(self):
@@ -807,7 +901,7 @@ def verify_bundle(path, out):
 def body_from_json(kind, obj, where="body"):
     """Turn a body given as JSON (ids and keys as hex) into the value to encode, using the
     schema of §4 to know which strings are bin."""
-    fields = SCHEMAS[kind] if kind != "topic" else TOPIC_FIELDS
+    fields = {"topic": TOPIC_FIELDS, "entry": ENTRY_FIELDS}.get(kind) or SCHEMAS[kind]
     if not isinstance(obj, dict):
         raise Refused("%s: expected a JSON object" % where)
     out = {}
@@ -829,8 +923,8 @@ def _from_json(typ, v, parent, where):
         if not isinstance(v, list):
             raise Refused("%s: expected a JSON array" % where)
         return [_from_json(typ[1], x, parent, "%s[%d]" % (where, i)) for i, x in enumerate(v)]
-    if t == "topic":
-        return body_from_json("topic", v, where)
+    if t in ("topic", "entry"):
+        return body_from_json(t, v, where)
     if t == "map":  # the amend's body: the target kind's schema
         return body_from_json(parent.get("kind"), v, where)
     if t == "uint" and (not isinstance(v, int) or isinstance(v, bool)):

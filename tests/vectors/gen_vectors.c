@@ -6,12 +6,15 @@
  * against the checked-in proto/vectors.json; tests/independent/ronda_verify.py --vectors
  * re-derives every byte of it with other implementations.
  *
- * The five records form one small, valid ledger in causal order:
+ * The seven records form one small, valid ledger in causal order:
  *   authority seq 1  member      admits Polsek Durenan (Polres Trenggalek)
  *   member    seq 1  dialogue    a Candu Kamtibmas evening in Desa Kamulan
  *   member    seq 2  resolution  topic 1 of that dialogue, referred to the Dishub
  *   member    seq 3  amend       corrects the dialogue's participant count
- *   authority seq 2  revoke      withdraws the node's key after its seq 3 */
+ *   authority seq 2  revoke      withdraws the node's key after its seq 3
+ *   authority seq 3  member      admits Polres Trenggalek's HQ node (role hq)
+ *   hq        seq 1  checkpoint  the HQ signs the frontier it holds: the authority at seq 3,
+ *                                the node at seq 3; 6 records and their ledger digest */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,8 @@
 #define MS_RESOLUTION 1763954100000ull  /* 2025-11-24T10:15:00+07:00 */
 #define MS_AMEND 1764036000000ull       /* 2025-11-25T09:00:00+07:00 */
 #define MS_REVOKE 1764554400000ull      /* 2025-12-01T09:00:00+07:00 */
+#define MS_HQ_MEMBER 1764558000000ull   /* 2025-12-01T10:00:00+07:00 */
+#define MS_CHECKPOINT 1764561600000ull  /* 2025-12-01T11:00:00+07:00 */
 
 typedef struct key {
     const char *label; /* the seed is BLAKE2b-256 of this */
@@ -164,9 +169,46 @@ int main(void) {
                                hexj(amend_id, RONDA_ID_BYTES), "last_seq", 3);
     emit(vectors, "revoke", &authority, RONDA_KIND_REVOKE, MS_REVOKE, 0, revoke, NULL);
 
+    key hq;
+    key_make(&hq, "ronda test vectors: hq (Polres Trenggalek)");
+    uint8_t hq_curve[RONDA_KEY_BYTES];
+    if (crypto_sign_ed25519_pk_to_curve25519(hq_curve, hq.pk) != 0) die("curve key", RONDA_ERR_KEY, NULL);
+    json_t *hq_member = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I}", "name", "Polres Trenggalek HQ", "role",
+                                  "hq", "polres", "Trenggalek", "endpoint", "tcp://10.35.0.2:7400", "sign_key",
+                                  hexj(hq.pk, sizeof hq.pk), "curve_key", hexj(hq_curve, sizeof hq_curve), "valid_from",
+                                  (json_int_t)MS_VALID_FROM, "valid_until", (json_int_t)MS_VALID_UNTIL);
+    emit(vectors, "member_hq", &authority, RONDA_KIND_MEMBER, MS_HQ_MEMBER, 0, hq_member, NULL);
+
+    /* The checkpoint: the frontier ascending by author key, its digest (proto/record.md §6). */
+    const key *heads[2] = {&authority, &node};
+    if (memcmp(authority.pk, node.pk, RONDA_KEY_BYTES) > 0) {
+        heads[0] = &node;
+        heads[1] = &authority;
+    }
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, RONDA_HASH_BYTES);
+    crypto_generichash_update(&h, (const uint8_t *)"ronda-ledger-v1", 15);
+    json_t *frontier = json_array();
+    for (int i = 0; i < 2; i++) {
+        uint8_t entry[32 + 8 + 32];
+        memcpy(entry, heads[i]->pk, 32);
+        for (int b = 0; b < 8; b++) entry[32 + b] = (uint8_t)(heads[i]->seq >> (56 - 8 * b));
+        memcpy(entry + 40, heads[i]->last, 32);
+        crypto_generichash_update(&h, entry, sizeof entry);
+        json_array_append_new(frontier, json_pack("{s:I, s:o, s:o}", "seq", (json_int_t)heads[i]->seq, "head",
+                                                  hexj(heads[i]->last, RONDA_ID_BYTES), "author",
+                                                  hexj(heads[i]->pk, RONDA_KEY_BYTES)));
+    }
+    uint8_t digest[RONDA_HASH_BYTES];
+    crypto_generichash_final(&h, digest, sizeof digest);
+    json_t *checkpoint =
+        json_pack("{s:i, s:i, s:o, s:I, s:o}", "part", 0, "parts", 1, "digest", hexj(digest, sizeof digest), "records",
+                  (json_int_t)(authority.seq + node.seq), "frontier", frontier);
+    emit(vectors, "checkpoint", &hq, RONDA_KIND_CHECKPOINT, MS_CHECKPOINT, 0, checkpoint, NULL);
+
     json_t *doc =
         json_pack("{s:s, s:s, s:s, s:{s:s, s:o, s:o}, s:o}", "format", "ronda test vectors, record format v1", "about",
-                  "One valid ledger of five records, in causal order. Seeds are BLAKE2b-256 of the "
+                  "One valid ledger of seven records, in causal order. Seeds are BLAKE2b-256 of the "
                   "signer label. Bodies are given as JSON (ids and keys as lower-case hex) and as "
                   "canonical msgpack; hlc = hlc_ms << 16 | hlc_counter. See proto/record.md.",
                   "sign_tag", RONDA_SIGN_TAG, "authority", "signer", authority.label, "seed",
@@ -183,6 +225,8 @@ int main(void) {
     json_decref(resolution);
     json_decref(amend);
     json_decref(revoke);
+    json_decref(hq_member);
+    json_decref(checkpoint);
     json_decref(doc);
     return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -1,0 +1,61 @@
+/* The audit trail: checkpoints (an HQ signs the frontier it holds), the audit of a whole
+ * ledger (ronda_store_verify plus checkpoint claims, references and fork evidence from
+ * checkpoints), the chains an auditor's report lists, and the history of one dialogue.
+ *
+ * proto/record.md §4 (checkpoint) and §8 (audit rules) are the normative description;
+ * docs/audit.md explains them to an auditor. Nothing here needs a running node. */
+#ifndef RONDA_AUDIT_H
+#define RONDA_AUDIT_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#include "ronda/store.h"
+
+/* Append this node's checkpoint: its frontier (proto/record.md §6), the records it covers and
+ * the ledger digest, signed with `secret` (an hq member's key; others are refused with
+ * RONDA_ERR_ROLE). More than RONDA_CHECKPOINT_AUTHORS_MAX authors are written as consecutive
+ * parts, all in one transaction. On success id_out (may be NULL) gets the first part's id and
+ * *parts (may be NULL) the number of parts; on failure nothing was stored. */
+ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
+                                 uint8_t id_out[RONDA_ID_BYTES], unsigned *parts,
+                                 ronda_detail *detail) RONDA_MUST_CHECK;
+
+typedef struct ronda_audit_summary {
+    ronda_verify_summary verify; /* what ronda_store_verify found (its findings included below) */
+    uint64_t checkpoints;        /* checkpoint records checked */
+    uint64_t claims;             /* (author, seq, head) entries of checkpoints checked */
+    uint64_t claims_held;        /* ... that name a record the ledger holds */
+    uint64_t claims_revoked;     /* ... that name a record after its author's revocation (not held:
+                                    a node may have dropped it; not a finding) */
+    uint64_t references;         /* amend targets and resolution dialogues checked */
+    uint64_t findings;           /* every finding, verify's included */
+} ronda_audit_summary;
+
+/* Audit the whole ledger of `s` from one snapshot: everything ronda_store_verify checks, then
+ * every checkpoint (each claim held, consistent with the ledger and with other checkpoints;
+ * parts complete; digest and record count consistent with its frontier), every amend target
+ * and every resolution's dialogue and topic. Findings go to `cb` (what: "record", "chain",
+ * "membership", "fork", "fork-evidence", "frontier", "store", "withheld", "checkpoint",
+ * "reference"). Each record held but excluded by its author's revocation (proto/record.md
+ * §5) also goes to `cb`, with what "excluded": a note for the report, not a finding (not
+ * counted in `findings`). `progress` (may be NULL) is called every batch of records verified.
+ * `threads` verify signatures in parallel (0 = one per core). */
+ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *ctx, const ronda_finding *f),
+                            void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx,
+                            ronda_audit_summary *out) RONDA_MUST_CHECK;
+
+/* One JSON object per author chain held, ascending by key: author, name, role, polres,
+ * polsek (from the roster; null when unknown), records, first_seq, last_seq, first_ms,
+ * last_ms, and counts per kind. For reports. */
+ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *ctx, json_t *chain), void *ctx) RONDA_MUST_CHECK;
+
+/* The provenance of the dialogue that `id` names (the dialogue itself, or one of its
+ * amendments or resolutions): the original, each amendment, each resolution and the
+ * amendments of those, in hlc order, each with its signer (name, role, Polres/Polsek), time,
+ * body and whether it verifies (signature, body, chain link, membership at its time). On
+ * success *out is a new JSON object the caller json_decref's. RONDA_ERR_NOT_FOUND when no
+ * dialogue can be found for `id`. */
+ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
+
+#endif

@@ -1,0 +1,672 @@
+/* `ronda checkpoint`, `ronda audit`, `ronda history`, and the periodic checkpoints of
+ * `ronda run`: the auditor's verbs (docs/audit.md, docs/cli.md).
+ *
+ * The audit itself is ronda_store_audit(); this file only gathers its findings and the
+ * chains held and presents them three ways: a terminal summary, JSON for tools, and one
+ * self-contained HTML page (inline CSS, no external assets) an auditor can hand on. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "util/util.h"
+
+#define CHECKPOINT_EVERY_HQ_S 3600u /* `ronda run` on an hq node: one checkpoint an hour */
+#define PROGRESS_MS 200u            /* terminal progress line refresh */
+
+static int tz_minutes(void) {
+    const char *tz = cli_tz();
+    int off = ((tz[1] - '0') * 10 + (tz[2] - '0')) * 60 + (tz[4] - '0') * 10 + (tz[5] - '0');
+    return tz[0] == '-' ? -off : off;
+}
+
+static void when(int64_t ms, char out[32]) { time_format(ms, tz_minutes(), out); }
+
+/* ------------------------------------------------------------------ ronda checkpoint */
+
+static const char checkpoint_help[] =
+    "usage: ronda checkpoint [--dir DIR] [--json]\n"
+    "\n"
+    "Sign what this node holds: append a checkpoint record naming, for every author, the\n"
+    "last record held (seq and id), with the record count and the ledger digest. Only hq\n"
+    "members write checkpoints; they replicate like any record. An auditor later checks\n"
+    "that every record a checkpoint names is still held (`ronda audit`). More than 512\n"
+    "authors are signed for in consecutive parts. `ronda run` writes one every hour on hq\n"
+    "nodes (--checkpoint-every).\n";
+
+int cmd_checkpoint(int argc, char **argv) {
+    const char *dir = NULL;
+    int as_json = 0;
+    const opt opts[] = {{"dir", OPT_STR, &dir}, {"json", OPT_FLAG, &as_json}};
+    const char *pos[1];
+    size_t npos;
+    int rc = cli_parse("checkpoint", checkpoint_help, argc, argv, opts, 2, pos, 0, &npos);
+    if (rc >= 0) return rc;
+    node n;
+    if ((rc = node_open(&n, cli_dir(dir), 1)) != EXIT_OK) return rc;
+    uint8_t id[32];
+    unsigned parts = 0;
+    ronda_detail d = {{0}};
+    ronda_err e = ronda_store_checkpoint(n.store, n.secret, cli_now_ms(), id, &parts, &d);
+    ronda_stats st;
+    if (e == RONDA_OK) e = ronda_store_stats(n.store, &st);
+    node_close(&n);
+    if (e == RONDA_ERR_ROLE || e == RONDA_ERR_NOT_MEMBER || e == RONDA_ERR_REVOKED)
+        return cli_fail(EXIT_REFUSED, "checkpoint", e, &d, "checkpoints are written by hq members only");
+    if (e == RONDA_ERR_INVALID || e == RONDA_ERR_TOO_BIG) return cli_fail(EXIT_REFUSED, "checkpoint", e, &d, NULL);
+    if (e != RONDA_OK) return cli_fail(EXIT_ENV, "checkpoint", e, &d, NULL);
+    char hex[65], dh[65];
+    ronda_hex(id, 32, hex);
+    ronda_hex(st.digest, 32, dh);
+    if (as_json) {
+        json_t *o = json_pack("{s:s, s:I, s:I, s:s}", "id", hex, "parts", (json_int_t)parts, "authors",
+                              (json_int_t)st.authors, "digest", dh);
+        cli_print_json(o, 1);
+        json_decref(o);
+    } else {
+        printf("%s\n", hex);
+    }
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ periodic (ronda run) */
+
+int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, uint64_t now_ms, char *note, size_t len) {
+    uint8_t self[32];
+    json_t *m = NULL;
+    ronda_store_node(n->store, self);
+    int hq = ronda_store_member(n->store, self, &m) == RONDA_OK && json_string_value(json_object_get(m, "role")) &&
+             strcmp(json_string_value(json_object_get(m, "role")), "hq") == 0;
+    json_decref(m);
+    note[0] = '\0';
+    unsigned long s = hq ? CHECKPOINT_EVERY_HQ_S : 0;
+    if (every) {
+        char *end;
+        s = strtoul(every, &end, 10);
+        if (*every == '\0' || *end != '\0' || s > 366ul * 24 * 3600)
+            return cli_usage("run", "--checkpoint-every is a number of seconds (0: never)");
+        if (s && !hq) snprintf(note, len, "--checkpoint-every ignored: only hq members write checkpoints");
+        if (!hq) s = 0;
+    }
+    c->every_ms = (uint64_t)s * 1000u;
+    c->next_ms = now_ms + c->every_ms;
+    if (s && !note[0]) snprintf(note, len, "a checkpoint every %lu s", s);
+    return -1;
+}
+
+int run_checkpoints_tick(run_checkpoints *c, node *n, uint64_t now_ms, char *text, size_t len) {
+    if (!c->every_ms || now_ms < c->next_ms) return 0;
+    c->next_ms = now_ms + c->every_ms;
+    uint8_t id[32];
+    unsigned parts = 0;
+    ronda_detail d = {{0}};
+    ronda_err e = ronda_store_checkpoint(n->store, n->secret, now_ms, id, &parts, &d);
+    if (e != RONDA_OK) {
+        snprintf(text, len, "checkpoint not written: %s (%s)", ronda_strerror(e), d.text);
+        return -1;
+    }
+    char hex[65];
+    ronda_hex(id, 32, hex);
+    snprintf(text, len, "checkpoint %.16s written (%u part%s)", hex, parts, parts == 1 ? "" : "s");
+    return 1;
+}
+
+/* ------------------------------------------------------------------ ronda audit */
+
+static const char audit_help[] =
+    "usage: ronda audit [--dir DIR | --bundle FILE] [--json] [--html FILE] [--threads N]\n"
+    "\n"
+    "Audit a ledger (a node's database, or a bundle in a private temporary database), no\n"
+    "running node needed: every signature, canonical form, body hash, chain link and\n"
+    "membership at the time of writing (as `ronda verify`), then every checkpoint (each\n"
+    "record it names must be held: otherwise records were lost or withheld; another id\n"
+    "for an (author, seq) is fork evidence), every amend target and resolution reference.\n"
+    "Prints the findings, a summary by Polres and Polsek and every author's chain.\n"
+    "\n"
+    "  --json       the whole report as JSON on stdout\n"
+    "  --html FILE  also write the report as one self-contained HTML page\n"
+    "  --threads N  signature checks in parallel (default: one per core)\n"
+    "Progress goes to stderr when it is a terminal. Exit status: 0 no finding; 1 findings\n"
+    "(or the bundle was refused); 2 bad command line; 3 the database or a file unusable.\n";
+
+typedef struct audit_ctx {
+    ronda_store *s;
+    json_t *findings; /* array */
+    json_t *excluded; /* array: records after their author's revocation (notes) */
+    json_t *chains;   /* array */
+    int progress_tty;
+    uint64_t last_progress_ms;
+} audit_ctx;
+
+static void on_audit_finding(void *vctx, const ronda_finding *f) {
+    audit_ctx *c = vctx;
+    char id[65], au[65];
+    ronda_hex(f->id, 32, id);
+    ronda_hex(f->author, 32, au);
+    json_array_append_new(strcmp(f->what, "excluded") == 0 ? c->excluded : c->findings,
+                          json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "what", f->what, "error",
+                                    ronda_errname(f->err), "rowid", (json_int_t)f->rowid, "id", id, "author", au, "seq",
+                                    (json_int_t)f->seq, "detail", f->detail));
+}
+
+static void on_progress(void *vctx, uint64_t done, uint64_t total) {
+    audit_ctx *c = vctx;
+    if (!c->progress_tty) return;
+    uint64_t now = cli_now_ms();
+    if (done < total && now - c->last_progress_ms < PROGRESS_MS) return;
+    c->last_progress_ms = now;
+    fprintf(stderr, "\raudit: %llu of %llu records verified (%llu%%)   ", (unsigned long long)done,
+            (unsigned long long)total, (unsigned long long)(total ? done * 100 / total : 100));
+    fflush(stderr);
+}
+
+static int on_chain(void *vctx, json_t *chain) {
+    audit_ctx *c = vctx;
+    json_array_append(c->chains, chain);
+    return 0;
+}
+
+static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+/* The chain (author) a finding is about; NULL for findings about the whole store. */
+static json_t *chain_of(audit_ctx *c, const char *author) {
+    size_t i;
+    json_t *ch;
+    json_array_foreach(c->chains, i, ch) if (strcmp(jstr(ch, "author"), author) == 0) return ch;
+    return NULL;
+}
+
+/* Findings per chain, and the summary by Polres and Polsek: {polres: {polsek: {...}}};
+ * "(HQ)" is the Polres's own node, "(network)" the authority and unknown keys. */
+static json_t *by_unit(audit_ctx *c) {
+    size_t i;
+    json_t *ch, *f;
+    json_array_foreach(c->chains, i, ch) json_object_set_new(ch, "findings", json_integer(0));
+    json_t *store_findings = json_integer(0);
+    json_array_foreach(c->findings, i, f) {
+        json_t *owner = chain_of(c, jstr(f, "author"));
+        if (owner)
+            json_object_set_new(owner, "findings",
+                                json_integer(json_integer_value(json_object_get(owner, "findings")) + 1));
+        else
+            json_integer_set(store_findings, json_integer_value(store_findings) + 1);
+    }
+    json_t *units = json_object();
+    json_array_foreach(c->chains, i, ch) {
+        const char *pr = jstr(ch, "polres") ? jstr(ch, "polres") : "(network)";
+        const char *ps = jstr(ch, "polsek")                                               ? jstr(ch, "polsek")
+                         : jstr(ch, "role") && strcmp(jstr(ch, "role"), "hq") == 0        ? "(HQ)"
+                         : jstr(ch, "role") && strcmp(jstr(ch, "role"), "authority") == 0 ? "(authority)"
+                                                                                          : "(unknown key)";
+        json_t *p = json_object_get(units, pr);
+        if (!p) json_object_set_new(units, pr, p = json_object());
+        json_t *u = json_object_get(p, ps);
+        if (!u)
+            json_object_set_new(p, ps,
+                                u = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "nodes", 0, "records", 0, "dialogues",
+                                              0, "resolutions", 0, "checkpoints", 0, "findings", 0));
+        json_t *k = json_object_get(ch, "kinds");
+#define ADD(key, v) json_object_set_new(u, key, json_integer(json_integer_value(json_object_get(u, key)) + (v)))
+        ADD("nodes", 1);
+        ADD("records", json_integer_value(json_object_get(ch, "records")));
+        ADD("dialogues", json_integer_value(json_object_get(k, "dialogue")));
+        ADD("resolutions", json_integer_value(json_object_get(k, "resolution")));
+        ADD("checkpoints", json_integer_value(json_object_get(k, "checkpoint")));
+        ADD("findings", json_integer_value(json_object_get(ch, "findings")));
+#undef ADD
+    }
+    if (json_integer_value(store_findings)) {
+        json_t *p = json_object_get(units, "(network)");
+        if (!p) json_object_set_new(units, "(network)", p = json_object());
+        json_object_set_new(p, "(whole ledger)",
+                            json_pack("{s:i, s:i, s:i, s:i, s:i, s:O}", "nodes", 0, "records", 0, "dialogues", 0,
+                                      "resolutions", 0, "checkpoints", 0, "findings", store_findings));
+    }
+    json_decref(store_findings);
+    return units;
+}
+
+static void html_esc(FILE *f, const char *s) {
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+static const char html_css[] =
+    "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}"
+    "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}"
+    "table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{text-align:left;padding:.3em .6em;"
+    "border-bottom:1px solid #e5e5e5;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}"
+    "code{font:12px ui-monospace,monospace;word-break:break-all}.ok{color:#17652f;font-weight:bold}"
+    ".bad{color:#a31515;font-weight:bold}.verdict{font-size:1.3em;padding:.6em 1em;border-radius:4px;"
+    "margin:1em 0}.verdict.ok{background:#e6f4ea}.verdict.bad{background:#fdecea}tr.f td{background:#fff6f5}"
+    "footer{margin-top:3em;color:#777;font-size:.9em}";
+
+static void write_html(FILE *f, const char *source, json_t *report) {
+    json_t *findings = json_object_get(report, "findings"), *chains = json_object_get(report, "chains");
+    json_t *units = json_object_get(report, "by_polres");
+    size_t nf = json_array_size(findings), i;
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ronda audit report</title><style>",
+          f);
+    fputs(html_css, f);
+    fputs("</style></head><body>\n<h1>ronda audit report</h1>\n<p>Ledger audited: <code>", f);
+    html_esc(f, source);
+    fprintf(f, "</code><br>Audited at %s with ronda %s<br>Ledger digest <code>%s</code></p>\n",
+            jstr(report, "audited_at"), RONDA_VERSION, jstr(report, "digest"));
+    if (nf == 0)
+        fputs("<div class=\"verdict ok\">No findings: every record, chain, membership, checkpoint and reference "
+              "verifies.</div>\n",
+              f);
+    else
+        fprintf(f, "<div class=\"verdict bad\">%zu finding%s: see below.</div>\n", nf, nf == 1 ? "" : "s");
+    fprintf(f,
+            "<p>%lld records from %lld authors checked; %lld fork-evidence records; %lld records excluded (written "
+            "after their author's revocation); %lld checkpoints naming %lld records, %lld of them held; %lld "
+            "references checked.</p>\n",
+            (long long)json_integer_value(json_object_get(report, "records")),
+            (long long)json_integer_value(json_object_get(report, "authors")),
+            (long long)json_integer_value(json_object_get(report, "forks")),
+            (long long)json_integer_value(json_object_get(report, "excluded")),
+            (long long)json_integer_value(json_object_get(report, "checkpoints")),
+            (long long)json_integer_value(json_object_get(report, "claims")),
+            (long long)json_integer_value(json_object_get(report, "claims_held")),
+            (long long)json_integer_value(json_object_get(report, "references")));
+
+    fprintf(f, "<h2>Findings (%zu)</h2>\n", nf);
+    if (nf == 0) {
+        fputs("<p class=\"ok\">None.</p>\n", f);
+    } else {
+        fputs("<table><tr><th>class</th><th>check</th><th>node</th><th>seq</th><th>record</th><th>what</th></tr>\n", f);
+        json_t *x;
+        json_array_foreach(findings, i, x) {
+            fputs("<tr class=\"f\"><td class=\"bad\">", f);
+            html_esc(f, jstr(x, "what"));
+            fputs("</td><td>", f);
+            html_esc(f, jstr(x, "error"));
+            fputs("</td><td>", f);
+            html_esc(f, jstr(x, "author_name") ? jstr(x, "author_name") : "");
+            fprintf(f, "</td><td class=\"n\">%lld</td><td><code>%.16s</code></td><td>",
+                    (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"));
+            html_esc(f, jstr(x, "detail"));
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
+
+    json_t *excl = json_object_get(report, "excluded_records");
+    if (json_array_size(excl)) {
+        fprintf(
+            f,
+            "<h2>Excluded records (%zu)</h2>\n<p>Written after their author's revocation: held because they "
+            "arrived before the revocation, outside the ledger's digest and views. Not findings, but worth "
+            "knowing: a revoked key went on signing.</p>\n<table><tr><th>node</th><th>seq</th><th>record</th></tr>\n",
+            json_array_size(excl));
+        json_t *x;
+        json_array_foreach(excl, i, x) {
+            fputs("<tr><td>", f);
+            html_esc(f, jstr(x, "author_name") ? jstr(x, "author_name") : "");
+            fprintf(f, "</td><td class=\"n\">%lld</td><td><code>%s</code></td></tr>\n",
+                    (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"));
+        }
+        fputs("</table>\n", f);
+    }
+    fputs("<h2>By Polres and Polsek</h2>\n<table><tr><th>Polres</th><th>Polsek</th><th>nodes</th><th>records</th>"
+          "<th>dialogues</th><th>resolutions</th><th>checkpoints</th><th>findings</th></tr>\n",
+          f);
+    const char *pr;
+    json_t *p;
+    json_object_foreach(units, pr, p) {
+        const char *ps;
+        json_t *u;
+        json_object_foreach(p, ps, u) {
+            long long fnd = (long long)json_integer_value(json_object_get(u, "findings"));
+            fputs("<tr><td>", f);
+            html_esc(f, pr);
+            fputs("</td><td>", f);
+            html_esc(f, ps);
+            fprintf(f,
+                    "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td "
+                    "class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n %s\">%lld</td></tr>\n",
+                    (long long)json_integer_value(json_object_get(u, "nodes")),
+                    (long long)json_integer_value(json_object_get(u, "records")),
+                    (long long)json_integer_value(json_object_get(u, "dialogues")),
+                    (long long)json_integer_value(json_object_get(u, "resolutions")),
+                    (long long)json_integer_value(json_object_get(u, "checkpoints")), fnd ? "bad" : "ok", fnd);
+        }
+    }
+    fputs("</table>\n<h2>Chains</h2>\n<table><tr><th>node</th><th>role</th><th>Polres / Polsek</th><th>seqs</th>"
+          "<th>first &ndash; last record</th><th>kinds</th><th>findings</th><th>author key</th></tr>\n",
+          f);
+    json_t *ch;
+    json_array_foreach(chains, i, ch) {
+        char a[32], b[32];
+        when(json_integer_value(json_object_get(ch, "first_ms")), a);
+        when(json_integer_value(json_object_get(ch, "last_ms")), b);
+        long long fnd = (long long)json_integer_value(json_object_get(ch, "findings"));
+        fputs("<tr><td>", f);
+        html_esc(f, jstr(ch, "name") ? jstr(ch, "name") : "(unknown key)");
+        if (json_is_true(json_object_get(ch, "revoked"))) fputs(" <span class=\"bad\">revoked</span>", f);
+        fputs("</td><td>", f);
+        html_esc(f, jstr(ch, "role") ? jstr(ch, "role") : "");
+        fputs("</td><td>", f);
+        html_esc(f, jstr(ch, "polres") ? jstr(ch, "polres") : "");
+        if (jstr(ch, "polsek")) {
+            fputs(" / ", f);
+            html_esc(f, jstr(ch, "polsek"));
+        }
+        fprintf(f, "</td><td class=\"n\">%lld&ndash;%lld</td><td>%s<br>%s</td><td>",
+                (long long)json_integer_value(json_object_get(ch, "first_seq")),
+                (long long)json_integer_value(json_object_get(ch, "last_seq")), a, b);
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(ch, "kinds"), k, v)
+            fprintf(f, "%s %lld<br>", k, (long long)json_integer_value(v));
+        fprintf(f, "</td><td class=\"n %s\">%lld</td><td><code>%s</code></td></tr>\n", fnd ? "bad" : "ok", fnd,
+                jstr(ch, "author"));
+    }
+    fputs("</table>\n<footer>Written by <code>ronda audit</code>. Every finding names the record (id prefix), its "
+          "author and seq; <code>ronda show ID</code> and <code>ronda history ID</code> give the details. The checks "
+          "are described in docs/audit.md and proto/record.md.</footer>\n</body></html>\n",
+          f);
+}
+
+int cmd_audit(int argc, char **argv) {
+    const char *dir = NULL, *bundle = NULL, *threads = NULL, *html = NULL;
+    int as_json = 0;
+    const opt opts[] = {{"dir", OPT_STR, &dir},
+                        {"bundle", OPT_STR, &bundle},
+                        {"json", OPT_FLAG, &as_json},
+                        {"html", OPT_STR, &html},
+                        {"threads", OPT_STR, &threads}};
+    const char *pos[1];
+    size_t npos;
+    int rc = cli_parse("audit", audit_help, argc, argv, opts, 5, pos, 0, &npos);
+    if (rc >= 0) return rc;
+    if (dir && bundle) return cli_usage("audit", "give --dir or --bundle, not both");
+    unsigned nthreads = 0;
+    if (threads) {
+        char *end;
+        unsigned long t = strtoul(threads, &end, 10);
+        if (!*threads || *end || t == 0 || t > RONDA_VERIFY_THREADS_MAX)
+            return cli_usage("audit", "--threads is 1 to %u", RONDA_VERIFY_THREADS_MAX);
+        nthreads = (unsigned)t;
+    }
+    audit_ctx c;
+    memset(&c, 0, sizeof c);
+    c.findings = json_array();
+    c.chains = json_array();
+    c.excluded = json_array();
+    c.progress_tty = isatty(2);
+    node n;
+    int have_node = 0;
+    ronda_err e = RONDA_OK;
+    ronda_import_result res;
+    memset(&res, 0, sizeof res);
+    char source[4200];
+    if (bundle) {
+        snprintf(source, sizeof source, "bundle %s", bundle);
+        FILE *f = fopen(bundle, "rb");
+        if (!f) {
+            perror(bundle);
+            json_decref(c.findings);
+            json_decref(c.chains);
+            json_decref(c.excluded);
+            return EXIT_ENV;
+        }
+        ronda_bundle_header hdr;
+        memset(&hdr, 0, sizeof hdr);
+        e = ronda_bundle_read_header(f, &hdr, &res.detail);
+        rewind(f);
+        if (e == RONDA_OK) e = ronda_store_open("", hdr.authority, &c.s);
+        if (e == RONDA_OK) e = ronda_bundle_import(c.s, f, nthreads, NULL, NULL, &res);
+        fclose(f);
+        if (e != RONDA_OK) {
+            ronda_finding fi;
+            memset(&fi, 0, sizeof fi);
+            fi.what = "bundle";
+            fi.err = e;
+            fi.seq = res.failed_index;
+            snprintf(fi.detail, sizeof fi.detail, "record %llu of the bundle refused: %.200s",
+                     (unsigned long long)res.failed_index, res.detail.text);
+            on_audit_finding(&c, &fi);
+            ronda_store_close(&c.s);
+        }
+    } else {
+        if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) {
+            json_decref(c.findings);
+            json_decref(c.chains);
+            json_decref(c.excluded);
+            return rc;
+        }
+        snprintf(source, sizeof source, "node directory %s", n.dir);
+        have_node = 1;
+        c.s = n.store;
+    }
+    ronda_audit_summary sum;
+    memset(&sum, 0, sizeof sum);
+    ronda_stats st;
+    memset(&st, 0, sizeof st);
+    ronda_err ae = RONDA_OK;
+    if (c.s) {
+        ae = ronda_store_audit(c.s, nthreads, on_audit_finding, on_progress, &c, &sum);
+        if (c.progress_tty && c.last_progress_ms) fputs("\r\033[K", stderr);
+        if (ae == RONDA_OK) ae = ronda_store_stats(c.s, &st);
+        if (ae == RONDA_OK) ae = ronda_store_chains(c.s, on_chain, &c);
+        if (ae == RONDA_OK && bundle && memcmp(st.digest, res.header.digest, 32) != 0) {
+            ronda_finding fi;
+            memset(&fi, 0, sizeof fi);
+            fi.what = "bundle";
+            fi.err = RONDA_ERR_TAMPERED;
+            snprintf(fi.detail, sizeof fi.detail, "the records do not give the digest the bundle header declares");
+            on_audit_finding(&c, &fi);
+        }
+    }
+    /* Name each finding's node while the roster is at hand. */
+    size_t i;
+    json_t *x;
+    json_array_foreach(c.findings, i, x) {
+        json_t *ch = chain_of(&c, jstr(x, "author"));
+        json_object_set_new(x, "author_name", ch && jstr(ch, "name") ? json_string(jstr(ch, "name")) : json_null());
+    }
+    json_array_foreach(c.excluded, i, x) {
+        json_t *ch = chain_of(&c, jstr(x, "author"));
+        json_object_set_new(x, "author_name", ch && jstr(ch, "name") ? json_string(jstr(ch, "name")) : json_null());
+    }
+    if (have_node)
+        node_close(&n);
+    else
+        ronda_store_close(&c.s);
+    if (ae != RONDA_OK) {
+        json_decref(c.findings);
+        json_decref(c.chains);
+        json_decref(c.excluded);
+        return cli_fail(EXIT_ENV, "audit", ae, NULL, NULL);
+    }
+    size_t nf = json_array_size(c.findings);
+    char dhex[65], now[32];
+    ronda_hex(st.digest, 32, dhex);
+    when((int64_t)cli_now_ms(), now);
+    json_t *units = by_unit(&c);
+    /* the report takes the arrays over; c.findings and c.chains stay valid until it goes */
+    json_t *report = json_pack(
+        "{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:o}", "ok", nf == 0, "source",
+        source, "audited_at", now, "records", (json_int_t)sum.verify.records, "authors", (json_int_t)sum.verify.authors,
+        "forks", (json_int_t)sum.verify.forks, "excluded", (json_int_t)sum.verify.excluded, "checkpoints",
+        (json_int_t)sum.checkpoints, "claims", (json_int_t)sum.claims, "claims_held", (json_int_t)sum.claims_held,
+        "claims_revoked", (json_int_t)sum.claims_revoked, "references", (json_int_t)sum.references, "digest", dhex,
+        "findings", c.findings, "chains", c.chains, "by_polres", units);
+    json_object_set_new(report, "excluded_records", c.excluded);
+    int out_rc = nf == 0 ? EXIT_OK : EXIT_REFUSED;
+    if (html) {
+        FILE *f = fopen(html, "w");
+        if (!f) {
+            perror(html);
+            out_rc = EXIT_ENV;
+        } else {
+            write_html(f, source, report);
+            if (fclose(f) != 0) {
+                perror(html);
+                out_rc = EXIT_ENV;
+            }
+        }
+    }
+    if (as_json) {
+        cli_print_json(report, 1);
+    } else {
+        printf("ronda audit of the %s\n", source);
+        printf("  %llu records from %llu authors; %llu fork-evidence records; %llu excluded after a revocation\n",
+               (unsigned long long)sum.verify.records, (unsigned long long)sum.verify.authors,
+               (unsigned long long)sum.verify.forks, (unsigned long long)sum.verify.excluded);
+        printf("  %llu checkpoints naming %llu records: %llu held, %llu after a revocation; %llu references\n",
+               (unsigned long long)sum.checkpoints, (unsigned long long)sum.claims, (unsigned long long)sum.claims_held,
+               (unsigned long long)sum.claims_revoked, (unsigned long long)sum.references);
+        printf("  digest %s\n\n", dhex);
+        printf("Findings (%zu)\n", nf);
+        json_array_foreach(c.findings, i, x) {
+            const char *nm = jstr(x, "author_name");
+            printf("FAIL %-13s %-10s %s seq %lld record %.12s: %s\n", jstr(x, "what"), jstr(x, "error"), nm ? nm : "-",
+                   (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"), jstr(x, "detail"));
+        }
+        if (json_array_size(c.excluded)) {
+            printf("\nExcluded (%zu): written after their author's revocation; held, outside the ledger, not "
+                   "findings\n",
+                   json_array_size(c.excluded));
+            json_array_foreach(c.excluded, i, x) {
+                const char *nm = jstr(x, "author_name");
+                printf("NOTE excluded %s seq %lld record %.12s\n", nm ? nm : "-",
+                       (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"));
+            }
+        }
+        printf("\nBy Polres and Polsek          nodes  records  dialogues  resolutions  checkpoints  findings\n");
+        const char *pr;
+        json_t *p;
+        json_object_foreach(units, pr, p) {
+            const char *ps;
+            json_t *u;
+            json_object_foreach(p, ps, u) {
+                printf("  %-13.13s %-14.14s %5lld  %7lld  %9lld  %11lld  %11lld  %8lld\n", pr, ps,
+                       (long long)json_integer_value(json_object_get(u, "nodes")),
+                       (long long)json_integer_value(json_object_get(u, "records")),
+                       (long long)json_integer_value(json_object_get(u, "dialogues")),
+                       (long long)json_integer_value(json_object_get(u, "resolutions")),
+                       (long long)json_integer_value(json_object_get(u, "checkpoints")),
+                       (long long)json_integer_value(json_object_get(u, "findings")));
+            }
+        }
+        printf("\nChains\n");
+        json_t *ch;
+        json_array_foreach(c.chains, i, ch) {
+            char a[32], b[32];
+            when(json_integer_value(json_object_get(ch, "first_ms")), a);
+            when(json_integer_value(json_object_get(ch, "last_ms")), b);
+            printf("  %-24.24s %-9s seq %lld..%lld  %s .. %s  %lld finding%s  %.12s\n",
+                   jstr(ch, "name") ? jstr(ch, "name") : "(unknown key)", jstr(ch, "role") ? jstr(ch, "role") : "-",
+                   (long long)json_integer_value(json_object_get(ch, "first_seq")),
+                   (long long)json_integer_value(json_object_get(ch, "last_seq")), a, b,
+                   (long long)json_integer_value(json_object_get(ch, "findings")),
+                   json_integer_value(json_object_get(ch, "findings")) == 1 ? "" : "s", jstr(ch, "author"));
+        }
+        printf("\n%s: %zu finding%s\n", nf == 0 ? "OK" : "FAILED", nf, nf == 1 ? "" : "s");
+    }
+    json_decref(report);
+    return out_rc;
+}
+
+/* ------------------------------------------------------------------ ronda history */
+
+static const char history_help[] = "usage: ronda history ID [--dir DIR] [--json]\n"
+                                   "\n"
+                                   "The provenance of one dialogue (ID: the dialogue, or one of its amendments or\n"
+                                   "resolutions; 8 or more hex digits): the original record, each amendment, each\n"
+                                   "resolution and their amendments, in time order, with who signed each (name, role,\n"
+                                   "Polres/Polsek), when, and whether it verifies (signature, body, chain link,\n"
+                                   "membership at its time). Exit status 1 when any of them does not verify.\n";
+
+static void history_line(json_t *ev) {
+    json_t *b = json_object_get(ev, "body"), *sg = json_object_get(ev, "signer");
+    const char *kind = jstr(ev, "kind");
+    char t[32];
+    when(json_integer_value(json_object_get(ev, "signed_ms")), t);
+    printf("%s  %-10s %.12s  %s", t, kind, jstr(ev, "id"), jstr(sg, "name") ? jstr(sg, "name") : "(unknown key)");
+    if (jstr(sg, "role")) printf(" (%s", jstr(sg, "role"));
+    if (jstr(sg, "polres"))
+        printf(", %s%s%s", jstr(sg, "polres"), jstr(sg, "polsek") ? "/" : "",
+               jstr(sg, "polsek") ? jstr(sg, "polsek") : "");
+    if (jstr(sg, "role")) printf(")");
+    printf(" seq %lld  %s\n", (long long)json_integer_value(json_object_get(ev, "seq")),
+           json_is_true(json_object_get(ev, "verified")) ? "verified" : "DOES NOT VERIFY");
+    if (!json_is_true(json_object_get(ev, "verified"))) printf("      problem: %s\n", jstr(ev, "problem"));
+    if (!b || json_is_null(b)) return;
+    if (strcmp(kind, "dialogue") == 0) {
+        printf("      \"%s\" (%s) at %s, %s/%s, held %s\n", jstr(b, "title"), jstr(b, "programme"), jstr(b, "venue"),
+               jstr(b, "polres"), jstr(b, "polsek"), jstr(b, "when"));
+        size_t i;
+        json_t *tp;
+        json_array_foreach(json_object_get(b, "topics"), i, tp)
+            printf("      topic %zu [%s] %s\n", i, jstr(tp, "category"), jstr(tp, "summary"));
+    } else if (strcmp(kind, "resolution") == 0) {
+        printf("      topic %lld: %s%s%s, %s: %s\n", (long long)json_integer_value(json_object_get(b, "topic")),
+               jstr(b, "status"), jstr(b, "referred_to") ? " to " : "",
+               jstr(b, "referred_to") ? jstr(b, "referred_to") : "", jstr(b, "when"), jstr(b, "action"));
+    } else if (strcmp(kind, "amend") == 0) {
+        printf("      corrects %.12s (%s): %s\n", jstr(b, "target"), jstr(b, "kind"), jstr(b, "reason"));
+    }
+}
+
+int cmd_history(int argc, char **argv) {
+    const char *dir = NULL;
+    int as_json = 0;
+    const opt opts[] = {{"dir", OPT_STR, &dir}, {"json", OPT_FLAG, &as_json}};
+    const char *pos[1];
+    size_t npos;
+    int rc = cli_parse("history", history_help, argc, argv, opts, 2, pos, 1, &npos);
+    if (rc >= 0) return rc;
+    if (npos != 1) return cli_usage("history", "name the record ID (a dialogue, amendment or resolution)");
+    node n;
+    if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) return rc;
+    uint8_t id[32];
+    json_t *o = NULL;
+    ronda_err e = ronda_store_resolve(n.store, pos[0], id);
+    if (e == RONDA_OK) e = ronda_store_history(n.store, id, &o);
+    node_close(&n);
+    if (e == RONDA_ERR_NOT_FOUND)
+        return cli_fail(EXIT_REFUSED, pos[0], e, NULL,
+                        "name a dialogue, or an amendment or resolution of one, held here (`ronda log`)");
+    if (e == RONDA_ERR_INVALID)
+        return cli_usage("history", "\"%s\" is not an id (8 to 64 hex digits, unambiguous)", pos[0]);
+    if (e != RONDA_OK) return cli_fail(EXIT_ENV, "history", e, NULL, NULL);
+    if (as_json) {
+        cli_print_json(o, 1);
+    } else {
+        json_t *ev = json_object_get(o, "events");
+        printf("History of dialogue %s: %zu record%s\n\n", jstr(o, "dialogue"), json_array_size(ev),
+               json_array_size(ev) == 1 ? "" : "s");
+        size_t i;
+        json_t *x;
+        json_array_foreach(ev, i, x) history_line(x);
+        printf("\n%s\n",
+               json_is_true(json_object_get(o, "verified")) ? "every record verifies" : "SOME RECORDS DO NOT VERIFY");
+    }
+    int ok = json_is_true(json_object_get(o, "verified"));
+    json_decref(o);
+    return ok ? EXIT_OK : EXIT_REFUSED;
+}

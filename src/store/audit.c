@@ -1,0 +1,873 @@
+/* The audit trail: writing checkpoints, auditing a whole ledger, the chains a report lists
+ * and the history of one dialogue.
+ *
+ * The audit is ronda_store_verify (every record re-opened from its bytes, every chain link,
+ * membership from the authority's own records, the digest recomputed) plus what only a
+ * checkpoint can show: a record that an HQ once signed for and that this ledger does not
+ * hold was lost or withheld, and a checkpoint that names another id for an (author, seq)
+ * than the ledger or another checkpoint is fork evidence. Without checkpoints, the newest
+ * records of an author can be dropped (with the frontier table fixed up) without a trace:
+ * a chain only proves what precedes its head. docs/audit.md says so.
+ *
+ * Checkpoints are processed as a stream in (author, seq) order, so memory does not grow
+ * with their number: each claim is looked up in the ledger at once, and only the claims
+ * the ledger does not hold (findings, or records after a revocation) are kept to compare
+ * checkpoints with each other. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+static int unhex32(json_t *o, const char *k, uint8_t out[32]) {
+    const char *h = jstr(o, k);
+    return h && ronda_unhex(h, out, 32) == RONDA_OK;
+}
+
+/* "Polres Trenggalek HQ" or a short key when the roster does not know the key. */
+static void who(ronda_store *s, const uint8_t key[32], char *out, size_t len) {
+    json_t *m = NULL;
+    if (memcmp(key, s->authority, 32) == 0) {
+        snprintf(out, len, "the authority");
+    } else if (ronda_store_member(s, key, &m) == RONDA_OK && jstr(m, "name")) {
+        snprintf(out, len, "%s", jstr(m, "name"));
+    } else {
+        char hex[65];
+        ronda_hex(key, 32, hex);
+        snprintf(out, len, "%.12s", hex);
+    }
+    json_decref(m);
+}
+
+/* A record's columns, opened (stateless checks) and its body decoded; 0 when it does not
+ * verify (verify reports that). */
+static int open_row(sqlite3_stmt *st, int env_col, ronda_record *rec, json_t **body) {
+    const uint8_t *b =
+        sqlite3_column_type(st, env_col + 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, env_col + 2);
+    if (ronda_record_open_parts(sqlite3_column_blob(st, env_col), (size_t)sqlite3_column_bytes(st, env_col),
+                                sqlite3_column_blob(st, env_col + 1), (size_t)sqlite3_column_bytes(st, env_col + 1), b,
+                                (size_t)sqlite3_column_bytes(st, env_col + 2), rec, NULL) != RONDA_OK)
+        return 0;
+    *body = NULL;
+    if (!rec->body || ronda_body_to_json(rec->kind, rec->body, rec->body_len, body, NULL) != RONDA_OK) return 0;
+    return 1;
+}
+
+typedef struct fentry {
+    uint8_t author[RONDA_KEY_BYTES];
+    uint64_t seq;
+    uint8_t head[RONDA_ID_BYTES];
+} fentry;
+
+typedef struct fvec {
+    fentry *v;
+    size_t n, cap;
+} fvec;
+
+static int fvec_push(fvec *f, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        fentry *g = realloc(f->v, cap * sizeof *g);
+        if (!g) return 0;
+        f->v = g;
+        f->cap = cap;
+    }
+    memcpy(f->v[f->n].author, author, 32);
+    f->v[f->n].seq = seq;
+    memcpy(f->v[f->n].head, head, 32);
+    f->n++;
+    return 1;
+}
+
+static void digest_entry(crypto_generichash_state *h, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+    uint8_t entry[32 + 8 + 32];
+    memcpy(entry, author, 32);
+    for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(seq >> (56 - 8 * i));
+    memcpy(entry + 40, head, 32);
+    crypto_generichash_update(h, entry, sizeof entry);
+}
+
+/* ------------------------------------------------------------------ writing checkpoints */
+
+static int collect(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+    fvec *f = ctx;
+    if (f->n >= (size_t)RONDA_CHECKPOINT_AUTHORS_MAX * RONDA_CHECKPOINT_PARTS_MAX) return 1;
+    return fvec_push(f, author, seq, head) ? 0 : 1;
+}
+
+static json_t *part_body(const fvec *f, size_t lo, size_t hi, unsigned part, unsigned parts, const uint8_t *digest,
+                         uint64_t records) {
+    char hex[65];
+    json_t *fr = json_array();
+    for (size_t i = lo; i < hi && fr; i++) {
+        json_t *e = json_object();
+        ronda_hex(f->v[i].author, 32, hex);
+        json_object_set_new(e, "author", json_string(hex));
+        json_object_set_new(e, "seq", json_integer((json_int_t)f->v[i].seq));
+        ronda_hex(f->v[i].head, 32, hex);
+        json_object_set_new(e, "head", json_string(hex));
+        json_array_append_new(fr, e);
+    }
+    ronda_hex(digest, 32, hex);
+    return json_pack("{s:I, s:I, s:s, s:I, s:o}", "part", (json_int_t)part, "parts", (json_int_t)parts, "digest", hex,
+                     "records", (json_int_t)records, "frontier", fr);
+}
+
+ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
+                                 uint8_t id_out[RONDA_ID_BYTES], unsigned *parts_out, ronda_detail *d) {
+    fvec f = {NULL, 0, 0};
+    ronda_err e = ronda_store_begin(s); /* the frontier and the parts: one snapshot, one commit */
+    if (e != RONDA_OK) return store_dberr(s, d, "begin");
+    if ((e = ronda_store_frontier(s, collect, &f)) != RONDA_OK) {
+        store_dberr(s, d, "frontier");
+        goto out;
+    }
+    if (f.n >= (size_t)RONDA_CHECKPOINT_AUTHORS_MAX * RONDA_CHECKPOINT_PARTS_MAX || f.n == 0) {
+        e = f.n ? RONDA_ERR_TOO_BIG : RONDA_ERR_INVALID;
+        if (d)
+            snprintf(d->text, sizeof d->text, "%s",
+                     f.n ? "more authors than RONDA_CHECKPOINT_PARTS_MAX x RONDA_CHECKPOINT_AUTHORS_MAX"
+                         : "the ledger is empty: nothing to sign for");
+        goto out;
+    }
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, RONDA_HASH_BYTES);
+    crypto_generichash_update(&h, (const uint8_t *)"ronda-ledger-v1", 15);
+    uint64_t records = 0;
+    for (size_t i = 0; i < f.n; i++) {
+        digest_entry(&h, f.v[i].author, f.v[i].seq, f.v[i].head);
+        records += f.v[i].seq;
+    }
+    uint8_t digest[RONDA_HASH_BYTES];
+    crypto_generichash_final(&h, digest, sizeof digest);
+    unsigned parts = (unsigned)((f.n + RONDA_CHECKPOINT_AUTHORS_MAX - 1) / RONDA_CHECKPOINT_AUTHORS_MAX);
+    for (unsigned p = 0; p < parts && e == RONDA_OK; p++) {
+        size_t lo = (size_t)p * RONDA_CHECKPOINT_AUTHORS_MAX;
+        size_t hi = lo + RONDA_CHECKPOINT_AUTHORS_MAX < f.n ? lo + RONDA_CHECKPOINT_AUTHORS_MAX : f.n;
+        json_t *b = part_body(&f, lo, hi, p, parts, digest, records);
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        uint8_t id[RONDA_ID_BYTES];
+        e = b ? ronda_body_from_json(RONDA_KIND_CHECKPOINT, b, &bytes, &len, d) : RONDA_ERR_NOMEM;
+        if (e == RONDA_OK) e = ronda_store_append(s, secret, RONDA_KIND_CHECKPOINT, bytes, len, now_ms, id, d);
+        if (e == RONDA_OK && p == 0 && id_out) memcpy(id_out, id, RONDA_ID_BYTES);
+        free(bytes);
+        json_decref(b);
+    }
+    if (e == RONDA_OK) {
+        if ((e = ronda_store_commit(s)) != RONDA_OK) store_dberr(s, d, "commit");
+        if (e == RONDA_OK && parts_out) *parts_out = parts;
+    }
+out:
+    if (e != RONDA_OK) ronda_store_rollback(s);
+    free(f.v);
+    return e;
+}
+
+/* ------------------------------------------------------------------ audit */
+
+typedef struct missing {
+    fentry claim;
+    uint8_t cp[RONDA_ID_BYTES];         /* the checkpoint that names it */
+    uint8_t cp_author[RONDA_KEY_BYTES]; /* and its author */
+} missing;
+
+typedef struct actx {
+    ronda_store *s;
+    void (*cb)(void *, const ronda_finding *);
+    void (*progress)(void *, uint64_t, uint64_t);
+    void *ctx;
+    ronda_audit_summary sum;
+    /* revocations from the authority's own records: member -> smallest last_seq */
+    fentry *revoked; /* author, seq = last_seq (head unused) */
+    size_t n_revoked;
+    missing *miss;
+    size_t n_miss, cap_miss;
+    /* the checkpoint being assembled from its parts */
+    int open;
+    uint8_t cp_id[RONDA_ID_BYTES], cp_author[RONDA_KEY_BYTES], cp_digest[RONDA_HASH_BYTES];
+    uint64_t cp_seq, cp_next_seq, cp_records, cp_sum;
+    unsigned cp_parts, cp_next_part;
+    uint8_t cp_last[RONDA_KEY_BYTES];
+    int cp_any;
+    int cp_bad; /* already reported as malformed: never completes, not reported again */
+    crypto_generichash_state cp_hash;
+} actx;
+
+static void report(actx *a, const char *what, ronda_err err, const uint8_t *id, const uint8_t *author, uint64_t seq,
+                   const char *detail) {
+    ronda_finding f;
+    memset(&f, 0, sizeof f);
+    f.what = what;
+    f.err = err;
+    if (id) memcpy(f.id, id, 32);
+    if (author) memcpy(f.author, author, 32);
+    f.seq = seq;
+    size_t l = strlen(detail); /* cut long details at the finding's size */
+    if (l >= sizeof f.detail) l = sizeof f.detail - 1;
+    memcpy(f.detail, detail, l);
+    a->sum.findings++;
+    if (a->cb) a->cb(a->ctx, &f);
+}
+
+static void on_verify_finding(void *ctx, const ronda_finding *f) {
+    actx *a = ctx;
+    a->sum.findings++;
+    if (a->cb) a->cb(a->ctx, f);
+}
+
+static void on_verify_note(void *ctx, const ronda_finding *f) {
+    actx *a = ctx;
+    if (a->cb) a->cb(a->ctx, f); /* "excluded": a note, not counted as a finding */
+}
+
+static void on_verify_progress(void *ctx, uint64_t done, uint64_t total) {
+    actx *a = ctx;
+    a->progress(a->ctx, done, total);
+}
+
+static ronda_err load_revocations(actx *a) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->s->db,
+                           "SELECT envelope, signature, body FROM records WHERE author = ?1 AND kind = 'revoke'", -1,
+                           &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, a->s->authority, 32, SQLITE_STATIC);
+    ronda_err e = RONDA_OK;
+    while (e == RONDA_OK && sqlite3_step(st) == SQLITE_ROW) {
+        ronda_record rec;
+        json_t *b;
+        uint8_t member[32];
+        if (!open_row(st, 0, &rec, &b)) continue;
+        if (unhex32(b, "member", member)) {
+            uint64_t last = (uint64_t)json_integer_value(json_object_get(b, "last_seq"));
+            size_t i;
+            for (i = 0; i < a->n_revoked && memcmp(a->revoked[i].author, member, 32) != 0; i++) {}
+            if (i < a->n_revoked) {
+                if (last < a->revoked[i].seq) a->revoked[i].seq = last;
+            } else {
+                fentry *g = realloc(a->revoked, (a->n_revoked + 1) * sizeof *g);
+                if (!g) {
+                    e = RONDA_ERR_NOMEM;
+                } else {
+                    a->revoked = g;
+                    memcpy(g[a->n_revoked].author, member, 32);
+                    g[a->n_revoked].seq = last;
+                    a->n_revoked++;
+                }
+            }
+        }
+        json_decref(b);
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* The smallest last_seq of the author's revocations; UINT64_MAX when never revoked. */
+static uint64_t revoked_after(const actx *a, const uint8_t *author) {
+    for (size_t i = 0; i < a->n_revoked; i++)
+        if (memcmp(a->revoked[i].author, author, 32) == 0) return a->revoked[i].seq;
+    return UINT64_MAX;
+}
+
+static void cp_close(actx *a, int complete) {
+    if (!a->open) return;
+    char text[512], name[64];
+    who(a->s, a->cp_author, name, sizeof name);
+    if (a->cp_bad) {
+        /* reported when it was found */
+    } else if (!complete) {
+        snprintf(text, sizeof text,
+                 "checkpoint by %s is incomplete: part %u of %u is missing (its claims so far were checked)", name,
+                 a->cp_next_part + 1, a->cp_parts);
+        report(a, "checkpoint", RONDA_ERR_GAP, a->cp_id, a->cp_author, a->cp_seq, text);
+    } else {
+        uint8_t digest[RONDA_HASH_BYTES];
+        crypto_generichash_final(&a->cp_hash, digest, sizeof digest);
+        if (sodium_memcmp(digest, a->cp_digest, 32) != 0 || a->cp_sum != a->cp_records) {
+            snprintf(text, sizeof text,
+                     "checkpoint by %s is inconsistent: its digest or record count (%llu) does not match its own "
+                     "frontier (%llu records)",
+                     name, (unsigned long long)a->cp_records, (unsigned long long)a->cp_sum);
+            report(a, "checkpoint", RONDA_ERR_TAMPERED, a->cp_id, a->cp_author, a->cp_seq, text);
+        }
+    }
+    a->open = 0;
+}
+
+/* One claim of a checkpoint: (author, seq, head). */
+static ronda_err check_claim(actx *a, const fentry *c) {
+    a->sum.claims++;
+    sqlite3_stmt *st = store_stmt(a->s, Q_BY_SEQ);
+    if (!st) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, c->author, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)c->seq);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return RONDA_ERR_DB;
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) == 32 && memcmp(sqlite3_column_blob(st, 0), c->head, 32) == 0) {
+            a->sum.claims_held++;
+            return RONDA_OK;
+        }
+        char held[65], claimed[65], name[64], text[512], cp[65];
+        ronda_hex(sqlite3_column_bytes(st, 0) == 32 ? sqlite3_column_blob(st, 0) : c->head, 32, held);
+        ronda_hex(c->head, 32, claimed);
+        ronda_hex(a->cp_id, 32, cp);
+        who(a->s, a->cp_author, name, sizeof name);
+        snprintf(text, sizeof text,
+                 "two histories: checkpoint %.12s by %s names %.12s for this seq, the ledger holds %.12s", cp, name,
+                 claimed, held);
+        report(a, "fork", RONDA_ERR_CHAIN, c->head, c->author, c->seq, text);
+        return RONDA_OK;
+    }
+    if (c->seq > revoked_after(a, c->author)) { /* after the revocation: a node may drop it */
+        a->sum.claims_revoked++;
+        return RONDA_OK;
+    }
+    if (a->n_miss == a->cap_miss) {
+        size_t cap = a->cap_miss ? a->cap_miss * 2 : 16;
+        missing *g = realloc(a->miss, cap * sizeof *g);
+        if (!g) return RONDA_ERR_NOMEM;
+        a->miss = g;
+        a->cap_miss = cap;
+    }
+    missing *m = &a->miss[a->n_miss++];
+    m->claim = *c;
+    memcpy(m->cp, a->cp_id, 32);
+    memcpy(m->cp_author, a->cp_author, 32);
+    return RONDA_OK;
+}
+
+static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
+    a->sum.checkpoints++;
+    unsigned part = (unsigned)json_integer_value(json_object_get(b, "part"));
+    unsigned parts = (unsigned)json_integer_value(json_object_get(b, "parts"));
+    uint8_t digest[32];
+    uint64_t records = (uint64_t)json_integer_value(json_object_get(b, "records"));
+    if (!unhex32(b, "digest", digest)) return RONDA_OK;
+    /* A part continues the open checkpoint only if it is the author's next record and agrees. */
+    int continues = a->open && part > 0 && memcmp(rec->author, a->cp_author, 32) == 0 && rec->seq == a->cp_next_seq &&
+                    part == a->cp_next_part && parts == a->cp_parts && memcmp(digest, a->cp_digest, 32) == 0 &&
+                    records == a->cp_records;
+    if (!continues) {
+        cp_close(a, 0);
+        if (part != 0) { /* a later part without its first: report it on its own */
+            char text[512], name[64];
+            who(a->s, rec->author, name, sizeof name);
+            snprintf(text, sizeof text, "part %u of %u of a checkpoint by %s without the parts before it", part + 1,
+                     parts, name);
+            report(a, "checkpoint", RONDA_ERR_GAP, rec->id, rec->author, rec->seq, text);
+        }
+        a->open = 1;
+        memcpy(a->cp_id, rec->id, 32);
+        memcpy(a->cp_author, rec->author, 32);
+        memcpy(a->cp_digest, digest, 32);
+        a->cp_seq = rec->seq;
+        a->cp_parts = parts;
+        a->cp_records = records;
+        a->cp_sum = 0;
+        a->cp_any = 0;
+        crypto_generichash_init(&a->cp_hash, NULL, 0, RONDA_HASH_BYTES);
+        crypto_generichash_update(&a->cp_hash, (const uint8_t *)"ronda-ledger-v1", 15);
+        a->cp_next_part = part; /* a part > 0 here is checked for claims but never completes */
+        a->cp_bad = part != 0;
+    }
+    json_t *fr = json_object_get(b, "frontier");
+    for (size_t i = 0; i < json_array_size(fr); i++) {
+        json_t *en = json_array_get(fr, i);
+        fentry c;
+        if (!unhex32(en, "author", c.author) || !unhex32(en, "head", c.head)) continue;
+        c.seq = (uint64_t)json_integer_value(json_object_get(en, "seq"));
+        if (a->cp_any && memcmp(c.author, a->cp_last, 32) <= 0) {
+            if (!a->cp_bad)
+                report(a, "checkpoint", RONDA_ERR_SCHEMA, rec->id, rec->author, rec->seq,
+                       "checkpoint parts do not ascend by author across parts");
+            a->cp_bad = 1;
+        }
+        memcpy(a->cp_last, c.author, 32);
+        a->cp_any = 1;
+        digest_entry(&a->cp_hash, c.author, c.seq, c.head);
+        a->cp_sum += c.seq;
+        ronda_err e = check_claim(a, &c);
+        if (e != RONDA_OK) return e;
+    }
+    a->cp_next_part = part + 1;
+    a->cp_next_seq = rec->seq + 1;
+    if (a->cp_next_part == a->cp_parts) cp_close(a, 1);
+    return RONDA_OK;
+}
+
+static int miss_cmp(const void *x, const void *y) {
+    const missing *a = x, *b = y;
+    int c = memcmp(a->claim.author, b->claim.author, 32);
+    if (c) return c;
+    if (a->claim.seq != b->claim.seq) return a->claim.seq < b->claim.seq ? -1 : 1;
+    return memcmp(a->claim.head, b->claim.head, 32);
+}
+
+/* Claims the ledger does not hold: checkpoints that disagree with each other are fork
+ * evidence; every author with unheld claims is one "withheld" finding. */
+static ronda_err report_missing(actx *a) {
+    if (a->n_miss > 1) qsort(a->miss, a->n_miss, sizeof *a->miss, miss_cmp);
+    for (size_t i = 0; i < a->n_miss;) {
+        size_t j = i;
+        uint64_t top = 0;
+        size_t top_at = i;
+        while (j < a->n_miss && memcmp(a->miss[j].claim.author, a->miss[i].claim.author, 32) == 0) {
+            if (j > i && a->miss[j].claim.seq == a->miss[j - 1].claim.seq &&
+                memcmp(a->miss[j].claim.head, a->miss[j - 1].claim.head, 32) != 0) {
+                char h1[65], h2[65], n1[64], n2[64], text[512];
+                ronda_hex(a->miss[j - 1].claim.head, 32, h1);
+                ronda_hex(a->miss[j].claim.head, 32, h2);
+                who(a->s, a->miss[j - 1].cp_author, n1, sizeof n1);
+                who(a->s, a->miss[j].cp_author, n2, sizeof n2);
+                snprintf(text, sizeof text,
+                         "two histories: checkpoints by %s and by %s name different records for this seq "
+                         "(%.12s and %.12s)",
+                         n1, n2, h1, h2);
+                report(a, "fork", RONDA_ERR_CHAIN, a->miss[j].claim.head, a->miss[j].claim.author, a->miss[j].claim.seq,
+                       text);
+            }
+            if (a->miss[j].claim.seq >= top) {
+                top = a->miss[j].claim.seq;
+                top_at = j;
+            }
+            j++;
+        }
+        uint64_t held = 0;
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(a->s->db, "SELECT max(seq) FROM records WHERE author = ?1", -1, &st, NULL) != SQLITE_OK)
+            return RONDA_ERR_DB;
+        sqlite3_bind_blob(st, 1, a->miss[i].claim.author, 32, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) held = (uint64_t)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        const missing *m = &a->miss[top_at];
+        char name[64], cpn[64], cp[65], text[512];
+        who(a->s, m->claim.author, name, sizeof name);
+        who(a->s, m->cp_author, cpn, sizeof cpn);
+        ronda_hex(m->cp, 32, cp);
+        snprintf(text, sizeof text,
+                 "records lost or withheld: checkpoint %.12s by %s signed for %s's chain up to seq %llu; this ledger "
+                 "holds %llu record%s of it (%zu claim%s not held)",
+                 cp, cpn, name, (unsigned long long)top, (unsigned long long)held, held == 1 ? "" : "s", j - i,
+                 j - i == 1 ? "" : "s");
+        report(a, "withheld", RONDA_ERR_NOT_FOUND, m->claim.head, m->claim.author, top, text);
+        i = j;
+    }
+    return RONDA_OK;
+}
+
+static ronda_err checkpoints(actx *a) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(
+            a->s->db, "SELECT envelope, signature, body FROM records WHERE kind = 'checkpoint' ORDER BY author, seq",
+            -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    ronda_err e = RONDA_OK;
+    int rc;
+    while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ronda_record rec;
+        json_t *b;
+        if (!open_row(st, 0, &rec, &b)) continue; /* reported by verify */
+        if (rec.kind == RONDA_KIND_CHECKPOINT) e = check_checkpoint(a, &rec, b);
+        json_decref(b);
+    }
+    sqlite3_finalize(st);
+    cp_close(a, 0);
+    if (e == RONDA_OK) e = report_missing(a);
+    return e;
+}
+
+/* The number of topics of a dialogue in any of its versions (original or an amendment):
+ * a resolution written against any version is not a dangling reference. */
+static uint64_t topic_count(ronda_store *s, const uint8_t *dialogue, const uint8_t *author, json_t *body) {
+    uint64_t n = json_array_size(json_object_get(body, "topics"));
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records WHERE author = ?1 AND kind = 'amend'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return n;
+    sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        ronda_record rec;
+        json_t *b;
+        uint8_t target[32];
+        if (!open_row(st, 0, &rec, &b)) continue;
+        if (unhex32(b, "target", target) && memcmp(target, dialogue, 32) == 0) {
+            uint64_t k = json_array_size(json_object_get(json_object_get(b, "body"), "topics"));
+            if (k > n) n = k;
+        }
+        json_decref(b);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* A resolution body (or an amend's corrected resolution body) names a held dialogue and one
+ * of its topics. */
+static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res) {
+    uint8_t dlg[32];
+    if (!unhex32(res, "dialogue", dlg)) return RONDA_OK;
+    a->sum.references++;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->s->db, "SELECT envelope, signature, body FROM records WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, dlg, 32, SQLITE_STATIC);
+    char hex[65], text[512];
+    ronda_hex(dlg, 32, hex);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        snprintf(text, sizeof text,
+                 "%s names dialogue %.12s, which this ledger does not hold (lost, withheld, or not synced yet)",
+                 ronda_kind_name(rec->kind), hex);
+        report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
+    } else {
+        ronda_record d;
+        json_t *b;
+        if (open_row(st, 0, &d, &b)) {
+            uint64_t topic = (uint64_t)json_integer_value(json_object_get(res, "topic"));
+            if (d.kind != RONDA_KIND_DIALOGUE) {
+                snprintf(text, sizeof text, "%s names %.12s as its dialogue, but that is a %s record",
+                         ronda_kind_name(rec->kind), hex, ronda_kind_name(d.kind));
+                report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
+            } else if (topic >= topic_count(a->s, dlg, d.author, b)) {
+                snprintf(text, sizeof text, "%s follows up topic %llu of dialogue %.12s, which has no such topic",
+                         ronda_kind_name(rec->kind), (unsigned long long)topic, hex);
+                report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
+            }
+            json_decref(b);
+        }
+    }
+    sqlite3_finalize(st);
+    return RONDA_OK;
+}
+
+static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
+    uint8_t target[32];
+    if (!unhex32(b, "target", target)) return RONDA_OK;
+    a->sum.references++;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->s->db, "SELECT author, seq, kind FROM records WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, target, 32, SQLITE_STATIC);
+    const char *problem = NULL;
+    if (sqlite3_step(st) != SQLITE_ROW)
+        problem = "amend target is not held (it precedes the amend in the same chain)";
+    else if (sqlite3_column_bytes(st, 0) != 32 || memcmp(sqlite3_column_blob(st, 0), rec->author, 32) != 0)
+        problem = "amend corrects another author's record";
+    else if ((uint64_t)sqlite3_column_int64(st, 1) >= rec->seq)
+        problem = "amend target does not precede the amend in its chain";
+    else if (!jstr(b, "kind") || strcmp((const char *)sqlite3_column_text(st, 2), jstr(b, "kind")) != 0)
+        problem = "amend names another kind than its target's";
+    sqlite3_finalize(st);
+    if (problem) report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, problem);
+    json_t *inner = json_object_get(b, "body");
+    if (jstr(b, "kind") && strcmp(jstr(b, "kind"), "resolution") == 0) return check_resolution(a, rec, inner);
+    return RONDA_OK;
+}
+
+static ronda_err references(actx *a) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->s->db,
+                           "SELECT envelope, signature, body FROM records WHERE kind IN ('resolution', 'amend')"
+                           " ORDER BY author, seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    ronda_err e = RONDA_OK;
+    while (e == RONDA_OK && sqlite3_step(st) == SQLITE_ROW) {
+        ronda_record rec;
+        json_t *b;
+        if (!open_row(st, 0, &rec, &b)) continue;
+        if (rec.kind == RONDA_KIND_RESOLUTION)
+            e = check_resolution(a, &rec, b);
+        else if (rec.kind == RONDA_KIND_AMEND)
+            e = check_amend(a, &rec, b);
+        json_decref(b);
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
+                            void (*progress)(void *, uint64_t, uint64_t), void *ctx, ronda_audit_summary *out) {
+    actx a;
+    memset(&a, 0, sizeof a);
+    a.s = s;
+    a.cb = cb;
+    a.progress = progress;
+    a.ctx = ctx;
+    ronda_err e = store_exec(s, "BEGIN"); /* one snapshot for the verify passes and the audit's own */
+    if (e != RONDA_OK) return e;
+    e = store_verify_progress(s, threads, on_verify_finding, progress ? on_verify_progress : NULL, on_verify_note, &a,
+                              1, &a.sum.verify);
+    if (e == RONDA_OK) e = load_revocations(&a);
+    if (e == RONDA_OK) e = checkpoints(&a);
+    if (e == RONDA_OK) e = references(&a);
+    store_exec(s, "COMMIT");
+    store_idle(s);
+    free(a.revoked);
+    free(a.miss);
+    if (e != RONDA_OK) return e;
+    *out = a.sum;
+    return RONDA_OK;
+}
+
+/* ------------------------------------------------------------------ chains (for reports) */
+
+/* Name, role, Polres and Polsek of a key from the roster, into o (nulls when unknown). */
+static void signer(ronda_store *s, const uint8_t key[32], json_t *o) {
+    json_t *m = NULL;
+    int auth = memcmp(key, s->authority, 32) == 0;
+    if (!auth && ronda_store_member(s, key, &m) != RONDA_OK) m = NULL;
+    json_object_set_new(o, "name",
+                        auth ? json_string("authority")
+                        : m  ? json_incref(json_object_get(m, "name"))
+                             : json_null());
+    json_object_set_new(o, "role",
+                        auth ? json_string("authority")
+                        : m  ? json_incref(json_object_get(m, "role"))
+                             : json_null());
+    json_t *pr = m ? json_object_get(m, "polres") : NULL, *ps = m ? json_object_get(m, "polsek") : NULL;
+    json_object_set_new(o, "polres", pr ? json_incref(pr) : json_null());
+    json_object_set_new(o, "polsek", ps ? json_incref(ps) : json_null());
+    json_object_set_new(o, "revoked", json_boolean(m && json_is_true(json_object_get(m, "revoked"))));
+    json_decref(m);
+}
+
+ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *, json_t *), void *ctx) {
+    static const char *const kinds[] = {"dialogue", "resolution", "amend", "checkpoint", "member", "revoke"};
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT author, count(*), min(seq), max(seq), min(hlc), max(hlc), sum(kind = 'dialogue'),"
+                           " sum(kind = 'resolution'), sum(kind = 'amend'), sum(kind = 'checkpoint'),"
+                           " sum(kind = 'member'), sum(kind = 'revoke') FROM records GROUP BY author ORDER BY author",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    ronda_err e = RONDA_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) != 32) continue; /* a tampered row: verify reports it */
+        json_t *o = json_object();
+        char hex[65];
+        ronda_hex(sqlite3_column_blob(st, 0), 32, hex);
+        json_object_set_new(o, "author", json_string(hex));
+        signer(s, sqlite3_column_blob(st, 0), o);
+        json_object_set_new(o, "records", json_integer(sqlite3_column_int64(st, 1)));
+        json_object_set_new(o, "first_seq", json_integer(sqlite3_column_int64(st, 2)));
+        json_object_set_new(o, "last_seq", json_integer(sqlite3_column_int64(st, 3)));
+        json_object_set_new(o, "first_ms",
+                            json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 4))));
+        json_object_set_new(o, "last_ms",
+                            json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 5))));
+        json_t *k = json_object();
+        for (int i = 0; i < 6; i++)
+            if (sqlite3_column_int64(st, 6 + i))
+                json_object_set_new(k, kinds[i], json_integer(sqlite3_column_int64(st, 6 + i)));
+        json_object_set_new(o, "kinds", k);
+        int stop = cb(ctx, o);
+        json_decref(o);
+        if (stop) break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* ------------------------------------------------------------------ history of a dialogue */
+
+/* A record by id: opened, with its body; 0 when not held. *ok says whether it verifies. */
+static int fetch(ronda_store *s, const uint8_t id[32], ronda_record *rec, json_t **body, uint8_t **buf, int *ok) {
+    sqlite3_stmt *st;
+    *buf = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+    int found = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        /* copy the columns: the record views them after the statement is gone */
+        size_t l0 = (size_t)sqlite3_column_bytes(st, 0), l1 = (size_t)sqlite3_column_bytes(st, 1),
+               l2 = (size_t)sqlite3_column_bytes(st, 2);
+        int has_body = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        *buf = malloc(l0 + l1 + l2 + 1);
+        if (*buf) {
+            memcpy(*buf, sqlite3_column_blob(st, 0), l0);
+            memcpy(*buf + l0, sqlite3_column_blob(st, 1), l1);
+            if (l2) memcpy(*buf + l0 + l1, sqlite3_column_blob(st, 2), l2);
+            found = 1;
+            *body = NULL;
+            *ok = ronda_record_open_parts(*buf, l0, *buf + l0, l1, has_body ? *buf + l0 + l1 : NULL, l2, rec, NULL) ==
+                      RONDA_OK &&
+                  rec->body && ronda_body_to_json(rec->kind, rec->body, rec->body_len, body, NULL) == RONDA_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* Chain link and membership of an opened record, by this ledger: NULL when both hold. */
+static const char *standing(ronda_store *s, const ronda_record *rec) {
+    if (rec->seq > 1) {
+        sqlite3_stmt *st = store_stmt(s, Q_BY_SEQ);
+        if (!st) return "database error";
+        sqlite3_bind_blob(st, 1, rec->author, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (int64_t)(rec->seq - 1));
+        int linked = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
+                     memcmp(sqlite3_column_blob(st, 0), rec->prev, 32) == 0;
+        sqlite3_reset(st);
+        if (!linked) return "its chain link does not verify (the author's previous record is missing or differs)";
+    }
+    sqlite3_stmt *st;
+    const char *why = "its author was not a writing member at its time";
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT m.role, (SELECT min(last_seq) FROM revocations r WHERE r.member = m.sign_key)"
+                           " FROM members m WHERE m.sign_key = ?1 AND m.valid_from <= ?2 AND m.valid_until > ?2"
+                           " AND m.role IN ('precinct', 'hq')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return "database error";
+    sqlite3_bind_blob(st, 1, rec->author, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)ronda_hlc_ms(rec->hlc));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL && (uint64_t)sqlite3_column_int64(st, 1) < rec->seq)
+            why = "written after its author's revocation";
+        else
+            why = NULL;
+    }
+    sqlite3_finalize(st);
+    return why;
+}
+
+static json_t *event(ronda_store *s, const ronda_record *rec, json_t *body, int ok) {
+    json_t *o = json_object();
+    char hex[65];
+    ronda_hex(rec->id, 32, hex);
+    json_object_set_new(o, "id", json_string(hex));
+    json_object_set_new(o, "kind", json_string(ronda_kind_name(rec->kind)));
+    ronda_hex(rec->author, 32, hex);
+    json_object_set_new(o, "author", json_string(hex));
+    json_t *sg = json_object();
+    signer(s, rec->author, sg);
+    json_object_set_new(o, "signer", sg);
+    json_object_set_new(o, "seq", json_integer((json_int_t)rec->seq));
+    json_object_set_new(o, "hlc", json_integer((json_int_t)rec->hlc));
+    json_object_set_new(o, "signed_ms", json_integer((json_int_t)ronda_hlc_ms(rec->hlc)));
+    const char *problem = ok ? standing(s, rec) : "signature, body hash or body schema does not verify";
+    json_object_set_new(o, "verified", json_boolean(problem == NULL));
+    if (problem) json_object_set_new(o, "problem", json_string(problem));
+    json_object_set_new(o, "body", body ? json_incref(body) : json_null());
+    return o;
+}
+
+static int event_cmp(const void *x, const void *y) {
+    json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
+    json_int_t ha = json_integer_value(json_object_get(a, "hlc")), hb = json_integer_value(json_object_get(b, "hlc"));
+    if (ha != hb) return ha < hb ? -1 : 1;
+    return strcmp(jstr(a, "id"), jstr(b, "id"));
+}
+
+ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
+    uint8_t dlg[32];
+    memcpy(dlg, id, 32);
+    /* From an amendment or a resolution, walk to the dialogue (at most amend -> resolution -> dialogue). */
+    int found = 0;
+    for (int step = 0; step < 3 && !found; step++) {
+        ronda_record rec;
+        json_t *b = NULL;
+        uint8_t *buf;
+        int ok;
+        if (!fetch(s, dlg, &rec, &b, &buf, &ok)) return RONDA_ERR_NOT_FOUND;
+        int moved = 0;
+        if (ok && rec.kind == RONDA_KIND_DIALOGUE)
+            found = 1;
+        else if (ok && rec.kind == RONDA_KIND_RESOLUTION)
+            moved = unhex32(b, "dialogue", dlg);
+        else if (ok && rec.kind == RONDA_KIND_AMEND)
+            moved = unhex32(b, "target", dlg);
+        json_decref(b);
+        free(buf);
+        if (!found && !moved) return RONDA_ERR_NOT_FOUND;
+    }
+    if (!found) return RONDA_ERR_NOT_FOUND;
+
+    json_t *events = json_array();
+    ronda_record rec;
+    json_t *b = NULL;
+    uint8_t *buf;
+    int ok;
+    if (!fetch(s, dlg, &rec, &b, &buf, &ok)) {
+        json_decref(events);
+        return RONDA_ERR_NOT_FOUND;
+    }
+    json_array_append_new(events, event(s, &rec, b, ok));
+    json_decref(b);
+    free(buf);
+
+    /* Resolutions of this dialogue (any author), then amendments of the dialogue or of those. */
+    size_t nres = 0, capres = 16;
+    uint8_t(*res)[32] = malloc(capres * 32);
+    sqlite3_stmt *st;
+    ronda_err e = RONDA_OK;
+    if (!res) e = RONDA_ERR_NOMEM;
+    for (int round = 0; round < 2 && e == RONDA_OK; round++) {
+        if (sqlite3_prepare_v2(s->db,
+                               round == 0 ? "SELECT envelope, signature, body FROM records WHERE kind = 'resolution'"
+                                          : "SELECT envelope, signature, body FROM records WHERE kind = 'amend'",
+                               -1, &st, NULL) != SQLITE_OK) {
+            e = RONDA_ERR_DB;
+            break;
+        }
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_t *rb;
+            if (!open_row(st, 0, &rec, &rb)) continue;
+            uint8_t ref[32];
+            int take = 0;
+            if (round == 0) {
+                take = unhex32(rb, "dialogue", ref) && memcmp(ref, dlg, 32) == 0;
+                if (take && nres < RONDA_QUERY_ROWS_DEFAULT) {
+                    if (nres == capres) {
+                        uint8_t(*g)[32] = realloc(res, (capres *= 2) * 32);
+                        if (!g) {
+                            json_decref(rb);
+                            e = RONDA_ERR_NOMEM;
+                            break;
+                        }
+                        res = g;
+                    }
+                    memcpy(res[nres++], rec.id, 32);
+                }
+            } else if (unhex32(rb, "target", ref)) {
+                take = memcmp(ref, dlg, 32) == 0;
+                for (size_t i = 0; i < nres && !take; i++) take = memcmp(ref, res[i], 32) == 0;
+            }
+            if (take) json_array_append_new(events, event(s, &rec, rb, 1));
+            json_decref(rb);
+        }
+        sqlite3_finalize(st);
+    }
+    free(res);
+    store_idle(s);
+    if (e != RONDA_OK) {
+        json_decref(events);
+        return e;
+    }
+    size_t n = json_array_size(events);
+    json_t **v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) {
+        json_decref(events);
+        return RONDA_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) v[i] = json_incref(json_array_get(events, i));
+    qsort(v + 1, n - 1, sizeof *v, event_cmp); /* the dialogue first, then by time */
+    json_t *sorted = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(sorted, v[i]);
+    free(v);
+    json_decref(events);
+    char hex[65];
+    ronda_hex(dlg, 32, hex);
+    int all = 1;
+    for (size_t i = 0; i < n; i++) all &= json_is_true(json_object_get(json_array_get(sorted, i), "verified"));
+    *out = json_pack("{s:s, s:b, s:o}", "dialogue", hex, "verified", all, "events", sorted);
+    return *out ? RONDA_OK : RONDA_ERR_NOMEM;
+}
