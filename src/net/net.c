@@ -54,6 +54,7 @@ struct net {
     uint32_t next_rid;
     dpeer dpeers[NET_DEALERS_MAX];
     unsigned mon_gen; /* makes each monitor endpoint unique */
+    unsigned poll_rr; /* net_poll's first socket */
     net_stats st;
     struct {
         uint8_t sign[32];
@@ -480,7 +481,12 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
         }
     int r = zmq_poll(items, k, timeout_ms);
     if (r < 0) return zmq_errno() == EINTR ? RONDA_OK : RONDA_ERR_IO;
-    for (int i = 0; i < k; i++) {
+    uint64_t began = mono_ms();
+    /* Each poll starts at the next socket, so when the budget runs out it is not always the
+     * same sockets that wait. */
+    int first = k > 0 ? (int)(n->poll_rr++ % (unsigned)k) : 0;
+    for (int step = 0; step < k && mono_ms() - began < NET_POLL_BUDGET_MS; step++) {
+        int i = (first + step) % k;
         if (!(items[i].revents & ZMQ_POLLIN)) continue;
         if (who[i] & NET_MON_FLAG) {
             dpeer *d = &n->dpeers[(who[i] & ~NET_MON_FLAG) - 1];
@@ -498,6 +504,7 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
             else
                 dealer_recv(n, who[i], ev);
             if (who[i] != 0 && !n->dpeers[who[i] - 1].sock) break; /* disconnected by a callback */
+            if (mono_ms() - began >= NET_POLL_BUDGET_MS) break;    /* the rest waits for the next poll */
         }
     }
     return RONDA_OK;

@@ -21,8 +21,11 @@
 #define NET_ALLOW_MAX 10000u          /* members in the allowlist */
 #define NET_DEALERS_MAX 32u           /* peers this node connects to */
 #define NET_ROUTER_PEER_BASE 1000u    /* ids of peers that connected to us start here */
-#define NET_BAN_MS 600000             /* a member cut off for bad records is ignored this long... */
-#define NET_BANS_MAX 64u              /* ...up to this many at once (the oldest ban ends first) */
+#define NET_POLL_BUDGET_MS                                                                                             \
+    100                   /* net_poll stops delivering after this long, so the daemon's                                \
+                              loop (ticks, watchdog, progress) runs between big batches */
+#define NET_BAN_MS 600000 /* a member cut off for bad records is ignored this long... */
+#define NET_BANS_MAX 64u  /* ...up to this many at once (the oldest ban ends first) */
 
 typedef struct net net;
 
