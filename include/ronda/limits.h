@@ -52,6 +52,37 @@
 /* Rows a query prints unless told otherwise. */
 #define RONDA_QUERY_ROWS_DEFAULT 1000u
 
+/* Groups in one report (`ronda report`, /api/report). East Java has about 40 Polres and
+ * 600 Polsek, and a decade is 120 months: a report with more groups is a mistake or an
+ * attack on the server's memory. */
+#define RONDA_REPORT_GROUPS_MAX 4096u
+
+/* Items one list request returns (dialogues, follow-ups): a screenful or a CSV page. */
+#define RONDA_LIST_LIMIT_MAX 500u
+#define RONDA_LIST_LIMIT_DEFAULT 50u
+
+/* How far a list may be paged: SQLite skips an offset row by row, so a deep offset costs
+ * as much as reading those rows. Narrow the filter instead. */
+#define RONDA_LIST_OFFSET_MAX 100000u
+
+/* Words typed into a search box: a sentence, not a document. */
+#define RONDA_SEARCH_TEXT_MAX 256u
+
+/* --overdue-days / overdue_days: ten years. */
+#define RONDA_OVERDUE_DAYS_MAX 3650u
+
+/* HTTP server (src/http): simultaneous connections, per client address, threads answering
+ * (each with its own read-only database connection), the seconds an idle connection is
+ * kept, memory per connection for headers, the longest URL, and the time one query may
+ * run before it is abandoned (a pathological search must not hold a thread). */
+#define RONDA_HTTP_CONNECTIONS_MAX 64u
+#define RONDA_HTTP_PER_IP_MAX 16u
+#define RONDA_HTTP_THREADS 2u
+#define RONDA_HTTP_IDLE_S 15u
+#define RONDA_HTTP_CONN_MEMORY (32u * 1024u)
+#define RONDA_HTTP_URL_MAX 2048u
+#define RONDA_HTTP_QUERY_MS 5000u
+
 /* HLC: milliseconds since the epoch in the high 48 bits, a counter in the low 16. */
 #define RONDA_HLC_COUNTER_BITS 16u
 
@@ -60,6 +91,9 @@ _Static_assert(RONDA_ENVELOPE_MAX + 64u + RONDA_BODY_MAX + 16u <= RONDA_RECORD_M
 _Static_assert(RONDA_TEXT_MAX < RONDA_BODY_MAX, "one text field must fit a body");
 _Static_assert(RONDA_NAME_MAX < RONDA_TEXT_MAX, "names are shorter than texts");
 _Static_assert(RONDA_DEPTH_MAX >= 4u, "v1 bodies nest four deep (amend)");
+_Static_assert(RONDA_LIST_LIMIT_DEFAULT <= RONDA_LIST_LIMIT_MAX, "default list size within the maximum");
+_Static_assert(RONDA_SEARCH_TEXT_MAX < RONDA_TEXT_MAX, "a search fits the FTS term builder");
+_Static_assert(RONDA_HTTP_URL_MAX < RONDA_HTTP_CONN_MEMORY / 4, "a maximal URL fits a connection's memory");
 _Static_assert(RONDA_BATCH_MAX >= 1u && RONDA_BATCH_MAX <= 65536u, "batch size range");
 
 #endif

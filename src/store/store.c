@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "record/record_int.h"
+#include "ronda/report.h"
 #include "store/store_int.h"
 
 #define SCHEMA_VERSION "1"
@@ -200,6 +201,33 @@ ronda_err ronda_store_create(const char *path, const uint8_t authority[RONDA_KEY
     return RONDA_OK;
 }
 
+/* A database whose derived views predate the amendments table and the report indexes gets
+ * them by one rebuild (views are derived, so this loses nothing). */
+static ronda_err upgrade_views(ronda_store *s) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE name = 'amendments'", -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    int have = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return have ? RONDA_OK : ronda_store_rebuild(s);
+}
+
+ronda_err ronda_store_open_readonly(const char *path, ronda_store **out) {
+    ronda_store *s;
+    ronda_err e = open_db(path, SQLITE_OPEN_READONLY, &s);
+    if (e != RONDA_OK) return e;
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    uint8_t v[1];
+    if ((e = store_exec(s, "PRAGMA query_only=ON; PRAGMA trusted_schema=OFF;")) != RONDA_OK ||
+        (e = meta_get(s, "schema", v, 1)) != RONDA_OK || (e = meta_get(s, "authority", s->authority, 32)) != RONDA_OK ||
+        (e = meta_get(s, "node", s->node, 32)) != RONDA_OK) {
+        ronda_store_close(&s);
+        return e == RONDA_ERR_NOT_FOUND ? RONDA_ERR_DB : e;
+    }
+    *out = s;
+    return RONDA_OK;
+}
+
 ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_store **out) {
     ronda_store *s;
     int temp = path[0] == '\0';
@@ -219,6 +247,7 @@ ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_sto
         if ((e = meta_get(s, "authority", s->authority, RONDA_KEY_BYTES)) != RONDA_OK ||
             (e = meta_get(s, "node", s->node, RONDA_KEY_BYTES)) != RONDA_OK)
             goto fail;
+        if ((e = upgrade_views(s)) != RONDA_OK) goto fail;
     }
     *out = s;
     return RONDA_OK;

@@ -36,12 +36,20 @@ const char views_schema_sql[] =
     " action TEXT NOT NULL, when_text TEXT NOT NULL, fts_rowid INTEGER, amended_by BLOB);"
     "CREATE INDEX resolutions_topic ON resolutions(dialogue, topic, hlc);"
     "CREATE VIRTUAL TABLE search USING fts5(dialogue UNINDEXED, text,"
-    " tokenize = 'unicode61 remove_diacritics 2');";
+    " tokenize = 'unicode61 remove_diacritics 2');"
+    /* For reports and the HTTP API (src/store/report.c): every amend of a record, and the
+     * orders the dashboard lists dialogues in (newest first, per Polres, per programme). */
+    "CREATE TABLE amendments(record BLOB PRIMARY KEY, target BLOB NOT NULL, author BLOB NOT NULL,"
+    " hlc INTEGER NOT NULL, reason TEXT NOT NULL);"
+    "CREATE INDEX amendments_target ON amendments(target, hlc);"
+    "CREATE INDEX dialogues_polres_when ON dialogues(polres COLLATE NOCASE, when_ms);"
+    "CREATE INDEX dialogues_programme_when ON dialogues(programme, when_ms);"
+    "CREATE INDEX topics_category ON topics(category);";
 
 const char views_drop_sql[] =
     "DROP TABLE IF EXISTS heads; DROP TABLE IF EXISTS members; DROP TABLE IF EXISTS revocations;"
     "DROP TABLE IF EXISTS dialogues; DROP TABLE IF EXISTS topics; DROP TABLE IF EXISTS resolutions;"
-    "DROP TABLE IF EXISTS search;";
+    "DROP TABLE IF EXISTS search; DROP TABLE IF EXISTS amendments;";
 
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
@@ -272,6 +280,25 @@ static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) 
     return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
 }
 
+/* The amendment list of a record (its history, for the dialogue page). Amends are rare:
+ * the statement is prepared per call rather than cached. */
+static ronda_err put_amendment(ronda_store *s, const ronda_record *rec, const uint8_t *target, const char *reason) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR IGNORE INTO amendments(record, target, author, hlc, reason)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, target, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (int64_t)rec->hlc);
+    sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+}
+
 ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *b) {
     if (!b) return RONDA_OK;
     switch (rec->kind) {
@@ -282,6 +309,8 @@ ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *b) {
     case RONDA_KIND_AMEND: {
         uint8_t target[RONDA_ID_BYTES];
         if (ronda_unhex(jstr(b, "target"), target, sizeof target) != RONDA_OK) return RONDA_ERR_SCHEMA;
+        ronda_err e = put_amendment(s, rec, target, jstr(b, "reason"));
+        if (e != RONDA_OK) return e;
         json_t *inner = json_object_get(b, "body");
         return strcmp(jstr(b, "kind"), "dialogue") == 0 ? put_dialogue(s, rec, target, inner)
                                                         : put_resolution(s, rec, target, inner);
