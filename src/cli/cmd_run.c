@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "http/http.h"
 #include "net/net.h"
 #include "sync/sync.h"
 #include "util/util.h"
@@ -42,6 +43,7 @@ typedef struct daemon_ctx {
     uint8_t self[32];
     uint32_t dealer_peer[NET_DEALERS_MAX + 1]; /* connected dealer peer ids (by slot) */
     uint8_t dealer_sign[NET_DEALERS_MAX + 1][32];
+    http_server *http; /* --http: the HQ dashboard and API (src/http), or NULL */
 } daemon_ctx;
 
 static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -58,6 +60,8 @@ static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) {
     else
         fprintf(stderr, "ronda[%d] %s: %s\n", (int)getpid(), names[level & 7], text);
 }
+
+static void http_log(void *ctx, int level, const char *text) { logmsg(ctx, level, "%s", text); }
 
 static void sync_log(void *ctx, int level, uint32_t peer, const char *text) {
     logmsg(ctx, level, "peer %u: %s", peer, text);
@@ -191,7 +195,8 @@ static void flush(daemon_ctx *d) {
 }
 
 static const char run_help[] = "usage: ronda run [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...] [--fanout N]\n"
-                               "                 [--log-level error|warning|notice|info|debug]\n"
+                               "                 [--log-level error|warning|notice|info|debug] [--http [HOST:]PORT]\n"
+                               "                 [--http-zone WIB|WITA|WIT]\n"
                                "\n"
                                "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
                                "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
@@ -202,19 +207,20 @@ static const char run_help[] = "usage: ronda run [--dir DIR] [--listen ENDPOINT]
                                "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
                                "                     repeatable\n"
                                "  --fanout N         further peers chosen at random from the roster (default 3)\n"
+                               "  --http [HOST:]PORT serve the read-only HQ dashboard, JSON API and /metrics there\n"
+                               "                     (HOST default 127.0.0.1; token in DIR/http.token; docs/http.md)\n"
+                               "  --http-zone ZONE   the dashboard's time zone: WIB (default), WITA or WIT\n"
                                "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n";
 
 int cmd_run(int argc, char **argv) {
-    const char *dir = NULL, *listen = NULL, *fanout = NULL, *level = NULL;
+    const char *dir = NULL, *listen = NULL, *fanout = NULL, *level = NULL, *http = NULL, *zone = "WIB";
     strlist peers = {{0}, 0};
-    const opt opts[] = {{"dir", OPT_STR, &dir},
-                        {"listen", OPT_STR, &listen},
-                        {"peer", OPT_LIST, &peers},
-                        {"fanout", OPT_STR, &fanout},
-                        {"log-level", OPT_STR, &level}};
+    const opt opts[] = {{"dir", OPT_STR, &dir},       {"listen", OPT_STR, &listen},   {"peer", OPT_LIST, &peers},
+                        {"fanout", OPT_STR, &fanout}, {"log-level", OPT_STR, &level}, {"http", OPT_STR, &http},
+                        {"http-zone", OPT_STR, &zone}};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse("run", run_help, argc, argv, opts, 5, pos, 0, &npos);
+    int rc = cli_parse("run", run_help, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
     if (rc >= 0) return rc;
     static daemon_ctx d; /* large; one per process */
     memset(&d, 0, sizeof d);
@@ -230,6 +236,7 @@ int cmd_run(int argc, char **argv) {
     d.fanout = fanout ? (unsigned)strtoul(fanout, NULL, 10) : FANOUT_DEFAULT;
     if (d.fanout > NET_DEALERS_MAX / 2) d.fanout = NET_DEALERS_MAX / 2;
     if (peers.n > BOOTSTRAP_MAX) return cli_usage("run", "at most %d --peer", BOOTSTRAP_MAX);
+    if (http_zone_offset(zone) < 0) return cli_usage("run", "--http-zone is one of WIB WITA WIT");
     for (size_t i = 0; i < peers.n; i++) d.bootstrap[d.nbootstrap++] = peers.v[i];
 
     if ((rc = node_open(&d.n, cli_dir(dir), 1)) != EXIT_OK) return rc;
@@ -260,6 +267,15 @@ int cmd_run(int argc, char **argv) {
         node_close(&d.n);
         return cli_fail(EXIT_ENV, "run", e, NULL, endpoint[0] ? "is the endpoint free and valid?" : NULL);
     }
+    char why[300];
+    http_config hc = {http, d.n.dir, zone, http_log, &d};
+    if (http && (e = http_start(&hc, &d.http, why, sizeof why)) != RONDA_OK) {
+        sync_destroy(&d.sync);
+        net_destroy(&d.net);
+        node_close(&d.n);
+        fprintf(stderr, "ronda: run: %s\n", why);
+        return e == RONDA_ERR_INVALID ? EXIT_USAGE : EXIT_ENV;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -271,7 +287,7 @@ int cmd_run(int argc, char **argv) {
     logmsg(&d, 5, "node %s running%s%s", who, endpoint[0] ? ", serving " : " (not serving)", endpoint);
 
     net_events ev = {&d, ev_up, ev_down, ev_msg};
-    uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS;
+    uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS, started = cli_now_ms(), next_publish = 0;
     while (!stop_requested) {
         uint64_t now = cli_now_ms();
         if (now >= next_refresh) {
@@ -285,6 +301,12 @@ int cmd_run(int argc, char **argv) {
             break;
         }
         flush(&d);
+        if (d.http && now >= next_publish) {
+            static http_snapshot snap; /* ~5 KiB, one per process */
+            http_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[32])d.dealer_sign, started, now);
+            http_publish(d.http, &snap);
+            next_publish = now + HTTP_PUBLISH_MS;
+        }
         if (now >= next_stats) {
             sync_stats st;
             sync_get_stats(d.sync, &st);
@@ -299,6 +321,7 @@ int cmd_run(int argc, char **argv) {
         }
     }
     logmsg(&d, 5, "stopping");
+    http_stop(&d.http);
     sync_destroy(&d.sync);
     net_destroy(&d.net);
     node_close(&d.n);

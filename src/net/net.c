@@ -323,6 +323,12 @@ const uint8_t *net_peer_curve(const net *n, uint32_t peer) {
     return NULL;
 }
 
+const uint8_t *net_peer_sign(const net *n, uint32_t peer) {
+    for (size_t i = 0; peer >= NET_ROUTER_PEER_BASE && i < SYNC_PEERS_MAX; i++)
+        if (n->rpeers[i].id == peer) return n->rpeers[i].sign;
+    return NULL;
+}
+
 /* One slot (and peer id) per member, found by the signing key its handshake proved. Each
  * connection has a new routing id (a restarted or reconnected peer), so keying slots by
  * routing id leaked one per reconnection until the table was full and new peers were

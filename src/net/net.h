@@ -47,6 +47,9 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
 void net_disconnect(net *n, uint32_t peer);
 /* The server key a DEALER peer was connected with (for dropping revoked servers). */
 const uint8_t *net_peer_curve(const net *n, uint32_t peer);
+/* The signing key a peer that connected to our ROUTER proved in its handshake (NULL for
+ * other ids): who is on the other end, for the dashboard. */
+const uint8_t *net_peer_sign(const net *n, uint32_t peer);
 
 typedef struct net_events {
     void *ctx;

@@ -65,7 +65,8 @@ typedef struct peer {
     uint64_t requests; /* WANTs and probes sent on this connection: the next one's order */
     outmsg *qhead, *qtail;
     size_t qlen;
-    uint64_t bad; /* refused records */
+    uint64_t bad;                 /* refused records */
+    uint64_t up_ms, last_sync_ms; /* when it came up; last round that found equal digests */
     /* A frontier of more than SYNC_WANTS_MAX authors goes out SYNC_WANTS_MAX at a time, each
      * round starting after the last author the previous one sent, so every author is
      * offered within a few rounds. */
@@ -200,6 +201,7 @@ ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) {
             peer *p = &c->peers[i];
             memset(p, 0, sizeof *p);
             p->id = id;
+            p->up_ms = now_ms;
             send_hello(c, p, now_ms);
             return RONDA_OK;
         }
@@ -481,6 +483,7 @@ static void ban(peer *p) {
 
 static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d) {
     c->st.rejected++;
+    if ((unsigned)e < RONDA_ERR__COUNT) c->st.rejected_by[e]++;
     p->bad++;
     logf_(c, 4, p->id, "refused a record from peer: %s (%s)", ronda_strerror(e), d->text);
     if (p->bad >= SYNC_BAD_MAX && !p->banned) { /* the SYNC_BAD_MAX-th refusal cuts it off */
@@ -638,6 +641,7 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
             cwr_bin(&w, ours, 32);
             enqueue(c, p, &w, 0);
             c->st.rounds_in_sync++;
+            p->last_sync_ms = now;
         } else {
             send_frontier(c, p);
         }
@@ -645,6 +649,7 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
     }
     case MSG_SYNCED:
         if (n != 2 || crd_bin(&r, &b, &blen) != RONDA_OK || blen != 32) return bad_msg(c, p, "malformed SYNCED");
+        p->last_sync_ms = now;
         return RONDA_OK;
     case MSG_FRONTIER: {
         uint64_t last;
@@ -812,3 +817,18 @@ int sync_next_out(sync_core *c, uint32_t *peer_id, uint8_t **msg, size_t *len) {
 }
 
 void sync_get_stats(const sync_core *c, sync_stats *out) { *out = c->st; }
+
+size_t sync_get_peers(const sync_core *c, sync_peer_info *out, size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < SYNC_PEERS_MAX && n < max; i++) {
+        const peer *p = &c->peers[i];
+        if (p->id == 0) continue;
+        out[n].id = p->id;
+        out[n].banned = p->banned;
+        out[n].bad = p->bad;
+        out[n].up_ms = p->up_ms;
+        out[n].last_sync_ms = p->last_sync_ms;
+        n++;
+    }
+    return n;
+}
