@@ -2,7 +2,8 @@
  * No framework, no external files. Every value from the API is put into the page as text
  * (textContent), never as HTML. Bahasa Indonesia by default, English one click away;
  * times in the node's zone (WIB, WITA or WIT), from /api/config.
- * A link #token=TOKEN&next=/dialogues?q=silat signs in and opens that page (for scripts). */
+ * A link #token=TOKEN&next=/dialogues?q=silat[&lang=en] signs in and opens that page (for
+ * scripts and kiosks); the token is removed from the address bar and history at once. */
 'use strict';
 
 const T = {
@@ -459,6 +460,7 @@ async function start() {
   if (location.hash.startsWith('#token=')) {
     const p = new URLSearchParams(location.hash.slice(1));
     const next = (p.get('next') || '/').startsWith('/') ? p.get('next') || '/' : '/';
+    if (p.get('lang') === 'en' || p.get('lang') === 'id') { lang = p.get('lang'); localStorage.setItem('ronda.lang', lang); }
     history.replaceState(null, '', '#' + next);
     await login(p.get('token') || '');
   }
