@@ -20,14 +20,12 @@
 /* Records written after their author's revocation are held but out of every view. */
 #define NOT_REVOKED(alias)                                                                                             \
     " NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = " alias ".author AND " alias ".seq > v.last_seq)"
+/* A topic's current follow-up (views.c keeps topic_status: the latest resolution by (hlc,
+ * id) from an author not revoked before it) and the resolution record it names. */
 #define LATEST_RES                                                                                                     \
-    "(SELECT r2.id FROM resolutions r2 WHERE r2.dialogue = t.dialogue AND r2.topic = t.idx AND NOT EXISTS"             \
-    " (SELECT 1 FROM revocations v2 WHERE v2.member = r2.author AND r2.seq > v2.last_seq)"                             \
-    " ORDER BY r2.hlc DESC, r2.id DESC LIMIT 1)"
+    "topic_status ts ON ts.dialogue = t.dialogue AND ts.topic = t.idx LEFT JOIN resolutions r ON r.id = ts.resolution"
 #define STATUS_OF_T                                                                                                    \
-    "coalesce((SELECT r3.status FROM resolutions r3 WHERE r3.dialogue = t.dialogue AND r3.topic = t.idx"               \
-    " AND NOT EXISTS (SELECT 1 FROM revocations v3 WHERE v3.member = r3.author AND r3.seq > v3.last_seq)"              \
-    " ORDER BY r3.hlc DESC, r3.id DESC LIMIT 1), 'open')"
+    "coalesce((SELECT ts.status FROM topic_status ts WHERE ts.dialogue = t.dialogue AND ts.topic = t.idx), 'open')"
 
 #define DAY_MS 86400000LL
 #define SQL_MAX 4096 /* the longest statement the fragments below can make */
@@ -191,12 +189,17 @@ ronda_err ronda_report_by_parse(const char *name, ronda_report_by *out) {
 
 const char *ronda_report_by_name(ronda_report_by by) { return (unsigned)by < 4 ? by_names[by] : "?"; }
 
+static const char *const categories[] = {"vulnerable_area", "social_problem", "traffic", "unrest",
+                                         "criticism",       "aspiration",     "other"};
+#define NCAT (sizeof categories / sizeof categories[0])
+
 typedef struct group {
     char *key;    /* the grouping value(s), \x1f-separated for polsek (polres, polsek) */
     char *polres; /* for polsek groups */
     uint64_t dialogues, participants, topics, open, in_progress, referred, resolved, overdue;
-    json_t *categories, *referred_to; /* name -> count */
-    double *days;                     /* days to resolution of resolved topics */
+    uint64_t by_category[NCAT];
+    json_t *referred_to; /* name -> count */
+    double *days;        /* days to resolution of resolved topics */
     size_t ndays, cap;
 } group;
 
@@ -204,47 +207,57 @@ typedef struct groups {
     group *g;
     size_t n, cap;
     json_t *index; /* key -> position in g */
+    const char *last_key;
+    group *last; /* rows come grouped by dialogue: most lookups hit the previous group */
 } groups;
 
 static group *group_get(groups *gs, const char *key, const char *polres, ronda_err *e) {
+    if (gs->last && strcmp(gs->last_key, key) == 0) return gs->last;
     json_t *at = json_object_get(gs->index, key);
-    if (at) return &gs->g[json_integer_value(at)];
-    if (gs->n >= RONDA_REPORT_GROUPS_MAX) {
-        *e = RONDA_ERR_TOO_BIG;
-        return NULL;
-    }
-    if (gs->n == gs->cap) {
-        size_t cap = gs->cap ? gs->cap * 2 : 16;
-        group *g = realloc(gs->g, cap * sizeof *g);
-        if (!g) {
+    group *g;
+    if (at) {
+        g = &gs->g[json_integer_value(at)];
+    } else {
+        if (gs->n >= RONDA_REPORT_GROUPS_MAX) {
+            *e = RONDA_ERR_TOO_BIG;
+            return NULL;
+        }
+        if (gs->n == gs->cap) {
+            size_t cap = gs->cap ? gs->cap * 2 : 16;
+            group *grown = realloc(gs->g, cap * sizeof *grown);
+            if (!grown) {
+                *e = RONDA_ERR_NOMEM;
+                return NULL;
+            }
+            gs->g = grown;
+            gs->cap = cap;
+        }
+        g = &gs->g[gs->n];
+        memset(g, 0, sizeof *g);
+        g->key = strdup(key);
+        g->polres = polres ? strdup(polres) : NULL;
+        g->referred_to = json_object();
+        if (!g->key || (polres && !g->polres) || !g->referred_to ||
+            json_object_set_new(gs->index, key, json_integer((json_int_t)gs->n)) != 0) {
+            free(g->key);
+            free(g->polres);
+            json_decref(g->referred_to);
             *e = RONDA_ERR_NOMEM;
             return NULL;
         }
-        gs->g = g;
-        gs->cap = cap;
+        gs->n++;
     }
-    group *g = &gs->g[gs->n];
-    memset(g, 0, sizeof *g);
-    g->key = strdup(key);
-    g->polres = polres ? strdup(polres) : NULL;
-    g->categories = json_object();
-    g->referred_to = json_object();
-    if (!g->key || (polres && !g->polres) || !g->categories || !g->referred_to ||
-        json_object_set_new(gs->index, key, json_integer((json_int_t)gs->n)) != 0) {
-        free(g->key);
-        free(g->polres);
-        json_decref(g->categories);
-        json_decref(g->referred_to);
-        *e = RONDA_ERR_NOMEM;
-        return NULL;
-    }
-    gs->n++;
+    gs->last = g;
+    gs->last_key = g->key;
     return g;
 }
 
 static void bump(json_t *counts, const char *name) {
     json_t *v = json_object_get(counts, name);
-    json_object_set_new(counts, name, json_integer(v ? json_integer_value(v) + 1 : 1));
+    if (v)
+        json_integer_set(v, json_integer_value(v) + 1);
+    else
+        json_object_set_new(counts, name, json_integer(1));
 }
 
 static int add_day(group *g, double days) {
@@ -278,7 +291,10 @@ static json_t *group_json(group *g, ronda_report_by by) {
     json_object_set_new(o, "dialogues", json_integer((json_int_t)g->dialogues));
     json_object_set_new(o, "participants", json_integer((json_int_t)g->participants));
     json_object_set_new(o, "topics", json_integer((json_int_t)g->topics));
-    json_object_set_new(o, "categories", json_incref(g->categories));
+    json_t *cats = json_object();
+    for (size_t i = 0; i < NCAT; i++)
+        if (g->by_category[i]) json_object_set_new(cats, categories[i], json_integer((json_int_t)g->by_category[i]));
+    json_object_set_new(o, "categories", cats);
     json_object_set_new(o, "followups",
                         json_pack("{s:I, s:I, s:I, s:I}", "open", (json_int_t)g->open, "in_progress",
                                   (json_int_t)g->in_progress, "referred", (json_int_t)g->referred, "resolved",
@@ -298,7 +314,6 @@ static json_t *group_json(group *g, ronda_report_by by) {
 static void group_free(group *g) {
     free(g->key);
     free(g->polres);
-    json_decref(g->categories);
     json_decref(g->referred_to);
     free(g->days);
 }
@@ -316,77 +331,64 @@ static const char *key_expr(ronda_report_by by) {
     }
 }
 
+/* One topic (or a dialogue without topics) into its group and the total. */
+static ronda_err count_row(group *x, sqlite3_stmt *st, int64_t cut) {
+    if (sqlite3_column_type(st, 7) == SQLITE_NULL || sqlite3_column_int64(st, 7) == 0) {
+        x->dialogues++; /* its first topic (idx 0) or none: count the dialogue once */
+        x->participants += (uint64_t)sqlite3_column_int64(st, 8);
+    }
+    if (sqlite3_column_type(st, 7) == SQLITE_NULL) return RONDA_OK;
+    x->topics++;
+    const char *cat = (const char *)sqlite3_column_text(st, 2);
+    size_t c = NCAT - 1;
+    for (size_t i = 0; cat && i < NCAT; i++)
+        if (strcmp(cat, categories[i]) == 0) c = i;
+    x->by_category[c]++;
+    const char *status = (const char *)sqlite3_column_text(st, 3);
+    if (strcmp(status, "resolved") == 0) {
+        x->resolved++;
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL && !add_day(x, sqlite3_column_double(st, 5)))
+            return RONDA_ERR_NOMEM;
+    } else if (strcmp(status, "referred") == 0) {
+        x->referred++;
+        const char *to = (const char *)sqlite3_column_text(st, 4);
+        bump(x->referred_to, to && *to ? to : "?");
+    } else {
+        if (strcmp(status, "in_progress") == 0)
+            x->in_progress++;
+        else
+            x->open++;
+        if (sqlite3_column_int64(st, 6) < cut) x->overdue++;
+    }
+    return RONDA_OK;
+}
+
 ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
                              int64_t now_ms, json_t **out) {
     if ((unsigned)by > RONDA_REPORT_BY_MONTH || overdue_days > RONDA_OVERDUE_DAYS_MAX) return RONDA_ERR_INVALID;
-    groups gs = {NULL, 0, 0, json_object()};
+    groups gs = {NULL, 0, 0, json_object(), NULL, NULL};
     group total;
     memset(&total, 0, sizeof total);
-    total.key = (char *)"";
-    total.categories = json_object();
     total.referred_to = json_object();
-    ronda_err e = gs.index && total.categories && total.referred_to ? RONDA_OK : RONDA_ERR_NOMEM;
+    ronda_err e = gs.index && total.referred_to ? RONDA_OK : RONDA_ERR_NOMEM;
     int64_t cut = now_ms - (int64_t)overdue_days * DAY_MS;
     sqlite3_stmt *st = NULL;
     int rc = SQLITE_DONE;
 
-    /* Pass 1: dialogues and participants per group. */
+    /* One sequential pass over report_rows (views.c): a row per topic with its dialogue's
+     * fields and current status, filtered like dialogues (alias d). */
     sqlb b = {.len = 0};
     add(&b, "SELECT ");
     add(&b, key_expr(by));
-    add(&b, ", d.polres, count(*), sum(coalesce(d.participants, 0)) FROM dialogues d");
-    where_dialogue(&b, f);
-    add(&b, " GROUP BY 1");
-    if (e == RONDA_OK) e = prepare(s, &b, &st);
-    while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(st, 0);
-        group *g = group_get(&gs, key ? key : "", (const char *)sqlite3_column_text(st, 1), &e);
-        if (!g) break;
-        g->dialogues = (uint64_t)sqlite3_column_int64(st, 2);
-        g->participants = (uint64_t)sqlite3_column_int64(st, 3);
-        total.dialogues += g->dialogues;
-        total.participants += g->participants;
-    }
-    if (e == RONDA_OK && rc != SQLITE_DONE) e = RONDA_ERR_DB;
-    sqlite3_finalize(st);
-    st = NULL;
-
-    /* Pass 2: every topic with its current status. */
-    memset(&b, 0, sizeof b);
-    add(&b, "SELECT ");
-    add(&b, key_expr(by));
-    add(&b, ", d.polres, t.category, coalesce(r.status, 'open'), r.referred_to,"
-            " CASE WHEN r.status = 'resolved' THEN julianday(r.when_text) - julianday(d.when_text) END, d.when_ms"
-            " FROM dialogues d JOIN topics t ON t.dialogue = d.id LEFT JOIN resolutions r ON r.id = " LATEST_RES);
+    add(&b, ", d.polres, d.category, d.status, d.referred_to, d.days, d.when_ms, d.idx, d.participants"
+            " FROM report_rows d");
     where_dialogue(&b, f);
     if (e == RONDA_OK) e = prepare(s, &b, &st);
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(st, 0);
         group *g = group_get(&gs, key ? key : "", (const char *)sqlite3_column_text(st, 1), &e);
         if (!g) break;
-        const char *cat = (const char *)sqlite3_column_text(st, 2);
-        const char *status = (const char *)sqlite3_column_text(st, 3);
-        group *both[2] = {g, &total};
-        for (int k = 0; k < 2; k++) {
-            group *x = both[k];
-            x->topics++;
-            bump(x->categories, cat ? cat : "other");
-            if (strcmp(status, "resolved") == 0) {
-                x->resolved++;
-                if (sqlite3_column_type(st, 5) != SQLITE_NULL && !add_day(x, sqlite3_column_double(st, 5)))
-                    e = RONDA_ERR_NOMEM;
-            } else if (strcmp(status, "referred") == 0) {
-                x->referred++;
-                const char *to = (const char *)sqlite3_column_text(st, 4);
-                bump(x->referred_to, to && *to ? to : "?");
-            } else {
-                if (strcmp(status, "in_progress") == 0)
-                    x->in_progress++;
-                else
-                    x->open++;
-                if (sqlite3_column_int64(st, 6) < cut) x->overdue++;
-            }
-        }
+        if ((e = count_row(g, st, cut)) == RONDA_OK) e = count_row(&total, st, cut);
     }
     if (e == RONDA_OK && rc != SQLITE_DONE) e = RONDA_ERR_DB;
     sqlite3_finalize(st);
@@ -404,7 +406,6 @@ ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report
     for (size_t i = 0; i < gs.n; i++) group_free(&gs.g[i]);
     free(gs.g);
     json_decref(gs.index);
-    total.key = NULL;
     group_free(&total);
     return e;
 }
@@ -482,6 +483,27 @@ static ronda_err check_page(unsigned offset, unsigned *limit) {
     return *limit > RONDA_LIST_LIMIT_MAX || offset > RONDA_LIST_OFFSET_MAX ? RONDA_ERR_INVALID : RONDA_OK;
 }
 
+/* A search that matches few dialogues is answered from the index: the matching set is
+ * collected and sorted by time. One that matches many (a common word) is answered by
+ * walking dialogues newest first and testing each against the index (FTS5 seeks by rowid)
+ * until the page is full: with more than SEARCH_SCAN_MIN matches the walk stops after
+ * about limit * dialogues / matches rows, instead of collecting and sorting every match.
+ * Both give the same rows; the threshold only decides which is cheaper. */
+#define SEARCH_SCAN_MIN 20000
+
+static ronda_err count_matches(ronda_store *s, const char *terms, int64_t *out) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ?1 LIMIT ?2)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_text(st, 1, terms, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, SEARCH_SCAN_MIN + 1);
+    ronda_err e = sqlite3_step(st) == SQLITE_ROW ? RONDA_OK : RONDA_ERR_DB;
+    if (e == RONDA_OK) *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return e;
+}
+
 ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit, json_t **out) {
     ronda_err e = check_page(offset, &limit);
     if (e != RONDA_OK) return e;
@@ -501,7 +523,23 @@ ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned 
         arg_text(&b, " AND EXISTS (SELECT 1 FROM topics t WHERE t.dialogue = d.id AND t.category = ?)", f->category);
     if (given(f->status))
         arg_text(&b, " AND EXISTS (SELECT 1 FROM topics t WHERE t.dialogue = d.id AND " STATUS_OF_T " = ?)", f->status);
-    if (terms) arg_text(&b, " AND d.id IN (SELECT dialogue FROM search WHERE search MATCH ?)", terms);
+    if (terms) {
+        int64_t matches = 0;
+        if ((e = count_matches(s, terms, &matches)) != RONDA_OK) {
+            free(terms);
+            return e;
+        }
+        if (matches <= SEARCH_SCAN_MIN) {
+            arg_text(&b, " AND d.id IN (SELECT dialogue FROM search WHERE search MATCH ?)", terms);
+        } else {
+            arg_text(&b, " AND (EXISTS (SELECT 1 FROM search s WHERE s.rowid = d.fts_rowid AND s.search MATCH ?)",
+                     terms);
+            arg_text(&b,
+                     " OR EXISTS (SELECT 1 FROM resolutions r JOIN search s2 ON s2.rowid = r.fts_rowid"
+                     " WHERE r.dialogue = d.id AND s2.search MATCH ?))",
+                     terms);
+        }
+    }
     arg_int(&b, " ORDER BY d.when_ms DESC, d.id DESC LIMIT ?", (int64_t)limit + 1);
     arg_int(&b, " OFFSET ?", offset);
     sqlite3_stmt *st;
@@ -546,7 +584,7 @@ ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const cha
     sqlb b = {.len = 0};
     add(&b, "SELECT d.id, d.polres, d.polsek, d.programme, d.title, d.when_text, d.when_ms, t.idx, t.category,"
             " t.summary, coalesce(r.status, 'open'), r.referred_to, r.action, r.when_text"
-            " FROM dialogues d JOIN topics t ON t.dialogue = d.id LEFT JOIN resolutions r ON r.id = " LATEST_RES);
+            " FROM dialogues d CROSS JOIN topics t ON t.dialogue = d.id LEFT JOIN " LATEST_RES);
     where_dialogue(&b, f);
     if (given(f->category)) arg_text(&b, " AND t.category = ?", f->category);
     if (!state || strcmp(state, "open") == 0) {
@@ -608,7 +646,7 @@ ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT t.idx, t.category, t.summary, coalesce(r.status, 'open'), r.referred_to,"
-                           " r.action, r.when_text FROM topics t LEFT JOIN resolutions r ON r.id = " LATEST_RES
+                           " r.action, r.when_text FROM topics t LEFT JOIN " LATEST_RES
                            " WHERE t.dialogue = ?1 ORDER BY t.idx",
                            -1, &st, NULL) != SQLITE_OK) {
         json_decref(topics);

@@ -32,6 +32,12 @@ typedef enum stmt_id {
     Q_V_RES_GET,
     Q_V_MEMBER_INSERT,
     Q_V_REVOKE_UPSERT,
+    Q_V_TS_DELETE,
+    Q_V_TS_INSERT,
+    Q_V_RES_WHERE,
+    Q_V_RR_DELETE,
+    Q_V_RR_INSERT,
+    Q_V_RR_TOPIC,
     Q__COUNT
 } stmt_id;
 

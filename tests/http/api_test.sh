@@ -253,8 +253,11 @@ for bad in '--by year' '--from 2024-02-30x' '--overdue-days -3' '--programme x' 
 done
 ok "ronda report: text, CSV, JSON; bad flags exit 2"
 
-# ---- the server refuses what it cannot serve safely
+# ---- the server refuses what it cannot serve safely; derived report tables rebuild equal
 stop hq
+before=$(r report --dir hq --by polsek --json)
+r rebuild --dir hq >/dev/null
+[ "$(r report --dir hq --by polsek --json)" = "$before" ] || fail "the report differs after ronda rebuild"
 chmod 644 hq/http.token
 rc=0; timeout 20 "$RONDA" run --dir hq --listen none --fanout 0 --http "127.0.0.1:$((port + 2))" 2>"$WORK/err" || rc=$?
 [ $rc -eq 3 ] && grep -q 'http.token' "$WORK/err" || fail "a group-readable token file must stop the daemon (exit $rc)"
