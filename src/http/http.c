@@ -107,7 +107,6 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json
     json_decref(j);
     if (!text) return MHD_NO;
     size_t n = strlen(text);
-    text[n] = '\0';
     struct MHD_Response *r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
     if (r && cookie) MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
     if (r && status == MHD_HTTP_UNAUTHORIZED) MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
@@ -155,8 +154,8 @@ static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const cha
         size_t o = 0;
         for (size_t i = 0; p->allowed[i] && o < sizeof list - 1; i++)
             o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? " " : "", p->allowed[i]);
-        snprintf(p->problem, sizeof p->problem, "unknown query parameter \"%.40s\" (this endpoint takes: %s)",
-                 utf8_valid(key) ? key : "?", list[0] ? list : "none");
+        snprintf(p->problem, sizeof p->problem, "unknown query parameter \"%s\" (this endpoint takes: %s)",
+                 utf8_valid(key) && strlen(key) <= 40 ? key : "?", list[0] ? list : "none");
         return MHD_NO;
     }
     if (value && strlen(value) > RONDA_SEARCH_TEXT_MAX) {
