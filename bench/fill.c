@@ -1,8 +1,12 @@
 /* ronda-fill: append N realistic dialogue records to an existing, admitted node, in
  * batches of 1,000 per transaction, with the node's own key. For sync benchmarks:
  *
- *   ronda-fill DIR N
- */
+ *   ronda-fill DIR N [--followups]
+ *
+ * Dialogues spread over four Polres, three years, five programmes and every topic
+ * category; one in a thousand mentions "kebakaran" (a rare word for search benchmarks).
+ * With --followups, every third dialogue also gets a resolution (resolved, referred or in
+ * progress, in turn), so reports have follow-ups to count (bench/http_bench.sh). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +19,9 @@
 #define FILL_BATCH 1000
 
 int main(int argc, char **argv) {
-    if (argc != 3 || ronda_init() != RONDA_OK) {
-        fprintf(stderr, "usage: ronda-fill DIR N\n");
+    int followups = argc == 4 && strcmp(argv[3], "--followups") == 0;
+    if ((argc != 3 && !followups) || ronda_init() != RONDA_OK) {
+        fprintf(stderr, "usage: ronda-fill DIR N [--followups]\n");
         return 2;
     }
     char path[4096];
@@ -31,29 +36,56 @@ int main(int argc, char **argv) {
     if (ronda_store_open(path, NULL, &s) != RONDA_OK) return 3;
     long n = atol(argv[2]);
     static const char *const places[] = {"Durenan", "Umbulsari", "Lumbang", "Sekar"};
-    static const char *const cats[] = {"traffic", "social_problem", "unrest", "aspiration"};
+    static const char *const polres[] = {"Trenggalek", "Jember", "Pasuruan", "Bojonegoro"};
+    static const char *const cats[] = {"traffic",   "social_problem",  "unrest", "aspiration",
+                                       "criticism", "vulnerable_area", "other"};
+    static const char *const progs[] = {"patroli_dialogis", "warkop", "curhat", "candu", "partnership"};
+    static const char *const statuses[] = {"resolved", "referred", "in_progress"};
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000u;
     int rc = 0;
     for (long i = 0; i < n && rc == 0; i++) {
         if (i % FILL_BATCH == 0 && ronda_store_begin(s) != RONDA_OK) rc = 1;
-        json_t *b = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:i}", "when", "2026-01-25T09:00:00+07:00", "title",
-            "Patroli Dialogis di warung kopi", "venue", "Warung kopi dekat pasar", "polres", "Bojonegoro", "polsek",
-            places[i % 4], "programme", "patroli_dialogis", "topics", "category", cats[i % 4], "summary",
-            "Warga menyampaikan keresahan tentang kelancaran lalu lintas dan daerah rawan di sekitar pasar",
-            "participants", (int)(i % 50) + 5);
-        uint8_t *body;
+        /* one dialogue every ~1.6 minutes back from 2026-01-25 keeps 1,000,000 within 3 years */
+        char when[32];
+        time_format(1769306400000LL - (int64_t)i * 97000, 7 * 60, when);
+        json_t *b =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:i}", "when", when, "title",
+                      i % 1000 == 7 ? "Patroli Dialogis: warga melapor bahaya kebakaran lahan"
+                                    : "Patroli Dialogis di warung kopi",
+                      "venue", "Warung kopi dekat pasar", "polres", polres[i % 4], "polsek", places[i % 4], "programme",
+                      progs[(i / 4) % 5], "topics", "category", cats[i % 7], "summary",
+                      "Warga menyampaikan keresahan tentang kelancaran lalu lintas dan daerah rawan di sekitar pasar",
+                      "participants", (int)(i % 50) + 5);
+        uint8_t *body = NULL;
         size_t len;
         ronda_detail d;
+        uint8_t id[RONDA_ID_BYTES];
         if (ronda_body_from_json(RONDA_KIND_DIALOGUE, b, &body, &len, &d) != RONDA_OK ||
-            ronda_store_append(s, sk, RONDA_KIND_DIALOGUE, body, len, now, NULL, &d) != RONDA_OK) {
+            ronda_store_append(s, sk, RONDA_KIND_DIALOGUE, body, len, now, id, &d) != RONDA_OK) {
             fprintf(stderr, "ronda-fill: record %ld: %s\n", i, d.text);
             rc = 1;
         }
         free(body);
         json_decref(b);
+        if (rc == 0 && followups && i % 3 == 0) {
+            char hex[2 * RONDA_ID_BYTES + 1], rwhen[32];
+            ronda_hex(id, sizeof id, hex);
+            time_format(1769306400000LL - (int64_t)i * 97000 + (int64_t)(i % 40 + 1) * 86400000, 7 * 60, rwhen);
+            const char *st = statuses[(i / 3) % 3];
+            json_t *r = json_pack("{s:s, s:i, s:s, s:s, s:s}", "dialogue", hex, "topic", 0, "status", st, "action",
+                                  "Koordinasi dengan perangkat desa", "when", rwhen);
+            if (strcmp(st, "referred") == 0) json_object_set_new(r, "referred_to", json_string("Dinas Perhubungan"));
+            body = NULL;
+            if (ronda_body_from_json(RONDA_KIND_RESOLUTION, r, &body, &len, &d) != RONDA_OK ||
+                ronda_store_append(s, sk, RONDA_KIND_RESOLUTION, body, len, now, NULL, &d) != RONDA_OK) {
+                fprintf(stderr, "ronda-fill: resolution of record %ld: %s\n", i, d.text);
+                rc = 1;
+            }
+            free(body);
+            json_decref(r);
+        }
         if (rc == 0 && (i % FILL_BATCH == FILL_BATCH - 1 || i == n - 1) && ronda_store_commit(s) != RONDA_OK) rc = 1;
     }
     sodium_memzero(sk, sizeof sk);

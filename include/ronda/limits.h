@@ -68,6 +68,36 @@
 
 /* Values of one repeatable configuration key (`peer`): the daemon's bootstrap peers. */
 #define RONDA_CONFIG_LIST_MAX 16u
+/* Groups in one report (`ronda report`, /api/report). East Java has about 40 Polres and
+ * 600 Polsek, and a decade is 120 months: a report with more groups is a mistake or an
+ * attack on the server's memory. */
+#define RONDA_REPORT_GROUPS_MAX 4096u
+
+/* Items one list request returns (dialogues, follow-ups): a screenful or a CSV page. */
+#define RONDA_LIST_LIMIT_MAX 500u
+#define RONDA_LIST_LIMIT_DEFAULT 50u
+
+/* How far a list may be paged: SQLite skips an offset row by row, so a deep offset costs
+ * as much as reading those rows. Narrow the filter instead. */
+#define RONDA_LIST_OFFSET_MAX 100000u
+
+/* Words typed into a search box: a sentence, not a document. */
+#define RONDA_SEARCH_TEXT_MAX 256u
+
+/* --overdue-days / overdue_days: ten years. */
+#define RONDA_OVERDUE_DAYS_MAX 3650u
+
+/* HTTP server (src/http): simultaneous connections, per client address, threads answering
+ * (each with its own read-only database connection), the seconds an idle connection is
+ * kept, memory per connection for headers, the longest URL, and the time one query may
+ * run before it is abandoned (a pathological search must not hold a thread). */
+#define RONDA_HTTP_CONNECTIONS_MAX 64u
+#define RONDA_HTTP_PER_IP_MAX 16u
+#define RONDA_HTTP_THREADS 2u
+#define RONDA_HTTP_IDLE_S 15u
+#define RONDA_HTTP_CONN_MEMORY (32u * 1024u)
+#define RONDA_HTTP_URL_MAX 2048u
+#define RONDA_HTTP_QUERY_MS 5000u
 
 /* HLC: milliseconds since the epoch in the high 48 bits, a counter in the low 16. */
 #define RONDA_HLC_COUNTER_BITS 16u
@@ -81,6 +111,9 @@ _Static_assert(RONDA_CONFIG_LIST_MAX <= RONDA_LIST_MAX, "a config list fits the 
 _Static_assert(RONDA_CHECKPOINT_AUTHORS_MAX *RONDA_CHECKPOINT_ENTRY_MAX + 256u <= RONDA_BODY_MAX,
                "a full checkpoint part must fit a body");
 _Static_assert(RONDA_CHECKPOINT_PARTS_MAX >= 1u && RONDA_CHECKPOINT_PARTS_MAX <= 1024u, "checkpoint parts range");
+_Static_assert(RONDA_LIST_LIMIT_DEFAULT <= RONDA_LIST_LIMIT_MAX, "default list size within the maximum");
+_Static_assert(RONDA_SEARCH_TEXT_MAX < RONDA_TEXT_MAX, "a search fits the FTS term builder");
+_Static_assert(RONDA_HTTP_URL_MAX < RONDA_HTTP_CONN_MEMORY / 4, "a maximal URL fits a connection's memory");
 _Static_assert(RONDA_BATCH_MAX >= 1u && RONDA_BATCH_MAX <= 65536u, "batch size range");
 
 #endif

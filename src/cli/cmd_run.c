@@ -16,6 +16,7 @@
 #include "cli/config.h"
 #include "cli/log.h"
 #include "cli/notify.h"
+#include "http/http.h"
 #include "net/net.h"
 #include "sync/sync.h"
 #include "util/util.h"
@@ -43,6 +44,7 @@ typedef struct daemon_ctx {
     uint8_t self[32];
     uint32_t dealer_peer[NET_DEALERS_MAX + 1]; /* connected dealer peer ids (by slot) */
     uint8_t dealer_sign[NET_DEALERS_MAX + 1][32];
+    http_server *http; /* --http: the HQ dashboard and API (src/http), or NULL */
 } daemon_ctx;
 
 static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -66,6 +68,8 @@ static void peer_name(daemon_ctx *d, uint32_t peer, char out[24]) {
     else
         snprintf(out, 24, "#%u", peer);
 }
+
+static void http_log(void *ctx, int level, const char *text) { logmsg(ctx, level, "%s", text); }
 
 static void sync_log(void *ctx, int level, uint32_t peer, const char *text) {
     char who[24];
@@ -259,7 +263,7 @@ static const char run_help[] =
     "usage: ronda run [--config FILE] [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...]\n"
     "                 [--fanout N] [--log-level error|warning|notice|info|debug]\n"
     "                 [--log-prefix auto|always|never] [--progress auto|tty|json|none]\n"
-    "                 [--checkpoint-every SECONDS]\n"
+    "                 [--checkpoint-every SECONDS] [--http [HOST:]PORT] [--http-zone WIB|WITA|WIT]\n"
     "\n"
     "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
     "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
@@ -272,6 +276,9 @@ static const char run_help[] =
     "  --fanout N         further peers chosen at random from the roster (default 3)\n"
     "  --checkpoint-every SECONDS  hq nodes: sign a checkpoint this often (default 3600;\n"
     "                     0: never); other roles write none\n"
+    "  --http [HOST:]PORT serve the read-only HQ dashboard, JSON API and /metrics there\n"
+    "                     (HOST default 127.0.0.1; token in DIR/http.token; docs/http.md)\n"
+    "  --http-zone ZONE   the dashboard's time zone: WIB (default), WITA or WIT\n"
     "  --config FILE      an INI file (else $RONDA_CONFIG); flags override the environment,\n"
     "                     which overrides the file (docs/configuration.md)\n"
     "Logs go to stderr, one line per event (systemd priority prefixes under the journal).\n"
@@ -305,6 +312,8 @@ int cmd_run(int argc, char **argv) {
     for (size_t i = 0; i < npeers; i++) d.bootstrap[d.nbootstrap++] = peers[i];
     progress catchup;
     progress_init(&catchup, "catch-up", "records", config_str(&cfg, CFG_PROGRESS));
+    const char *http = config_str(&cfg, CFG_HTTP), *zone = config_str(&cfg, CFG_HTTP_ZONE);
+    if (!http[0]) http = NULL;
 
     if ((rc = node_open(&d.n, config_str(&cfg, CFG_DIR), 1)) != EXIT_OK) {
         config_free(&cfg);
@@ -347,6 +356,16 @@ int cmd_run(int argc, char **argv) {
         config_free(&cfg);
         return cli_fail(EXIT_ENV, "run", e, NULL, endpoint[0] ? "is the endpoint free and valid?" : NULL);
     }
+    char why[300];
+    http_config hc = {http, d.n.dir, zone, http_log, &d};
+    if (http && (e = http_start(&hc, &d.http, why, sizeof why)) != RONDA_OK) {
+        sync_destroy(&d.sync);
+        net_destroy(&d.net);
+        node_close(&d.n);
+        config_free(&cfg);
+        fprintf(stderr, "ronda: run: %s\n", why);
+        return e == RONDA_ERR_INVALID ? EXIT_USAGE : EXIT_ENV;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -370,7 +389,7 @@ int cmd_run(int argc, char **argv) {
     if (ck_note[0]) logmsg(&d, 5, "%s", ck_note);
 
     net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready};
-    uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS;
+    uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS, started = cli_now_ms(), next_publish = 0;
     while (!stop_requested) {
         uint64_t now = cli_now_ms();
         if (now >= next_refresh) {
@@ -387,6 +406,12 @@ int cmd_run(int argc, char **argv) {
             break;
         }
         flush(&d);
+        if (d.http && now >= next_publish) {
+            static http_snapshot snap; /* ~5 KiB, one per process */
+            http_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[32])d.dealer_sign, started, now);
+            http_publish(d.http, &snap);
+            next_publish = now + HTTP_PUBLISH_MS;
+        }
         if (now >= next_stats) {
             sync_stats st;
             sync_get_stats(d.sync, &st);
@@ -414,6 +439,7 @@ int cmd_run(int argc, char **argv) {
     notify_stopping();
     config_free(&cfg);
     logmsg(&d, 5, "stopping");
+    http_stop(&d.http);
     sync_destroy(&d.sync);
     net_destroy(&d.net);
     node_close(&d.n);

@@ -27,6 +27,7 @@ static const char usage[] =
     "  show ID              one record, verified, with its current view\n"
     "  status               counts, ledger digest, forks (--json)\n"
     "  query                topics by Polres, Polsek, programme, date, category, status, text\n"
+    "  report               HQ report per Polres, Polsek, programme or month (--json, --csv)\n"
     "  verify               re-check every signature, link, membership (--bundle FILE: a bundle)\n"
     "  export FILE          write the ledger as a bundle ('-' = stdout)\n"
     "  import FILE          apply a bundle: every record checked, all or nothing\n"
@@ -70,6 +71,7 @@ int main(int argc, char **argv) {
         {"checkpoint", cmd_checkpoint},
         {"audit", cmd_audit},
         {"history", cmd_history},
+        {"report", cmd_report},
     };
     if (ronda_init() != RONDA_OK) {
         fprintf(stderr, "ronda: libsodium failed to initialise\n");

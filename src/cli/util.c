@@ -95,7 +95,7 @@ int cli_usage(const char *verb, const char *fmt, ...) {
 }
 
 void cli_print_json(json_t *j, int pretty) {
-    char *s = json_dumps(j, pretty ? JSON_INDENT(2) | JSON_PRESERVE_ORDER : JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(j, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     if (s) {
         puts(s);
         free(s);

@@ -8,7 +8,7 @@
 
 /* Turn user words into an FTS5 query that matches all of them as plain terms: each word
  * is quoted (quotes doubled), so no FTS5 syntax from a user reaches the parser. */
-static char *fts_terms(const char *text) {
+char *fts_terms(const char *text) {
     size_t n = strlen(text);
     if (n > RONDA_TEXT_MAX) return NULL;
     char *out = malloc(3 * n + 3);

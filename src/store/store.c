@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "record/record_int.h"
+#include "ronda/report.h"
 #include "store/store_int.h"
 
 #define SCHEMA_VERSION "1"
@@ -88,6 +89,27 @@ static const char *const stmt_sql[Q__COUNT] = {
                           " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(member) DO UPDATE SET"
                           " last_seq = excluded.last_seq, last_id = excluded.last_id, reason = excluded.reason,"
                           " record = excluded.record WHERE excluded.last_seq < revocations.last_seq",
+    [Q_V_TS_DELETE] = "DELETE FROM topic_status WHERE dialogue = ?1 AND topic = ?2",
+    [Q_V_TS_INSERT] = "INSERT INTO topic_status(dialogue, topic, resolution, status, referred_to, when_text)"
+                      " SELECT ?1, ?2, r.id, r.status, r.referred_to, r.when_text FROM resolutions r"
+                      " WHERE r.dialogue = ?1 AND r.topic = ?2 AND NOT EXISTS (SELECT 1 FROM revocations v"
+                      " WHERE v.member = r.author AND r.seq > v.last_seq) ORDER BY r.hlc DESC, r.id DESC LIMIT 1",
+    [Q_V_RES_WHERE] = "SELECT dialogue, topic FROM resolutions WHERE id = ?1",
+    [Q_V_RR_DELETE] = "DELETE FROM report_rows WHERE dialogue = ?1",
+    [Q_V_RR_INSERT] = "INSERT INTO report_rows(dialogue, idx, author, seq, polres, polsek, programme, date, when_ms,"
+                      " participants, category, status, referred_to, days)"
+                      " SELECT d.id, t.idx, d.author, d.seq, d.polres, d.polsek, d.programme, d.date, d.when_ms,"
+                      " CASE WHEN coalesce(t.idx, 0) = 0 THEN coalesce(d.participants, 0) ELSE 0 END, t.category,"
+                      " coalesce(ts.status, 'open'), ts.referred_to, CASE WHEN ts.status = 'resolved' THEN"
+                      " julianday(ts.when_text) - (d.when_ms / 86400000.0 + 2440587.5) END"
+                      " FROM dialogues d LEFT JOIN topics t ON t.dialogue = d.id"
+                      " LEFT JOIN topic_status ts ON ts.dialogue = t.dialogue AND ts.topic = t.idx WHERE d.id = ?1",
+    [Q_V_RR_TOPIC] = "UPDATE report_rows SET status = coalesce(ts.status, 'open'), referred_to = ts.referred_to,"
+                     " days = CASE WHEN ts.status = 'resolved' THEN"
+                     " julianday(ts.when_text) - (report_rows.when_ms / 86400000.0 + 2440587.5) END"
+                     " FROM (SELECT ?1 AS dialogue, ?2 AS topic) k LEFT JOIN topic_status ts"
+                     " ON ts.dialogue = k.dialogue AND ts.topic = k.topic"
+                     " WHERE report_rows.dialogue = ?1 AND report_rows.idx = ?2",
 };
 
 sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id) {
@@ -202,6 +224,33 @@ ronda_err ronda_store_create(const char *path, const uint8_t authority[RONDA_KEY
     return RONDA_OK;
 }
 
+/* A database whose derived views predate the report tables and indexes gets
+ * them by one rebuild (views are derived, so this loses nothing). */
+static ronda_err upgrade_views(ronda_store *s) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE name = 'report_rows'", -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    int have = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return have ? RONDA_OK : ronda_store_rebuild(s);
+}
+
+ronda_err ronda_store_open_readonly(const char *path, ronda_store **out) {
+    ronda_store *s;
+    ronda_err e = open_db(path, SQLITE_OPEN_READONLY, &s);
+    if (e != RONDA_OK) return e;
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    uint8_t v[1];
+    if ((e = store_exec(s, "PRAGMA query_only=ON; PRAGMA trusted_schema=OFF;")) != RONDA_OK ||
+        (e = meta_get(s, "schema", v, 1)) != RONDA_OK || (e = meta_get(s, "authority", s->authority, 32)) != RONDA_OK ||
+        (e = meta_get(s, "node", s->node, 32)) != RONDA_OK) {
+        ronda_store_close(&s);
+        return e == RONDA_ERR_NOT_FOUND ? RONDA_ERR_DB : e;
+    }
+    *out = s;
+    return RONDA_OK;
+}
+
 ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_store **out) {
     ronda_store *s;
     int temp = path[0] == '\0';
@@ -221,6 +270,7 @@ ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_sto
         if ((e = meta_get(s, "authority", s->authority, RONDA_KEY_BYTES)) != RONDA_OK ||
             (e = meta_get(s, "node", s->node, RONDA_KEY_BYTES)) != RONDA_OK)
             goto fail;
+        if ((e = upgrade_views(s)) != RONDA_OK) goto fail;
     }
     *out = s;
     return RONDA_OK;

@@ -33,6 +33,12 @@ typedef enum stmt_id {
     Q_V_RES_GET,
     Q_V_MEMBER_INSERT,
     Q_V_REVOKE_UPSERT,
+    Q_V_TS_DELETE,
+    Q_V_TS_INSERT,
+    Q_V_RES_WHERE,
+    Q_V_RR_DELETE,
+    Q_V_RR_INSERT,
+    Q_V_RR_TOPIC,
     Q__COUNT
 } stmt_id;
 
@@ -42,6 +48,8 @@ struct ronda_store {
     uint8_t node[RONDA_KEY_BYTES];      /* this node's signing key (meta) */
     int in_txn;                         /* an explicit transaction is open */
     sqlite3_stmt *stmts[Q__COUNT];      /* lazily prepared, finalized on close */
+    int64_t deadline_ns;                /* ronda_store_timeout: monotonic deadline, 0 = none */
+    int timed_out;                      /* the last statement was abandoned at the deadline */
 };
 
 /* The cached statement `id`, reset and with bindings cleared; NULL on a prepare error. */
@@ -70,6 +78,10 @@ ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(voi
 /* views.c: reference checks (before any write) and derived-view updates for one record. */
 ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d);
 ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *body);
+/* query.c: user words as an FTS5 query of quoted terms, all required (malloc'd; NULL when
+ * there is no word or the text is longer than RONDA_TEXT_MAX). */
+char *fts_terms(const char *text);
+
 /* The derived-table DDL (dropped and recreated by rebuild). */
 extern const char views_schema_sql[];
 extern const char views_drop_sql[];

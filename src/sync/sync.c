@@ -67,7 +67,8 @@ typedef struct peer {
     uint64_t requests; /* WANTs and probes sent on this connection: the next one's order */
     outmsg *qhead, *qtail;
     size_t qlen;
-    uint64_t bad; /* refused records */
+    uint64_t bad;                 /* refused records */
+    uint64_t up_ms, last_sync_ms; /* when it came up; last round that found equal digests */
     /* A frontier of more than SYNC_WANTS_MAX authors goes out SYNC_WANTS_MAX at a time, each
      * round starting after the last author the previous one sent, so every author is
      * offered within a few rounds. */
@@ -218,6 +219,7 @@ ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) {
             peer *p = &c->peers[i];
             memset(p, 0, sizeof *p);
             p->id = id;
+            p->up_ms = now_ms;
             send_hello(c, p, now_ms);
             return RONDA_OK;
         }
@@ -554,6 +556,7 @@ static void ban(peer *p) {
 
 static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d) {
     c->st.rejected++;
+    if ((unsigned)e < RONDA_ERR__COUNT) c->st.rejected_by[e]++;
     p->bad++;
     logf_(c, 4, p->id, "refused a record from peer: %s (%s)", ronda_strerror(e), d->text);
     if (p->bad >= SYNC_BAD_MAX && !p->banned) { /* the SYNC_BAD_MAX-th refusal cuts it off */
@@ -754,6 +757,7 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
             enqueue(c, p, &w, 0);
             c->st.rounds_in_sync++;
             guard_synced(c, id);
+            p->last_sync_ms = now;
         } else {
             send_frontier(c, p);
         }
@@ -765,6 +769,7 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
             uint8_t ours[32];
             if (ronda_store_digest(c->s, ours, NULL) == RONDA_OK && memcmp(ours, b, 32) == 0) guard_synced(c, id);
         }
+        p->last_sync_ms = now;
         return RONDA_OK;
     case MSG_FRONTIER: {
         uint64_t last;
@@ -965,4 +970,19 @@ uint64_t sync_backlog(sync_core *c) {
         if (sum > most) most = sum;
     }
     return most;
+}
+
+size_t sync_get_peers(const sync_core *c, sync_peer_info *out, size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < SYNC_PEERS_MAX && n < max; i++) {
+        const peer *p = &c->peers[i];
+        if (p->id == 0) continue;
+        out[n].id = p->id;
+        out[n].banned = p->banned;
+        out[n].bad = p->bad;
+        out[n].up_ms = p->up_ms;
+        out[n].last_sync_ms = p->last_sync_ms;
+        n++;
+    }
+    return n;
 }

@@ -43,7 +43,8 @@ typedef struct sync_stats {
     uint64_t deferred;       /* not applicable yet (gap, unknown author): fetched again later */
     uint64_t pushes_dropped; /* pushes not queued because a peer's queue was full */
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
-    uint64_t rounds_in_sync; /* HELLOs answered with SYNCED */
+    uint64_t rounds_in_sync;                /* HELLOs answered with SYNCED */
+    uint64_t rejected_by[RONDA_ERR__COUNT]; /* `rejected` by the check that refused them */
 } sync_stats;
 
 /* Log hook: level 3 error .. 7 debug (syslog numbering), peer id or 0, text. */
@@ -83,5 +84,16 @@ void sync_get_stats(const sync_core *c, sync_stats *out);
 /* Records peers showed us that we do not hold yet (the largest count over peers: what one
  * peer still has to send). For progress displays; costs one store lookup per wanted author. */
 uint64_t sync_backlog(sync_core *c);
+/* One connected peer, for the HQ dashboard and /metrics. */
+typedef struct sync_peer_info {
+    uint32_t id;
+    int banned;
+    uint64_t bad;          /* records it sent that were refused */
+    uint64_t up_ms;        /* when the connection came up */
+    uint64_t last_sync_ms; /* last round that found equal ledger digests; 0: not yet */
+} sync_peer_info;
+
+/* Up to max connected peers into out; returns how many. */
+size_t sync_get_peers(const sync_core *c, sync_peer_info *out, size_t max);
 
 #endif

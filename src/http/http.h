@@ -1,0 +1,90 @@
+/* The HQ web server: a read-only JSON API, /metrics and the embedded dashboard, served by
+ * `ronda run --http ADDR` with libmicrohttpd (docs/http.md).
+ *
+ * It runs on its own threads (RONDA_HTTP_THREADS), each answering from its own read-only
+ * SQLite connection, so a slow query never blocks the sync loop, and the sync loop never
+ * waits for a browser. What only the daemon knows (peers, sync and transport counters) it
+ * publishes now and then as an http_snapshot, copied under a mutex. */
+#ifndef RONDA_HTTP_H
+#define RONDA_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/net.h"
+#include "ronda/ronda.h"
+#include "sync/sync.h"
+
+/* The API token file in the node directory: `ronda-http-token-v1 HEX`, mode 0600, created
+ * on first use. The token is never printed or logged. */
+#define HTTP_TOKEN_FILE "http.token"
+#define HTTP_TOKEN_TYPE "ronda-http-token-v1"
+#define HTTP_TOKEN_BYTES 32u
+#define HTTP_PUBLISH_MS 250u /* the daemon refreshes the snapshot this often */
+
+typedef struct http_peer {
+    uint32_t id;
+    int outgoing;          /* we connected to it (else it connected to us) */
+    int known;             /* sign is its signing key */
+    uint8_t sign[32];      /* its member key (from the roster or its handshake) */
+    uint64_t up_ms;        /* connection up since */
+    uint64_t last_sync_ms; /* last round with equal digests; 0: not yet */
+    uint64_t bad;          /* refused records it sent */
+    int banned;
+} http_peer;
+
+/* What the daemon knows and the database does not. */
+typedef struct http_snapshot {
+    uint64_t taken_ms;   /* wall clock when taken */
+    uint64_t started_ms; /* the daemon's start */
+    sync_stats sync;
+    net_stats net;
+    size_t npeers;
+    http_peer peers[SYNC_PEERS_MAX];
+} http_snapshot;
+
+typedef void (*http_log_fn)(void *ctx, int level, const char *text);
+
+typedef struct http_config {
+    const char *listen;   /* "PORT", "HOST:PORT" or "[V6]:PORT"; HOST defaults to 127.0.0.1 */
+    const char *node_dir; /* holds ronda.db and the token file */
+    const char *zone;     /* "WIB", "WITA" or "WIT": how the dashboard shows times */
+    http_log_fn log;      /* called from the server's threads too */
+    void *log_ctx;
+} http_config;
+
+typedef struct http_server http_server;
+
+/* Parse a zone name; its offset from UTC in minutes, or -1 when unknown. */
+int http_zone_offset(const char *zone);
+
+/* Load the API token from dir/HTTP_TOKEN_FILE, creating it (0600, O_EXCL) when missing;
+ * hex_out gets its 64 hex digits. */
+ronda_err http_token(const char *dir, char hex_out[2 * HTTP_TOKEN_BYTES + 1]) RONDA_MUST_CHECK;
+
+/* Start serving. On failure *out is untouched and `why` (len bytes) says what went wrong. */
+ronda_err http_start(const http_config *cfg, http_server **out, char *why, size_t len) RONDA_MUST_CHECK;
+
+/* Take a snapshot of the daemon's state: sync counters, transport counters, and each
+ * connected peer with the member key known for it (dealer_sign[id] for peers we dialled,
+ * indexed 1..NET_DEALERS_MAX; the handshake's key for those that dialled us). */
+void http_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, const uint8_t (*dealer_sign)[32],
+                        uint64_t started_ms, uint64_t now_ms);
+
+/* Replace the published snapshot (a copy is taken under the server's mutex). */
+void http_publish(http_server *h, const http_snapshot *snap);
+
+/* Stop serving, wait for requests in flight, close everything; accepts NULL. */
+void http_stop(http_server **h);
+
+/* The embedded dashboard files (generated at build time from src/http/assets). */
+typedef struct http_asset {
+    const char *path; /* "/app.js" */
+    const char *type; /* Content-Type */
+    const unsigned char *data;
+    size_t len;
+} http_asset;
+extern const http_asset http_assets[];
+extern const size_t http_assets_count;
+
+#endif

@@ -1,0 +1,788 @@
+/* HQ reports and the read-only queries behind the HTTP API (include/ronda/report.h).
+ *
+ * SQL is assembled from fixed fragments, one per filter actually given, with every value
+ * bound as a parameter: a filter left out costs nothing and the indexes on dialogues
+ * (when_ms; polres, when_ms; programme, when_ms) stay usable. A topic's status is its
+ * latest resolution by (hlc, id) from an author not revoked before it, exactly as in
+ * ronda_store_query(). Aggregation happens in C over one pass of topic rows, so a report
+ * costs one scan of the dialogues it covers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "record/schema.h"
+#include "ronda/limits.h"
+#include "ronda/report.h"
+#include "store/store_int.h"
+#include "util/util.h"
+
+/* Records written after their author's revocation are held but out of every view. */
+#define NOT_REVOKED(alias)                                                                                             \
+    " NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = " alias ".author AND " alias ".seq > v.last_seq)"
+/* A topic's current follow-up (views.c keeps topic_status: the latest resolution by (hlc,
+ * id) from an author not revoked before it) and the resolution record it names. */
+#define LATEST_RES                                                                                                     \
+    "topic_status ts ON ts.dialogue = t.dialogue AND ts.topic = t.idx LEFT JOIN resolutions r ON r.id = ts.resolution"
+#define STATUS_OF_T                                                                                                    \
+    "coalesce((SELECT ts.status FROM topic_status ts WHERE ts.dialogue = t.dialogue AND ts.topic = t.idx), 'open')"
+
+#define DAY_MS 86400000LL
+#define SQL_MAX 4096 /* the longest statement the fragments below can make */
+#define ARGS_MAX 16
+
+/* ---- a statement built from fragments, with its arguments in order */
+
+typedef struct sqlb {
+    char sql[SQL_MAX];
+    size_t len;
+    int overflow;
+    struct {
+        const char *text; /* NULL: an integer */
+        int64_t num;
+    } args[ARGS_MAX];
+    int nargs;
+} sqlb;
+
+static void add(sqlb *b, const char *frag) {
+    size_t n = strlen(frag);
+    if (b->len + n + 1 > sizeof b->sql) {
+        b->overflow = 1;
+        return;
+    }
+    memcpy(b->sql + b->len, frag, n + 1);
+    b->len += n;
+}
+
+static void arg_text(sqlb *b, const char *frag, const char *v) {
+    if (b->nargs >= ARGS_MAX) {
+        b->overflow = 1;
+        return;
+    }
+    add(b, frag);
+    b->args[b->nargs].text = v;
+    b->args[b->nargs++].num = 0;
+}
+
+static void arg_int(sqlb *b, const char *frag, int64_t v) {
+    if (b->nargs >= ARGS_MAX) {
+        b->overflow = 1;
+        return;
+    }
+    add(b, frag);
+    b->args[b->nargs].text = NULL;
+    b->args[b->nargs++].num = v;
+}
+
+static ronda_err prepare(ronda_store *s, const sqlb *b, sqlite3_stmt **out) {
+    if (b->overflow) return RONDA_ERR_INVALID; /* a programmer error: SQL_MAX or ARGS_MAX too small */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, b->sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
+    for (int i = 0; i < b->nargs; i++) {
+        if (b->args[i].text)
+            sqlite3_bind_text(st, i + 1, b->args[i].text, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, i + 1, b->args[i].num);
+    }
+    *out = st;
+    return RONDA_OK;
+}
+
+static int given(const char *v) { return v && *v; }
+
+/* The dialogue filters (alias d), appended as " AND ..." clauses. */
+static void where_dialogue(sqlb *b, const ronda_filter *f) {
+    add(b, " WHERE" NOT_REVOKED("d"));
+    if (given(f->polres)) arg_text(b, " AND d.polres = ? COLLATE NOCASE", f->polres);
+    if (given(f->polsek)) arg_text(b, " AND d.polsek = ? COLLATE NOCASE", f->polsek);
+    if (given(f->programme)) arg_text(b, " AND d.programme = ?", f->programme);
+    if (given(f->date_from)) arg_text(b, " AND d.date >= ?", f->date_from);
+    if (given(f->date_to)) arg_text(b, " AND d.date <= ?", f->date_to);
+}
+
+/* ---- timeouts */
+
+static int64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int on_progress(void *ctx) {
+    ronda_store *s = ctx;
+    if (s->deadline_ns && mono_ns() > s->deadline_ns) {
+        s->timed_out = 1;
+        return 1; /* SQLite interrupts the statement */
+    }
+    return 0;
+}
+
+void ronda_store_timeout(ronda_store *s, unsigned timeout_ms) {
+    s->timed_out = 0;
+    if (timeout_ms == 0) {
+        s->deadline_ns = 0;
+        sqlite3_progress_handler(s->db, 0, NULL, NULL);
+        return;
+    }
+    s->deadline_ns = mono_ns() + (int64_t)timeout_ms * 1000000LL;
+    /* Every 10,000 virtual-machine steps: a few microseconds between clock reads. */
+    sqlite3_progress_handler(s->db, 10000, on_progress, s);
+}
+
+int ronda_store_timed_out(const ronda_store *s) { return s->timed_out; }
+
+/* ---- checking filters */
+
+static int in_list(const char *v, const char *const *list) {
+    for (size_t i = 0; list && list[i]; i++)
+        if (strcmp(v, list[i]) == 0) return 1;
+    return 0;
+}
+
+static ronda_err bad(ronda_detail *d, const char *field, const char *what) {
+    if (d) snprintf(d->text, sizeof d->text, "%s %s", field, what);
+    return RONDA_ERR_INVALID;
+}
+
+static int is_date(const char *v) {
+    if (strlen(v) != 10 || v[4] != '-' || v[7] != '-') return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9')) return 0;
+    int m = (v[5] - '0') * 10 + (v[6] - '0'), day = (v[8] - '0') * 10 + (v[9] - '0');
+    return m >= 1 && m <= 12 && day >= 1 && day <= 31;
+}
+
+ronda_err ronda_filter_check(const ronda_filter *f, ronda_detail *d) {
+    const struct {
+        const char *name, *v;
+    } names[] = {{"polres", f->polres}, {"polsek", f->polsek}, {"programme", f->programme}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].v && strlen(names[i].v) > RONDA_NAME_MAX)
+            return bad(d, names[i].name, "is longer than RONDA_NAME_MAX (160 bytes)");
+    if (given(f->programme) && !in_list(f->programme, schema_enum_values("programme")))
+        return bad(d, "programme", "is not a programme (candu warkop curhat patroli_dialogis partnership other)");
+    if (given(f->category) && !in_list(f->category, schema_enum_values("category")))
+        return bad(d, "category",
+                   "is not a category (vulnerable_area social_problem traffic unrest criticism aspiration other)");
+    static const char *const statuses[] = {"open", "in_progress", "referred", "resolved", NULL};
+    if (given(f->status) && !in_list(f->status, statuses))
+        return bad(d, "status", "is one of open in_progress referred resolved");
+    if (given(f->date_from) && !is_date(f->date_from)) return bad(d, "from", "is a date YYYY-MM-DD");
+    if (given(f->date_to) && !is_date(f->date_to)) return bad(d, "to", "is a date YYYY-MM-DD");
+    if (f->text && strlen(f->text) > RONDA_SEARCH_TEXT_MAX)
+        return bad(d, "search text", "is longer than RONDA_SEARCH_TEXT_MAX (256 bytes)");
+    return RONDA_OK;
+}
+
+/* ---- the report */
+
+static const char *const by_names[] = {"polres", "polsek", "programme", "month"};
+
+ronda_err ronda_report_by_parse(const char *name, ronda_report_by *out) {
+    for (int i = 0; i < 4; i++)
+        if (name && strcmp(name, by_names[i]) == 0) {
+            *out = (ronda_report_by)i;
+            return RONDA_OK;
+        }
+    return RONDA_ERR_INVALID;
+}
+
+const char *ronda_report_by_name(ronda_report_by by) { return (unsigned)by < 4 ? by_names[by] : "?"; }
+
+static const char *const categories[] = {"vulnerable_area", "social_problem", "traffic", "unrest",
+                                         "criticism",       "aspiration",     "other"};
+#define NCAT (sizeof categories / sizeof categories[0])
+
+typedef struct group {
+    char *key;    /* the grouping value(s), \x1f-separated for polsek (polres, polsek) */
+    char *polres; /* for polsek groups */
+    uint64_t dialogues, participants, topics, open, in_progress, referred, resolved, overdue;
+    uint64_t by_category[NCAT];
+    json_t *referred_to; /* name -> count */
+    double *days;        /* days to resolution of resolved topics */
+    size_t ndays, cap;
+} group;
+
+typedef struct groups {
+    group *g;
+    size_t n, cap;
+    json_t *index; /* key -> position in g */
+    const char *last_key;
+    group *last; /* rows come grouped by dialogue: most lookups hit the previous group */
+} groups;
+
+static group *group_get(groups *gs, const char *key, const char *polres, ronda_err *e) {
+    if (gs->last && strcmp(gs->last_key, key) == 0) return gs->last;
+    json_t *at = json_object_get(gs->index, key);
+    group *g;
+    if (at) {
+        g = &gs->g[json_integer_value(at)];
+    } else {
+        if (gs->n >= RONDA_REPORT_GROUPS_MAX) {
+            *e = RONDA_ERR_TOO_BIG;
+            return NULL;
+        }
+        if (gs->n == gs->cap) {
+            size_t cap = gs->cap ? gs->cap * 2 : 16;
+            group *grown = realloc(gs->g, cap * sizeof *grown);
+            if (!grown) {
+                *e = RONDA_ERR_NOMEM;
+                return NULL;
+            }
+            gs->g = grown;
+            gs->cap = cap;
+        }
+        g = &gs->g[gs->n];
+        memset(g, 0, sizeof *g);
+        g->key = strdup(key);
+        g->polres = polres ? strdup(polres) : NULL;
+        g->referred_to = json_object();
+        if (!g->key || (polres && !g->polres) || !g->referred_to ||
+            json_object_set_new(gs->index, key, json_integer((json_int_t)gs->n)) != 0) {
+            free(g->key);
+            free(g->polres);
+            json_decref(g->referred_to);
+            *e = RONDA_ERR_NOMEM;
+            return NULL;
+        }
+        gs->n++;
+    }
+    gs->last = g;
+    gs->last_key = g->key;
+    return g;
+}
+
+static void bump(json_t *counts, const char *name) {
+    json_t *v = json_object_get(counts, name);
+    if (v)
+        json_integer_set(v, json_integer_value(v) + 1);
+    else
+        json_object_set_new(counts, name, json_integer(1));
+}
+
+static int add_day(group *g, double days) {
+    if (g->ndays == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        double *d = realloc(g->days, cap * sizeof *d);
+        if (!d) return 0;
+        g->days = d;
+        g->cap = cap;
+    }
+    g->days[g->ndays++] = days;
+    return 1;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_group(const void *a, const void *b) { return strcmp(((const group *)a)->key, ((const group *)b)->key); }
+
+static json_t *group_json(group *g, ronda_report_by by) {
+    json_t *o = json_object();
+    if (by == RONDA_REPORT_BY_POLSEK) {
+        const char *sep = strchr(g->key, '\x1f');
+        json_object_set_new(o, "polres", json_string(g->polres ? g->polres : ""));
+        json_object_set_new(o, "polsek", json_string(sep ? sep + 1 : g->key));
+    } else if (by != (ronda_report_by)-1) {
+        json_object_set_new(o, ronda_report_by_name(by), json_string(g->key));
+    }
+    json_object_set_new(o, "dialogues", json_integer((json_int_t)g->dialogues));
+    json_object_set_new(o, "participants", json_integer((json_int_t)g->participants));
+    json_object_set_new(o, "topics", json_integer((json_int_t)g->topics));
+    json_t *cats = json_object();
+    for (size_t i = 0; i < NCAT; i++)
+        if (g->by_category[i]) json_object_set_new(cats, categories[i], json_integer((json_int_t)g->by_category[i]));
+    json_object_set_new(o, "categories", cats);
+    json_object_set_new(o, "followups",
+                        json_pack("{s:I, s:I, s:I, s:I}", "open", (json_int_t)g->open, "in_progress",
+                                  (json_int_t)g->in_progress, "referred", (json_int_t)g->referred, "resolved",
+                                  (json_int_t)g->resolved));
+    json_object_set_new(o, "referred_to", json_incref(g->referred_to));
+    if (g->ndays) {
+        qsort(g->days, g->ndays, sizeof *g->days, cmp_double);
+        double m = g->ndays % 2 ? g->days[g->ndays / 2] : (g->days[g->ndays / 2 - 1] + g->days[g->ndays / 2]) / 2;
+        json_object_set_new(o, "median_days_to_resolution", json_real((double)(int64_t)(m * 10 + 0.5) / 10));
+    } else {
+        json_object_set_new(o, "median_days_to_resolution", json_null());
+    }
+    json_object_set_new(o, "overdue", json_integer((json_int_t)g->overdue));
+    return o;
+}
+
+static void group_free(group *g) {
+    free(g->key);
+    free(g->polres);
+    json_decref(g->referred_to);
+    free(g->days);
+}
+
+static const char *key_expr(ronda_report_by by) {
+    switch (by) {
+    case RONDA_REPORT_BY_POLSEK:
+        return "d.polres || char(31) || d.polsek";
+    case RONDA_REPORT_BY_PROGRAMME:
+        return "d.programme";
+    case RONDA_REPORT_BY_MONTH:
+        return "substr(d.date, 1, 7)";
+    default:
+        return "d.polres";
+    }
+}
+
+/* One topic (or a dialogue without topics) into its group and the total. */
+static ronda_err count_row(group *x, sqlite3_stmt *st, int64_t cut) {
+    if (sqlite3_column_type(st, 7) == SQLITE_NULL || sqlite3_column_int64(st, 7) == 0) {
+        x->dialogues++; /* its first topic (idx 0) or none: count the dialogue once */
+        x->participants += (uint64_t)sqlite3_column_int64(st, 8);
+    }
+    if (sqlite3_column_type(st, 7) == SQLITE_NULL) return RONDA_OK;
+    x->topics++;
+    const char *cat = (const char *)sqlite3_column_text(st, 2);
+    size_t c = NCAT - 1;
+    for (size_t i = 0; cat && i < NCAT; i++)
+        if (strcmp(cat, categories[i]) == 0) c = i;
+    x->by_category[c]++;
+    const char *status = (const char *)sqlite3_column_text(st, 3);
+    if (strcmp(status, "resolved") == 0) {
+        x->resolved++;
+        if (sqlite3_column_type(st, 5) != SQLITE_NULL && !add_day(x, sqlite3_column_double(st, 5)))
+            return RONDA_ERR_NOMEM;
+    } else if (strcmp(status, "referred") == 0) {
+        x->referred++;
+        const char *to = (const char *)sqlite3_column_text(st, 4);
+        bump(x->referred_to, to && *to ? to : "?");
+    } else {
+        if (strcmp(status, "in_progress") == 0)
+            x->in_progress++;
+        else
+            x->open++;
+        if (sqlite3_column_int64(st, 6) < cut) x->overdue++;
+    }
+    return RONDA_OK;
+}
+
+ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
+                             int64_t now_ms, json_t **out) {
+    if ((unsigned)by > RONDA_REPORT_BY_MONTH || overdue_days > RONDA_OVERDUE_DAYS_MAX) return RONDA_ERR_INVALID;
+    groups gs = {NULL, 0, 0, json_object(), NULL, NULL};
+    group total;
+    memset(&total, 0, sizeof total);
+    total.referred_to = json_object();
+    ronda_err e = gs.index && total.referred_to ? RONDA_OK : RONDA_ERR_NOMEM;
+    int64_t cut = now_ms - (int64_t)overdue_days * DAY_MS;
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_DONE;
+
+    /* One sequential pass over report_rows (views.c): a row per topic with its dialogue's
+     * fields and current status, filtered like dialogues (alias d). */
+    sqlb b = {.len = 0};
+    add(&b, "SELECT ");
+    add(&b, key_expr(by));
+    add(&b, ", d.polres, d.category, d.status, d.referred_to, d.days, d.when_ms, d.idx, d.participants"
+            " FROM report_rows d");
+    where_dialogue(&b, f);
+    if (e == RONDA_OK) e = prepare(s, &b, &st);
+    while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        group *g = group_get(&gs, key ? key : "", (const char *)sqlite3_column_text(st, 1), &e);
+        if (!g) break;
+        if ((e = count_row(g, st, cut)) == RONDA_OK) e = count_row(&total, st, cut);
+    }
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    sqlite3_finalize(st);
+
+    if (e == RONDA_OK) {
+        qsort(gs.g, gs.n, sizeof *gs.g, cmp_group);
+        json_t *o = json_object(), *arr = json_array();
+        for (size_t i = 0; i < gs.n; i++) json_array_append_new(arr, group_json(&gs.g[i], by));
+        json_object_set_new(o, "by", json_string(ronda_report_by_name(by)));
+        json_object_set_new(o, "overdue_days", json_integer(overdue_days));
+        json_object_set_new(o, "groups", arr);
+        json_object_set_new(o, "total", group_json(&total, (ronda_report_by)-1));
+        *out = o;
+    }
+    for (size_t i = 0; i < gs.n; i++) group_free(&gs.g[i]);
+    free(gs.g);
+    json_decref(gs.index);
+    group_free(&total);
+    return e;
+}
+
+/* ---- lists */
+
+static void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    if (sqlite3_column_bytes(st, col) != 32) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    char hex[65];
+    ronda_hex(sqlite3_column_blob(st, col), 32, hex);
+    json_object_set_new(o, key, json_string(hex));
+}
+
+static void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    json_object_set_new(o, key, t ? json_string((const char *)t) : json_null());
+}
+
+static void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    json_object_set_new(o, key,
+                        sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
+                                                                    : json_integer(sqlite3_column_int64(st, col)));
+}
+
+/* Steps st, turning each row into an item with `row`; one row beyond `limit` only sets
+ * "more". */
+static ronda_err collect(sqlite3_stmt *st, unsigned limit, json_t *(*row)(sqlite3_stmt *st, void *ctx), void *ctx,
+                         json_t **out) {
+    json_t *items = json_array();
+    int rc, more = 0;
+    unsigned n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ == limit) {
+            more = 1;
+            break;
+        }
+        json_t *o = row(st, ctx);
+        if (!o || json_array_append_new(items, o) != 0) {
+            json_decref(items);
+            return RONDA_ERR_NOMEM;
+        }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        json_decref(items);
+        return RONDA_ERR_DB;
+    }
+    *out = json_pack("{s:o, s:b}", "items", items, "more", more);
+    return *out ? RONDA_OK : RONDA_ERR_NOMEM;
+}
+
+static json_t *dialogue_row(sqlite3_stmt *st, void *ctx) {
+    (void)ctx;
+    json_t *o = json_object();
+    hexcol(o, "id", st, 0);
+    textcol(o, "polres", st, 1);
+    textcol(o, "polsek", st, 2);
+    textcol(o, "programme", st, 3);
+    textcol(o, "title", st, 4);
+    textcol(o, "when", st, 5);
+    intcol(o, "when_ms", st, 6);
+    textcol(o, "village", st, 7);
+    textcol(o, "venue", st, 8);
+    intcol(o, "participants", st, 9);
+    intcol(o, "amendments", st, 10);
+    intcol(o, "topics", st, 11);
+    intcol(o, "open", st, 12);
+    return o;
+}
+
+static ronda_err check_page(unsigned offset, unsigned *limit) {
+    if (*limit == 0) *limit = RONDA_LIST_LIMIT_DEFAULT;
+    return *limit > RONDA_LIST_LIMIT_MAX || offset > RONDA_LIST_OFFSET_MAX ? RONDA_ERR_INVALID : RONDA_OK;
+}
+
+/* A search that matches few dialogues is answered from the index: the matching set is
+ * collected and sorted by time. One that matches many (a common word) is answered by
+ * walking dialogues newest first and testing each against the index (FTS5 seeks by rowid)
+ * until the page is full: with more than SEARCH_SCAN_MIN matches the walk stops after
+ * about limit * dialogues / matches rows, instead of collecting and sorting every match.
+ * Both give the same rows; the threshold only decides which is cheaper. */
+#define SEARCH_SCAN_MIN 20000
+
+static ronda_err count_matches(ronda_store *s, const char *terms, int64_t *out) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ?1 LIMIT ?2)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_text(st, 1, terms, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, SEARCH_SCAN_MIN + 1);
+    ronda_err e = sqlite3_step(st) == SQLITE_ROW ? RONDA_OK : RONDA_ERR_DB;
+    if (e == RONDA_OK) *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return e;
+}
+
+ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit, json_t **out) {
+    ronda_err e = check_page(offset, &limit);
+    if (e != RONDA_OK) return e;
+    char *terms = NULL;
+    if (given(f->text) && !(terms = fts_terms(f->text))) {
+        /* Only blanks: no word to search for, so no filter. */
+        for (const char *p = f->text; *p; p++)
+            if (*p != ' ' && *p != '\t') return RONDA_ERR_INVALID;
+    }
+    sqlb b = {.len = 0};
+    add(&b, "SELECT d.id, d.polres, d.polsek, d.programme, d.title, d.when_text, d.when_ms, d.village, d.venue,"
+            " d.participants, d.amends, (SELECT count(*) FROM topics t WHERE t.dialogue = d.id),"
+            " (SELECT count(*) FROM topics t WHERE t.dialogue = d.id AND " STATUS_OF_T " IN ('open', 'in_progress'))"
+            " FROM dialogues d");
+    where_dialogue(&b, f);
+    if (given(f->category))
+        arg_text(&b, " AND EXISTS (SELECT 1 FROM topics t WHERE t.dialogue = d.id AND t.category = ?)", f->category);
+    if (given(f->status))
+        arg_text(&b, " AND EXISTS (SELECT 1 FROM topics t WHERE t.dialogue = d.id AND " STATUS_OF_T " = ?)", f->status);
+    if (terms) {
+        int64_t matches = 0;
+        if ((e = count_matches(s, terms, &matches)) != RONDA_OK) {
+            free(terms);
+            return e;
+        }
+        if (matches <= SEARCH_SCAN_MIN) {
+            arg_text(&b, " AND d.id IN (SELECT dialogue FROM search WHERE search MATCH ?)", terms);
+        } else {
+            arg_text(&b, " AND (EXISTS (SELECT 1 FROM search s WHERE s.rowid = d.fts_rowid AND s.search MATCH ?)",
+                     terms);
+            arg_text(&b,
+                     " OR EXISTS (SELECT 1 FROM resolutions r JOIN search s2 ON s2.rowid = r.fts_rowid"
+                     " WHERE r.dialogue = d.id AND s2.search MATCH ?))",
+                     terms);
+        }
+    }
+    arg_int(&b, " ORDER BY d.when_ms DESC, d.id DESC LIMIT ?", (int64_t)limit + 1);
+    arg_int(&b, " OFFSET ?", offset);
+    sqlite3_stmt *st;
+    if ((e = prepare(s, &b, &st)) == RONDA_OK) {
+        e = collect(st, limit, dialogue_row, NULL, out);
+        sqlite3_finalize(st);
+    }
+    free(terms);
+    return e;
+}
+
+typedef struct followup_ctx {
+    int64_t now_ms;
+} followup_ctx;
+
+static json_t *followup_row(sqlite3_stmt *st, void *vctx) {
+    followup_ctx *c = vctx;
+    json_t *o = json_object();
+    hexcol(o, "dialogue", st, 0);
+    textcol(o, "polres", st, 1);
+    textcol(o, "polsek", st, 2);
+    textcol(o, "programme", st, 3);
+    textcol(o, "title", st, 4);
+    textcol(o, "when", st, 5);
+    intcol(o, "when_ms", st, 6);
+    intcol(o, "topic", st, 7);
+    textcol(o, "category", st, 8);
+    textcol(o, "summary", st, 9);
+    textcol(o, "status", st, 10);
+    textcol(o, "referred_to", st, 11);
+    textcol(o, "action", st, 12);
+    textcol(o, "status_when", st, 13);
+    int64_t age = c->now_ms - sqlite3_column_int64(st, 6);
+    json_object_set_new(o, "days_since", json_integer(age > 0 ? age / DAY_MS : 0));
+    return o;
+}
+
+ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const char *state, unsigned overdue_days,
+                                int64_t now_ms, unsigned offset, unsigned limit, json_t **out) {
+    ronda_err e = check_page(offset, &limit);
+    if (e != RONDA_OK || overdue_days > RONDA_OVERDUE_DAYS_MAX) return RONDA_ERR_INVALID;
+    sqlb b = {.len = 0};
+    add(&b, "SELECT d.id, d.polres, d.polsek, d.programme, d.title, d.when_text, d.when_ms, t.idx, t.category,"
+            " t.summary, coalesce(r.status, 'open'), r.referred_to, r.action, r.when_text"
+            " FROM dialogues d CROSS JOIN topics t ON t.dialogue = d.id LEFT JOIN " LATEST_RES);
+    where_dialogue(&b, f);
+    if (given(f->category)) arg_text(&b, " AND t.category = ?", f->category);
+    if (!state || strcmp(state, "open") == 0) {
+        add(&b, " AND coalesce(r.status, 'open') IN ('open', 'in_progress')");
+    } else if (strcmp(state, "overdue") == 0) {
+        add(&b, " AND coalesce(r.status, 'open') IN ('open', 'in_progress')");
+        arg_int(&b, " AND d.when_ms < ?", now_ms - (int64_t)overdue_days * DAY_MS);
+    } else if (strcmp(state, "referred") == 0 || strcmp(state, "resolved") == 0 || strcmp(state, "in_progress") == 0) {
+        arg_text(&b, " AND r.status = ?", state);
+    } else if (strcmp(state, "all") != 0) {
+        return RONDA_ERR_INVALID;
+    }
+    arg_int(&b, " ORDER BY d.when_ms, d.id, t.idx LIMIT ?", (int64_t)limit + 1);
+    arg_int(&b, " OFFSET ?", offset);
+    sqlite3_stmt *st;
+    if ((e = prepare(s, &b, &st)) != RONDA_OK) return e;
+    followup_ctx c = {now_ms};
+    e = collect(st, limit, followup_row, &c, out);
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* ---- one dialogue */
+
+/* Whether a held record verifies now (signature, hash, form), and who wrote it. */
+static void record_check(ronda_store *s, const char *hex, json_t *into) {
+    uint8_t id[RONDA_ID_BYTES];
+    json_t *r = NULL;
+    if (!hex || ronda_unhex(hex, id, sizeof id) != RONDA_OK || ronda_store_show(s, id, &r) != RONDA_OK) {
+        json_object_set_new(into, "verified", json_false());
+        return;
+    }
+    json_object_set(into, "verified", json_object_get(r, "verified"));
+    json_object_set(into, "author", json_object_get(r, "author"));
+    json_object_set(into, "author_name", json_object_get(r, "author_name"));
+    json_object_set(into, "hlc_ms", json_object_get(r, "hlc_ms"));
+    json_decref(r);
+}
+
+ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
+    json_t *o = NULL;
+    ronda_err e = ronda_store_show(s, id, &o);
+    if (e != RONDA_OK) return e;
+    /* Only a dialogue that verifies has a page; fork evidence and records written after a
+     * revocation are in no view (no "current" below) and are shown by the network page. */
+    const char *kind = json_string_value(json_object_get(o, "kind"));
+    if (!json_is_true(json_object_get(o, "verified")) || !kind || strcmp(kind, "dialogue") != 0) {
+        json_decref(o);
+        return RONDA_ERR_NOT_FOUND;
+    }
+    json_t *view = json_object_get(o, "view");
+    json_t *current = json_object_get(view, "current");
+    if (!json_is_object(current)) { /* held but not in the views (e.g. written after a revocation) */
+        json_decref(o);
+        return RONDA_ERR_NOT_FOUND;
+    }
+    /* Each topic of the current body with its current status. */
+    json_t *topics = json_array();
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT t.idx, t.category, t.summary, coalesce(r.status, 'open'), r.referred_to,"
+                           " r.action, r.when_text FROM topics t LEFT JOIN " LATEST_RES
+                           " WHERE t.dialogue = ?1 ORDER BY t.idx",
+                           -1, &st, NULL) != SQLITE_OK) {
+        json_decref(topics);
+        json_decref(o);
+        return RONDA_ERR_DB;
+    }
+    sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *t = json_object();
+        intcol(t, "topic", st, 0);
+        textcol(t, "category", st, 1);
+        textcol(t, "summary", st, 2);
+        textcol(t, "status", st, 3);
+        textcol(t, "referred_to", st, 4);
+        textcol(t, "action", st, 5);
+        textcol(t, "status_when", st, 6);
+        json_array_append_new(topics, t);
+    }
+    sqlite3_finalize(st);
+    json_object_set_new(o, "topics", topics);
+    /* Every resolution, with its signature status. */
+    json_t *res = json_object_get(view, "resolutions");
+    size_t i;
+    json_t *r;
+    json_array_foreach(res, i, r) record_check(s, json_string_value(json_object_get(r, "id")), r);
+    json_object_set(o, "resolutions", res);
+    /* Every amendment (the table is absent from a database not yet upgraded). */
+    json_t *amends = json_array();
+    if (sqlite3_prepare_v2(s->db, "SELECT record, reason FROM amendments WHERE target = ?1 ORDER BY hlc", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
+        for (unsigned n = 0; n < RONDA_LIST_LIMIT_MAX && sqlite3_step(st) == SQLITE_ROW; n++) {
+            json_t *a = json_object();
+            hexcol(a, "id", st, 0);
+            textcol(a, "reason", st, 1);
+            json_array_append_new(amends, a);
+        }
+        sqlite3_finalize(st);
+        json_array_foreach(amends, i, r) record_check(s, json_string_value(json_object_get(r, "id")), r);
+    }
+    json_object_set_new(o, "amendments", amends);
+    *out = o;
+    return RONDA_OK;
+}
+
+/* ---- the network: roster, revocations, forks */
+
+ronda_err ronda_store_network(ronda_store *s, json_t **out) {
+    json_t *o = json_object(), *members = json_array(), *revs = json_array(), *forks = json_array();
+    sqlite3_stmt *st;
+    ronda_err e = RONDA_OK;
+    if (sqlite3_prepare_v2(
+            s->db,
+            "SELECT m.sign_key, m.name, m.polres, m.polsek, m.role, m.endpoint, m.valid_from,"
+            " m.valid_until, v.last_seq, h.seq, h.hlc FROM members m"
+            " LEFT JOIN revocations v ON v.member = m.sign_key LEFT JOIN heads h ON h.author = m.sign_key"
+            " WHERE m.valid_from = (SELECT max(valid_from) FROM members m2 WHERE m2.sign_key = m.sign_key)"
+            " ORDER BY m.polres, m.role, m.name LIMIT 10000",
+            -1, &st, NULL) != SQLITE_OK) {
+        e = RONDA_ERR_DB;
+    } else {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_t *m = json_object();
+            hexcol(m, "key", st, 0);
+            textcol(m, "name", st, 1);
+            textcol(m, "polres", st, 2);
+            textcol(m, "polsek", st, 3);
+            textcol(m, "role", st, 4);
+            textcol(m, "endpoint", st, 5);
+            intcol(m, "valid_from", st, 6);
+            intcol(m, "valid_until", st, 7);
+            json_object_set_new(m, "revoked", json_boolean(sqlite3_column_type(st, 8) != SQLITE_NULL));
+            json_object_set_new(m, "records", json_integer(sqlite3_column_int64(st, 9)));
+            json_object_set_new(m, "last_record_ms",
+                                sqlite3_column_type(st, 10) == SQLITE_NULL
+                                    ? json_null()
+                                    : json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 10))));
+            json_array_append_new(members, m);
+        }
+        sqlite3_finalize(st);
+    }
+    if (e == RONDA_OK &&
+        sqlite3_prepare_v2(s->db,
+                           "SELECT v.member, v.last_seq, v.reason, (SELECT name FROM members m WHERE m.sign_key ="
+                           " v.member ORDER BY valid_from DESC LIMIT 1) FROM revocations v LIMIT 10000",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_t *r = json_object();
+            hexcol(r, "member", st, 0);
+            intcol(r, "last_seq", st, 1);
+            textcol(r, "reason", st, 2);
+            textcol(r, "name", st, 3);
+            json_array_append_new(revs, r);
+        }
+        sqlite3_finalize(st);
+    }
+    int64_t nforks = 0;
+    if (e == RONDA_OK &&
+        sqlite3_prepare_v2(s->db,
+                           "SELECT f.id, f.author, f.seq, f.kind, f.other, f.hlc, (SELECT name FROM members m WHERE"
+                           " m.sign_key = f.author ORDER BY valid_from DESC LIMIT 1), (SELECT count(*) FROM forks)"
+                           " FROM forks f ORDER BY f.rowid DESC LIMIT 100",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_t *f = json_object();
+            hexcol(f, "id", st, 0);
+            hexcol(f, "author", st, 1);
+            intcol(f, "seq", st, 2);
+            textcol(f, "kind", st, 3);
+            hexcol(f, "other", st, 4);
+            json_object_set_new(f, "hlc_ms",
+                                json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 5))));
+            textcol(f, "author_name", st, 6);
+            nforks = sqlite3_column_int64(st, 7);
+            json_array_append_new(forks, f);
+        }
+        sqlite3_finalize(st);
+    }
+    uint8_t digest[RONDA_HASH_BYTES];
+    uint64_t authors = 0;
+    if (e == RONDA_OK && (e = ronda_store_digest(s, digest, &authors)) == RONDA_OK) {
+        char hex[65];
+        ronda_hex(digest, sizeof digest, hex);
+        json_object_set_new(o, "digest", json_string(hex));
+        json_object_set_new(o, "authors", json_integer((json_int_t)authors));
+        ronda_hex(s->node, 32, hex);
+        json_object_set_new(o, "node", json_string(hex));
+    }
+    json_object_set_new(o, "members", members);
+    json_object_set_new(o, "revocations", revs);
+    json_object_set_new(o, "forks", forks);
+    json_object_set_new(o, "fork_count", json_integer(nforks));
+    if (e != RONDA_OK) {
+        json_decref(o);
+        return e;
+    }
+    *out = o;
+    return RONDA_OK;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The HQ dashboard in headless Chromium against a node holding the demo network's data
+# (deploy/demo.sh --keep): the overview shows the four Polres, a search finds a dialogue by
+# a word from its topic, a dialogue page shows its resolution with a verified signature,
+# the network page lists the members, and English is one switch away. With
+# RONDA_SCREENSHOTS=DIR, a screenshot of each page is written there for a human to look at.
+#
+# Skips (exit 77) only when Chromium is absent or cannot start here.
+#
+# usage: browser_test.sh RONDA SOURCE_DIR
+RONDA=${1:?usage: browser_test.sh RONDA SOURCE_DIR}
+SRC=${2:?usage: browser_test.sh RONDA SOURCE_DIR}
+case $RONDA in */*) RONDA=$(cd "$(dirname "$RONDA")" && pwd)/$(basename "$RONDA") ;; esac
+TEST=http_browser
+source "$(dirname "$0")/../net/lib.sh"
+PY=/usr/bin/python3
+export RONDA_TZ=+07:00
+
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$CHROMIUM" ] || { echo "SKIP: chromium is not installed (deploy/install-deps.sh test installs it)"; exit 77; }
+PROFILE=$WORK/chromium-profile
+chrome() {
+  # --no-sandbox: test machines often run as root, where Chromium's sandbox refuses to start.
+  timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
+    --disable-extensions --disable-background-networking --user-data-dir="$PROFILE" \
+    --virtual-time-budget=8000 "$@" 2>>"$LOGS/chromium.log"
+}
+chrome --dump-dom about:blank >/dev/null || { echo "SKIP: chromium cannot run here; see its log:"; tail -5 "$LOGS/chromium.log"; exit 77; }
+
+say "demo network (nine nodes), kept in $WORK/demo"
+RONDA_DEMO_PORT=$(pick_ports 10) bash "$SRC/deploy/demo.sh" --no-install --ronda "$RONDA" --keep "$WORK/demo" \
+  >"$LOGS/demo.txt" 2>&1 || fail "the demo failed: $(tail -n 5 "$LOGS/demo.txt")"
+mv "$WORK/demo/hq-trenggalek" "$WORK/hq"
+port=$(pick_ports 1)
+start hq --listen none --fanout 0 --http "127.0.0.1:$port"
+base="http://127.0.0.1:$port"
+for _ in $(seq 100); do curl -s -o /dev/null "$base/" && break; sleep 0.1; done
+tok=$(awk '{print $2}' "$WORK/hq/http.token")
+shots=${RONDA_SCREENSHOTS:-}
+[ -n "$shots" ] && mkdir -p "$shots"
+enc() { "$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+
+# page NAME NEXT [lang]: the DOM after the page's scripts ran (in $WORK/NAME.html), and a screenshot.
+page() {
+  local url="$base/#token=$tok&next=$(enc "$2")${3:+&lang=$3}"
+  chrome --window-size=1280,1000 --dump-dom "$url" >"$WORK/$1.html" || fail "chromium could not load $2"
+  [ -z "$shots" ] || chrome --window-size=1280,1000 --screenshot="$shots/$1.png" "$url" >/dev/null || fail "no screenshot of $2"
+}
+# text NAME: the page's visible text, one line
+text() { "$PY" -c 'import html, re, sys; t = re.sub(r"<[^>]+>", " ", open(sys.argv[1]).read()); print(" ".join(html.unescape(t).split()))' "$WORK/$1.html"; }
+has() { grep -qF -- "$2" <<<"$(text "$1")" || fail "$1 page lacks \"$2\": $(text "$1" | cut -c1-400)"; }
+lacks() { ! grep -qF -- "$2" <<<"$(text "$1")" || fail "$1 page shows \"$2\" but should not"; }
+
+page overview /
+grep -q 'id="report"' "$WORK/overview.html" || fail "the overview has no report table (login failed?)"
+for p in Trenggalek Jember Pasuruan Bojonegoro; do has overview "$p"; done
+has overview "Ringkasan per Polres"
+grep -q '<svg' "$WORK/overview.html" || fail "the overview has no chart"
+say "ok overview shows the four Polres, in Bahasa Indonesia, with a chart"
+
+page search "/dialogues?q=silat"
+has search "Candu Kamtibmas: Curhat Aman Nyaman untuk Durenan"
+lacks search "Patroli Dialogis Polsek Sekar"
+say "ok search finds the Durenan dialogue by a word of its topic (silat), and only it"
+
+id=$(grep -o 'href="#/dialogue/[0-9a-f]\{64\}"' "$WORK/search.html" | head -n 1 | grep -o '[0-9a-f]\{64\}')
+[ -n "$id" ] || fail "the search result has no link to its dialogue"
+page dialogue "/dialogue/$id"
+has dialogue "Kesepakatan bersama seluruh perguruan pencak silat IPSI Durenan"
+has dialogue "Selesai"
+has dialogue "terverifikasi"
+has dialogue "Potensi gesekan antar perguruan pencak silat"
+say "ok the dialogue page shows its topics and its resolution, signature verified"
+
+page followups "/followups?state=referred"
+has followups "Pemerintah Desa dan Dinas Perhubungan Kabupaten Trenggalek"
+page network /network
+has network "Polsek Sekar"
+has network "Tidak ada fork"
+say "ok follow-ups (referred) and network pages"
+
+page english / en
+has english "Overview per Polres"
+has english "Median days to resolve"
+lacks english "Ringkasan per Polres"
+say "ok English is one switch away"
+
+# Without the token the dashboard asks for it and shows no data.
+PROFILE=$WORK/chromium-fresh
+chrome --window-size=1280,700 --dump-dom "$base/" >"$WORK/login.html" || fail "no login page"
+has login "Masuk ke dasbor HQ"
+lacks login "Bojonegoro"
+say "ok without a session the dashboard shows only its login form"
+alive hq || fail "the HQ daemon died"
+say "PASS${shots:+ (screenshots in $shots)}"
