@@ -37,7 +37,7 @@ typedef struct cfg_key {
 } cfg_key;
 
 /* The table. Keep docs/configuration.md and deploy/examples/ronda.ini in step with it. */
-static const cfg_key keys[CFG__COUNT] = {
+static const cfg_key keys[] = {
     {CFG_DIR, "node", "dir", "dir", "RONDA_DIR", CFG_T_PATH, 0, "ronda-node", 0, 0, NULL,
      "the node directory (ronda.db, sign.key, curve.key)"},
     {CFG_LISTEN, "net", "listen", "listen", "RONDA_LISTEN", CFG_T_ENDPOINT, 0, "", 0, 0, "none",
@@ -55,7 +55,12 @@ static const cfg_key keys[CFG__COUNT] = {
     {CFG_CHECKPOINT_EVERY, "audit", "checkpoint_every", "checkpoint-every", "RONDA_CHECKPOINT_EVERY", CFG_T_UINT, 0, "",
      0, 31536000, NULL,
      "hq nodes: seconds between signed checkpoints; empty: 3600 on hq, none on other roles; 0: never"},
+    {CFG_HTTP, "http", "listen", "http", "RONDA_HTTP", CFG_T_TEXT, 0, "", 0, 0, NULL,
+     "[HOST:]PORT for the read-only HQ dashboard, JSON API and /metrics (HOST default 127.0.0.1); empty: off"},
+    {CFG_HTTP_ZONE, "http", "zone", "http-zone", "RONDA_HTTP_ZONE", CFG_T_CHOICE, 0, "WIB", 0, 0, "WIB WITA WIT",
+     "the dashboard's time zone"},
 };
+_Static_assert(sizeof keys / sizeof keys[0] == CFG__COUNT, "one row per key");
 
 static const char *const source_names[] = {"default", "file", "environment", "flag"};
 
