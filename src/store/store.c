@@ -126,10 +126,13 @@ sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id) {
 /* Outside a transaction no cached statement may stay active: a stepped, unreset statement
  * holds a read snapshot, and a long-running node would never see what other processes
  * (ronda record, ronda import) commit. */
-void store_idle(ronda_store *s) {
-    if (s->in_txn) return;
+static void reset_all(ronda_store *s) {
     for (int i = 0; i < Q__COUNT; i++)
         if (s->stmts[i]) sqlite3_reset(s->stmts[i]);
+}
+
+void store_idle(ronda_store *s) {
+    if (!s->in_txn) reset_all(s);
 }
 
 ronda_err store_exec(ronda_store *s, const char *sql) {
@@ -304,6 +307,10 @@ ronda_err ronda_store_begin(ronda_store *s) {
 
 ronda_err ronda_store_commit(ronda_store *s) {
     if (!s->in_txn) return RONDA_ERR_INVALID;
+    /* No statement may be active at COMMIT: one would keep this connection's read snapshot
+     * from the transaction's start, the checkpoint that COMMIT runs could then never copy
+     * the newest frames, and the WAL file would never restart: it grew by every record. */
+    reset_all(s);
     ronda_err e = store_exec(s, "COMMIT");
     if (e != RONDA_OK) store_exec(s, "ROLLBACK");
     s->in_txn = 0;
