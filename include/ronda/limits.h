@@ -54,6 +54,13 @@
 /* A bundle header map: a few fixed keys. */
 #define RONDA_BUNDLE_HEADER_MAX 4096u
 
+/* SQLite page cache per database connection, in KiB. The derived views index records by
+ * their (random) ids, so every append touches pages all over the file: with SQLite's 2 MiB
+ * default a 100,000-record ledger reads most of them back from the OS on every insert.
+ * 32 MiB holds the indexes' working set of a precinct's or an HQ's ledger; memory stays
+ * bounded by it, whatever the ledger's size. */
+#define RONDA_DB_CACHE_KIB 32768u
+
 /* Threads that verify signatures in parallel on import and verify. */
 #define RONDA_VERIFY_THREADS_MAX 16u
 

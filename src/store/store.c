@@ -148,8 +148,12 @@ static ronda_err configure(ronda_store *s) {
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     /* WAL: readers never block the writer. synchronous=FULL: a committed transaction
      * survives power loss, which is what "acknowledged" promises. */
-    return store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                         " PRAGMA foreign_keys=OFF; PRAGMA trusted_schema=OFF;");
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
+             " PRAGMA trusted_schema=OFF; PRAGMA cache_size=-%u;",
+             RONDA_DB_CACHE_KIB);
+    return store_exec(s, sql);
 }
 
 static ronda_err meta_get(ronda_store *s, const char *key, uint8_t *out, size_t len) {
