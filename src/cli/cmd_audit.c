@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/log.h"
 #include "util/util.h"
 
 #define CHECKPOINT_EVERY_HQ_S 3600u /* `ronda run` on an hq node: one checkpoint an hour */
-#define PROGRESS_MS 200u            /* terminal progress line refresh */
 
 static int tz_minutes(void) {
     const char *tz = cli_tz();
@@ -127,7 +127,7 @@ static const char audit_help[] =
     "  --json       the whole report as JSON on stdout\n"
     "  --html FILE  also write the report as one self-contained HTML page\n"
     "  --threads N  signature checks in parallel (default: one per core)\n"
-    "Progress goes to stderr when it is a terminal. Exit status: 0 no finding; 1 findings\n"
+    "Progress goes to stderr: a line on a terminal, JSON events with --json. Exit status: 0 no finding; 1 findings\n"
     "(or the bundle was refused); 2 bad command line; 3 the database or a file unusable.\n";
 
 typedef struct audit_ctx {
@@ -135,8 +135,8 @@ typedef struct audit_ctx {
     json_t *findings; /* array */
     json_t *excluded; /* array: records after their author's revocation (notes) */
     json_t *chains;   /* array */
-    int progress_tty;
-    uint64_t last_progress_ms;
+    progress prog;    /* a terminal line, or JSON events with --json (cli/log.h) */
+    uint64_t total;   /* the last total the audit reported */
 } audit_ctx;
 
 static void on_audit_finding(void *vctx, const ronda_finding *f) {
@@ -152,13 +152,8 @@ static void on_audit_finding(void *vctx, const ronda_finding *f) {
 
 static void on_progress(void *vctx, uint64_t done, uint64_t total) {
     audit_ctx *c = vctx;
-    if (!c->progress_tty) return;
-    uint64_t now = cli_now_ms();
-    if (done < total && now - c->last_progress_ms < PROGRESS_MS) return;
-    c->last_progress_ms = now;
-    fprintf(stderr, "\raudit: %llu of %llu records verified (%llu%%)   ", (unsigned long long)done,
-            (unsigned long long)total, (unsigned long long)(total ? done * 100 / total : 100));
-    fflush(stderr);
+    c->total = total;
+    progress_update(&c->prog, done, total, 0);
 }
 
 static int on_chain(void *vctx, json_t *chain) {
@@ -415,7 +410,7 @@ int cmd_audit(int argc, char **argv) {
     c.findings = json_array();
     c.chains = json_array();
     c.excluded = json_array();
-    c.progress_tty = isatty(2);
+    progress_init(&c.prog, "audit", "records", as_json ? "json" : "auto");
     node n;
     int have_node = 0;
     ronda_err e = RONDA_OK;
@@ -468,7 +463,10 @@ int cmd_audit(int argc, char **argv) {
     ronda_err ae = RONDA_OK;
     if (c.s) {
         ae = ronda_store_audit(c.s, nthreads, on_audit_finding, on_progress, &c, &sum);
-        if (c.progress_tty && c.last_progress_ms) fputs("\r\033[K", stderr);
+        if (ae == RONDA_OK)
+            progress_update(&c.prog, c.total, c.total, 1);
+        else if (c.prog.shown)
+            fputc('\n', stderr);
         if (ae == RONDA_OK) ae = ronda_store_stats(c.s, &st);
         if (ae == RONDA_OK) ae = ronda_store_chains(c.s, on_chain, &c);
         if (ae == RONDA_OK && bundle && memcmp(st.digest, res.header.digest, 32) != 0) {

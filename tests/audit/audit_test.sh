@@ -126,6 +126,8 @@ ok = ok and d["claims"] == 10 and d["claims_held"] == 10 and d["references"] == 
 units = d["by_polres"]
 ok = ok and units["Trenggalek"]["Durenan"]["dialogues"] == 3 and units["Bojonegoro"]["(HQ)"]["checkpoints"] == 1
 sys.exit(0 if ok else 1)' clean.json
+check "audit --json: progress as JSON events on stderr, the last one final" \
+    grep -q '^{"event":"progress","op":"audit","done":[0-9]*,"total":[0-9]*,"unit":"records","final":true}$' clean.err
 check "audit --json: the record written after the revocation of Umbulsari is listed as excluded, not a finding" \
     "$PY" -c 'import json,sys
 d = json.load(open(sys.argv[1]))
@@ -137,9 +139,9 @@ ok = h.startswith("<!DOCTYPE html>") and "<style>" in h and not re.search(r"(src
 ok = ok and h.index("Findings (0)") < h.index("By Polres and Polsek") < h.index("Chains")
 ok = ok and "Polsek Durenan" in h and "Umbulsari" in h and "Excluded records (1)" in h
 sys.exit(0 if ok else 1)' report.html
-"$RONDA" audit --dir trenggalek >clean.txt 2>&1
+"$RONDA" audit --dir trenggalek >clean.txt 2>plain.err
 check "audit: the terminal summary ends OK with no finding" bash -c "tail -n 1 clean.txt | grep -q '^OK: 0 findings$'"
-check "audit: no progress line when stderr is not a terminal" test ! -s clean.err
+check "audit: no progress line when stderr is not a terminal (and no --json)" test ! -s plain.err
 "$RONDA" history --dir trenggalek --json "${D1:0:12}" >history.json
 check "history: the dialogue, its resolution and its amendment, each verified and signed by Polsek Durenan" \
     "$PY" -c 'import json,sys
