@@ -8,7 +8,8 @@
 # them all (init -> admit -> join); starts all nine as `ronda run` daemons on loopback,
 # gossiping over CurveZMQ; records each report's dialogue at its own node with follow-ups;
 # waits until every node holds the same ledger (equal digests); checks that every record
-# verifies; prints what an HQ sees; and stops the nodes. Nothing is left running.
+# verifies (ronda audit at every HQ); prints what an HQ sees; and stops the nodes. Nothing is
+# left running.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 install=1 ronda="" keep=""
@@ -17,7 +18,7 @@ while [ $# -gt 0 ]; do
     --no-install) install=0 ;;
     --ronda) ronda=$2; shift ;;
     --keep) keep=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -163,12 +164,16 @@ if [ $same -ne 1 ]; then
 fi
 echo "all nine nodes hold the same ledger ($(( ($(date +%s%N) - start) / 1000000 )) ms after the last write)"
 
-say "verify: every signature, chain link and membership, at every HQ"
+say "audit: every signature, chain link, membership, checkpoint and reference, at every HQ"
 stop_nodes
-for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do r verify --dir "$hq" | head -n 1; done
+for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do
+  printf '%-14s %s\n' "$hq" "$(r audit --dir "$hq" | tail -n 1)"
+done
 
 say "what Polres Trenggalek HQ sees"
 r status --dir hq-trenggalek
+echo
+r report --dir hq-trenggalek
 echo
 r query --dir hq-trenggalek
 echo
