@@ -12,26 +12,7 @@
 # usage: audit_test.sh RONDA     (the ronda binary)
 set -euo pipefail
 
-RONDA=${1:?usage: audit_test.sh RONDA}
-case $RONDA in */*) RONDA=$(cd "$(dirname "$RONDA")" && pwd)/$(basename "$RONDA") ;; esac
-command -v "$RONDA" >/dev/null || { echo "audit_test.sh: $RONDA is not executable" >&2; exit 2; }
-PY=/usr/bin/python3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=87"
-export RONDA_TZ=+07:00
-unset RONDA_DIR
-cd "$W"
-
-PASSED=0 FAILED=0
-pass() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
-check() {
-    local desc=$1
-    shift
-    if "$@"; then pass "$desc"; else fail "$desc"; fi
-}
+source "$(dirname "$0")/../cli/lib.sh" audit_test.sh "${1:-}"
 r() { # run ronda quietly; on failure show why and stop
     local out
     if ! out=$("$RONDA" "$@" 2>err.txt); then

@@ -7,26 +7,7 @@
 # usage: bad_input_test.sh RONDA     (the ronda binary)
 set -euo pipefail
 
-RONDA=${1:?usage: bad_input_test.sh RONDA}
-case $RONDA in */*) RONDA=$(cd "$(dirname "$RONDA")" && pwd)/$(basename "$RONDA") ;; esac
-command -v "$RONDA" >/dev/null || { echo "bad_input_test.sh: $RONDA is not executable" >&2; exit 2; }
-PY=/usr/bin/python3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=87"
-export RONDA_TZ=+07:00
-unset RONDA_DIR
-cd "$W"
-
-PASSED=0 FAILED=0
-pass() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
-check() {
-    local desc=$1
-    shift
-    if "$@"; then pass "$desc"; else fail "$desc"; fi
-}
+source "$(dirname "$0")/lib.sh" bad_input_test.sh "${1:-}"
 # r ARGS...: run ronda; exit code in RC, output in $OUT/$ERR, wall time in MS.
 r() {
     OUT=$W/out ERR=$W/err RC=0
@@ -53,7 +34,6 @@ verdict() {
         pass "$desc"
     fi
 }
-records() { "$RONDA" status --dir "$1" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["records"])'; }
 # usage DESC REGEX ARGS...: a command-line error (exit 2) whose message matches REGEX.
 usage() {
     local desc=$1 re=$2

@@ -8,23 +8,9 @@
 # usage: ledger_test.sh RONDA     (the ronda binary)
 set -euo pipefail
 
-RONDA=${1:?usage: ledger_test.sh RONDA}
-case $RONDA in */*) RONDA=$(cd "$(dirname "$RONDA")" && pwd)/$(basename "$RONDA") ;; esac
-command -v "$RONDA" >/dev/null || { echo "ledger_test.sh: $RONDA is not executable" >&2; exit 2; }
-PY=/usr/bin/python3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-# A sanitizer report must never pass for an ordinary refusal (exit 1).
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:exitcode=87"
-export RONDA_TZ=+07:00
-unset RONDA_DIR
-cd "$W"
+source "$(dirname "$0")/lib.sh" ledger_test.sh "${1:-}"
 mkdir log
-
-PASSED=0 FAILED=0 N=0
-pass() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
+N=0
 
 # r ARGS...: run ronda; its exit code in RC, its output in $OUT and $ERR (kept for the
 # secret scan at the end).
@@ -48,12 +34,6 @@ expect() {
     else
         pass "$desc"
     fi
-}
-# check DESC COMMAND...: the command succeeds.
-check() {
-    local desc=$1
-    shift
-    if "$@"; then pass "$desc"; else fail "$desc"; fi
 }
 # pyj FILE EXPR: EXPR (python, with d = the JSON in FILE) is true.
 pyj() {
