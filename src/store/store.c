@@ -76,7 +76,8 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_V_TOPIC_INSERT] = "INSERT INTO topics(dialogue, idx, category, summary) VALUES (?1, ?2, ?3, ?4)",
     [Q_V_TOPIC_DELETE] = "DELETE FROM topics WHERE dialogue = ?1",
     [Q_V_TOPIC_COUNT] = "SELECT count(*) FROM topics WHERE dialogue = ?1",
-    [Q_V_FTS_INSERT] = "INSERT INTO search(dialogue, text) VALUES (?1, ?2)",
+    [Q_V_FTS_INSERT] = "INSERT INTO search(rowid, dialogue, text) VALUES (?1, ?2, ?3)",
+    [Q_V_FTS_LAST] = "SELECT rowid FROM search ORDER BY rowid DESC LIMIT 1",
     [Q_V_FTS_DELETE] = "DELETE FROM search WHERE rowid = ?1",
     [Q_V_RES_INSERT] = "INSERT INTO resolutions(id, author, hlc, dialogue, topic, status, referred_to, action,"
                        " when_text, fts_rowid, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -110,6 +111,13 @@ static const char *const stmt_sql[Q__COUNT] = {
                      " FROM (SELECT ?1 AS dialogue, ?2 AS topic) k LEFT JOIN topic_status ts"
                      " ON ts.dialogue = k.dialogue AND ts.topic = k.topic"
                      " WHERE report_rows.dialogue = ?1 AND report_rows.idx = ?2",
+    [Q_V_TS_GET] = "SELECT status, referred_to, when_text FROM topic_status WHERE dialogue = ?1 AND topic = ?2",
+    /* A new dialogue's report row from values at hand (views.c): a plain one-row INSERT,
+     * where Q_V_RR_INSERT's join costs a multi-row statement per dialogue. */
+    [Q_V_RR_ROW] = "INSERT INTO report_rows(dialogue, idx, author, seq, polres, polsek, programme, date, when_ms,"
+                   " participants, category, status, referred_to, days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                   " ?10, ?11, coalesce(?12, 'open'), ?13, CASE WHEN ?12 = 'resolved' THEN"
+                   " julianday(?14) - (?9 / 86400000.0 + 2440587.5) END)",
 };
 
 sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id) {
@@ -290,6 +298,8 @@ void ronda_store_close(ronda_store **sp) {
     if (!sp || !*sp) return;
     ronda_store *s = *sp;
     if (s->in_txn) store_exec(s, "ROLLBACK");
+    views_fts_drop(s);
+    free(s->fts_q);
     for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(s->stmts[i]);
     sqlite3_close(s->db);
     free(s);
@@ -314,9 +324,11 @@ ronda_err ronda_store_commit(ronda_store *s) {
     /* No statement may be active at COMMIT: one would keep this connection's read snapshot
      * from the transaction's start, the checkpoint that COMMIT runs could then never copy
      * the newest frames, and the WAL file would never restart: it grew by every record. */
+    ronda_err e = views_fts_flush(s);
     reset_all(s);
-    ronda_err e = store_exec(s, "COMMIT");
+    if (e == RONDA_OK) e = store_exec(s, "COMMIT");
     if (e != RONDA_OK) store_exec(s, "ROLLBACK");
+    views_fts_drop(s);
     s->in_txn = 0;
     store_idle(s);
     return e;
@@ -325,6 +337,7 @@ ronda_err ronda_store_commit(ronda_store *s) {
 void ronda_store_rollback(ronda_store *s) {
     if (!s->in_txn) return;
     store_exec(s, "ROLLBACK");
+    views_fts_drop(s);
     s->in_txn = 0;
     store_idle(s);
 }

@@ -28,6 +28,7 @@ typedef enum stmt_id {
     Q_V_TOPIC_COUNT,
     Q_V_FTS_INSERT,
     Q_V_FTS_DELETE,
+    Q_V_FTS_LAST,
     Q_V_RES_INSERT,
     Q_V_RES_UPDATE,
     Q_V_RES_GET,
@@ -39,8 +40,20 @@ typedef enum stmt_id {
     Q_V_RR_DELETE,
     Q_V_RR_INSERT,
     Q_V_RR_TOPIC,
+    Q_V_TS_GET,
+    Q_V_RR_ROW,
     Q__COUNT
 } stmt_id;
+
+/* A search-index change waiting for the end of its batch (views.c): FTS5 writes its pending
+ * terms out as a new segment at every statement savepoint, and each record insert opens one
+ * (the append-only triggers can abort), so index writes interleaved with record writes cost
+ * a tiny segment, and merges, per record. Queued, they are written together. */
+typedef struct fts_op {
+    int64_t rowid;
+    uint8_t dialogue[32];
+    char *text; /* malloc'd; NULL: delete the row */
+} fts_op;
 
 struct ronda_store {
     sqlite3 *db;
@@ -50,6 +63,9 @@ struct ronda_store {
     sqlite3_stmt *stmts[Q__COUNT];      /* lazily prepared, finalized on close */
     int64_t deadline_ns;                /* ronda_store_timeout: monotonic deadline, 0 = none */
     int timed_out;                      /* the last statement was abandoned at the deadline */
+    fts_op *fts_q;                      /* queued search-index changes of the open transaction */
+    size_t fts_n, fts_cap, fts_bytes;   /* queued ops, capacity, text bytes queued */
+    int64_t fts_next;                   /* next search rowid in this transaction; 0 = not read yet */
 };
 
 /* The cached statement `id`, reset and with bindings cleared; NULL on a prepare error. */
@@ -78,6 +94,10 @@ ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(voi
 /* views.c: reference checks (before any write) and derived-view updates for one record. */
 ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d);
 ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *body);
+/* Write the queued search-index changes (before COMMIT, and when the queue is full). */
+ronda_err views_fts_flush(ronda_store *s);
+/* Forget them (ROLLBACK, close). */
+void views_fts_drop(ronda_store *s);
 /* query.c: user words as an FTS5 query of quoted terms, all required (malloc'd; NULL when
  * there is no word or the text is longer than RONDA_TEXT_MAX). */
 char *fts_terms(const char *text);

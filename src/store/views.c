@@ -142,20 +142,79 @@ static char *dialogue_text(json_t *b) {
     return out;
 }
 
-static ronda_err fts_replace(ronda_store *s, sqlite3_int64 old_rowid, const uint8_t *dialogue, const char *text,
-                             sqlite3_int64 *rowid) {
-    sqlite3_stmt *st;
-    if (old_rowid > 0) {
-        if (!(st = store_stmt(s, Q_V_FTS_DELETE))) return RONDA_ERR_DB;
-        sqlite3_bind_int64(st, 1, old_rowid);
-        if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+#define FTS_QUEUE_OPS 1024u             /* queued index changes written together (a batch's worth) */
+#define FTS_QUEUE_BYTES (1024u * 1024u) /* and at most this much queued text */
+
+void views_fts_drop(ronda_store *s) {
+    for (size_t i = 0; i < s->fts_n; i++) free(s->fts_q[i].text);
+    s->fts_n = s->fts_bytes = 0;
+    s->fts_next = 0;
+}
+
+ronda_err views_fts_flush(ronda_store *s) {
+    ronda_err e = RONDA_OK;
+    for (size_t i = 0; i < s->fts_n && e == RONDA_OK; i++) {
+        fts_op *op = &s->fts_q[i];
+        sqlite3_stmt *st = store_stmt(s, op->text ? Q_V_FTS_INSERT : Q_V_FTS_DELETE);
+        if (!st) {
+            e = RONDA_ERR_DB;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, op->rowid);
+        if (op->text) {
+            sqlite3_bind_blob(st, 2, op->dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, op->text, -1, SQLITE_STATIC);
+        }
+        if (sqlite3_step(st) != SQLITE_DONE) e = RONDA_ERR_DB;
+        sqlite3_reset(st);
     }
-    if (!(st = store_stmt(s, Q_V_FTS_INSERT))) return RONDA_ERR_DB;
-    sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
-    *rowid = sqlite3_last_insert_rowid(s->db);
-    return RONDA_OK;
+    int64_t next = s->fts_next; /* rowids stay taken for the rest of the transaction */
+    views_fts_drop(s);
+    s->fts_next = next;
+    return e;
+}
+
+/* Queue one change; `text` (malloc'd, or NULL for a delete) is the queue's from here on. */
+static ronda_err fts_queue(ronda_store *s, int64_t rowid, const uint8_t *dialogue, char *text) {
+    if (s->fts_n == s->fts_cap) {
+        size_t cap = s->fts_cap ? 2 * s->fts_cap : 64;
+        fts_op *q = realloc(s->fts_q, cap * sizeof *q);
+        if (!q) {
+            free(text);
+            return RONDA_ERR_NOMEM;
+        }
+        s->fts_q = q;
+        s->fts_cap = cap;
+    }
+    fts_op *op = &s->fts_q[s->fts_n++];
+    op->rowid = rowid;
+    op->text = text;
+    if (dialogue) memcpy(op->dialogue, dialogue, RONDA_ID_BYTES);
+    if (text) s->fts_bytes += strlen(text);
+    return s->fts_n >= FTS_QUEUE_OPS || s->fts_bytes >= FTS_QUEUE_BYTES ? views_fts_flush(s) : RONDA_OK;
+}
+
+/* Replace a search row (old_rowid > 0) or add one; *rowid is the new row's, assigned here
+ * (the last held plus one) because the row itself is written later, with its batch. */
+static ronda_err fts_replace(ronda_store *s, sqlite3_int64 old_rowid, const uint8_t *dialogue, char *text,
+                             sqlite3_int64 *rowid) {
+    if (s->fts_next == 0) {
+        sqlite3_stmt *st = store_stmt(s, Q_V_FTS_LAST);
+        int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            free(text);
+            return RONDA_ERR_DB;
+        }
+        s->fts_next = (rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0) + 1;
+        sqlite3_reset(st);
+    }
+    ronda_err e = old_rowid > 0 ? fts_queue(s, old_rowid, NULL, NULL) : RONDA_OK;
+    if (e != RONDA_OK) {
+        free(text);
+        return e;
+    }
+    *rowid = s->fts_next++;
+    return fts_queue(s, *rowid, dialogue, text);
 }
 
 static sqlite3_int64 fts_rowid_of(ronda_store *s, stmt_id q, const uint8_t *id) {
@@ -167,6 +226,54 @@ static sqlite3_int64 fts_rowid_of(ronda_store *s, stmt_id q, const uint8_t *id) 
 
 static ronda_err refresh_report_rows(ronda_store *s, const uint8_t *dialogue);
 
+/* The report rows of a dialogue just stored (not an amend): one per topic, or one with
+ * idx NULL for a dialogue without topics, with the same values Q_V_RR_INSERT would read
+ * back from dialogues, topics and topic_status (a topic's resolutions may be held before
+ * its dialogue), but from the body at hand: one lookup and one single-row insert a topic. */
+static ronda_err new_report_rows(ronda_store *s, const ronda_record *rec, json_t *b, const char *date,
+                                 int64_t when_ms) {
+    json_t *topics = json_object_get(b, "topics"), *p = json_object_get(b, "participants");
+    size_t n = json_array_size(topics);
+    for (size_t i = 0; i < (n ? n : 1); i++) {
+        sqlite3_stmt *q = NULL; /* the topic's status, if held: bound by value below */
+        if (n) {
+            if (!(q = store_stmt(s, Q_V_TS_GET))) return RONDA_ERR_DB;
+            sqlite3_bind_blob(q, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 2, (int64_t)i);
+            int rc = sqlite3_step(q);
+            if (rc == SQLITE_DONE)
+                q = NULL;
+            else if (rc != SQLITE_ROW)
+                return RONDA_ERR_DB;
+        }
+        sqlite3_stmt *st = store_stmt(s, Q_V_RR_ROW);
+        if (!st) return RONDA_ERR_DB;
+        sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+        if (n)
+            sqlite3_bind_int64(st, 2, (int64_t)i);
+        else
+            sqlite3_bind_null(st, 2);
+        sqlite3_bind_blob(st, 3, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (int64_t)rec->seq);
+        sqlite3_bind_text(st, 5, jstr(b, "polres"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, jstr(b, "polsek"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, jstr(b, "programme"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, date, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, when_ms);
+        sqlite3_bind_int64(st, 10, i == 0 && p ? json_integer_value(p) : 0);
+        if (n)
+            sqlite3_bind_text(st, 11, jstr(json_array_get(topics, i), "category"), -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 11);
+        if (q) /* sqlite3_bind_value copies: q may be reset afterwards */
+            for (int k = 0; k < 3; k++) sqlite3_bind_value(st, 12 + k, sqlite3_column_value(q, k));
+        int rc = sqlite3_step(st);
+        if (q) sqlite3_reset(q);
+        if (rc != SQLITE_DONE) return RONDA_ERR_DB;
+    }
+    return RONDA_OK;
+}
+
 /* Insert (target == rec->id) or replace (an amend) the derived rows of a dialogue. */
 static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b) {
     int amend = target != rec->id;
@@ -174,8 +281,7 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
     if (amend && (old = fts_rowid_of(s, Q_V_DIALOGUE_GET, target)) < 0) return RONDA_ERR_DB;
     char *text = dialogue_text(b);
     if (!text) return RONDA_ERR_NOMEM;
-    ronda_err e = fts_replace(s, old, target, text, &fts);
-    free(text);
+    ronda_err e = fts_replace(s, old, target, text, &fts); /* takes text */
     if (e != RONDA_OK) return e;
     char *json = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
     if (!json) return RONDA_ERR_NOMEM;
@@ -230,7 +336,7 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
         sqlite3_bind_text(st, 4, jstr(t, "summary"), -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
     }
-    return refresh_report_rows(s, target);
+    return amend ? refresh_report_rows(s, target) : new_report_rows(s, rec, b, date, when_ms);
 }
 
 /* Recompute one topic's row of topic_status from the resolutions and revocations held. */
@@ -294,7 +400,9 @@ static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, con
     if (amend && (old = fts_rowid_of(s, Q_V_RES_GET, target)) < 0) return RONDA_ERR_DB;
     char text[RONDA_TEXT_MAX + RONDA_NAME_MAX + 2];
     snprintf(text, sizeof text, "%s %s", jstr(b, "action"), jstr(b, "referred_to") ? jstr(b, "referred_to") : "");
-    ronda_err e = fts_replace(s, old, dialogue, text, &fts);
+    char *copy = strdup(text);
+    if (!copy) return RONDA_ERR_NOMEM;
+    ronda_err e = fts_replace(s, old, dialogue, copy, &fts);
     if (e != RONDA_OK) return e;
     sqlite3_stmt *st = store_stmt(s, amend ? Q_V_RES_UPDATE : Q_V_RES_INSERT);
     if (!st) return RONDA_ERR_DB;

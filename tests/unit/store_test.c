@@ -595,6 +595,69 @@ static void test_wal_bounded(void **state) {
     if (most > 6 * 1024 * 1024) fail_msg("the WAL grew to %lld bytes", (long long)most);
 }
 
+/* SQLite's answer to one integer query on the store's file (a second connection). */
+static long long sql_int(const char *path, const char *sql) {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long long v = -1;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+        if (rc == SQLITE_DONE) v = 0;
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+static void amend_dialogue(fx_world *w, const uint8_t id[RONDA_ID_BYTES], const char *summary) {
+    char hex[65];
+    fx_hex(id, 32, hex);
+    json_t *am = json_pack("{s:o, s:s, s:s, s:s}", "body", DLG("2026-02-01", summary), "kind", "dialogue", "reason",
+                           "Ringkasan keliru", "target", hex);
+    assert_ok(fx_append(w, &M1, RONDA_KIND_AMEND, am, NULL));
+}
+
+/* Search-index rows are written with their batch (views.c), not beside each record: in a
+ * transaction longer than the queue (1,024 changes), with amends before and after a flush,
+ * and across a rollback, the index still holds exactly the current text of each dialogue. */
+static void test_search_batched(void **state) {
+    fx_world *w = *state;
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    uint8_t early[RONDA_ID_BYTES], late[RONDA_ID_BYTES];
+    assert_ok(ronda_store_begin(w->s));
+    for (int i = 0; i < 1500; i++) {
+        char summary[80];
+        snprintf(summary, sizeof summary, "Keluhan warga nomor%d tentang parkir liar", i);
+        assert_ok(fx_append(w, &M1, DIA, DLG("2026-02-01", summary), i == 3 ? early : i == 1400 ? late : NULL));
+        if (i == 5) amend_dialogue(w, early, "Perkelahian pemuda dekat balai desa"); /* queued insert, then delete */
+    }
+    amend_dialogue(w, early, "Pencurian ternak di dusun"); /* its row was flushed already */
+    amend_dialogue(w, late, "Jalan berlubang di depan sekolah");
+    assert_ok(ronda_store_commit(w->s));
+    assert_int_equal(count_q(w->s, (ronda_query){.text = "nomor1499"}), 1);
+    assert_int_equal(count_q(w->s, (ronda_query){.text = "nomor3"}), 0);
+    assert_int_equal(count_q(w->s, (ronda_query){.text = "Perkelahian"}), 0);
+    assert_int_equal(count_q(w->s, (ronda_query){.text = "ternak"}), 1);
+    assert_int_equal(count_q(w->s, (ronda_query){.text = "nomor1400"}), 0);
+    assert_int_equal(count_q(w->s, (ronda_query){.text = "berlubang"}), 1);
+
+    assert_ok(ronda_store_begin(w->s)); /* nothing of a rolled-back batch reaches the index */
+    for (int i = 0; i < 5; i++) assert_ok(fx_append(w, &M1, DIA, DLG("2026-02-02", "Sengketa batas lahan"), NULL));
+    ronda_store_rollback(w->s);
+    assert_ok(fx_append(w, &M1, DIA, DLG("2026-02-03", "Pungutan liar di terminal"), NULL));
+    assert_int_equal(count_q(w->s, (ronda_query){.text = "Sengketa"}), 0);
+    assert_int_equal(count_q(w->s, (ronda_query){.text = "Pungutan"}), 1);
+
+    /* One index row per dialogue, the one its view row names, and FTS5's own check passes. */
+    assert_int_equal(sql_int(w->path, "SELECT count(*) FROM search"), 1501);
+    assert_int_equal(sql_int(w->path, "SELECT count(*) FROM dialogues d JOIN search s ON s.rowid = d.fts_rowid"
+                                      " AND s.dialogue = d.id"),
+                     1501);
+    assert_int_equal(sql_int(w->path, "INSERT INTO search(search) VALUES('integrity-check')"), 0);
+}
+
 int main(void) {
     if (ronda_init() != RONDA_OK) return 1;
     fx_key_make(&M1, 2);
@@ -618,6 +681,7 @@ int main(void) {
         T(test_query_filters),
         T(test_amended_query),
         T(test_wal_bounded),
+        T(test_search_batched),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
