@@ -401,7 +401,10 @@ int cmd_run(int argc, char **argv) {
         if (ck_rc) logmsg(&d, ck_rc > 0 ? 6 : 3, "%s", ck_text);
         if (sync_tick(d.sync, now) != RONDA_OK) logmsg(&d, 3, "database error in tick");
         flush(&d);
-        if (net_poll(d.net, TICK_MS, &ev) != RONDA_OK) {
+        sync_hold(d.sync); /* one commit for the batches of this poll (sync.h) */
+        ronda_err pe = net_poll(d.net, TICK_MS, &ev);
+        if (sync_release(d.sync) != RONDA_OK) logmsg(&d, 3, "database error while syncing (commit)");
+        if (pe != RONDA_OK) {
             logmsg(&d, 3, "poll failed");
             break;
         }

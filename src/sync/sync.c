@@ -100,6 +100,8 @@ struct sync_core {
     skip_span skip[SKIP_SPANS_MAX];
     size_t nskip;
     unsigned verify_threads; /* signature-check threads per batch (0: one per core) */
+    int hold;                /* sync_hold: RECORDS messages share one transaction */
+    int txn_open;            /* this core began the store's open write transaction */
     sync_stats st;
     uint8_t self[RONDA_KEY_BYTES]; /* this node's author key */
     ronda_guard guard;             /* the restore guard (src/store/guard.c), as last stored */
@@ -160,9 +162,19 @@ static void peer_clear(peer *p) {
 
 void sync_destroy(sync_core **cp) {
     if (!cp || !*cp) return;
+    if (sync_release(*cp) != RONDA_OK) logf_(*cp, 3, 0, "could not commit the last records received");
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) peer_clear(&(*cp)->peers[i]);
     free(*cp);
     *cp = NULL;
+}
+
+void sync_hold(sync_core *c) { c->hold = 1; }
+
+ronda_err sync_release(sync_core *c) {
+    c->hold = 0;
+    if (!c->txn_open) return RONDA_OK;
+    c->txn_open = 0;
+    return ronda_store_commit(c->s);
 }
 
 /* Queue a finished message for a peer. A full queue (a slow or stalled peer) drops it:
@@ -642,9 +654,12 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64
     uint32_t chunk = got > SYNC_VERIFY_CHUNK ? SYNC_VERIFY_CHUNK : got;
     ronda_open_batch(bufs, lens, chunk, c->verify_threads, recs, errs, dets);
     if (got > 0 && errs[0] == RONDA_OK) *first_seq = recs[0].seq;
-    if (ronda_store_begin(c->s) != RONDA_OK) {
-        result = RONDA_ERR_DB;
-        goto out;
+    if (!c->txn_open) {
+        if (ronda_store_begin(c->s) != RONDA_OK) {
+            result = RONDA_ERR_DB;
+            goto out;
+        }
+        c->txn_open = 1;
     }
     int64_t rows_before = max_rowid(c->s, 0);
     for (uint32_t start = 0; start < got; start += chunk) {
@@ -656,8 +671,9 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64
             ronda_open_batch(bufs + end, lens + end, next - end, 1, recs + end, errs + end, dets + end);
         ronda_err e = apply_chunk(c, p, recs, errs, dets, start, end, got > SYNC_PUSH_RELAY_MAX);
         ronda_open_wait(&ahead);
-        if (e != RONDA_OK) {
+        if (e != RONDA_OK) { /* under sync_hold this drops the poll's earlier batches too: asked again */
             ronda_store_rollback(c->s);
+            c->txn_open = 0;
             result = e;
             goto out;
         }
@@ -666,7 +682,10 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64
      * same ranges in their own rounds, and pushing thousands would only fill queues. */
     int64_t rows_after = max_rowid(c->s, 0);
     if (got > SYNC_PUSH_RELAY_MAX && rows_after > rows_before) skip_add(c, rows_before + 1, rows_after);
-    if (ronda_store_commit(c->s) != RONDA_OK) result = RONDA_ERR_DB;
+    if (!c->hold) {
+        c->txn_open = 0;
+        if (ronda_store_commit(c->s) != RONDA_OK) result = RONDA_ERR_DB;
+    }
     if (result == RONDA_OK) guard_caught_up(c, p->id);
 out:
     free(bufs);

@@ -69,6 +69,16 @@ int sync_peer_banned(const sync_core *c, uint32_t id);
  * RONDA_OK unless the store failed. */
 ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now_ms);
 
+/* Group commit. Between sync_hold() and sync_release(), the RECORDS messages received share
+ * one store transaction, committed by sync_release(), instead of one commit each: a commit
+ * rewrites every index page its records touched, and the ids' random keys touch most of
+ * them. The daemon holds around one poll's messages (at most NET_POLL_BUDGET_MS of work), so
+ * other writers wait no longer than that. Records count as stored once released; nothing
+ * is pushed on before (pushes leave from sync_tick). sync_release returns RONDA_ERR_DB when
+ * the commit fails (the records are asked for again). */
+void sync_hold(sync_core *c);
+ronda_err sync_release(sync_core *c) RONDA_MUST_CHECK;
+
 /* Timers: HELLO rounds, WANT timeouts, and pushing records that appeared in the store
  * since the last tick (local appends by this or another process). */
 ronda_err sync_tick(sync_core *c, uint64_t now_ms);

@@ -107,6 +107,8 @@ typedef struct node {
     uint64_t up_at;               /* when down: restart time */
     int64_t skew;                 /* ms added to the simulated wall clock */
     uint64_t next_tick;           /* simulated ms */
+    int group;                    /* takes its messages as the daemon does: sync_hold per delivery pass */
+    int held;                     /* held in the current pass */
     uint64_t admit_seq;           /* late joiner: the authority seq of its member record (0: none yet) */
     uint64_t seen_seq[MAX_NODES]; /* per author: the largest seq seen held */
     uint8_t seen_head[MAX_NODES][RONDA_ID_BYTES]; /* and its head id */
@@ -455,12 +457,23 @@ static void deliver_due(world *w) {
             describe(w, m.data, m.len, d, sizeof d);
             printf("  [%7" PRIu64 " ms] %d -> %d: %s\n", w->now, m.dir == 0 ? l->a : l->b, to, d);
         }
+        if (nd->group && !nd->held) {
+            sync_hold(nd->c);
+            nd->held = 1;
+        }
         ronda_err e = sync_receive(nd->c, peer, m.data, m.len, node_now(w, nd));
         free(m.data);
         if (e != RONDA_OK) failf(w, "node %d: sync_receive from peer %u failed: %s", to, peer, errname(e));
         if (sync_peer_banned(nd->c, peer))
             failf(w, "node %d banned its honest peer %u (node %d)", to, peer, m.dir == 0 ? l->a : l->b);
         drain(w, to);
+    }
+    /* The pass is over: a group-committing node commits what it took (before any crash). */
+    for (unsigned i = 0; i < w->n; i++) {
+        node *nd = &w->nodes[i];
+        if (!nd->held) continue;
+        nd->held = 0;
+        if (nd->alive && sync_release(nd->c) != RONDA_OK) failf(w, "node %u: sync_release failed", i);
     }
 }
 
@@ -857,6 +870,7 @@ static int world_init(world *w, const opts *o, uint64_t seed, unsigned n, int la
         for (size_t k = 0; k < sizeof kseed; k++) kseed[k] = (uint8_t)rng_next(&w->setup);
         crypto_sign_seed_keypair(nd->pk, nd->sk, kseed);
         nd->skew = (int64_t)rng_below(&w->setup, 2 * SKEW_MAX_MS + 1) - (int64_t)SKEW_MAX_MS;
+        nd->group = (int)((seed + (uint64_t)i) & 1); /* half the nodes group-commit (no rng draw) */
         snprintf(nd->path, sizeof nd->path, "%s/node%u.db", w->dir, i);
     }
     w->nodes[0].skew = 0;
