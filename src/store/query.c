@@ -34,7 +34,7 @@ char *fts_terms(const char *text) {
     return out;
 }
 
-static void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
     if (sqlite3_column_bytes(st, col) != 32) {
         json_object_set_new(o, key, json_null());
         return;
@@ -44,9 +44,15 @@ static void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
     json_object_set_new(o, key, json_string(hex));
 }
 
-static void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
     const unsigned char *t = sqlite3_column_text(st, col);
     json_object_set_new(o, key, t ? json_string((const char *)t) : json_null());
+}
+
+void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    json_object_set_new(o, key,
+                        sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
+                                                                    : json_integer(sqlite3_column_int64(st, col)));
 }
 
 ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void *, json_t *), void *ctx) {

@@ -412,27 +412,6 @@ ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report
 
 /* ---- lists */
 
-static void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    if (sqlite3_column_bytes(st, col) != 32) {
-        json_object_set_new(o, key, json_null());
-        return;
-    }
-    char hex[65];
-    ronda_hex(sqlite3_column_blob(st, col), 32, hex);
-    json_object_set_new(o, key, json_string(hex));
-}
-
-static void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    const unsigned char *t = sqlite3_column_text(st, col);
-    json_object_set_new(o, key, t ? json_string((const char *)t) : json_null());
-}
-
-static void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    json_object_set_new(o, key,
-                        sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
-                                                                    : json_integer(sqlite3_column_int64(st, col)));
-}
-
 /* Steps st, turning each row into an item with `row`; one row beyond `limit` only sets
  * "more". */
 static ronda_err collect(sqlite3_stmt *st, unsigned limit, json_t *(*row)(sqlite3_stmt *st, void *ctx), void *ctx,

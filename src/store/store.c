@@ -72,7 +72,7 @@ static const char *const stmt_sql[Q__COUNT] = {
                             " when_text = ?9, date = ?10, when_ms = ?11, village = ?12, venue = ?13,"
                             " participants = ?14, body = ?15, fts_rowid = ?16, amended_by = ?2, amends = amends + 1"
                             " WHERE id = ?1",
-    [Q_V_DIALOGUE_GET] = "SELECT fts_rowid FROM dialogues WHERE id = ?1",
+    [Q_V_DIALOGUE_GET] = "SELECT fts_rowid, seq FROM dialogues WHERE id = ?1",
     [Q_V_TOPIC_INSERT] = "INSERT INTO topics(dialogue, idx, category, summary) VALUES (?1, ?2, ?3, ?4)",
     [Q_V_TOPIC_DELETE] = "DELETE FROM topics WHERE dialogue = ?1",
     [Q_V_TOPIC_COUNT] = "SELECT count(*) FROM topics WHERE dialogue = ?1",
@@ -97,14 +97,6 @@ static const char *const stmt_sql[Q__COUNT] = {
                       " WHERE v.member = r.author AND r.seq > v.last_seq) ORDER BY r.hlc DESC, r.id DESC LIMIT 1",
     [Q_V_RES_WHERE] = "SELECT dialogue, topic FROM resolutions WHERE id = ?1",
     [Q_V_RR_DELETE] = "DELETE FROM report_rows WHERE dialogue = ?1",
-    [Q_V_RR_INSERT] = "INSERT INTO report_rows(dialogue, idx, author, seq, polres, polsek, programme, date, when_ms,"
-                      " participants, category, status, referred_to, days)"
-                      " SELECT d.id, t.idx, d.author, d.seq, d.polres, d.polsek, d.programme, d.date, d.when_ms,"
-                      " CASE WHEN coalesce(t.idx, 0) = 0 THEN coalesce(d.participants, 0) ELSE 0 END, t.category,"
-                      " coalesce(ts.status, 'open'), ts.referred_to, CASE WHEN ts.status = 'resolved' THEN"
-                      " julianday(ts.when_text) - (d.when_ms / 86400000.0 + 2440587.5) END"
-                      " FROM dialogues d LEFT JOIN topics t ON t.dialogue = d.id"
-                      " LEFT JOIN topic_status ts ON ts.dialogue = t.dialogue AND ts.topic = t.idx WHERE d.id = ?1",
     [Q_V_RR_TOPIC] = "UPDATE report_rows SET status = coalesce(ts.status, 'open'), referred_to = ts.referred_to,"
                      " days = CASE WHEN ts.status = 'resolved' THEN"
                      " julianday(ts.when_text) - (report_rows.when_ms / 86400000.0 + 2440587.5) END"
@@ -112,8 +104,8 @@ static const char *const stmt_sql[Q__COUNT] = {
                      " ON ts.dialogue = k.dialogue AND ts.topic = k.topic"
                      " WHERE report_rows.dialogue = ?1 AND report_rows.idx = ?2",
     [Q_V_TS_GET] = "SELECT status, referred_to, when_text FROM topic_status WHERE dialogue = ?1 AND topic = ?2",
-    /* A new dialogue's report row from values at hand (views.c): a plain one-row INSERT,
-     * where Q_V_RR_INSERT's join costs a multi-row statement per dialogue. */
+    /* A dialogue's report row from the values at hand (views.c): a plain one-row INSERT
+     * (a join reading them back from dialogues and topics cost a multi-row statement each). */
     [Q_V_RR_ROW] = "INSERT INTO report_rows(dialogue, idx, author, seq, polres, polsek, programme, date, when_ms,"
                    " participants, category, status, referred_to, days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
                    " ?10, ?11, coalesce(?12, 'open'), ?13, CASE WHEN ?12 = 'resolved' THEN"

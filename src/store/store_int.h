@@ -38,7 +38,6 @@ typedef enum stmt_id {
     Q_V_TS_INSERT,
     Q_V_RES_WHERE,
     Q_V_RR_DELETE,
-    Q_V_RR_INSERT,
     Q_V_RR_TOPIC,
     Q_V_TS_GET,
     Q_V_RR_ROW,
@@ -101,6 +100,11 @@ void views_fts_drop(ronda_store *s);
 /* query.c: user words as an FTS5 query of quoted terms, all required (malloc'd; NULL when
  * there is no word or the text is longer than RONDA_TEXT_MAX). */
 char *fts_terms(const char *text);
+/* query.c: column `col` of a row into o[key]: a 32-byte blob as hex, text, or an integer;
+ * JSON null for NULL (or a blob of another size). */
+void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
+void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
+void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
 
 /* The derived-table DDL (dropped and recreated by rebuild). */
 extern const char views_schema_sql[];

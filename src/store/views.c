@@ -227,21 +227,25 @@ static sqlite3_int64 fts_rowid_of(ronda_store *s, stmt_id q, const uint8_t *id) 
     return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 }
 
-static ronda_err refresh_report_rows(ronda_store *s, const uint8_t *dialogue);
-
-/* The report rows of a dialogue just stored (not an amend): one per topic, or one with
- * idx NULL for a dialogue without topics, with the same values Q_V_RR_INSERT would read
- * back from dialogues, topics and topic_status (a topic's resolutions may be held before
- * its dialogue), but from the body at hand: one lookup and one single-row insert a topic. */
-static ronda_err new_report_rows(ronda_store *s, const ronda_record *rec, json_t *b, const char *date,
-                                 int64_t when_ms) {
+/* A dialogue's report rows, from its current body `b` (after an amend, the amend's): one per
+ * topic, or one with idx NULL for a dialogue without topics, each with its topic's status if
+ * one is held (resolutions may arrive before their dialogue). `author` and `seq` are the
+ * dialogue record's own. Any rows it had are replaced. */
+static ronda_err put_report_rows(ronda_store *s, const uint8_t *dialogue, const uint8_t *author, int64_t seq, json_t *b,
+                                 const char *date, int64_t when_ms, int replace) {
+    if (replace) {
+        sqlite3_stmt *st = store_stmt(s, Q_V_RR_DELETE);
+        if (!st) return RONDA_ERR_DB;
+        sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+    }
     json_t *topics = json_object_get(b, "topics"), *p = json_object_get(b, "participants");
     size_t n = json_array_size(topics);
     for (size_t i = 0; i < (n ? n : 1); i++) {
         sqlite3_stmt *q = NULL; /* the topic's status, if held: bound by value below */
         if (n) {
             if (!(q = store_stmt(s, Q_V_TS_GET))) return RONDA_ERR_DB;
-            sqlite3_bind_blob(q, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+            sqlite3_bind_blob(q, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
             sqlite3_bind_int64(q, 2, (int64_t)i);
             int rc = sqlite3_step(q);
             if (rc == SQLITE_DONE)
@@ -251,13 +255,13 @@ static ronda_err new_report_rows(ronda_store *s, const ronda_record *rec, json_t
         }
         sqlite3_stmt *st = store_stmt(s, Q_V_RR_ROW);
         if (!st) return RONDA_ERR_DB;
-        sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
         if (n)
             sqlite3_bind_int64(st, 2, (int64_t)i);
         else
             sqlite3_bind_null(st, 2);
-        sqlite3_bind_blob(st, 3, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, (int64_t)rec->seq);
+        sqlite3_bind_blob(st, 3, author, RONDA_KEY_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, seq);
         sqlite3_bind_text(st, 5, jstr(b, "polres"), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, jstr(b, "polsek"), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, jstr(b, "programme"), -1, SQLITE_STATIC);
@@ -281,7 +285,22 @@ static ronda_err new_report_rows(ronda_store *s, const ronda_record *rec, json_t
 static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b) {
     int amend = target != rec->id;
     sqlite3_int64 old = 0, fts = 0;
-    if (amend && (old = fts_rowid_of(s, Q_V_DIALOGUE_GET, target)) < 0) return RONDA_ERR_DB;
+    int64_t seq = (int64_t)rec->seq; /* an amend's report rows keep its target's seq */
+    if (amend) {
+        sqlite3_stmt *q = store_stmt(s, Q_V_DIALOGUE_GET);
+        if (!q) return RONDA_ERR_DB;
+        sqlite3_bind_blob(q, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            old = sqlite3_column_int64(q, 0);
+            seq = sqlite3_column_int64(q, 1);
+        } else if (rc == SQLITE_DONE) {
+            seq = -1; /* no derived row to amend: nothing to report either */
+        } else {
+            return RONDA_ERR_DB;
+        }
+        sqlite3_reset(q);
+    }
     char *text = dialogue_text(b);
     if (!text) return RONDA_ERR_NOMEM;
     ronda_err e = fts_replace(s, old, target, text, &fts); /* takes text */
@@ -339,7 +358,8 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
         sqlite3_bind_text(st, 4, jstr(t, "summary"), -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
     }
-    return amend ? refresh_report_rows(s, target) : new_report_rows(s, rec, b, date, when_ms);
+    if (seq < 0) return RONDA_OK;
+    return put_report_rows(s, target, rec->author, seq, b, date, when_ms, amend); /* amends: same author */
 }
 
 /* Recompute one topic's row of topic_status from the resolutions and revocations held. */
@@ -358,17 +378,6 @@ static ronda_err refresh_topic(ronda_store *s, const void *dialogue, int64_t top
     if (!(st = store_stmt(s, Q_V_RR_TOPIC))) return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, d, sizeof d, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, topic);
-    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
-}
-
-/* Rewrite a dialogue's report rows from its derived row, topics and their status. */
-static ronda_err refresh_report_rows(ronda_store *s, const uint8_t *dialogue) {
-    sqlite3_stmt *st = store_stmt(s, Q_V_RR_DELETE);
-    if (!st) return RONDA_ERR_DB;
-    sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
-    if (!(st = store_stmt(s, Q_V_RR_INSERT))) return RONDA_ERR_DB;
-    sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
     return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
 }
 

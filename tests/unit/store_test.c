@@ -658,6 +658,43 @@ static void test_search_batched(void **state) {
     assert_int_equal(sql_int(w->path, "INSERT INTO search(search) VALUES('integrity-check')"), 0);
 }
 
+/* Report rows follow amends: after an amend moves D1 to another Polsek and changes its
+ * topics, the rows are the amended dialogue's (the original's author and seq, the new
+ * place and topics, the topics' status kept), exactly what a join over dialogues, topics
+ * and topic_status gives. */
+static void test_report_rows_amend(void **state) {
+    fx_world *w = *state;
+    fx_ledger L;
+    fx_ledger_build(w, &L, &M1, &M2);
+    fx_ledger_load(w->s, &L, fx_in_order);
+    char hex[65];
+    fx_hex(L.d1, 32, hex);
+    json_t *body = fx_dialogue_json("Trenggalek", "Karangan", "2026-01-10", "criticism", "Kritik pelayanan SKCK");
+    fx_topic(body, "unrest", "Tawuran pemuda antar desa");
+    fx_topic(body, "traffic", "Parkir liar di pasar");
+    json_t *am =
+        json_pack("{s:o, s:s, s:s, s:s}", "body", body, "kind", "dialogue", "reason", "Salah Polsek", "target", hex);
+    assert_ok(fx_append(w, &M1, RONDA_KIND_AMEND, am, NULL));
+    char sql[600];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM report_rows WHERE lower(hex(dialogue)) = '%s' AND polsek = 'Karangan'", hex);
+    assert_int_equal(sql_int(w->path, sql), 3);
+    /* Every row equals the join's, and the join has no row report_rows lacks. */
+    static const char *const join =
+        "SELECT d.id, t.idx, d.author, d.seq, d.polres, d.polsek, d.programme, d.date, d.when_ms,"
+        " CASE WHEN coalesce(t.idx, 0) = 0 THEN coalesce(d.participants, 0) ELSE 0 END, t.category,"
+        " coalesce(ts.status, 'open'), ts.referred_to FROM dialogues d LEFT JOIN topics t ON t.dialogue = d.id"
+        " LEFT JOIN topic_status ts ON ts.dialogue = t.dialogue AND ts.topic = t.idx";
+    static const char *const rows = "SELECT dialogue, idx, author, seq, polres, polsek, programme, date, when_ms,"
+                                    " participants, category, status, referred_to FROM report_rows";
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s EXCEPT %s)", join, rows);
+    assert_int_equal(sql_int(w->path, sql), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s EXCEPT %s)", rows, join);
+    assert_int_equal(sql_int(w->path, sql), 0);
+    assert_int_equal(sql_int(w->path, "SELECT count(*) FROM report_rows WHERE status <> 'open'") > 0, 1);
+    fx_ledger_free(&L);
+}
+
 int main(void) {
     if (ronda_init() != RONDA_OK) return 1;
     fx_key_make(&M1, 2);
@@ -682,6 +719,7 @@ int main(void) {
         T(test_amended_query),
         T(test_wal_bounded),
         T(test_search_batched),
+        T(test_report_rows_amend),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
