@@ -3,7 +3,11 @@
  *
  * Every record, local or from outside, passes the same two stages: ronda_record_open()
  * (stateless: form, signature, hash, schema) and ronda_store_apply() (stateful: roster,
- * chain, references). A record counts as stored once its transaction commits. */
+ * chain, references). A record counts as stored once its transaction commits.
+ *
+ * A ronda_store is one SQLite connection opened without its own mutex: one thread at a
+ * time may use it (threads may take turns). Open one store per thread for concurrent use,
+ * as the HTTP server's pool does. */
 #ifndef RONDA_STORE_H
 #define RONDA_STORE_H
 

@@ -162,12 +162,24 @@ static json_t *related(ronda_store *s, const uint8_t *id) {
         sqlite3_finalize(st);
     }
     json_object_set_new(out, "resolutions", res);
-    if (sqlite3_prepare_v2(s->db, "SELECT body, amends FROM dialogues WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+    /* The current body: the latest amend's (its "body"), or the dialogue's own. */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT r.kind, r.body, d.amends FROM dialogues d"
+                           " JOIN records r ON r.id = coalesce(d.amended_by, d.id) WHERE d.id = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            json_object_set_new(out, "current", json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL));
-            json_object_set_new(out, "amendments", json_integer(sqlite3_column_int64(st, 1)));
+        json_t *b = NULL;
+        ronda_kind kind = RONDA_KIND_NONE;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_BLOB &&
+            (kind = ronda_kind_from_name((const char *)sqlite3_column_text(st, 0),
+                                         (size_t)sqlite3_column_bytes(st, 0))) != RONDA_KIND_NONE &&
+            ronda_body_to_json(kind, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &b, NULL) ==
+                RONDA_OK) {
+            json_t *cur = kind == RONDA_KIND_AMEND ? json_incref(json_object_get(b, "body")) : json_incref(b);
+            json_object_set_new(out, "current", cur ? cur : json_null());
+            json_object_set_new(out, "amendments", json_integer(sqlite3_column_int64(st, 2)));
         }
+        json_decref(b);
         sqlite3_finalize(st);
     }
     return out;

@@ -8,6 +8,7 @@
  *  3. A record is in records only if it verified and its author could write it then.
  *  4. A valid record for an (author, seq) already held under another id is in forks, never
  *     in records; no view reads forks. */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@
 #include "store/store_int.h"
 
 #define SCHEMA_VERSION "1"
+/* The layout of the derived views (views.c). A store whose views have another version
+ * (or none: before this key, or before the report tables) rebuilds them once when opened
+ * for writing; views are derived, so this loses nothing. 2: dialogues without a copy of
+ * the body (read from the records), no (polres, polsek) index. */
+#define VIEWS_VERSION "2"
 #define BUSY_TIMEOUT_MS 5000 /* another process (a backup, a reader) holds the lock briefly */
 
 static const char core_schema_sql[] =
@@ -27,7 +33,6 @@ static const char core_schema_sql[] =
     " hlc INTEGER NOT NULL, kind TEXT NOT NULL,"
     " envelope BLOB NOT NULL, signature BLOB NOT NULL, body BLOB,"
     " UNIQUE(author, seq));"
-    "CREATE INDEX records_hlc ON records(hlc);"
     "CREATE TRIGGER records_no_update BEFORE UPDATE ON records"
     " BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;"
     "CREATE TRIGGER records_no_delete BEFORE DELETE ON records"
@@ -63,14 +68,14 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_MEMBER_HQ] = "SELECT 1 FROM members WHERE sign_key = ?1 AND valid_from <= ?2"
                     " AND valid_until > ?2 AND role = 'hq' LIMIT 1",
     [Q_REVOKED] = "SELECT last_seq FROM revocations WHERE member = ?1",
-    [Q_MAX_HLC] = "SELECT max(hlc) FROM records",
+    [Q_MAX_HLC] = "SELECT max(hlc) FROM heads",
     [Q_RECORD_BY_ID] = "SELECT author, kind FROM records WHERE id = ?1",
     [Q_V_DIALOGUE_INSERT] = "INSERT INTO dialogues(id, author, seq, hlc, polres, polsek, programme, title, when_text,"
-                            " date, when_ms, village, venue, participants, body, fts_rowid)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                            " date, when_ms, village, venue, participants, fts_rowid)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [Q_V_DIALOGUE_UPDATE] = "UPDATE dialogues SET polres = ?5, polsek = ?6, programme = ?7, title = ?8,"
                             " when_text = ?9, date = ?10, when_ms = ?11, village = ?12, venue = ?13,"
-                            " participants = ?14, body = ?15, fts_rowid = ?16, amended_by = ?2, amends = amends + 1"
+                            " participants = ?14, fts_rowid = ?15, amended_by = ?2, amends = amends + 1"
                             " WHERE id = ?1",
     [Q_V_DIALOGUE_GET] = "SELECT fts_rowid, seq FROM dialogues WHERE id = ?1",
     [Q_V_TOPIC_INSERT] = "INSERT INTO topics(dialogue, idx, category, summary) VALUES (?1, ?2, ?3, ?4)",
@@ -147,11 +152,13 @@ ronda_err store_dberr(ronda_store *s, ronda_detail *d, const char *what) {
 static ronda_err configure(ronda_store *s) {
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     /* WAL: readers never block the writer. synchronous=FULL: a committed transaction
-     * survives power loss, which is what "acknowledged" promises. */
+     * survives power loss, which is what "acknowledged" promises. temp_store=MEMORY: the
+     * statement journal (each record insert has one, the append-only trigger can abort it)
+     * stays in memory instead of spilling to a temporary file. */
     char sql[200];
     snprintf(sql, sizeof sql,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;"
-             " PRAGMA trusted_schema=OFF; PRAGMA cache_size=-%u;",
+             " PRAGMA trusted_schema=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-%u;",
              RONDA_DB_CACHE_KIB);
     return store_exec(s, sql);
 }
@@ -186,10 +193,19 @@ static ronda_err meta_set(ronda_store *s, const char *key, const void *val, size
     return rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
 }
 
+/* Before SQLite's first use in the process: no allocation statistics (each of SQLite's
+ * allocations would take a global mutex to count them; nothing here reads them). Fails
+ * harmlessly if the application started SQLite already. */
+static void sqlite_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 static ronda_err open_db(const char *path, int flags, ronda_store **out) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     ronda_store *s = calloc(1, sizeof *s);
     if (!s) return RONDA_ERR_NOMEM;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    /* NOMUTEX: a store is used by one thread at a time (ronda/store.h), so the
+     * connection's own mutex, taken by every bind, step and column call, is not needed. */
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         sqlite3_close(s->db);
         free(s);
         return RONDA_ERR_DB;
@@ -204,6 +220,7 @@ static ronda_err init_schema(ronda_store *s, const uint8_t *authority, const uin
     if ((e = store_exec(s, "BEGIN")) != RONDA_OK) return e;
     if ((e = store_exec(s, core_schema_sql)) == RONDA_OK && (e = store_exec(s, views_schema_sql)) == RONDA_OK &&
         (e = meta_set(s, "schema", SCHEMA_VERSION, 1)) == RONDA_OK &&
+        (e = meta_set(s, "views", VIEWS_VERSION, 1)) == RONDA_OK &&
         (e = meta_set(s, "authority", authority, RONDA_KEY_BYTES)) == RONDA_OK &&
         (e = meta_set(s, "node", node, RONDA_KEY_BYTES)) == RONDA_OK)
         e = store_exec(s, "COMMIT");
@@ -231,15 +248,13 @@ ronda_err ronda_store_create(const char *path, const uint8_t authority[RONDA_KEY
     return RONDA_OK;
 }
 
-/* A database whose derived views predate the report tables and indexes gets
- * them by one rebuild (views are derived, so this loses nothing). */
+/* A database whose derived views have another layout gets the current one by one
+ * rebuild (see VIEWS_VERSION). */
 static ronda_err upgrade_views(ronda_store *s) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE name = 'report_rows'", -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
-    int have = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return have ? RONDA_OK : ronda_store_rebuild(s);
+    uint8_t v[1];
+    ronda_err e = meta_get(s, "views", v, 1);
+    if (e == RONDA_OK && v[0] == VIEWS_VERSION[0]) return RONDA_OK;
+    return e == RONDA_ERR_DB ? e : ronda_store_rebuild(s);
 }
 
 ronda_err ronda_store_open_readonly(const char *path, ronda_store **out) {
@@ -411,35 +426,14 @@ static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void 
 
 static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome, ronda_detail *d) {
     ronda_err e;
-    /* A record already held is a duplicate whatever the roster says now (a later revocation
-     * must not turn re-delivery of a held record into a refusal); anything else is checked. */
-    sqlite3_stmt *st = store_stmt(s, Q_BY_SEQ);
-    if (!st) return store_dberr(s, d, "chain");
-    sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (int64_t)rec->seq);
-    int rc = sqlite3_step(st);
-    uint8_t other[RONDA_ID_BYTES];
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES &&
-            memcmp(sqlite3_column_blob(st, 0), rec->id, RONDA_ID_BYTES) == 0) {
-            *outcome = RONDA_DUPLICATE;
-            return RONDA_OK;
-        }
-        if (sqlite3_column_bytes(st, 0) != RONDA_ID_BYTES)
-            return why(d, RONDA_ERR_TAMPERED, "stored id is not 32 bytes");
-        memcpy(other, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
-    } else if (rc != SQLITE_DONE) {
-        return store_dberr(s, d, "chain");
-    }
-    if ((e = check_author(s, rec, d)) != RONDA_OK) return e;
-    if (rc == SQLITE_ROW) return store_fork(s, rec, other, outcome, d);
-
+    /* The author's head first: a seq above it is not held (chains are continuous), so only
+     * a seq at or below it needs the by-seq lookup for a duplicate or a fork. */
     uint64_t head_seq = 0, head_hlc = 0;
     uint8_t head[RONDA_ID_BYTES] = {0};
-    st = store_stmt(s, Q_HEAD);
+    sqlite3_stmt *st = store_stmt(s, Q_HEAD);
     if (!st) return store_dberr(s, d, "chain");
     sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
-    rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         head_seq = (uint64_t)sqlite3_column_int64(st, 0);
         if (sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES) return RONDA_ERR_TAMPERED;
@@ -448,8 +442,28 @@ static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outc
     } else if (rc != SQLITE_DONE) {
         return store_dberr(s, d, "chain");
     }
+    /* A record already held is a duplicate whatever the roster says now (a later revocation
+     * must not turn re-delivery of a held record into a refusal); anything else is checked. */
+    if (rec->seq <= head_seq) {
+        if (!(st = store_stmt(s, Q_BY_SEQ))) return store_dberr(s, d, "chain");
+        sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (int64_t)rec->seq);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) return why(d, RONDA_ERR_TAMPERED, "frontier disagrees with the records");
+        if (rc != SQLITE_ROW) return store_dberr(s, d, "chain");
+        if (sqlite3_column_bytes(st, 0) != RONDA_ID_BYTES)
+            return why(d, RONDA_ERR_TAMPERED, "stored id is not 32 bytes");
+        if (memcmp(sqlite3_column_blob(st, 0), rec->id, RONDA_ID_BYTES) == 0) {
+            *outcome = RONDA_DUPLICATE;
+            return RONDA_OK;
+        }
+        uint8_t other[RONDA_ID_BYTES];
+        memcpy(other, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+        if ((e = check_author(s, rec, d)) != RONDA_OK) return e;
+        return store_fork(s, rec, other, outcome, d);
+    }
+    if ((e = check_author(s, rec, d)) != RONDA_OK) return e;
     if (rec->seq > head_seq + 1) return why(d, RONDA_ERR_GAP, "the author's previous record is not held yet");
-    if (rec->seq <= head_seq) return why(d, RONDA_ERR_TAMPERED, "frontier disagrees with the records");
     if (rec->has_prev && sodium_memcmp(rec->prev, head, RONDA_ID_BYTES) != 0)
         return why(d, RONDA_ERR_CHAIN, "prev does not name the author's record seq-1");
     if (rec->seq > 1 && rec->hlc <= head_hlc)
@@ -756,7 +770,7 @@ ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ct
         e = RONDA_OK;
     }
     sqlite3_finalize(st);
-    if (e == RONDA_ERR_DB || rc != SQLITE_DONE) {
+    if (e == RONDA_ERR_DB || rc != SQLITE_DONE || meta_set(s, "views", VIEWS_VERSION, 1) != RONDA_OK) {
         ronda_store_rollback(s);
         return RONDA_ERR_DB;
     }

@@ -25,10 +25,9 @@ const char views_schema_sql[] =
     "CREATE TABLE dialogues(id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL,"
     " hlc INTEGER NOT NULL, polres TEXT NOT NULL, polsek TEXT NOT NULL, programme TEXT NOT NULL,"
     " title TEXT NOT NULL, when_text TEXT NOT NULL, date TEXT NOT NULL, when_ms INTEGER NOT NULL,"
-    " village TEXT, venue TEXT, participants INTEGER, body TEXT NOT NULL, fts_rowid INTEGER,"
+    " village TEXT, venue TEXT, participants INTEGER, fts_rowid INTEGER,"
     " amended_by BLOB, amends INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX dialogues_when ON dialogues(when_ms);"
-    "CREATE INDEX dialogues_place ON dialogues(polres, polsek);"
     /* A rowid table: rows append in arrival order and only the (dialogue, idx) index takes
      * random keys (keyed by dialogue, WITHOUT ROWID, every row landed on a random page).
      * Stores made before keep the old layout until `ronda rebuild`; queries are the same. */
@@ -305,13 +304,8 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
     if (!text) return RONDA_ERR_NOMEM;
     ronda_err e = fts_replace(s, old, target, text, &fts); /* takes text */
     if (e != RONDA_OK) return e;
-    char *json = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!json) return RONDA_ERR_NOMEM;
     sqlite3_stmt *st = store_stmt(s, amend ? Q_V_DIALOGUE_UPDATE : Q_V_DIALOGUE_INSERT);
-    if (!st) {
-        free(json);
-        return RONDA_ERR_DB;
-    }
+    if (!st) return RONDA_ERR_DB;
     const char *when = jstr(b, "when");
     int64_t when_ms = 0;
     time_parse(when, strlen(when), &when_ms);
@@ -338,11 +332,8 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
         sqlite3_bind_int64(st, 14, json_integer_value(p));
     else
         sqlite3_bind_null(st, 14);
-    sqlite3_bind_text(st, 15, json, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 16, fts);
-    int rc = sqlite3_step(st);
-    free(json);
-    if (rc != SQLITE_DONE) return RONDA_ERR_DB;
+    sqlite3_bind_int64(st, 15, fts);
+    if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
     if (amend) {
         if (!(st = store_stmt(s, Q_V_TOPIC_DELETE))) return RONDA_ERR_DB;
         sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);

@@ -695,6 +695,46 @@ static void test_report_rows_amend(void **state) {
     fx_ledger_free(&L);
 }
 
+/* A store whose views have an older layout (here: version 1, whose dialogues kept a copy
+ * of the body in a NOT NULL column) rebuilds them once when opened for writing, and
+ * answers as before; a second open does not rebuild again. */
+static void test_views_upgrade(void **state) {
+    fx_world *w = *state;
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    uint8_t d1[RONDA_ID_BYTES];
+    assert_ok(fx_append(w, &M1, DIA, DLG("2026-02-01", "Parkir liar di pasar"), d1));
+    amend_dialogue(w, d1, "Parkir liar di depan pasar");
+    json_t *rows = fx_query(w->s, NULL), *show = NULL, *show2 = NULL;
+    assert_ok(ronda_store_show(w->s, d1, &show));
+    ronda_store_close(&w->s);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(w->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DELETE FROM meta WHERE key = 'views'; DROP TABLE dialogues;"
+                                  " CREATE TABLE dialogues(id BLOB PRIMARY KEY, body TEXT NOT NULL);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_ok(ronda_store_open(w->path, NULL, &w->s));
+    assert_int_equal(sql_int(w->path, "SELECT count(*) FROM pragma_table_info('dialogues') WHERE name = 'body'"), 0);
+    assert_int_equal(sql_int(w->path, "SELECT CAST(value AS TEXT) = '2' FROM meta WHERE key = 'views'"), 1);
+    json_t *rows2 = fx_query(w->s, NULL);
+    assert_true(json_equal(rows, rows2));
+    assert_ok(ronda_store_show(w->s, d1, &show2));
+    assert_true(json_equal(show, show2));
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(json_object_get(show2, "view"), "current"), "topics"), 0),
+            "summary")),
+        "Parkir liar di depan pasar");
+    assert_ok(fx_append(w, &M1, DIA, DLG("2026-02-02", "Balap liar"), NULL));
+    assert_int_equal(fx_stats(w->s).dialogues, 2);
+    json_decref(rows);
+    json_decref(rows2);
+    json_decref(show);
+    json_decref(show2);
+}
+
 int main(void) {
     if (ronda_init() != RONDA_OK) return 1;
     fx_key_make(&M1, 2);
@@ -720,6 +760,7 @@ int main(void) {
         T(test_wal_bounded),
         T(test_search_batched),
         T(test_report_rows_amend),
+        T(test_views_upgrade),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
