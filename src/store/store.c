@@ -254,7 +254,10 @@ static ronda_err upgrade_views(ronda_store *s) {
     uint8_t v[1];
     ronda_err e = meta_get(s, "views", v, 1);
     if (e == RONDA_OK && v[0] == VIEWS_VERSION[0]) return RONDA_OK;
-    return e == RONDA_ERR_DB ? e : ronda_store_rebuild(s);
+    if (e == RONDA_ERR_DB) return e;
+    /* An index of the records that only served max(hlc), now read from heads. */
+    if ((e = store_exec(s, "DROP INDEX IF EXISTS records_hlc")) != RONDA_OK) return e;
+    return ronda_store_rebuild(s);
 }
 
 ronda_err ronda_store_open_readonly(const char *path, ronda_store **out) {

@@ -29,8 +29,7 @@ const char views_schema_sql[] =
     " amended_by BLOB, amends INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX dialogues_when ON dialogues(when_ms);"
     /* A rowid table: rows append in arrival order and only the (dialogue, idx) index takes
-     * random keys (keyed by dialogue, WITHOUT ROWID, every row landed on a random page).
-     * Stores made before keep the old layout until `ronda rebuild`; queries are the same. */
+     * random keys (keyed by dialogue, WITHOUT ROWID, every row landed on a random page). */
     "CREATE TABLE topics(dialogue BLOB NOT NULL, idx INTEGER NOT NULL, category TEXT NOT NULL,"
     " summary TEXT NOT NULL, UNIQUE(dialogue, idx));"
     "CREATE TABLE resolutions(id BLOB PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"

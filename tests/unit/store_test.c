@@ -711,6 +711,7 @@ static void test_views_upgrade(void **state) {
     assert_int_equal(sqlite3_open_v2(w->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
                                   "DELETE FROM meta WHERE key = 'views'; DROP TABLE dialogues;"
+                                  " CREATE INDEX records_hlc ON records(hlc);"
                                   " CREATE TABLE dialogues(id BLOB PRIMARY KEY, body TEXT NOT NULL);",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -718,6 +719,7 @@ static void test_views_upgrade(void **state) {
     assert_ok(ronda_store_open(w->path, NULL, &w->s));
     assert_int_equal(sql_int(w->path, "SELECT count(*) FROM pragma_table_info('dialogues') WHERE name = 'body'"), 0);
     assert_int_equal(sql_int(w->path, "SELECT CAST(value AS TEXT) = '2' FROM meta WHERE key = 'views'"), 1);
+    assert_int_equal(sql_int(w->path, "SELECT count(*) FROM sqlite_master WHERE name = 'records_hlc'"), 0);
     json_t *rows2 = fx_query(w->s, NULL);
     assert_true(json_equal(rows, rows2));
     assert_ok(ronda_store_show(w->s, d1, &show2));
