@@ -212,17 +212,30 @@ static void ev_ready(void *ctx, uint32_t peer) {
 
 /* Each message's answers go out at once: the next WANT leaves as soon as a batch is applied,
  * not after every message of this poll has been handled. */
+/* A ROUTER peer the sync core wants cut off (bad records) is banned by the transport. */
+static void cut_off(daemon_ctx *d, uint32_t peer) {
+    if (!sync_peer_banned(d->sync, peer) || peer < NET_ROUTER_PEER_BASE) return;
+    char who[24];
+    peer_name(d, peer, who);
+    sync_peer_down(d->sync, peer);
+    net_ban(d->net, peer);
+    logmsg(d, 4, "peer %s: cut off for %d s", who, NET_BAN_MS / 1000);
+}
+
 static void ev_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
     daemon_ctx *d = ctx;
     if (sync_receive(d->sync, peer, data, len, cli_now_ms()) != RONDA_OK) logmsg(d, 3, "database error while syncing");
-    if (sync_peer_banned(d->sync, peer) && peer >= NET_ROUTER_PEER_BASE) {
-        char who[24];
-        peer_name(d, peer, who);
-        sync_peer_down(d->sync, peer);
-        net_ban(d->net, peer);
-        logmsg(d, 4, "peer %s: cut off for %d s", who, NET_BAN_MS / 1000);
-    }
+    cut_off(d, peer);
     flush(d);
+}
+
+/* A large reply is applied when the next message arrives or at sync_release (sync.h), so
+ * the peer its bad records get cut off may not be the one whose message was handled. */
+static void cut_off_all(daemon_ctx *d) {
+    sync_peer_info info[SYNC_PEERS_MAX];
+    size_t n = sync_get_peers(d->sync, info, SYNC_PEERS_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (info[i].banned) cut_off(d, info[i].id);
 }
 
 /* systemd's STATUS= line, and catch-up progress while peers hold records we do not. */
@@ -404,6 +417,7 @@ int cmd_run(int argc, char **argv) {
         sync_hold(d.sync); /* one commit for the batches of this poll (sync.h) */
         ronda_err pe = net_poll(d.net, TICK_MS, &ev);
         if (sync_release(d.sync) != RONDA_OK) logmsg(&d, 3, "database error while syncing (commit)");
+        cut_off_all(&d);
         if (pe != RONDA_OK) {
             logmsg(&d, 3, "poll failed");
             break;

@@ -87,6 +87,28 @@ typedef struct recent {
     uint32_t peer;
 } recent;
 
+/* The records of one RECORDS message: pointers into its bytes, and what checking them gave. */
+typedef struct rx_batch {
+    const uint8_t **bufs;
+    size_t *lens;
+    ronda_record *recs;
+    ronda_err *errs;
+    ronda_detail *dets;
+    uint32_t got; /* records read (a malformed item ends the batch) */
+} rx_batch;
+
+/* A large reply taken under sync_hold, whose records are being checked on worker threads
+ * while this thread applies the reply before it (see defer_records). */
+typedef struct rx_pending {
+    uint32_t peer; /* 0: none */
+    uint8_t *msg;  /* a copy of the message: the batch and author point into it */
+    uint64_t reply, now;
+    const uint8_t *author;
+    uint32_t count;
+    rx_batch b;
+    ronda_open_async *job; /* the checks; NULL once joined */
+} rx_pending;
+
 struct sync_core {
     ronda_store *s;
     uint8_t authority[RONDA_KEY_BYTES];
@@ -101,6 +123,7 @@ struct sync_core {
     size_t nskip;
     unsigned verify_threads; /* signature-check threads per batch (0: one per core) */
     int hold;                /* sync_hold: RECORDS messages share one transaction */
+    rx_pending rx;           /* a large reply being checked, applied by rx_settle() */
     int txn_open;            /* this core began the store's open write transaction */
     sync_stats st;
     uint8_t self[RONDA_KEY_BYTES]; /* this node's author key */
@@ -110,6 +133,7 @@ struct sync_core {
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+static ronda_err rx_settle(sync_core *c);
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...) {
     if (!c->log) return;
@@ -171,7 +195,9 @@ void sync_destroy(sync_core **cp) {
 void sync_hold(sync_core *c) { c->hold = 1; }
 
 ronda_err sync_release(sync_core *c) {
+    ronda_err e = rx_settle(c);
     c->hold = 0;
+    if (e != RONDA_OK) return e;
     if (!c->txn_open) return RONDA_OK;
     c->txn_open = 0;
     return ronda_store_commit(c->s);
@@ -245,6 +271,7 @@ void sync_peer_ready(sync_core *c, uint32_t id, uint64_t now_ms) {
 }
 
 void sync_peer_down(sync_core *c, uint32_t id) {
+    if (rx_settle(c) != RONDA_OK) logf_(c, 3, id, "could not store the records of the last reply");
     peer *p = find(c, id);
     if (p) peer_clear(p);
 }
@@ -622,43 +649,61 @@ static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ro
     return RONDA_OK;
 }
 
-/* Apply one RECORDS message in one transaction. Signatures are checked on worker threads
- * (stateless), records applied in order on this one (stateful). */
-static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64_t *first_seq) {
+static void rx_batch_free(rx_batch *b) {
+    free(b->bufs);
+    free(b->lens);
+    free(b->recs);
+    free(b->errs);
+    free(b->dets);
+    memset(b, 0, sizeof *b);
+}
+
+/* Read the n records of a RECORDS message (pointers into its bytes). A malformed item is
+ * counted against the peer and ends the batch there. */
+static ronda_err rx_batch_read(sync_core *c, peer *p, crd *r, uint32_t n, rx_batch *b) {
     /* Sized by the message, not by SYNC_BATCH_RECORDS: most RECORDS are one-record pushes,
      * and ~450 KiB per message (mmap'd, faulted in, unmapped) cost more than applying them. */
     size_t cap = n ? n : 1;
-    const uint8_t **bufs = calloc(cap, sizeof *bufs);
-    size_t *lens = calloc(cap, sizeof *lens);
-    ronda_record *recs = malloc(cap * sizeof *recs);
-    ronda_err *errs = malloc(cap * sizeof *errs);
-    ronda_detail *dets = malloc(cap * sizeof *dets);
-    ronda_err result = RONDA_OK;
-    uint32_t got = 0;
-    if (!bufs || !lens || !recs || !errs || !dets) {
-        result = RONDA_ERR_NOMEM;
-        goto out;
+    memset(b, 0, sizeof *b);
+    b->bufs = calloc(cap, sizeof *b->bufs);
+    b->lens = calloc(cap, sizeof *b->lens);
+    b->recs = malloc(cap * sizeof *b->recs);
+    b->errs = malloc(cap * sizeof *b->errs);
+    b->dets = malloc(cap * sizeof *b->dets);
+    if (!b->bufs || !b->lens || !b->recs || !b->errs || !b->dets) {
+        rx_batch_free(b);
+        return RONDA_ERR_NOMEM;
     }
-    for (; got < n; got++) {
+    for (; b->got < n; b->got++) {
         uint32_t len;
-        if (crd_bin(r, &bufs[got], &len) != RONDA_OK) {
+        if (crd_bin(r, &b->bufs[b->got], &len) != RONDA_OK) {
             ronda_detail d;
-            snprintf(d.text, sizeof d.text, "RECORDS item %u is not bytes", got);
+            snprintf(d.text, sizeof d.text, "RECORDS item %u is not bytes", b->got);
             count_bad(c, p, RONDA_ERR_MALFORMED, &d);
             break;
         }
-        lens[got] = len;
+        b->lens[b->got] = len;
     }
+    return RONDA_OK;
+}
+
+/* Apply one RECORDS message in the store's open transaction (begun here unless held).
+ * Signatures are checked on worker threads (stateless), records applied in order on this
+ * one (stateful). `checked`: the batch was checked already (a deferred reply). */
+static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, uint64_t *first_seq) {
+    const uint8_t **bufs = b->bufs;
+    size_t *lens = b->lens;
+    ronda_record *recs = b->recs;
+    ronda_err *errs = b->errs;
+    ronda_detail *dets = b->dets;
+    uint32_t got = b->got;
     /* Signatures are checked a chunk ahead: chunk k+1 on worker threads while this thread
      * applies chunk k (the store has one writer), as `ronda import` does. */
-    uint32_t chunk = got > SYNC_VERIFY_CHUNK ? SYNC_VERIFY_CHUNK : got;
-    ronda_open_batch(bufs, lens, chunk, c->verify_threads, recs, errs, dets);
+    uint32_t chunk = checked || got <= SYNC_VERIFY_CHUNK ? got : SYNC_VERIFY_CHUNK;
+    if (!checked) ronda_open_batch(bufs, lens, chunk, c->verify_threads, recs, errs, dets);
     if (got > 0 && errs[0] == RONDA_OK) *first_seq = recs[0].seq;
     if (!c->txn_open) {
-        if (ronda_store_begin(c->s) != RONDA_OK) {
-            result = RONDA_ERR_DB;
-            goto out;
-        }
+        if (ronda_store_begin(c->s) != RONDA_OK) return RONDA_ERR_DB;
         c->txn_open = 1;
     }
     int64_t rows_before = max_rowid(c->s, 0);
@@ -674,8 +719,7 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64
         if (e != RONDA_OK) { /* under sync_hold this drops the poll's earlier batches too: asked again */
             ronda_store_rollback(c->s);
             c->txn_open = 0;
-            result = e;
-            goto out;
+            return e;
         }
     }
     /* Rows from a large reply are not pushed on: it answered a WANT, other peers fetch the
@@ -684,16 +728,103 @@ static ronda_err apply_records(sync_core *c, peer *p, crd *r, uint32_t n, uint64
     if (got > SYNC_PUSH_RELAY_MAX && rows_after > rows_before) skip_add(c, rows_before + 1, rows_after);
     if (!c->hold) {
         c->txn_open = 0;
-        if (ronda_store_commit(c->s) != RONDA_OK) result = RONDA_ERR_DB;
+        if (ronda_store_commit(c->s) != RONDA_OK) return RONDA_ERR_DB;
     }
-    if (result == RONDA_OK) guard_caught_up(c, p->id);
-out:
-    free(bufs);
-    free(lens);
-    free(recs);
-    free(errs);
-    free(dets);
-    return result;
+    guard_caught_up(c, p->id);
+    return RONDA_OK;
+}
+
+/* After a RECORDS message is applied: which WANT it answered (or which probe), what to ask
+ * for next. */
+static void records_answered(sync_core *c, peer *p, uint64_t reply, const uint8_t *author, uint32_t count,
+                             uint64_t first, uint64_t now) {
+    uint64_t probe = reply && author && count == 0 ? probe_answered(author) : 0;
+    if (probe) {
+        lost_before(c, p, probe - 1); /* replies come in order */
+    } else if (reply && author) {
+        inflight *f = NULL;
+        for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
+            inflight *g = &p->fl[i];
+            if (g->used && memcmp(g->author, author, 32) == 0 && (count == 0 || g->from == first) &&
+                (!f || g->order < f->order))
+                f = g;
+        }
+        if (f) {
+            /* Replies come in order: WANTs sent before this one and still outstanding
+             * were lost (or their replies were); ask for those ranges again now. */
+            lost_before(c, p, f->order);
+            uint64_t have = our_seq(c, author);
+            f->used = 0;
+            /* A short batch (the byte bound) leaves the rest of the range: ask again from
+             * what we hold, but only if this reply made progress (no spinning on records
+             * that cannot apply yet; the next round retries those). A hole before it was
+             * asked for above, and by the gap of each record. */
+            if (have < f->to && have >= f->from && have < f->target) want_add(c, p, author, f->target);
+        }
+    }
+    pump(c, p, now);
+}
+
+/* Apply the deferred reply, if any: wait for its checks, apply it, and handle it as
+ * sync_receive would have (which WANT it answered, what to ask next). Every entry point
+ * but sync_receive of the next large reply calls this first, so messages take effect in
+ * the order they arrived. A peer gone or cut off meanwhile has its reply dropped (its
+ * records are asked for again, from it or others). */
+static ronda_err rx_settle(sync_core *c) {
+    rx_pending *x = &c->rx;
+    if (!x->peer) return RONDA_OK;
+    ronda_open_wait(&x->job);
+    ronda_err e = RONDA_OK;
+    peer *p = find(c, x->peer);
+    if (p && !p->banned) {
+        uint64_t first = 0;
+        e = apply_records(c, p, &x->b, 1, &first);
+        if (e == RONDA_OK) records_answered(c, p, x->reply, x->author, x->count, first, x->now);
+    }
+    rx_batch_free(&x->b);
+    free(x->msg);
+    memset(x, 0, sizeof *x);
+    return e;
+}
+
+/* Under sync_hold, a large reply (a catch-up batch) is not applied at once: its records
+ * start being checked on worker threads now, and it is applied when the next message
+ * arrives or the hold ends. So while this thread applies reply k, reply k+1 is already
+ * being checked, where otherwise each reply would begin by waiting for its first chunk's
+ * checks. `r` is positioned at the batch array's items (count of them). */
+static ronda_err defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t len, const crd *r, uint64_t reply,
+                               const uint8_t *author, uint32_t count, uint64_t now) {
+    rx_pending x = {.peer = p->id, .reply = reply, .count = count, .now = now};
+    if (!(x.msg = malloc(len))) return RONDA_ERR_NOMEM;
+    memcpy(x.msg, msg, len);
+    crd rc = crd_make(x.msg + (r->p - msg), (size_t)(r->end - r->p));
+    x.author = author ? x.msg + (author - msg) : NULL;
+    ronda_err e = rx_batch_read(c, p, &rc, count, &x.b);
+    if (e != RONDA_OK) {
+        free(x.msg);
+        return e;
+    }
+    if (ronda_open_start(x.b.bufs, x.b.lens, x.b.got, helper_threads(c), x.b.recs, x.b.errs, x.b.dets, &x.job) !=
+        RONDA_OK)
+        ronda_open_batch(x.b.bufs, x.b.lens, x.b.got, c->verify_threads, x.b.recs, x.b.errs, x.b.dets);
+    e = rx_settle(c); /* the reply before, while this one is being checked */
+    c->rx = x;
+    c->st.replies_ahead++;
+    return e;
+}
+
+/* Whether a message is a RECORDS batch large enough to defer (see defer_records). */
+static int large_records(const uint8_t *msg, size_t len) {
+    crd r = crd_make(msg, len);
+    uint32_t n, count;
+    uint64_t type, reply;
+    if (crd_array(&r, &n) != RONDA_OK || n != 4 || crd_uint(&r, &type) != RONDA_OK || type != MSG_RECORDS ||
+        crd_uint(&r, &reply) != RONDA_OK)
+        return 0;
+    const uint8_t *b;
+    uint32_t blen;
+    if (!crd_nil(&r) && (crd_bin(&r, &b, &blen) != RONDA_OK || blen != 32)) return 0;
+    return crd_array(&r, &count) == RONDA_OK && count > SYNC_PUSH_RELAY_MAX && count <= SYNC_BATCH_RECORDS;
 }
 
 typedef struct range_ctx {
@@ -739,7 +870,9 @@ static ronda_err bad_msg(sync_core *c, peer *p, const char *what) {
     return RONDA_OK;
 }
 
-ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now) {
+/* One message; `defer`: a large RECORDS under sync_hold (large_records), taken by
+ * defer_records. */
+static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now, int defer) {
     peer *p = find(c, id);
     if (!p || p->banned) return RONDA_OK;
     c->st.msgs_in++;
@@ -828,39 +961,29 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
         }
         if (crd_array(&r, &count) != RONDA_OK || count > SYNC_BATCH_RECORDS)
             return bad_msg(c, p, "malformed RECORDS batch");
-        uint64_t first = 0; /* seq of the first record: a reply starts at the WANT's `from` */
-        ronda_err e = apply_records(c, p, &r, count, &first);
+        if (defer) return defer_records(c, p, msg, len, &r, reply, author, count, now);
+        rx_batch batch;
+        ronda_err e = rx_batch_read(c, p, &r, count, &batch);
         if (e != RONDA_OK) return e;
-        uint64_t probe = reply && author && count == 0 ? probe_answered(author) : 0;
-        if (probe) {
-            lost_before(c, p, probe - 1); /* replies come in order */
-        } else if (reply && author) {
-            inflight *f = NULL;
-            for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
-                inflight *g = &p->fl[i];
-                if (g->used && memcmp(g->author, author, 32) == 0 && (count == 0 || g->from == first) &&
-                    (!f || g->order < f->order))
-                    f = g;
-            }
-            if (f) {
-                /* Replies come in order: WANTs sent before this one and still outstanding
-                 * were lost (or their replies were); ask for those ranges again now. */
-                lost_before(c, p, f->order);
-                uint64_t have = our_seq(c, author);
-                f->used = 0;
-                /* A short batch (the byte bound) leaves the rest of the range: ask again from
-                 * what we hold, but only if this reply made progress (no spinning on records
-                 * that cannot apply yet; the next round retries those). A hole before it was
-                 * asked for above, and by the gap of each record. */
-                if (have < f->to && have >= f->from && have < f->target) want_add(c, p, author, f->target);
-            }
-        }
-        pump(c, p, now);
+        uint64_t first = 0; /* seq of the first record: a reply starts at the WANT's `from` */
+        e = apply_records(c, p, &batch, 0, &first);
+        rx_batch_free(&batch);
+        if (e != RONDA_OK) return e;
+        records_answered(c, p, reply, author, count, first, now);
         return RONDA_OK;
     }
     default:
         return bad_msg(c, p, "unknown message type");
     }
+}
+
+ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now) {
+    int defer = c->hold && large_records(msg, len);
+    if (!defer) { /* anything else sees the deferred reply applied first */
+        ronda_err e = rx_settle(c);
+        if (e != RONDA_OK) return e;
+    }
+    return receive(c, id, msg, len, now, defer);
 }
 
 /* ------------------------------------------------------------------ tick */
@@ -902,6 +1025,8 @@ static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t 
 }
 
 ronda_err sync_tick(sync_core *c, uint64_t now) {
+    ronda_err e = rx_settle(c); /* its reply answers WANTs the timers below would ask again */
+    if (e != RONDA_OK) return e;
     /* Spans not to push: jump over those that start where pushing stands, forget passed ones. */
     size_t keep = 0;
     for (size_t i = 0; i < c->nskip; i++) {

@@ -42,6 +42,7 @@ typedef struct sync_stats {
     uint64_t rejected;       /* refused (bad records), counted against their peer */
     uint64_t deferred;       /* not applicable yet (gap, unknown author): fetched again later */
     uint64_t pushes_dropped; /* pushes not queued because a peer's queue was full */
+    uint64_t replies_ahead;  /* large replies checked while the one before was applied (sync_hold) */
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
     uint64_t rounds_in_sync;                /* HELLOs answered with SYNCED */
     uint64_t rejected_by[RONDA_ERR__COUNT]; /* `rejected` by the check that refused them */
@@ -75,7 +76,15 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
  * them. The daemon holds around one poll's messages (at most NET_POLL_BUDGET_MS of work), so
  * other writers wait no longer than that. Records count as stored once released; nothing
  * is pushed on before (pushes leave from sync_tick). sync_release returns RONDA_ERR_DB when
- * the commit fails (the records are asked for again). */
+ * the commit fails (the records are asked for again).
+ *
+ * While held, a large reply (more than SYNC_PUSH_RELAY_MAX records: a catch-up batch) is
+ * taken and its records start being checked on worker threads, but it is applied only when
+ * the next message arrives, or at sync_release, sync_tick or sync_peer_down, whichever comes
+ * first: so reply k+1 is checked while reply k is applied. Messages still take effect in
+ * the order they arrived. A peer that such a reply gets cut off may therefore not be the
+ * peer of the message just received: callers check sync_peer_banned for every peer after
+ * sync_release. */
 void sync_hold(sync_core *c);
 ronda_err sync_release(sync_core *c) RONDA_MUST_CHECK;
 
