@@ -45,6 +45,12 @@ typedef struct daemon_ctx {
     uint32_t dealer_peer[NET_DEALERS_MAX + 1]; /* connected dealer peer ids (by slot) */
     uint8_t dealer_sign[NET_DEALERS_MAX + 1][32];
     http_server *http; /* --http: the HQ dashboard and API (src/http), or NULL */
+    /* Catch-up progress, also reported between messages of one poll (ev_msg): a catch-up
+     * of a few thousand records can begin and end within one poll. Owned by cmd_run. */
+    progress *catchup;
+    int *catching_up;
+    uint64_t *catchup_base, *next_progress;
+    const char *who;
 } daemon_ctx;
 
 static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -222,11 +228,19 @@ static void cut_off(daemon_ctx *d, uint32_t peer) {
     logmsg(d, 4, "peer %s: cut off for %d s", who, NET_BAN_MS / 1000);
 }
 
+static void report_status(daemon_ctx *d, const char *who, progress *catchup, int *catching_up, uint64_t *base,
+                          int notify);
+
 static void ev_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
     daemon_ctx *d = ctx;
-    if (sync_receive(d->sync, peer, data, len, cli_now_ms()) != RONDA_OK) logmsg(d, 3, "database error while syncing");
+    uint64_t now = cli_now_ms();
+    if (sync_receive(d->sync, peer, data, len, now) != RONDA_OK) logmsg(d, 3, "database error while syncing");
     cut_off(d, peer);
     flush(d);
+    if (d->catchup && d->catchup->mode != PROGRESS_NONE && now >= *d->next_progress) {
+        report_status(d, d->who, d->catchup, d->catching_up, d->catchup_base, 0);
+        *d->next_progress = now + PROGRESS_EVERY_MS;
+    }
 }
 
 /* A large reply is applied when the next message arrives or at sync_release (sync.h), so
@@ -401,6 +415,11 @@ int cmd_run(int argc, char **argv) {
     int catching_up = 0;
     if (ck_note[0]) logmsg(&d, 5, "%s", ck_note);
 
+    d.catchup = &catchup;
+    d.catching_up = &catching_up;
+    d.catchup_base = &catchup_base;
+    d.next_progress = &next_progress;
+    d.who = who;
     net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready};
     uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS, started = cli_now_ms(), next_publish = 0;
     while (!stop_requested) {
