@@ -166,7 +166,8 @@ void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, 
                       ronda_err *errs, ronda_detail *details);
 
 /* The same, started on worker threads while the caller does other work (applying the
- * previous batch); ronda_open_wait() joins them. The arrays must outlive the wait. */
+ * previous batch); ronda_open_wait() checks whatever no worker has taken yet on the
+ * caller's thread, then joins them. The arrays must outlive the wait. */
 typedef struct ronda_open_async ronda_open_async;
 ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
                            ronda_record *recs, ronda_err *errs, ronda_detail *details,

@@ -6,6 +6,7 @@
  * recomputes the digest from the records to compare with the frontier table. */
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,13 +96,32 @@ void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, 
     free(jobs);
 }
 
+/* Asynchronous opening: the records are claimed a few at a time, by the worker threads and
+ * by the caller once it waits, so a caller that would otherwise sit idle in ronda_open_wait
+ * checks the rest itself. */
+#define OPEN_CLAIM 16u /* records per claim: ~1 ms of checks, few atomic operations */
+
 struct ronda_open_async {
     job *jobs;
+    size_t n;
+    atomic_size_t next; /* the first record not claimed yet */
     unsigned threads;
     pthread_t tid[RONDA_VERIFY_THREADS_MAX];
     int started[RONDA_VERIFY_THREADS_MAX];
-    slice sl[RONDA_VERIFY_THREADS_MAX];
 };
+
+static void claim_jobs(ronda_open_async *a) {
+    for (;;) {
+        size_t i = atomic_fetch_add(&a->next, OPEN_CLAIM);
+        if (i >= a->n) return;
+        run_jobs(a->jobs + i, a->n - i < OPEN_CLAIM ? a->n - i : OPEN_CLAIM);
+    }
+}
+
+static void *claimer(void *arg) {
+    claim_jobs(arg);
+    return NULL;
+}
 
 ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
                            ronda_record *recs, ronda_err *errs, ronda_detail *details, ronda_open_async **out) {
@@ -120,14 +140,13 @@ ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_
         jobs[i].detail = details ? &details[i] : NULL;
     }
     a->jobs = jobs;
+    a->n = n;
+    atomic_init(&a->next, 0);
     a->threads = thread_count(threads);
-    size_t per = (n + a->threads - 1) / a->threads;
-    for (unsigned t = 0; t < a->threads; t++) {
-        size_t lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
-        a->sl[t].jobs = jobs + lo;
-        a->sl[t].n = hi - lo;
-        if (a->sl[t].n > 0) a->started[t] = pthread_create(&a->tid[t], NULL, worker, &a->sl[t]) == 0;
-    }
+    /* No more threads than claims; one that cannot start leaves its share to the others
+     * and to the caller's wait. */
+    for (unsigned t = 0; t < a->threads && (size_t)t * OPEN_CLAIM < n; t++)
+        a->started[t] = pthread_create(&a->tid[t], NULL, claimer, a) == 0;
     *out = a;
     return RONDA_OK;
 }
@@ -135,12 +154,9 @@ ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_
 void ronda_open_wait(ronda_open_async **ap) {
     if (!ap || !*ap) return;
     ronda_open_async *a = *ap;
-    for (unsigned t = 0; t < a->threads; t++) {
-        if (a->started[t])
-            pthread_join(a->tid[t], NULL);
-        else
-            run_jobs(a->sl[t].jobs, a->sl[t].n); /* a thread that could not start: do it here */
-    }
+    claim_jobs(a); /* what no worker has claimed yet is checked here */
+    for (unsigned t = 0; t < a->threads; t++)
+        if (a->started[t]) pthread_join(a->tid[t], NULL);
     free(a->jobs);
     free(a);
     *ap = NULL;

@@ -98,9 +98,10 @@ typedef struct rx_batch {
 } rx_batch;
 
 /* A large reply taken under sync_hold, whose records are being checked on worker threads
- * while this thread applies the reply before it (see defer_records). */
+ * while this thread applies the replies before it (see defer_records). */
 typedef struct rx_pending {
-    uint32_t peer; /* 0: none */
+    uint32_t peer;
+    uint64_t hold; /* the hold it was taken in (sync_core.holds) */
     uint8_t *msg;  /* a copy of the message: the batch and author point into it */
     uint64_t reply, now;
     const uint8_t *author;
@@ -121,10 +122,12 @@ struct sync_core {
     size_t recent_next;
     skip_span skip[SKIP_SPANS_MAX];
     size_t nskip;
-    unsigned verify_threads; /* signature-check threads per batch (0: one per core) */
-    int hold;                /* sync_hold: RECORDS messages share one transaction */
-    rx_pending rx;           /* a large reply being checked, applied by rx_settle() */
-    int txn_open;            /* this core began the store's open write transaction */
+    unsigned verify_threads;        /* signature-check threads per batch (0: one per core) */
+    int hold;                       /* sync_hold: RECORDS messages share one transaction */
+    uint64_t holds;                 /* sync_hold calls that began a hold */
+    rx_pending rxq[SYNC_DEFER_MAX]; /* large replies being checked, oldest first (rx_settle) */
+    size_t nrx;
+    int txn_open; /* this core began the store's open write transaction */
     sync_stats st;
     uint8_t self[RONDA_KEY_BYTES]; /* this node's author key */
     ronda_guard guard;             /* the restore guard (src/store/guard.c), as last stored */
@@ -134,6 +137,7 @@ struct sync_core {
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static ronda_err rx_settle(sync_core *c);
+static ronda_err rx_settle_one(sync_core *c);
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...) {
     if (!c->log) return;
@@ -186,16 +190,23 @@ static void peer_clear(peer *p) {
 
 void sync_destroy(sync_core **cp) {
     if (!cp || !*cp) return;
+    if (rx_settle(*cp) != RONDA_OK) logf_(*cp, 3, 0, "could not store the records of the last replies");
     if (sync_release(*cp) != RONDA_OK) logf_(*cp, 3, 0, "could not commit the last records received");
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) peer_clear(&(*cp)->peers[i]);
     free(*cp);
     *cp = NULL;
 }
 
-void sync_hold(sync_core *c) { c->hold = 1; }
+void sync_hold(sync_core *c) {
+    if (!c->hold) c->holds++;
+    c->hold = 1;
+}
 
 ronda_err sync_release(sync_core *c) {
-    ronda_err e = rx_settle(c);
+    /* Replies taken in an earlier hold are applied now; those of this hold stay queued, so
+     * their checks go on while this thread commits (sync.h). */
+    ronda_err e = RONDA_OK;
+    while (e == RONDA_OK && c->nrx > 0 && c->rxq[0].hold != c->holds) e = rx_settle_one(c);
     c->hold = 0;
     if (e != RONDA_OK) return e;
     if (!c->txn_open) return RONDA_OK;
@@ -765,14 +776,13 @@ static void records_answered(sync_core *c, peer *p, uint64_t reply, const uint8_
     pump(c, p, now);
 }
 
-/* Apply the deferred reply, if any: wait for its checks, apply it, and handle it as
- * sync_receive would have (which WANT it answered, what to ask next). Every entry point
- * but sync_receive of the next large reply calls this first, so messages take effect in
- * the order they arrived. A peer gone or cut off meanwhile has its reply dropped (its
+/* Apply the oldest deferred reply: wait for its checks (checking what no worker has taken
+ * yet on this thread), apply it, and handle it as sync_receive would have (which WANT it
+ * answered, what to ask next). A peer gone or cut off meanwhile has its reply dropped (its
  * records are asked for again, from it or others). */
-static ronda_err rx_settle(sync_core *c) {
-    rx_pending *x = &c->rx;
-    if (!x->peer) return RONDA_OK;
+static ronda_err rx_settle_one(sync_core *c) {
+    if (c->nrx == 0) return RONDA_OK;
+    rx_pending *x = &c->rxq[0];
     ronda_open_wait(&x->job);
     ronda_err e = RONDA_OK;
     peer *p = find(c, x->peer);
@@ -783,18 +793,30 @@ static ronda_err rx_settle(sync_core *c) {
     }
     rx_batch_free(&x->b);
     free(x->msg);
-    memset(x, 0, sizeof *x);
+    memmove(c->rxq, c->rxq + 1, --c->nrx * sizeof *c->rxq);
+    return e;
+}
+
+/* Apply every deferred reply, in the order they arrived. Every entry point but sync_receive
+ * of the next large reply and sync_release calls this first, so messages take effect in
+ * the order they arrived. A failed apply drops the replies after it (asked for again). */
+static ronda_err rx_settle(sync_core *c) {
+    ronda_err e = RONDA_OK;
+    while (c->nrx > 0) {
+        ronda_err f = rx_settle_one(c);
+        if (e == RONDA_OK) e = f;
+    }
     return e;
 }
 
 /* Under sync_hold, a large reply (a catch-up batch) is not applied at once: its records
- * start being checked on worker threads now, and it is applied when the next message
- * arrives or the hold ends. So while this thread applies reply k, reply k+1 is already
- * being checked, where otherwise each reply would begin by waiting for its first chunk's
- * checks. `r` is positioned at the batch array's items (count of them). */
+ * start being checked on worker threads now, and it joins the queue of deferred replies
+ * (the oldest is applied once more than SYNC_DEFER_MAX - 1 wait, so while this thread
+ * applies reply k, the replies after it are being checked). `r` is positioned at the
+ * batch array's items (count of them). */
 static ronda_err defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t len, const crd *r, uint64_t reply,
                                const uint8_t *author, uint32_t count, uint64_t now) {
-    rx_pending x = {.peer = p->id, .reply = reply, .count = count, .now = now};
+    rx_pending x = {.peer = p->id, .hold = c->holds, .reply = reply, .count = count, .now = now};
     if (!(x.msg = malloc(len))) return RONDA_ERR_NOMEM;
     memcpy(x.msg, msg, len);
     crd rc = crd_make(x.msg + (r->p - msg), (size_t)(r->end - r->p));
@@ -807,8 +829,10 @@ static ronda_err defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t
     if (ronda_open_start(x.b.bufs, x.b.lens, x.b.got, helper_threads(c), x.b.recs, x.b.errs, x.b.dets, &x.job) !=
         RONDA_OK)
         ronda_open_batch(x.b.bufs, x.b.lens, x.b.got, c->verify_threads, x.b.recs, x.b.errs, x.b.dets);
-    e = rx_settle(c); /* the reply before, while this one is being checked */
-    c->rx = x;
+    /* The oldest, while this one is being checked; a failure there is reported, and this
+     * reply still queued (messages keep their order). */
+    e = c->nrx == SYNC_DEFER_MAX ? rx_settle_one(c) : RONDA_OK;
+    c->rxq[c->nrx++] = x;
     c->st.replies_ahead++;
     return e;
 }
@@ -1025,7 +1049,11 @@ static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t 
 }
 
 ronda_err sync_tick(sync_core *c, uint64_t now) {
-    ronda_err e = rx_settle(c); /* its reply answers WANTs the timers below would ask again */
+    /* A deferred reply is applied by the next message or sync_release; one still queued
+     * SYNC_DEFER_MS after it came (a caller that no longer holds) is applied here, before
+     * the timers below would ask for its records again. */
+    ronda_err e = RONDA_OK;
+    while (e == RONDA_OK && c->nrx > 0 && now - c->rxq[0].now >= SYNC_DEFER_MS) e = rx_settle_one(c);
     if (e != RONDA_OK) return e;
     /* Spans not to push: jump over those that start where pushing stands, forget passed ones. */
     size_t keep = 0;

@@ -18,7 +18,7 @@
 #define SYNC_ROUND_MS 2000u             /* anti-entropy: a HELLO to every peer this often */
 #define SYNC_FRONTIER_CHUNK 256u        /* frontier entries per FRONTIER message (~24 KiB) */
 #define SYNC_WANTS_MAX 4096u            /* authors one peer may be asked for at once */
-#define SYNC_INFLIGHT_MAX 4u            /* WANTs outstanding per peer: the flow-control window */
+#define SYNC_INFLIGHT_MAX 8u            /* WANTs outstanding per peer: the flow-control window */
 #define SYNC_BATCH_RECORDS 1024u        /* records per RECORDS message (one transaction) */
 #define SYNC_BATCH_BYTES (512u * 1024u) /* bytes of records per RECORDS message */
 #define SYNC_MSG_MAX (SYNC_BATCH_BYTES + RONDA_RECORD_MAX + 1024u) /* also ZMQ_MAXMSGSIZE */
@@ -28,6 +28,8 @@
 #define SYNC_PUSH_SCAN_MAX 1024u    /* new local records pushed per tick */
 #define SYNC_PUSH_RELAY_MAX 64u     /* records of a reply pushed on to other peers; larger replies are not */
 #define SYNC_VERIFY_CHUNK 128u      /* records checked a chunk ahead of the one being applied */
+#define SYNC_DEFER_MAX 3u           /* large replies checked ahead under sync_hold (each <= SYNC_MSG_MAX) */
+#define SYNC_DEFER_MS 1000u         /* a deferred reply not applied by then is applied by sync_tick */
 
 _Static_assert(SYNC_BATCH_RECORDS * 1u <= RONDA_BATCH_MAX, "a RECORDS batch fits one apply batch");
 _Static_assert(SYNC_MSG_MAX > RONDA_RECORD_MAX + 64u, "one maximal record fits a message");
@@ -79,12 +81,15 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
  * the commit fails (the records are asked for again).
  *
  * While held, a large reply (more than SYNC_PUSH_RELAY_MAX records: a catch-up batch) is
- * taken and its records start being checked on worker threads, but it is applied only when
- * the next message arrives, or at sync_release, sync_tick or sync_peer_down, whichever comes
- * first: so reply k+1 is checked while reply k is applied. Messages still take effect in
- * the order they arrived. A peer that such a reply gets cut off may therefore not be the
- * peer of the message just received: callers check sync_peer_banned for every peer after
- * sync_release. */
+ * taken and its records start being checked on worker threads, but it is applied later:
+ * when a message other than a large reply arrives, when more than SYNC_DEFER_MAX - 1 wait
+ * (the oldest), at sync_peer_down, or at the first sync_release after the one ending the
+ * hold it was taken in. So the replies after reply k are checked while reply k is applied,
+ * and those taken in a hold are checked while sync_release commits it. sync_tick applies
+ * any still waiting SYNC_DEFER_MS after it came (a caller that stopped holding). Messages
+ * still take effect in the order they arrived. A peer that such a reply gets cut off may
+ * therefore not be the peer of the message just received: callers check sync_peer_banned
+ * for every peer after sync_release. */
 void sync_hold(sync_core *c);
 ronda_err sync_release(sync_core *c) RONDA_MUST_CHECK;
 
