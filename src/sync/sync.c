@@ -798,8 +798,10 @@ static ronda_err rx_settle_one(sync_core *c) {
 }
 
 /* Apply every deferred reply, in the order they arrived. Every entry point but sync_receive
- * of the next large reply and sync_release calls this first, so messages take effect in
- * the order they arrived. A failed apply drops the replies after it (asked for again). */
+ * of the next large reply, sync_release and sync_tick calls this first, so messages take
+ * effect in the order they arrived. After a failed apply the rest are still applied (a
+ * record after the lost ones waits as a gap and is asked for again); the first error is
+ * returned. */
 static ronda_err rx_settle(sync_core *c) {
     ronda_err e = RONDA_OK;
     while (c->nrx > 0) {
