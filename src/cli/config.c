@@ -240,7 +240,7 @@ static int on_value(void *user, const char *section, const char *name, const cha
     }
     cfg_value *v = &c->val[k->id];
     if (v->src == CFG_SRC_FILE && !k->list) {
-        file_error(r, line, "%s is given again (first on line %u); give it once", k->name, v->line);
+        file_error(r, line, "%s is given again (first on line %u); give it once", k->name, v->line[0]);
         return 1;
     }
     const char *why = check_value(k, value);
@@ -253,10 +253,11 @@ static int on_value(void *user, const char *section, const char *name, const cha
     if (v->src != CFG_SRC_FILE) {
         value_clear(v);
         v->src = CFG_SRC_FILE;
-        v->line = line;
     }
     if (value_add(v, value, strlen(value)) != 0)
         file_error(r, line, "%s is given more than %u times", k->name, RONDA_CONFIG_LIST_MAX);
+    else
+        v->line[v->n - 1] = line;
     return 1;
 }
 
@@ -412,17 +413,21 @@ void config_show(const config *c, FILE *out) {
             section = k->section;
         }
         char src[4200];
-        if (v->src == CFG_SRC_FILE)
-            snprintf(src, sizeof src, "%s:%u", c->file, v->line);
-        else if (v->src == CFG_SRC_ENV)
-            snprintf(src, sizeof src, "$%s", k->env);
-        else if (v->src == CFG_SRC_FLAG)
-            snprintf(src, sizeof src, "--%s", k->flag);
-        else
-            snprintf(src, sizeof src, "%s", source_names[v->src]);
         fprintf(out, "; %s\n", k->help);
-        if (v->n == 0) fprintf(out, "; %s =    (%s)\n", k->name, src);
-        for (size_t j = 0; j < v->n; j++) fprintf(out, "%s = %s    ; %s\n", k->name, v->v[j], src);
+        for (size_t j = 0; j < (v->n ? v->n : 1); j++) {
+            if (v->src == CFG_SRC_FILE)
+                snprintf(src, sizeof src, "%s:%u", c->file, v->line[j]); /* each value its own line */
+            else if (v->src == CFG_SRC_ENV)
+                snprintf(src, sizeof src, "$%s", k->env);
+            else if (v->src == CFG_SRC_FLAG)
+                snprintf(src, sizeof src, "--%s", k->flag);
+            else
+                snprintf(src, sizeof src, "%s", source_names[v->src]);
+            if (v->n == 0)
+                fprintf(out, "; %s =    (%s)\n", k->name, src);
+            else
+                fprintf(out, "%s = %s    ; %s\n", k->name, v->v[j], src);
+        }
     }
 }
 

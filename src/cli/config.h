@@ -34,7 +34,7 @@ typedef struct cfg_value {
     char *v[RONDA_CONFIG_LIST_MAX]; /* owned copies */
     size_t n;
     cfg_source src;
-    unsigned line; /* file line of the (first) value when src is CFG_SRC_FILE */
+    unsigned line[RONDA_CONFIG_LIST_MAX]; /* file line of each value when src is CFG_SRC_FILE */
 } cfg_value;
 
 typedef struct config {

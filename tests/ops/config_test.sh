@@ -73,6 +73,10 @@ fan() { sed -n 's/^fanout = \([0-9]*\) *; *\(.*\)$/\1 \2/p'; }
   fail "the environment does not override the file"
 [ "$(RONDA_FANOUT=4 r config show --config "$WORK/f.ini" --fanout 5 | fan)" = "5 --fanout" ] ||
   fail "a flag does not override the environment"
+printf '[net]\npeer = tcp://10.0.0.2:7401\n; a comment\npeer = tcp://10.0.0.3:7401\n' >"$WORK/peers.ini"
+peers=$(r config show --config "$WORK/peers.ini" | sed -n 's/^peer = \([^ ]*\) *; *\(.*\)$/\1 \2/p')
+[ "$peers" = "tcp://10.0.0.2:7401 $WORK/peers.ini:2
+tcp://10.0.0.3:7401 $WORK/peers.ini:4" ] || fail "config show does not give each peer its own line: $peers"
 rc=0
 RONDA_FANOUT=lots r config check 2>"$WORK/err" || rc=$?
 [ $rc -eq 2 ] && grep -q 'RONDA_FANOUT: "lots" is not a decimal number' "$WORK/err" || fail "a bad environment value passed"
