@@ -634,7 +634,7 @@ static unsigned helper_threads(const sync_core *c) {
 /* Apply records [start, end) of a checked batch, inside the caller's transaction. */
 static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ronda_err *errs, ronda_detail *dets,
                              uint32_t start, uint32_t end, int bulk) {
-    for (uint32_t i = start; i < end; i++) {
+    for (uint32_t i = start; i < end && !p->banned; i++) { /* nothing more from a peer once cut off */
         c->st.received++;
         ronda_outcome o;
         ronda_err e = errs[i];
@@ -732,6 +732,7 @@ static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, 
             c->txn_open = 0;
             return e;
         }
+        if (p->banned) break; /* cut off within this reply: the rest is neither applied nor logged */
     }
     /* Rows from a large reply are not pushed on: it answered a WANT, other peers fetch the
      * same ranges in their own rounds, and pushing thousands would only fill queues. */
