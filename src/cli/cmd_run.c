@@ -113,7 +113,7 @@ static int connected_to(daemon_ctx *d, const uint8_t *curve) {
 static void connect_peer(daemon_ctx *d, const char *endpoint, const uint8_t *sign, const uint8_t *curve) {
     uint32_t id = net_connect(d->net, endpoint, curve);
     if (!id) {
-        logmsg(d, 4, "cannot connect to %s", endpoint);
+        logmsg(d, 4, "cannot connect to %s: %s", endpoint, net_error(d->net));
         return;
     }
     d->dealer_peer[id] = id;
@@ -123,6 +123,8 @@ static void connect_peer(daemon_ctx *d, const char *endpoint, const uint8_t *sig
     logmsg(d, 6, "peer %s: connecting to %s", who, endpoint);
     if (sync_peer_up(d->sync, id, cli_now_ms()) != RONDA_OK) logmsg(d, 4, "too many peers");
 }
+
+static void ev_down(void *ctx, uint32_t peer);
 
 /* Recompute the allowlist from the roster; drop revoked peers; connect to new ones. */
 static void refresh(daemon_ctx *d) {
@@ -137,7 +139,12 @@ static void refresh(daemon_ctx *d) {
         free(r.endpoint);
         return;
     }
-    net_allow(d->net, (const uint8_t(*)[32])r.sign, (const uint8_t(*)[32])r.curve, r.n);
+    /* Members connected to our ROUTER whose keys left the roster are reported down here and
+     * their connections closed (net.h); a failure leaves the node refusing every handshake
+     * (out of memory) or not serving (net_poll then fails and the daemon stops). */
+    net_events down = {d, NULL, ev_down, NULL, NULL, NULL};
+    if (net_allow(d->net, (const uint8_t(*)[32])r.sign, (const uint8_t(*)[32])r.curve, r.n, &down) != RONDA_OK)
+        logmsg(d, 3, "allowlist: %s", net_error(d->net));
     /* Dealers to servers that are no longer live members are closed. */
     for (uint32_t p = 1; p <= NET_DEALERS_MAX; p++) {
         const uint8_t *c = net_peer_curve(d->net, p);
@@ -195,6 +202,16 @@ static void ev_down(void *ctx, uint32_t peer) {
     peer_name(d, peer, who);
     logmsg(d, 5, "peer %s: no longer a live member, dropped", who);
     sync_peer_down(d->sync, peer);
+}
+
+/* A handshake our ROUTER refused (rate-limited by the transport: net.h). */
+static void ev_refused(void *ctx, const char *address, const char *reason, uint64_t suppressed) {
+    daemon_ctx *d = ctx;
+    if (address)
+        logmsg(d, 5, "handshake from %s refused: %s", address, reason);
+    else
+        logmsg(d, 5, "%llu more handshakes refused in the last %d s, not logged one by one",
+               (unsigned long long)suppressed, NET_REFUSED_LOG_WINDOW_MS / 1000);
 }
 
 static void flush(daemon_ctx *d) {
@@ -420,7 +437,7 @@ int cmd_run(int argc, char **argv) {
     d.catchup_base = &catchup_base;
     d.next_progress = &next_progress;
     d.who = who;
-    net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready};
+    net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready, ev_refused};
     uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS, started = cli_now_ms(), next_publish = 0;
     while (!stop_requested) {
         uint64_t now = cli_now_ms();
@@ -438,7 +455,7 @@ int cmd_run(int argc, char **argv) {
         if (sync_release(d.sync) != RONDA_OK) logmsg(&d, 3, "database error while syncing (commit)");
         cut_off_all(&d);
         if (pe != RONDA_OK) {
-            logmsg(&d, 3, "poll failed");
+            logmsg(&d, 3, "poll failed: %s", net_error(d.net)[0] ? net_error(d.net) : "zmq_poll");
             break;
         }
         flush(&d);

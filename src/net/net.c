@@ -4,8 +4,21 @@
  * thread binds inproc://zeromq.zap.01 and answers before the ROUTER is created, the
  * server sets ZMQ_ZAP_DOMAIN, and the handler refuses every other domain (libzmq 4.3's
  * ZMQ_ZAP_ENFORCE_DOMAIN is a draft option, so the enforcement is ours). The User-Id the
- * handler returns (the member's signing key, hex) is checked on every message received. */
+ * handler returns (the member's signing key, hex) is checked on every message received.
+ *
+ * Closing a member's connection: a ROUTER in libzmq 4.3 cannot close one peer's
+ * connection, but zmq_unbind() terminates every session its listener accepted. So when a
+ * key that the ZAP handler admitted since the last bind leaves the allowlist (revoked) or
+ * is banned, the ROUTER is unbound and bound again on the same address: that member's
+ * connections close and its next handshake is refused; the others reconnect by themselves.
+ * The ZAP handler records each admitted key in the same critical section in which it checks
+ * the allowlist, so a key admitted under the old allowlist is always seen by net_allow.
+ *
+ * Refused handshakes are queued by the ZAP thread under the lock, rate-limited there, and
+ * reported by net_poll on the caller's thread (the daemon's logger is not thread-safe). */
+#include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +32,7 @@
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define IDENTITY_MAX 256u
 #define NET_MON_FLAG 0x80000000u /* in net_poll: a dealer's monitor, not the dealer */
+#define ENDPOINT_MAX 256u        /* the ROUTER's bound address (ZMQ_LAST_ENDPOINT) */
 
 typedef struct allow_entry {
     uint8_t sign[32], curve[32];
@@ -50,16 +64,33 @@ struct net {
     allow_entry *allow;
     size_t nallow;
     uint8_t curve_pk[32], curve_sk[32];
+    char bound_ep[ENDPOINT_MAX]; /* the address the ROUTER is bound to, for binding again */
+    int router_lost;             /* it could not be bound again: closed */
     rpeer rpeers[SYNC_PEERS_MAX];
     uint32_t next_rid;
     dpeer dpeers[NET_DEALERS_MAX];
     unsigned mon_gen; /* makes each monitor endpoint unique */
     unsigned poll_rr; /* net_poll's first socket */
     net_stats st;
-    struct {
+    struct { /* under lock: the ZAP handler refuses banned keys */
         uint8_t sign[32];
         uint64_t until; /* mono_ms; 0 = free */
     } bans[NET_BANS_MAX];
+    /* Under lock: keys the ZAP handler admitted since the ROUTER was last bound. */
+    uint8_t admitted[NET_ADMITTED_MAX][32];
+    size_t nadmitted;
+    int admitted_lost; /* more were admitted than the set holds */
+    /* Under lock: refused handshakes waiting for net_poll, and the rate limit's window. */
+    struct {
+        char address[NET_ADDRESS_MAX];
+        const char *reason; /* a constant */
+    } refusals[NET_REFUSED_LOG_MAX];
+    size_t nrefusals;
+    uint64_t refused_window_end; /* mono_ms */
+    uint64_t refused_in_window;  /* refusals queued in this window */
+    uint64_t refused_suppressed; /* ...and not queued, in this window */
+    uint64_t refused_summary;    /* suppressed in windows that ended, not yet reported */
+    char err[200];               /* net_error() */
 };
 
 static uint64_t mono_ms(void) {
@@ -74,16 +105,70 @@ static void dpeer_close(dpeer *d) {
     memset(d, 0, sizeof *d);
 }
 
-static int allowed_curve(net *n, const uint8_t *curve, uint8_t sign_out[32]) {
-    int ok = 0;
+static void set_err(net *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(net *n, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(n->err, sizeof n->err, fmt, ap);
+    va_end(ap);
+}
+
+/* Under lock. */
+static int banned_locked(net *n, const uint8_t sign[32], uint64_t now) {
+    for (size_t i = 0; i < NET_BANS_MAX; i++)
+        if (n->bans[i].until > now && memcmp(n->bans[i].sign, sign, 32) == 0) return 1;
+    return 0;
+}
+
+/* Under lock: a new window of the refusal log's rate limit when the last one ended. */
+static void refused_roll(net *n, uint64_t now) {
+    if (now < n->refused_window_end) return;
+    n->refused_summary += n->refused_suppressed;
+    n->refused_suppressed = 0;
+    n->refused_in_window = 0;
+    n->refused_window_end = now + NET_REFUSED_LOG_WINDOW_MS;
+}
+
+/* Under lock: queue a refusal for net_poll, or count it as not reported. The address comes
+ * from libzmq, but is kept printable and bounded all the same. */
+static void refused_note(net *n, const char *address, size_t len, const char *reason) {
+    refused_roll(n, mono_ms());
+    if (n->refused_in_window >= NET_REFUSED_LOG_MAX || n->nrefusals >= NET_REFUSED_LOG_MAX) {
+        n->refused_suppressed++;
+        return;
+    }
+    n->refused_in_window++;
+    char *a = n->refusals[n->nrefusals].address;
+    size_t k = 0;
+    for (; k < len && k + 1 < NET_ADDRESS_MAX; k++) a[k] = address[k] >= 0x20 && address[k] < 0x7f ? address[k] : '?';
+    a[k] = 0;
+    if (k == 0) snprintf(a, NET_ADDRESS_MAX, "(none given)");
+    n->refusals[n->nrefusals++].reason = reason;
+}
+
+/* The ZAP decision for a CURVE client key, in one critical section with the record of the
+ * admitted key (see the file comment). Returns NULL (admitted, sign_out written) or why not. */
+static const char *zap_decide(net *n, const uint8_t *curve, uint8_t sign_out[32]) {
+    const char *why = "not a live member's key";
     pthread_mutex_lock(&n->lock);
-    for (size_t i = 0; i < n->nallow && !ok; i++)
+    for (size_t i = 0; i < n->nallow; i++)
         if (memcmp(n->allow[i].curve, curve, 32) == 0) {
+            if (banned_locked(n, n->allow[i].sign, mono_ms())) {
+                why = "cut off (banned)";
+                break;
+            }
             memcpy(sign_out, n->allow[i].sign, 32);
-            ok = 1;
+            why = NULL;
+            int known = 0;
+            for (size_t k = 0; k < n->nadmitted && !known; k++) known = memcmp(n->admitted[k], sign_out, 32) == 0;
+            if (!known && n->nadmitted < NET_ADMITTED_MAX)
+                memcpy(n->admitted[n->nadmitted++], sign_out, 32);
+            else if (!known)
+                n->admitted_lost = 1;
+            break;
         }
     pthread_mutex_unlock(&n->lock);
-    return ok;
+    return why;
 }
 
 static int allowed_sign(net *n, const uint8_t *sign) {
@@ -100,7 +185,7 @@ static int recv_frame(void *sock, char *buf, size_t cap, int *more) {
     if (r < 0) return -1;
     int m = 0;
     size_t ml = sizeof m;
-    zmq_getsockopt(sock, ZMQ_RCVMORE, &m, &ml);
+    if (zmq_getsockopt(sock, ZMQ_RCVMORE, &m, &ml) != 0) return -1; /* then no frame boundary is known */
     *more = m;
     return (size_t)r > cap ? -2 : r;
 }
@@ -119,29 +204,35 @@ static void *zap_main(void *arg) {
             char junk[64];
             if (recv_frame(n->zap, junk, sizeof junk, &more) == -1) return NULL;
         }
-        const char *status = "400", *text = "refused";
+        const char *status = "400", *text = "malformed ZAP request";
         char user[65] = "";
         if (k == 7 && len[0] == 3 && memcmp(f[0], "1.0", 3) == 0 && len[1] >= 0) {
             uint8_t sign[32];
             int domain_ok = len[2] == (int)strlen(NET_ZAP_DOMAIN) && memcmp(f[2], NET_ZAP_DOMAIN, (size_t)len[2]) == 0;
             int curve = len[5] == 5 && memcmp(f[5], "CURVE", 5) == 0;
+            const char *why = NULL;
             if (!domain_ok)
                 text = "wrong ZAP domain";
             else if (!curve)
                 text = "CURVE required";
-            else if (len[6] != 32 || !allowed_curve(n, (const uint8_t *)f[6], sign))
-                text = "not a live member";
+            else if (len[6] != 32)
+                text = "malformed CURVE key";
+            else if ((why = zap_decide(n, (const uint8_t *)f[6], sign)) != NULL)
+                text = why;
             else {
                 status = "200";
                 text = "OK";
                 ronda_hex(sign, 32, user);
             }
         }
+        /* Frame 3 is the peer's address (an IP, from libzmq). */
         pthread_mutex_lock(&n->lock);
         if (status[0] == '2')
             n->st.zap_accepted++;
-        else
+        else {
             n->st.zap_refused++;
+            refused_note(n, f[3], k > 3 && len[3] > 0 ? (size_t)len[3] : 0, text);
+        }
         pthread_mutex_unlock(&n->lock);
         zmq_send(n->zap, "1.0", 3, ZMQ_SNDMORE);
         zmq_send(n->zap, f[1], (size_t)(len[1] > 0 ? len[1] : 0), ZMQ_SNDMORE);
@@ -152,20 +243,55 @@ static void *zap_main(void *arg) {
     }
 }
 
-static void bound(void *sock) {
+/* Set one option; on failure return its name (the caller refuses to serve). ZMQ_MAXMSGSIZE
+ * is a security bound: an option that did not take is never silently skipped. */
+#define SETOPT(sock, opt, val, len)                                                                                    \
+    do {                                                                                                               \
+        if (zmq_setsockopt((sock), (opt), (val), (len)) != 0) return #opt;                                             \
+    } while (0)
+
+/* Every bound on a socket; NULL, or the name of the option libzmq refused. */
+static const char *bound(void *sock) {
     int hwm = NET_HWM, linger = 0, hb = NET_HEARTBEAT_MS, hbt = NET_HEARTBEAT_TIMEOUT_MS, hs = NET_HANDSHAKE_MS;
     int64_t maxmsg = SYNC_MSG_MAX;
     int rc = NET_RECONNECT_MS, rcmax = NET_RECONNECT_MAX_MS;
-    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
-    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof hbt);
-    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TTL, &hbt, sizeof hbt);
-    zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
-    zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &rc, sizeof rc);
-    zmq_setsockopt(sock, ZMQ_RECONNECT_IVL_MAX, &rcmax, sizeof rcmax);
+    SETOPT(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    SETOPT(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    SETOPT(sock, ZMQ_LINGER, &linger, sizeof linger);
+    SETOPT(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    SETOPT(sock, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+    SETOPT(sock, ZMQ_HEARTBEAT_TIMEOUT, &hbt, sizeof hbt);
+    SETOPT(sock, ZMQ_HEARTBEAT_TTL, &hbt, sizeof hbt);
+    SETOPT(sock, ZMQ_HANDSHAKE_IVL, &hs, sizeof hs);
+    SETOPT(sock, ZMQ_RECONNECT_IVL, &rc, sizeof rc);
+    SETOPT(sock, ZMQ_RECONNECT_IVL_MAX, &rcmax, sizeof rcmax);
+    /* Read back the security bound: a libzmq that took the call but not the value must not serve. */
+    int64_t got = 0;
+    size_t gl = sizeof got;
+    if (zmq_getsockopt(sock, ZMQ_MAXMSGSIZE, &got, &gl) != 0 || gl != sizeof got || got != maxmsg)
+        return "ZMQ_MAXMSGSIZE";
+    return NULL;
+}
+
+/* The ROUTER's options: the bounds, CURVE server with our key, our ZAP domain. */
+static const char *router_options(net *n, void *sock) {
+    int one = 1;
+    const char *bad = bound(sock);
+    if (bad) return bad;
+    SETOPT(sock, ZMQ_CURVE_SERVER, &one, sizeof one);
+    SETOPT(sock, ZMQ_CURVE_SECRETKEY, n->curve_sk, 32);
+    SETOPT(sock, ZMQ_ZAP_DOMAIN, NET_ZAP_DOMAIN, strlen(NET_ZAP_DOMAIN));
+    SETOPT(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    /* Read back what admits peers: a CURVE server, in our domain. */
+    int srv = 0;
+    size_t sl = sizeof srv;
+    char dom[32];
+    size_t dl = sizeof dom;
+    if (zmq_getsockopt(sock, ZMQ_CURVE_SERVER, &srv, &sl) != 0 || srv != 1) return "ZMQ_CURVE_SERVER";
+    if (zmq_getsockopt(sock, ZMQ_ZAP_DOMAIN, dom, &dl) != 0 || dl != strlen(NET_ZAP_DOMAIN) + 1 ||
+        memcmp(dom, NET_ZAP_DOMAIN, dl) != 0)
+        return "ZMQ_ZAP_DOMAIN";
+    return NULL;
 }
 
 /* Ask the ZAP endpoint about an all-zero key, as libzmq would: a handler must answer, and
@@ -175,10 +301,10 @@ int net_zap_probe(void *ctx) {
     void *req = zmq_socket(ctx, ZMQ_REQ);
     if (!req) return 0;
     int linger = 0, timeout = 1000, ok = 0;
-    zmq_setsockopt(req, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(req, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    zmq_setsockopt(req, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
-    if (zmq_connect(req, ZAP_ENDPOINT) == 0) {
+    /* Without its timeouts the probe could wait for ever: an option refused is a failed probe. */
+    if (zmq_setsockopt(req, ZMQ_LINGER, &linger, sizeof linger) == 0 &&
+        zmq_setsockopt(req, ZMQ_RCVTIMEO, &timeout, sizeof timeout) == 0 &&
+        zmq_setsockopt(req, ZMQ_SNDTIMEO, &timeout, sizeof timeout) == 0 && zmq_connect(req, ZAP_ENDPOINT) == 0) {
         static const uint8_t zero[32];
         const char *frames[6] = {"1.0", "probe", NET_ZAP_DOMAIN, "127.0.0.1", "", "CURVE"};
         int sent = 1;
@@ -218,18 +344,30 @@ ronda_err net_new(const char *listen, const uint8_t curve_pk[32], const uint8_t 
         fprintf(stderr, "ronda: the ZAP handler does not answer; refusing to serve\n");
         goto fail;
     }
-    memset(&n->st, 0, sizeof n->st); /* the probe's refusal is not a peer's */
+    /* The probe's refusal is not a peer's. */
+    pthread_mutex_lock(&n->lock);
+    memset(&n->st, 0, sizeof n->st);
+    n->nrefusals = 0;
+    n->refused_in_window = n->refused_suppressed = 0;
+    pthread_mutex_unlock(&n->lock);
     if (listen) {
-        int one = 1;
         n->router = zmq_socket(n->ctx, ZMQ_ROUTER);
         if (!n->router) goto fail;
-        bound(n->router);
-        if (zmq_setsockopt(n->router, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
-            zmq_setsockopt(n->router, ZMQ_CURVE_SECRETKEY, n->curve_sk, 32) != 0 ||
-            zmq_setsockopt(n->router, ZMQ_ZAP_DOMAIN, NET_ZAP_DOMAIN, strlen(NET_ZAP_DOMAIN)) != 0 ||
-            zmq_setsockopt(n->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0 ||
-            zmq_bind(n->router, listen) != 0) {
+        const char *bad = router_options(n, n->router);
+        if (bad) {
+            fprintf(stderr, "ronda: cannot set %s on the ROUTER: %s; refusing to serve\n", bad,
+                    zmq_strerror(zmq_errno()));
+            goto fail;
+        }
+        size_t el = sizeof n->bound_ep;
+        if (zmq_bind(n->router, listen) != 0) {
             fprintf(stderr, "ronda: cannot listen on %s: %s\n", listen, zmq_strerror(zmq_errno()));
+            goto fail;
+        }
+        /* The concrete address (a wildcard port resolved) is what is bound again later. */
+        if (zmq_getsockopt(n->router, ZMQ_LAST_ENDPOINT, n->bound_ep, &el) != 0 || el < 2 || n->bound_ep[el - 1] != 0) {
+            fprintf(stderr, "ronda: cannot read ZMQ_LAST_ENDPOINT of %s: %s; refusing to serve\n", listen,
+                    zmq_strerror(zmq_errno()));
             goto fail;
         }
     }
@@ -263,10 +401,61 @@ void net_destroy(net **np) {
     *np = NULL;
 }
 
-void net_allow(net *n, const uint8_t (*sign)[32], const uint8_t (*curve)[32], size_t count) {
+/* Close every connection to the ROUTER: unbind it (libzmq terminates the sessions its
+ * listener accepted) and bind the same address again. The old listener closes on libzmq's
+ * I/O thread, so the port can be busy for a moment: retried for NET_REBIND_MS. On failure
+ * the ROUTER is closed and the node no longer serves (net_poll reports it). */
+static ronda_err rebind(net *n) {
+    if (!n->router) return RONDA_OK;
+    n->st.rebinds++;
+    /* Whoever is admitted from here on connected after the old connections were closed. */
+    pthread_mutex_lock(&n->lock);
+    n->nadmitted = 0;
+    n->admitted_lost = 0;
+    pthread_mutex_unlock(&n->lock);
+    if (zmq_unbind(n->router, n->bound_ep) != 0) {
+        set_err(n, "cannot unbind %s to close revoked connections: %s", n->bound_ep, zmq_strerror(zmq_errno()));
+        goto lost;
+    }
+    for (int waited = 0;; waited += NET_REBIND_STEP_MS) {
+        if (zmq_bind(n->router, n->bound_ep) == 0) return RONDA_OK;
+        if (zmq_errno() != EADDRINUSE || waited >= NET_REBIND_MS) break;
+        struct timespec ts = {0, NET_REBIND_STEP_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    set_err(n, "cannot listen again on %s: %s", n->bound_ep, zmq_strerror(zmq_errno()));
+lost:
+    zmq_close(n->router);
+    n->router = NULL;
+    n->router_lost = 1;
+    memset(n->rpeers, 0, sizeof n->rpeers);
+    return RONDA_ERR_IO;
+}
+
+/* Under lock: whether a key admitted since the last bind may still be connected and is no
+ * longer welcome (not in the allowlist, or banned). */
+static int admitted_unwelcome_locked(net *n) {
+    if (n->admitted_lost) return 1;
+    uint64_t now = mono_ms();
+    for (size_t k = 0; k < n->nadmitted; k++) {
+        int ok = !banned_locked(n, n->admitted[k], now);
+        int found = 0;
+        for (size_t i = 0; i < n->nallow && ok && !found; i++)
+            found = memcmp(n->allow[i].sign, n->admitted[k], 32) == 0;
+        if (!ok || !found) return 1;
+    }
+    return 0;
+}
+
+ronda_err net_allow(net *n, const uint8_t (*sign)[32], const uint8_t (*curve)[32], size_t count, const net_events *ev) {
     if (count > NET_ALLOW_MAX) count = NET_ALLOW_MAX;
+    ronda_err e = RONDA_OK;
     allow_entry *a = calloc(count ? count : 1, sizeof *a);
-    if (!a) return;
+    if (!a) { /* fail closed: no list we can trust, so nobody is admitted */
+        count = 0;
+        e = RONDA_ERR_NOMEM;
+        set_err(n, "out of memory for the allowlist: every handshake refused");
+    }
     for (size_t i = 0; i < count; i++) {
         memcpy(a[i].sign, sign[i], 32);
         memcpy(a[i].curve, curve[i], 32);
@@ -275,7 +464,17 @@ void net_allow(net *n, const uint8_t (*sign)[32], const uint8_t (*curve)[32], si
     free(n->allow);
     n->allow = a;
     n->nallow = count;
+    int close_all = admitted_unwelcome_locked(n);
     pthread_mutex_unlock(&n->lock);
+    /* Nothing more goes to a ROUTER peer whose key left the list: its slot goes now. */
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        rpeer *r = &n->rpeers[i];
+        if (!r->id || allowed_sign(n, r->sign)) continue;
+        if (ev && ev->down) ev->down(ev->ctx, r->id);
+        memset(r, 0, sizeof *r);
+    }
+    if (close_all && rebind(n) != RONDA_OK) e = RONDA_ERR_IO;
+    return e;
 }
 
 uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32]) {
@@ -283,10 +482,18 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
         dpeer *d = &n->dpeers[i];
         if (d->sock) continue;
         void *s = zmq_socket(n->ctx, ZMQ_DEALER);
-        if (!s) return 0;
+        if (!s) {
+            set_err(n, "cannot create a DEALER for %s: %s", endpoint, zmq_strerror(zmq_errno()));
+            return 0;
+        }
         int one = 1;
-        bound(s);
-        zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one);
+        const char *bad = bound(s);
+        if (!bad && zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one) != 0) bad = "ZMQ_IMMEDIATE";
+        if (bad) {
+            set_err(n, "cannot set %s on the DEALER: %s; not connecting", bad, zmq_strerror(zmq_errno()));
+            zmq_close(s);
+            return 0;
+        }
         /* A handshake the server refuses (ZAP 400: e.g. our admission has not reached it
          * yet) ends the connection for good in libzmq 4.3: no reconnect. Watch for it and
          * connect again ourselves, with backoff (net_poll). The monitor is attached before
@@ -303,6 +510,7 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
                                    ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0 ||
             !(m = zmq_socket(n->ctx, ZMQ_PAIR)) || zmq_setsockopt(m, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
             zmq_connect(m, mon_ep) != 0 || zmq_connect(s, endpoint) != 0) {
+            set_err(n, "cannot connect to %s: %s", endpoint, zmq_strerror(zmq_errno()));
             if (m) zmq_close(m);
             zmq_close(s);
             return 0;
@@ -360,13 +568,15 @@ static rpeer *rpeer_for(net *n, const uint8_t *identity, size_t len, const uint8
 }
 
 static int banned(net *n, const uint8_t sign[32]) {
-    uint64_t now = mono_ms();
-    for (size_t i = 0; i < NET_BANS_MAX; i++)
-        if (n->bans[i].until > now && memcmp(n->bans[i].sign, sign, 32) == 0) return 1;
-    return 0;
+    pthread_mutex_lock(&n->lock);
+    int b = banned_locked(n, sign, mono_ms());
+    pthread_mutex_unlock(&n->lock);
+    return b;
 }
 
 void net_ban(net *n, uint32_t peer) {
+    int close_all = 0;
+    pthread_mutex_lock(&n->lock);
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         rpeer *r = &n->rpeers[i];
         if (r->id != peer || peer == 0) continue;
@@ -375,8 +585,12 @@ void net_ban(net *n, uint32_t peer) {
             if (n->bans[k].until < n->bans[slot].until) slot = k;
         memcpy(n->bans[slot].sign, r->sign, 32);
         n->bans[slot].until = mono_ms() + NET_BAN_MS;
+        close_all = admitted_unwelcome_locked(n);
     }
+    pthread_mutex_unlock(&n->lock);
     net_disconnect(n, peer);
+    /* A failure closes the ROUTER; net_poll then reports it (net_error says why). */
+    if (close_all) (void)rebind(n);
 }
 
 /* One message from the ROUTER: [identity, payload]. */
@@ -452,7 +666,29 @@ static void dealer_recv(net *n, uint32_t peer, const net_events *ev) {
     zmq_msg_close(&body);
 }
 
+/* Report the refusals the ZAP thread queued, outside the lock (the callback logs). */
+static void report_refusals(net *n, const net_events *ev) {
+    char addr[NET_REFUSED_LOG_MAX][NET_ADDRESS_MAX];
+    const char *why[NET_REFUSED_LOG_MAX];
+    pthread_mutex_lock(&n->lock);
+    refused_roll(n, mono_ms());
+    size_t k = n->nrefusals;
+    for (size_t i = 0; i < k; i++) {
+        memcpy(addr[i], n->refusals[i].address, NET_ADDRESS_MAX);
+        why[i] = n->refusals[i].reason;
+    }
+    n->nrefusals = 0;
+    uint64_t summary = n->refused_summary;
+    n->refused_summary = 0;
+    pthread_mutex_unlock(&n->lock);
+    if (!ev || !ev->refused) return;
+    for (size_t i = 0; i < k; i++) ev->refused(ev->ctx, addr[i], why[i], 0);
+    if (summary) ev->refused(ev->ctx, NULL, NULL, summary);
+}
+
 ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
+    if (n->router_lost) return RONDA_ERR_IO; /* rebind failed: this node no longer serves (net_error) */
+    report_refusals(n, ev);
     zmq_pollitem_t items[1 + 2 * NET_DEALERS_MAX];
     uint32_t who[1 + 2 * NET_DEALERS_MAX];
     int k = 0;
@@ -461,9 +697,10 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
         dpeer *d = &n->dpeers[i];
         if (!d->sock || !d->redial_at) continue;
         if (now >= d->redial_at) {
-            zmq_disconnect(d->sock, d->endpoint); /* the refused endpoint is dead; its entry goes */
-            zmq_connect(d->sock, d->endpoint);
+            (void)zmq_disconnect(d->sock, d->endpoint); /* the refused endpoint is dead; its entry goes */
             d->redial_at = 0;
+            if (zmq_connect(d->sock, d->endpoint) != 0) /* tried again after the next backoff */
+                d->redial_at = now + (uint64_t)d->backoff_ms;
         } else if (timeout_ms < 0 || d->redial_at - now < (uint64_t)timeout_ms) {
             timeout_ms = (int)(d->redial_at - now);
         }
@@ -497,8 +734,7 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
         for (int j = 0; j < 64; j++) {
             int events = 0;
             size_t el = sizeof events;
-            zmq_getsockopt(items[i].socket, ZMQ_EVENTS, &events, &el);
-            if (!(events & ZMQ_POLLIN)) break;
+            if (zmq_getsockopt(items[i].socket, ZMQ_EVENTS, &events, &el) != 0 || !(events & ZMQ_POLLIN)) break;
             if (who[i] == 0)
                 router_recv(n, ev);
             else
@@ -529,6 +765,8 @@ ronda_err net_send(net *n, uint32_t peer, const uint8_t *data, size_t len) {
     }
     return RONDA_OK;
 }
+
+const char *net_error(const net *n) { return n->err; }
 
 void net_get_stats(net *n, net_stats *out) {
     pthread_mutex_lock(&n->lock);

@@ -29,29 +29,53 @@
 #define NET_POLL_BUDGET_MS 500
 #define NET_BAN_MS 600000 /* a member cut off for bad records is ignored this long... */
 #define NET_BANS_MAX 64u  /* ...up to this many at once (the oldest ban ends first) */
+/* Signing keys the ZAP handler admitted since the ROUTER was last bound: a revocation or a
+ * ban of one of them closes every connection to the ROUTER (net_allow). Beyond this many,
+ * any key leaving the allowlist does (the set no longer says who may still be connected). */
+#define NET_ADMITTED_MAX 256u
+/* Closing connections to the ROUTER means unbinding and binding it again; libzmq closes the
+ * old listener on its I/O thread, so the port may be busy for a moment. Retried this long,
+ * every NET_REBIND_STEP_MS; after that the node stops serving (net_poll fails). */
+#define NET_REBIND_MS 3000
+#define NET_REBIND_STEP_MS 10
+/* Refused handshakes are reported (net_events.refused) at most this many per window, plus
+ * one line per window counting the rest: a flood of strangers cannot flood the log. */
+#define NET_REFUSED_LOG_MAX 10u
+#define NET_REFUSED_LOG_WINDOW_MS 60000
+#define NET_ADDRESS_MAX 64u /* a peer address as reported (longer ones are cut) */
 
 typedef struct net net;
+typedef struct net_events net_events;
 
 typedef struct net_stats {
     uint64_t zap_accepted, zap_refused; /* handshakes the ZAP handler admitted / refused */
     uint64_t dropped_unauthorised;      /* messages from a key no longer live */
     uint64_t send_dropped;              /* sends refused by a full or absent connection */
     uint64_t dropped_banned;            /* messages from a member cut off by net_ban */
+    uint64_t rebinds;                   /* times the ROUTER was bound again to close connections */
 } net_stats;
 
 /* Start the ZAP handler, then (when listen != NULL) bind the ROUTER there as a CURVE
- * server. Keys are this node's Curve25519 pair (copied). */
+ * server. Keys are this node's Curve25519 pair (copied). Every socket option is checked: a
+ * failure (named on stderr) refuses to serve. */
 ronda_err net_new(const char *listen, const uint8_t curve_pk[32], const uint8_t curve_sk[32],
                   net **out) RONDA_MUST_CHECK;
 void net_destroy(net **n);
 
 /* Replace the allowlist: n pairs of (Ed25519 sign key, Curve25519 key) of live members.
- * Connections from keys no longer in it are dropped (their messages ignored and their
- * peer reported gone); the ZAP handler refuses them from now on. */
-void net_allow(net *n, const uint8_t (*sign)[32], const uint8_t (*curve)[32], size_t count);
+ * The ZAP handler refuses keys no longer in it from now on. Each ROUTER peer whose key left
+ * it is reported to ev->down (ev may be NULL) and nothing more is sent to it; and when a key
+ * that connected to the ROUTER since it was last bound left it, the ROUTER is unbound and
+ * bound again, which closes every connection to it (libzmq has no per-peer close; other
+ * members' DEALERs reconnect within their reconnect interval). RONDA_ERR_NOMEM: the
+ * allowlist is emptied (every key refused); RONDA_ERR_IO: the ROUTER could not be bound
+ * again and is closed (net_poll then fails). */
+ronda_err net_allow(net *n, const uint8_t (*sign)[32], const uint8_t (*curve)[32], size_t count,
+                    const net_events *ev) RONDA_MUST_CHECK;
 
 /* Connect a DEALER to a peer's endpoint; its CURVE key authenticates the server. Returns
- * the peer id (1..NET_DEALERS_MAX) or 0. Reconnects with backoff by itself. */
+ * the peer id (1..NET_DEALERS_MAX) or 0 (net_error says why, e.g. the option refused).
+ * Reconnects with backoff by itself. */
 uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32]);
 void net_disconnect(net *n, uint32_t peer);
 /* The server key a DEALER peer was connected with (for dropping revoked servers). */
@@ -59,17 +83,23 @@ const uint8_t *net_peer_curve(const net *n, uint32_t peer);
 /* The signing key a ROUTER peer (id >= NET_ROUTER_PEER_BASE) proved in its handshake. */
 const uint8_t *net_peer_sign(const net *n, uint32_t peer);
 
-typedef struct net_events {
+struct net_events {
     void *ctx;
     void (*up)(void *ctx, uint32_t peer);   /* a new peer connected to our ROUTER */
     void (*down)(void *ctx, uint32_t peer); /* a ROUTER peer lost its membership */
     void (*msg)(void *ctx, uint32_t peer, const uint8_t *data, size_t len);
     void (*ready)(void *ctx, uint32_t peer); /* a DEALER's handshake succeeded: it can send now */
-} net_events;
+    /* A handshake to our ROUTER the ZAP handler refused: the peer's address as libzmq gives
+     * it (its IP; printable ASCII, at most NET_ADDRESS_MAX - 1 bytes) and a constant reason.
+     * At most NET_REFUSED_LOG_MAX calls per NET_REFUSED_LOG_WINDOW_MS; when more were
+     * refused, one call with address and reason NULL gives how many were not reported. */
+    void (*refused)(void *ctx, const char *address, const char *reason, uint64_t suppressed);
+};
 
-/* Cut off the member behind ROUTER peer `peer` for NET_BAN_MS: its connection is closed and
- * whatever it sends meanwhile, on any new connection, is dropped unread. A misbehaving peer
- * cannot shed its ban by reconnecting. */
+/* Cut off the member behind ROUTER peer `peer` for NET_BAN_MS: its connections to the
+ * ROUTER are closed (the ROUTER is bound again, as in net_allow), its handshakes refused
+ * and whatever it sends meanwhile dropped unread. A misbehaving peer cannot shed its ban by
+ * reconnecting. */
 void net_ban(net *n, uint32_t peer);
 
 /* Wait up to timeout_ms for messages and deliver them. */
@@ -78,6 +108,8 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev);
 ronda_err net_send(net *n, uint32_t peer, const uint8_t *data, size_t len);
 
 void net_get_stats(net *n, net_stats *out);
+/* The text of the last failure of net_connect, net_allow or net_poll ("" when none). */
+const char *net_error(const net *n);
 
 /* 1 when a ZAP handler in zmq context `ctx` answers a request for an unknown key with a
  * refusal; net_new() checks this before creating any server socket. */
