@@ -13,8 +13,8 @@
 #    after the message that carried it (the path where the daemon sweeps every peer for a
 #    ban after its commit).
 # 3. The HQ stores records 1-100, refuses the bad ones, counts them, cuts Sekar off (the
-#    transport bans its key) and holds nothing more from it afterwards; `ronda verify`
-#    passes on the HQ after a clean stop.
+#    transport bans its key and closes its connection: its next handshake is refused) and
+#    holds nothing more from it afterwards; `ronda verify` passes on the HQ after a clean stop.
 TEST=net_forged
 RONDA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 FILL=${2:-$(dirname "$RONDA")/ronda-fill}
@@ -96,6 +96,10 @@ done
 # comes through for a while, and the stats count the refusals.
 sleep 6
 [ "$(records hq)" = "$want" ] || fail "the HQ's count moved to $(records hq) after the ban"
+# The ban closed sekar's connection (not only ignored it): its DEALER dialled again and the
+# HQ refused the handshake.
+grep -q "handshake from 127.0.0.1 refused: cut off (banned)" "$LOGS/hq.log" ||
+  fail "the HQ's log shows no refused handshake of the banned sekar: its connection stayed open"
 rej=$(grep "stats:" "$LOGS/hq.log" | tail -n 1 | sed 's/.* rejected \([0-9]*\).*/\1/')
 [ "$rej" = 16 ] || fail "the HQ's stats count ${rej:-no} rejected records"
 alive sekar || fail "sekar's daemon died"
