@@ -56,8 +56,9 @@ typedef struct dpeer {
 
 struct net {
     void *ctx;
-    void *router; /* NULL when not listening */
-    void *zap;    /* REP, owned by the ZAP thread */
+    void *router;     /* NULL when not listening */
+    void *router_mon; /* PAIR: the ROUTER's failed handshakes that never reach ZAP */
+    void *zap;        /* REP, owned by the ZAP thread */
     pthread_t zap_thread;
     int zap_running;
     pthread_mutex_t lock; /* guards allow and the ZAP counters */
@@ -359,6 +360,15 @@ ronda_err net_new(const char *listen, const uint8_t curve_pk[32], const uint8_t 
                     zmq_strerror(zmq_errno()));
             goto fail;
         }
+        /* A NULL or PLAIN client fails at the ZMTP greeting, before ZAP: only a monitor sees it. */
+        if (zmq_socket_monitor(n->router, "inproc://ronda-router-monitor", ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0 ||
+            !(n->router_mon = zmq_socket(n->ctx, ZMQ_PAIR)) ||
+            zmq_setsockopt(n->router_mon, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+            zmq_connect(n->router_mon, "inproc://ronda-router-monitor") != 0) {
+            fprintf(stderr, "ronda: cannot monitor the ROUTER's handshakes: %s; refusing to serve\n",
+                    zmq_strerror(zmq_errno()));
+            goto fail;
+        }
         size_t el = sizeof n->bound_ep;
         if (zmq_bind(n->router, listen) != 0) {
             fprintf(stderr, "ronda: cannot listen on %s: %s\n", listen, zmq_strerror(zmq_errno()));
@@ -381,6 +391,7 @@ fail:
 void net_destroy(net **np) {
     if (!np || !*np) return;
     net *n = *np;
+    if (n->router_mon) zmq_close(n->router_mon);
     if (n->router) zmq_close(n->router);
     for (size_t i = 0; i < NET_DEALERS_MAX; i++)
         if (n->dpeers[i].sock) dpeer_close(&n->dpeers[i]);
@@ -425,8 +436,9 @@ static ronda_err rebind(net *n) {
     }
     set_err(n, "cannot listen again on %s: %s", n->bound_ep, zmq_strerror(zmq_errno()));
 lost:
+    zmq_close(n->router_mon);
     zmq_close(n->router);
-    n->router = NULL;
+    n->router = n->router_mon = NULL;
     n->router_lost = 1;
     memset(n->rpeers, 0, sizeof n->rpeers);
     return RONDA_ERR_IO;
@@ -658,6 +670,41 @@ static void monitor_recv(dpeer *d, uint32_t peer, const net_events *nev) {
     zmq_msg_close(&addr);
 }
 
+/* One event of the ROUTER's monitor: a handshake that broke the protocol before ZAP (a NULL
+ * or PLAIN client, a malformed handshake). libzmq names only our own endpoint in these
+ * events, never the peer's address; so they are reported without one. Handshakes that are
+ * merely abandoned (closed, timed out) are not: every ZAP refusal also ends that way. */
+static int router_monitor_recv(net *n) {
+    int got = 0;
+    zmq_msg_t ev, addr;
+    zmq_msg_init(&ev);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&ev, n->router_mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&ev) &&
+        zmq_msg_recv(&addr, n->router_mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_size(&ev) >= 6) {
+        uint16_t event;
+        uint32_t value;
+        memcpy(&event, zmq_msg_data(&ev), sizeof event);
+        memcpy(&value, (const uint8_t *)zmq_msg_data(&ev) + 2, sizeof value);
+        got = 1;
+        (void)event; /* only ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL is asked for */
+        const char *why = "malformed handshake";
+        if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+            why = "not CURVE (a NULL or PLAIN client)";
+        else if (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
+            why = "CURVE handshake failed (bad key or box)";
+        else if (value >= ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED && value <= ZMQ_PROTOCOL_ERROR_ZAP_INVALID_METADATA)
+            why = "ZAP reply malformed";
+        static const char unknown[] = "unknown address";
+        pthread_mutex_lock(&n->lock);
+        n->st.handshakes_failed++;
+        refused_note(n, unknown, sizeof unknown - 1, why);
+        pthread_mutex_unlock(&n->lock);
+    }
+    zmq_msg_close(&ev);
+    zmq_msg_close(&addr);
+    return got;
+}
+
 static void dealer_recv(net *n, uint32_t peer, const net_events *ev) {
     zmq_msg_t body;
     zmq_msg_init(&body);
@@ -689,8 +736,8 @@ static void report_refusals(net *n, const net_events *ev) {
 ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
     if (n->router_lost) return RONDA_ERR_IO; /* rebind failed: this node no longer serves (net_error) */
     report_refusals(n, ev);
-    zmq_pollitem_t items[1 + 2 * NET_DEALERS_MAX];
-    uint32_t who[1 + 2 * NET_DEALERS_MAX];
+    zmq_pollitem_t items[2 + 2 * NET_DEALERS_MAX];
+    uint32_t who[2 + 2 * NET_DEALERS_MAX];
     int k = 0;
     uint64_t now = mono_ms();
     for (uint32_t i = 0; i < NET_DEALERS_MAX; i++) {
@@ -708,6 +755,8 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
     if (n->router) {
         items[k] = (zmq_pollitem_t){n->router, 0, ZMQ_POLLIN, 0};
         who[k++] = 0;
+        items[k] = (zmq_pollitem_t){n->router_mon, 0, ZMQ_POLLIN, 0};
+        who[k++] = NET_MON_FLAG;
     }
     for (uint32_t i = 0; i < NET_DEALERS_MAX; i++)
         if (n->dpeers[i].sock) {
@@ -725,6 +774,12 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
     for (int step = 0; step < k && mono_ms() - began < NET_POLL_BUDGET_MS; step++) {
         int i = (first + step) % k;
         if (!(items[i].revents & ZMQ_POLLIN)) continue;
+        /* A callback may have closed the ROUTER (net_ban, a failed rebind): its items are stale. */
+        if ((who[i] == 0 || who[i] == NET_MON_FLAG) && !n->router) continue;
+        if (who[i] == NET_MON_FLAG) {
+            for (int j = 0; j < 64 && router_monitor_recv(n); j++) continue;
+            continue;
+        }
         if (who[i] & NET_MON_FLAG) {
             dpeer *d = &n->dpeers[(who[i] & ~NET_MON_FLAG) - 1];
             if (d->mon) monitor_recv(d, who[i] & ~NET_MON_FLAG, ev);
@@ -734,6 +789,7 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
         for (int j = 0; j < 64; j++) {
             int events = 0;
             size_t el = sizeof events;
+            if (who[i] == 0 && !n->router) break; /* closed by a callback */
             if (zmq_getsockopt(items[i].socket, ZMQ_EVENTS, &events, &el) != 0 || !(events & ZMQ_POLLIN)) break;
             if (who[i] == 0)
                 router_recv(n, ev);

@@ -53,6 +53,7 @@ typedef struct net_stats {
     uint64_t send_dropped;              /* sends refused by a full or absent connection */
     uint64_t dropped_banned;            /* messages from a member cut off by net_ban */
     uint64_t rebinds;                   /* times the ROUTER was bound again to close connections */
+    uint64_t handshakes_failed;         /* handshakes that broke the protocol before ZAP (NULL, PLAIN) */
 } net_stats;
 
 /* Start the ZAP handler, then (when listen != NULL) bind the ROUTER there as a CURVE
@@ -91,6 +92,8 @@ struct net_events {
     void (*ready)(void *ctx, uint32_t peer); /* a DEALER's handshake succeeded: it can send now */
     /* A handshake to our ROUTER the ZAP handler refused: the peer's address as libzmq gives
      * it (its IP; printable ASCII, at most NET_ADDRESS_MAX - 1 bytes) and a constant reason.
+     * Handshakes that break the protocol before ZAP (a NULL or PLAIN client, a malformed
+     * handshake) come too, as "unknown address": libzmq's events never name the peer.
      * At most NET_REFUSED_LOG_MAX calls per NET_REFUSED_LOG_WINDOW_MS; when more were
      * refused, one call with address and reason NULL gives how many were not reported. */
     void (*refused)(void *ctx, const char *address, const char *reason, uint64_t suppressed);
