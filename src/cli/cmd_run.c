@@ -438,6 +438,7 @@ int cmd_run(int argc, char **argv) {
     d.next_progress = &next_progress;
     d.who = who;
     net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready, ev_refused};
+    int poll_failed = 0;
     uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS, started = cli_now_ms(), next_publish = 0;
     while (!stop_requested) {
         uint64_t now = cli_now_ms();
@@ -456,6 +457,7 @@ int cmd_run(int argc, char **argv) {
         cut_off_all(&d);
         if (pe != RONDA_OK) {
             logmsg(&d, 3, "poll failed: %s", net_error(d.net)[0] ? net_error(d.net) : "zmq_poll");
+            poll_failed = 1; /* a non-zero exit, so that systemd (Restart=on-failure) restarts us */
             break;
         }
         flush(&d);
@@ -496,5 +498,5 @@ int cmd_run(int argc, char **argv) {
     sync_destroy(&d.sync);
     net_destroy(&d.net);
     node_close(&d.n);
-    return EXIT_OK;
+    return poll_failed ? EXIT_ENV : EXIT_OK;
 }
