@@ -337,8 +337,11 @@ ronda_err net_new(const char *listen, const uint8_t curve_pk[32], const uint8_t 
     n->zap = zmq_socket(n->ctx, ZMQ_REP);
     int linger = 0;
     if (!n->zap || zmq_setsockopt(n->zap, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        zmq_bind(n->zap, ZAP_ENDPOINT) != 0)
+        zmq_bind(n->zap, ZAP_ENDPOINT) != 0) {
+        fprintf(stderr, "ronda: cannot start the ZAP handler (socket, ZMQ_LINGER or bind): %s; refusing to serve\n",
+                zmq_strerror(zmq_errno()));
         goto fail;
+    }
     if (pthread_create(&n->zap_thread, NULL, zap_main, n) != 0) goto fail;
     n->zap_running = 1;
     if (!net_zap_probe(n->ctx)) {
@@ -514,10 +517,16 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
         snprintf(mon_ep, sizeof mon_ep, "inproc://ronda-dealer-%u-%u", i, ++n->mon_gen);
         void *m = NULL;
         int linger = 0;
-        if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_curve, 32) != 0 ||
-            zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, n->curve_pk, 32) != 0 ||
-            zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve_sk, 32) != 0 ||
-            zmq_socket_monitor(s, mon_ep,
+        bad = zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_curve, 32) != 0  ? "ZMQ_CURVE_SERVERKEY"
+              : zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, n->curve_pk, 32) != 0 ? "ZMQ_CURVE_PUBLICKEY"
+              : zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, n->curve_sk, 32) != 0 ? "ZMQ_CURVE_SECRETKEY"
+                                                                             : NULL;
+        if (bad) {
+            set_err(n, "cannot set %s on the DEALER: %s; not connecting", bad, zmq_strerror(zmq_errno()));
+            zmq_close(s);
+            return 0;
+        }
+        if (zmq_socket_monitor(s, mon_ep,
                                ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                    ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0 ||
             !(m = zmq_socket(n->ctx, ZMQ_PAIR)) || zmq_setsockopt(m, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
