@@ -43,6 +43,10 @@
 #define NET_REFUSED_LOG_MAX 10u
 #define NET_REFUSED_LOG_WINDOW_MS 60000
 #define NET_ADDRESS_MAX 64u /* a peer address as reported (longer ones are cut) */
+_Static_assert(NET_REFUSED_LOG_MAX >= 1 && NET_REFUSED_LOG_WINDOW_MS >= 1000,
+               "some refusals are logged, per second or more");
+_Static_assert(NET_REBIND_STEP_MS > 0 && NET_REBIND_STEP_MS < NET_REBIND_MS, "a rebind is retried");
+_Static_assert(NET_REBIND_MS < NET_POLL_BUDGET_MS * 10, "a rebind stalls the daemon's loop a few polls at most");
 
 typedef struct net net;
 typedef struct net_events net_events;
