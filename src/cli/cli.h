@@ -88,9 +88,9 @@ typedef struct run_checkpoints {
 } run_checkpoints;
 /* From --checkpoint-every (NULL: the role's default, hourly for hq, never otherwise); `note`
  * gets a line for the log. Returns -1 to go on, or EXIT_USAGE after printing the error. */
-int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, uint64_t now_ms, char *note, size_t len);
+int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, ronda_mono now, char *note, size_t len);
 /* Write a checkpoint when one is due: 0 none due, 1 written, -1 failed; `text` says which. */
-int run_checkpoints_tick(run_checkpoints *c, node *n, uint64_t now_ms, char *text, size_t len);
+int run_checkpoints_tick(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len);
 
 /* A tiny option parser shared by every verb: --name VALUE, --name=VALUE, --flag. */
 typedef enum opt_kind { OPT_FLAG, OPT_STR, OPT_LIST } opt_kind;
