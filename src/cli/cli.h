@@ -18,6 +18,11 @@
     "run `ronda run` until it has synced with a peer (docs/operations.md, \"Backup and restore\"); "                   \
     "`ronda status` shows the guard"
 
+/* The hint when this node's clock is off by more than the bound. */
+#define CLI_CLOCK_HINT                                                                                                 \
+    "set this PC's clock (enable NTP: `timedatectl set-ntp true`); peers refuse records dated beyond "                 \
+    "RONDA_CLOCK_AHEAD_MAX_MS of their clocks (docs/operations.md, \"Clocks\")"
+
 /* A node directory holds these files. */
 #define NODE_DB "ronda.db"
 #define NODE_SIGN_KEY "sign.key"
@@ -32,6 +37,12 @@ typedef struct node {
     uint8_t secret[RONDA_SECRET_BYTES]; /* wiped on close */
     int has_secret;
 } node;
+
+/* The daemon's estimate of this node's clock offset from its peers (ronda_store_clock_offset),
+ * when one younger than RONDA_CLOCK_OFFSET_STALE_MS is stored: 1 and *offset_ms, *age_ms;
+ * 0 when none (no daemon ran lately, no peer told its clock, or this clock was stepped
+ * since: a measurement from the future is no measurement). */
+int cli_clock_offset(node *n, int64_t *offset_ms, uint64_t *age_ms);
 
 /* The node directory: --dir, else $RONDA_DIR, else "./ronda-node". */
 const char *cli_dir(const char *flag);

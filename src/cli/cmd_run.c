@@ -510,9 +510,8 @@ int cmd_run(int argc, char **argv) {
                    " msgs_out %llu bytes_in %llu bytes_out %llu rounds_in_sync %llu",
                    (unsigned long long)st.received, (unsigned long long)st.stored, (unsigned long long)st.duplicates,
                    (unsigned long long)st.rejected, (unsigned long long)st.future, (unsigned long long)st.forks,
-                   (unsigned long long)st.msgs_in,
-                   (unsigned long long)st.msgs_out, (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out,
-                   (unsigned long long)st.rounds_in_sync);
+                   (unsigned long long)st.msgs_in, (unsigned long long)st.msgs_out, (unsigned long long)st.bytes_in,
+                   (unsigned long long)st.bytes_out, (unsigned long long)st.rounds_in_sync);
             next_stats = now + STATS_MS;
         }
         if (watchdog_ms && now >= next_watchdog) {

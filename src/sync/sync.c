@@ -938,8 +938,9 @@ static void peer_clock(sync_core *c, peer *p, uint64_t clock) {
     p->has_offset = 1;
     int off = d > RONDA_CLOCK_AHEAD_MAX_MS;
     if (off != p->clock_off)
-        logf_(c, off ? 4 : 6, p->id, off ? "peer's clock differs from ours by %lld s (more than %u s)"
-                                         : "peer's clock agrees with ours again (%lld s, at most %u s)",
+        logf_(c, off ? 4 : 6, p->id,
+              off ? "peer's clock differs from ours by %lld s (more than %u s)"
+                  : "peer's clock agrees with ours again (%lld s, at most %u s)",
               (long long)(p->offset_ms / 1000), RONDA_CLOCK_AHEAD_MAX_MS / 1000u);
     p->clock_off = off;
 }
