@@ -76,7 +76,8 @@ typedef struct peer {
     uint8_t frontier_after[RONDA_KEY_BYTES];
     int has_offset;           /* its HELLO carried its wall clock */
     int64_t offset_ms;        /* our wall clock minus its, at its last HELLO */
-    int clock_off;            /* its offset is beyond RONDA_CLOCK_AHEAD_MAX_MS (logged once per change) */
+    int clock_off;            /* its offset was beyond RONDA_CLOCK_AHEAD_MAX_MS, as last logged */
+    uint64_t clock_log_ms;    /* when that was logged (monotonic; 0: never) */
     uint64_t future_log_ms;   /* when a record of its too far ahead was last logged (monotonic) */
     uint64_t future_unlogged; /* such records since then */
 } peer;
@@ -937,12 +938,15 @@ static void peer_clock(sync_core *c, peer *p, uint64_t clock) {
     p->offset_ms = ours >= clock ? (int64_t)d : -(int64_t)d;
     p->has_offset = 1;
     int off = d > RONDA_CLOCK_AHEAD_MAX_MS;
-    if (off != p->clock_off)
-        logf_(c, off ? 4 : 6, p->id,
-              off ? "peer's clock differs from ours by %lld s (more than %u s)"
-                  : "peer's clock agrees with ours again (%lld s, at most %u s)",
-              (long long)(p->offset_ms / 1000), RONDA_CLOCK_AHEAD_MAX_MS / 1000u);
+    /* Logged when it crosses the bound, at most once per SYNC_FUTURE_LOG_MS: a peer may send
+     * HELLOs as often as it likes, with any clock. */
+    if (off == p->clock_off || (p->clock_log_ms && c->mono_ms - p->clock_log_ms < SYNC_FUTURE_LOG_MS)) return;
+    logf_(c, off ? 4 : 6, p->id,
+          off ? "peer's clock differs from ours by %lld s (more than %u s)"
+              : "peer's clock agrees with ours again (%lld s, at most %u s)",
+          (long long)(p->offset_ms / 1000), RONDA_CLOCK_AHEAD_MAX_MS / 1000u);
     p->clock_off = off;
+    p->clock_log_ms = c->mono_ms ? c->mono_ms : 1;
 }
 
 /* One message; `defer`: a large RECORDS under sync_hold (large_records), taken by
@@ -970,12 +974,12 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
             alen != 32 || crd_bin(&r, &digest, &dlen) != RONDA_OK || dlen != 32 ||
             (n == 5 && crd_uint(&r, &clock) != RONDA_OK))
             return bad_msg(c, p, "malformed HELLO");
-        if (n == 5) peer_clock(c, p, clock);
         if (version != SYNC_PROTO_VERSION || memcmp(auth, c->authority, 32) != 0) {
             ban(p);
             logf_(c, 3, id, "peer speaks another protocol version or belongs to another network");
             return RONDA_OK;
         }
+        if (n == 5) peer_clock(c, p, clock);
         uint8_t ours[32];
         if (ronda_store_digest(c->s, ours, NULL) != RONDA_OK) return RONDA_ERR_DB;
         if (memcmp(ours, digest, 32) == 0) {

@@ -36,7 +36,7 @@
 _Static_assert(SYNC_BATCH_RECORDS * 1u <= RONDA_BATCH_MAX, "a RECORDS batch fits one apply batch");
 _Static_assert(SYNC_MSG_MAX > RONDA_RECORD_MAX + 64u, "one maximal record fits a message");
 
-#define SYNC_FUTURE_LOG_MS 60000u /* records refused as too far ahead: one log line per peer this often */
+#define SYNC_FUTURE_LOG_MS 60000u /* records too far ahead, a peer's clock off: one log line per peer this often */
 
 typedef struct sync_core sync_core;
 
