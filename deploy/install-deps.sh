@@ -7,7 +7,8 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libsodium-dev libsqlite3-dev libmsgpack-dev libzmq3-dev
             libjansson-dev libinih-dev libsystemd-dev libmicrohttpd-dev)
-test_pkgs=(libcmocka-dev python3 python3-nacl python3-msgpack clang-format iproute2 nftables man-db curl chromium)
+test_pkgs=(libcmocka-dev python3 python3-nacl python3-msgpack clang-format iproute2 nftables man-db curl chromium
+           faketime)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi

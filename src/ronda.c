@@ -33,6 +33,8 @@ static const struct {
     [RONDA_ERR_TAMPERED] = {"tampered", "stored bytes disagree with their index"},
     [RONDA_ERR_BEHIND] = {"behind", "this node may be behind its own history; it writes nothing until a peer "
                                     "confirms its head"},
+    [RONDA_ERR_FUTURE] = {"future", "the record's time is ahead of this node's clock by more than the bound "
+                                    "(RONDA_CLOCK_AHEAD_MAX_MS): not stored yet"},
 };
 
 const char *ronda_strerror(ronda_err err) {

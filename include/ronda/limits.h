@@ -109,6 +109,29 @@
 /* HLC: milliseconds since the epoch in the high 48 bits, a counter in the low 16. */
 #define RONDA_HLC_COUNTER_BITS 16u
 
+/* How far a record's time (hlc >> 16) may be ahead of the receiving node's wall clock.
+ * Beyond it the record is not stored (RONDA_ERR_FUTURE) until the clock reaches it, and a
+ * node's own HLC follows another author's at most this far ahead of its clock: so a member
+ * signing records a year ahead (or a PC whose clock runs months fast) pushes nobody's HLC
+ * past its own membership. It must tolerate the clock errors an office PC really has: drift
+ * of seconds a day without NTP, a clock set by hand from a watch, a PC set to the time of
+ * another of Indonesia's zones (WIB/WITA/WIT: up to 2 h) or a missed hour; 4 h covers those
+ * with room (a node 3 h behind still syncs). A clock set to local time on a PC that believes
+ * it is UTC (7-9 h) is beyond it: that node is told so (`ronda status`, `ronda record`)
+ * instead of signing hours-wrong times that readers would take for true. The same bound
+ * widens membership windows for connecting (ronda_store_live_members): a node whose clock
+ * is a little behind still admits a just-admitted member's handshake. */
+#define RONDA_CLOCK_AHEAD_MAX_MS (4u * 3600u * 1000u)
+
+/* A node's estimate of its clock's offset from its peers' (the daemon writes it to the
+ * store's meta; `ronda record` reads it): written when it moved by more than
+ * RONDA_CLOCK_OFFSET_STEP_MS, at most every RONDA_CLOCK_OFFSET_WRITE_MS, and not believed
+ * once older than RONDA_CLOCK_OFFSET_STALE_MS (the daemon stopped; the clock may have been
+ * fixed since). A step of a second is far below the bound and far above network delay. */
+#define RONDA_CLOCK_OFFSET_STEP_MS 1000u
+#define RONDA_CLOCK_OFFSET_WRITE_MS 5000u
+#define RONDA_CLOCK_OFFSET_STALE_MS (10u * 60u * 1000u)
+
 _Static_assert(RONDA_ENVELOPE_MAX + 64u + RONDA_BODY_MAX + 16u <= RONDA_RECORD_MAX,
                "a record holding maximal parts must fit RONDA_RECORD_MAX");
 _Static_assert(RONDA_TEXT_MAX < RONDA_BODY_MAX, "one text field must fit a body");
@@ -121,6 +144,10 @@ _Static_assert(RONDA_CHECKPOINT_PARTS_MAX >= 1u && RONDA_CHECKPOINT_PARTS_MAX <=
 _Static_assert(RONDA_LIST_LIMIT_DEFAULT <= RONDA_LIST_LIMIT_MAX, "default list size within the maximum");
 _Static_assert(RONDA_SEARCH_TEXT_MAX < RONDA_TEXT_MAX, "a search fits the FTS term builder");
 _Static_assert(RONDA_HTTP_URL_MAX < RONDA_HTTP_CONN_MEMORY / 4, "a maximal URL fits a connection's memory");
+_Static_assert(RONDA_CLOCK_AHEAD_MAX_MS >= 3600u * 1000u && RONDA_CLOCK_AHEAD_MAX_MS <= 24u * 3600u * 1000u,
+               "the clock bound tolerates an hour and refuses a day");
+_Static_assert(RONDA_CLOCK_OFFSET_STEP_MS < RONDA_CLOCK_AHEAD_MAX_MS / 100u, "offset steps are fine against the bound");
+_Static_assert(RONDA_CLOCK_OFFSET_WRITE_MS < RONDA_CLOCK_OFFSET_STALE_MS, "a running daemon keeps its estimate fresh");
 _Static_assert(RONDA_BATCH_MAX >= 1u && RONDA_BATCH_MAX <= 65536u, "batch size range");
 
 #endif

@@ -41,8 +41,23 @@ typedef enum ronda_err {
     RONDA_ERR_KEY,        /* key file missing, unreadable, wrong mode or wrong form */
     RONDA_ERR_TAMPERED,   /* stored bytes and their index columns disagree */
     RONDA_ERR_BEHIND,     /* this node may be behind its own history (restored): no appends */
+    RONDA_ERR_FUTURE,     /* the record's time is beyond this node's clock + RONDA_CLOCK_AHEAD_MAX_MS */
     RONDA_ERR__COUNT
 } ronda_err;
+
+/* The two clocks, as distinct types so that one cannot be passed for the other: a
+ * monotonic clock for timers (it never steps, whatever NTP or an operator does to the
+ * wall clock), and the wall clock (ms since the Unix epoch) for HLCs and for people. */
+typedef struct ronda_mono {
+    uint64_t ms; /* CLOCK_MONOTONIC, ms: only differences mean anything */
+} ronda_mono;
+typedef struct ronda_wall {
+    uint64_t ms; /* CLOCK_REALTIME, ms since 1970-01-01T00:00:00Z */
+} ronda_wall;
+
+/* The two clocks now (clock_gettime). */
+ronda_mono ronda_mono_now(void);
+ronda_wall ronda_wall_now(void);
 
 /* Text for an error code; never NULL. */
 const char *ronda_strerror(ronda_err err);

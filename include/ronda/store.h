@@ -56,8 +56,23 @@ ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outco
 ronda_err ronda_store_ingest(ronda_store *s, const uint8_t *bytes, size_t len, ronda_outcome *outcome,
                              ronda_detail *detail) RONDA_MUST_CHECK;
 
+/* The wall clock that ronda_store_apply checks a record's time against: a record more
+ * than RONDA_CLOCK_AHEAD_MAX_MS ahead of it is refused with RONDA_ERR_FUTURE (and stored
+ * when it comes again once the clock allows it). Default (now == NULL): CLOCK_REALTIME.
+ * The simulator and tests inject their own time; `ctx` is passed to `now`. */
+void ronda_store_set_clock(ronda_store *s, ronda_wall (*now)(void *ctx), void *ctx);
+
+/* The daemon's estimate of this node's clock offset from its peers' (this clock minus
+ * theirs, ms: positive when this clock is ahead) and the wall time it was measured at,
+ * kept in meta for other processes (`ronda record`, `ronda status`). RONDA_ERR_NOT_FOUND
+ * when none was written (or the row is unreadable). */
+ronda_err ronda_store_set_clock_offset(ronda_store *s, int64_t offset_ms, ronda_wall measured) RONDA_MUST_CHECK;
+ronda_err ronda_store_clock_offset(ronda_store *s, int64_t *offset_ms, ronda_wall *measured) RONDA_MUST_CHECK;
+
 /* Append a local record: next seq, prev = current head, HLC from now_ms and the largest
- * HLC held; signs with `secret` (whose public half is the author) and applies it with the
+ * HLC held (another author's counted at most RONDA_CLOCK_AHEAD_MAX_MS past now_ms, so a
+ * far-future record held cannot push ours past our membership; our own previous record's
+ * is always exceeded); signs with `secret` (whose public half is the author) and applies it with the
  * same checks as any record. On success id_out (may be NULL) gets the new record's id. */
 ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], ronda_kind kind,
                              const uint8_t *body, size_t body_len, uint64_t now_ms, uint8_t id_out[RONDA_ID_BYTES],
@@ -190,7 +205,8 @@ ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES
                             size_t max_bytes, int (*cb)(void *ctx, const uint8_t *rec, size_t len),
                             void *ctx) RONDA_MUST_CHECK;
 
-/* Members live at now_ms (valid, writing or not, and not revoked), to cb with their keys,
+/* Members live at now_ms give or take RONDA_CLOCK_AHEAD_MAX_MS (valid, writing or not, and
+ * not revoked: a node whose clock is a little off still admits and dials them), to cb with their keys,
  * endpoint (NULL when none) and name. For the transport's allowlist and peer choice. */
 ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
                                    int (*cb)(void *ctx, const uint8_t *sign_key, const uint8_t *curve_key,

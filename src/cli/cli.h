@@ -18,6 +18,11 @@
     "run `ronda run` until it has synced with a peer (docs/operations.md, \"Backup and restore\"); "                   \
     "`ronda status` shows the guard"
 
+/* The hint when this node's clock is off by more than the bound. */
+#define CLI_CLOCK_HINT                                                                                                 \
+    "set this PC's clock (enable NTP: `timedatectl set-ntp true`); peers refuse records dated beyond "                 \
+    "RONDA_CLOCK_AHEAD_MAX_MS of their clocks (docs/operations.md, \"Clocks\")"
+
 /* A node directory holds these files. */
 #define NODE_DB "ronda.db"
 #define NODE_SIGN_KEY "sign.key"
@@ -32,6 +37,12 @@ typedef struct node {
     uint8_t secret[RONDA_SECRET_BYTES]; /* wiped on close */
     int has_secret;
 } node;
+
+/* The daemon's estimate of this node's clock offset from its peers (ronda_store_clock_offset),
+ * when one younger than RONDA_CLOCK_OFFSET_STALE_MS is stored: 1 and *offset_ms, *age_ms;
+ * 0 when none (no daemon ran lately, no peer told its clock, or this clock was stepped
+ * since: a measurement from the future is no measurement). */
+int cli_clock_offset(node *n, int64_t *offset_ms, uint64_t *age_ms);
 
 /* The node directory: --dir, else $RONDA_DIR, else "./ronda-node". */
 const char *cli_dir(const char *flag);
@@ -88,9 +99,9 @@ typedef struct run_checkpoints {
 } run_checkpoints;
 /* From --checkpoint-every (NULL: the role's default, hourly for hq, never otherwise); `note`
  * gets a line for the log. Returns -1 to go on, or EXIT_USAGE after printing the error. */
-int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, uint64_t now_ms, char *note, size_t len);
+int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, ronda_mono now, char *note, size_t len);
 /* Write a checkpoint when one is due: 0 none due, 1 written, -1 failed; `text` says which. */
-int run_checkpoints_tick(run_checkpoints *c, node *n, uint64_t now_ms, char *text, size_t len);
+int run_checkpoints_tick(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len);
 
 /* A tiny option parser shared by every verb: --name VALUE, --name=VALUE, --flag. */
 typedef enum opt_kind { OPT_FLAG, OPT_STR, OPT_LIST } opt_kind;

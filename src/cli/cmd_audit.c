@@ -72,7 +72,7 @@ int cmd_checkpoint(int argc, char **argv) {
 
 /* ------------------------------------------------------------------ periodic (ronda run) */
 
-int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, uint64_t now_ms, char *note, size_t len) {
+int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, ronda_mono now, char *note, size_t len) {
     uint8_t self[32];
     json_t *m = NULL;
     ronda_store_node(n->store, self);
@@ -90,18 +90,18 @@ int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, uint64_
         if (!hq) s = 0;
     }
     c->every_ms = (uint64_t)s * 1000u;
-    c->next_ms = now_ms + c->every_ms;
+    c->next_ms = now.ms + c->every_ms;
     if (s && !note[0]) snprintf(note, len, "a checkpoint every %lu s", s);
     return -1;
 }
 
-int run_checkpoints_tick(run_checkpoints *c, node *n, uint64_t now_ms, char *text, size_t len) {
-    if (!c->every_ms || now_ms < c->next_ms) return 0;
-    c->next_ms = now_ms + c->every_ms;
+int run_checkpoints_tick(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len) {
+    if (!c->every_ms || now.ms < c->next_ms) return 0; /* the timer: monotonic */
+    c->next_ms = now.ms + c->every_ms;
     uint8_t id[32];
     unsigned parts = 0;
     ronda_detail d = {{0}};
-    ronda_err e = ronda_store_checkpoint(n->store, n->secret, now_ms, id, &parts, &d);
+    ronda_err e = ronda_store_checkpoint(n->store, n->secret, wall.ms, id, &parts, &d);
     if (e != RONDA_OK) {
         snprintf(text, len, "checkpoint not written: %s (%s)", ronda_strerror(e), d.text);
         return -1;

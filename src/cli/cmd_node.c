@@ -273,7 +273,9 @@ static const char status_help[] =
     "\n"
     "What this node holds: records, authors (chains), fork evidence, dialogues, topics,\n"
     "resolutions, members, and the ledger digest. Two nodes with equal digests hold equal\n"
-    "ledgers. The JSON has: node, name, authority, records, authors, digest, forks, ...\n";
+    "ledgers. The JSON has: node, name, authority, records, authors, digest, forks, ...\n"
+    "and clock: this node's clock against its peers' as `ronda run` last measured it\n"
+    "({offset_ms, age_ms, bound_ms, off}; null when no recent measurement).\n";
 
 int cmd_status(int argc, char **argv) {
     const char *dir = NULL;
@@ -301,6 +303,12 @@ int cmd_status(int argc, char **argv) {
     ronda_guard guard = RONDA_GUARD_NONE;
     uint64_t guard_seq = 0;
     if (ronda_store_guard(n.store, &guard, &guard_seq) != RONDA_OK) guard = RONDA_GUARD_RESTORED;
+    /* The clock against the peers', as the daemon last measured it (none: no recent one). */
+    int64_t off = 0;
+    uint64_t off_age = 0, mag = 0;
+    int has_off = cli_clock_offset(&n, &off, &off_age);
+    if (has_off) mag = off < 0 ? (uint64_t)0 - (uint64_t)off : (uint64_t)off;
+    int clock_off = has_off && mag > RONDA_CLOCK_AHEAD_MAX_MS;
     json_t *m = NULL;
     const char *name = memcmp(key, auth, 32) == 0 ? "authority" : NULL;
     if (!name && ronda_store_member(n.store, key, &m) == RONDA_OK) name = json_string_value(json_object_get(m, "name"));
@@ -312,6 +320,11 @@ int cmd_status(int argc, char **argv) {
                       (json_int_t)st.topics, "resolutions", (json_int_t)st.resolutions, "members",
                       (json_int_t)st.members, "revoked", (json_int_t)st.revoked, "admitted", name != NULL);
         json_object_set_new(o, "guard", json_string(ronda_guard_name(guard)));
+        json_object_set_new(o, "clock",
+                            has_off ? json_pack("{s:I, s:I, s:I, s:b}", "offset_ms", (json_int_t)off, "age_ms",
+                                                (json_int_t)off_age, "bound_ms", (json_int_t)RONDA_CLOCK_AHEAD_MAX_MS,
+                                                "off", clock_off)
+                                    : json_null());
         cli_print_json(o, 0);
         json_decref(o);
     } else {
@@ -324,6 +337,10 @@ int cmd_status(int argc, char **argv) {
         if (guard != RONDA_GUARD_NONE)
             printf("guard       %s (own seq %llu): writes nothing until a peer confirms its head\n",
                    ronda_guard_name(guard), (unsigned long long)guard_seq);
+        if (has_off)
+            printf("clock       %lld s %s peers' (measured %llu s ago)%s%s\n", (long long)(mag / 1000u),
+                   off >= 0 ? "ahead of" : "behind", (unsigned long long)(off_age / 1000u),
+                   clock_off ? ": OFF BY MORE THAN THE BOUND, records refused; " : "", clock_off ? CLI_CLOCK_HINT : "");
     }
     json_decref(m);
     node_close(&n);

@@ -204,6 +204,23 @@ static int resolution_fields(json_t *b, const rflags *f, node *n) {
 }
 
 static int append(node *n, ronda_kind kind, json_t *body, const char *verb) {
+    /* A clock off by more than the bound writes records that peers will not take (too far
+     * ahead) or that predate the memberships they need (too far behind): refuse, and say
+     * how to fix it, rather than pile up records that never sync. */
+    int64_t off;
+    uint64_t age;
+    if (cli_clock_offset(n, &off, &age)) {
+        uint64_t mag = off < 0 ? (uint64_t)0 - (uint64_t)off : (uint64_t)off;
+        if (mag > RONDA_CLOCK_AHEAD_MAX_MS) {
+            fprintf(
+                stderr,
+                "ronda: %s: this node's clock is %llu s %s its peers' (at most %u s; `ronda run` measured it %llu s "
+                "ago): nothing written\nhint: %s\n",
+                verb, (unsigned long long)(mag / 1000u), off > 0 ? "ahead of" : "behind",
+                RONDA_CLOCK_AHEAD_MAX_MS / 1000u, (unsigned long long)(age / 1000u), CLI_CLOCK_HINT);
+            return EXIT_ENV;
+        }
+    }
     ronda_detail d = {{0}};
     uint8_t *bytes = NULL, id[32];
     size_t len;

@@ -3,7 +3,11 @@
  * One thread runs the loop: poll the sockets (at most TICK_MS), hand messages to the sync
  * core, tick it, and send what it queued. Every ALLOW_REFRESH_MS the allowlist and the
  * peer set are recomputed from the roster, so admissions and revocations that arrive by
- * sync take effect without a restart: a revoked member's connections are dropped. */
+ * sync take effect without a restart: a revoked member's connections are dropped.
+ *
+ * Every timer runs on the monotonic clock: a step of the wall clock (NTP, an operator)
+ * neither stops rounds nor fires them all. The wall clock goes only into records' times,
+ * HELLO (peers measure their clocks' offset from it) and what people read. */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -26,6 +30,7 @@
 #define BOOTSTRAP_MAX 16      /* --peer endpoints */
 #define STATS_MS 5000         /* a stats line in the log this often (debug level) */
 #define STATUS_MS 2000        /* systemd STATUS= and catch-up progress this often */
+#define CLOCK_CHECK_MS 1000   /* the clock offset from peers is looked at this often */
 
 static volatile sig_atomic_t stop_requested;
 static void on_signal(int sig) {
@@ -51,7 +56,13 @@ typedef struct daemon_ctx {
     int *catching_up;
     uint64_t *catchup_base, *next_progress;
     const char *who;
+    int clock_off;          /* the node's clock is off by more than the bound (as last logged) */
+    int64_t offset_written; /* the clock offset last written to the store */
+    uint64_t offset_at;     /* when (monotonic); 0: never */
 } daemon_ctx;
+
+/* Both clocks now, for the sync core. */
+static sync_clock clocks_now(void) { return (sync_clock){ronda_mono_now(), ronda_wall_now()}; }
 
 static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) {
@@ -121,7 +132,7 @@ static void connect_peer(daemon_ctx *d, const char *endpoint, const uint8_t *sig
     char who[13];
     cli_short(sign, who);
     logmsg(d, 6, "peer %s: connecting to %s", who, endpoint);
-    if (sync_peer_up(d->sync, id, cli_now_ms()) != RONDA_OK) logmsg(d, 4, "too many peers");
+    if (sync_peer_up(d->sync, id, clocks_now()) != RONDA_OK) logmsg(d, 4, "too many peers");
 }
 
 static void ev_down(void *ctx, uint32_t peer);
@@ -193,7 +204,7 @@ static void ev_up(void *ctx, uint32_t peer) {
     char who[24];
     peer_name(d, peer, who);
     logmsg(d, 6, "peer %s: connected to us", who);
-    if (sync_peer_up(d->sync, peer, cli_now_ms()) != RONDA_OK) logmsg(d, 4, "peer %s: too many peers, ignored", who);
+    if (sync_peer_up(d->sync, peer, clocks_now()) != RONDA_OK) logmsg(d, 4, "peer %s: too many peers, ignored", who);
 }
 
 static void ev_down(void *ctx, uint32_t peer) {
@@ -229,7 +240,7 @@ static void ev_ready(void *ctx, uint32_t peer) {
     char who[24];
     peer_name(d, peer, who);
     logmsg(d, 7, "peer %s: handshake done", who);
-    sync_peer_ready(d->sync, peer, cli_now_ms());
+    sync_peer_ready(d->sync, peer, clocks_now());
     flush(d);
 }
 
@@ -250,8 +261,9 @@ static void report_status(daemon_ctx *d, const char *who, progress *catchup, int
 
 static void ev_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
     daemon_ctx *d = ctx;
-    uint64_t now = cli_now_ms();
-    if (sync_receive(d->sync, peer, data, len, now) != RONDA_OK) logmsg(d, 3, "database error while syncing");
+    sync_clock t = clocks_now();
+    uint64_t now = t.mono.ms; /* progress timer */
+    if (sync_receive(d->sync, peer, data, len, t) != RONDA_OK) logmsg(d, 3, "database error while syncing");
     cut_off(d, peer);
     flush(d);
     if (d->catchup && d->catchup->mode != PROGRESS_NONE && now >= *d->next_progress) {
@@ -301,6 +313,42 @@ static void report_status(daemon_ctx *d, const char *who, progress *catchup, int
              (unsigned long long)authors, digest, peers, (unsigned long long)st.stored,
              *catching_up ? ", catching up" : "");
     notify_status(status);
+}
+
+/* The node's clock against its peers' (median of their HELLO clocks): said in the log when
+ * it crosses the bound (not at every message), and kept in the store for `ronda record`
+ * and `ronda status`, written when it moved by RONDA_CLOCK_OFFSET_STEP_MS (at most every
+ * RONDA_CLOCK_OFFSET_WRITE_MS) and at least every half RONDA_CLOCK_OFFSET_STALE_MS, so a
+ * running daemon's estimate never looks stale. */
+static void clock_check(daemon_ctx *d, sync_clock t) {
+    int64_t off;
+    size_t from = sync_clock_offset(d->sync, &off);
+    if (from == 0) return;
+    uint64_t mag = off < 0 ? (uint64_t)0 - (uint64_t)off : (uint64_t)off;
+    int bad = mag > RONDA_CLOCK_AHEAD_MAX_MS;
+    if (bad != d->clock_off) {
+        if (bad)
+            logmsg(d, 4,
+                   "this node's clock is %llu s %s its %zu peer(s)' (at most %u s): peers refuse its records and it "
+                   "refuses theirs; set the PC's clock (enable NTP: timedatectl set-ntp true)",
+                   (unsigned long long)(mag / 1000u), off > 0 ? "ahead of" : "behind", from,
+                   RONDA_CLOCK_AHEAD_MAX_MS / 1000u);
+        else
+            logmsg(d, 5, "this node's clock agrees with its peers' again (%lld s off)", (long long)(off / 1000));
+        d->clock_off = bad;
+    }
+    int64_t moved = off - d->offset_written;
+    uint64_t age = t.mono.ms - d->offset_at;
+    if (d->offset_at && age < RONDA_CLOCK_OFFSET_WRITE_MS) return;
+    if (d->offset_at && (moved < 0 ? -moved : moved) < (int64_t)RONDA_CLOCK_OFFSET_STEP_MS &&
+        age < RONDA_CLOCK_OFFSET_STALE_MS / 2u)
+        return;
+    if (ronda_store_set_clock_offset(d->n.store, off, t.wall) != RONDA_OK) {
+        logmsg(d, 4, "could not store the clock offset estimate");
+        return;
+    }
+    d->offset_written = off;
+    d->offset_at = t.mono.ms ? t.mono.ms : 1;
 }
 
 static const char run_help[] =
@@ -366,7 +414,7 @@ int cmd_run(int argc, char **argv) {
     run_checkpoints ck;
     char ck_note[160];
     const char *ckpt = config_str(&cfg, CFG_CHECKPOINT_EVERY);
-    if ((rc = run_checkpoints_init(&ck, &d.n, ckpt[0] ? ckpt : NULL, cli_now_ms(), ck_note, sizeof ck_note)) >= 0) {
+    if ((rc = run_checkpoints_init(&ck, &d.n, ckpt[0] ? ckpt : NULL, ronda_mono_now(), ck_note, sizeof ck_note)) >= 0) {
         node_close(&d.n);
         config_free(&cfg);
         return rc;
@@ -439,17 +487,23 @@ int cmd_run(int argc, char **argv) {
     d.who = who;
     net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready, ev_refused};
     int poll_failed = 0;
-    uint64_t next_refresh = 0, next_stats = cli_now_ms() + STATS_MS, started = cli_now_ms(), next_publish = 0;
+    uint64_t next_refresh = 0, next_stats = ronda_mono_now().ms + STATS_MS, next_publish = 0, next_clock = 0;
+    sync_clock started = clocks_now();
     while (!stop_requested) {
-        uint64_t now = cli_now_ms();
+        sync_clock t = clocks_now();
+        uint64_t now = t.mono.ms; /* every timer below */
         if (now >= next_refresh) {
             refresh(&d);
             next_refresh = now + ALLOW_REFRESH_MS;
         }
         char ck_text[300];
-        int ck_rc = run_checkpoints_tick(&ck, &d.n, now, ck_text, sizeof ck_text);
+        int ck_rc = run_checkpoints_tick(&ck, &d.n, t.mono, t.wall, ck_text, sizeof ck_text);
         if (ck_rc) logmsg(&d, ck_rc > 0 ? 6 : 3, "%s", ck_text);
-        if (sync_tick(d.sync, now) != RONDA_OK) logmsg(&d, 3, "database error in tick");
+        if (sync_tick(d.sync, t) != RONDA_OK) logmsg(&d, 3, "database error in tick");
+        if (now >= next_clock) {
+            clock_check(&d, t);
+            next_clock = now + CLOCK_CHECK_MS;
+        }
         flush(&d);
         sync_hold(d.sync); /* one commit for the batches of this poll (sync.h) */
         ronda_err pe = net_poll(d.net, TICK_MS, &ev);
@@ -463,7 +517,7 @@ int cmd_run(int argc, char **argv) {
         flush(&d);
         if (d.http && now >= next_publish) {
             static http_snapshot snap; /* ~5 KiB, one per process */
-            http_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[32])d.dealer_sign, started, now);
+            http_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[32])d.dealer_sign, started, t);
             http_publish(d.http, &snap);
             next_publish = now + HTTP_PUBLISH_MS;
         }
@@ -471,12 +525,12 @@ int cmd_run(int argc, char **argv) {
             sync_stats st;
             sync_get_stats(d.sync, &st);
             logmsg(&d, 7,
-                   "stats: received %llu stored %llu duplicate %llu rejected %llu forks %llu msgs_in %llu msgs_out %llu"
-                   " bytes_in %llu bytes_out %llu rounds_in_sync %llu",
+                   "stats: received %llu stored %llu duplicate %llu rejected %llu future %llu forks %llu msgs_in %llu"
+                   " msgs_out %llu bytes_in %llu bytes_out %llu rounds_in_sync %llu",
                    (unsigned long long)st.received, (unsigned long long)st.stored, (unsigned long long)st.duplicates,
-                   (unsigned long long)st.rejected, (unsigned long long)st.forks, (unsigned long long)st.msgs_in,
-                   (unsigned long long)st.msgs_out, (unsigned long long)st.bytes_in, (unsigned long long)st.bytes_out,
-                   (unsigned long long)st.rounds_in_sync);
+                   (unsigned long long)st.rejected, (unsigned long long)st.future, (unsigned long long)st.forks,
+                   (unsigned long long)st.msgs_in, (unsigned long long)st.msgs_out, (unsigned long long)st.bytes_in,
+                   (unsigned long long)st.bytes_out, (unsigned long long)st.rounds_in_sync);
             next_stats = now + STATS_MS;
         }
         if (watchdog_ms && now >= next_watchdog) {

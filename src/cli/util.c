@@ -62,6 +62,17 @@ uint64_t cli_now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+int cli_clock_offset(node *n, int64_t *offset_ms, uint64_t *age_ms) {
+    int64_t off;
+    ronda_wall at;
+    if (ronda_store_clock_offset(n->store, &off, &at) != RONDA_OK) return 0;
+    uint64_t now = ronda_wall_now().ms;
+    if (at.ms > now || now - at.ms > RONDA_CLOCK_OFFSET_STALE_MS) return 0;
+    *offset_ms = off;
+    *age_ms = now - at.ms;
+    return 1;
+}
+
 const char *cli_tz(void) {
     const char *tz = getenv("RONDA_TZ");
     char probe[32];

@@ -335,6 +335,20 @@ static double lag_s(const http_peer *p, uint64_t now) {
     return now > since ? (double)(now - since) / 1000.0 : 0.0;
 }
 
+/* This node's clock against its peers': the estimate, the bound, and a warning when the
+ * node is off by more (its records are refused, it refuses theirs). */
+static json_t *clock_json(const http_snapshot *sn) {
+    uint64_t mag = sn->offset_ms < 0 ? (uint64_t)0 - (uint64_t)sn->offset_ms : (uint64_t)sn->offset_ms;
+    int off = sn->offset_peers > 0 && mag > RONDA_CLOCK_AHEAD_MAX_MS;
+    char warning[200];
+    snprintf(warning, sizeof warning, "this node's clock is %llu s %s its peers': set the PC's clock (enable NTP)",
+             (unsigned long long)(mag / 1000u), sn->offset_ms > 0 ? "ahead of" : "behind");
+    return json_pack("{s:o, s:I, s:I, s:b, s:o}", "offset_ms",
+                     sn->offset_peers ? json_integer((json_int_t)sn->offset_ms) : json_null(), "peers",
+                     (json_int_t)sn->offset_peers, "bound_ms", (json_int_t)RONDA_CLOCK_AHEAD_MAX_MS, "off", off,
+                     "warning", off ? json_string(warning) : json_null());
+}
+
 static enum MHD_Result ep_network(http_server *h, struct MHD_Connection *c, ronda_store *s) {
     json_t *out = NULL;
     ronda_err e = ronda_store_network(s, &out);
@@ -369,11 +383,13 @@ static enum MHD_Result ep_network(http_server *h, struct MHD_Connection *c, rond
                             p->last_sync_ms ? json_integer((json_int_t)p->last_sync_ms) : json_null());
         json_object_set_new(o, "lag_s", json_real(lag_s(p, sn->taken_ms)));
         json_object_set_new(o, "refused_records", json_integer((json_int_t)p->bad));
+        json_object_set_new(o, "clock_offset_ms", p->has_offset ? json_integer((json_int_t)p->offset_ms) : json_null());
         json_object_set_new(o, "banned", json_boolean(p->banned));
         json_array_append_new(peers, o);
     }
     json_object_set_new(out, "peers", peers);
     json_object_set_new(out, "snapshot_ms", json_integer((json_int_t)sn->taken_ms));
+    json_object_set_new(out, "clock", clock_json(sn));
     json_object_set_new(out, "sync",
                         json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "received", (json_int_t)sn->sync.received,
                                   "stored", (json_int_t)sn->sync.stored, "duplicates", (json_int_t)sn->sync.duplicates,
@@ -455,6 +471,13 @@ static enum MHD_Result ep_metrics(http_server *h, struct MHD_Connection *c, rond
     metric(&b, "ronda_records_duplicate_total", "counter", "Received records already held.", sn->sync.duplicates);
     metric(&b, "ronda_records_deferred_total", "counter", "Received records not applicable yet (fetched again).",
            sn->sync.deferred);
+    metric(&b, "ronda_records_future_total", "counter",
+           "Received records dated too far ahead of this node's clock (not stored yet).", sn->sync.future);
+    if (sn->offset_peers)
+        put(&b,
+            "# HELP ronda_clock_offset_seconds This node's clock minus its peers' (median of their HELLO clocks).\n"
+            "# TYPE ronda_clock_offset_seconds gauge\nronda_clock_offset_seconds %.3f\n",
+            (double)sn->offset_ms / 1000.0);
     put(&b, "# HELP ronda_records_rejected_total Received records refused, by the check that refused them.\n"
             "# TYPE ronda_records_rejected_total counter\n");
     for (int e = 1; e < RONDA_ERR__COUNT; e++)
@@ -728,10 +751,12 @@ void http_publish(http_server *h, const http_snapshot *snap) {
 }
 
 void http_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, const uint8_t (*dealer_sign)[32],
-                        uint64_t started_ms, uint64_t now_ms) {
+                        sync_clock started, sync_clock now) {
     memset(snap, 0, sizeof *snap);
-    snap->taken_ms = now_ms;
-    snap->started_ms = started_ms;
+    snap->taken_ms = now.wall.ms;
+#define WALL_OF(mono_ms) (now.wall.ms - (now.mono.ms > (mono_ms) ? now.mono.ms - (mono_ms) : 0))
+    snap->started_ms = WALL_OF(started.mono.ms);
+    snap->offset_peers = sync_clock_offset(sync, &snap->offset_ms);
     sync_get_stats(sync, &snap->sync);
     net_get_stats(n, &snap->net);
     sync_peer_info info[SYNC_PEERS_MAX];
@@ -740,8 +765,10 @@ void http_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, cons
         http_peer *p = &snap->peers[snap->npeers++];
         p->id = info[i].id;
         p->outgoing = info[i].id <= NET_DEALERS_MAX;
-        p->up_ms = info[i].up_ms;
-        p->last_sync_ms = info[i].last_sync_ms;
+        p->up_ms = WALL_OF(info[i].up_ms);
+        p->last_sync_ms = info[i].last_sync_ms ? WALL_OF(info[i].last_sync_ms) : 0;
+        p->has_offset = info[i].has_offset;
+        p->offset_ms = info[i].offset_ms;
         p->bad = info[i].bad;
         p->banned = info[i].banned;
         const uint8_t *k = p->outgoing ? dealer_sign[p->id] : net_peer_sign(n, p->id);
@@ -750,6 +777,7 @@ void http_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, cons
             p->known = !sodium_is_zero(k, 32);
         }
     }
+#undef WALL_OF
 }
 
 void http_stop(http_server **hp) {

@@ -31,12 +31,16 @@ typedef struct http_peer {
     uint64_t last_sync_ms; /* last round with equal digests; 0: not yet */
     uint64_t bad;          /* refused records it sent */
     int banned;
+    int has_offset;    /* its HELLO told its clock */
+    int64_t offset_ms; /* our wall clock minus its */
 } http_peer;
 
 /* What the daemon knows and the database does not. */
 typedef struct http_snapshot {
     uint64_t taken_ms;   /* wall clock when taken */
-    uint64_t started_ms; /* the daemon's start */
+    uint64_t started_ms; /* the daemon's start (on the wall clock as it reads now) */
+    size_t offset_peers; /* peers the clock offset is drawn from; 0: not known */
+    int64_t offset_ms;   /* this node's clock minus its peers' (sync_clock_offset) */
     sync_stats sync;
     net_stats net;
     size_t npeers;
@@ -68,8 +72,10 @@ ronda_err http_start(const http_config *cfg, http_server **out, char *why, size_
 /* Take a snapshot of the daemon's state: sync counters, transport counters, and each
  * connected peer with the member key known for it (dealer_sign[id] for peers we dialled,
  * indexed 1..NET_DEALERS_MAX; the handshake's key for those that dialled us). */
+/* Times are measured on the monotonic clock (`started`, the sync core's peer times) and
+ * shown on the wall clock as `now` reads it, so a step of the wall clock shifts them all. */
 void http_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, const uint8_t (*dealer_sign)[32],
-                        uint64_t started_ms, uint64_t now_ms);
+                        sync_clock started, sync_clock now);
 
 /* Replace the published snapshot (a copy is taken under the server's mutex). */
 void http_publish(http_server *h, const http_snapshot *snap);

@@ -157,12 +157,13 @@ ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT sign_key, curve_key, endpoint, name FROM members m"
-                           " WHERE valid_from <= ?1 AND valid_until > ?1"
+                           " WHERE valid_from <= ?1 + ?2 AND valid_until > ?1 - ?2"
                            " AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.member = m.sign_key)"
                            " ORDER BY sign_key",
                            -1, &st, NULL) != SQLITE_OK)
         return RONDA_ERR_DB;
     sqlite3_bind_int64(st, 1, (int64_t)now_ms);
+    sqlite3_bind_int64(st, 2, (int64_t)RONDA_CLOCK_AHEAD_MAX_MS); /* a clock that is a little off */
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 1) != 32) continue;

@@ -68,7 +68,7 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_MEMBER_HQ] = "SELECT 1 FROM members WHERE sign_key = ?1 AND valid_from <= ?2"
                     " AND valid_until > ?2 AND role = 'hq' LIMIT 1",
     [Q_REVOKED] = "SELECT last_seq FROM revocations WHERE member = ?1",
-    [Q_MAX_HLC] = "SELECT max(hlc) FROM heads",
+    [Q_MAX_HLC] = "SELECT max(hlc) FROM heads WHERE author != ?1",
     [Q_RECORD_BY_ID] = "SELECT author, kind FROM records WHERE id = ?1",
     [Q_V_DIALOGUE_INSERT] = "INSERT INTO dialogues(id, author, seq, hlc, polres, polsek, programme, title, when_text,"
                             " date, when_ms, village, venue, participants, fts_rowid)"
@@ -427,7 +427,10 @@ static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void 
     return RONDA_OK;
 }
 
-static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome, ronda_detail *d) {
+/* `future`: refuse a record dated beyond the store's clock + RONDA_CLOCK_AHEAD_MAX_MS (every
+ * record from outside; a local append dates its own record from the caller's now_ms). */
+static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome, ronda_detail *d,
+                             int future) {
     ronda_err e;
     /* The author's head first: a seq above it is not held (chains are continuous), so only
      * a seq at or below it needs the by-seq lookup for a duplicate or a fork. */
@@ -462,9 +465,13 @@ static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outc
         }
         uint8_t other[RONDA_ID_BYTES];
         memcpy(other, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+        if (future && (e = store_check_future(s, rec, d)) != RONDA_OK) return e;
         if ((e = check_author(s, rec, d)) != RONDA_OK) return e;
         return store_fork(s, rec, other, outcome, d);
     }
+    /* Not held yet: a time too far ahead is refused before anything else, for it says
+     * nothing about the record's worth (an honest relay may hold it; it is fetched again). */
+    if (future && (e = store_check_future(s, rec, d)) != RONDA_OK) return e;
     if ((e = check_author(s, rec, d)) != RONDA_OK) return e;
     if (rec->seq > head_seq + 1) return why(d, RONDA_ERR_GAP, "the author's previous record is not held yet");
     if (rec->has_prev && sodium_memcmp(rec->prev, head, RONDA_ID_BYTES) != 0)
@@ -520,12 +527,12 @@ out:
 }
 
 ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome, ronda_detail *d) {
-    if (s->in_txn) return apply_inner(s, rec, outcome, d);
+    if (s->in_txn) return apply_inner(s, rec, outcome, d, 1);
     /* Autocommit: begin/commit below end with store_idle(). */
     ronda_err e = ronda_store_begin(s);
     if (e != RONDA_OK) return store_dberr(s, d, "begin");
     ronda_outcome o;
-    e = apply_inner(s, rec, &o, d);
+    e = apply_inner(s, rec, &o, d, 1);
     if (e == RONDA_OK) {
         e = ronda_store_commit(s);
         if (e != RONDA_OK) store_dberr(s, d, "commit");
@@ -556,7 +563,7 @@ ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_B
         if (own_txn) ronda_store_rollback(s);
         return e;
     }
-    uint64_t seq = 1, max_hlc = 0;
+    uint64_t seq = 1, max_hlc = 0, own_hlc = 0;
     uint8_t prev[RONDA_ID_BYTES];
     int has_prev = 0;
     uint8_t *bytes = NULL;
@@ -570,19 +577,29 @@ ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_B
         seq = (uint64_t)sqlite3_column_int64(st, 0) + 1;
         if (sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES) goto out;
         memcpy(prev, sqlite3_column_blob(st, 1), RONDA_ID_BYTES);
+        own_hlc = (uint64_t)sqlite3_column_int64(st, 2);
         has_prev = 1;
     } else if (rc != SQLITE_DONE) {
         goto out;
     }
-    if (!(st = store_stmt(s, Q_MAX_HLC)) || sqlite3_step(st) != SQLITE_ROW) goto out;
+    if (!(st = store_stmt(s, Q_MAX_HLC))) goto out;
+    sqlite3_bind_blob(st, 1, secret + 32, RONDA_KEY_BYTES, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) goto out;
     max_hlc = (uint64_t)sqlite3_column_int64(st, 0);
+    /* Another author's time is followed at most RONDA_CLOCK_AHEAD_MAX_MS past our clock: a
+     * record signed a year ahead (a hostile member, a PC clock months fast) must not carry
+     * our records past our own membership. Our own previous record is always exceeded
+     * (the chain rule), wherever our clock stands. */
+    uint64_t cap = (now_ms + RONDA_CLOCK_AHEAD_MAX_MS) << RONDA_HLC_COUNTER_BITS;
+    if (max_hlc > cap) max_hlc = cap;
+    if (own_hlc > max_hlc) max_hlc = own_hlc;
     e = ronda_record_seal(secret, seq, has_prev ? prev : NULL, ronda_hlc_next(now_ms, max_hlc), kind, body, body_len,
                           &bytes, &len);
     if (e != RONDA_OK) goto out;
     ronda_record rec;
     ronda_outcome o;
     if ((e = record_open_sealed(bytes, len, &rec, d)) != RONDA_OK) goto out;
-    if ((e = apply_inner(s, &rec, &o, d)) != RONDA_OK) goto out;
+    if ((e = apply_inner(s, &rec, &o, d, 0)) != RONDA_OK) goto out;
     if (o != RONDA_STORED) {
         e = RONDA_ERR_EXISTS;
         goto out;

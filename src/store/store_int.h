@@ -65,6 +65,8 @@ struct ronda_store {
     fts_op *fts_q;                      /* queued search-index changes of the open transaction */
     size_t fts_n, fts_cap, fts_bytes;   /* queued ops, capacity, text bytes queued */
     int64_t fts_next;                   /* next search rowid in this transaction; 0 = not read yet */
+    ronda_wall (*clock)(void *ctx);     /* ronda_store_set_clock; NULL: CLOCK_REALTIME */
+    void *clock_ctx;
 };
 
 /* The cached statement `id`, reset and with bindings cleared; NULL on a prepare error. */
@@ -78,6 +80,11 @@ ronda_err store_exec(ronda_store *s, const char *sql);
 
 /* Map a SQLite result code onto ours, naming the statement in `detail`. */
 ronda_err store_dberr(ronda_store *s, ronda_detail *d, const char *what);
+
+/* clock.c: the store's wall clock now; RONDA_ERR_FUTURE (with `detail`) when the record's
+ * time is more than RONDA_CLOCK_AHEAD_MAX_MS ahead of it. */
+ronda_wall store_clock(const ronda_store *s);
+ronda_err store_check_future(const ronda_store *s, const ronda_record *rec, ronda_detail *d);
 
 /* guard.c: RONDA_OK when this node may append; RONDA_ERR_BEHIND (with `detail`) when it is
  * restored and unconfirmed, or knows it is behind its own history. */

@@ -74,6 +74,12 @@ typedef struct peer {
      * offered within a few rounds. */
     int frontier_cursor;
     uint8_t frontier_after[RONDA_KEY_BYTES];
+    int has_offset;           /* its HELLO carried its wall clock */
+    int64_t offset_ms;        /* our wall clock minus its, at its last HELLO */
+    int clock_off;            /* its offset was beyond RONDA_CLOCK_AHEAD_MAX_MS, as last logged */
+    uint64_t clock_log_ms;    /* when that was logged (monotonic; 0: never) */
+    uint64_t future_log_ms;   /* when a record of its too far ahead was last logged (monotonic) */
+    uint64_t future_unlogged; /* such records since then */
 } peer;
 
 /* Store rows not to push: those of large replies (see apply_records). Ascending, pruned as
@@ -132,6 +138,7 @@ struct sync_core {
     uint8_t self[RONDA_KEY_BYTES]; /* this node's author key */
     ronda_guard guard;             /* the restore guard (src/store/guard.c), as last stored */
     uint64_t guard_seq;
+    uint64_t mono_ms, wall_ms; /* both clocks as the last entry point was given them */
 };
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
@@ -251,16 +258,26 @@ static void send_hello(sync_core *c, peer *p, uint64_t now) {
     if (ronda_store_digest(c->s, digest, NULL) != RONDA_OK) return;
     cwr w;
     cwr_init(&w);
-    cwr_array(&w, 4);
+    cwr_array(&w, 5);
     cwr_uint(&w, MSG_HELLO);
     cwr_uint(&w, SYNC_PROTO_VERSION);
     cwr_bin(&w, c->authority, RONDA_KEY_BYTES);
     cwr_bin(&w, digest, sizeof digest);
+    cwr_uint(&w, c->wall_ms); /* our clock, so the peer knows its offset from ours */
     enqueue(c, p, &w, 0);
     p->next_hello_ms = now + SYNC_ROUND_MS;
 }
 
-ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) {
+/* Every entry point takes both clocks; the core keeps the wall clock for HELLO and runs
+ * every timer on the monotonic one (the `now` passed inside). */
+static uint64_t clocks(sync_core *c, sync_clock t) {
+    c->mono_ms = t.mono.ms;
+    c->wall_ms = t.wall.ms;
+    return t.mono.ms;
+}
+
+ronda_err sync_peer_up(sync_core *c, uint32_t id, sync_clock t) {
+    uint64_t now_ms = clocks(c, t);
     if (id == 0) return RONDA_ERR_INVALID;
     if (find(c, id)) return RONDA_ERR_EXISTS;
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
@@ -276,7 +293,8 @@ ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) {
     return RONDA_ERR_TOO_BIG;
 }
 
-void sync_peer_ready(sync_core *c, uint32_t id, uint64_t now_ms) {
+void sync_peer_ready(sync_core *c, uint32_t id, sync_clock t) {
+    uint64_t now_ms = clocks(c, t);
     peer *p = find(c, id);
     if (p && !p->banned) send_hello(c, p, now_ms);
 }
@@ -615,6 +633,20 @@ static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d)
     }
 }
 
+/* A record dated too far ahead of our clock: not stored, not the relaying peer's fault (an
+ * honest relay whose clock is ahead, or that took it before its clock was set back, may
+ * hold it); it is asked for again by later rounds. Logged once per SYNC_FUTURE_LOG_MS per
+ * peer, since the same record comes back every round. */
+static void future_seen(sync_core *c, peer *p, const ronda_detail *d) {
+    c->st.future++;
+    p->future_unlogged++;
+    if (p->future_log_ms && c->mono_ms - p->future_log_ms < SYNC_FUTURE_LOG_MS) return;
+    logf_(c, 4, p->id, "not storing %llu record(s) dated ahead of our clock: %s",
+          (unsigned long long)p->future_unlogged, d->text);
+    p->future_log_ms = c->mono_ms ? c->mono_ms : 1;
+    p->future_unlogged = 0;
+}
+
 static void skip_add(sync_core *c, int64_t from, int64_t to) {
     if (c->nskip > 0 && c->skip[c->nskip - 1].to + 1 == from) { /* extends the last span */
         c->skip[c->nskip - 1].to = to;
@@ -654,6 +686,7 @@ static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ro
             count_bad(c, p, e, &dets[i]);
         } else {
             c->st.deferred++;
+            if (e == RONDA_ERR_FUTURE) future_seen(c, p, &dets[i]);
             if (e == RONDA_ERR_GAP) want_add(c, p, recs[i].author, recs[i].seq);
         }
     }
@@ -897,6 +930,25 @@ static ronda_err bad_msg(sync_core *c, peer *p, const char *what) {
     return RONDA_OK;
 }
 
+/* A peer's HELLO clock: its offset from ours (any value: a peer's clock is its own
+ * business until its records are dated past the bound, which apply refuses). */
+static void peer_clock(sync_core *c, peer *p, uint64_t clock) {
+    uint64_t ours = c->wall_ms, d = ours > clock ? ours - clock : clock - ours;
+    if (d > (uint64_t)INT64_MAX) d = (uint64_t)INT64_MAX;
+    p->offset_ms = ours >= clock ? (int64_t)d : -(int64_t)d;
+    p->has_offset = 1;
+    int off = d > RONDA_CLOCK_AHEAD_MAX_MS;
+    /* Logged when it crosses the bound, at most once per SYNC_FUTURE_LOG_MS: a peer may send
+     * HELLOs as often as it likes, with any clock. */
+    if (off == p->clock_off || (p->clock_log_ms && c->mono_ms - p->clock_log_ms < SYNC_FUTURE_LOG_MS)) return;
+    logf_(c, off ? 4 : 6, p->id,
+          off ? "peer's clock differs from ours by %lld s (more than %u s)"
+              : "peer's clock agrees with ours again (%lld s, at most %u s)",
+          (long long)(p->offset_ms / 1000), RONDA_CLOCK_AHEAD_MAX_MS / 1000u);
+    p->clock_off = off;
+    p->clock_log_ms = c->mono_ms ? c->mono_ms : 1;
+}
+
 /* One message; `defer`: a large RECORDS under sync_hold (large_records), taken by
  * defer_records. */
 static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now, int defer) {
@@ -917,14 +969,17 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
         uint64_t version;
         const uint8_t *auth, *digest;
         uint32_t alen, dlen;
-        if (n != 4 || crd_uint(&r, &version) != RONDA_OK || crd_bin(&r, &auth, &alen) != RONDA_OK || alen != 32 ||
-            crd_bin(&r, &digest, &dlen) != RONDA_OK || dlen != 32)
+        uint64_t clock = 0; /* a 4-item HELLO (older builds) carries no clock */
+        if ((n != 4 && n != 5) || crd_uint(&r, &version) != RONDA_OK || crd_bin(&r, &auth, &alen) != RONDA_OK ||
+            alen != 32 || crd_bin(&r, &digest, &dlen) != RONDA_OK || dlen != 32 ||
+            (n == 5 && crd_uint(&r, &clock) != RONDA_OK))
             return bad_msg(c, p, "malformed HELLO");
         if (version != SYNC_PROTO_VERSION || memcmp(auth, c->authority, 32) != 0) {
             ban(p);
             logf_(c, 3, id, "peer speaks another protocol version or belongs to another network");
             return RONDA_OK;
         }
+        if (n == 5) peer_clock(c, p, clock);
         uint8_t ours[32];
         if (ronda_store_digest(c->s, ours, NULL) != RONDA_OK) return RONDA_ERR_DB;
         if (memcmp(ours, digest, 32) == 0) {
@@ -1004,7 +1059,8 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
     }
 }
 
-ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now) {
+ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, sync_clock t) {
+    uint64_t now = clocks(c, t);
     int defer = c->hold && large_records(msg, len);
     if (!defer) { /* anything else sees the deferred reply applied first */
         ronda_err e = rx_settle(c);
@@ -1051,7 +1107,8 @@ static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t 
     return 0;
 }
 
-ronda_err sync_tick(sync_core *c, uint64_t now) {
+ronda_err sync_tick(sync_core *c, sync_clock t) {
+    uint64_t now = clocks(c, t);
     /* A deferred reply is applied by the next message or sync_release; one still queued
      * SYNC_DEFER_MS after it came (a caller that no longer holds) is applied here, before
      * the timers below would ask for its records again. */
@@ -1093,7 +1150,8 @@ ronda_err sync_tick(sync_core *c, uint64_t now) {
     return RONDA_OK;
 }
 
-uint64_t sync_next_tick_ms(const sync_core *c, uint64_t now) {
+uint64_t sync_next_tick_ms(const sync_core *c, ronda_mono t) {
+    uint64_t now = t.ms;
     uint64_t next = SYNC_ROUND_MS;
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         const peer *p = &c->peers[i];
@@ -1157,7 +1215,31 @@ size_t sync_get_peers(const sync_core *c, sync_peer_info *out, size_t max) {
         out[n].bad = p->bad;
         out[n].up_ms = p->up_ms;
         out[n].last_sync_ms = p->last_sync_ms;
+        out[n].has_offset = p->has_offset;
+        out[n].offset_ms = p->offset_ms;
         n++;
     }
+    return n;
+}
+
+static uint64_t abs_i64(int64_t x) { return x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x; }
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+size_t sync_clock_offset(const sync_core *c, int64_t *offset_ms) {
+    int64_t v[SYNC_PEERS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        const peer *p = &c->peers[i];
+        if (p->id != 0 && !p->banned && p->has_offset) v[n++] = p->offset_ms;
+    }
+    if (n == 0) return 0;
+    qsort(v, n, sizeof *v, cmp_i64);
+    /* Of an even count's two middle offsets, the one nearer zero: with two peers that
+     * disagree, a node is not told its clock is off on one peer's word against the other's. */
+    *offset_ms = n % 2 ? v[n / 2] : (abs_i64(v[n / 2 - 1]) < abs_i64(v[n / 2]) ? v[n / 2 - 1] : v[n / 2]);
     return n;
 }

@@ -2,7 +2,9 @@
  * peers' (proto/sync.md).
  *
  * It opens no socket and reads no clock. The caller (src/net, or tests/sim) tells it about
- * peers coming and going, hands it each message received with the current time, calls
+ * peers coming and going, hands it each message received with the current time (both
+ * clocks: a sync_clock; timers run on the monotonic one, so a step of the wall clock
+ * neither stops nor floods rounds; the wall clock only goes into HELLO), calls
  * sync_tick() now and then, and sends whatever sync_next_out() returns. Records it receives
  * go through ronda_record_open + ronda_store_apply, exactly as `ronda import`. */
 #ifndef RONDA_SYNC_H
@@ -34,7 +36,15 @@
 _Static_assert(SYNC_BATCH_RECORDS * 1u <= RONDA_BATCH_MAX, "a RECORDS batch fits one apply batch");
 _Static_assert(SYNC_MSG_MAX > RONDA_RECORD_MAX + 64u, "one maximal record fits a message");
 
+#define SYNC_FUTURE_LOG_MS 60000u /* records too far ahead, a peer's clock off: one log line per peer this often */
+
 typedef struct sync_core sync_core;
+
+/* The two clocks at one moment, as every entry point takes them. */
+typedef struct sync_clock {
+    ronda_mono mono; /* timers: HELLO rounds, WANT timeouts, deferred replies, peers' times */
+    ronda_wall wall; /* only sent in HELLO, to measure clock offsets between peers */
+} sync_clock;
 
 typedef struct sync_stats {
     uint64_t received;       /* records received from peers */
@@ -43,6 +53,7 @@ typedef struct sync_stats {
     uint64_t forks;          /* stored as fork evidence */
     uint64_t rejected;       /* refused (bad records), counted against their peer */
     uint64_t deferred;       /* not applicable yet (gap, unknown author): fetched again later */
+    uint64_t future;         /* of those, dated beyond our clock + RONDA_CLOCK_AHEAD_MAX_MS (not the peer's fault) */
     uint64_t pushes_dropped; /* pushes not queued because a peer's queue was full */
     uint64_t replies_ahead;  /* large replies checked while the one before was applied (sync_hold) */
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
@@ -59,18 +70,18 @@ void sync_destroy(sync_core **core);
 
 /* A connection to peer `id` (chosen by the caller, non-zero, unique) is up: the core sends
  * it a HELLO. RONDA_ERR_TOO_BIG when SYNC_PEERS_MAX are connected. */
-ronda_err sync_peer_up(sync_core *c, uint32_t id, uint64_t now_ms) RONDA_MUST_CHECK;
+ronda_err sync_peer_up(sync_core *c, uint32_t id, sync_clock now) RONDA_MUST_CHECK;
 /* The connection is gone; its queue and requests are dropped. */
 void sync_peer_down(sync_core *c, uint32_t id);
 /* The transport to a peer is (again) ready: start a round now instead of at the next timer
  * (a HELLO sent before a connection completes is dropped by the transport). */
-void sync_peer_ready(sync_core *c, uint32_t id, uint64_t now_ms);
+void sync_peer_ready(sync_core *c, uint32_t id, sync_clock now);
 /* Whether the core wants this peer cut off (too many bad records, wrong network). */
 int sync_peer_banned(const sync_core *c, uint32_t id);
 
 /* One message from peer `id`. Malformed messages are counted and ignored; the return is
  * RONDA_OK unless the store failed. */
-ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now_ms);
+ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, sync_clock now);
 
 /* Group commit. Between sync_hold() and sync_release(), the RECORDS messages received share
  * one store transaction, committed by sync_release(), instead of one commit each: a commit
@@ -95,13 +106,13 @@ ronda_err sync_release(sync_core *c) RONDA_MUST_CHECK;
 
 /* Timers: HELLO rounds, WANT timeouts, and pushing records that appeared in the store
  * since the last tick (local appends by this or another process). */
-ronda_err sync_tick(sync_core *c, uint64_t now_ms);
+ronda_err sync_tick(sync_core *c, sync_clock now);
 
 /* The next message to send: *peer and a malloc'd *msg the caller frees. 0 when none. */
 int sync_next_out(sync_core *c, uint32_t *peer, uint8_t **msg, size_t *len);
 
 /* Milliseconds until the core next needs sync_tick(). */
-uint64_t sync_next_tick_ms(const sync_core *c, uint64_t now_ms);
+uint64_t sync_next_tick_ms(const sync_core *c, ronda_mono now);
 
 void sync_get_stats(const sync_core *c, sync_stats *out);
 
@@ -113,11 +124,18 @@ typedef struct sync_peer_info {
     uint32_t id;
     int banned;
     uint64_t bad;          /* records it sent that were refused */
-    uint64_t up_ms;        /* when the connection came up */
-    uint64_t last_sync_ms; /* last round that found equal ledger digests; 0: not yet */
+    uint64_t up_ms;        /* when the connection came up (monotonic clock) */
+    uint64_t last_sync_ms; /* last round that found equal ledger digests (monotonic); 0: not yet */
+    int has_offset;        /* its HELLO carried its clock (older builds send none) */
+    int64_t offset_ms;     /* our wall clock minus its, at its last HELLO: > 0 when ours is ahead */
 } sync_peer_info;
 
 /* Up to max connected peers into out; returns how many. */
 size_t sync_get_peers(const sync_core *c, sync_peer_info *out, size_t max);
+
+/* This node's clock offset from its peers': the median of the connected peers' offsets
+ * (sync_peer_info.offset_ms), so one peer with a wrong clock does not move it. Returns how
+ * many peers it is drawn from; 0 (and *offset_ms untouched) when none told its clock. */
+size_t sync_clock_offset(const sync_core *c, int64_t *offset_ms);
 
 #endif

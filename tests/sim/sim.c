@@ -9,7 +9,10 @@
  * (sync_destroy + ronda_store_close) and restart from their files; nodes append records at
  * random times with skewed clocks; one node may be admitted late, so that its records reach
  * nodes that do not know it yet. Time is simulated (STEP_MS steps): nothing reads a clock and
- * nothing depends on pointers, so a seed replays exactly.
+ * nothing depends on pointers, so a seed replays exactly. Each node has two clocks, as a
+ * daemon does: a monotonic one that runs on, and a wall clock (its store's clock too) that is
+ * skewed and, with --clock-steps, stepped back up to 3 h and forward up to 20 min at random
+ * times: rounds must go on and the network converge all the same.
  *
  * Invariants checked for every seed:
  *   - no record a node held is ever lost, across crashes (its frontier never moves back);
@@ -49,6 +52,10 @@
 #define MAX_NODES 64u                 /* node sets are uint64_t bit masks */
 #define ROUTER_BASE 1000u             /* peer ids: link i is i+1 at its dialing side, ROUTER_BASE+i at the other */
 #define DAY_MS UINT64_C(86400000)
+#define STEP_BACK_MAX_MS (3u * 3600u * 1000u) /* --clock-steps: a wall clock is set back up to this */
+#define STEP_FWD_MAX_MS (20u * 60u * 1000u)   /* or forward up to this (within RONDA_CLOCK_AHEAD_MAX_MS of any other) */
+_Static_assert(STEP_BACK_MAX_MS + STEP_FWD_MAX_MS + 2u * SKEW_MAX_MS < RONDA_CLOCK_AHEAD_MAX_MS,
+               "stepped clocks stay within the bound of each other");
 
 /* Under AddressSanitizer: a smaller quarantine lets freed memory be reused sooner (the
  * default 256 MiB makes every SQLite allocation a fresh, faulted-in page and triples the run
@@ -84,6 +91,7 @@ typedef struct opts {
     unsigned seeds, nodes, steps, burst, jobs;
     double drop, dup, reorder, rate;
     int verbose, keep;
+    int clock_steps; /* step nodes' wall clocks during the run */
 } opts;
 
 typedef struct dlg {
@@ -161,6 +169,8 @@ typedef struct world {
     uint64_t revoke_seq;         /* the last_seq of its revocation: its last good record */
     uint64_t written[MAX_NODES]; /* records each author wrote */
     uint64_t late_at;            /* when the authority admits it */
+    int long_member;             /* admitted for two years instead of 30 days (0: none; node 0 is the authority) */
+    unsigned clock_steps;        /* wall-clock steps made (--clock-steps) */
     int burster;                 /* the node that writes a burst, or -1 */
     uint64_t burst_at;           /* when */
     unsigned burst_n;
@@ -201,6 +211,18 @@ static void trace_mix(world *w, const void *p, size_t len) {
 static void trace_u64(world *w, uint64_t v) { trace_mix(w, &v, sizeof v); }
 
 static uint64_t node_now(const world *w, const node *nd) { return (uint64_t)((int64_t)(T0_MS + w->now) + nd->skew); }
+
+/* A node's two clocks for its sync core: the monotonic one runs with simulated time (from an
+ * arbitrary origin per node), the wall clock is skewed and may be stepped. */
+static sync_clock node_clock(const world *w, const node *nd) {
+    return (sync_clock){{w->now + 5000u + 1000u * (uint64_t)nd->idx}, {node_now(w, nd)}};
+}
+
+/* The store's clock (ronda_store_set_clock): the node's wall clock. */
+static ronda_wall store_wall(void *ctx) {
+    const node *nd = ctx;
+    return (ronda_wall){node_now(nd->w, nd)};
+}
 
 static void sim_log(void *ctx, int level, uint32_t peer, const char *text) {
     node *nd = ctx;
@@ -409,8 +431,8 @@ static void link_up(world *w, size_t li) {
     l->last_at[0] = l->last_at[1] = 0;
     trace_u64(w, 0x11110000u + li);
     node *a = &w->nodes[l->a], *b = &w->nodes[l->b];
-    if (sync_peer_up(a->c, (uint32_t)li + 1, node_now(w, a)) != RONDA_OK ||
-        sync_peer_up(b->c, ROUTER_BASE + (uint32_t)li, node_now(w, b)) != RONDA_OK)
+    if (sync_peer_up(a->c, (uint32_t)li + 1, node_clock(w, a)) != RONDA_OK ||
+        sync_peer_up(b->c, ROUTER_BASE + (uint32_t)li, node_clock(w, b)) != RONDA_OK)
         failf(w, "sync_peer_up failed on link %zu (%d-%d)", li, l->a, l->b);
     drain(w, l->a);
     drain(w, l->b);
@@ -462,7 +484,7 @@ static void deliver_due(world *w) {
             sync_hold(nd->c);
             nd->held = 1;
         }
-        ronda_err e = sync_receive(nd->c, peer, m.data, m.len, node_now(w, nd));
+        ronda_err e = sync_receive(nd->c, peer, m.data, m.len, node_clock(w, nd));
         free(m.data);
         if (e != RONDA_OK) failf(w, "node %d: sync_receive from peer %u failed: %s", to, peer, errname(e));
         if (sync_peer_banned(nd->c, peer))
@@ -632,9 +654,10 @@ static ronda_err admit_key(world *w, const uint8_t *pk, int i) {
     ronda_hex(ck, RONDA_KEY_BYTES, curve);
     char name[64];
     snprintf(name, sizeof name, "Polsek %s %d", polsek_names[i % 6], i);
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "name", name, "role", i % 5 == 4 ? "hq" : "precinct",
-                          "polres", "Trenggalek", "sign_key", sign, "curve_key", curve, "valid_from",
-                          (json_int_t)(T0_MS - DAY_MS), "valid_until", (json_int_t)(T0_MS + 30 * DAY_MS));
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "name", name, "role", i % 5 == 4 ? "hq" : "precinct", "polres",
+                  "Trenggalek", "sign_key", sign, "curve_key", curve, "valid_from", (json_int_t)(T0_MS - DAY_MS),
+                  "valid_until", (json_int_t)(T0_MS + (i == w->long_member ? 730 : 30) * DAY_MS));
     if (i % 5 != 4) json_object_set_new(j, "polsek", json_string(polsek_names[i % 6]));
     uint8_t *body = NULL;
     size_t len = 0;
@@ -742,6 +765,7 @@ static void restart(world *w, int i) {
         failf(w, "node %d: reopen failed: %s", i, errname(e));
         return;
     }
+    ronda_store_set_clock(nd->s, store_wall, nd);
     check_frontier(w, i, 1);
     if ((e = sync_new(nd->s, sim_log, nd, &nd->c)) != RONDA_OK) {
         failf(w, "node %d: sync_new failed: %s", i, errname(e));
@@ -887,6 +911,7 @@ static int world_init(world *w, const opts *o, uint64_t seed, unsigned n, int la
         failf(w, "create node 0: %s", errname(e));
         return -1;
     }
+    ronda_store_set_clock(w->nodes[0].s, store_wall, &w->nodes[0]);
     w->nodes[0].alive = 1;
     w->nodes[0].admitted = 1;
     w->now = 0;
@@ -903,6 +928,7 @@ static int world_init(world *w, const opts *o, uint64_t seed, unsigned n, int la
             failf(w, "create node %u: %s", i, errname(e));
             return -1;
         }
+        ronda_store_set_clock(nd->s, store_wall, nd);
         nd->alive = 1;
     }
     for (unsigned i = 1; i < n && !w->fail[0]; i++) {
@@ -1007,6 +1033,14 @@ static void chaos_events(world *w) {
         int i = (int)rng_below(r, w->n);
         if (w->nodes[i].alive && nodes_down(w) + 1 <= (int)w->n / 2) crash(w, i);
     }
+    if (w->o->clock_steps && rng_chance(r, 4.0 * (double)w->n / steps)) { /* NTP or an operator sets a clock */
+        node *nd = &w->nodes[rng_below(r, w->n)];
+        int64_t to = (int64_t)rng_below(r, STEP_BACK_MAX_MS + STEP_FWD_MAX_MS + 1) - (int64_t)STEP_BACK_MAX_MS;
+        vlog(w, "node %d: wall clock set from %+" PRId64 " to %+" PRId64 " ms", nd->idx, nd->skew, to);
+        nd->skew = to;
+        w->clock_steps++;
+        trace_u64(w, 0x88880000u + (unsigned)nd->idx);
+    }
     if (w->late >= 0 && w->now >= w->late_at) late_admit(w);
     if (w->revoked >= 0 && !w->revoke_done && w->now >= w->revoke_at && w->nodes[0].alive) revoke(w, w->revoked);
     for (unsigned i = 1; i < w->n && !w->fail[0]; i++) {
@@ -1043,7 +1077,7 @@ static void step(world *w) {
         node *nd = &w->nodes[i];
         if (!nd->alive || w->now < nd->next_tick) continue;
         nd->next_tick += TICK_MS;
-        ronda_err e = sync_tick(nd->c, node_now(w, nd));
+        ronda_err e = sync_tick(nd->c, node_clock(w, nd));
         if (e != RONDA_OK) failf(w, "node %u: sync_tick failed: %s", i, errname(e));
         drain(w, (int)i);
     }
@@ -1154,8 +1188,9 @@ static void print_state(world *w) {
 
 static void replay_line(const opts *o, uint64_t seed) {
     printf("  replay: ronda-sim --seed %" PRIu64 " --nodes %u --steps %u --drop %g --dup %g --reorder %g --burst %u"
-           " --rate %g --verbose\n",
-           seed, o->nodes, o->steps, o->drop, o->dup, o->reorder, o->burst, o->rate);
+           " --rate %g%s --verbose\n",
+           seed, o->nodes, o->steps, o->drop, o->dup, o->reorder, o->burst, o->rate,
+           o->clock_steps ? " --clock-steps" : "");
 }
 
 static int run_seed(const opts *o, uint64_t seed, result *res) {
@@ -1346,7 +1381,7 @@ static sync_stats offer(world *w, const uint8_t *rec, size_t len) {
     size_t mlen;
     uint8_t *m = records_msg(rec, len, &mlen);
     node *b = &w->nodes[2];
-    if (sync_receive(b->c, A_PEER_AT_B, m, mlen, node_now(w, b)) != RONDA_OK) failf(w, "sync_receive failed");
+    if (sync_receive(b->c, A_PEER_AT_B, m, mlen, node_clock(w, b)) != RONDA_OK) failf(w, "sync_receive failed");
     free(m);
     sync_stats st;
     sync_get_stats(b->c, &st);
@@ -1463,7 +1498,7 @@ static void selftest_round_and_forgery(const opts *o) {
     }
     sync_stats s3, s4;
     sync_get_stats(b->c, &s3);
-    (void)sync_receive(b->c, A_PEER_AT_B, hello, hl, node_now(w, b));
+    (void)sync_receive(b->c, A_PEER_AT_B, hello, hl, node_clock(w, b));
     sync_get_stats(b->c, &s4);
     uint32_t peer;
     uint8_t *out;
@@ -1503,7 +1538,7 @@ static void selftest_replay(const opts *o) {
             uint32_t peer = m->dir == 0 ? ROUTER_BASE + m->link : m->link + 1;
             for (int rep = 0; rep < (pass == 2 ? 2 : 1); rep++) {
                 node *nd = &w->nodes[to];
-                if (sync_receive(nd->c, peer, m->data, m->len, node_now(w, nd)) != RONDA_OK)
+                if (sync_receive(nd->c, peer, m->data, m->len, node_clock(w, nd)) != RONDA_OK)
                     failf(w, "replay: sync_receive failed");
                 drain(w, to);
             }
@@ -1689,12 +1724,173 @@ static void selftest_replies_ahead(const opts *o) {
     free(w);
 }
 
+/* ------------------------------------------------------------------ clocks */
+
+/* Nodes 1, 2, 3 linked in a triangle, the authority (node 0) apart; clocks agree, except
+ * node 3's is `skew3` ms off. With `long_member`, that node is admitted again for two years
+ * (a member record whose validity reaches far ahead, as an authority may sign). */
+static world *clock_world(const opts *o, uint64_t seed, int long_member, int64_t skew3) {
+    world *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    if (world_init(w, o, seed, 4, 0) != 0) return w;
+    for (unsigned i = 0; i < 4; i++) w->nodes[i].skew = 0;
+    w->nodes[3].skew = skew3;
+    if (long_member) {
+        int64_t before = 0;
+        w->long_member = long_member;
+        if (ronda_store_last_rowid(w->nodes[0].s, 0, &before) != RONDA_OK || admit(w, long_member) != RONDA_OK)
+            failf(w, "cannot admit node %d for two years", long_member);
+        for (unsigned i = 1; i < 4 && !w->fail[0]; i++) {
+            copy_ctx cc = {w, w->nodes[i].s, (int)i};
+            if (ronda_store_since(w->nodes[0].s, 0, before, 1000, copy_one, &cc) != RONDA_OK)
+                failf(w, "node %u: cannot apply the new member record", i);
+        }
+    }
+    add_link(w, 1, 2);
+    add_link(w, 2, 3);
+    add_link(w, 3, 1);
+    w->maxlat = 5;
+    world_start(w);
+    return w;
+}
+
+typedef struct hlc_max {
+    uint64_t hlc;
+} hlc_max;
+
+static int hlc_max_cb(void *ctx, const ronda_row *r) {
+    hlc_max *m = ctx;
+    if (!r->fork && r->hlc > m->hlc) m->hlc = r->hlc;
+    return 0;
+}
+
+/* The largest HLC of node `author`'s records held by node i. */
+static uint64_t author_hlc(world *w, int i, int author) {
+    hlc_max m = {0};
+    if (ronda_store_each(w->nodes[i].s, w->nodes[author].pk, hlc_max_cb, &m) != RONDA_OK) failf(w, "store walk");
+    return m.hlc;
+}
+
+static uint64_t seq_of(world *w, int i, int author) {
+    uint64_t seq = 0;
+    uint8_t head[RONDA_ID_BYTES];
+    if (ronda_store_head(w->nodes[i].s, w->nodes[author].pk, &seq, head) != RONDA_OK) return 0;
+    return seq;
+}
+
+/* What `ronda record` checks before writing: the node's offset from its peers is known
+ * and within the bound (an unknown one does not stop it). */
+static int may_write(world *w, int i) {
+    int64_t off = 0;
+    if (!sync_clock_offset(w->nodes[i].c, &off)) return 1;
+    return (off < 0 ? -off : off) <= (int64_t)RONDA_CLOCK_AHEAD_MAX_MS;
+}
+
+/* Node i's view of node `other` (its peer over the triangle's links). */
+static sync_peer_info peer_view(world *w, int i, int other) {
+    sync_peer_info info[SYNC_PEERS_MAX], none = {0};
+    size_t n = sync_get_peers(w->nodes[i].c, info, SYNC_PEERS_MAX);
+    for (size_t k = 0; k < n; k++)
+        for (size_t li = 0; li < w->nlinks; li++) {
+            const wire *l = &w->links[li];
+            uint32_t id = l->a == i ? (uint32_t)li + 1 : ROUTER_BASE + (uint32_t)li;
+            if (((l->a == i && l->b == other) || (l->b == i && l->a == other)) && info[k].id == id) return info[k];
+        }
+    return none;
+}
+
+static int honest_synced(world *w, int from, int to) {
+    uint8_t a[RONDA_HASH_BYTES], b[RONDA_HASH_BYTES];
+    digest_of(w, from, a);
+    for (int i = from + 1; i <= to; i++) {
+        digest_of(w, i, b);
+        if (memcmp(a, b, sizeof a) != 0) return 0;
+    }
+    return 1;
+}
+
+/* A hostile member signs records a year ahead with its real key (its membership runs two
+ * years). Honest nodes do not store them (not the relay's fault: nobody is cut off), keep
+ * appending with HLCs near their own clocks, and store them once their clocks get there. */
+static void selftest_far_future(const opts *o) {
+    printf("clocks: a member's records a year ahead are not stored; honest nodes keep writing\n");
+    world *w = clock_world(o, 1007, 3, 0);
+    run_for(w, 3000);
+    node *h = &w->nodes[3];
+    h->skew = (int64_t)(365 * DAY_MS);
+    do_append(w, 3, 3); /* signed by node 3's own key, dated a year ahead */
+    h->skew = 0;
+    run_for(w, 6000);
+    sync_stats s1, s2;
+    sync_get_stats(w->nodes[1].c, &s1);
+    sync_get_stats(w->nodes[2].c, &s2);
+    sync_peer_info p13 = peer_view(w, 1, 3), p23 = peer_view(w, 2, 3);
+    check(!w->fail[0] && seq_of(w, 3, 3) == 3 && seq_of(w, 1, 3) == 0 && seq_of(w, 2, 3) == 0 && s1.future > 0 &&
+              s2.future > 0 && s1.rejected == 0 && s2.rejected == 0 && p13.id && !p13.banned && p13.bad == 0 &&
+              p23.id && !p23.banned && p23.bad == 0,
+          "nodes 1 and 2 hold none of node 3's 3 records (refused as future %llu and %llu times), nobody cut off %s",
+          (unsigned long long)s1.future, (unsigned long long)s2.future, w->fail);
+    do_append(w, 1, 2);
+    do_append(w, 2, 2);
+    uint64_t cap1 = (node_now(w, &w->nodes[1]) + RONDA_CLOCK_AHEAD_MAX_MS + 1u) << RONDA_HLC_COUNTER_BITS;
+    uint64_t cap2 = (node_now(w, &w->nodes[2]) + RONDA_CLOCK_AHEAD_MAX_MS + 1u) << RONDA_HLC_COUNTER_BITS;
+    check(!w->fail[0] && author_hlc(w, 1, 1) < cap1 && author_hlc(w, 2, 2) < cap2,
+          "nodes 1 and 2 still append, their HLCs within the bound of their clocks %s", w->fail);
+    run_for(w, 3000);
+    check(!w->fail[0] && honest_synced(w, 1, 2) && seq_of(w, 3, 1) == w->written[1] && seq_of(w, 3, 2) == w->written[2],
+          "the honest nodes converge; node 3 holds their records %s", w->fail);
+    for (unsigned i = 0; i < 4; i++) w->nodes[i].skew = (int64_t)(366 * DAY_MS); /* a year on */
+    run_for(w, 6000);
+    check(!w->fail[0] && seq_of(w, 1, 3) == 3 && seq_of(w, 2, 3) == 3 && honest_synced(w, 1, 3),
+          "once their clocks reach those records, a later round fetches and stores them: all converge %s", w->fail);
+    world_free(w);
+    free(w);
+}
+
+/* A node whose PC clock runs 20 days fast (its membership still valid then): it knows it is
+ * off (and so would refuse `ronda record`), its peers see it, the record it wrote anyway is
+ * not stored by them, they keep writing; once its clock is set right it is told so. */
+static void selftest_clock_beyond(const opts *o) {
+    printf("clocks: a node 20 days fast is reported, its records refused, the others keep writing\n");
+    world *w = clock_world(o, 1008, 0, (int64_t)(20 * DAY_MS));
+    run_for(w, 5000);
+    int64_t off3 = 0, off1 = 1;
+    size_t n3 = sync_clock_offset(w->nodes[3].c, &off3), n1 = sync_clock_offset(w->nodes[1].c, &off1);
+    sync_peer_info p13 = peer_view(w, 1, 3);
+    check(n3 == 2 && off3 > (int64_t)RONDA_CLOCK_AHEAD_MAX_MS && n1 == 2 && off1 > -1000 && off1 < 1000 &&
+              p13.has_offset && p13.offset_ms < -(int64_t)RONDA_CLOCK_AHEAD_MAX_MS && !may_write(w, 3) &&
+              may_write(w, 1),
+          "node 3 knows its clock is %lld s ahead of its 2 peers (and would refuse to write); node 1 sees it %s",
+          (long long)(off3 / 1000), w->fail);
+    do_append(w, 3, 1); /* written anyway (as by an older build) */
+    run_for(w, 5000);
+    sync_stats s1;
+    sync_get_stats(w->nodes[1].c, &s1);
+    check(!w->fail[0] && seq_of(w, 1, 3) == 0 && seq_of(w, 2, 3) == 0 && s1.future > 0 && s1.rejected == 0,
+          "its record is not stored by nodes 1 and 2, and not held against it %s", w->fail);
+    do_append(w, 1, 2);
+    do_append(w, 2, 2);
+    run_for(w, 3000);
+    uint64_t cap = (node_now(w, &w->nodes[1]) + RONDA_CLOCK_AHEAD_MAX_MS + 1u) << RONDA_HLC_COUNTER_BITS;
+    check(!w->fail[0] && author_hlc(w, 1, 1) < cap && honest_synced(w, 1, 2) && seq_of(w, 3, 1) == w->written[1],
+          "nodes 1 and 2 keep writing and converge; node 3 takes their records %s", w->fail);
+    w->nodes[3].skew = 0; /* the operator sets the clock (NTP) */
+    run_for(w, 5000);
+    n3 = sync_clock_offset(w->nodes[3].c, &off3);
+    check(!w->fail[0] && n3 == 2 && off3 > -1000 && off3 < 1000 && may_write(w, 3),
+          "with its clock set right node 3 may write again (%lld ms off) %s", (long long)off3, w->fail);
+    world_free(w);
+    free(w);
+}
+
 static int selftest(const opts *o) {
     selftest_round_and_forgery(o);
     selftest_replay(o);
     selftest_big_frontier(o);
     selftest_group_commit(o);
     selftest_replies_ahead(o);
+    selftest_far_future(o);
+    selftest_clock_beyond(o);
     selftest_determinism(o);
     printf("%d passed, %d failed\n", st_passes, st_failures);
     return st_failures ? 1 : 0;
@@ -1779,7 +1975,7 @@ static int run_jobs(const opts *o, tally *t) {
 
 static int usage(void) {
     fprintf(stderr, "usage: ronda-sim [--seed N] [--seeds K] [--nodes N] [--steps S] [--drop P] [--dup P]\n"
-                    "                 [--reorder P] [--burst N] [--rate R] [--verbose] [--keep]\n"
+                    "                 [--reorder P] [--burst N] [--rate R] [--clock-steps] [--verbose] [--keep]\n"
                     "       ronda-sim --selftest\n"
                     "  --seed N     first seed (default 1); alone, replays that one seed\n"
                     "  --seeds K    how many seeds from --seed (default 1)\n"
@@ -1792,12 +1988,13 @@ static int usage(void) {
                     "  --rate R     appends per node per simulated second (default 0.5)\n"
                     "  --jobs N     run seeds in N worker processes (default 1)\n"
                     "  --verbose    events and warnings (twice: core log lines; three times: messages)\n"
-                    "  --keep       keep the stores of a failing seed\n");
+                    "  --keep       keep the stores of a failing seed\n"
+                    "  --clock-steps  step nodes' wall clocks (back up to 3 h, forward up to 20 min) during the run\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
-    opts o = {1, 1, 6, 2000, 400, 1, 0.02, 0.02, 0.02, 0.5, 0, 0};
+    opts o = {1, 1, 6, 2000, 400, 1, 0.02, 0.02, 0.02, 0.5, 0, 0, 0};
     int self = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -1809,6 +2006,8 @@ int main(int argc, char **argv) {
             o.verbose++;
         else if (strcmp(a, "--keep") == 0)
             o.keep = 1;
+        else if (strcmp(a, "--clock-steps") == 0)
+            o.clock_steps = 1;
         else if (!v)
             return usage();
         else {

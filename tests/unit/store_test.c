@@ -737,6 +737,99 @@ static void test_views_upgrade(void **state) {
     json_decref(show2);
 }
 
+/* ---- the store's clock (RONDA_CLOCK_AHEAD_MAX_MS) */
+
+static ronda_wall test_clock(void *ctx) { return (ronda_wall){*(const uint64_t *)ctx}; }
+
+#define HOUR_MS 3600000ull
+
+typedef struct max_hlc {
+    uint64_t hlc;
+    uint64_t n;
+} max_hlc;
+
+static int max_hlc_cb(void *ctx, const ronda_row *r) {
+    max_hlc *m = ctx;
+    if (r->hlc > m->hlc) m->hlc = r->hlc;
+    m->n++;
+    return 0;
+}
+
+static uint64_t author_max_hlc(ronda_store *s, const fx_key *k) {
+    max_hlc m = {0, 0};
+    assert_ok(ronda_store_each(s, k->pk, max_hlc_cb, &m));
+    return m.hlc;
+}
+
+/* A record dated beyond the store's clock + the bound is not stored (RONDA_ERR_FUTURE,
+ * nothing changes), one within it is; once the clock reaches it, the same bytes are. */
+static void test_future_refused_then_accepted(void **state) {
+    fx_world *w = *state;
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    uint64_t now = FX_MS(100);
+    ronda_store_set_clock(w->s, test_clock, &now);
+    fx_chain c = {&M1, 0, {0}};
+    size_t blen, l1, l2;
+    uint8_t *body = dbody("2026-01-10", "x", &blen);
+    uint8_t *r1 = fx_next(&c, DIA, body, blen, now + 10 * HOUR_MS, &l1, NULL);
+    uint8_t *r2 = fx_next(&c, DIA, body, blen, now + 10 * HOUR_MS + 1000, &l2, NULL);
+    ronda_stats before = fx_stats(w->s), after;
+    fx_expect_ingest(w->s, r1, l1, RONDA_ERR_FUTURE, 0);
+    after = fx_stats(w->s);
+    fx_assert_stats_equal(&before, &after);
+    /* One second inside the bound: stored. */
+    now = FX_MS(100) + 10 * HOUR_MS - RONDA_CLOCK_AHEAD_MAX_MS + 1000;
+    fx_expect_ingest(w->s, r1, l1, RONDA_OK, RONDA_STORED);
+    /* A held record stays a duplicate when the clock is set back; a new one is future again. */
+    now = FX_MS(100);
+    fx_expect_ingest(w->s, r1, l1, RONDA_OK, RONDA_DUPLICATE);
+    fx_expect_ingest(w->s, r2, l2, RONDA_ERR_FUTURE, 0);
+    now = FX_MS(100) + 10 * HOUR_MS;
+    fx_expect_ingest(w->s, r2, l2, RONDA_OK, RONDA_STORED);
+    assert_string_equal(ronda_errname(RONDA_ERR_FUTURE), "future");
+    free(r1);
+    free(r2);
+    free(body);
+}
+
+/* Holding another author's record 10 h ahead of now, a node's append is dated within the
+ * bound of its own clock (not after that record), and still follows its own previous
+ * record when its clock is set back. */
+static void test_append_capped(void **state) {
+    fx_world *w = *state;
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    fx_admit(w, &M2, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    uint64_t now = FX_MS(100) + 10 * HOUR_MS; /* the store accepts it: as if it came when the clock allowed */
+    ronda_store_set_clock(w->s, test_clock, &now);
+    fx_chain c = {&M1, 0, {0}};
+    size_t blen, l1;
+    uint8_t *body = dbody("2026-01-10", "x", &blen);
+    uint8_t *r1 = fx_next(&c, DIA, body, blen, FX_MS(100) + 10 * HOUR_MS, &l1, NULL);
+    fx_expect_ingest(w->s, r1, l1, RONDA_OK, RONDA_STORED);
+    uint64_t t = FX_MS(100);
+    assert_ok(ronda_store_append(w->s, M2.sk, DIA, body, blen, t, NULL, NULL));
+    uint64_t h1 = author_max_hlc(w->s, &M2);
+    assert_true(h1 >= t << RONDA_HLC_COUNTER_BITS);
+    assert_true(ronda_hlc_ms(h1) <= t + RONDA_CLOCK_AHEAD_MAX_MS);
+    /* Its clock set back a day: the next record still follows its own previous one. */
+    assert_ok(ronda_store_append(w->s, M2.sk, DIA, body, blen, t - 24 * HOUR_MS, NULL, NULL));
+    assert_true(author_max_hlc(w->s, &M2) > h1);
+    free(r1);
+    free(body);
+}
+
+/* The daemon's clock-offset estimate round-trips through meta. */
+static void test_clock_offset_meta(void **state) {
+    fx_world *w = *state;
+    int64_t off;
+    ronda_wall at;
+    assert_err(ronda_store_clock_offset(w->s, &off, &at), RONDA_ERR_NOT_FOUND);
+    assert_ok(ronda_store_set_clock_offset(w->s, -10800123, (ronda_wall){FX_MS(7)}));
+    assert_ok(ronda_store_clock_offset(w->s, &off, &at));
+    assert_int_equal(off, -10800123);
+    assert_int_equal(at.ms, FX_MS(7));
+}
+
 int main(void) {
     if (ronda_init() != RONDA_OK) return 1;
     fx_key_make(&M1, 2);
@@ -763,6 +856,9 @@ int main(void) {
         T(test_search_batched),
         T(test_report_rows_amend),
         T(test_views_upgrade),
+        T(test_future_refused_then_accepted),
+        T(test_append_capped),
+        T(test_clock_offset_meta),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

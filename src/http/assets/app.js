@@ -405,7 +405,9 @@ async function network() {
     h('tbody', {}, n.forks.map((f) => h('tr', {}, h('td', {}, f.author_name || f.author.slice(0, 16)), num(f.seq), h('td', {}, f.kind),
       h('td', { class: 'mono' }, `${f.id.slice(0, 16)} ≠ ${f.other.slice(0, 16)}`)))))
     : h('p', { class: 'ok' }, t('no_forks'));
-  show(h('h1', {}, t('network')), h('p', { class: 'sub' }, t('network_sub')),
+  // The node's clock against its peers': beyond the bound its records are refused.
+  const clock = n.clock && n.clock.off ? h('p', { class: 'error', id: 'clock-warning' }, n.clock.warning) : null;
+  show(h('h1', {}, t('network')), h('p', { class: 'sub' }, t('network_sub')), clock,
     h('div', { class: 'cards' },
       h('div', { class: 'card' }, h('div', { class: 'n' }, n.peers.length), h('div', { class: 'l' }, t('peers'))),
       h('div', { class: 'card' }, h('div', { class: 'n' }, n.authors), h('div', { class: 'l' }, t('authors'))),
