@@ -59,8 +59,8 @@ static json_t *dialogue_json(const char *polsek, const char *when, int topics) {
     json_t *t = json_array();
     json_array_append_new(t, json_pack("{s:s, s:s}", "summary", "Parkir liar di depan pasar", "category", "traffic"));
     if (topics > 1)
-        json_array_append_new(t, json_pack("{s:s, s:s}", "summary", "Warga minta patroli malam", "category",
-                                           "aspiration"));
+        json_array_append_new(
+            t, json_pack("{s:s, s:s}", "summary", "Warga minta patroli malam", "category", "aspiration"));
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:[s], s:I}", "when", when, "title", "Jumat Curhat",
                      "venue", "Warkop Bu Sri", "polres", "Trenggalek", "polsek", polsek, "topics", t, "programme",
                      "curhat", "village", "Durenan", "officers", "Aiptu Suharto", "participants", (json_int_t)23);

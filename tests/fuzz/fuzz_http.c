@@ -68,7 +68,8 @@ static void numbers(void) {
     static const struct {
         const char *key;
         unsigned lo, hi;
-    } nums[] = {{"limit", 1, RONDA_LIST_LIMIT_MAX}, {"offset", 0, RONDA_LIST_OFFSET_MAX},
+    } nums[] = {{"limit", 1, RONDA_LIST_LIMIT_MAX},
+                {"offset", 0, RONDA_LIST_OFFSET_MAX},
                 {"overdue_days", 0, RONDA_OVERDUE_DAYS_MAX}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         char problem[200] = "";

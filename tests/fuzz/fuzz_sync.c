@@ -31,10 +31,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PEERS 3u         /* peer ids 1..PEERS */
-#define OPS_MAX 64u      /* operations per input: bounds the time one input takes */
-#define ECHO_MAX 64u     /* messages echoed back per ECHO */
-#define STEP_MS 50u      /* TICK's unit: the daemon's tick */
+#define PEERS 3u     /* peer ids 1..PEERS */
+#define OPS_MAX 64u  /* operations per input: bounds the time one input takes */
+#define ECHO_MAX 64u /* messages echoed back per ECHO */
+#define STEP_MS 50u  /* TICK's unit: the daemon's tick */
 
 /* ---- the calls into the sync core, in one place: the only code to adapt when its API
  * changes (the clock the core takes, for one). */

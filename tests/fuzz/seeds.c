@@ -110,8 +110,7 @@ static void op(prog *p, int n, ...) {
 /* SEAL peer who seqmode timemode kind reply body */
 static void seal(prog *p, uint8_t peer, fz_who who, uint8_t seqmode, uint8_t timemode, ronda_kind kind, uint8_t reply,
                  const uint8_t *body, size_t len) {
-    op(p, 9, 1, peer, who, seqmode, timemode, kind - RONDA_KIND_DIALOGUE, reply, (int)(len & 0xff),
-       (int)(len >> 8));
+    op(p, 9, 1, peer, who, seqmode, timemode, kind - RONDA_KIND_DIALOGUE, reply, (int)(len & 0xff), (int)(len >> 8));
     emit(p, body, len);
 }
 
@@ -142,7 +141,7 @@ static void sync_seeds(void) {
     put("sync", "hello-synced", p.b, p.n);
 
     memset(&p, 0, sizeof p); /* a round out of step, the core's own messages echoed back */
-    op(&p, 2, 3, 1); /* peer 2 up */
+    op(&p, 2, 3, 1);         /* peer 2 up */
     op(&p, 3, 8, 0, 1);
     op(&p, 2, 5, 1);
     op(&p, 2, 2, 60);
@@ -174,9 +173,8 @@ static void sync_seeds(void) {
     b = body_of(RONDA_KIND_MEMBER,
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "name", "Polsek Panggul", "role", "precinct",
                           "polres", "Trenggalek", "polsek", "Panggul", "sign_key", run32(0xa0 + FZ_OUTSIDER, h1),
-                          "curve_key", run32(0xb0 + FZ_OUTSIDER, h2), "valid_from",
-                          (json_int_t)(FZ_T0_MS - FZ_DAY_MS), "valid_until",
-                          (json_int_t)(FZ_T0_MS + 365 * FZ_DAY_MS)),
+                          "curve_key", run32(0xb0 + FZ_OUTSIDER, h2), "valid_from", (json_int_t)(FZ_T0_MS - FZ_DAY_MS),
+                          "valid_until", (json_int_t)(FZ_T0_MS + 365 * FZ_DAY_MS)),
                 &len);
     seal(&p, 0, FZ_AUTHORITY, 0, 0, RONDA_KIND_MEMBER, 0, b, len);
     free(b);
@@ -248,15 +246,15 @@ static void sync_seeds(void) {
     op(&p, 2, 5, 0);
     put("sync", "fork-gap-chain-future", p.b, p.n);
 
-    memset(&p, 0, sizeof p); /* claims: our own key far ahead, others ahead; WANTs; group commit */
-    op(&p, 2, 3, 1); /* peer 2 up */
-    op(&p, 4, 6, 1, 3, 1);                                      /* CLAIM from peer 2, 3 entries, last */
-    op(&p, 4, FZ_M2, 0xe8, 0x03, 1);                            /*   M2 (ourselves) at 1000 */
-    op(&p, 4, FZ_M1, 5, 0, 1);                                  /*   M1 at 5 */
-    op(&p, 4, FZ_AUTHORITY, 5, 0, 0);                           /*   the authority at its head */
-    op(&p, 2, 5, 1);                                            /* our WANTs echoed to peer 2 */
+    memset(&p, 0, sizeof p);           /* claims: our own key far ahead, others ahead; WANTs; group commit */
+    op(&p, 2, 3, 1);                   /* peer 2 up */
+    op(&p, 4, 6, 1, 3, 1);             /* CLAIM from peer 2, 3 entries, last */
+    op(&p, 4, FZ_M2, 0xe8, 0x03, 1);   /*   M2 (ourselves) at 1000 */
+    op(&p, 4, FZ_M1, 5, 0, 1);         /*   M1 at 5 */
+    op(&p, 4, FZ_AUTHORITY, 5, 0, 0);  /*   the authority at its head */
+    op(&p, 2, 5, 1);                   /* our WANTs echoed to peer 2 */
     op(&p, 6, 7, 0, FZ_M1, 1, 100, 0); /* WANT M1 from 1, at most 100 */
-    op(&p, 1, 4);                                               /* HOLD */
+    op(&p, 1, 4);                      /* HOLD */
     b = body_of(RONDA_KIND_DIALOGUE, dialogue("Durenan"), &len);
     seal(&p, 1, FZ_M1, 0, 0, RONDA_KIND_DIALOGUE, 3, b, len); /* a reply naming its author */
     free(b);
@@ -297,12 +295,14 @@ static void text_seeds(const char *examples) {
         fclose(f);
         put("ini", "example", buf, n);
     }
-    put_str("ini", "peers", "[node]\ndir = /var/lib/ronda/durenan\n[net]\nlisten = tcp://0.0.0.0:7401\n"
-                            "peer = tcp://10.35.3.1:7401\npeer = ipc:///run/ronda/hq.sock\nfanout = 5\n"
-                            "[log]\nlevel = debug\nprefix = never\nprogress = json\n");
+    put_str("ini", "peers",
+            "[node]\ndir = /var/lib/ronda/durenan\n[net]\nlisten = tcp://0.0.0.0:7401\n"
+            "peer = tcp://10.35.3.1:7401\npeer = ipc:///run/ronda/hq.sock\nfanout = 5\n"
+            "[log]\nlevel = debug\nprefix = never\nprogress = json\n");
     put_str("ini", "http", "[http]\nlisten = 127.0.0.1:8080\nzone = WITA\n[audit]\ncheckpoint_every = 3600\n");
-    put_str("ini", "errors", "dir = outside\n[nowhere]\nx = 1\n[net]\nfanout = 99\nfanout = 2\n  continued\n[log\n"
-                             "garbage line\n");
+    put_str("ini", "errors",
+            "dir = outside\n[nowhere]\nx = 1\n[net]\nfanout = 99\nfanout = 2\n  continued\n[log\n"
+            "garbage line\n");
     static const char report[] = "\0by=polsek&polres=Trenggalek&from=2026-01-01&to=2026-12-31&overdue_days=30";
     put("http", "report", report, sizeof report - 1);
     put_str("http", "dialogues",
@@ -311,7 +311,9 @@ static void text_seeds(const char *examples) {
     put_str("http", "utf8", "\x01q=%E2%82%AC+kopi+%C3%A9&polres=Ponorogo");
     put_str("http", "followups", "\x02state=overdue&overdue_days=14&limit=10&offset=20&from=2026-01-01");
     put_str("http", "unknown", "\x03x=1&y");
-    put_str("http", "listen", "\x04" "127.0.0.1:8080");
+    put_str("http", "listen",
+            "\x04"
+            "127.0.0.1:8080");
     put_str("http", "listen6", "\x04[::1]:8080");
     put_str("http", "zone", "\x05WITA");
     char id[2 * RONDA_ID_BYTES + 2] = "\x05";
