@@ -17,6 +17,7 @@ static char dir[256];
 static uint8_t *tmpl[2]; /* template database files: [0] empty, [1] with the ledger */
 static size_t tmpl_len[2];
 static int ready;
+uint64_t fz_clock_ms = FZ_NOW0_MS;
 
 void fz_fail(const char *fmt, ...) {
     va_list ap;
@@ -198,6 +199,7 @@ void fz_init(void) {
 
 ronda_store *fz_store(const char *name, int full) {
     char path[300];
+    fz_clock_ms = FZ_NOW0_MS;
     path_of(name, path, sizeof path);
     remove_db(path);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);

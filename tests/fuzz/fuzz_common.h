@@ -49,6 +49,11 @@ const fz_ledger *fz_ledger_get(void);
 /* The scratch directory (on a tmpfs when one is writable: SQLite syncs every commit). */
 const char *fz_dir(void);
 
+/* The harnesses' wall clock, ms: FZ_NOW0_MS at the start of every input, advanced by the
+ * sync harness's ticks. A store that checks records' times against a clock is to be given
+ * this one, so that every input runs the same way whatever the date of the machine. */
+extern uint64_t fz_clock_ms;
+
 /* A fresh store at the scratch path `name`, copied from a template: with the ledger
  * (full = 1) or empty (full = 0). Its node key is M2's. Aborts on failure: the harness,
  * not the input, is broken then. */

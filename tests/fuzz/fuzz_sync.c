@@ -297,6 +297,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             break;
         case 2:
             w.now += (uint64_t)u8(&x) * STEP_MS;
+            fz_clock_ms = w.now;
             check(drive_tick(w.c, w.now), "sync_tick");
             break;
         case 3: {
