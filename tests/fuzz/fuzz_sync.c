@@ -111,6 +111,7 @@ static void op_seal(world *w, in *x) {
 
     uint64_t head = 0;
     uint8_t head_id[RONDA_ID_BYTES] = {0}, prev[RONDA_ID_BYTES];
+    memset(prev, 0x5a, sizeof prev); /* what an unknown prev names */
     if (ronda_store_head(w->s, k->pk, &head, head_id) != RONDA_OK) head = 0;
     uint64_t seq;
     int prev_known = 1;
