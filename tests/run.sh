@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is missing, builds
-# ronda twice (a release build with -Werror, and the suite's build with -Werror and
-# -fsanitize=address,undefined), then runs every test with ctest. ctest's summary is the
-# last thing printed.
+# ronda three times (a release build with -Werror, the suite's build with -Werror and
+# -fsanitize=address,undefined, and the fuzz build: clang, libFuzzer, address and undefined),
+# then runs every test with ctest, and then each fuzz harness for RONDA_FUZZ_SECONDS (60) on
+# its seed corpus (tests/fuzz/README.md). The fuzz tests' ctest summary is the last thing
+# printed; the exit status is non-zero when either run failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/deploy/install-deps.sh" test
@@ -13,6 +15,12 @@ cmake --build "$root/build" -j "$jobs" >/dev/null
 cmake -S "$root" -B "$root/build-test" -DCMAKE_BUILD_TYPE=Debug -DRONDA_WERROR=ON -DRONDA_SANITIZE=ON >/dev/null
 cmake --build "$root/build-test" -j "$jobs" >/dev/null
 
-cd "$root/build-test"
+cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DRONDA_WERROR=ON \
+      -DRONDA_FUZZ=ON -DRONDA_TESTS=OFF -DRONDA_FUZZ_SECONDS="${RONDA_FUZZ_SECONDS:-60}" >/dev/null
+cmake --build "$root/build-fuzz" -j "$jobs" >/dev/null
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-exec ctest --output-on-failure -j "$jobs"
+rc=0
+(cd "$root/build-test" && ctest --output-on-failure -j "$jobs") || rc=1
+(cd "$root/build-fuzz" && ctest --output-on-failure -j "$jobs") || rc=1
+exit $rc

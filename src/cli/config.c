@@ -148,6 +148,10 @@ static void describe_allowed(const cfg_key *k, char *out, size_t len) {
 
 /* ------------------------------------------------------------------ the INI file */
 
+/* The longest line inih reads whole: its line buffer less the newline and the NUL. A longer
+ * line is refused (read_line), so `config show` keeps each line it prints within it. */
+#define CONFIG_LINE_MAX ((size_t)INI_MAX_LINE - 2u)
+
 typedef struct reader {
     config *c;
     FILE *f;
@@ -423,10 +427,16 @@ void config_show(const config *c, FILE *out) {
                 snprintf(src, sizeof src, "--%s", k->flag);
             else
                 snprintf(src, sizeof src, "%s", source_names[v->src]);
+            size_t line = v->n ? strlen(k->name) + 3 + strlen(v->v[j]) : 0; /* "name = value" */
             if (v->n == 0)
                 fprintf(out, "; %s =    (%s)\n", k->name, src);
-            else
+            else if (line + 6 + strlen(src) <= CONFIG_LINE_MAX)
                 fprintf(out, "%s = %s    ; %s\n", k->name, v->v[j], src);
+            else { /* the source on a line of its own (cut to fit: a comment), so the value's line is read back */
+                int room = (int)(CONFIG_LINE_MAX - 4 - strlen(k->name)); /* "; NAME: " */
+                fprintf(out, "; %s: %.*s\n", k->name, room > 0 ? room : 0, src);
+                fprintf(out, line <= CONFIG_LINE_MAX ? "%s = %s\n" : "%s=%s\n", k->name, v->v[j]);
+            }
         }
     }
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "record/canon.h"
 #include "ronda/report.h"
 #include "util/util.h"
 
@@ -121,17 +122,9 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 
 /* ---- query parameters */
 
-static int utf8_valid(const char *s) {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = *p < 0x80 ? 0 : (*p >> 5) == 6 ? 1 : (*p >> 4) == 14 ? 2 : (*p >> 3) == 30 ? 3 : -1;
-        if (n < 0) return 0;
-        p++;
-        for (int i = 0; i < n; i++, p++)
-            if ((*p & 0xC0) != 0x80) return 0;
-    }
-    return 1;
-}
+/* The records' own check (no overlong forms, surrogates or code points above U+10FFFF): a
+ * value that passes here is text a record could hold. */
+static int utf8_valid(const char *s) { return canon_utf8_ok((const uint8_t *)s, strlen(s)); }
 
 typedef struct params {
     const char *const *allowed;

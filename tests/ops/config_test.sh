@@ -77,6 +77,15 @@ printf '[net]\npeer = tcp://10.0.0.2:7401\n; a comment\npeer = tcp://10.0.0.3:74
 peers=$(r config show --config "$WORK/peers.ini" | sed -n 's/^peer = \([^ ]*\) *; *\(.*\)$/\1 \2/p')
 [ "$peers" = "tcp://10.0.0.2:7401 $WORK/peers.ini:2
 tcp://10.0.0.3:7401 $WORK/peers.ini:4" ] || fail "config show does not give each peer its own line: $peers"
+# What `config show` prints is a file that reads back: a value near the line limit (198
+# characters) gets its source comment on a line of its own (found by tests/fuzz fuzz_ini).
+long="127.0.0.1:8080$(printf 'v%.0s' $(seq 146))"
+printf '[http]\nlisten=%s\n' "$long" >"$WORK/long.ini"
+r config check --config "$WORK/long.ini" >/dev/null || fail "a 160-byte http listen value is refused"
+r config show --config "$WORK/long.ini" >"$WORK/long-shown.ini"
+r config check --config "$WORK/long-shown.ini" >/dev/null 2>"$WORK/err" ||
+  fail "config show of a long value does not read back: $(cat "$WORK/err")"
+grep -qx "listen = $long" "$WORK/long-shown.ini" || fail "config show does not give the long value whole"
 rc=0
 RONDA_FANOUT=lots r config check 2>"$WORK/err" || rc=$?
 [ $rc -eq 2 ] && grep -q 'RONDA_FANOUT: "lots" is not a decimal number' "$WORK/err" || fail "a bad environment value passed"
