@@ -181,7 +181,8 @@ ronda_err store_fail_on(ronda_store *s, sqlite3 *db, int rc) {
     if (!s->in_txn || !s->err_rc) { /* in a transaction the first failure is the cause */
         s->err_rc = none ? SQLITE_ERROR : rc;
         snprintf(s->err_msg, sizeof s->err_msg, "%s", none ? "unexpected result" : sqlite3_errmsg(db));
-        atomic_fetch_add_explicit(&db_errors[store_errkind(s->err_rc)], 1, memory_order_relaxed);
+        if ((s->err_rc & 0xff) != SQLITE_INTERRUPT) /* a query abandoned at its deadline: no failure */
+            atomic_fetch_add_explicit(&db_errors[store_errkind(s->err_rc)], 1, memory_order_relaxed);
     }
     return store_errkind(s->err_rc);
 }

@@ -191,8 +191,13 @@ static void peer_clear(peer *p) {
 
 void sync_destroy(sync_core **cp) {
     if (!cp || !*cp) return;
-    if (rx_settle(*cp) != RONDA_OK) logf_(*cp, 3, 0, "could not store the records of the last replies");
-    if (sync_release(*cp) != RONDA_OK) logf_(*cp, 3, 0, "could not commit the last records received");
+    ronda_err e = rx_settle(*cp);
+    if (e != RONDA_OK)
+        logf_(*cp, 3, 0, "could not store the records of the last replies: %s (%s)", ronda_strerror(e),
+              ronda_store_errmsg((*cp)->s));
+    if ((e = sync_release(*cp)) != RONDA_OK)
+        logf_(*cp, 3, 0, "could not commit the last records received: %s (%s)", ronda_strerror(e),
+              ronda_store_errmsg((*cp)->s));
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) peer_clear(&(*cp)->peers[i]);
     free(*cp);
     *cp = NULL;

@@ -243,6 +243,44 @@ static void test_network_read_error(void **state) {
     assert_true(ronda_err_is_db(e));
 }
 
+/* Refuses every read of table `ctx` when a statement is prepared (SQLITE_AUTH). */
+static int deny_table(void *ctx, int action, const char *a1, const char *a2, const char *db, const char *trigger) {
+    (void)a2;
+    (void)db;
+    (void)trigger;
+    return action == SQLITE_READ && a1 && strcmp(a1, ctx) == 0 ? SQLITE_DENY : SQLITE_OK;
+}
+
+/* The network page's later statements (revocations, forks) are prepared after the roster:
+ * a failed prepare was skipped, and the page was served saying "no forks" while the node
+ * held fork evidence. */
+static void test_network_prepare_error(void **state) {
+    fx_world *w = *state;
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    fx_chain c = {&M1, 0, {0}}, at = c;
+    size_t l, lf;
+    uint8_t *r = fx_next_json(&c, DIA, DLG("2026-01-10", "kept"), 10, &l, NULL);
+    uint8_t *f = fx_next_json(&at, DIA, DLG("2026-01-10", "forked"), 10, &lf, NULL);
+    fx_expect_ingest(w->s, r, l, RONDA_OK, RONDA_STORED);
+    fx_expect_ingest(w->s, f, lf, RONDA_OK, RONDA_FORK);
+    free(r);
+    free(f);
+    json_t *o = NULL;
+    assert_ok(ronda_store_network(w->s, &o));
+    assert_int_equal(json_integer_value(json_object_get(o, "fork_count")), 1);
+    json_decref(o);
+    o = NULL;
+    sqlite3_set_authorizer(w->s->db, deny_table, (void *)"forks");
+    ronda_err e = ronda_store_network(w->s, &o);
+    sqlite3_set_authorizer(w->s->db, NULL, NULL);
+    if (e == RONDA_OK) {
+        json_int_t n = json_integer_value(json_object_get(o, "fork_count"));
+        json_decref(o);
+        fail_msg("the network page was served with %lld of 1 fork records", (long long)n);
+    }
+    assert_true(ronda_err_is_db(e));
+}
+
 /* Every kind has a name, a text and a fix; RONDA_ERR_DB stays for the other failures. */
 static void test_kinds(void **state) {
     (void)state;
@@ -280,6 +318,7 @@ int main(void) {
         T(test_backup_leaves_nothing),
         T(test_verify_read_error),
         T(test_network_read_error),
+        T(test_network_prepare_error),
     };
     return cmocka_run_group_tests_name("store_errors", tests, NULL, NULL);
 }
