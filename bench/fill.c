@@ -18,6 +18,20 @@
 
 #define FILL_BATCH 1000
 
+/* Every failure says what failed and why (the database's cause and its fix), and the exit
+ * status says which: 3 for the database or a file, 1 for a refused record. */
+static int fail(const ronda_store *s, const char *what, ronda_err e, const ronda_detail *d) {
+    const char *msg = s && ronda_err_is_db(e) ? ronda_store_errmsg(s) : "";
+    fprintf(stderr, "ronda-fill: %s: %s", what, ronda_strerror(e));
+    if (d && d->text[0])
+        fprintf(stderr, " (%s)", d->text);
+    else if (*msg)
+        fprintf(stderr, " (%s)", msg);
+    fputc('\n', stderr);
+    if (ronda_err_fix(e)) fprintf(stderr, "  hint: %s\n", ronda_err_fix(e));
+    return ronda_err_is_db(e) || e == RONDA_ERR_IO ? 3 : 1;
+}
+
 int main(int argc, char **argv) {
     int followups = argc == 4 && strcmp(argv[3], "--followups") == 0;
     if ((argc != 3 && !followups) || ronda_init() != RONDA_OK) {
@@ -33,7 +47,8 @@ int main(int argc, char **argv) {
     }
     snprintf(path, sizeof path, "%s/ronda.db", argv[1]);
     ronda_store *s;
-    if (ronda_store_open(path, NULL, &s) != RONDA_OK) return 3;
+    ronda_err oe = ronda_store_open(path, NULL, &s);
+    if (oe != RONDA_OK) return fail(NULL, path, oe, NULL);
     long n = atol(argv[2]);
     static const char *const places[] = {"Durenan", "Umbulsari", "Lumbang", "Sekar"};
     static const char *const polres[] = {"Trenggalek", "Jember", "Pasuruan", "Bojonegoro"};
@@ -46,7 +61,11 @@ int main(int argc, char **argv) {
     uint64_t now = (uint64_t)ts.tv_sec * 1000u;
     int rc = 0;
     for (long i = 0; i < n && rc == 0; i++) {
-        if (i % FILL_BATCH == 0 && ronda_store_begin(s) != RONDA_OK) rc = 1;
+        ronda_err e;
+        if (i % FILL_BATCH == 0 && (e = ronda_store_begin(s)) != RONDA_OK) {
+            rc = fail(s, "begin a batch", e, NULL);
+            break;
+        }
         /* one dialogue every ~1.6 minutes back from 2026-01-25 keeps 1,000,000 within 3 years */
         char when[32];
         time_format(1769306400000LL - (int64_t)i * 97000, 7 * 60, when);
@@ -62,11 +81,12 @@ int main(int argc, char **argv) {
         size_t len;
         ronda_detail d;
         uint8_t id[RONDA_ID_BYTES];
-        if (ronda_body_from_json(RONDA_KIND_DIALOGUE, b, &body, &len, &d) != RONDA_OK ||
-            ronda_store_append(s, sk, RONDA_KIND_DIALOGUE, body, len, now, id, &d) != RONDA_OK) {
-            fprintf(stderr, "ronda-fill: record %ld: %s\n", i, d.text);
-            rc = 1;
-        }
+        d.text[0] = '\0';
+        char what[64];
+        snprintf(what, sizeof what, "record %ld", i);
+        if ((e = ronda_body_from_json(RONDA_KIND_DIALOGUE, b, &body, &len, &d)) != RONDA_OK ||
+            (e = ronda_store_append(s, sk, RONDA_KIND_DIALOGUE, body, len, now, id, &d)) != RONDA_OK)
+            rc = fail(s, what, e, &d);
         free(body);
         json_decref(b);
         if (rc == 0 && followups && i % 3 == 0) {
@@ -78,15 +98,16 @@ int main(int argc, char **argv) {
                                   "Koordinasi dengan perangkat desa", "when", rwhen);
             if (strcmp(st, "referred") == 0) json_object_set_new(r, "referred_to", json_string("Dinas Perhubungan"));
             body = NULL;
-            if (ronda_body_from_json(RONDA_KIND_RESOLUTION, r, &body, &len, &d) != RONDA_OK ||
-                ronda_store_append(s, sk, RONDA_KIND_RESOLUTION, body, len, now, NULL, &d) != RONDA_OK) {
-                fprintf(stderr, "ronda-fill: resolution of record %ld: %s\n", i, d.text);
-                rc = 1;
-            }
+            d.text[0] = '\0';
+            snprintf(what, sizeof what, "resolution of record %ld", i);
+            if ((e = ronda_body_from_json(RONDA_KIND_RESOLUTION, r, &body, &len, &d)) != RONDA_OK ||
+                (e = ronda_store_append(s, sk, RONDA_KIND_RESOLUTION, body, len, now, NULL, &d)) != RONDA_OK)
+                rc = fail(s, what, e, &d);
             free(body);
             json_decref(r);
         }
-        if (rc == 0 && (i % FILL_BATCH == FILL_BATCH - 1 || i == n - 1) && ronda_store_commit(s) != RONDA_OK) rc = 1;
+        if (rc == 0 && (i % FILL_BATCH == FILL_BATCH - 1 || i == n - 1) && (e = ronda_store_commit(s)) != RONDA_OK)
+            rc = fail(s, "commit of a batch (its records were not stored)", e, NULL);
     }
     sodium_memzero(sk, sizeof sk);
     ronda_store_close(&s);

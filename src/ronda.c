@@ -35,6 +35,25 @@ static const struct {
                                     "confirms its head"},
     [RONDA_ERR_FUTURE] = {"future", "the record's time is ahead of this node's clock by more than the bound "
                                     "(RONDA_CLOCK_AHEAD_MAX_MS): not stored yet"},
+    [RONDA_ERR_DB_FULL] = {"db_full", "disk full: the database could not be written"},
+    [RONDA_ERR_DB_IO] = {"db_io", "disk I/O error reading or writing the database"},
+    [RONDA_ERR_DB_BUSY] = {"db_busy", "database busy: another process kept it locked"},
+    [RONDA_ERR_DB_CORRUPT] = {"db_corrupt", "database file is damaged (corrupt, or not a database)"},
+    [RONDA_ERR_DB_READONLY] = {"db_readonly", "database is read-only: it may not be written"},
+};
+
+/* The fix of each database kind; docs/operations.md ("When the database fails") says more. */
+static const char *const fixes[RONDA_ERR__COUNT] = {
+    [RONDA_ERR_DB_FULL] = "free space on that disk (`df -h`) or move the node to a larger one, then retry; "
+                          "nothing of the failed step was stored",
+    [RONDA_ERR_DB_IO] = "the disk or its file system failed: check the kernel log (`dmesg`) and the disk's health, "
+                        "then run `ronda verify`; restore from a backup if it finds damage",
+    [RONDA_ERR_DB_BUSY] = "another process (a backup, an import, a second `ronda run`) holds the database: wait "
+                          "for it to finish and retry",
+    [RONDA_ERR_DB_CORRUPT] = "stop the node and run `ronda verify`; restore the last good backup (`ronda restore`), "
+                             "then let `ronda run` fetch the rest from peers",
+    [RONDA_ERR_DB_READONLY] = "give the node's user write access to the node directory and its files, and check "
+                              "the disk is not mounted read-only",
 };
 
 const char *ronda_strerror(ronda_err err) {
@@ -44,6 +63,8 @@ const char *ronda_strerror(ronda_err err) {
 const char *ronda_errname(ronda_err err) {
     return err >= 0 && err < RONDA_ERR__COUNT && errors[err].name ? errors[err].name : "unknown";
 }
+
+const char *ronda_err_fix(ronda_err err) { return err >= 0 && err < RONDA_ERR__COUNT ? fixes[err] : NULL; }
 
 ronda_err ronda_init(void) {
     if (sodium_init() < 0) return RONDA_ERR_INVALID;

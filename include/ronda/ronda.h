@@ -42,6 +42,13 @@ typedef enum ronda_err {
     RONDA_ERR_TAMPERED,   /* stored bytes and their index columns disagree */
     RONDA_ERR_BEHIND,     /* this node may be behind its own history (restored): no appends */
     RONDA_ERR_FUTURE,     /* the record's time is beyond this node's clock + RONDA_CLOCK_AHEAD_MAX_MS */
+    /* SQLite failures a caller can act on (RONDA_ERR_DB stays for the others): mapped from
+     * SQLite's result code where the call failed; ronda_err_is_db() is true for each. */
+    RONDA_ERR_DB_FULL,     /* the disk holding the database (or the copy) is full */
+    RONDA_ERR_DB_IO,       /* the disk failed a read or write of the database */
+    RONDA_ERR_DB_BUSY,     /* another process kept the database locked past the busy timeout */
+    RONDA_ERR_DB_CORRUPT,  /* the database file is damaged, or is not a database */
+    RONDA_ERR_DB_READONLY, /* the database may not be written (permissions, read-only disk) */
     RONDA_ERR__COUNT
 } ronda_err;
 
@@ -64,6 +71,16 @@ const char *ronda_strerror(ronda_err err);
 
 /* Stable short name of an error code, for logs and JSON ("signature", "gap", ...). */
 const char *ronda_errname(ronda_err err);
+
+/* True for RONDA_ERR_DB and each RONDA_ERR_DB_* kind: a caller that treats "the database
+ * failed" alike whatever the cause tests this, never `== RONDA_ERR_DB`. */
+static inline int ronda_err_is_db(ronda_err err) {
+    return err == RONDA_ERR_DB || (err >= RONDA_ERR_DB_FULL && err <= RONDA_ERR_DB_READONLY);
+}
+
+/* What an operator does about err (one line, for a hint), or NULL when the error's text
+ * says all; never NULL for the RONDA_ERR_DB_* kinds. */
+const char *ronda_err_fix(ronda_err err);
 
 /* Initialise libsodium; call once before anything else. Safe to call again. */
 ronda_err ronda_init(void) RONDA_MUST_CHECK;

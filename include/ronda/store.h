@@ -38,6 +38,16 @@ ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_sto
 /* Close and set *s to NULL; accepts NULL and *s == NULL. Rolls back an open transaction. */
 void ronda_store_close(ronda_store **s);
 
+/* SQLite's own text of the store's latest database failure ("" when none): the first
+ * failure of its transaction, which the calls after it (SQLite's automatic rollback on a
+ * full disk or an I/O error) cannot overwrite. For logs, beside ronda_strerror() of the
+ * kind that the failing call returned; valid until the store's next call. */
+const char *ronda_store_errmsg(const ronda_store *s);
+
+/* Database failures of all stores of this process since it started, of `kind`
+ * (RONDA_ERR_DB or one of RONDA_ERR_DB_*; 0 for any other code), for /metrics. */
+uint64_t ronda_store_db_errors(ronda_err kind);
+
 void ronda_store_authority(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]);
 void ronda_store_node(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]);
 

@@ -60,8 +60,15 @@ const char *cli_tz(void);
 /* Now as a v1 time string at cli_tz(). */
 void cli_now_str(char out[32]);
 
-/* Print "ronda: <what>: <error text>[ (<detail>)]" and a hint; return code. */
+/* Print "ronda: <what>: <error text>[ (<detail>)]" and a hint; return code. For a database
+ * failure the hint is its fix (ronda_err_fix), whatever `hint` says. */
 int cli_fail(int code, const char *what, ronda_err e, const ronda_detail *d, const char *hint);
+/* "<error text> (<SQLite's text>); fix: <what to do>" for an error of the store s (NULL:
+ * none), for logs: the cause of a database failure and its fix, never "database error" alone. */
+void cli_error_text(ronda_store *s, ronda_err e, char *out, size_t len);
+/* The exit code of a failed operation that refused nothing: a database failure of any kind
+ * (ronda_err_is_db) or a file error is EXIT_ENV, anything else `other`. */
+int cli_exit_for(ronda_err e, int other);
 /* Print a usage error and return EXIT_USAGE. */
 int cli_usage(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

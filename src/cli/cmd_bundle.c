@@ -68,14 +68,14 @@ static int import_file(node *n, const char *path, const char *verb, int as_json)
         fputc('\n', stderr);
     if (e != RONDA_OK) {
         char what[200];
-        if (res.failed_index)
+        if (ronda_err_is_db(e))
+            snprintf(what, sizeof what, "%s: storing %s failed (nothing from it was stored)", verb, path);
+        else if (res.failed_index)
             snprintf(what, sizeof what, "%s: record %llu of %s refused", verb, (unsigned long long)res.failed_index,
                      path);
         else
             snprintf(what, sizeof what, "%s: %s refused", verb, path);
-        cli_fail(e == RONDA_ERR_IO || e == RONDA_ERR_DB ? EXIT_ENV : EXIT_REFUSED, what, e, &res.detail,
-                 "nothing from this bundle was stored");
-        return e == RONDA_ERR_IO || e == RONDA_ERR_DB ? EXIT_ENV : EXIT_REFUSED;
+        return cli_fail(cli_exit_for(e, EXIT_REFUSED), what, e, &res.detail, "nothing from this bundle was stored");
     }
     printf("%s: %llu records read: %llu stored, %llu already held, %llu fork evidence, %llu skipped"
            " (written after their author's revocation)\n",

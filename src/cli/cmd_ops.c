@@ -64,10 +64,14 @@ int cmd_backup(int argc, char **argv) {
     progress p;
     progress_init(&p, "backup", "pages", prog);
     ronda_err e = ronda_store_backup(n.store, pos[0], backup_progress, &p);
+    ronda_detail d = {{0}}; /* SQLite's own text of a database failure: the cause */
+    if (ronda_err_is_db(e)) snprintf(d.text, sizeof d.text, "%s", ronda_store_errmsg(n.store));
     node_close(&n);
     if (e == RONDA_ERR_EXISTS)
         return cli_fail(EXIT_ENV, pos[0], e, NULL, "a backup never overwrites a file: name a new one");
-    if (e != RONDA_OK) return cli_fail(EXIT_ENV, "backup", e, NULL, "is there room, and may this user write there?");
+    if (e != RONDA_OK)
+        return cli_fail(EXIT_ENV, "backup", e, &d,
+                        "is there room, and may this user write there? nothing was left behind");
     printf("backup: %s: %lld records; keep sign.key and curve.key apart, they are not in it\n", pos[0],
            count_records(pos[0]));
     return EXIT_OK;

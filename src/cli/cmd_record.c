@@ -229,10 +229,7 @@ static int append(node *n, ronda_kind kind, json_t *body, const char *verb) {
     e = ronda_store_append(n->store, n->secret, kind, bytes, len, cli_now_ms(), id, &d);
     free(bytes);
     if (e != RONDA_OK)
-        return cli_fail(e == RONDA_ERR_DB       ? EXIT_ENV
-                        : e == RONDA_ERR_BEHIND ? EXIT_BEHIND
-                                                : EXIT_REFUSED,
-                        verb, e, &d,
+        return cli_fail(e == RONDA_ERR_BEHIND ? EXIT_BEHIND : cli_exit_for(e, EXIT_REFUSED), verb, e, &d,
                         e == RONDA_ERR_NOT_MEMBER ? "this node is not admitted yet: `ronda join` the authority's bundle"
                         : e == RONDA_ERR_BEHIND   ? CLI_BEHIND_HINT
                                                   : NULL);
@@ -252,7 +249,8 @@ static int amend_body(json_t *b, const rflags *f, node *n) {
     uint8_t id[32];
     if (ronda_unhex(hex, id, 32) != RONDA_OK) return EXIT_USAGE;
     json_t *shown = NULL;
-    if (ronda_store_show(n->store, id, &shown) != RONDA_OK) return cli_fail(EXIT_ENV, verb, RONDA_ERR_DB, NULL, NULL);
+    ronda_err se = ronda_store_show(n->store, id, &shown);
+    if (se != RONDA_OK) return cli_fail(cli_exit_for(se, EXIT_ENV), verb, se, NULL, NULL);
     const char *kind = json_string_value(json_object_get(shown, "kind"));
     json_t *cur = json_object_get(json_object_get(shown, "view"), "current");
     if (!cur) cur = json_object_get(shown, "body");

@@ -73,6 +73,24 @@ static void logmsg(daemon_ctx *d, int level, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* A failure of the node's own store while syncing, with its cause and fix (a full disk
+ * fails every message alike: at most one line per DBERR_LOG_MS, counting the rest). */
+#define DBERR_LOG_MS 10000
+static void log_dberr(daemon_ctx *d, const char *what, ronda_err e) {
+    static uint64_t last_ms;
+    static unsigned quiet;
+    uint64_t now = cli_now_ms();
+    if (last_ms && now - last_ms < DBERR_LOG_MS) {
+        quiet++;
+        return;
+    }
+    char text[600];
+    cli_error_text(d->n.store, e, text, sizeof text);
+    logmsg(d, 3, "%s: %s%s", what, text, quiet ? " (and more like it, not logged)" : "");
+    last_ms = now;
+    quiet = 0;
+}
+
 /* A peer in the log: the member's signing key, shortened by cli_short() like every id. */
 static void peer_name(daemon_ctx *d, uint32_t peer, char out[24]) {
     const uint8_t *sign = NULL;
@@ -263,7 +281,8 @@ static void ev_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
     daemon_ctx *d = ctx;
     sync_clock t = clocks_now();
     uint64_t now = t.mono.ms; /* progress timer */
-    if (sync_receive(d->sync, peer, data, len, t) != RONDA_OK) logmsg(d, 3, "database error while syncing");
+    ronda_err re = sync_receive(d->sync, peer, data, len, t);
+    if (re != RONDA_OK) log_dberr(d, "storing what a peer sent failed", re);
     cut_off(d, peer);
     flush(d);
     if (d->catchup && d->catchup->mode != PROGRESS_NONE && now >= *d->next_progress) {
@@ -499,7 +518,8 @@ int cmd_run(int argc, char **argv) {
         char ck_text[300];
         int ck_rc = run_checkpoints_tick(&ck, &d.n, t.mono, t.wall, ck_text, sizeof ck_text);
         if (ck_rc) logmsg(&d, ck_rc > 0 ? 6 : 3, "%s", ck_text);
-        if (sync_tick(d.sync, t) != RONDA_OK) logmsg(&d, 3, "database error in tick");
+        ronda_err te = sync_tick(d.sync, t);
+        if (te != RONDA_OK) log_dberr(&d, "sync round failed", te);
         if (now >= next_clock) {
             clock_check(&d, t);
             next_clock = now + CLOCK_CHECK_MS;
@@ -507,7 +527,8 @@ int cmd_run(int argc, char **argv) {
         flush(&d);
         sync_hold(d.sync); /* one commit for the batches of this poll (sync.h) */
         ronda_err pe = net_poll(d.net, TICK_MS, &ev);
-        if (sync_release(d.sync) != RONDA_OK) logmsg(&d, 3, "database error while syncing (commit)");
+        ronda_err ce = sync_release(d.sync);
+        if (ce != RONDA_OK) log_dberr(&d, "commit of records received failed (asked for again)", ce);
         cut_off_all(&d);
         if (pe != RONDA_OK) {
             logmsg(&d, 3, "poll failed: %s", net_error(d.net)[0] ? net_error(d.net) : "zmq_poll");

@@ -91,9 +91,19 @@ int cli_fail(int code, const char *what, ronda_err e, const ronda_detail *d, con
     fprintf(stderr, "ronda: %s: %s", what, ronda_strerror(e));
     if (d && d->text[0]) fprintf(stderr, " (%s)", d->text);
     fputc('\n', stderr);
+    if (ronda_err_fix(e)) hint = ronda_err_fix(e); /* the cause's fix beats a guess */
     if (hint) fprintf(stderr, "  hint: %s\n", hint);
     return code;
 }
+
+void cli_error_text(ronda_store *s, ronda_err e, char *out, size_t len) {
+    const char *msg = s && ronda_err_is_db(e) ? ronda_store_errmsg(s) : "";
+    const char *fix = ronda_err_fix(e);
+    snprintf(out, len, "%s%s%s%s%s%s [%s]", ronda_strerror(e), *msg ? " (" : "", msg, *msg ? ")" : "",
+             fix ? "; fix: " : "", fix ? fix : "", ronda_errname(e));
+}
+
+int cli_exit_for(ronda_err e, int other) { return ronda_err_is_db(e) || e == RONDA_ERR_IO ? EXIT_ENV : other; }
 
 int cli_usage(const char *verb, const char *fmt, ...) {
     va_list ap;

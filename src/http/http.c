@@ -224,7 +224,9 @@ static enum MHD_Result db_error(struct MHD_Connection *c, ronda_store *s, ronda_
                           "the report has more groups than RONDA_REPORT_GROUPS_MAX: narrow the filter");
     if (e == RONDA_ERR_INVALID)
         return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request", "the search needs at least one word");
-    return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "database", ronda_strerror(e));
+    /* A lock held by another process passes: "try again", not "broken". */
+    return send_error(c, e == RONDA_ERR_DB_BUSY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                      "database", ronda_strerror(e));
 }
 
 static uint64_t wall_ms(void) {
@@ -474,8 +476,15 @@ static enum MHD_Result ep_metrics(http_server *h, struct MHD_Connection *c, rond
     put(&b, "# HELP ronda_records_rejected_total Received records refused, by the check that refused them.\n"
             "# TYPE ronda_records_rejected_total counter\n");
     for (int e = 1; e < RONDA_ERR__COUNT; e++)
-        put(&b, "ronda_records_rejected_total{reason=\"%s\"} %llu\n", ronda_errname((ronda_err)e),
-            (unsigned long long)sn->sync.rejected_by[e]);
+        if (!ronda_err_is_db((ronda_err)e)) /* our own failures, never a record's: below */
+            put(&b, "ronda_records_rejected_total{reason=\"%s\"} %llu\n", ronda_errname((ronda_err)e),
+                (unsigned long long)sn->sync.rejected_by[e]);
+    put(&b, "# HELP ronda_db_errors_total Database failures of this daemon, by kind (docs/operations.md).\n"
+            "# TYPE ronda_db_errors_total counter\n");
+    for (int e = 1; e < RONDA_ERR__COUNT; e++)
+        if (ronda_err_is_db((ronda_err)e))
+            put(&b, "ronda_db_errors_total{kind=\"%s\"} %llu\n", ronda_errname((ronda_err)e),
+                (unsigned long long)ronda_store_db_errors((ronda_err)e));
     size_t connected = 0;
     double lag_max = 0;
     for (size_t i = 0; i < sn->npeers; i++) {

@@ -122,7 +122,7 @@ ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECR
     ronda_err e = ronda_store_begin(s); /* the frontier and the parts: one snapshot, one commit */
     if (e != RONDA_OK) return store_dberr(s, d, "begin");
     if ((e = ronda_store_frontier(s, collect, &f)) != RONDA_OK) {
-        store_dberr(s, d, "frontier");
+        if (ronda_err_is_db(e)) e = store_dberr(s, d, "frontier");
         goto out;
     }
     if (f.n >= (size_t)RONDA_CHECKPOINT_AUTHORS_MAX * RONDA_CHECKPOINT_PARTS_MAX || f.n == 0) {
@@ -158,7 +158,7 @@ ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECR
         json_decref(b);
     }
     if (e == RONDA_OK) {
-        if ((e = ronda_store_commit(s)) != RONDA_OK) store_dberr(s, d, "commit");
+        if ((e = ronda_store_commit(s)) != RONDA_OK) e = store_dberr(s, d, "commit");
         if (e == RONDA_OK && parts_out) *parts_out = parts;
     }
 out:
@@ -234,10 +234,11 @@ static ronda_err load_revocations(actx *a) {
     if (sqlite3_prepare_v2(a->s->db,
                            "SELECT envelope, signature, body FROM records WHERE author = ?1 AND kind = 'revoke'", -1,
                            &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(a->s, 0);
     sqlite3_bind_blob(st, 1, a->s->authority, 32, SQLITE_STATIC);
     ronda_err e = RONDA_OK;
-    while (e == RONDA_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
         json_t *b;
         uint8_t member[32];
@@ -262,6 +263,7 @@ static ronda_err load_revocations(actx *a) {
         }
         json_decref(b);
     }
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(a->s, rc); /* no revocation may be missed */
     sqlite3_finalize(st);
     return e;
 }
@@ -302,11 +304,11 @@ static void cp_close(actx *a, int complete) {
 static ronda_err check_claim(actx *a, const fentry *c) {
     a->sum.claims++;
     sqlite3_stmt *st = store_stmt(a->s, Q_BY_SEQ);
-    if (!st) return RONDA_ERR_DB;
+    if (!st) return store_fail(a->s, 0);
     sqlite3_bind_blob(st, 1, c->author, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)c->seq);
     int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return RONDA_ERR_DB;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(a->s, rc);
     if (rc == SQLITE_ROW) {
         if (sqlite3_column_bytes(st, 0) == 32 && memcmp(sqlite3_column_blob(st, 0), c->head, 32) == 0) {
             a->sum.claims_held++;
@@ -440,10 +442,12 @@ static ronda_err report_missing(actx *a) {
         uint64_t held = 0;
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(a->s->db, "SELECT max(seq) FROM records WHERE author = ?1", -1, &st, NULL) != SQLITE_OK)
-            return RONDA_ERR_DB;
+            return store_fail(a->s, 0);
         sqlite3_bind_blob(st, 1, a->miss[i].claim.author, 32, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) held = (uint64_t)sqlite3_column_int64(st, 0);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) held = (uint64_t)sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
+        if (rc != SQLITE_ROW) return store_fail(a->s, rc);
         const missing *m = &a->miss[top_at];
         char name[64], cpn[64], cp[65], text[512];
         who(a->s, m->claim.author, name, sizeof name);
@@ -465,7 +469,7 @@ static ronda_err checkpoints(actx *a) {
     if (sqlite3_prepare_v2(
             a->s->db, "SELECT envelope, signature, body FROM records WHERE kind = 'checkpoint' ORDER BY author, seq",
             -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(a->s, 0);
     ronda_err e = RONDA_OK;
     int rc;
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -475,6 +479,7 @@ static ronda_err checkpoints(actx *a) {
         if (rec.kind == RONDA_KIND_CHECKPOINT) e = check_checkpoint(a, &rec, b);
         json_decref(b);
     }
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(a->s, rc);
     sqlite3_finalize(st);
     cp_close(a, 0);
     if (e == RONDA_OK) e = report_missing(a);
@@ -482,15 +487,20 @@ static ronda_err checkpoints(actx *a) {
 }
 
 /* The number of topics of a dialogue in any of its versions (original or an amendment):
- * a resolution written against any version is not a dangling reference. */
-static uint64_t topic_count(ronda_store *s, const uint8_t *dialogue, const uint8_t *author, json_t *body) {
+ * a resolution written against any version is not a dangling reference. A database
+ * failure sets *e. */
+static uint64_t topic_count(ronda_store *s, const uint8_t *dialogue, const uint8_t *author, json_t *body,
+                            ronda_err *e) {
     uint64_t n = json_array_size(json_object_get(body, "topics"));
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records WHERE author = ?1 AND kind = 'amend'",
-                           -1, &st, NULL) != SQLITE_OK)
+                           -1, &st, NULL) != SQLITE_OK) {
+        *e = store_fail(s, 0);
         return n;
+    }
     sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
         json_t *b;
         uint8_t target[32];
@@ -501,6 +511,7 @@ static uint64_t topic_count(ronda_store *s, const uint8_t *dialogue, const uint8
         }
         json_decref(b);
     }
+    if (rc != SQLITE_DONE) *e = store_fail(s, rc);
     sqlite3_finalize(st);
     return n;
 }
@@ -514,11 +525,15 @@ static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(a->s->db, "SELECT envelope, signature, body FROM records WHERE id = ?1", -1, &st, NULL) !=
         SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(a->s, 0);
     sqlite3_bind_blob(st, 1, dlg, 32, SQLITE_STATIC);
     char hex[65], text[512];
     ronda_hex(dlg, 32, hex);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    ronda_err e = RONDA_OK;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        e = store_fail(a->s, rc); /* a failed read is no missing dialogue */
+    } else if (rc == SQLITE_DONE) {
         snprintf(text, sizeof text,
                  "%s names dialogue %.12s, which this ledger does not hold (lost, withheld, or not synced yet)",
                  ronda_kind_name(rec->kind), hex);
@@ -532,7 +547,7 @@ static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res)
                 snprintf(text, sizeof text, "%s names %.12s as its dialogue, but that is a %s record",
                          ronda_kind_name(rec->kind), hex, ronda_kind_name(d.kind));
                 report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
-            } else if (topic >= topic_count(a->s, dlg, d.author, b)) {
+            } else if (topic >= topic_count(a->s, dlg, d.author, b, &e) && e == RONDA_OK) {
                 snprintf(text, sizeof text, "%s follows up topic %llu of dialogue %.12s, which has no such topic",
                          ronda_kind_name(rec->kind), (unsigned long long)topic, hex);
                 report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
@@ -541,7 +556,7 @@ static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res)
         }
     }
     sqlite3_finalize(st);
-    return RONDA_OK;
+    return e;
 }
 
 static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
@@ -550,10 +565,16 @@ static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
     a->sum.references++;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(a->s->db, "SELECT author, seq, kind FROM records WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(a->s, 0);
     sqlite3_bind_blob(st, 1, target, 32, SQLITE_STATIC);
     const char *problem = NULL;
-    if (sqlite3_step(st) != SQLITE_ROW)
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        ronda_err e = store_fail(a->s, rc);
+        sqlite3_finalize(st);
+        return e;
+    }
+    if (rc == SQLITE_DONE)
         problem = "amend target is not held (it precedes the amend in the same chain)";
     else if (sqlite3_column_bytes(st, 0) != 32 || memcmp(sqlite3_column_blob(st, 0), rec->author, 32) != 0)
         problem = "amend corrects another author's record";
@@ -574,9 +595,10 @@ static ronda_err references(actx *a) {
                            "SELECT envelope, signature, body FROM records WHERE kind IN ('resolution', 'amend')"
                            " ORDER BY author, seq",
                            -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(a->s, 0);
     ronda_err e = RONDA_OK;
-    while (e == RONDA_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
         json_t *b;
         if (!open_row(st, 0, &rec, &b)) continue;
@@ -586,6 +608,7 @@ static ronda_err references(actx *a) {
             e = check_amend(a, &rec, b);
         json_decref(b);
     }
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(a->s, rc); /* every reference, or an error */
     sqlite3_finalize(st);
     return e;
 }
@@ -644,7 +667,7 @@ ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *, json_t *), void *
                            " sum(kind = 'resolution'), sum(kind = 'amend'), sum(kind = 'checkpoint'),"
                            " sum(kind = 'member'), sum(kind = 'revoke') FROM records GROUP BY author ORDER BY author",
                            -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     ronda_err e = RONDA_OK;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -670,23 +693,26 @@ ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *, json_t *), void *
         json_decref(o);
         if (stop) break;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
     return e;
 }
 
 /* ------------------------------------------------------------------ history of a dialogue */
 
-/* A record by id: opened, with its body; 0 when not held. *ok says whether it verifies. */
+/* A record by id: opened, with its body; 0 when not held, -1 on a database failure. *ok
+ * says whether it verifies. */
 static int fetch(ronda_store *s, const uint8_t id[32], ronda_record *rec, json_t **body, uint8_t **buf, int *ok) {
     sqlite3_stmt *st;
     *buf = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records WHERE id = ?1", -1, &st, NULL) !=
         SQLITE_OK)
-        return 0;
+        return -1;
     sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
     int found = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) found = -1;
+    if (rc == SQLITE_ROW) {
         /* copy the columns: the record views them after the statement is gone */
         size_t l0 = (size_t)sqlite3_column_bytes(st, 0), l1 = (size_t)sqlite3_column_bytes(st, 1),
                l2 = (size_t)sqlite3_column_bytes(st, 2);
@@ -714,9 +740,11 @@ static const char *standing(ronda_store *s, const ronda_record *rec) {
         if (!st) return "database error";
         sqlite3_bind_blob(st, 1, rec->author, 32, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (int64_t)(rec->seq - 1));
-        int linked = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
+        int rc = sqlite3_step(st);
+        int linked = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
                      memcmp(sqlite3_column_blob(st, 0), rec->prev, 32) == 0;
         sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return "database error";
         if (!linked) return "its chain link does not verify (the author's previous record is missing or differs)";
     }
     sqlite3_stmt *st;
@@ -729,12 +757,14 @@ static const char *standing(ronda_store *s, const ronda_record *rec) {
         return "database error";
     sqlite3_bind_blob(st, 1, rec->author, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)ronda_hlc_ms(rec->hlc));
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 1) != SQLITE_NULL && (uint64_t)sqlite3_column_int64(st, 1) < rec->seq)
             why = "written after its author's revocation";
         else
             why = NULL;
     }
+    if (rc != SQLITE_DONE) why = "database error"; /* not verified: a failed read proves nothing */
     sqlite3_finalize(st);
     return why;
 }
@@ -777,7 +807,8 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
         json_t *b = NULL;
         uint8_t *buf;
         int ok;
-        if (!fetch(s, dlg, &rec, &b, &buf, &ok)) return RONDA_ERR_NOT_FOUND;
+        int got = fetch(s, dlg, &rec, &b, &buf, &ok);
+        if (got <= 0) return got < 0 ? store_fail(s, 0) : RONDA_ERR_NOT_FOUND;
         int moved = 0;
         if (ok && rec.kind == RONDA_KIND_DIALOGUE)
             found = 1;
@@ -796,9 +827,10 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
     json_t *b = NULL;
     uint8_t *buf;
     int ok;
-    if (!fetch(s, dlg, &rec, &b, &buf, &ok)) {
+    int got = fetch(s, dlg, &rec, &b, &buf, &ok);
+    if (got <= 0) {
         json_decref(events);
-        return RONDA_ERR_NOT_FOUND;
+        return got < 0 ? store_fail(s, 0) : RONDA_ERR_NOT_FOUND;
     }
     json_array_append_new(events, event(s, &rec, b, ok));
     json_decref(b);
@@ -815,10 +847,11 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
                                round == 0 ? "SELECT envelope, signature, body FROM records WHERE kind = 'resolution'"
                                           : "SELECT envelope, signature, body FROM records WHERE kind = 'amend'",
                                -1, &st, NULL) != SQLITE_OK) {
-            e = RONDA_ERR_DB;
+            e = store_fail(s, 0);
             break;
         }
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             json_t *rb;
             if (!open_row(st, 0, &rec, &rb)) continue;
             uint8_t ref[32];
@@ -844,6 +877,7 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
             if (take) json_array_append_new(events, event(s, &rec, rb, 1));
             json_decref(rb);
         }
+        if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc); /* no history missing */
         sqlite3_finalize(st);
     }
     free(res);

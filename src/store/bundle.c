@@ -256,7 +256,7 @@ static ronda_err batch_apply(ronda_store *s, batch *b, ronda_import_result *res)
             continue;
         }
         if (e != RONDA_OK) {
-            res->failed_index = res->read + i + 1;
+            if (!ronda_err_is_db(e)) res->failed_index = res->read + i + 1; /* ours is no refusal of it */
             res->detail = d;
             return e;
         }
@@ -287,7 +287,7 @@ ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads, void (
         goto out;
     }
     if ((e = ronda_store_begin(s)) != RONDA_OK) {
-        why(res, e, "cannot start a transaction (is another writer busy?)");
+        e = store_dberr(s, &res->detail, "begin");
         goto out;
     }
     in_txn = 1;
@@ -331,7 +331,7 @@ ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads, void (
     }
     if (e == RONDA_OK) {
         in_txn = 0;
-        if ((e = ronda_store_commit(s)) != RONDA_OK) why(res, e, "commit failed");
+        if ((e = ronda_store_commit(s)) != RONDA_OK) e = store_dberr(s, &res->detail, "commit");
     }
 out:
     if (in_txn) ronda_store_rollback(s);

@@ -24,7 +24,7 @@ ronda_err ronda_store_frontier(ronda_store *s, int (*cb)(void *, const uint8_t *
                            " FROM heads h LEFT JOIN revocations r ON r.member = h.author"
                            " WHERE r.last_seq IS NULL OR r.last_seq > 0 ORDER BY h.author",
                            -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     int rc;
     ronda_err e = RONDA_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -35,7 +35,7 @@ ronda_err ronda_store_frontier(ronda_store *s, int (*cb)(void *, const uint8_t *
         if (cb(ctx, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1), sqlite3_column_blob(st, 2)))
             break;
     }
-    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
     return e;
 }
@@ -87,7 +87,7 @@ ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES
                            "SELECT envelope, signature, body FROM records WHERE author = ?1 AND seq >= ?2"
                            " ORDER BY seq LIMIT ?3",
                            -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)from);
     sqlite3_bind_int64(st, 3, (int64_t)max_count);
@@ -107,7 +107,7 @@ ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES
         cwr_destroy(&w);
         if (stop) break;
     }
-    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
     return e;
 }
@@ -118,7 +118,7 @@ ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_
     const char *sql =
         fork ? "SELECT envelope, signature, body, rowid, id FROM forks WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
              : "SELECT envelope, signature, body, rowid, id FROM records WHERE rowid > ?1 ORDER BY rowid LIMIT ?2";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return store_fail(s, 0);
     sqlite3_bind_int64(st, 1, after);
     sqlite3_bind_int64(st, 2, (int64_t)max_count);
     ronda_err e = RONDA_OK;
@@ -134,7 +134,7 @@ ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_
         cwr_destroy(&w);
         if (stop) break;
     }
-    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
     return e;
 }
@@ -144,11 +144,11 @@ ronda_err ronda_store_last_rowid(ronda_store *s, int fork, int64_t *rowid) {
     if (sqlite3_prepare_v2(
             s->db, fork ? "SELECT coalesce(max(rowid), 0) FROM forks" : "SELECT coalesce(max(rowid), 0) FROM records",
             -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *rowid = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? RONDA_OK : RONDA_ERR_DB;
+    return rc == SQLITE_ROW ? RONDA_OK : store_fail(s, rc);
 }
 
 ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
@@ -161,7 +161,7 @@ ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
                            " AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.member = m.sign_key)"
                            " ORDER BY sign_key",
                            -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     sqlite3_bind_int64(st, 1, (int64_t)now_ms);
     sqlite3_bind_int64(st, 2, (int64_t)RONDA_CLOCK_AHEAD_MAX_MS); /* a clock that is a little off */
     int rc;
@@ -172,5 +172,5 @@ ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
             break;
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
 }

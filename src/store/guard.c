@@ -40,7 +40,7 @@ const char *ronda_guard_name(ronda_guard state) {
 ronda_err ronda_store_guard(ronda_store *s, ronda_guard *state, uint64_t *seq) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'guard'", -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     int rc = sqlite3_step(st);
     ronda_guard g = RONDA_GUARD_NONE;
     uint64_t n = 0;
@@ -63,7 +63,7 @@ ronda_err ronda_store_guard(ronda_store *s, ronda_guard *state, uint64_t *seq) {
             g = RONDA_GUARD_RESTORED;
         }
     } else if (rc != SQLITE_DONE) {
-        e = RONDA_ERR_DB;
+        e = store_fail(s, rc);
     }
     sqlite3_finalize(st);
     if (e == RONDA_OK) {
@@ -77,13 +77,13 @@ ronda_err ronda_store_set_guard(ronda_store *s, ronda_guard state, uint64_t seq)
     sqlite3_stmt *st;
     const char *sql = state == RONDA_GUARD_NONE ? "DELETE FROM meta WHERE key = 'guard'"
                                                 : "INSERT OR REPLACE INTO meta(key, value) VALUES ('guard', ?1)";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return store_fail(s, 0);
     char text[GUARD_TEXT_MAX + 1];
     int len = snprintf(text, sizeof text, "%s %" PRIu64, ronda_guard_name(state), seq);
     if (state != RONDA_GUARD_NONE) sqlite3_bind_blob(st, 1, text, len, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+    return rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
 }
 
 ronda_err guard_refuses(ronda_store *s, ronda_detail *d) {

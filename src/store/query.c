@@ -79,7 +79,7 @@ ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void
     if (q->text && *q->text && !(terms = fts_terms(q->text))) return RONDA_ERR_INVALID;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
         free(terms);
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     }
     const char *args[8] = {q->polres, q->polsek, q->programme, q->category, q->status, q->date_from, q->date_to, terms};
     for (int i = 0; i < 8; i++)
@@ -116,7 +116,7 @@ ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void
         json_decref(o);
         if (stop) break;
     }
-    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
     free(terms);
     return e;
@@ -138,17 +138,20 @@ static json_t *member_name(ronda_store *s, const uint8_t *author) {
     return r;
 }
 
-/* The amendments and resolutions that refer to a dialogue, oldest first. */
-static json_t *related(ronda_store *s, const uint8_t *id) {
+/* The amendments and resolutions that refer to a dialogue, oldest first. On a database
+ * failure *e gets its kind (the view is not shown with rows missing). */
+static json_t *related(ronda_store *s, const uint8_t *id, ronda_err *e) {
     json_t *out = json_object();
     json_t *res = json_array();
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT id, topic, status, referred_to, action, when_text, author"
-                           " FROM resolutions WHERE dialogue = ?1 ORDER BY hlc, id",
-                           -1, &st, NULL) == SQLITE_OK) {
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT id, topic, status, referred_to, action, when_text, author"
+                                " FROM resolutions WHERE dialogue = ?1 ORDER BY hlc, id",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) *e = store_fail(s, rc);
+    if (rc == SQLITE_OK) {
         sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             json_t *r = json_object();
             hexcol(r, "id", st, 0);
             json_object_set_new(r, "topic", json_integer(sqlite3_column_int64(st, 1)));
@@ -159,18 +162,23 @@ static json_t *related(ronda_store *s, const uint8_t *id) {
             json_object_set_new(r, "author_name", member_name(s, sqlite3_column_blob(st, 6)));
             json_array_append_new(res, r);
         }
+        if (rc != SQLITE_DONE) *e = store_fail(s, rc);
         sqlite3_finalize(st);
     }
     json_object_set_new(out, "resolutions", res);
     /* The current body: the latest amend's (its "body"), or the dialogue's own. */
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT r.kind, r.body, d.amends FROM dialogues d"
-                           " JOIN records r ON r.id = coalesce(d.amended_by, d.id) WHERE d.id = ?1",
-                           -1, &st, NULL) == SQLITE_OK) {
+    rc = sqlite3_prepare_v2(s->db,
+                            "SELECT r.kind, r.body, d.amends FROM dialogues d"
+                            " JOIN records r ON r.id = coalesce(d.amended_by, d.id) WHERE d.id = ?1",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) *e = store_fail(s, rc);
+    if (rc == SQLITE_OK) {
         sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
         json_t *b = NULL;
         ronda_kind kind = RONDA_KIND_NONE;
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_BLOB &&
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) *e = store_fail(s, rc);
+        if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_BLOB &&
             (kind = ronda_kind_from_name((const char *)sqlite3_column_text(st, 0),
                                          (size_t)sqlite3_column_bytes(st, 0))) != RONDA_KIND_NONE &&
             ronda_body_to_json(kind, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &b, NULL) ==
@@ -191,11 +199,12 @@ ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], jso
                            "SELECT envelope, signature, body, 0 FROM records WHERE id = ?1 UNION ALL"
                            " SELECT envelope, signature, body, 1 FROM forks WHERE id = ?1",
                            -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
-        return RONDA_ERR_NOT_FOUND;
+        return rc == SQLITE_DONE ? RONDA_ERR_NOT_FOUND : store_fail(s, rc);
     }
     ronda_record rec;
     ronda_detail d = {{0}};
@@ -234,7 +243,13 @@ ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], jso
         if (rec.body && ronda_body_to_json(rec.kind, rec.body, rec.body_len, &bj, NULL) != RONDA_OK) bj = NULL;
         json_object_set_new(o, "redacted", json_boolean(rec.body == NULL));
         json_object_set_new(o, "body", bj ? bj : json_null());
-        if (rec.kind == RONDA_KIND_DIALOGUE) json_object_set_new(o, "view", related(s, rec.id));
+        ronda_err ve = RONDA_OK;
+        if (rec.kind == RONDA_KIND_DIALOGUE) json_object_set_new(o, "view", related(s, rec.id, &ve));
+        if (ve != RONDA_OK) {
+            sqlite3_finalize(st);
+            json_decref(o);
+            return ve;
+        }
     }
     sqlite3_finalize(st);
     *out = o;
@@ -248,10 +263,12 @@ ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
                            " m.curve_key, r.last_seq FROM members m LEFT JOIN revocations r ON r.member = m.sign_key"
                            " WHERE m.sign_key = ?1 ORDER BY m.valid_from DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, key, RONDA_KEY_BYTES, SQLITE_STATIC);
     ronda_err e = RONDA_ERR_NOT_FOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc); /* an error is no "never admitted" */
+    if (rc == SQLITE_ROW) {
         json_t *o = json_object();
         textcol(o, "name", st, 0);
         textcol(o, "polres", st, 1);

@@ -77,7 +77,7 @@ static void arg_int(sqlb *b, const char *frag, int64_t v) {
 static ronda_err prepare(ronda_store *s, const sqlb *b, sqlite3_stmt **out) {
     if (b->overflow) return RONDA_ERR_INVALID; /* a programmer error: SQL_MAX or ARGS_MAX too small */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, b->sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
+    if (sqlite3_prepare_v2(s->db, b->sql, -1, &st, NULL) != SQLITE_OK) return store_fail(s, 0);
     for (int i = 0; i < b->nargs; i++) {
         if (b->args[i].text)
             sqlite3_bind_text(st, i + 1, b->args[i].text, -1, SQLITE_STATIC);
@@ -390,7 +390,7 @@ ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report
         if (!g) break;
         if ((e = count_row(g, st, cut)) == RONDA_OK) e = count_row(&total, st, cut);
     }
-    if (e == RONDA_OK && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
 
     if (e == RONDA_OK) {
@@ -414,8 +414,8 @@ ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report
 
 /* Steps st, turning each row into an item with `row`; one row beyond `limit` only sets
  * "more". */
-static ronda_err collect(sqlite3_stmt *st, unsigned limit, json_t *(*row)(sqlite3_stmt *st, void *ctx), void *ctx,
-                         json_t **out) {
+static ronda_err collect(ronda_store *s, sqlite3_stmt *st, unsigned limit, json_t *(*row)(sqlite3_stmt *st, void *ctx),
+                         void *ctx, json_t **out) {
     json_t *items = json_array();
     int rc, more = 0;
     unsigned n = 0;
@@ -432,7 +432,7 @@ static ronda_err collect(sqlite3_stmt *st, unsigned limit, json_t *(*row)(sqlite
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         json_decref(items);
-        return RONDA_ERR_DB;
+        return store_fail(s, rc);
     }
     *out = json_pack("{s:o, s:b}", "items", items, "more", more);
     return *out ? RONDA_OK : RONDA_ERR_NOMEM;
@@ -474,10 +474,11 @@ static ronda_err count_matches(ronda_store *s, const char *terms, int64_t *out) 
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ?1 LIMIT ?2)", -1, &st,
                            NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     sqlite3_bind_text(st, 1, terms, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, SEARCH_SCAN_MIN + 1);
-    ronda_err e = sqlite3_step(st) == SQLITE_ROW ? RONDA_OK : RONDA_ERR_DB;
+    int rc = sqlite3_step(st);
+    ronda_err e = rc == SQLITE_ROW ? RONDA_OK : store_fail(s, rc);
     if (e == RONDA_OK) *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return e;
@@ -523,7 +524,7 @@ ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned 
     arg_int(&b, " OFFSET ?", offset);
     sqlite3_stmt *st;
     if ((e = prepare(s, &b, &st)) == RONDA_OK) {
-        e = collect(st, limit, dialogue_row, NULL, out);
+        e = collect(s, st, limit, dialogue_row, NULL, out);
         sqlite3_finalize(st);
     }
     free(terms);
@@ -581,7 +582,7 @@ ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const cha
     sqlite3_stmt *st;
     if ((e = prepare(s, &b, &st)) != RONDA_OK) return e;
     followup_ctx c = {now_ms};
-    e = collect(st, limit, followup_row, &c, out);
+    e = collect(s, st, limit, followup_row, &c, out);
     sqlite3_finalize(st);
     return e;
 }
@@ -630,10 +631,11 @@ ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
                            -1, &st, NULL) != SQLITE_OK) {
         json_decref(topics);
         json_decref(o);
-        return RONDA_ERR_DB;
+        return store_fail(s, 0);
     }
     sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *t = json_object();
         intcol(t, "topic", st, 0);
         textcol(t, "category", st, 1);
@@ -645,6 +647,11 @@ ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
         json_array_append_new(topics, t);
     }
     sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { /* a history with topics missing is not shown */
+        json_decref(topics);
+        json_decref(o);
+        return store_fail(s, rc);
+    }
     json_object_set_new(o, "topics", topics);
     /* Every resolution, with its signature status. */
     json_t *res = json_object_get(view, "resolutions");
@@ -654,16 +661,28 @@ ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
     json_object_set(o, "resolutions", res);
     /* Every amendment (the table is absent from a database not yet upgraded). */
     json_t *amends = json_array();
-    if (sqlite3_prepare_v2(s->db, "SELECT record, reason FROM amendments WHERE target = ?1 ORDER BY hlc", -1, &st,
-                           NULL) == SQLITE_OK) {
+    rc = sqlite3_prepare_v2(s->db, "SELECT record, reason FROM amendments WHERE target = ?1 ORDER BY hlc", -1, &st,
+                            NULL);
+    if (rc != SQLITE_OK && strncmp(sqlite3_errmsg(s->db), "no such table", 13) != 0) { /* any other failure */
+        json_decref(amends);
+        json_decref(o);
+        return store_fail(s, rc);
+    }
+    if (rc == SQLITE_OK) {
         sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-        for (unsigned n = 0; n < RONDA_LIST_LIMIT_MAX && sqlite3_step(st) == SQLITE_ROW; n++) {
+        rc = SQLITE_DONE;
+        for (unsigned n = 0; n < RONDA_LIST_LIMIT_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
             json_t *a = json_object();
             hexcol(a, "id", st, 0);
             textcol(a, "reason", st, 1);
             json_array_append_new(amends, a);
         }
         sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            json_decref(amends);
+            json_decref(o);
+            return store_fail(s, rc);
+        }
         json_array_foreach(amends, i, r) record_check(s, json_string_value(json_object_get(r, "id")), r);
     }
     json_object_set_new(o, "amendments", amends);
@@ -685,9 +704,10 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
             " WHERE m.valid_from = (SELECT max(valid_from) FROM members m2 WHERE m2.sign_key = m.sign_key)"
             " ORDER BY m.polres, m.role, m.name LIMIT 10000",
             -1, &st, NULL) != SQLITE_OK) {
-        e = RONDA_ERR_DB;
+        e = store_fail(s, 0);
     } else {
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             json_t *m = json_object();
             hexcol(m, "key", st, 0);
             textcol(m, "name", st, 1);
@@ -705,14 +725,19 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
                                     : json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 10))));
             json_array_append_new(members, m);
         }
+        if (rc != SQLITE_DONE) e = store_fail(s, rc); /* a roster with members missing is not served */
         sqlite3_finalize(st);
     }
+    /* Each later statement's prepare is checked too: a failure refuses the whole answer. */
     if (e == RONDA_OK &&
         sqlite3_prepare_v2(s->db,
                            "SELECT v.member, v.last_seq, v.reason, (SELECT name FROM members m WHERE m.sign_key ="
                            " v.member ORDER BY valid_from DESC LIMIT 1) FROM revocations v LIMIT 10000",
-                           -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
+                           -1, &st, NULL) != SQLITE_OK)
+        e = store_fail(s, 0);
+    else if (e == RONDA_OK) {
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             json_t *r = json_object();
             hexcol(r, "member", st, 0);
             intcol(r, "last_seq", st, 1);
@@ -720,6 +745,7 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
             textcol(r, "name", st, 3);
             json_array_append_new(revs, r);
         }
+        if (rc != SQLITE_DONE) e = store_fail(s, rc);
         sqlite3_finalize(st);
     }
     int64_t nforks = 0;
@@ -728,8 +754,11 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
                            "SELECT f.id, f.author, f.seq, f.kind, f.other, f.hlc, (SELECT name FROM members m WHERE"
                            " m.sign_key = f.author ORDER BY valid_from DESC LIMIT 1), (SELECT count(*) FROM forks)"
                            " FROM forks f ORDER BY f.rowid DESC LIMIT 100",
-                           -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
+                           -1, &st, NULL) != SQLITE_OK)
+        e = store_fail(s, 0);
+    else if (e == RONDA_OK) {
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             json_t *f = json_object();
             hexcol(f, "id", st, 0);
             hexcol(f, "author", st, 1);
@@ -742,6 +771,7 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
             nforks = sqlite3_column_int64(st, 7);
             json_array_append_new(forks, f);
         }
+        if (rc != SQLITE_DONE) e = store_fail(s, rc);
         sqlite3_finalize(st);
     }
     uint8_t digest[RONDA_HASH_BYTES];

@@ -10,6 +10,7 @@
  *     in records; no view reads forks. */
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,8 +120,11 @@ static const char *const stmt_sql[Q__COUNT] = {
 
 sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id) {
     if (s->stmts[id] == NULL) {
-        if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL) != SQLITE_OK)
+        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL);
+        if (rc != SQLITE_OK) {
+            (void)store_fail(s, rc); /* noted here: the caller reports it (store_dberr) */
             return NULL;
+        }
     } else {
         sqlite3_reset(s->stmts[id]);
         sqlite3_clear_bindings(s->stmts[id]);
@@ -141,12 +145,61 @@ void store_idle(ronda_store *s) {
 }
 
 ronda_err store_exec(ronda_store *s, const char *sql) {
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? RONDA_OK : RONDA_ERR_DB;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? RONDA_OK : store_fail(s, rc);
 }
 
+ronda_err store_errkind(int rc) {
+    if (rc == SQLITE_IOERR_NOMEM) return RONDA_ERR_DB; /* memory, not the disk */
+    switch (rc & 0xff) {                               /* the primary code of an extended one */
+    case SQLITE_FULL:
+        return RONDA_ERR_DB_FULL;
+    case SQLITE_IOERR:
+        return RONDA_ERR_DB_IO;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return RONDA_ERR_DB_BUSY;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return RONDA_ERR_DB_CORRUPT;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+        return RONDA_ERR_DB_READONLY;
+    default:
+        return RONDA_ERR_DB;
+    }
+}
+
+/* Failures by kind, of every store of the process (ronda_store_db_errors). */
+static _Atomic uint64_t db_errors[RONDA_ERR__COUNT];
+
+ronda_err store_fail_on(ronda_store *s, sqlite3 *db, int rc) {
+    /* A caller that has no code of its own (0), or saw a result that is no error where it
+     * wanted another (a row missing), reads the connection's; "no error" there still fails. */
+    if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) rc = sqlite3_extended_errcode(db);
+    int none = rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE;
+    if (!s->in_txn || !s->err_rc) { /* in a transaction the first failure is the cause */
+        s->err_rc = none ? SQLITE_ERROR : rc;
+        snprintf(s->err_msg, sizeof s->err_msg, "%s", none ? "unexpected result" : sqlite3_errmsg(db));
+        if ((s->err_rc & 0xff) != SQLITE_INTERRUPT) /* a query abandoned at its deadline: no failure */
+            atomic_fetch_add_explicit(&db_errors[store_errkind(s->err_rc)], 1, memory_order_relaxed);
+    }
+    return store_errkind(s->err_rc);
+}
+
+ronda_err store_fail(ronda_store *s, int rc) { return store_fail_on(s, s->db, rc); }
+
 ronda_err store_dberr(ronda_store *s, ronda_detail *d, const char *what) {
-    if (d) snprintf(d->text, sizeof d->text, "%s: %s", what, sqlite3_errmsg(s->db));
-    return RONDA_ERR_DB;
+    if (!s->err_rc) (void)store_fail(s, 0);
+    if (d) snprintf(d->text, sizeof d->text, "%s: %s", what, s->err_msg);
+    return store_errkind(s->err_rc);
+}
+
+const char *ronda_store_errmsg(const ronda_store *s) { return s->err_rc ? s->err_msg : ""; }
+
+uint64_t ronda_store_db_errors(ronda_err kind) {
+    if (!ronda_err_is_db(kind)) return 0;
+    return atomic_load_explicit(&db_errors[kind], memory_order_relaxed);
 }
 
 static ronda_err configure(ronda_store *s) {
@@ -166,16 +219,18 @@ static ronda_err configure(ronda_store *s) {
 static ronda_err meta_get(ronda_store *s, const char *key, uint8_t *out, size_t len) {
     sqlite3_stmt *st;
     ronda_err e = RONDA_ERR_NOT_FOUND;
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL);
+    if (rc != SQLITE_OK) return store_fail(s, rc);
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if ((size_t)sqlite3_column_bytes(st, 0) == len) {
             memcpy(out, sqlite3_column_blob(st, 0), len);
             e = RONDA_OK;
         } else {
             e = RONDA_ERR_TAMPERED;
         }
+    } else if (rc != SQLITE_DONE) {
+        e = store_fail(s, rc); /* a failed read is no missing key */
     }
     sqlite3_finalize(st);
     return e;
@@ -183,14 +238,13 @@ static ronda_err meta_get(ronda_store *s, const char *key, uint8_t *out, size_t 
 
 static ronda_err meta_set(ronda_store *s, const char *key, const void *val, size_t len) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1, &st, NULL) !=
-        SQLITE_OK)
-        return RONDA_ERR_DB;
+    int rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1, &st, NULL);
+    if (rc != SQLITE_OK) return store_fail(s, rc);
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, val, (int)len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+    return rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
 }
 
 /* Before SQLite's first use in the process: no allocation statistics (each of SQLite's
@@ -205,10 +259,11 @@ static ronda_err open_db(const char *path, int flags, ronda_store **out) {
     if (!s) return RONDA_ERR_NOMEM;
     /* NOMUTEX: a store is used by one thread at a time (ronda/store.h), so the
      * connection's own mutex, taken by every bind, step and column call, is not needed. */
-    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
         sqlite3_close(s->db);
         free(s);
-        return RONDA_ERR_DB;
+        return store_errkind(rc);
     }
     sqlite3_extended_result_codes(s->db, 1);
     *out = s;
@@ -224,7 +279,7 @@ static ronda_err init_schema(ronda_store *s, const uint8_t *authority, const uin
         (e = meta_set(s, "authority", authority, RONDA_KEY_BYTES)) == RONDA_OK &&
         (e = meta_set(s, "node", node, RONDA_KEY_BYTES)) == RONDA_OK)
         e = store_exec(s, "COMMIT");
-    if (e != RONDA_OK) store_exec(s, "ROLLBACK");
+    if (e != RONDA_OK && !sqlite3_get_autocommit(s->db)) store_exec(s, "ROLLBACK");
     memcpy(s->authority, authority, RONDA_KEY_BYTES);
     memcpy(s->node, node, RONDA_KEY_BYTES);
     return e;
@@ -254,7 +309,7 @@ static ronda_err upgrade_views(ronda_store *s) {
     uint8_t v[1];
     ronda_err e = meta_get(s, "views", v, 1);
     if (e == RONDA_OK && v[0] == VIEWS_VERSION[0]) return RONDA_OK;
-    if (e == RONDA_ERR_DB) return e;
+    if (ronda_err_is_db(e)) return e;
     /* An index of the records that only served max(hlc), now read from heads. */
     if ((e = store_exec(s, "DROP INDEX IF EXISTS records_hlc")) != RONDA_OK) return e;
     return ronda_store_rebuild(s);
@@ -289,7 +344,7 @@ ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_sto
     } else {
         uint8_t v[1];
         if ((e = meta_get(s, "schema", v, 1)) != RONDA_OK || v[0] != SCHEMA_VERSION[0]) {
-            e = e == RONDA_OK ? RONDA_ERR_VERSION : RONDA_ERR_DB;
+            e = e == RONDA_OK ? RONDA_ERR_VERSION : ronda_err_is_db(e) ? e : RONDA_ERR_DB;
             goto fail;
         }
         if ((e = meta_get(s, "authority", s->authority, RONDA_KEY_BYTES)) != RONDA_OK ||
@@ -307,7 +362,7 @@ fail:
 void ronda_store_close(ronda_store **sp) {
     if (!sp || !*sp) return;
     ronda_store *s = *sp;
-    if (s->in_txn) store_exec(s, "ROLLBACK");
+    if (s->in_txn && !sqlite3_get_autocommit(s->db)) store_exec(s, "ROLLBACK");
     views_fts_drop(s);
     free(s->fts_q);
     for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(s->stmts[i]);
@@ -324,6 +379,7 @@ void ronda_store_node(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]) { memc
 
 ronda_err ronda_store_begin(ronda_store *s) {
     if (s->in_txn) return RONDA_ERR_INVALID;
+    s->err_rc = 0; /* a new operation: its first failure is the one to report */
     ronda_err e = store_exec(s, "BEGIN IMMEDIATE");
     if (e == RONDA_OK) s->in_txn = 1;
     return e;
@@ -337,7 +393,10 @@ ronda_err ronda_store_commit(ronda_store *s) {
     ronda_err e = views_fts_flush(s);
     reset_all(s);
     if (e == RONDA_OK) e = store_exec(s, "COMMIT");
-    if (e != RONDA_OK) store_exec(s, "ROLLBACK");
+    /* On a full disk or an I/O error at COMMIT SQLite has rolled the transaction back
+     * itself; a ROLLBACK then fails ("no transaction is active"). The commit's error, noted
+     * first, is what the caller reports. */
+    if (e != RONDA_OK && !sqlite3_get_autocommit(s->db)) (void)store_exec(s, "ROLLBACK");
     views_fts_drop(s);
     s->in_txn = 0;
     store_idle(s);
@@ -346,7 +405,7 @@ ronda_err ronda_store_commit(ronda_store *s) {
 
 void ronda_store_rollback(ronda_store *s) {
     if (!s->in_txn) return;
-    store_exec(s, "ROLLBACK");
+    if (!sqlite3_get_autocommit(s->db)) (void)store_exec(s, "ROLLBACK"); /* SQLite may have already */
     views_fts_drop(s);
     s->in_txn = 0;
     store_idle(s);
@@ -376,7 +435,9 @@ static ronda_err check_author(ronda_store *s, const ronda_record *rec, ronda_det
         st = store_stmt(s, Q_MEMBER_ANY);
         if (!st) return store_dberr(s, d, "roster");
         sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "auditor") == 0)
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_dberr(s, d, "roster");
+        if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "auditor") == 0)
             return why(d, RONDA_ERR_ROLE, "auditors write no records");
         return why(d, RONDA_ERR_NOT_MEMBER, "author has no membership valid at the record's time (admit it first)");
     }
@@ -394,7 +455,9 @@ static ronda_err check_author(ronda_store *s, const ronda_record *rec, ronda_det
     st = store_stmt(s, Q_REVOKED);
     if (!st) return store_dberr(s, d, "roster");
     sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) < rec->seq)
+    rc = sqlite3_step(st); /* a failed read is no "not revoked" */
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_dberr(s, d, "roster");
+    if (rc == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) < rec->seq)
         return why(d, RONDA_ERR_REVOKED, "author was revoked before this record's seq");
     return RONDA_OK;
 }
@@ -517,7 +580,7 @@ static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outc
         goto out;
     }
     if ((e = views_apply(s, rec, body)) != RONDA_OK) {
-        store_dberr(s, d, "views");
+        if (ronda_err_is_db(e)) e = store_dberr(s, d, "views");
         goto out;
     }
     *outcome = RONDA_STORED;
@@ -535,7 +598,7 @@ ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outco
     e = apply_inner(s, rec, &o, d, 1);
     if (e == RONDA_OK) {
         e = ronda_store_commit(s);
-        if (e != RONDA_OK) store_dberr(s, d, "commit");
+        if (e != RONDA_OK) e = store_dberr(s, d, "commit");
     } else {
         ronda_store_rollback(s);
     }
@@ -607,7 +670,7 @@ ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_B
     if (own_txn && (e = ronda_store_commit(s)) != RONDA_OK) goto out;
     if (id_out) memcpy(id_out, rec.id, RONDA_ID_BYTES);
 out:
-    if (e == RONDA_ERR_DB) store_dberr(s, d, "append");
+    if (ronda_err_is_db(e)) e = store_dberr(s, d, "append"); /* the first failure, and its kind */
     if (e != RONDA_OK && own_txn) ronda_store_rollback(s);
     store_idle(s);
     free(bytes);
@@ -616,11 +679,12 @@ out:
 
 static ronda_err count(ronda_store *s, const char *sql, uint64_t *out) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
-    int rc = sqlite3_step(st);
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) return store_fail(s, rc);
+    rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = (uint64_t)sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? RONDA_OK : RONDA_ERR_DB;
+    return rc == SQLITE_ROW ? RONDA_OK : store_fail(s, rc);
 }
 
 /* The ledger digest (proto/record.md §6) comes from the frontier: see feed.c. */
@@ -675,9 +739,9 @@ ronda_err ronda_store_each(ronda_store *s, const uint8_t *author, int (*cb)(void
          " WHERE author = ?1 ORDER BY rowid"}};
     for (int fork = 0; fork < 2; fork++) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, sql[author != NULL][fork], -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
+        int rc = sqlite3_prepare_v2(s->db, sql[author != NULL][fork], -1, &st, NULL);
+        if (rc != SQLITE_OK) return store_fail(s, rc);
         if (author) sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
-        int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             ronda_row r;
             if (!row_from(st, fork, &r)) {
@@ -690,7 +754,7 @@ ronda_err ronda_store_each(ronda_store *s, const uint8_t *author, int (*cb)(void
             }
         }
         sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) return RONDA_ERR_DB;
+        if (rc != SQLITE_DONE) return store_fail(s, rc);
     }
     return RONDA_OK;
 }
@@ -713,18 +777,19 @@ ronda_err ronda_store_resolve(ronda_store *s, const char *hex, uint8_t id[RONDA_
     uint8_t a[32], b[32];
     if (ronda_unhex(lo, a, 32) != RONDA_OK || ronda_unhex(hi, b, 32) != RONDA_OK) return RONDA_ERR_INVALID;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT id FROM records WHERE id BETWEEN ?1 AND ?2 UNION ALL"
-                           " SELECT id FROM forks WHERE id BETWEEN ?1 AND ?2 LIMIT 2",
-                           -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT id FROM records WHERE id BETWEEN ?1 AND ?2 UNION ALL"
+                                " SELECT id FROM forks WHERE id BETWEEN ?1 AND ?2 LIMIT 2",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) return store_fail(s, rc);
     sqlite3_bind_blob(st, 1, a, 32, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, b, 32, SQLITE_STATIC);
     int found = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (found++ == 0 && sqlite3_column_bytes(st, 0) == 32) memcpy(id, sqlite3_column_blob(st, 0), 32);
     }
     sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return store_fail(s, rc); /* an error is no "not found" */
     return found == 1 ? RONDA_OK : found == 0 ? RONDA_ERR_NOT_FOUND : RONDA_ERR_INVALID;
 }
 
@@ -751,14 +816,14 @@ ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ct
         return e;
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records ORDER BY rowid", -1, &st, NULL) !=
-        SQLITE_OK) {
+    int rc = sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records ORDER BY rowid", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        e = store_fail(s, rc);
         ronda_store_rollback(s);
-        return RONDA_ERR_DB;
+        return e;
     }
     /* Replays every record through the same apply path, in arrival order; a record that
      * no longer passes is a verify finding and stays out of the views. */
-    int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (progress && ++done % RONDA_BATCH_MAX == 0) progress(ctx, done, total);
         ronda_record rec;
@@ -773,26 +838,26 @@ ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ct
         sqlite3_stmt *h = store_stmt(s, Q_HEAD_SET);
         if (!h) {
             json_decref(j);
-            e = RONDA_ERR_DB;
+            e = store_fail(s, 0);
             break;
         }
         sqlite3_bind_blob(h, 1, rec.author, RONDA_KEY_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(h, 2, (int64_t)rec.seq);
         sqlite3_bind_blob(h, 3, rec.id, RONDA_ID_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(h, 4, (int64_t)rec.hlc);
-        int ok = sqlite3_step(h) == SQLITE_DONE;
-        if (ok && views_check(s, &rec, j, NULL) == RONDA_OK) ok = views_apply(s, &rec, j) == RONDA_OK;
+        int hrc = sqlite3_step(h);
+        e = hrc == SQLITE_DONE ? views_check(s, &rec, j, NULL) : store_fail(s, hrc);
+        if (e == RONDA_OK) e = views_apply(s, &rec, j);
         json_decref(j);
-        if (!ok) {
-            e = RONDA_ERR_DB;
-            break;
-        }
+        if (ronda_err_is_db(e) || e == RONDA_ERR_NOMEM) break; /* a refusal only keeps it out of the views */
         e = RONDA_OK;
     }
+    if (!ronda_err_is_db(e) && e != RONDA_ERR_NOMEM && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
-    if (e == RONDA_ERR_DB || rc != SQLITE_DONE || meta_set(s, "views", VIEWS_VERSION, 1) != RONDA_OK) {
+    if (e == RONDA_OK || e == RONDA_ERR_NOT_FOUND) e = meta_set(s, "views", VIEWS_VERSION, 1);
+    if (e != RONDA_OK) {
         ronda_store_rollback(s);
-        return RONDA_ERR_DB;
+        return ronda_err_is_db(e) || e == RONDA_ERR_NOMEM ? e : RONDA_ERR_DB;
     }
     return ronda_store_commit(s);
 }
@@ -800,10 +865,10 @@ ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ct
 ronda_err ronda_store_head(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq,
                            uint8_t id[RONDA_ID_BYTES]) {
     sqlite3_stmt *st = store_stmt(s, Q_HEAD);
-    if (!st) return RONDA_ERR_DB;
+    if (!st) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    ronda_err e = rc == SQLITE_DONE ? RONDA_ERR_NOT_FOUND : rc != SQLITE_ROW ? RONDA_ERR_DB : RONDA_OK;
+    ronda_err e = rc == SQLITE_DONE ? RONDA_ERR_NOT_FOUND : rc != SQLITE_ROW ? store_fail(s, rc) : RONDA_OK;
     if (e == RONDA_OK && sqlite3_column_bytes(st, 1) != RONDA_ID_BYTES) e = RONDA_ERR_TAMPERED;
     if (e == RONDA_OK) {
         *seq = (uint64_t)sqlite3_column_int64(st, 0);

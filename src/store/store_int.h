@@ -67,6 +67,11 @@ struct ronda_store {
     int64_t fts_next;                   /* next search rowid in this transaction; 0 = not read yet */
     ronda_wall (*clock)(void *ctx);     /* ronda_store_set_clock; NULL: CLOCK_REALTIME */
     void *clock_ctx;
+    /* The first SQLite failure since ronda_store_begin (outside a transaction: the latest):
+     * what is reported, because the calls after it (a ROLLBACK of a transaction SQLite has
+     * already rolled back, a reset) overwrite sqlite3_errmsg with their own text. */
+    int err_rc;        /* extended result code; 0 = none */
+    char err_msg[160]; /* its sqlite3_errmsg */
 };
 
 /* The cached statement `id`, reset and with bindings cleared; NULL on a prepare error. */
@@ -78,7 +83,21 @@ void store_idle(ronda_store *s);
 /* Run SQL with no result rows. */
 ronda_err store_exec(ronda_store *s, const char *sql);
 
-/* Map a SQLite result code onto ours, naming the statement in `detail`. */
+/* The ronda_err kind of a SQLite (extended) result code: RONDA_ERR_DB_FULL, _IO, _BUSY,
+ * _CORRUPT, _READONLY, RONDA_ERR_NOMEM, else RONDA_ERR_DB (also for a code that is no error,
+ * so a caller that failed always gets an error). */
+ronda_err store_errkind(int rc);
+
+/* A statement of s failed with `rc` (what sqlite3_step/prepare/exec returned): note it as
+ * the operation's first failure (counted in ronda_store_db_errors) unless one is noted
+ * already in this transaction, and return rc's kind. Every SQLite failure of the store
+ * returns through this (or store_dberr), so its cause reaches the caller. */
+ronda_err store_fail(ronda_store *s, int rc);
+/* The same for a failure of another connection `db` that works for s (a backup's copy). */
+ronda_err store_fail_on(ronda_store *s, sqlite3 *db, int rc);
+
+/* Report the operation's first SQLite failure (or, none noted, the connection's latest) in
+ * `detail` as "what: SQLite's message", and return its kind. */
 ronda_err store_dberr(ronda_store *s, ronda_detail *d, const char *what);
 
 /* clock.c: the store's wall clock now; RONDA_ERR_FUTURE (with `detail`) when the record's

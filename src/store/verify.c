@@ -401,7 +401,7 @@ static ronda_err pass(vctx *v, int roster_pass) {
                                   : "SELECT rowid, id, author, seq, hlc, kind, envelope, signature, body FROM records"
                                     " ORDER BY author, seq";
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(v->s->db, sql, -1, &st, NULL) != SQLITE_OK) return RONDA_ERR_DB;
+    if (sqlite3_prepare_v2(v->s->db, sql, -1, &st, NULL) != SQLITE_OK) return store_fail(v->s, 0);
     if (roster_pass) sqlite3_bind_blob(st, 1, v->s->authority, RONDA_KEY_BYTES, SQLITE_STATIC);
     vrow *rows = calloc(RONDA_BATCH_MAX, sizeof *rows);
     job *jobs = calloc(RONDA_BATCH_MAX, sizeof *jobs);
@@ -424,7 +424,7 @@ static ronda_err pass(vctx *v, int roster_pass) {
             det[n].text[0] = '\0';
             n++;
         }
-        if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+        if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(v->s, rc);
         open_jobs(jobs, n, v->threads);
         v->done += n;
         if (v->progress) v->progress(v->cb_ctx, v->done, v->total);
@@ -463,8 +463,9 @@ static ronda_err check_forks(vctx *v) {
                            "SELECT f.rowid, f.id, f.author, f.seq, f.envelope, f.signature, f.body, r.id"
                            " FROM forks f LEFT JOIN records r ON r.author = f.author AND r.seq = f.seq",
                            -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+        return store_fail(v->s, 0);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         v->sum.forks++;
         ronda_record rec;
         ronda_detail d = {{0}};
@@ -488,8 +489,10 @@ static ronda_err check_forks(vctx *v) {
             finding(v, "fork", RONDA_ERR_CHAIN, 0, rec.id, rec.author, rec.seq, text);
         }
     }
+    /* An error is no end of the rows: verify must not pass having checked fewer. */
+    ronda_err e = rc == SQLITE_DONE ? RONDA_OK : store_fail(v->s, rc);
     sqlite3_finalize(st);
-    return RONDA_OK;
+    return e;
 }
 
 ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *), void *ctx,
@@ -518,7 +521,7 @@ ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(voi
         sqlite3_stmt *cs;
         if (sqlite3_prepare_v2(s->db, "SELECT count(*), sum(author = ?1) FROM records", -1, &cs, NULL) == SQLITE_OK) {
             sqlite3_bind_blob(cs, 1, s->authority, RONDA_KEY_BYTES, SQLITE_STATIC);
-            if (sqlite3_step(cs) == SQLITE_ROW) {
+            if (sqlite3_step(cs) == SQLITE_ROW) { /* the total only scales progress: a failure is found below */
                 all = (uint64_t)sqlite3_column_int64(cs, 0);
                 auth = (uint64_t)sqlite3_column_int64(cs, 1);
             }
@@ -532,13 +535,18 @@ ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(voi
                            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
                            " ('records_no_update', 'records_no_delete', 'records_no_replace', 'forks_no_update',"
                            " 'forks_no_delete', 'forks_no_replace')",
-                           -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 6)
+                           -1, &st, NULL) != SQLITE_OK) {
+        e = store_fail(s, 0); /* a check that cannot run fails: it does not pass */
+    } else {
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+            e = store_fail(s, rc);
+        else if (sqlite3_column_int(st, 0) != 6)
             finding(&v, "store", RONDA_ERR_TAMPERED, 0, NULL, NULL, 0,
                     "append-only triggers are missing: the database was altered outside ronda");
         sqlite3_finalize(st);
     }
-    if ((e = pass(&v, 1)) == RONDA_OK) {
+    if (e == RONDA_OK && (e = pass(&v, 1)) == RONDA_OK) {
         end_author(&v);
         /* Restart the digest: the full pass below walks every author, the authority's too. */
         crypto_generichash_init(&v.digest, NULL, 0, RONDA_HASH_BYTES);

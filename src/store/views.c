@@ -90,9 +90,11 @@ ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ron
     if (rec->kind == RONDA_KIND_AMEND) {
         if (ronda_unhex(jstr(body, "target"), ref, sizeof ref) != RONDA_OK) return fail(d, "bad target");
         sqlite3_stmt *st = store_stmt(s, Q_RECORD_BY_ID);
-        if (!st) return RONDA_ERR_DB;
+        if (!st) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, ref, sizeof ref, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_ROW) return fail(d, "amend target is not held (an amend follows its target)");
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(s, rc); /* no refusal: our failure */
+        if (rc == SQLITE_DONE) return fail(d, "amend target is not held (an amend follows its target)");
         if (sqlite3_column_bytes(st, 0) != RONDA_KEY_BYTES ||
             memcmp(sqlite3_column_blob(st, 0), rec->author, RONDA_KEY_BYTES) != 0)
             return fail(d, "an amend corrects only its own author's records");
@@ -158,7 +160,7 @@ ronda_err views_fts_flush(ronda_store *s) {
         fts_op *op = &s->fts_q[i];
         sqlite3_stmt *st = store_stmt(s, op->text ? Q_V_FTS_INSERT : Q_V_FTS_DELETE);
         if (!st) {
-            e = RONDA_ERR_DB;
+            e = store_fail(s, 0);
             break;
         }
         sqlite3_bind_int64(st, 1, op->rowid);
@@ -166,7 +168,8 @@ ronda_err views_fts_flush(ronda_store *s) {
             sqlite3_bind_blob(st, 2, op->dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
             sqlite3_bind_text(st, 3, op->text, -1, SQLITE_STATIC);
         }
-        if (sqlite3_step(st) != SQLITE_DONE) e = RONDA_ERR_DB;
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE) e = store_fail(s, rc);
         sqlite3_reset(st);
     }
     int64_t next = s->fts_next; /* rowids stay taken for the rest of the transaction */
@@ -201,10 +204,10 @@ static ronda_err fts_replace(ronda_store *s, sqlite3_int64 old_rowid, const uint
                              sqlite3_int64 *rowid) {
     if (s->fts_next == 0) {
         sqlite3_stmt *st = store_stmt(s, Q_V_FTS_LAST);
-        int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+        int rc = st ? sqlite3_step(st) : 0;
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
             free(text);
-            return RONDA_ERR_DB;
+            return store_fail(s, rc);
         }
         s->fts_next = (rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0) + 1;
         sqlite3_reset(st);
@@ -222,7 +225,9 @@ static sqlite3_int64 fts_rowid_of(ronda_store *s, stmt_id q, const uint8_t *id) 
     sqlite3_stmt *st = store_stmt(s, q);
     if (!st) return -1;
     sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1; /* a failed read is no "no row" */
+    return rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 }
 
 /* A dialogue's report rows, from its current body `b` (after an amend, the amend's): one per
@@ -233,26 +238,26 @@ static ronda_err put_report_rows(ronda_store *s, const uint8_t *dialogue, const 
                                  const char *date, int64_t when_ms, int replace) {
     if (replace) {
         sqlite3_stmt *st = store_stmt(s, Q_V_RR_DELETE);
-        if (!st) return RONDA_ERR_DB;
+        if (!st) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+        if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     }
     json_t *topics = json_object_get(b, "topics"), *p = json_object_get(b, "participants");
     size_t n = json_array_size(topics);
     for (size_t i = 0; i < (n ? n : 1); i++) {
         sqlite3_stmt *q = NULL; /* the topic's status, if held: bound by value below */
         if (n) {
-            if (!(q = store_stmt(s, Q_V_TS_GET))) return RONDA_ERR_DB;
+            if (!(q = store_stmt(s, Q_V_TS_GET))) return store_fail(s, 0);
             sqlite3_bind_blob(q, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
             sqlite3_bind_int64(q, 2, (int64_t)i);
             int rc = sqlite3_step(q);
             if (rc == SQLITE_DONE)
                 q = NULL;
             else if (rc != SQLITE_ROW)
-                return RONDA_ERR_DB;
+                return store_fail(s, rc);
         }
         sqlite3_stmt *st = store_stmt(s, Q_V_RR_ROW);
-        if (!st) return RONDA_ERR_DB;
+        if (!st) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
         if (n)
             sqlite3_bind_int64(st, 2, (int64_t)i);
@@ -274,7 +279,7 @@ static ronda_err put_report_rows(ronda_store *s, const uint8_t *dialogue, const 
             for (int k = 0; k < 3; k++) sqlite3_bind_value(st, 12 + k, sqlite3_column_value(q, k));
         int rc = sqlite3_step(st);
         if (q) sqlite3_reset(q);
-        if (rc != SQLITE_DONE) return RONDA_ERR_DB;
+        if (rc != SQLITE_DONE) return store_fail(s, rc);
     }
     return RONDA_OK;
 }
@@ -286,7 +291,7 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
     int64_t seq = (int64_t)rec->seq; /* an amend's report rows keep its target's seq */
     if (amend) {
         sqlite3_stmt *q = store_stmt(s, Q_V_DIALOGUE_GET);
-        if (!q) return RONDA_ERR_DB;
+        if (!q) return store_fail(s, 0);
         sqlite3_bind_blob(q, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
         int rc = sqlite3_step(q);
         if (rc == SQLITE_ROW) {
@@ -295,7 +300,7 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
         } else if (rc == SQLITE_DONE) {
             seq = -1; /* no derived row to amend: nothing to report either */
         } else {
-            return RONDA_ERR_DB;
+            return store_fail(s, rc);
         }
         sqlite3_reset(q);
     }
@@ -304,7 +309,7 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
     ronda_err e = fts_replace(s, old, target, text, &fts); /* takes text */
     if (e != RONDA_OK) return e;
     sqlite3_stmt *st = store_stmt(s, amend ? Q_V_DIALOGUE_UPDATE : Q_V_DIALOGUE_INSERT);
-    if (!st) return RONDA_ERR_DB;
+    if (!st) return store_fail(s, 0);
     const char *when = jstr(b, "when");
     int64_t when_ms = 0;
     time_parse(when, strlen(when), &when_ms);
@@ -332,21 +337,21 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
     else
         sqlite3_bind_null(st, 14);
     sqlite3_bind_int64(st, 15, fts);
-    if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+    if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     if (amend) {
-        if (!(st = store_stmt(s, Q_V_TOPIC_DELETE))) return RONDA_ERR_DB;
+        if (!(st = store_stmt(s, Q_V_TOPIC_DELETE))) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+        if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     }
     json_t *topics = json_object_get(b, "topics");
     for (size_t i = 0; i < json_array_size(topics); i++) {
         json_t *t = json_array_get(topics, i);
-        if (!(st = store_stmt(s, Q_V_TOPIC_INSERT))) return RONDA_ERR_DB;
+        if (!(st = store_stmt(s, Q_V_TOPIC_INSERT))) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (int64_t)i);
         sqlite3_bind_text(st, 3, jstr(t, "category"), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, jstr(t, "summary"), -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+        if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     }
     if (seq < 0) return RONDA_OK;
     return put_report_rows(s, target, rec->author, seq, b, date, when_ms, amend); /* amends: same author */
@@ -357,18 +362,18 @@ static ronda_err refresh_topic(ronda_store *s, const void *dialogue, int64_t top
     uint8_t d[RONDA_ID_BYTES];
     memcpy(d, dialogue, sizeof d); /* may point into a statement reset below */
     sqlite3_stmt *st = store_stmt(s, Q_V_TS_DELETE);
-    if (!st) return RONDA_ERR_DB;
+    if (!st) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, d, sizeof d, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, topic);
-    if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
-    if (!(st = store_stmt(s, Q_V_TS_INSERT))) return RONDA_ERR_DB;
+    if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
+    if (!(st = store_stmt(s, Q_V_TS_INSERT))) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, d, sizeof d, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, topic);
-    if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
-    if (!(st = store_stmt(s, Q_V_RR_TOPIC))) return RONDA_ERR_DB;
+    if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
+    if (!(st = store_stmt(s, Q_V_RR_TOPIC))) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, d, sizeof d, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, topic);
-    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : store_fail(s, 0);
 }
 
 static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b);
@@ -379,9 +384,11 @@ static ronda_err put_resolution(ronda_store *s, const ronda_record *rec, const u
     int64_t old_topic = -1;
     if (target != rec->id) {
         sqlite3_stmt *st = store_stmt(s, Q_V_RES_WHERE);
-        if (!st) return RONDA_ERR_DB;
+        if (!st) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) {
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(s, rc);
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) {
             memcpy(old_dialogue, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
             old_topic = sqlite3_column_int64(st, 1);
         }
@@ -399,7 +406,7 @@ static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, con
     uint8_t dialogue[RONDA_ID_BYTES];
     if (ronda_unhex(jstr(b, "dialogue"), dialogue, sizeof dialogue) != RONDA_OK) return RONDA_ERR_SCHEMA;
     sqlite3_int64 old = 0, fts = 0;
-    if (amend && (old = fts_rowid_of(s, Q_V_RES_GET, target)) < 0) return RONDA_ERR_DB;
+    if (amend && (old = fts_rowid_of(s, Q_V_RES_GET, target)) < 0) return store_fail(s, 0);
     char text[RONDA_TEXT_MAX + RONDA_NAME_MAX + 2];
     snprintf(text, sizeof text, "%s %s", jstr(b, "action"), jstr(b, "referred_to") ? jstr(b, "referred_to") : "");
     char *copy = strdup(text);
@@ -407,7 +414,7 @@ static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, con
     ronda_err e = fts_replace(s, old, dialogue, copy, &fts);
     if (e != RONDA_OK) return e;
     sqlite3_stmt *st = store_stmt(s, amend ? Q_V_RES_UPDATE : Q_V_RES_INSERT);
-    if (!st) return RONDA_ERR_DB;
+    if (!st) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
     if (amend) {
         sqlite3_bind_blob(st, 2, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
@@ -423,7 +430,7 @@ static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, con
     sqlite3_bind_text(st, 8, jstr(b, "action"), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, jstr(b, "when"), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, fts);
-    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : store_fail(s, 0);
 }
 
 static ronda_err put_member(ronda_store *s, const ronda_record *rec, json_t *b) {
@@ -432,7 +439,7 @@ static ronda_err put_member(ronda_store *s, const ronda_record *rec, json_t *b) 
         ronda_unhex(jstr(b, "curve_key"), curve, 32) != RONDA_OK)
         return RONDA_ERR_SCHEMA;
     sqlite3_stmt *st = store_stmt(s, Q_V_MEMBER_INSERT);
-    if (!st) return RONDA_ERR_DB;
+    if (!st) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, sign, 32, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 3, curve, 32, SQLITE_TRANSIENT);
@@ -443,7 +450,7 @@ static ronda_err put_member(ronda_store *s, const ronda_record *rec, json_t *b) 
     bind_text_or_null(st, 8, jstr(b, "endpoint"));
     sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(b, "valid_from")));
     sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(b, "valid_until")));
-    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+    return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : store_fail(s, 0);
 }
 
 static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) {
@@ -451,7 +458,7 @@ static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) 
     if (ronda_unhex(jstr(b, "member"), member, 32) != RONDA_OK) return RONDA_ERR_SCHEMA;
     int has_last = jstr(b, "last_id") && ronda_unhex(jstr(b, "last_id"), last, 32) == RONDA_OK;
     sqlite3_stmt *st = store_stmt(s, Q_V_REVOKE_UPSERT);
-    if (!st) return RONDA_ERR_DB;
+    if (!st) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, member, 32, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(b, "last_seq")));
     if (has_last)
@@ -460,18 +467,18 @@ static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) 
         sqlite3_bind_null(st, 3);
     sqlite3_bind_text(st, 4, jstr(b, "reason"), -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 5, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) return RONDA_ERR_DB;
+    if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     /* The member's resolutions after its last good record leave the topics' status. */
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, "SELECT DISTINCT dialogue, topic FROM resolutions WHERE author = ?1", -1, &q, NULL) !=
-        SQLITE_OK)
-        return RONDA_ERR_DB;
+    int rc =
+        sqlite3_prepare_v2(s->db, "SELECT DISTINCT dialogue, topic FROM resolutions WHERE author = ?1", -1, &q, NULL);
+    if (rc != SQLITE_OK) return store_fail(s, rc);
     sqlite3_bind_blob(q, 1, member, 32, SQLITE_STATIC);
     ronda_err e = RONDA_OK;
-    int rc;
     while (e == RONDA_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
         if (sqlite3_column_bytes(q, 0) == RONDA_ID_BYTES)
             e = refresh_topic(s, sqlite3_column_blob(q, 0), sqlite3_column_int64(q, 1));
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc); /* every topic, or an error */
     sqlite3_finalize(q);
     return e;
 }
@@ -480,19 +487,19 @@ static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) 
  * the statement is prepared per call rather than cached. */
 static ronda_err put_amendment(ronda_store *s, const ronda_record *rec, const uint8_t *target, const char *reason) {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT OR IGNORE INTO amendments(record, target, author, hlc, reason)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return RONDA_ERR_DB;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "INSERT OR IGNORE INTO amendments(record, target, author, hlc, reason)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5)",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) return store_fail(s, rc);
     sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, target, RONDA_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (int64_t)rec->hlc);
     sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+    return rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
 }
 
 ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *b) {

@@ -172,9 +172,10 @@ ronda_err sync_new(ronda_store *store, sync_log_fn log, void *log_ctx, sync_core
     c->log_ctx = log_ctx;
     ronda_store_authority(store, c->authority);
     ronda_store_node(store, c->self);
-    if (ronda_store_guard(store, &c->guard, &c->guard_seq) != RONDA_OK) {
+    ronda_err ge = ronda_store_guard(store, &c->guard, &c->guard_seq);
+    if (ge != RONDA_OK) {
         free(c);
-        return RONDA_ERR_DB;
+        return ge;
     }
     /* Records held before we start are not pushed: peers get them by anti-entropy. */
     c->pushed_rowid = max_rowid(store, 0);
@@ -197,8 +198,13 @@ static void peer_clear(peer *p) {
 
 void sync_destroy(sync_core **cp) {
     if (!cp || !*cp) return;
-    if (rx_settle(*cp) != RONDA_OK) logf_(*cp, 3, 0, "could not store the records of the last replies");
-    if (sync_release(*cp) != RONDA_OK) logf_(*cp, 3, 0, "could not commit the last records received");
+    ronda_err e = rx_settle(*cp);
+    if (e != RONDA_OK)
+        logf_(*cp, 3, 0, "could not store the records of the last replies: %s (%s)", ronda_strerror(e),
+              ronda_store_errmsg((*cp)->s));
+    if ((e = sync_release(*cp)) != RONDA_OK)
+        logf_(*cp, 3, 0, "could not commit the last records received: %s (%s)", ronda_strerror(e),
+              ronda_store_errmsg((*cp)->s));
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) peer_clear(&(*cp)->peers[i]);
     free(*cp);
     *cp = NULL;
@@ -671,7 +677,7 @@ static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ro
         ronda_outcome o;
         ronda_err e = errs[i];
         if (e == RONDA_OK) e = ronda_store_apply(c->s, &recs[i], &o, &dets[i]);
-        if (e == RONDA_ERR_DB) return e;
+        if (ronda_err_is_db(e)) return e; /* ours, of any kind: never counted against the peer */
         if (e == RONDA_OK) {
             if (o == RONDA_STORED)
                 c->st.stored++;
@@ -747,7 +753,8 @@ static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, 
     if (!checked) ronda_open_batch(bufs, lens, chunk, c->verify_threads, recs, errs, dets);
     if (got > 0 && errs[0] == RONDA_OK) *first_seq = recs[0].seq;
     if (!c->txn_open) {
-        if (ronda_store_begin(c->s) != RONDA_OK) return RONDA_ERR_DB;
+        ronda_err be = ronda_store_begin(c->s);
+        if (be != RONDA_OK) return be;
         c->txn_open = 1;
     }
     int64_t rows_before = max_rowid(c->s, 0);
@@ -773,7 +780,8 @@ static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, 
     if (got > SYNC_PUSH_RELAY_MAX && rows_after > rows_before) skip_add(c, rows_before + 1, rows_after);
     if (!c->hold) {
         c->txn_open = 0;
-        if (ronda_store_commit(c->s) != RONDA_OK) return RONDA_ERR_DB;
+        ronda_err ce = ronda_store_commit(c->s);
+        if (ce != RONDA_OK) return ce;
     }
     guard_caught_up(c, p->id);
     return RONDA_OK;
@@ -981,7 +989,8 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
         }
         if (n == 5) peer_clock(c, p, clock);
         uint8_t ours[32];
-        if (ronda_store_digest(c->s, ours, NULL) != RONDA_OK) return RONDA_ERR_DB;
+        ronda_err de = ronda_store_digest(c->s, ours, NULL);
+        if (de != RONDA_OK) return de;
         if (memcmp(ours, digest, 32) == 0) {
             cwr w;
             cwr_init(&w);
@@ -1125,7 +1134,8 @@ ronda_err sync_tick(sync_core *c, sync_clock t) {
     c->nskip = keep;
     for (int fork = 0; fork < 2; fork++) {
         push_ctx x = {c, fork ? c->pushed_fork_rowid : c->pushed_rowid, fork};
-        if (ronda_store_since(c->s, fork, x.last, SYNC_PUSH_SCAN_MAX, push_one, &x) != RONDA_OK) return RONDA_ERR_DB;
+        ronda_err se = ronda_store_since(c->s, fork, x.last, SYNC_PUSH_SCAN_MAX, push_one, &x);
+        if (se != RONDA_OK) return se;
         if (fork)
             c->pushed_fork_rowid = x.last;
         else

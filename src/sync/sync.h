@@ -88,8 +88,9 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
  * rewrites every index page its records touched, and the ids' random keys touch most of
  * them. The daemon holds around one poll's messages (at most NET_POLL_BUDGET_MS of work), so
  * other writers wait no longer than that. Records count as stored once released; nothing
- * is pushed on before (pushes leave from sync_tick). sync_release returns RONDA_ERR_DB when
- * the commit fails (the records are asked for again).
+ * is pushed on before (pushes leave from sync_tick). sync_release returns the database
+ * error's kind (ronda_err_is_db) when the commit fails (the records are asked for again);
+ * ronda_store_errmsg() has SQLite's text.
  *
  * While held, a large reply (more than SYNC_PUSH_RELAY_MAX records: a catch-up batch) is
  * taken and its records start being checked on worker threads, but it is applied later:
