@@ -17,9 +17,12 @@
 #include "store/store_int.h"
 #include "util/util.h"
 
-/* Records written after their author's revocation are held but out of every view. */
+/* Records written after their author's revocation, or at or after the lowest seq its chain
+ * forked at (the chain is frozen below it: proto/record.md section 3), are held but out of
+ * every view. */
 #define NOT_REVOKED(alias)                                                                                             \
-    " NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = " alias ".author AND " alias ".seq > v.last_seq)"
+    " NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = " alias ".author AND " alias ".seq > v.last_seq)"       \
+    " AND NOT EXISTS (SELECT 1 FROM forks fk WHERE fk.author = " alias ".author AND " alias ".seq >= fk.seq)"
 /* A topic's current follow-up (views.c keeps topic_status: the latest resolution by (hlc,
  * id) from an author not revoked before it) and the resolution record it names. */
 #define LATEST_RES                                                                                                     \
