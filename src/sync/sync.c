@@ -734,6 +734,11 @@ static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ro
             else {
                 c->st.forks++;
                 logf_(c, 4, p->id, "fork evidence stored: %s", dets[i].text);
+                if (memcmp(recs[i].author, c->self, RONDA_KEY_BYTES) == 0)
+                    logf_(c, 3, p->id,
+                          "our own chain forked at seq %llu (a second record of ours for it is held): this key writes "
+                          "no more; a new key must be admitted (docs/operations.md, \"A forked chain\")",
+                          (unsigned long long)recs[i].seq);
             }
             if (o != RONDA_DUPLICATE && (!bulk || o == RONDA_FORK)) recent_add(c, recs[i].id, p->id);
         } else if (is_bad(c, e, errs[i] == RONDA_OK ? &recs[i] : NULL)) {
