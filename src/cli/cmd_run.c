@@ -405,7 +405,7 @@ int cmd_run(int argc, char **argv) {
     ronda_guard guard;
     uint64_t guard_seq;
     if (ronda_store_guard(d.n.store, &guard, &guard_seq) == RONDA_OK && guard == RONDA_GUARD_FORKED)
-        logmsg(&d, 3,
+        logmsg(&d, 4,
                "this node's own chain forked at seq %llu: this key writes no more; a new key must be admitted and "
                "this one revoked at seq %llu (docs/operations.md, \"A forked chain\")",
                (unsigned long long)guard_seq, (unsigned long long)guard_seq - 1);

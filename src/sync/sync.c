@@ -735,7 +735,7 @@ static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ro
                 c->st.forks++;
                 logf_(c, 4, p->id, "fork evidence stored: %s", dets[i].text);
                 if (memcmp(recs[i].author, c->self, RONDA_KEY_BYTES) == 0)
-                    logf_(c, 3, p->id,
+                    logf_(c, 4, p->id, /* a warning: the node keeps syncing, only its writes stop */
                           "our own chain forked at seq %llu (a second record of ours for it is held): this key writes "
                           "no more; a new key must be admitted (docs/operations.md, \"A forked chain\")",
                           (unsigned long long)recs[i].seq);
