@@ -345,6 +345,9 @@ static void guard_after(sync_core *c, peer *p) {
     if (c->self_proof <= ours) c->self_proof = 0;
     uint64_t target = c->self_proof;
     if (p->self_delivered && p->self_claim > ours && p->self_claim > target) target = p->self_claim;
+    if (p->self_delivered && c->guard == RONDA_GUARD_RESTORED)
+        logf_(c, 5, p->id, "fetched our own newer records from the peer: we hold them up to seq %llu now",
+              (unsigned long long)ours);
     p->self_delivered = 0;
     if (c->guard == RONDA_GUARD_FORKED) return; /* for good: nothing to lift or raise */
     if (target > ours && (c->guard != RONDA_GUARD_BEHIND || c->guard_seq < target)) {
