@@ -487,6 +487,18 @@ static void want_add(sync_core *c, peer *p, const uint8_t *author, uint64_t targ
     p->nwants++;
 }
 
+/* Forget the queued want of an author: a reply brought nothing of it, so asking again at
+ * once would only spin (a peer claiming seq 10^9 and answering every WANT empty would get
+ * WANTs as fast as it answers). The next FRONTIER from it queues it again. */
+static void want_drop(peer *p, const uint8_t *author) {
+    for (size_t i = 0; i < p->nwants; i++)
+        if (memcmp(p->wants[i].author, author, 32) == 0) {
+            memmove(p->wants + i, p->wants + i + 1, (p->nwants - i - 1) * sizeof *p->wants);
+            p->nwants--;
+            return;
+        }
+}
+
 static void send_want(sync_core *c, peer *p, inflight *f, uint64_t now) {
     cwr w;
     cwr_init(&w);
@@ -863,6 +875,7 @@ static void records_answered(sync_core *c, peer *p, uint64_t reply, const uint8_
             f->used = 0;
             if (have < f->from && memcmp(author, c->self, 32) == 0 && p->self_claim >= f->from)
                 claim_undelivered(c, p, f->from);
+            if (have < f->from) want_drop(p, author); /* nothing came: ask again next round, not at once */
             /* A short batch (the byte bound) leaves the rest of the range: ask again from
              * what we hold, but only if this reply made progress (no spinning on records
              * that cannot apply yet; the next round retries those). A hole before it was
