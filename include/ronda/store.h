@@ -58,7 +58,10 @@ void ronda_store_rollback(ronda_store *s);
 
 /* Stateful checks and storage of a record already opened with ronda_record_open*().
  * On RONDA_OK *outcome says what happened. On an error nothing was stored and `detail`
- * explains. */
+ * explains. Fork evidence is bounded: at most one record beside the one held per
+ * (author, seq), none above the author's lowest fork seq (RONDA_ERR_EXISTS for a surplus
+ * one); a forked author's chain is frozen, so no record beyond its held head is stored
+ * (RONDA_ERR_REVOKED). */
 ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
                             ronda_detail *detail) RONDA_MUST_CHECK;
 
@@ -204,10 +207,27 @@ void ronda_open_wait(ronda_open_async **a);
 /* Ledger digest and author count from the frontier alone: O(authors), for every round. */
 ronda_err ronda_store_digest(ronda_store *s, uint8_t digest[RONDA_HASH_BYTES], uint64_t *authors) RONDA_MUST_CHECK;
 
-/* Calls cb for each frontier entry, ascending by author. A non-zero return stops. */
+/* Calls cb for each frontier entry, ascending by author. A non-zero return stops. A chain
+ * forked at seq 1 (frontier seq 0) is left out here; ronda_store_frontier_forks has it. */
 ronda_err ronda_store_frontier(ronda_store *s,
                                int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head),
                                void *ctx) RONDA_MUST_CHECK;
+/* The same with each entry's fork seq: the lowest seq of the author's fork evidence, 0 when
+ * none. A forked chain's entry is (seq - 1, id of that record), frozen (proto/record.md §6);
+ * forked at seq 1 it is (0, 32 zero bytes). */
+ronda_err ronda_store_frontier_forks(ronda_store *s,
+                                     int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head,
+                                               uint64_t fork_seq),
+                                     void *ctx) RONDA_MUST_CHECK;
+/* The lowest seq of the author's fork evidence, 0 when none. */
+ronda_err ronda_store_fork_seq(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq) RONDA_MUST_CHECK;
+/* The id of the author's record `seq` held in the ledger; RONDA_ERR_NOT_FOUND when none. */
+ronda_err ronda_store_id_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
+                            uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
+/* The fork evidence held for (author, seq), encoded, to cb (at most one: evidence is
+ * bounded, see ronda_store_apply). */
+ronda_err ronda_store_forks_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
+                               int (*cb)(void *ctx, const uint8_t *rec, size_t len), void *ctx) RONDA_MUST_CHECK;
 
 /* Encoded records of one author from seq `from`, at most max_count of them and (beyond the
  * first) at most max_bytes in all, to cb in seq order. */
@@ -250,12 +270,15 @@ ronda_err ronda_store_backup(ronda_store *s, const char *path,
 typedef enum ronda_guard {
     RONDA_GUARD_NONE = 0,     /* may append */
     RONDA_GUARD_RESTORED = 1, /* restored from a backup; no peer has confirmed our head yet */
-    RONDA_GUARD_BEHIND = 2,   /* a peer holds our own author up to `seq`, beyond what we hold */
+    RONDA_GUARD_BEHIND = 2,   /* a verified record of our own author at `seq` is held by a peer, not by us */
+    RONDA_GUARD_FORKED = 3,   /* our own chain forked at `seq` (evidence held): this key writes no more */
 } ronda_guard;
 
 ronda_err ronda_store_guard(ronda_store *s, ronda_guard *state, uint64_t *seq) RONDA_MUST_CHECK;
 ronda_err ronda_store_set_guard(ronda_store *s, ronda_guard state, uint64_t seq) RONDA_MUST_CHECK;
-/* Short name of a guard state: "none", "restored", "behind". */
+/* Short name of a guard state: "none", "restored", "behind", "forked". FORKED is not stored:
+ * ronda_store_guard derives it from fork evidence of this node's own key, and it outranks
+ * the stored state (no --confirm lifts it; docs/operations.md says what does). */
 const char *ronda_guard_name(ronda_guard state);
 
 #endif

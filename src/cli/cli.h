@@ -14,6 +14,12 @@
 #define EXIT_BEHIND 4  /* the node may be behind its own history (restored): it writes nothing yet */
 
 /* The hint printed when an append is refused with RONDA_ERR_BEHIND. */
+/* For RONDA_ERR_BEHIND: the forked guard's way forward, or the restore guard's. */
+const char *cli_behind_hint(ronda_store *s);
+#define CLI_FORKED_HINT                                                                                                \
+    "this key signed two records for one seq and writes no more: create a new key (`ronda init` in a new "             \
+    "directory), have the authority admit it and revoke this key at the seq before the fork (docs/operations.md, "     \
+    "\"A forked chain\"); `ronda status` shows the guard"
 #define CLI_BEHIND_HINT                                                                                                \
     "run `ronda run` until it has synced with a peer (docs/operations.md, \"Backup and restore\"); "                   \
     "`ronda status` shows the guard"

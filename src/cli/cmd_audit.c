@@ -360,6 +360,9 @@ static void write_html(FILE *f, const char *source, json_t *report) {
         fputs("<tr><td>", f);
         html_esc(f, jstr(ch, "name") ? jstr(ch, "name") : "(unknown key)");
         if (json_is_true(json_object_get(ch, "revoked"))) fputs(" <span class=\"bad\">revoked</span>", f);
+        if (json_integer_value(json_object_get(ch, "forked_at")) > 0)
+            fprintf(f, " <span class=\"bad\">forked at seq %lld</span>",
+                    (long long)json_integer_value(json_object_get(ch, "forked_at")));
         fputs("</td><td>", f);
         html_esc(f, jstr(ch, "role") ? jstr(ch, "role") : "");
         fputs("</td><td>", f);
@@ -612,6 +615,12 @@ static void history_line(json_t *ev) {
     if (jstr(sg, "role")) printf(")");
     printf(" seq %lld  %s\n", (long long)json_integer_value(json_object_get(ev, "seq")),
            json_is_true(json_object_get(ev, "verified")) ? "verified" : "DOES NOT VERIFY");
+    json_int_t forked = json_integer_value(json_object_get(sg, "forked_at"));
+    if (forked > 0)
+        printf("      FORKED: its author signed two records for seq %lld; its chain is frozen at seq %lld%s\n",
+               (long long)forked, (long long)forked - 1,
+               json_integer_value(json_object_get(ev, "seq")) >= forked ? " (this record is beyond it, in no view)"
+                                                                        : "");
     if (!json_is_true(json_object_get(ev, "verified"))) printf("      problem: %s\n", jstr(ev, "problem"));
     if (!b || json_is_null(b)) return;
     if (strcmp(kind, "dialogue") == 0) {

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/log.h"
+#include "ronda/report.h"
 #include "util/util.h"
 
 #define DAY_MS (24ull * 3600ull * 1000ull)
@@ -138,7 +139,7 @@ static int append_body(node *n, ronda_kind kind, json_t *body, const char *verb)
     free(bytes);
     if (e != RONDA_OK)
         return cli_fail(e == RONDA_ERR_BEHIND ? EXIT_BEHIND : EXIT_REFUSED, verb, e, &d,
-                        e == RONDA_ERR_BEHIND ? CLI_BEHIND_HINT : NULL);
+                        e == RONDA_ERR_BEHIND ? cli_behind_hint(n->store) : NULL);
     char hex[65];
     ronda_hex(id, 32, hex);
     puts(hex);
@@ -325,6 +326,12 @@ int cmd_status(int argc, char **argv) {
                                                 (json_int_t)off_age, "bound_ms", (json_int_t)RONDA_CLOCK_AHEAD_MAX_MS,
                                                 "off", clock_off)
                                     : json_null());
+        json_object_set_new(o, "guard_seq", json_integer((json_int_t)guard_seq));
+        json_t *nw = NULL;
+        if (ronda_store_network(n.store, &nw) == RONDA_OK) {
+            json_object_set(o, "frozen", json_object_get(nw, "frozen")); /* forked chains */
+            json_decref(nw);
+        }
         cli_print_json(o, 0);
         json_decref(o);
     } else {
@@ -334,13 +341,30 @@ int cmd_status(int argc, char **argv) {
         printf("dialogues   %llu with %llu topics, %llu resolutions\nmembers     %llu (%llu revoked)\n",
                (unsigned long long)st.dialogues, (unsigned long long)st.topics, (unsigned long long)st.resolutions,
                (unsigned long long)st.members, (unsigned long long)st.revoked);
-        if (guard != RONDA_GUARD_NONE)
+        if (guard == RONDA_GUARD_FORKED)
+            printf("guard       forked (own chain forked at seq %llu): this key writes no more; a new key must be "
+                   "admitted (docs/operations.md, \"A forked chain\")\n",
+                   (unsigned long long)guard_seq);
+        else if (guard != RONDA_GUARD_NONE)
             printf("guard       %s (own seq %llu): writes nothing until a peer confirms its head\n",
                    ronda_guard_name(guard), (unsigned long long)guard_seq);
         if (has_off)
             printf("clock       %lld s %s peers' (measured %llu s ago)%s%s\n", (long long)(mag / 1000u),
                    off >= 0 ? "ahead of" : "behind", (unsigned long long)(off_age / 1000u),
                    clock_off ? ": OFF BY MORE THAN THE BOUND, records refused; " : "", clock_off ? CLI_CLOCK_HINT : "");
+        json_t *nw = NULL;
+        if (ronda_store_network(n.store, &nw) == RONDA_OK) {
+            json_t *fr = json_object_get(nw, "frozen");
+            for (size_t i = 0; i < json_array_size(fr); i++) {
+                json_t *f = json_array_get(fr, i);
+                const char *fname = json_string_value(json_object_get(f, "name"));
+                printf("forked      %.16s%s%s%s: two records for seq %lld; frozen at seq %lld\n",
+                       json_string_value(json_object_get(f, "author")), fname ? " (" : "", fname ? fname : "",
+                       fname ? ")" : "", (long long)json_integer_value(json_object_get(f, "fork_seq")),
+                       (long long)json_integer_value(json_object_get(f, "frozen_at")));
+            }
+            json_decref(nw);
+        }
     }
     json_decref(m);
     node_close(&n);

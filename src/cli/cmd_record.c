@@ -231,7 +231,7 @@ static int append(node *n, ronda_kind kind, json_t *body, const char *verb) {
     if (e != RONDA_OK)
         return cli_fail(e == RONDA_ERR_BEHIND ? EXIT_BEHIND : cli_exit_for(e, EXIT_REFUSED), verb, e, &d,
                         e == RONDA_ERR_NOT_MEMBER ? "this node is not admitted yet: `ronda join` the authority's bundle"
-                        : e == RONDA_ERR_BEHIND   ? CLI_BEHIND_HINT
+                        : e == RONDA_ERR_BEHIND   ? cli_behind_hint(n->store)
                                                   : NULL);
     char hex[65];
     ronda_hex(id, 32, hex);

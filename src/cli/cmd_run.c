@@ -488,7 +488,12 @@ int cmd_run(int argc, char **argv) {
     logmsg(&d, 5, "node %s running%s%s", who, endpoint[0] ? ", serving " : " (not serving)", endpoint);
     ronda_guard guard;
     uint64_t guard_seq;
-    if (ronda_store_guard(d.n.store, &guard, &guard_seq) == RONDA_OK && guard != RONDA_GUARD_NONE)
+    if (ronda_store_guard(d.n.store, &guard, &guard_seq) == RONDA_OK && guard == RONDA_GUARD_FORKED)
+        logmsg(&d, 4,
+               "this node's own chain forked at seq %llu: this key writes no more; a new key must be admitted and "
+               "this one revoked at seq %llu (docs/operations.md, \"A forked chain\")",
+               (unsigned long long)guard_seq, (unsigned long long)guard_seq - 1);
+    else if (ronda_store_guard(d.n.store, &guard, &guard_seq) == RONDA_OK && guard != RONDA_GUARD_NONE)
         logmsg(&d, 4, "this node is %s (own seq %llu): `ronda record` is refused until a peer confirms its head",
                ronda_guard_name(guard), (unsigned long long)guard_seq);
     char status[320];

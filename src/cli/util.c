@@ -168,3 +168,10 @@ int cli_parse(const char *verb, const char *help, int argc, char **argv, const o
     }
     return -1;
 }
+
+const char *cli_behind_hint(ronda_store *s) {
+    ronda_guard g = RONDA_GUARD_NONE;
+    uint64_t seq = 0;
+    if (s && ronda_store_guard(s, &g, &seq) == RONDA_OK && g == RONDA_GUARD_FORKED) return CLI_FORKED_HINT;
+    return CLI_BEHIND_HINT;
+}

@@ -656,6 +656,11 @@ static void signer(ronda_store *s, const uint8_t key[32], json_t *o) {
     json_object_set_new(o, "polres", pr ? json_incref(pr) : json_null());
     json_object_set_new(o, "polsek", ps ? json_incref(ps) : json_null());
     json_object_set_new(o, "revoked", json_boolean(m && json_is_true(json_object_get(m, "revoked"))));
+    /* A forked chain is frozen below its lowest fork seq (proto/record.md §3 step 7). */
+    uint64_t fork = 0;
+    json_object_set_new(o, "forked_at",
+                        store_fork_low(s, key, &fork) == RONDA_OK && fork ? json_integer((json_int_t)fork)
+                                                                          : json_null());
     json_decref(m);
 }
 

@@ -7,37 +7,64 @@
 #include "record/canon.h"
 #include "store/store_int.h"
 
-ronda_err ronda_store_frontier(ronda_store *s, int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *),
-                               void *ctx) {
+ronda_err ronda_store_frontier_forks(ronda_store *s,
+                                     int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *, uint64_t),
+                                     void *ctx) {
     sqlite3_stmt *st;
     /* A revoked author's chain ends at the revocation's last good record, whatever a node
      * received before the revoke reached it: so nodes that saw the revoke at different times
      * still agree (proto/record.md §6). Authors cut to nothing are left out. The entry is the
      * id of the record held at last_seq (held: chains are continuous), not the revoke's
      * last_id claim, which nothing checks and which a node holding exactly last_seq records
-     * would not use. */
+     * would not use.
+     * A forked chain ends at the record before its lowest fork seq, and the entry carries
+     * that seq: two nodes that know the fork agree whichever branch each holds beyond it. A
+     * fork above a revocation's last_seq changes nothing (those records are excluded
+     * anyway) and is left out, so nodes agree whether or not they stored it before the
+     * revoke. A chain forked at seq 1 has an entry of seq 0 (zero head). */
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT h.author,"
-                           " CASE WHEN r.last_seq < h.seq THEN r.last_seq ELSE h.seq END,"
-                           " CASE WHEN r.last_seq < h.seq THEN (SELECT x.id FROM records x"
-                           "  WHERE x.author = h.author AND x.seq = r.last_seq) ELSE h.head END"
-                           " FROM heads h LEFT JOIN revocations r ON r.member = h.author"
-                           " WHERE r.last_seq IS NULL OR r.last_seq > 0 ORDER BY h.author",
+                           "SELECT author, cut, CASE WHEN cut = seq THEN head ELSE (SELECT x.id FROM records x"
+                           "  WHERE x.author = t.author AND x.seq = t.cut) END, fork FROM"
+                           " (SELECT h.author, h.seq, h.head, min(h.seq, coalesce(r.last_seq, h.seq),"
+                           "   coalesce(f.low - 1, h.seq)) AS cut, f.low AS fork"
+                           "  FROM heads h LEFT JOIN revocations r ON r.member = h.author"
+                           "  LEFT JOIN (SELECT author, min(seq) AS low FROM forks GROUP BY author) f"
+                           "   ON f.author = h.author AND (r.last_seq IS NULL OR f.low <= r.last_seq)) t"
+                           " WHERE cut > 0 OR fork IS NOT NULL ORDER BY author",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, 0);
+    static const uint8_t zero[RONDA_ID_BYTES] = {0};
     int rc;
     ronda_err e = RONDA_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(st, 0) != 32 || sqlite3_column_bytes(st, 2) != 32) {
+        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 1);
+        if (sqlite3_column_bytes(st, 0) != 32 || (seq > 0 && sqlite3_column_bytes(st, 2) != 32)) {
             e = RONDA_ERR_TAMPERED;
             break;
         }
-        if (cb(ctx, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1), sqlite3_column_blob(st, 2)))
-            break;
+        uint64_t fork = sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 : (uint64_t)sqlite3_column_int64(st, 3);
+        if (cb(ctx, sqlite3_column_blob(st, 0), seq, seq > 0 ? sqlite3_column_blob(st, 2) : zero, fork)) break;
     }
     if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
     return e;
+}
+
+typedef struct plain_ctx {
+    int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *);
+    void *ctx;
+} plain_ctx;
+
+static int plain_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork) {
+    plain_ctx *p = vctx;
+    (void)fork;
+    return seq == 0 ? 0 : p->cb(p->ctx, author, seq, head);
+}
+
+ronda_err ronda_store_frontier(ronda_store *s, int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *),
+                               void *ctx) {
+    plain_ctx p = {cb, ctx};
+    return ronda_store_frontier_forks(s, plain_entry, &p);
 }
 
 typedef struct digest_ctx {
@@ -45,13 +72,15 @@ typedef struct digest_ctx {
     uint64_t n;
 } digest_ctx;
 
-static int digest_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+static int digest_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork) {
     digest_ctx *c = vctx;
-    uint8_t entry[32 + 8 + 32];
+    uint8_t entry[32 + 8 + 32 + 8];
     memcpy(entry, author, 32);
     for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(seq >> (56 - 8 * i));
     memcpy(entry + 40, head, 32);
-    crypto_generichash_update(&c->h, entry, sizeof entry);
+    for (int i = 0; i < 8; i++) entry[72 + i] = (uint8_t)(fork >> (56 - 8 * i));
+    /* The fork seq only for a forked chain: an unforked ledger's digest is what it was. */
+    crypto_generichash_update(&c->h, entry, fork ? sizeof entry : 72);
     c->n++;
     return 0;
 }
@@ -61,7 +90,7 @@ ronda_err ronda_store_digest(ronda_store *s, uint8_t digest[RONDA_HASH_BYTES], u
     c.n = 0;
     crypto_generichash_init(&c.h, NULL, 0, RONDA_HASH_BYTES);
     crypto_generichash_update(&c.h, (const uint8_t *)"ronda-ledger-v1", 15);
-    ronda_err e = ronda_store_frontier(s, digest_entry, &c);
+    ronda_err e = ronda_store_frontier_forks(s, digest_entry, &c);
     if (e != RONDA_OK) return e;
     crypto_generichash_final(&c.h, digest, RONDA_HASH_BYTES);
     if (authors) *authors = c.n;
@@ -110,6 +139,49 @@ ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES
     if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
     return e;
+}
+
+ronda_err ronda_store_forks_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
+                               int (*cb)(void *, const uint8_t *, size_t), void *ctx) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT envelope, signature, body FROM forks WHERE author = ?1 AND seq = ?2"
+                           " ORDER BY rowid LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)seq);
+    ronda_err e = RONDA_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cwr w;
+        cwr_init(&w);
+        e = encode_row(st, &w);
+        int stop = e == RONDA_OK ? cb(ctx, (const uint8_t *)w.buf.data, w.buf.size) : 1;
+        cwr_destroy(&w);
+        if (stop) break;
+    }
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = RONDA_ERR_DB;
+    sqlite3_finalize(st);
+    return e;
+}
+
+ronda_err ronda_store_id_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
+                            uint8_t id[RONDA_ID_BYTES]) {
+    sqlite3_stmt *st = store_stmt(s, Q_BY_SEQ);
+    if (!st) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)seq);
+    int rc = sqlite3_step(st);
+    ronda_err e = rc == SQLITE_DONE ? RONDA_ERR_NOT_FOUND : rc != SQLITE_ROW ? RONDA_ERR_DB : RONDA_OK;
+    if (e == RONDA_OK && sqlite3_column_bytes(st, 0) != RONDA_ID_BYTES) e = RONDA_ERR_TAMPERED;
+    if (e == RONDA_OK) memcpy(id, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+    store_idle(s);
+    return e;
+}
+
+ronda_err ronda_store_fork_seq(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq) {
+    return store_fork_low(s, author, seq);
 }
 
 ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,

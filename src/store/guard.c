@@ -10,7 +10,14 @@
  *       │                  └──a peer shows our author at seq N > ours──▶ behind(N)
  *       │                                                                  │
  *       └─────────────────── we hold our own records up to N ◀─────────────┘
- *     none ──a peer shows our author at seq N > ours──▶ behind(N)
+ *     none ──a verified record of our own author at seq N > ours arrives──▶ behind(N)
+ *     any ──fork evidence of our own key held (lowest seq k)──▶ forked(k), for good
+ *
+ * Only records of our own chain that arrive and verify move the guard to behind, never a
+ * peer's claim: a frontier entry naming our key at a high seq only makes the sync core ask
+ * that peer for those records (a member could otherwise lock any node, the authority too,
+ * with one forged entry). forked is derived, never stored: it is read from the forks table
+ * each time, so no --confirm can lift it; the way forward is a new key (docs/operations.md).
  *
  * The transitions after `restore` are made by the sync core (src/sync/sync.c). The guard
  * is stored as one meta row `guard` = "restored SEQ" or "behind SEQ"; no row means none.
@@ -33,6 +40,8 @@ const char *ronda_guard_name(ronda_guard state) {
         return "restored";
     case RONDA_GUARD_BEHIND:
         return "behind";
+    case RONDA_GUARD_FORKED:
+        return "forked";
     }
     return "unknown";
 }
@@ -66,6 +75,11 @@ ronda_err ronda_store_guard(ronda_store *s, ronda_guard *state, uint64_t *seq) {
         e = store_fail(s, rc);
     }
     sqlite3_finalize(st);
+    uint64_t fork = 0;
+    if (e == RONDA_OK && (e = store_fork_low(s, s->node, &fork)) == RONDA_OK && fork != 0) {
+        g = RONDA_GUARD_FORKED;
+        n = fork;
+    }
     if (e == RONDA_OK) {
         *state = g;
         if (seq) *seq = n;
@@ -74,6 +88,7 @@ ronda_err ronda_store_guard(ronda_store *s, ronda_guard *state, uint64_t *seq) {
 }
 
 ronda_err ronda_store_set_guard(ronda_store *s, ronda_guard state, uint64_t seq) {
+    if (state == RONDA_GUARD_FORKED) return RONDA_ERR_INVALID; /* derived from the evidence, never stored */
     sqlite3_stmt *st;
     const char *sql = state == RONDA_GUARD_NONE ? "DELETE FROM meta WHERE key = 'guard'"
                                                 : "INSERT OR REPLACE INTO meta(key, value) VALUES ('guard', ?1)";
@@ -93,7 +108,13 @@ ronda_err guard_refuses(ronda_store *s, ronda_detail *d) {
     if (e != RONDA_OK) return e;
     if (g == RONDA_GUARD_NONE) return RONDA_OK;
     if (d) {
-        if (g == RONDA_GUARD_RESTORED)
+        if (g == RONDA_GUARD_FORKED)
+            snprintf(d->text, sizeof d->text,
+                     "this node's own chain forked at seq %" PRIu64
+                     " (two records of that seq are held as evidence): this key may write no more; the node"
+                     " needs a new key, admitted by the authority, which revokes the old key at seq %" PRIu64,
+                     seq, seq - 1);
+        else if (g == RONDA_GUARD_RESTORED)
             snprintf(d->text, sizeof d->text,
                      "restored from a backup holding our own records up to seq %" PRIu64
                      "; no peer has confirmed our head yet",

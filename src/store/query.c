@@ -63,9 +63,12 @@ ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void
         " FROM dialogues d JOIN topics t ON t.dialogue = d.id"
         " LEFT JOIN resolutions r ON r.id = (SELECT r2.id FROM resolutions r2 WHERE r2.dialogue = t.dialogue"
         "  AND r2.topic = t.idx AND NOT EXISTS (SELECT 1 FROM revocations v2 WHERE v2.member = r2.author"
-        "  AND r2.seq > v2.last_seq) ORDER BY r2.hlc DESC, r2.id DESC LIMIT 1)"
-        /* records written after their author's revocation stay held but out of every view */
+        "  AND r2.seq > v2.last_seq) AND NOT EXISTS (SELECT 1 FROM forks f2 WHERE f2.author = r2.author"
+        "  AND r2.seq >= f2.seq) ORDER BY r2.hlc DESC, r2.id DESC LIMIT 1)"
+        /* records written after their author's revocation, or from the seq its chain forked
+         * at, stay held but out of every view */
         " WHERE NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = d.author AND d.seq > v.last_seq)"
+        " AND NOT EXISTS (SELECT 1 FROM forks f WHERE f.author = d.author AND d.seq >= f.seq)"
         " AND (?1 IS NULL OR d.polres = ?1 COLLATE NOCASE)"
         " AND (?2 IS NULL OR d.polsek = ?2 COLLATE NOCASE)"
         " AND (?3 IS NULL OR d.programme = ?3)"
@@ -226,6 +229,13 @@ ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], jso
         json_object_set_new(o, "author", json_string(hex));
         json_object_set_new(o, "author_name", member_name(s, rec.author));
         json_object_set_new(o, "seq", json_integer((json_int_t)rec.seq));
+        /* A forked chain is frozen below its lowest fork (proto/record.md section 3): flag
+         * the author, and whether this record is beyond the freeze (in no view). */
+        uint64_t low = 0;
+        if (store_fork_low(s, rec.author, &low) == RONDA_OK && low != 0) {
+            json_object_set_new(o, "author_forked_at", json_integer((json_int_t)low));
+            json_object_set_new(o, "frozen", json_boolean(rec.seq >= low));
+        }
         if (rec.has_prev) {
             ronda_hex(rec.prev, 32, hex);
             json_object_set_new(o, "prev", json_string(hex));

@@ -17,9 +17,12 @@
 #include "store/store_int.h"
 #include "util/util.h"
 
-/* Records written after their author's revocation are held but out of every view. */
+/* Records written after their author's revocation, or at or after the lowest seq its chain
+ * forked at (the chain is frozen below it: proto/record.md section 3), are held but out of
+ * every view. */
 #define NOT_REVOKED(alias)                                                                                             \
-    " NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = " alias ".author AND " alias ".seq > v.last_seq)"
+    " NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = " alias ".author AND " alias ".seq > v.last_seq)"       \
+    " AND NOT EXISTS (SELECT 1 FROM forks fk WHERE fk.author = " alias ".author AND " alias ".seq >= fk.seq)"
 /* A topic's current follow-up (views.c keeps topic_status: the latest resolution by (hlc,
  * id) from an author not revoked before it) and the resolution record it names. */
 #define LATEST_RES                                                                                                     \
@@ -699,7 +702,8 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
     if (sqlite3_prepare_v2(
             s->db,
             "SELECT m.sign_key, m.name, m.polres, m.polsek, m.role, m.endpoint, m.valid_from,"
-            " m.valid_until, v.last_seq, h.seq, h.hlc FROM members m"
+            " m.valid_until, v.last_seq, h.seq, h.hlc, (SELECT min(f.seq) FROM forks f WHERE f.author = m.sign_key)"
+            " FROM members m"
             " LEFT JOIN revocations v ON v.member = m.sign_key LEFT JOIN heads h ON h.author = m.sign_key"
             " WHERE m.valid_from = (SELECT max(valid_from) FROM members m2 WHERE m2.sign_key = m.sign_key)"
             " ORDER BY m.polres, m.role, m.name LIMIT 10000",
@@ -718,6 +722,8 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
             intcol(m, "valid_from", st, 6);
             intcol(m, "valid_until", st, 7);
             json_object_set_new(m, "revoked", json_boolean(sqlite3_column_type(st, 8) != SQLITE_NULL));
+            /* Forked: frozen at forked_at - 1 (proto/record.md §3 step 7); null when not. */
+            intcol(m, "forked_at", st, 11);
             json_object_set_new(m, "records", json_integer(sqlite3_column_int64(st, 9)));
             json_object_set_new(m, "last_record_ms",
                                 sqlite3_column_type(st, 10) == SQLITE_NULL
@@ -774,6 +780,24 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
         if (rc != SQLITE_DONE) e = store_fail(s, rc);
         sqlite3_finalize(st);
     }
+    /* Forked chains, each frozen below its lowest fork seq. */
+    json_t *frozen = json_array();
+    if (e == RONDA_OK &&
+        sqlite3_prepare_v2(s->db,
+                           "SELECT f.author, min(f.seq), (SELECT name FROM members m WHERE m.sign_key = f.author"
+                           " ORDER BY valid_from DESC LIMIT 1) FROM forks f GROUP BY f.author LIMIT 10000",
+                           -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            json_t *f = json_object();
+            hexcol(f, "author", st, 0);
+            intcol(f, "fork_seq", st, 1);
+            json_object_set_new(f, "frozen_at", json_integer(sqlite3_column_int64(st, 1) - 1));
+            textcol(f, "name", st, 2);
+            json_array_append_new(frozen, f);
+        }
+        sqlite3_finalize(st);
+    }
+    json_object_set_new(o, "frozen", frozen);
     uint8_t digest[RONDA_HASH_BYTES];
     uint64_t authors = 0;
     if (e == RONDA_OK && (e = ronda_store_digest(s, digest, &authors)) == RONDA_OK) {

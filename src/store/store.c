@@ -47,6 +47,7 @@ static const char core_schema_sql[] =
     " rowid INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, author BLOB NOT NULL,"
     " seq INTEGER NOT NULL, hlc INTEGER NOT NULL, kind TEXT NOT NULL, other BLOB NOT NULL,"
     " envelope BLOB NOT NULL, signature BLOB NOT NULL, body BLOB);"
+    "CREATE INDEX forks_author_seq ON forks(author, seq);"
     "CREATE TRIGGER forks_no_update BEFORE UPDATE ON forks"
     " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;"
     "CREATE TRIGGER forks_no_delete BEFORE DELETE ON forks"
@@ -63,6 +64,8 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_HEAD_SET] = "INSERT OR REPLACE INTO heads(author, seq, head, hlc) VALUES (?1, ?2, ?3, ?4)",
     [Q_FORK_INSERT] = "INSERT OR IGNORE INTO forks(id, author, seq, hlc, kind, other, envelope,"
                       " signature, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_FORK_LOW] = "SELECT min(seq) FROM forks WHERE author = ?1",
+    [Q_FORK_AT] = "SELECT id FROM forks WHERE author = ?1 AND seq = ?2",
     [Q_MEMBER_LIVE] = "SELECT 1 FROM members WHERE sign_key = ?1 AND valid_from <= ?2"
                       " AND valid_until > ?2 AND role IN ('precinct', 'hq') LIMIT 1",
     [Q_MEMBER_ANY] = "SELECT role FROM members WHERE sign_key = ?1 LIMIT 1",
@@ -100,7 +103,8 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_V_TS_INSERT] = "INSERT INTO topic_status(dialogue, topic, resolution, status, referred_to, when_text)"
                       " SELECT ?1, ?2, r.id, r.status, r.referred_to, r.when_text FROM resolutions r"
                       " WHERE r.dialogue = ?1 AND r.topic = ?2 AND NOT EXISTS (SELECT 1 FROM revocations v"
-                      " WHERE v.member = r.author AND r.seq > v.last_seq) ORDER BY r.hlc DESC, r.id DESC LIMIT 1",
+                      " WHERE v.member = r.author AND r.seq > v.last_seq) AND NOT EXISTS (SELECT 1 FROM forks f"
+                      " WHERE f.author = r.author AND r.seq >= f.seq) ORDER BY r.hlc DESC, r.id DESC LIMIT 1",
     [Q_V_RES_WHERE] = "SELECT dialogue, topic FROM resolutions WHERE id = ?1",
     [Q_V_RR_DELETE] = "DELETE FROM report_rows WHERE dialogue = ?1",
     [Q_V_RR_TOPIC] = "UPDATE report_rows SET status = coalesce(ts.status, 'open'), referred_to = ts.referred_to,"
@@ -351,6 +355,10 @@ ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_sto
             (e = meta_get(s, "node", s->node, RONDA_KEY_BYTES)) != RONDA_OK)
             goto fail;
         if ((e = upgrade_views(s)) != RONDA_OK) goto fail;
+        /* Ledgers made before the freeze (proto/record.md section 3, step 7) lack the index
+         * every view's fork check reads. */
+        if ((e = store_exec(s, "CREATE INDEX IF NOT EXISTS forks_author_seq ON forks(author, seq)")) != RONDA_OK)
+            goto fail;
     }
     *out = s;
     return RONDA_OK;
@@ -471,9 +479,43 @@ static void bind_parts(sqlite3_stmt *st, int first, const ronda_record *rec) {
         sqlite3_bind_null(st, first + 2);
 }
 
+ronda_err store_fork_low(ronda_store *s, const uint8_t *author, uint64_t *seq) {
+    sqlite3_stmt *st = store_stmt(s, Q_FORK_LOW);
+    if (!st) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) return RONDA_ERR_DB;
+    *seq = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : (uint64_t)sqlite3_column_int64(st, 0);
+    store_idle(s);
+    return RONDA_OK;
+}
+
+/* A second valid record for a held (author, seq). Two distinct records prove a fork, so at
+ * most one is kept beside the record held, and none above the lowest fork seq known (the
+ * chain is frozen below it: what follows proves nothing more). A surplus one is refused with
+ * RONDA_ERR_EXISTS, which the sync core counts against the peer that sent it (a flood). */
 static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void *other, ronda_outcome *outcome,
                             ronda_detail *d) {
-    sqlite3_stmt *st = store_stmt(s, Q_FORK_INSERT);
+    sqlite3_stmt *st = store_stmt(s, Q_FORK_AT);
+    if (!st) return store_dberr(s, d, "fork");
+    sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)rec->seq);
+    int rc, held = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES &&
+            memcmp(sqlite3_column_blob(st, 0), rec->id, RONDA_ID_BYTES) == 0) {
+            *outcome = RONDA_DUPLICATE;
+            return RONDA_OK;
+        }
+        held++;
+    }
+    if (rc != SQLITE_DONE) return store_dberr(s, d, "fork");
+    if (held > 0) return why(d, RONDA_ERR_EXISTS, "fork evidence for this (author, seq) is held already");
+    uint64_t low = 0;
+    if (store_fork_low(s, rec->author, &low) != RONDA_OK) return store_dberr(s, d, "fork");
+    if (low != 0 && rec->seq > low)
+        return why(d, RONDA_ERR_EXISTS,
+                   "the author's chain is frozen below an earlier fork: no evidence is kept above it");
+    st = store_stmt(s, Q_FORK_INSERT);
     if (!st) return store_dberr(s, d, "fork");
     sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
@@ -484,9 +526,14 @@ static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void 
     bind_parts(st, 7, rec);
     if (sqlite3_step(st) != SQLITE_DONE) return store_dberr(s, d, "fork");
     *outcome = sqlite3_changes(s->db) ? RONDA_FORK : RONDA_DUPLICATE;
-    if (*outcome == RONDA_FORK && d)
-        snprintf(d->text, sizeof d->text, "fork: a second record for seq %llu of this author",
-                 (unsigned long long)rec->seq);
+    if (*outcome != RONDA_FORK) return RONDA_OK;
+    /* The chain is frozen at seq - 1 from now on: its resolutions from here on leave the
+     * topics' status (the other views read the forks table at query time). */
+    if (views_refresh_author(s, rec->author) != RONDA_OK) return store_dberr(s, d, "views");
+    if (d)
+        snprintf(d->text, sizeof d->text,
+                 "fork: a second record for seq %llu of this author; its chain is frozen at seq %llu",
+                 (unsigned long long)rec->seq, (unsigned long long)rec->seq - 1);
     return RONDA_OK;
 }
 
@@ -535,6 +582,17 @@ static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outc
     /* Not held yet: a time too far ahead is refused before anything else, for it says
      * nothing about the record's worth (an honest relay may hold it; it is fetched again). */
     if (future && (e = store_check_future(s, rec, d)) != RONDA_OK) return e;
+    /* A forked chain is frozen (proto/record.md section 3, step 7): nothing more of it is
+     * stored, whatever branch it continues. Not the record's fault: an honest relay may not
+     * hold the evidence yet. */
+    uint64_t low = 0;
+    if (store_fork_low(s, rec->author, &low) != RONDA_OK) return store_dberr(s, d, "chain");
+    if (low != 0) {
+        if (d)
+            snprintf(d->text, sizeof d->text, "the author's chain is frozen at seq %llu by a fork at seq %llu",
+                     (unsigned long long)low - 1, (unsigned long long)low);
+        return RONDA_ERR_REVOKED;
+    }
     if ((e = check_author(s, rec, d)) != RONDA_OK) return e;
     if (rec->seq > head_seq + 1) return why(d, RONDA_ERR_GAP, "the author's previous record is not held yet");
     if (rec->has_prev && sodium_memcmp(rec->prev, head, RONDA_ID_BYTES) != 0)

@@ -14,6 +14,8 @@ typedef enum stmt_id {
     Q_INSERT,
     Q_HEAD_SET,
     Q_FORK_INSERT,
+    Q_FORK_LOW,
+    Q_FORK_AT,
     Q_MEMBER_LIVE,
     Q_MEMBER_ANY,
     Q_MEMBER_HQ,
@@ -116,6 +118,12 @@ ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(voi
                                 void (*note)(void *, const ronda_finding *), void *ctx, int in_txn,
                                 ronda_verify_summary *out);
 
+/* store.c: the lowest seq of the author's fork evidence, 0 when none (the chain is frozen at
+ * that seq - 1). */
+ronda_err store_fork_low(ronda_store *s, const uint8_t *author, uint64_t *seq);
+/* views.c: recompute the topic status of every topic the author's resolutions touch (after
+ * a revocation or a fork changed which of its records count). */
+ronda_err views_refresh_author(ronda_store *s, const uint8_t *author);
 /* views.c: reference checks (before any write) and derived-view updates for one record. */
 ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d);
 ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *body);

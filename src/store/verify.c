@@ -197,7 +197,8 @@ typedef struct vctx {
     uint8_t author[RONDA_KEY_BYTES];
     uint64_t last_seq, last_hlc;
     uint8_t last_id[RONDA_ID_BYTES];
-    uint64_t dseq; /* frontier entry: last record not excluded by a revocation */
+    uint64_t dseq; /* frontier entry: last record not excluded by a revocation or a fork */
+    uint64_t fork; /* the author's lowest fork seq within its good chain, 0 = none: frozen below it */
     uint8_t did[RONDA_ID_BYTES];
     int chain_broken; /* a finding in this chain: later links are not reported again */
     crypto_generichash_state digest;
@@ -270,15 +271,28 @@ static ronda_err membership(const vctx *v, const ronda_record *rec) {
     return RONDA_OK;
 }
 
+/* A fork freezes the chain below its lowest seq (proto/record.md §3 step 7), unless it lies
+ * beyond a revocation (those records are excluded anyway). 0: not forked. */
+static uint64_t fork_of(const vctx *v, const uint8_t *author) {
+    uint64_t low = 0, cut = UINT64_MAX;
+    for (size_t i = 0; i < v->n_revokes; i++)
+        if (memcmp(v->revokes[i].key, author, 32) == 0 && v->revokes[i].last_seq < cut) cut = v->revokes[i].last_seq;
+    return store_fork_low(v->s, author, &low) == RONDA_OK && low != 0 && low <= cut ? low : 0;
+}
+
 /* The author's frontier entry: its last record not excluded by a revocation (none: left out). */
 static void end_author(vctx *v) {
     if (!v->have_author) return;
-    if (v->dseq > 0) {
-        uint8_t entry[32 + 8 + 32];
+    if (v->dseq > 0 || v->fork > 0) {
+        uint8_t entry[32 + 8 + 32 + 8];
         memcpy(entry, v->author, 32);
         for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(v->dseq >> (56 - 8 * i));
-        memcpy(entry + 40, v->did, 32);
-        crypto_generichash_update(&v->digest, entry, sizeof entry);
+        if (v->dseq > 0)
+            memcpy(entry + 40, v->did, 32);
+        else
+            memset(entry + 40, 0, 32);
+        for (int i = 0; i < 8; i++) entry[72 + i] = (uint8_t)(v->fork >> (56 - 8 * i));
+        crypto_generichash_update(&v->digest, entry, v->fork ? sizeof entry : 72); /* as feed.c */
     }
     v->sum.authors++;
     v->have_author = 0;
@@ -305,6 +319,7 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
         v->last_hlc = 0;
         v->dseq = 0;
         v->chain_broken = 0;
+        v->fork = fork_of(v, author);
     }
     if (err != RONDA_OK) {
         finding(v, "record", err, r->rowid, r->id_len == 32 ? r->id : NULL, author, r->seq, d->text);
@@ -359,8 +374,12 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
             finding(v, "membership", m, r->rowid, rec->id, rec->author, rec->seq,
                     m == RONDA_ERR_ROLE ? "author's role may not write this kind"
                                         : "author was not a member with a writing role at the record's time");
-        v->dseq = rec->seq;
-        memcpy(v->did, rec->id, 32);
+        if (v->fork == 0 || rec->seq < v->fork) {
+            v->dseq = rec->seq;
+            memcpy(v->did, rec->id, 32);
+        } else {
+            v->sum.excluded++; /* beyond the freeze: held, outside the ledger; the fork is a finding */
+        }
     }
     if (roster_pass) roster_add(v, rec);
     v->last_seq = rec->seq;
@@ -436,10 +455,15 @@ static ronda_err pass(vctx *v, int roster_pass) {
                         end_author(v);
                         v->have_author = 1;
                         memcpy(v->author, rows[i].author, 32);
+                        v->dseq = 0;
+                        v->fork = fork_of(v, rows[i].author);
                     }
-                    v->last_seq = v->dseq = rows[i].seq;
+                    v->last_seq = rows[i].seq;
                     memcpy(v->last_id, rows[i].id, rows[i].id_len == 32 ? 32 : 0);
-                    memcpy(v->did, rows[i].id, rows[i].id_len == 32 ? 32 : 0);
+                    if (v->fork == 0 || rows[i].seq < v->fork) {
+                        v->dseq = rows[i].seq;
+                        memcpy(v->did, rows[i].id, rows[i].id_len == 32 ? 32 : 0);
+                    }
                 } else {
                     check_row(v, &rows[i], &recs[i], errs[i], &det[i], roster_pass);
                     v->sum.records++;

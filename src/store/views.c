@@ -469,6 +469,12 @@ static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) 
     sqlite3_bind_blob(st, 5, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     /* The member's resolutions after its last good record leave the topics' status. */
+    return views_refresh_author(s, member);
+}
+
+ronda_err views_refresh_author(ronda_store *s, const uint8_t *author) {
+    uint8_t member[RONDA_KEY_BYTES];
+    memcpy(member, author, sizeof member); /* may point into a statement reset below */
     sqlite3_stmt *q;
     int rc =
         sqlite3_prepare_v2(s->db, "SELECT DISTINCT dialogue, topic FROM resolutions WHERE author = ?1", -1, &q, NULL);

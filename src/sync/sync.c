@@ -80,6 +80,11 @@ typedef struct peer {
     uint64_t clock_log_ms;    /* when that was logged (monotonic; 0: never) */
     uint64_t future_log_ms;   /* when a record of its too far ahead was last logged (monotonic) */
     uint64_t future_unlogged; /* such records since then */
+    /* Our own chain as this peer claims it: believed only once it delivers (guard_after). */
+    uint64_t self_claim;    /* the largest seq its frontier named for our key */
+    int self_delivered;     /* the batch being applied stored records of ours from it */
+    uint64_t undelivered;   /* its replies that delivered none of the records of ours it claimed */
+    unsigned evidence_sent; /* fork-evidence WANTs sent to it this round */
 } peer;
 
 /* Store rows not to push: those of large replies (see apply_records). Ascending, pruned as
@@ -139,6 +144,7 @@ struct sync_core {
     ronda_guard guard;             /* the restore guard (src/store/guard.c), as last stored */
     uint64_t guard_seq;
     uint64_t mono_ms, wall_ms; /* both clocks as the last entry point was given them */
+    uint64_t self_proof; /* the largest seq of a verified record of our own key received but not held */
 };
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
@@ -272,6 +278,7 @@ static void send_hello(sync_core *c, peer *p, uint64_t now) {
     cwr_uint(&w, c->wall_ms); /* our clock, so the peer knows its offset from ours */
     enqueue(c, p, &w, 0);
     p->next_hello_ms = now + SYNC_ROUND_MS;
+    p->evidence_sent = 0; /* a new round */
 }
 
 /* Every entry point takes both clocks; the core keeps the wall clock for HELLO and runs
@@ -330,23 +337,19 @@ static void guard_set(sync_core *c, uint32_t peer_id, ronda_guard g, uint64_t se
     c->guard_seq = seq;
 }
 
-/* A peer's frontier names our own author at `seq` with head `head`. Beyond what we hold:
- * we are behind our own history, and must not append until we have fetched up to it. Equal
- * to our head: the peer confirms it (a restored node may append again). */
-static void guard_seen(sync_core *c, uint32_t peer_id, uint64_t seq, const uint8_t *head) {
+/* A peer's frontier names our own author at `seq` with head `head`. Beyond what we hold: a
+ * claim, and only a claim (anyone can write a number): the FRONTIER handler asks the peer
+ * for those records, and only records that arrive and verify move the guard (guard_after).
+ * Equal to our head: the peer confirms it (a restored node may append again). */
+static void guard_seen(sync_core *c, peer *p, uint64_t seq, const uint8_t *head) {
     uint8_t ours_id[RONDA_ID_BYTES];
     uint64_t ours = 0;
     if (ronda_store_head(c->s, c->self, &ours, ours_id) != RONDA_OK) ours = 0;
     if (seq > ours) {
-        if (c->guard != RONDA_GUARD_BEHIND || c->guard_seq < seq) {
-            logf_(c, 4, peer_id,
-                  "peer holds our own records up to seq %llu, we hold %llu: appending is refused until we have them",
-                  (unsigned long long)seq, (unsigned long long)ours);
-            guard_set(c, peer_id, RONDA_GUARD_BEHIND, seq);
-        }
+        if (seq > p->self_claim) p->self_claim = seq;
     } else if (c->guard == RONDA_GUARD_RESTORED && seq == ours && ours > 0 && memcmp(head, ours_id, 32) == 0) {
-        logf_(c, 5, peer_id, "peer confirms our head at seq %llu: appending allowed again", (unsigned long long)ours);
-        guard_set(c, peer_id, RONDA_GUARD_NONE, 0);
+        logf_(c, 5, p->id, "peer confirms our head at seq %llu: appending allowed again", (unsigned long long)ours);
+        guard_set(c, p->id, RONDA_GUARD_NONE, 0);
     }
 }
 
@@ -357,15 +360,48 @@ static void guard_synced(sync_core *c, uint32_t peer_id) {
     guard_set(c, peer_id, RONDA_GUARD_NONE, 0);
 }
 
-/* After records were stored: behind no longer once we hold our own author up to the seq a
- * peer showed us. */
-static void guard_caught_up(sync_core *c, uint32_t peer_id) {
-    if (c->guard != RONDA_GUARD_BEHIND) return;
+/* After a batch from peer p was applied. Behind: a verified record of our own key beyond
+ * what we hold arrived (a gap: c->self_proof), or this peer's batch stored records of ours
+ * we lacked, so its claim of more (p->self_claim) is believed until it fails to deliver
+ * (claim_undelivered). Behind no longer once we hold our own author up to the guard's seq. */
+static void guard_after(sync_core *c, peer *p) {
     uint64_t ours = our_seq(c, c->self);
-    if (ours < c->guard_seq) return;
-    logf_(c, 5, peer_id, "caught up with our own records to seq %llu: appending allowed again",
-          (unsigned long long)ours);
-    guard_set(c, peer_id, RONDA_GUARD_NONE, 0);
+    if (c->self_proof <= ours) c->self_proof = 0;
+    uint64_t target = c->self_proof;
+    if (p->self_delivered && p->self_claim > ours && p->self_claim > target) target = p->self_claim;
+    if (p->self_delivered && c->guard == RONDA_GUARD_RESTORED)
+        logf_(c, 5, p->id, "fetched our own newer records from the peer: we hold them up to seq %llu now",
+              (unsigned long long)ours);
+    p->self_delivered = 0;
+    if (c->guard == RONDA_GUARD_FORKED) return; /* for good: nothing to lift or raise */
+    if (target > ours && (c->guard != RONDA_GUARD_BEHIND || c->guard_seq < target)) {
+        logf_(c, 4, p->id,
+              "records of our own key up to seq %llu exist beyond the %llu we hold: appending is refused until we have "
+              "them",
+              (unsigned long long)target, (unsigned long long)ours);
+        guard_set(c, p->id, RONDA_GUARD_BEHIND, target);
+        return;
+    }
+    if (c->guard != RONDA_GUARD_BEHIND || ours < c->guard_seq) return;
+    logf_(c, 5, p->id, "caught up with our own records to seq %llu: appending allowed again", (unsigned long long)ours);
+    guard_set(c, p->id, RONDA_GUARD_NONE, 0);
+}
+
+/* Peer p answered our WANT of our own records from `from` with none of them, though its
+ * frontier claimed them: logged (every 64th time), counted, and its claim no longer
+ * believed. A guard raised on its word alone is lowered to what verified records prove. */
+static void claim_undelivered(sync_core *c, peer *p, uint64_t from) {
+    c->st.claims_undelivered++;
+    if (p->undelivered++ % 64 == 0)
+        logf_(c, 4, p->id, "peer claims our own records up to seq %llu but sent none from seq %llu when asked",
+              (unsigned long long)p->self_claim, (unsigned long long)from);
+    p->self_claim = 0;
+    uint64_t ours = our_seq(c, c->self);
+    if (c->guard != RONDA_GUARD_BEHIND || c->guard_seq <= ours || c->guard_seq <= c->self_proof) return;
+    if (c->self_proof > ours)
+        guard_set(c, p->id, RONDA_GUARD_BEHIND, c->self_proof);
+    else
+        guard_set(c, p->id, RONDA_GUARD_NONE, 0);
 }
 
 /* ------------------------------------------------------------------ frontier */
@@ -393,7 +429,7 @@ static void frontier_begin(frontier_ctx *f) {
     f->open = 1;
 }
 
-static int frontier_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+static int frontier_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork) {
     frontier_ctx *f = vctx;
     if (f->sent >= f->total) return 1; /* done (or the frontier grew since we counted) */
     if (f->p->frontier_cursor) {
@@ -402,10 +438,11 @@ static int frontier_entry(void *vctx, const uint8_t *author, uint64_t seq, const
         if (f->pass == 1 && after) return 1;  /* wrapped around to where this round began */
     }
     memcpy(f->last, author, RONDA_KEY_BYTES);
-    cwr_array(&f->w, 3);
+    cwr_array(&f->w, fork ? 4 : 3); /* a forked chain's entry carries its fork seq */
     cwr_bin(&f->w, author, RONDA_KEY_BYTES);
     cwr_uint(&f->w, seq);
     cwr_bin(&f->w, head, RONDA_ID_BYTES);
+    if (fork) cwr_uint(&f->w, fork);
     f->sent++;
     if (--f->n == 0) {
         f->open = 0;
@@ -430,10 +467,10 @@ static void send_frontier(sync_core *c, peer *p) {
         enqueue(c, p, &f.w, 0);
         return;
     }
-    ronda_err e = ronda_store_frontier(c->s, frontier_entry, &f);
+    ronda_err e = ronda_store_frontier_forks(c->s, frontier_entry, &f);
     if (e == RONDA_OK && f.sent < f.total && p->frontier_cursor) {
         f.pass = 1;
-        e = ronda_store_frontier(c->s, frontier_entry, &f);
+        e = ronda_store_frontier_forks(c->s, frontier_entry, &f);
     }
     if (f.open) cwr_destroy(&f.w);                  /* short: the store failed, or the frontier shrank */
     if (f.authors > SYNC_WANTS_MAX && f.sent > 0) { /* next round goes on from here */
@@ -474,6 +511,18 @@ static void want_add(sync_core *c, peer *p, const uint8_t *author, uint64_t targ
     p->nwants++;
 }
 
+/* Forget the queued want of an author: a reply brought nothing of it, so asking again at
+ * once would only spin (a peer claiming seq 10^9 and answering every WANT empty would get
+ * WANTs as fast as it answers). The next FRONTIER from it queues it again. */
+static void want_drop(peer *p, const uint8_t *author) {
+    for (size_t i = 0; i < p->nwants; i++)
+        if (memcmp(p->wants[i].author, author, 32) == 0) {
+            memmove(p->wants + i, p->wants + i + 1, (p->nwants - i - 1) * sizeof *p->wants);
+            p->nwants--;
+            return;
+        }
+}
+
 static void send_want(sync_core *c, peer *p, inflight *f, uint64_t now) {
     cwr w;
     cwr_init(&w);
@@ -485,6 +534,44 @@ static void send_want(sync_core *c, peer *p, inflight *f, uint64_t now) {
     enqueue(c, p, &w, 0);
     f->sent_ms = now;
     f->order = p->requests++;
+}
+
+/* Ask for the peer's record at (author, seq) and the fork evidence it holds there: a WANT of
+ * one seq, outside the window (answered like any WANT; what it brings is stored as a record
+ * or as fork evidence). At most SYNC_EVIDENCE_WANTS_MAX per peer per round. */
+static void want_evidence(sync_core *c, peer *p, const uint8_t *author, uint64_t seq) {
+    if (seq == 0 || p->evidence_sent >= SYNC_EVIDENCE_WANTS_MAX) return;
+    p->evidence_sent++;
+    c->st.evidence_wants++;
+    cwr w;
+    cwr_init(&w);
+    cwr_array(&w, 4);
+    cwr_uint(&w, MSG_WANT);
+    cwr_bin(&w, author, RONDA_KEY_BYTES);
+    cwr_uint(&w, seq);
+    cwr_uint(&w, 1);
+    enqueue(c, p, &w, 0);
+    p->requests++; /* keeps the probes' order count in step with the WANTs on the wire */
+}
+
+/* One FRONTIER entry of peer p: what to fetch. Seqs beyond ours are fetched (for our own key:
+ * a claim that only makes us fetch, see guard_seen), unless the chain is frozen here (a fork:
+ * nothing beyond is stored). A head at a seq we hold that is not ours, or a fork seq lower
+ * than ours (or one we lack), is a fork one of us has not seen: ask for that seq with its
+ * evidence. */
+static void frontier_seen(sync_core *c, peer *p, const uint8_t *author, uint64_t seq, const uint8_t *head,
+                          uint64_t fork) {
+    uint64_t ours = our_seq(c, author), our_fork = 0;
+    if (ronda_store_fork_seq(c->s, author, &our_fork) != RONDA_OK) return;
+    if (memcmp(author, c->self, 32) == 0) guard_seen(c, p, seq, head);
+    if (fork && (our_fork == 0 || fork < our_fork) && fork <= ours + 1) {
+        want_evidence(c, p, author, fork);
+    } else if (seq >= 1 && seq <= ours && (our_fork == 0 || seq < our_fork)) {
+        uint8_t id[RONDA_ID_BYTES];
+        if (ronda_store_id_at(c->s, author, seq, id) == RONDA_OK && memcmp(id, head, RONDA_ID_BYTES) != 0)
+            want_evidence(c, p, author, seq);
+    }
+    if (our_fork == 0 && seq > ours) want_add(c, p, author, seq);
 }
 
 /* WANTs sent before request `order` and still outstanding were lost: ask for them again. */
@@ -599,6 +686,7 @@ static int is_bad(const sync_core *c, ronda_err e, const ronda_record *rec) {
     switch (e) {
     case RONDA_ERR_ROLE:
         return !rec || (memcmp(rec->author, c->authority, RONDA_KEY_BYTES) == 0) != ronda_kind_is_authority(rec->kind);
+    case RONDA_ERR_EXISTS: /* surplus fork evidence: two records prove a fork, more is a flood */
     case RONDA_ERR_TRUNCATED:
     case RONDA_ERR_MALFORMED:
     case RONDA_ERR_TOO_BIG:
@@ -678,6 +766,19 @@ static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ro
         ronda_err e = errs[i];
         if (e == RONDA_OK) e = ronda_store_apply(c->s, &recs[i], &o, &dets[i]);
         if (ronda_err_is_db(e)) return e; /* ours, of any kind: never counted against the peer */
+        if (errs[i] == RONDA_OK && memcmp(recs[i].author, c->self, RONDA_KEY_BYTES) == 0) {
+            /* A verified record of our own key: proof of what exists (guard_after). */
+            if (e == RONDA_ERR_GAP && recs[i].seq > c->self_proof) c->self_proof = recs[i].seq;
+            if (e == RONDA_OK && o == RONDA_STORED) p->self_delivered = 1;
+        }
+        if (e == RONDA_ERR_CHAIN && errs[i] == RONDA_OK && recs[i].has_prev) {
+            /* Its prev is not our record seq - 1 (or its hlc does not follow it): the peer
+             * holds another record there, a fork neither of us may have seen. */
+            uint8_t id[RONDA_ID_BYTES];
+            if (ronda_store_id_at(c->s, recs[i].author, recs[i].seq - 1, id) == RONDA_OK &&
+                memcmp(id, recs[i].prev, RONDA_ID_BYTES) != 0)
+                want_evidence(c, p, recs[i].author, recs[i].seq - 1);
+        }
         if (e == RONDA_OK) {
             if (o == RONDA_STORED)
                 c->st.stored++;
@@ -686,6 +787,11 @@ static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ro
             else {
                 c->st.forks++;
                 logf_(c, 4, p->id, "fork evidence stored: %s", dets[i].text);
+                if (memcmp(recs[i].author, c->self, RONDA_KEY_BYTES) == 0)
+                    logf_(c, 4, p->id, /* a warning: the node keeps syncing, only its writes stop */
+                          "our own chain forked at seq %llu (a second record of ours for it is held): this key writes "
+                          "no more; a new key must be admitted (docs/operations.md, \"A forked chain\")",
+                          (unsigned long long)recs[i].seq);
             }
             if (o != RONDA_DUPLICATE && (!bulk || o == RONDA_FORK)) recent_add(c, recs[i].id, p->id);
         } else if (is_bad(c, e, errs[i] == RONDA_OK ? &recs[i] : NULL)) {
@@ -783,7 +889,7 @@ static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, 
         ronda_err ce = ronda_store_commit(c->s);
         if (ce != RONDA_OK) return ce;
     }
-    guard_caught_up(c, p->id);
+    guard_after(c, p);
     return RONDA_OK;
 }
 
@@ -808,6 +914,9 @@ static void records_answered(sync_core *c, peer *p, uint64_t reply, const uint8_
             lost_before(c, p, f->order);
             uint64_t have = our_seq(c, author);
             f->used = 0;
+            if (have < f->from && memcmp(author, c->self, 32) == 0 && p->self_claim >= f->from)
+                claim_undelivered(c, p, f->from);
+            if (have < f->from) want_drop(p, author); /* nothing came: ask again next round, not at once */
             /* A short batch (the byte bound) leaves the rest of the range: ask again from
              * what we hold, but only if this reply made progress (no spinning on records
              * that cannot apply yet; the next round retries those). A hole before it was
@@ -907,16 +1016,41 @@ static int collect(void *vctx, const uint8_t *rec, size_t len) {
     return 0;
 }
 
+/* A WANT from `from`, at most `max`: the author's records from there. A forked chain is
+ * frozen below its lowest fork seq k: the reply stops at k, and a reply that holds k ends
+ * with the fork evidence at k, so the asker holds both records of the fork (the records
+ * held, then the evidence: a node lacking seq k stores the first as its record). */
 static void answer_want(sync_core *c, peer *p, const uint8_t *author, uint64_t from, uint64_t max) {
     if (max > SYNC_BATCH_RECORDS) max = SYNC_BATCH_RECORDS;
+    if (from == 0) from = 1;
+    uint64_t fork = 0;
+    if (ronda_store_fork_seq(c->s, author, &fork) != RONDA_OK) return;
+    if (fork != 0 && max == SYNC_BATCH_RECORDS) max--; /* room for the evidence */
+    cwr ev;
+    cwr_init(&ev);
+    range_ctx y = {&ev, 0};
+    if (fork != 0) {
+        max = from > fork ? 0 : fork - from + 1 < max ? fork - from + 1 : max;
+        if (max > 0 && from + max - 1 == fork && ronda_store_forks_at(c->s, author, fork, collect, &y) != RONDA_OK) {
+            cwr_destroy(&ev);
+            return;
+        }
+    }
     /* Count first, so the array header is right; then encode. Two cheap indexed reads. */
     cwr body;
     cwr_init(&body);
     range_ctx x = {&body, 0};
-    if (ronda_store_range(c->s, author, from == 0 ? 1 : from, (size_t)max, SYNC_BATCH_BYTES, collect, &x) != RONDA_OK) {
+    if (max > 0 &&
+        ronda_store_range(c->s, author, from, (size_t)max, SYNC_BATCH_BYTES - ev.buf.size, collect, &x) != RONDA_OK) {
         cwr_destroy(&body);
+        cwr_destroy(&ev);
         return;
     }
+    if (y.n > 0 && x.n == max && !body.failed && !ev.failed) { /* the range reached k: the evidence goes too */
+        cwr_raw(&body, (const uint8_t *)ev.buf.data, ev.buf.size);
+        x.n += y.n;
+    }
+    cwr_destroy(&ev);
     cwr w;
     cwr_init(&w);
     cwr_array(&w, 4);
@@ -1021,14 +1155,14 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
             entries > SYNC_FRONTIER_CHUNK)
             return bad_msg(c, p, "malformed FRONTIER");
         for (uint32_t i = 0; i < entries; i++) {
-            uint32_t three, hl;
+            uint32_t items, hl;
             const uint8_t *author, *head;
-            uint64_t seq;
-            if (crd_array(&r, &three) != RONDA_OK || three != 3 || crd_bin(&r, &author, &blen) != RONDA_OK ||
-                blen != 32 || crd_uint(&r, &seq) != RONDA_OK || crd_bin(&r, &head, &hl) != RONDA_OK || hl != 32)
+            uint64_t seq, fork = 0; /* [author, seq, head] or [author, seq, head, fork seq] */
+            if (crd_array(&r, &items) != RONDA_OK || (items != 3 && items != 4) ||
+                crd_bin(&r, &author, &blen) != RONDA_OK || blen != 32 || crd_uint(&r, &seq) != RONDA_OK ||
+                crd_bin(&r, &head, &hl) != RONDA_OK || hl != 32 || (items == 4 && crd_uint(&r, &fork) != RONDA_OK))
                 return bad_msg(c, p, "malformed FRONTIER entry");
-            if (memcmp(author, c->self, 32) == 0) guard_seen(c, id, seq, head);
-            if (seq > our_seq(c, author)) want_add(c, p, author, seq);
+            frontier_seen(c, p, author, seq, head, fork);
         }
         pump(c, p, now);
         return RONDA_OK;

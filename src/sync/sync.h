@@ -32,9 +32,14 @@
 #define SYNC_VERIFY_CHUNK 128u      /* records checked a chunk ahead of the one being applied */
 #define SYNC_DEFER_MAX 3u           /* large replies checked ahead under sync_hold (each <= SYNC_MSG_MAX) */
 #define SYNC_DEFER_MS 1000u         /* a deferred reply not applied by then is applied by sync_tick */
+/* Fork-evidence requests (a WANT of one seq whose head differs from ours, or that a peer's
+ * frontier names as its fork seq) sent to one peer per round: forks are rare, and a hostile
+ * frontier of thousands of mismatched heads must not fill the peer's queue (SYNC_OUTQ_MAX). */
+#define SYNC_EVIDENCE_WANTS_MAX 8u
 
 _Static_assert(SYNC_BATCH_RECORDS * 1u <= RONDA_BATCH_MAX, "a RECORDS batch fits one apply batch");
 _Static_assert(SYNC_MSG_MAX > RONDA_RECORD_MAX + 64u, "one maximal record fits a message");
+_Static_assert(SYNC_EVIDENCE_WANTS_MAX < SYNC_OUTQ_MAX / 4, "evidence requests leave room in a peer's queue");
 
 #define SYNC_FUTURE_LOG_MS 60000u /* records too far ahead, a peer's clock off: one log line per peer this often */
 
@@ -58,6 +63,8 @@ typedef struct sync_stats {
     uint64_t replies_ahead;  /* large replies checked while the one before was applied (sync_hold) */
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
     uint64_t rounds_in_sync;                /* HELLOs answered with SYNCED */
+    uint64_t evidence_wants;                /* WANTs of one seq sent for fork evidence */
+    uint64_t claims_undelivered;            /* peers that claimed our own records and sent none when asked */
     uint64_t rejected_by[RONDA_ERR__COUNT]; /* `rejected` by the check that refused them */
 } sync_stats;
 

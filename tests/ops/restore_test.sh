@@ -103,7 +103,7 @@ until [ "$(status_json durenan | field guard)" = none ]; do
   sleep 0.2
 done
 say "guard lifted after $(($(now_ms) - t0)) ms"
-grep -q "peer .*: peer holds our own records up to seq $seq_before\|caught up with our own records" "$LOGS/durenan.log" ||
+grep -q "we hold them up to seq $seq_before now\|caught up with our own records" "$LOGS/durenan.log" ||
   fail "the daemon did not log learning its own newer records"
 new=$(dialogue durenan "after-restore") || fail "ronda record refused after the catch-up"
 wait_has hq-trenggalek "$new" 30 || fail "the HQ never received the record written after the restore"

@@ -155,9 +155,10 @@ typedef struct world {
     msg *heap;
     size_t nheap, capheap;
     uint64_t order;
-    uint64_t now; /* simulated ms since T0_MS */
-    int chaos;    /* random crashes, partitions and appends */
-    int fat;      /* dialogues carry ~1.5 KiB of messages (to fill RECORDS replies) */
+    uint64_t now;     /* simulated ms since T0_MS */
+    int chaos;        /* random crashes, partitions and appends */
+    uint64_t hostile; /* nodes a selftest makes misbehave: their peers may cut them off */
+    int fat;          /* dialogues carry ~1.5 KiB of messages (to fill RECORDS replies) */
     double drop, dup, reorder;
     unsigned maxlat; /* one-way latency 1..maxlat ms */
     uint64_t cut_mask, cut_until;
@@ -487,8 +488,9 @@ static void deliver_due(world *w) {
         ronda_err e = sync_receive(nd->c, peer, m.data, m.len, node_clock(w, nd));
         free(m.data);
         if (e != RONDA_OK) failf(w, "node %d: sync_receive from peer %u failed: %s", to, peer, errname(e));
-        if (sync_peer_banned(nd->c, peer))
-            failf(w, "node %d banned its honest peer %u (node %d)", to, peer, m.dir == 0 ? l->a : l->b);
+        int from = m.dir == 0 ? l->a : l->b;
+        if (sync_peer_banned(nd->c, peer) && !(w->hostile >> from & 1))
+            failf(w, "node %d banned its honest peer %u (node %d)", to, peer, from);
         drain(w, to);
     }
     /* The pass is over: a group-committing node commits what it took (before any crash). */
@@ -1809,6 +1811,55 @@ static int honest_synced(world *w, int from, int to) {
     return 1;
 }
 
+/* ---- forks and the restore guard (proto/record.md §3 step 7, docs/operations.md) */
+
+/* A dialogue of node i's precinct, sealed with node i's key at (seq, prev, hlc). */
+static uint8_t *seal_as(world *w, int i, uint64_t seq, const uint8_t *prev, uint64_t hlc, size_t *len) {
+    unsigned topics;
+    json_t *j = dialogue_json(w, &w->nodes[i], &topics);
+    uint8_t *body = NULL, *rec = NULL;
+    size_t blen = 0;
+    ronda_detail d;
+    if (ronda_body_from_json(RONDA_KIND_DIALOGUE, j, &body, &blen, &d) != RONDA_OK ||
+        ronda_record_seal(w->nodes[i].sk, seq, prev, hlc, RONDA_KIND_DIALOGUE, body, blen, &rec, len) != RONDA_OK)
+        abort();
+    json_decref(j);
+    free(body);
+    return rec;
+}
+
+/* Deliver one message to node `to` as if from its peer `peer`, and send what it answers. */
+static void inject(world *w, int to, uint32_t peer, const uint8_t *m, size_t len) {
+    node *nd = &w->nodes[to];
+    if (sync_receive(nd->c, peer, m, len, node_clock(w, nd)) != RONDA_OK) failf(w, "node %d: sync_receive failed", to);
+    drain(w, to);
+}
+
+static void push_to(world *w, int to, uint32_t peer, const uint8_t *rec, size_t len) {
+    size_t mlen;
+    uint8_t *m = records_msg(rec, len, &mlen);
+    inject(w, to, peer, m, mlen);
+    free(m);
+}
+
+static ronda_guard guard_of(world *w, int i, uint64_t *seq) {
+    ronda_guard g = RONDA_GUARD_RESTORED;
+    uint64_t n = 0;
+    if (ronda_store_guard(w->nodes[i].s, &g, &n) != RONDA_OK) failf(w, "node %d: guard unreadable", i);
+    if (seq) *seq = n;
+    return g;
+}
+
+/* Nodes first..n-1 hold equal digests. */
+static int synced_from(world *w, unsigned first) {
+    uint8_t d0[RONDA_HASH_BYTES], d[RONDA_HASH_BYTES];
+    for (unsigned i = first; i < w->n; i++) {
+        if (!w->nodes[i].alive || ronda_store_digest(w->nodes[i].s, i == first ? d0 : d, NULL) != RONDA_OK) return 0;
+        if (i > first && memcmp(d0, d, sizeof d) != 0) return 0;
+    }
+    return 1;
+}
+
 /* A hostile member signs records a year ahead with its real key (its membership runs two
  * years). Honest nodes do not store them (not the relay's fault: nobody is cut off), keep
  * appending with HLCs near their own clocks, and store them once their clocks get there. */
@@ -1843,6 +1894,120 @@ static void selftest_far_future(const opts *o) {
     run_for(w, 6000);
     check(!w->fail[0] && seq_of(w, 1, 3) == 3 && seq_of(w, 2, 3) == 3 && honest_synced(w, 1, 3),
           "once their clocks reach those records, a later round fetches and stores them: all converge %s", w->fail);
+    world_free(w);
+    free(w);
+}
+
+static uint64_t run_until_synced_from(world *w, unsigned first, uint64_t max_ms) {
+    uint64_t start = w->now;
+    while (!w->fail[0] && !synced_from(w, first) && w->now < start + max_ms) step(w);
+    return w->now - start;
+}
+
+typedef struct at_seq {
+    uint64_t seq;
+    unsigned records, forks;
+    uint8_t ids[4][RONDA_ID_BYTES]; /* sorted below */
+} at_seq;
+
+static int at_seq_cb(void *ctx, const ronda_row *r) {
+    at_seq *x = ctx;
+    if (r->seq != x->seq) return 0;
+    if (r->fork)
+        x->forks++;
+    else
+        x->records++;
+    unsigned k = x->records + x->forks - 1;
+    if (k < 4) memcpy(x->ids[k], r->id, RONDA_ID_BYTES);
+    return 0;
+}
+
+/* What node i holds of (author, seq): records, fork evidence, and their ids in order. */
+static at_seq held_at(world *w, int i, const uint8_t *author, uint64_t seq) {
+    at_seq x;
+    memset(&x, 0, sizeof x);
+    x.seq = seq;
+    if (ronda_store_each(w->nodes[i].s, author, at_seq_cb, &x) != RONDA_OK) failf(w, "node %d: each failed", i);
+    unsigned n = x.records + x.forks < 4 ? x.records + x.forks : 4;
+    for (unsigned a = 0; a + 1 < n; a++)
+        for (unsigned b = a + 1; b < n; b++)
+            if (memcmp(x.ids[a], x.ids[b], RONDA_ID_BYTES) > 0) {
+                uint8_t t[RONDA_ID_BYTES];
+                memcpy(t, x.ids[a], sizeof t);
+                memcpy(x.ids[a], x.ids[b], sizeof t);
+                memcpy(x.ids[b], t, sizeof t);
+            }
+    return x;
+}
+
+static uint8_t *frontier_msg(const uint8_t *author, uint64_t seq, const uint8_t *head, size_t *len) {
+    cwr c;
+    cwr_init(&c);
+    cwr_array(&c, 3);
+    cwr_uint(&c, 2); /* FRONTIER */
+    cwr_uint(&c, 1); /* last chunk */
+    cwr_array(&c, 1);
+    cwr_array(&c, 3);
+    cwr_bin(&c, author, RONDA_KEY_BYTES);
+    cwr_uint(&c, seq);
+    cwr_bin(&c, head, RONDA_ID_BYTES);
+    uint8_t *out = NULL;
+    if (cwr_take(&c, &out, len) != RONDA_OK) abort();
+    cwr_destroy(&c);
+    return out;
+}
+
+/* A member's FRONTIER entry naming B's own key at seq 10^9 is a claim: B asks for those
+ * records, gets none, counts the peer, and keeps writing. Only a verified record of B's own
+ * key that B lacks (a gap) sets the guard to behind, and holding up to it lifts it. */
+static void selftest_forged_claim(const opts *o) {
+    printf("core: a forged frontier claim of a node's own key does not lock it; a verified record does\n");
+    world *w = pair_world(o, 1101);
+    node *b = &w->nodes[2];
+    do_append(w, 2, 3);
+    run_until_synced(w, 30000);
+    uint8_t head[RONDA_ID_BYTES];
+    memset(head, 0x5a, sizeof head);
+    size_t len;
+    uint8_t *m = frontier_msg(b->pk, 1000000000u, head, &len);
+    inject(w, 2, A_PEER_AT_B, m, len);
+    free(m);
+    uint64_t gseq = 0;
+    ronda_guard g = guard_of(w, 2, &gseq);
+    run_for(w, 3000); /* B's WANT of its own records goes to A, whose reply is empty */
+    sync_stats sb;
+    sync_get_stats(b->c, &sb);
+    ronda_guard g2 = guard_of(w, 2, NULL);
+    check(g == RONDA_GUARD_NONE && g2 == RONDA_GUARD_NONE,
+          "B's guard after the claim of seq 10^9: %s, after the round: %s (none)", ronda_guard_name(g),
+          ronda_guard_name(g2));
+    check(sb.claims_undelivered >= 1 && !sync_peer_banned(b->c, A_PEER_AT_B),
+          "the undelivered claim is counted (%" PRIu64 ") and the peer is not cut off for it", sb.claims_undelivered);
+    unsigned before = w->appended;
+    do_append(w, 2, 1);
+    check(!w->fail[0] && w->appended == before + 1, "B still appends %s", w->fail);
+
+    uint64_t seq;
+    if (ronda_store_head(b->s, b->pk, &seq, head) != RONDA_OK) abort();
+    uint64_t hlc = (node_now(w, b) + 1000u) << RONDA_HLC_COUNTER_BITS; /* after B's own last record */
+    size_t l1, l2;
+    uint8_t id1[RONDA_ID_BYTES];
+    uint8_t *r1 = seal_as(w, 2, seq + 1, head, hlc, &l1);
+    ronda_record rec;
+    if (ronda_record_open(r1, l1, &rec, NULL) != RONDA_OK) abort();
+    memcpy(id1, rec.id, sizeof id1);
+    uint8_t *r2 = seal_as(w, 2, seq + 2, id1, hlc + 1, &l2);
+    push_to(w, 2, A_PEER_AT_B, r2, l2); /* seq + 2 of B's own key, verified, not storable yet */
+    g = guard_of(w, 2, &gseq);
+    check(g == RONDA_GUARD_BEHIND && gseq == seq + 2,
+          "a verified record of B's own key at seq %" PRIu64 " that B lacks sets the guard: %s %" PRIu64, seq + 2,
+          ronda_guard_name(g), gseq);
+    push_to(w, 2, A_PEER_AT_B, r1, l1);
+    push_to(w, 2, A_PEER_AT_B, r2, l2);
+    g = guard_of(w, 2, NULL);
+    check(g == RONDA_GUARD_NONE, "holding them lifts it: %s", ronda_guard_name(g));
+    free(r1);
+    free(r2);
     world_free(w);
     free(w);
 }
@@ -1883,7 +2048,142 @@ static void selftest_clock_beyond(const opts *o) {
     free(w);
 }
 
+/* A hostile member floods one node with 300 validly signed forks of one of its seqs. The
+ * node keeps one as evidence and cuts the sender off; every node ends with the same two
+ * records of that seq, and equal digests (the chain frozen below the fork). */
+static void selftest_fork_flood(const opts *o) {
+    printf("core: 300 forks of one seq: one evidence everywhere, the flooder cut off, equal digests\n");
+    world *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    if (world_init(w, o, 1202, 5, 0) != 0) abort();
+    add_link(w, 1, 2); /* link 0: node 2 knows node 1 as ROUTER_BASE + 0 */
+    add_link(w, 2, 3);
+    add_link(w, 3, 4);
+    add_link(w, 4, 1);
+    w->maxlat = 5;
+    w->hostile = 1u << 1;
+    world_start(w);
+    do_append(w, 1, 5);
+    uint64_t t = run_until_synced_from(w, 1, 30000);
+    check(!w->fail[0] && synced_from(w, 1), "5 records of node 1 reach nodes 2-4 in %" PRIu64 " ms %s", t, w->fail);
+    node *n1 = &w->nodes[1];
+    uint8_t prev[RONDA_ID_BYTES];
+    if (ronda_store_id_at(n1->s, n1->pk, 2, prev) != RONDA_OK) abort();
+    uint64_t hlc = (T0_MS + w->now) << RONDA_HLC_COUNTER_BITS;
+    int banned_at = 0;
+    for (unsigned k = 0; k < 300; k++) {
+        size_t len;
+        uint8_t *f = seal_as(w, 1, 3, prev, hlc + k, &len);
+        push_to(w, 2, ROUTER_BASE + 0, f, len);
+        free(f);
+        if (!banned_at && sync_peer_banned(w->nodes[2].c, ROUTER_BASE + 0)) banned_at = (int)k + 1;
+    }
+    check(banned_at > 0 && banned_at <= (int)SYNC_BAD_MAX + 1, "node 2 cuts the flooder off at fork %d", banned_at);
+    t = run_until_synced_from(w, 1, 60000);
+    run_for(w, 5000);
+    check(!w->fail[0] && synced_from(w, 1), "nodes 1-4 reach equal digests in %" PRIu64 " ms %s", t, w->fail);
+    at_seq ref = held_at(w, 1, n1->pk, 3);
+    int same = 1;
+    for (int i = 1; i <= 4; i++) {
+        at_seq x = held_at(w, i, n1->pk, 3);
+        printf("    node %d holds %u record and %u fork evidence at (node 1, seq 3)\n", i, x.records, x.forks);
+        same = same && x.records == 1 && x.forks == 1 && memcmp(x.ids, ref.ids, 2 * RONDA_ID_BYTES) == 0;
+    }
+    check(same, "every node holds the same two records of (node 1, seq 3): one record, one evidence");
+    uint64_t low = 0, gseq = 0;
+    if (ronda_store_fork_seq(w->nodes[3].s, n1->pk, &low) != RONDA_OK) abort();
+    ronda_guard g = guard_of(w, 1, &gseq);
+    check(low == 3 && g == RONDA_GUARD_FORKED && gseq == 3,
+          "node 1's chain is frozen at seq 2 (fork seq %" PRIu64 "); its own guard: %s %" PRIu64, low,
+          ronda_guard_name(g), gseq);
+    world_free(w);
+    free(w);
+}
+
+/* R is restored from an older backup (seq 3) while A holds its seqs 4 and 5; B, itself
+ * behind, confirms R's head, and R writes a second seq 4. Once the network heals, the fork is
+ * found, both records of seq 4 are held at every node, the digests are equal, verify reports
+ * the fork, and R's guard says forked. */
+static void selftest_restore_fork(const opts *o) {
+    printf("core: a restore confirmed by a stale peer forks a chain: found, evidence everywhere, equal digests\n");
+    world *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    if (world_init(w, o, 1303, 4, 0) != 0) abort();
+    add_link(w, 1, 2); /* 0: R - B */
+    add_link(w, 2, 3); /* 1: B - A */
+    add_link(w, 1, 3); /* 2: R - A */
+    w->maxlat = 5;
+    world_start(w);
+    node *r = &w->nodes[1];
+    do_append(w, 1, 3);
+    run_until_synced_from(w, 1, 30000);
+    char backup[700];
+    snprintf(backup, sizeof backup, "%s/backup.db", w->dir);
+    if (ronda_store_backup(r->s, backup, NULL, NULL) != RONDA_OK) abort();
+    link_down(w, 0);
+    link_down(w, 1); /* B falls behind */
+    do_append(w, 1, 2);
+    run_for(w, 3000);
+    uint64_t sa = 0, sb = 0;
+    uint8_t h[RONDA_ID_BYTES];
+    if (ronda_store_head(w->nodes[3].s, r->pk, &sa, h) != RONDA_OK ||
+        ronda_store_head(w->nodes[2].s, r->pk, &sb, h) != RONDA_OK)
+        abort();
+    check(sa == 5 && sb == 3, "A holds R's chain to seq %" PRIu64 ", B to %" PRIu64, sa, sb);
+    /* the restore, as `ronda restore` does it */
+    link_down(w, 2);
+    sync_destroy(&r->c);
+    ronda_store_close(&r->s);
+    static const char *const sfx[] = {"-wal", "-shm"};
+    for (int k = 0; k < 2; k++) {
+        char p[700];
+        snprintf(p, sizeof p, "%s%s", r->path, sfx[k]);
+        unlink(p);
+    }
+    if (rename(backup, r->path) != 0 || ronda_store_open(r->path, NULL, &r->s) != RONDA_OK ||
+        ronda_store_set_guard(r->s, RONDA_GUARD_RESTORED, 3) != RONDA_OK ||
+        sync_new(r->s, sim_log, r, &r->c) != RONDA_OK)
+        abort();
+    memset(r->seen_seq, 0, sizeof r->seen_seq); /* its frontier moved back: that is the restore */
+    link_up(w, 0);
+    run_for(w, 3000);
+    ronda_guard g = guard_of(w, 1, NULL);
+    check(g == RONDA_GUARD_NONE, "B, behind itself, confirms R's head: R's guard %s", ronda_guard_name(g));
+    do_append(w, 1, 1); /* R's second seq 4 */
+    run_for(w, 1000);
+    link_up(w, 1);
+    link_up(w, 2);
+    uint64_t t = run_until_synced_from(w, 1, 60000);
+    run_for(w, 3000);
+    check(!w->fail[0] && synced_from(w, 1), "R, B and A reach equal digests in %" PRIu64 " ms %s", t, w->fail);
+    int all = 1;
+    for (int i = 1; i <= 3; i++) {
+        at_seq x = held_at(w, i, r->pk, 4);
+        ronda_verify_summary sum;
+        if (ronda_store_verify(w->nodes[i].s, 1, NULL, NULL, &sum) != RONDA_OK) abort();
+        printf("    node %d holds %u record and %u fork evidence at (R, seq 4); verify: %" PRIu64 " forks, %" PRIu64
+               " findings\n",
+               i, x.records, x.forks, sum.forks, sum.findings);
+        all = all && x.records == 1 && x.forks == 1 && sum.forks == 1 && sum.findings >= 1;
+    }
+    check(all, "every node holds both records of (R, seq 4), and verify reports the fork");
+    uint64_t gseq = 0;
+    g = guard_of(w, 1, &gseq);
+    check(g == RONDA_GUARD_FORKED && gseq == 4, "R's guard: %s at seq %" PRIu64 " (forked at 4)", ronda_guard_name(g),
+          gseq);
+    world_free(w);
+    free(w);
+}
+
 static int selftest(const opts *o) {
+    const char *only = getenv("RONDA_SIM_ONLY"); /* "forks": only the fork and guard tests */
+    if (only && strcmp(only, "forks") == 0) {
+        selftest_forged_claim(o);
+        selftest_fork_flood(o);
+        selftest_restore_fork(o);
+        printf("%d passed, %d failed\n", st_passes, st_failures);
+        return st_failures ? 1 : 0;
+    }
     selftest_round_and_forgery(o);
     selftest_replay(o);
     selftest_big_frontier(o);
@@ -1892,6 +2192,9 @@ static int selftest(const opts *o) {
     selftest_far_future(o);
     selftest_clock_beyond(o);
     selftest_determinism(o);
+    selftest_forged_claim(o);
+    selftest_fork_flood(o);
+    selftest_restore_fork(o);
     printf("%d passed, %d failed\n", st_passes, st_failures);
     return st_failures ? 1 : 0;
 }

@@ -22,8 +22,15 @@ static void populate(fx_world *w) {
     assert_ok(fx_append(w, &M2, RONDA_KIND_DIALOGUE,
                         fx_dialogue_json("Trenggalek", "Watulimo", "2026-01-12", "vulnerable_area", "Pencurian ternak"),
                         NULL));
-    fx_chain c = {&M1, 0, {0}}; /* M1's seq 1 again, with another body: fork evidence */
-    size_t len, blen;
+    /* A key admitted only to sign twice for its seq 1: fork evidence, its chain frozen at 0
+     * (proto/record.md §3 step 7). */
+    fx_admit(w, &X, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    fx_chain c = {&X, 0, {0}}, c2 = c;
+    size_t len, len2, blen;
+    uint8_t *r0 =
+        fx_next_json(&c2, RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-09", "other", "w"), 0, &len2, NULL);
+    fx_expect_ingest(w->s, r0, len2, RONDA_OK, RONDA_STORED);
+    free(r0);
     uint8_t *r =
         fx_next_json(&c, RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-10", "other", "x"), 0, &len, NULL);
     fx_expect_ingest(w->s, r, len, RONDA_OK, RONDA_FORK);
@@ -145,7 +152,7 @@ static void test_export_import(void **state) {
     ronda_store_close(&t);
     /* A store that knew of the revocation first skips the excluded record and ends equal. */
     t = fx_store(w->dir, "c.db", &w->authority);
-    for (uint64_t seq = 1; seq <= 3; seq++) {
+    for (uint64_t seq = 1; seq <= 4; seq++) { /* the authority's chain: three admissions, the revoke */
         fx_blob g = {NULL, 0};
         assert_ok(ronda_store_range(w->s, w->authority.pk, seq, 1, 1 << 20, fx_grab, &g));
         fx_expect_ingest(t, g.p, g.n, RONDA_OK, RONDA_STORED);
@@ -153,8 +160,8 @@ static void test_export_import(void **state) {
     }
     assert_ok(import_bytes(w, t, b, len, &res));
     assert_int_equal(res.revoked, 1);
-    assert_int_equal(res.duplicates, 3);
-    assert_int_equal(res.stored, src.records - 4);
+    assert_int_equal(res.duplicates, 4);
+    assert_int_equal(res.stored, src.records - 5);
     got = fx_stats(t);
     assert_memory_equal(got.digest, src.digest, 32);
     assert_int_equal(got.records, src.records - 1);

@@ -189,18 +189,24 @@ static void inject_off(ronda_store *s) { sqlite3_progress_handler(s->db, 0, NULL
 static void test_verify_read_error(void **state) {
     fx_world *w = *state;
     fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
-    fx_chain c = {&M1, 0, {0}};
+    /* Four fork records: each lower than the last (a fork above an author's lowest one is
+     * not stored, proto/record.md section 3 step 7). */
+    fx_chain c = {&M1, 0, {0}}, at[4];
     for (int k = 0; k < 4; k++) {
-        fx_chain at = c;
-        size_t l, lf;
-        char s1[32], s2[32];
+        size_t l;
+        char s1[32];
         snprintf(s1, sizeof s1, "kept %d", k);
-        snprintf(s2, sizeof s2, "forked %d", k);
+        at[k] = c;
         uint8_t *r = fx_next_json(&c, DIA, DLG("2026-01-10", s1), (uint64_t)(10 + k), &l, NULL);
-        uint8_t *f = fx_next_json(&at, DIA, DLG("2026-01-10", s2), (uint64_t)(10 + k), &lf, NULL);
         fx_expect_ingest(w->s, r, l, RONDA_OK, RONDA_STORED);
-        fx_expect_ingest(w->s, f, lf, RONDA_OK, RONDA_FORK);
         free(r);
+    }
+    for (int k = 3; k >= 0; k--) {
+        size_t lf;
+        char s2[32];
+        snprintf(s2, sizeof s2, "forked %d", k);
+        uint8_t *f = fx_next_json(&at[k], DIA, DLG("2026-01-10", s2), (uint64_t)(10 + k), &lf, NULL);
+        fx_expect_ingest(w->s, f, lf, RONDA_OK, RONDA_FORK);
         free(f);
     }
     ronda_verify_summary sum;

@@ -89,18 +89,19 @@ static void test_duplicate_fork_gap_chain(void **state) {
     fx_expect_ingest(w->s, bad, lx, RONDA_ERR_CHAIN, 0);
     free(bad);
     free(body);
-    /* A second valid record for seq 1 is fork evidence, kept apart from the ledger. */
+    /* A second valid record for seq 1 is fork evidence, kept apart from the ledger; the
+     * chain is frozen at seq 0 (the digest names the fork), and nothing more of it is stored. */
     before = fx_stats(w->s);
     fx_expect_ingest(w->s, rf, lf, RONDA_OK, RONDA_FORK);
     after = fx_stats(w->s);
     assert_int_equal(after.forks, 1);
     assert_int_equal(after.records, before.records);
-    assert_memory_equal(after.digest, before.digest, 32);
+    assert_memory_not_equal(after.digest, before.digest, 32);
     fx_expect_ingest(w->s, rf, lf, RONDA_OK, RONDA_DUPLICATE);
     assert_int_equal(fx_stats(w->s).forks, 1);
-    fx_expect_ingest(w->s, r2, l2, RONDA_OK, RONDA_STORED);
-    fx_expect_ingest(w->s, r3, l3, RONDA_OK, RONDA_STORED);
-    assert_int_equal(fx_stats(w->s).records, 4);
+    fx_expect_ingest(w->s, r2, l2, RONDA_ERR_REVOKED, 0);
+    fx_expect_ingest(w->s, r3, l3, RONDA_ERR_REVOKED, 0);
+    assert_int_equal(fx_stats(w->s).records, 2);
     ronda_verify_summary sum;
     assert_ok(ronda_store_verify(w->s, 1, NULL, NULL, &sum));
     assert_int_equal(sum.forks, 1);
@@ -109,6 +110,155 @@ static void test_duplicate_fork_gap_chain(void **state) {
     free(r2);
     free(r3);
     free(rf);
+}
+
+typedef struct fr_entry {
+    int found;
+    uint64_t seq, fork;
+    uint8_t head[32];
+    const uint8_t *author;
+} fr_entry;
+
+static int fr_cb(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork) {
+    fr_entry *e = ctx;
+    if (memcmp(author, e->author, 32) != 0) return 0;
+    e->found = 1;
+    e->seq = seq;
+    e->fork = fork;
+    memcpy(e->head, head, 32);
+    return 0;
+}
+
+static fr_entry frontier_of(ronda_store *s, const uint8_t *author) {
+    fr_entry e = {0, 0, 0, {0}, author};
+    assert_ok(ronda_store_frontier_forks(s, fr_cb, &e));
+    return e;
+}
+
+/* Evidence is bounded (two records prove a fork: one row beside the record held per (author,
+ * seq), none above the lowest fork seq), and a fork at k freezes the chain at k - 1: from k on
+ * its records leave the views and the frontier, nothing more of it is stored, the frontier
+ * entry carries k, and a lower fork lowers the freeze. Two stores holding different branches
+ * beyond the fork end with equal digests. A fork of the node's own key locks its appends. */
+static void test_fork_bounded_and_frozen(void **state) {
+    fx_world *w = *state;
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    fx_chain c = {&M1, 0, {0}};
+    uint8_t *r[6], ids[6][32];
+    size_t l[6];
+    fx_chain at[6];
+    for (int i = 1; i <= 4; i++) {
+        at[i - 1] = c;
+        r[i] = fx_next_json(&c, DIA, DLG("2026-01-10", "x"), (uint64_t)i, &l[i], ids[i]);
+        fx_expect_ingest(w->s, r[i], l[i], RONDA_OK, RONDA_STORED);
+    }
+    r[5] = fx_next_json(&c, DIA, DLG("2026-01-10", "x"), 5, &l[5], NULL);
+    json_t *q = fx_query(w->s, NULL);
+    assert_int_equal(json_array_size(q), 4);
+    json_decref(q);
+    /* A fork at 3, then 40 more distinct forks of seq 3: one row kept, the rest refused. */
+    size_t lf;
+    fx_chain b = at[2];
+    uint8_t *f3 = fx_next_json(&b, DIA, DLG("2026-01-10", "fork"), 3, &lf, NULL);
+    fx_expect_ingest(w->s, f3, lf, RONDA_OK, RONDA_FORK);
+    for (unsigned k = 0; k < 40; k++) {
+        fx_chain b2 = at[2];
+        size_t lk;
+        char text[32];
+        snprintf(text, sizeof text, "flood %u", k);
+        uint8_t *fk = fx_next_json(&b2, DIA, DLG("2026-01-10", text), 3, &lk, NULL);
+        fx_expect_ingest(w->s, fk, lk, RONDA_ERR_EXISTS, 0);
+        free(fk);
+    }
+    fx_expect_ingest(w->s, f3, lf, RONDA_OK, RONDA_DUPLICATE); /* the evidence held, again */
+    assert_int_equal(fx_stats(w->s).forks, 1);
+    /* Above the lowest fork seq: refused too; beyond the head: frozen. */
+    fx_chain b4 = at[3];
+    size_t l4;
+    uint8_t *f4 = fx_next_json(&b4, DIA, DLG("2026-01-10", "fork four"), 4, &l4, NULL);
+    fx_expect_ingest(w->s, f4, l4, RONDA_ERR_EXISTS, 0);
+    fx_expect_ingest(w->s, r[5], l[5], RONDA_ERR_REVOKED, 0);
+    assert_int_equal(fx_stats(w->s).forks, 1);
+    uint64_t low = 0;
+    assert_ok(ronda_store_fork_seq(w->s, M1.pk, &low));
+    assert_int_equal(low, 3);
+    fr_entry e = frontier_of(w->s, M1.pk);
+    assert_true(e.found);
+    assert_int_equal(e.seq, 2);
+    assert_int_equal(e.fork, 3);
+    assert_memory_equal(e.head, ids[2], 32);
+    q = fx_query(w->s, NULL); /* seqs 3 and 4 leave the views */
+    assert_int_equal(json_array_size(q), 2);
+    json_decref(q);
+    json_t *shown = NULL;
+    assert_ok(ronda_store_show(w->s, ids[4], &shown));
+    assert_int_equal(json_integer_value(json_object_get(shown, "author_forked_at")), 3);
+    assert_true(json_is_true(json_object_get(shown, "frozen")));
+    json_decref(shown);
+
+    /* A second store holding the other branch (f3 as its record, r3 as evidence) agrees. */
+    ronda_store *s2 = fx_store(w->dir, "b.db", &w->authority);
+    fx_blob got = {NULL, 0};
+    assert_ok(ronda_store_range(w->s, w->authority.pk, 1, 16, 1 << 20, fx_grab, &got));
+    fx_expect_ingest(s2, got.p, got.n, RONDA_OK, RONDA_STORED);
+    free(got.p);
+    fx_expect_ingest(s2, r[1], l[1], RONDA_OK, RONDA_STORED);
+    fx_expect_ingest(s2, r[2], l[2], RONDA_OK, RONDA_STORED);
+    fx_expect_ingest(s2, f3, lf, RONDA_OK, RONDA_STORED);
+    uint8_t da[32], db[32];
+    assert_ok(ronda_store_digest(s2, db, NULL));
+    assert_ok(ronda_store_digest(w->s, da, NULL));
+    assert_memory_not_equal(da, db, 32);
+    fx_expect_ingest(s2, r[3], l[3], RONDA_OK, RONDA_FORK);
+    assert_ok(ronda_store_digest(s2, db, NULL));
+    assert_memory_equal(da, db, 32);
+    /* A fork at 2 lowers the freeze at both. */
+    fx_chain b1 = at[1];
+    size_t l2f;
+    uint8_t *f2 = fx_next_json(&b1, DIA, DLG("2026-01-10", "fork two"), 2, &l2f, NULL);
+    fx_expect_ingest(w->s, f2, l2f, RONDA_OK, RONDA_FORK);
+    fx_expect_ingest(s2, f2, l2f, RONDA_OK, RONDA_FORK);
+    e = frontier_of(w->s, M1.pk);
+    assert_int_equal(e.seq, 1);
+    assert_int_equal(e.fork, 2);
+    assert_ok(ronda_store_digest(s2, db, NULL));
+    assert_ok(ronda_store_digest(w->s, da, NULL));
+    assert_memory_equal(da, db, 32);
+    ronda_store_close(&s2);
+    ronda_verify_summary sum;
+    assert_ok(ronda_store_verify(w->s, 1, NULL, NULL, &sum));
+    assert_int_equal(sum.forks, 2);
+    assert_true(sum.findings >= 2); /* each fork is a finding */
+
+    /* This node's own key forked: its appends are refused for good, and --confirm cannot lift it. */
+    fx_admit(w, &w->node, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    uint8_t own1[32];
+    assert_ok(fx_append(w, &w->node, DIA, DLG("2026-01-10", "own"), own1));
+    ronda_guard g;
+    uint64_t gseq;
+    assert_ok(ronda_store_guard(w->s, &g, &gseq));
+    assert_int_equal(g, RONDA_GUARD_NONE);
+    fx_chain o = {&w->node, 0, {0}};
+    size_t lo;
+    uint8_t *of = fx_next_json(&o, DIA, DLG("2026-01-10", "own fork"), 1, &lo, NULL);
+    fx_expect_ingest(w->s, of, lo, RONDA_OK, RONDA_FORK);
+    assert_ok(ronda_store_guard(w->s, &g, &gseq));
+    assert_int_equal(g, RONDA_GUARD_FORKED);
+    assert_int_equal(gseq, 1);
+    assert_string_equal(ronda_guard_name(g), "forked");
+    assert_err(ronda_store_set_guard(w->s, RONDA_GUARD_FORKED, 1), RONDA_ERR_INVALID);
+    assert_ok(ronda_store_set_guard(w->s, RONDA_GUARD_NONE, 0));
+    ronda_detail d;
+    size_t bl;
+    uint8_t *bd = dbody("2026-01-10", "after", &bl);
+    assert_err(ronda_store_append(w->s, w->node.sk, DIA, bd, bl, fx_now(w), NULL, &d), RONDA_ERR_BEHIND);
+    assert_non_null(strstr(d.text, "forked at seq 1"));
+    free(bd);
+    free(of);
+    free(f2);
+    free(f3);
+    free(f4);
+    for (int i = 1; i <= 5; i++) free(r[i]);
 }
 
 static void test_membership_and_roles(void **state) {
@@ -841,6 +991,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         T(test_append_and_ingest),
         T(test_duplicate_fork_gap_chain),
+        T(test_fork_bounded_and_frozen),
         T(test_membership_and_roles),
         T(test_revoked),
         T(test_revocation_converges),

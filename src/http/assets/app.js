@@ -33,6 +33,7 @@ const T = {
     lag: 'Jeda', never: 'belum', members: 'Anggota', role: 'Peran', records: 'Rekaman', last_record: 'Rekaman terakhir',
     revoked: 'dicabut', active: 'aktif', revocations: 'Pencabutan', last_seq: 'Seq terakhir yang sah', forks: 'Fork',
     no_forks: 'Tidak ada fork: setiap penulis punya satu rantai.', no_peers: 'Tidak ada rekan terhubung.',
+    forked: 'fork: dibekukan di seq', frozen_note: 'Rantai penulis ini bercabang: catatan sejak seq fork tidak masuk laporan.',
     no_revocations: 'Tidak ada pencabutan.', digest: 'Digest buku besar', authors: 'Penulis', seq: 'Seq', kind: 'Jenis',
     error: 'Kesalahan', loading: 'Memuat…', name: 'Nama', back: '← kembali ke daftar',
   },
@@ -62,6 +63,7 @@ const T = {
     lag: 'Lag', never: 'not yet', members: 'Members', role: 'Role', records: 'Records', last_record: 'Last record',
     revoked: 'revoked', active: 'active', revocations: 'Revocations', last_seq: 'Last good seq', forks: 'Forks',
     no_forks: 'No forks: every author has one chain.', no_peers: 'No peer connected.',
+    forked: 'forked: frozen at seq', frozen_note: 'These chains forked: their records from the fork seq on are left out of every report.',
     no_revocations: 'No revocations.', digest: 'Ledger digest', authors: 'Authors', seq: 'Seq', kind: 'Kind',
     error: 'Error', loading: 'Loading…', name: 'Name', back: '← back to the list',
   },
@@ -397,7 +399,8 @@ async function network() {
       .map((k) => h('th', {}, k)))),
     h('tbody', {}, n.members.map((m) => h('tr', {}, h('td', {}, m.name), h('td', {}, m.role), h('td', {}, m.polres || ''),
       h('td', {}, m.polsek || ''), num(m.records), h('td', {}, m.last_record_ms ? fmtTime(m.last_record_ms) : '–'),
-      h('td', {}, m.revoked ? h('span', { class: 'bad' }, t('revoked')) : h('span', { class: 'ok' }, t('active')))))));
+      h('td', {}, m.forked_at ? h('span', { class: 'bad' }, `${t('forked')} ${m.forked_at - 1}`)
+        : m.revoked ? h('span', { class: 'bad' }, t('revoked')) : h('span', { class: 'ok' }, t('active')))))));
   const revs = n.revocations.length ? h('table', {}, h('thead', {}, h('tr', {}, [t('name'), t('last_seq'), t('reason')].map((k) => h('th', {}, k)))),
     h('tbody', {}, n.revocations.map((r) => h('tr', {}, h('td', {}, r.name || r.member.slice(0, 16)), num(r.last_seq), h('td', {}, r.reason || '')))))
     : h('p', { class: 'muted' }, t('no_revocations'));
@@ -407,7 +410,9 @@ async function network() {
     : h('p', { class: 'ok' }, t('no_forks'));
   // The node's clock against its peers': beyond the bound its records are refused.
   const clock = n.clock && n.clock.off ? h('p', { class: 'error', id: 'clock-warning' }, n.clock.warning) : null;
-  show(h('h1', {}, t('network')), h('p', { class: 'sub' }, t('network_sub')), clock,
+  const frozen = (n.frozen || []).length ? h('p', { class: 'bad' }, `${t('frozen_note')} `,
+    n.frozen.map((f) => `${f.name || f.author.slice(0, 16)} (${t('forked')} ${f.frozen_at})`).join(', ')) : null;
+  show(h('h1', {}, t('network')), h('p', { class: 'sub' }, t('network_sub')), clock, frozen,
     h('div', { class: 'cards' },
       h('div', { class: 'card' }, h('div', { class: 'n' }, n.peers.length), h('div', { class: 'l' }, t('peers'))),
       h('div', { class: 'card' }, h('div', { class: 'n' }, n.authors), h('div', { class: 'l' }, t('authors'))),
@@ -415,7 +420,7 @@ async function network() {
       h('div', { class: 'card' }, h('div', { class: 'n' }, n.revocations.length), h('div', { class: 'l' }, t('revocations')))),
     h('p', { class: 'muted' }, `${t('digest')}: `, h('span', { class: 'mono' }, n.digest)),
     h('h2', {}, t('peers')), h('div', { class: 'panel' }, peers),
-    h('h2', {}, t('forks')), h('div', { class: 'panel' }, forks),
+    h('h2', {}, t('forks')), h('div', { class: 'panel' }, frozen, forks),
     h('h2', {}, t('revocations')), h('div', { class: 'panel' }, revs),
     h('h2', {}, t('members')), h('div', { class: 'panel' }, members));
 }
