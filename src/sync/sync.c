@@ -144,7 +144,7 @@ struct sync_core {
     ronda_guard guard;             /* the restore guard (src/store/guard.c), as last stored */
     uint64_t guard_seq;
     uint64_t mono_ms, wall_ms; /* both clocks as the last entry point was given them */
-    uint64_t self_proof; /* the largest seq of a verified record of our own key received but not held */
+    uint64_t self_proof;       /* the largest seq of a verified record of our own key received but not held */
 };
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
