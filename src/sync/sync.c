@@ -573,8 +573,10 @@ static void recent_add(sync_core *c, const uint8_t *id, uint32_t peer_id) {
     r->peer = peer_id;
 }
 
-/* Errors a peer cannot cause honestly: the record itself is bad. Membership, revocation and
- * chain refusals may come from an honest relay that knew less than we do. A role refusal is
+/* Errors a peer cannot cause honestly: the record itself is bad. Membership, revocation,
+ * chain and place refusals may come from an honest relay that knew less (or more) than we
+ * do: each depends on the roster or chain held (a place, on a member record we may not hold
+ * yet, e.g. a re-admission for another Polsek); they are logged by log_deferred. A role refusal is
  * the record's own fault only when it breaks the authority rule (the authority writing a
  * dialogue, a member writing a member record); "auditors write no records" depends on the
  * roster we hold (the key may have been re-admitted as a precinct since), so it is not. */

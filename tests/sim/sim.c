@@ -202,9 +202,16 @@ static void trace_u64(world *w, uint64_t v) { trace_mix(w, &v, sizeof v); }
 
 static uint64_t node_now(const world *w, const node *nd) { return (uint64_t)((int64_t)(T0_MS + w->now) + nd->skew); }
 
+/* Lines the cores logged (selftest: what a refusal says, and how often). */
+static char last_log[300];
+static unsigned deferred_lines, summary_lines;
+
 static void sim_log(void *ctx, int level, uint32_t peer, const char *text) {
     node *nd = ctx;
     world *w = nd->w;
+    snprintf(last_log, sizeof last_log, "%s", text);
+    if (strstr(text, "not counted against the peer (")) deferred_lines++;
+    if (strstr(text, "were not logged")) summary_lines++;
     if (level <= 4) w->warnings++;
     if (w->o->verbose >= 2 || (w->o->verbose && level <= 4))
         printf("    [%7" PRIu64 " ms] node %d peer %u: %s\n", w->now, nd->idx, peer, text);
@@ -1404,6 +1411,23 @@ static void selftest_round_and_forgery(const opts *o) {
     free(rec);
     check(s1.rejected == s0.rejected && s1.deferred == s0.deferred + 1 && !sync_peer_banned(b->c, A_PEER_AT_B),
           "a record by a non-member is deferred, not counted against the relay");
+    char xhex[65], want[80];
+    ronda_hex(xpk, sizeof xpk, xhex);
+    snprintf(want, sizeof want, "(author %.12s seq 1): ", xhex);
+    check(strstr(last_log, want) && strstr(last_log, "not a member"),
+          "... and logged naming its author, seq and reason: \"%s\"", last_log);
+    /* A flood of such records: at most SYNC_DEFERRED_LOG_MAX lines a window, then a summary. */
+    deferred_lines = summary_lines = 0;
+    for (unsigned k = 0; k < 3 * SYNC_DEFERRED_LOG_MAX; k++) {
+        uint8_t *fr = seal_dialogue(w, xsk, 2 + k, xpk, hlc + k, RONDA_KIND_DIALOGUE, &len); /* any prev: a gap */
+        (void)offer(w, fr, len);
+        free(fr);
+    }
+    unsigned flood_lines = deferred_lines;
+    run_for(w, SYNC_DEFERRED_LOG_WINDOW_MS + 100);
+    check(flood_lines <= SYNC_DEFERRED_LOG_MAX && summary_lines == 1 && !sync_peer_banned(b->c, A_PEER_AT_B),
+          "%u more such records: %u lines logged (at most %u a window), then %u summary line",
+          3 * SYNC_DEFERRED_LOG_MAX, flood_lines, SYNC_DEFERRED_LOG_MAX, summary_lines);
     /* forged: bad signature, bad body, the authority writing a dialogue, garbage */
     uint64_t bad = 0;
     int banned_early = 0;
