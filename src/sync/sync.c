@@ -639,6 +639,25 @@ static void count_bad_rec(sync_core *c, peer *p, ronda_err e, const ronda_detail
 
 static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d) { count_bad_rec(c, p, e, d, NULL); }
 
+/* A record that did not open (bad signature, body hash...): its author and seq as its
+ * envelope claims them, unverified, for the refusal's log line; nothing when unreadable. */
+static void count_bad_raw(sync_core *c, peer *p, ronda_err e, const ronda_detail *d, const uint8_t *buf, size_t len) {
+    crd r = crd_make(buf, len), env;
+    uint32_t n, el, kl;
+    const uint8_t *eb, *key;
+    uint64_t version;
+    ronda_record claimed;
+    memset(&claimed, 0, sizeof claimed);
+    if (crd_array(&r, &n) == RONDA_OK && n == 3 && crd_bin(&r, &eb, &el) == RONDA_OK &&
+        (env = crd_make(eb, el), crd_array(&env, &n) == RONDA_OK) && n == 7 && crd_uint(&env, &version) == RONDA_OK &&
+        crd_bin(&env, &key, &kl) == RONDA_OK && kl == RONDA_KEY_BYTES && crd_uint(&env, &claimed.seq) == RONDA_OK) {
+        memcpy(claimed.author, key, RONDA_KEY_BYTES);
+        count_bad_rec(c, p, e, d, &claimed);
+        return;
+    }
+    count_bad_rec(c, p, e, d, NULL);
+}
+
 /* A record refused without counting against its peer (gap, not a member, chain, revoked,
  * place): an honest relay can send it, but a member flooding such records must still be
  * visible. At most SYNC_DEFERRED_LOG_MAX lines per SYNC_DEFERRED_LOG_WINDOW_MS; the rest are
@@ -682,8 +701,8 @@ static unsigned helper_threads(const sync_core *c) {
 }
 
 /* Apply records [start, end) of a checked batch, inside the caller's transaction. */
-static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ronda_err *errs, ronda_detail *dets,
-                             uint32_t start, uint32_t end, int bulk) {
+static ronda_err apply_chunk(sync_core *c, peer *p, const uint8_t *const *bufs, const size_t *lens, ronda_record *recs,
+                             const ronda_err *errs, ronda_detail *dets, uint32_t start, uint32_t end, int bulk) {
     for (uint32_t i = start; i < end && !p->banned; i++) { /* nothing more from a peer once cut off */
         c->st.received++;
         ronda_outcome o;
@@ -701,7 +720,10 @@ static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ro
             }
             if (o != RONDA_DUPLICATE && (!bulk || o == RONDA_FORK)) recent_add(c, recs[i].id, p->id);
         } else if (is_bad(c, e, errs[i] == RONDA_OK ? &recs[i] : NULL)) {
-            count_bad_rec(c, p, e, &dets[i], errs[i] == RONDA_OK ? &recs[i] : NULL);
+            if (errs[i] == RONDA_OK)
+                count_bad_rec(c, p, e, &dets[i], &recs[i]);
+            else
+                count_bad_raw(c, p, e, &dets[i], bufs[i], lens[i]);
         } else {
             c->st.deferred++;
             log_deferred(c, p, e, &dets[i], errs[i] == RONDA_OK ? &recs[i] : NULL);
@@ -780,7 +802,7 @@ static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, 
         if (next > end && ronda_open_start(bufs + end, lens + end, next - end, helper_threads(c), recs + end,
                                            errs + end, dets + end, &ahead) != RONDA_OK)
             ronda_open_batch(bufs + end, lens + end, next - end, 1, recs + end, errs + end, dets + end);
-        ronda_err e = apply_chunk(c, p, recs, errs, dets, start, end, !relay);
+        ronda_err e = apply_chunk(c, p, bufs, lens, recs, errs, dets, start, end, !relay);
         ronda_open_wait(&ahead);
         if (e != RONDA_OK) { /* under sync_hold this drops the poll's earlier batches too: asked again */
             ronda_store_rollback(c->s);
