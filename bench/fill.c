@@ -3,10 +3,10 @@
  *
  *   ronda-fill DIR N [--followups]
  *
- * Dialogues spread over four Polres, three years, five programmes and every topic
- * category; one in a thousand mentions "kebakaran" (a rare word for search benchmarks).
- * With --followups, every third dialogue also gets a resolution (resolved, referred or in
- * progress, in turn), so reports have follow-ups to count (bench/http_bench.sh). */
+ * Dialogues name the node's own Polres (and Polsek, or four Polsek for an HQ), spread over three years, five programmes
+ * and every topic category; one in a thousand mentions "kebakaran" (a rare word for search benchmarks). With
+ * --followups, every third dialogue also gets a resolution (resolved, referred or in progress, in turn), so reports
+ * have follow-ups to count (bench/http_bench.sh). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +50,28 @@ int main(int argc, char **argv) {
     ronda_err oe = ronda_store_open(path, NULL, &s);
     if (oe != RONDA_OK) return fail(NULL, path, oe, NULL);
     long n = atol(argv[2]);
-    static const char *const places[] = {"Durenan", "Umbulsari", "Lumbang", "Sekar"};
-    static const char *const polres[] = {"Trenggalek", "Jember", "Pasuruan", "Bojonegoro"};
+    /* A dialogue names its author's own place (proto/record.md §5): a precinct's Polres and
+     * Polsek; an HQ's Polres, with these Polsek names in turn. */
+    static const char *places[] = {"Durenan", "Umbulsari", "Lumbang", "Sekar"};
+    static const char *polres[] = {"Trenggalek", "Trenggalek", "Trenggalek", "Trenggalek"};
+    uint8_t self[RONDA_KEY_BYTES];
+    ronda_store_node(s, self);
+    json_t *m = NULL;
+    if (ronda_store_member(s, self, &m) != RONDA_OK || !json_is_string(json_object_get(m, "polres"))) {
+        fprintf(stderr, "ronda-fill: %s is not admitted for a Polres\n", argv[1]);
+        json_decref(m);
+        ronda_store_close(&s);
+        return 3;
+    }
+    static char own_polres[256], own_polsek[256];
+    snprintf(own_polres, sizeof own_polres, "%s", json_string_value(json_object_get(m, "polres")));
+    const char *ps = json_string_value(json_object_get(m, "polsek"));
+    if (ps) snprintf(own_polsek, sizeof own_polsek, "%s", ps);
+    json_decref(m);
+    for (int k = 0; k < 4; k++) {
+        polres[k] = own_polres;
+        if (own_polsek[0]) places[k] = own_polsek;
+    }
     static const char *const cats[] = {"traffic",   "social_problem",  "unrest", "aspiration",
                                        "criticism", "vulnerable_area", "other"};
     static const char *const progs[] = {"patroli_dialogis", "warkop", "curhat", "candu", "partnership"};

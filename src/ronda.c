@@ -26,6 +26,7 @@ static const struct {
     [RONDA_ERR_NOT_MEMBER] = {"not_member", "author is not a member at the record's time"},
     [RONDA_ERR_REVOKED] = {"revoked", "author was revoked before this record"},
     [RONDA_ERR_ROLE] = {"role", "author's role may not write this kind"},
+    [RONDA_ERR_PLACE] = {"place", "dialogue names a Polres/Polsek its author is not admitted for"},
     [RONDA_ERR_REFERENCE] = {"reference", "record refers to a record it may not"},
     [RONDA_ERR_NOT_FOUND] = {"not_found", "not found"},
     [RONDA_ERR_EXISTS] = {"exists", "already exists"},

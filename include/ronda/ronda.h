@@ -35,6 +35,7 @@ typedef enum ronda_err {
     RONDA_ERR_NOT_MEMBER, /* author is not a member valid at the record's time */
     RONDA_ERR_REVOKED,    /* author was revoked before this record */
     RONDA_ERR_ROLE,       /* author's role may not write this kind */
+    RONDA_ERR_PLACE,      /* dialogue names a Polres/Polsek its author is not admitted for */
     RONDA_ERR_REFERENCE,  /* amend/resolution names a record it may not */
     RONDA_ERR_NOT_FOUND,  /* no such record, key or file */
     RONDA_ERR_EXISTS,     /* would overwrite something that exists */

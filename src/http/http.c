@@ -9,9 +9,10 @@
  * libmicrohttpd options set from limits.h. Errors are JSON: {"error": code, "message": text}.
  *
  * Authorisation: `Authorization: Bearer TOKEN` (the token file, 0600), or the dashboard's
- * session cookie. The cookie is not the token: it is BLAKE2b(key = token, "session"), set
- * HttpOnly and SameSite=Strict by GET /api/session when that request carries the token,
- * so the page's JavaScript never stores the token and other sites cannot use the session. */
+ * session cookie. The cookie is not the token: it is a random session id the server holds
+ * (at most SESSIONS_MAX, each for SESSION_MAX_AGE_S, ended by /api/logout), set HttpOnly and
+ * SameSite=Strict by GET /api/session when that request carries the token, so the page's
+ * JavaScript never stores the token and other sites cannot use the session. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,15 +34,27 @@
 #include "ronda/report.h"
 #include "util/util.h"
 
-#define PARAMS_MAX 16 /* query parameters one request may carry */
+/* Query parameters one request may carry: no endpoint takes more than 10, and each costs
+ * libmicrohttpd a record of the connection's memory (on_uri). */
+#define PARAMS_MAX 16
 #define SESSION_MAX_AGE_S 43200
+/* Dashboard sessions held at once (each a login with the token); when full, the one that
+ * expires first is ended for a new one. The token holder may make sessions at will, so
+ * this only bounds memory. */
+#define SESSIONS_MAX 64u
 #define METRICS_MAX (64u * 1024u)
 
 struct http_server {
     struct MHD_Daemon *mhd;
     char dir[4096];
-    char token_hex[2 * HTTP_TOKEN_BYTES + 1];   /* compared in constant time */
-    char session_hex[2 * HTTP_TOKEN_BYTES + 1]; /* the cookie's value */
+    char token_hex[2 * HTTP_TOKEN_BYTES + 1]; /* compared in constant time */
+    /* Sessions: a random cookie value each, held here until it expires or /api/logout ends
+     * it (a cookie that is not held is refused, so a logged-out cookie is worthless). */
+    pthread_mutex_t ses_mu;
+    struct {
+        char hex[2 * HTTP_TOKEN_BYTES + 1]; /* the cookie's value; "" = a free slot */
+        uint64_t expires_ms;                /* CLOCK_MONOTONIC */
+    } ses[SESSIONS_MAX];
     char zone[8];
     int zone_offset_min;
     http_log_fn log;
@@ -528,13 +541,58 @@ static enum MHD_Result ep_metrics(http_server *h, struct MHD_Connection *c, rond
 
 /* ---- routing */
 
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The slot holding cookie value `ck` (a live session), or -1. Call with ses_mu held. */
+static int session_find(http_server *h, const char *ck) {
+    if (!ck || strlen(ck) != 2 * HTTP_TOKEN_BYTES) return -1;
+    uint64_t now = mono_ms();
+    for (unsigned i = 0; i < SESSIONS_MAX; i++)
+        if (h->ses[i].hex[0] && h->ses[i].expires_ms > now &&
+            sodium_memcmp(ck, h->ses[i].hex, 2 * HTTP_TOKEN_BYTES) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* A new session's cookie value into out (2 * HTTP_TOKEN_BYTES + 1). */
+static void session_new(http_server *h, char *out) {
+    uint8_t id[HTTP_TOKEN_BYTES];
+    randombytes_buf(id, sizeof id);
+    pthread_mutex_lock(&h->ses_mu);
+    unsigned slot = 0;
+    for (unsigned i = 1; i < SESSIONS_MAX; i++) /* free slots have expires_ms 0 */
+        if (h->ses[i].expires_ms < h->ses[slot].expires_ms) slot = i;
+    ronda_hex(id, sizeof id, h->ses[slot].hex);
+    h->ses[slot].expires_ms = mono_ms() + SESSION_MAX_AGE_S * 1000ull;
+    memcpy(out, h->ses[slot].hex, sizeof h->ses[slot].hex);
+    pthread_mutex_unlock(&h->ses_mu);
+    sodium_memzero(id, sizeof id);
+}
+
+static void session_end(http_server *h, const char *ck) {
+    pthread_mutex_lock(&h->ses_mu);
+    int i = session_find(h, ck);
+    if (i >= 0) {
+        sodium_memzero(h->ses[i].hex, sizeof h->ses[i].hex);
+        h->ses[i].expires_ms = 0;
+    }
+    pthread_mutex_unlock(&h->ses_mu);
+}
+
 static int authorised(http_server *h, struct MHD_Connection *c, int bearer_only) {
     const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (a && strncmp(a, "Bearer ", 7) == 0 && strlen(a + 7) == 2 * HTTP_TOKEN_BYTES)
         return sodium_memcmp(a + 7, h->token_hex, 2 * HTTP_TOKEN_BYTES) == 0;
     if (bearer_only) return 0;
     const char *ck = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ronda_session");
-    return ck && strlen(ck) == 2 * HTTP_TOKEN_BYTES && sodium_memcmp(ck, h->session_hex, 2 * HTTP_TOKEN_BYTES) == 0;
+    pthread_mutex_lock(&h->ses_mu);
+    int live = session_find(h, ck) >= 0;
+    pthread_mutex_unlock(&h->ses_mu);
+    return live;
 }
 
 static enum MHD_Result serve_asset(struct MHD_Connection *c, const char *url) {
@@ -574,16 +632,20 @@ static enum MHD_Result route(http_server *h, struct MHD_Connection *c, const cha
     if (p.problem[0]) return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request", p.problem);
     if (!api && !metrics) return serve_asset(c, url);
 
-    if (strcmp(url, "/api/logout") == 0)
+    if (strcmp(url, "/api/logout") == 0) {
+        session_end(h, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "ronda_session"));
         return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1),
                          "ronda_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    }
     if (strcmp(url, "/api/session") == 0) {
         if (!authorised(h, c, 1))
             return send_error(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                               "send the API token as `Authorization: Bearer TOKEN` (the node's http.token file)");
-        char cookie[200];
-        snprintf(cookie, sizeof cookie, "ronda_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
-                 h->session_hex, SESSION_MAX_AGE_S);
+        char cookie[200], id[2 * HTTP_TOKEN_BYTES + 1];
+        session_new(h, id);
+        snprintf(cookie, sizeof cookie, "ronda_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", id,
+                 SESSION_MAX_AGE_S);
+        sodium_memzero(id, sizeof id);
         return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "ok", 1), cookie);
     }
     if (!authorised(h, c, 0))
@@ -614,17 +676,45 @@ static enum MHD_Result route(http_server *h, struct MHD_Connection *c, const cha
     return r;
 }
 
+/* A request's state in *con_cls: set by on_uri (before libmicrohttpd parses the query),
+ * then `seen` once on_request has answered. */
+static int fresh, crowded, seen;
+
+/* Called with the raw URI before libmicrohttpd parses its query string into its per-
+ * connection memory (RONDA_HTTP_CONN_MEMORY). Each parameter takes a record of that memory;
+ * a query of hundreds of parameters exhausts it, and libmicrohttpd (0.9.75) then cannot even
+ * answer its own error: the connection hangs until RONDA_HTTP_IDLE_S. So a query of more
+ * than PARAMS_MAX parameters is cut here, before it is parsed (the URI is the connection's
+ * own read buffer, which libmicrohttpd itself writes into while parsing), and the request
+ * is answered 400 at once by on_request. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+    (void)cls;
+    (void)c;
+    char *q = strchr(uri, '?');
+    if (!q) return &fresh;
+    unsigned n = 1;
+    for (const char *p = q + 1; *p; p++) n += *p == '&' || *p == ';';
+    if (n <= PARAMS_MAX) return &fresh;
+    q[1] = '\0'; /* nothing left to parse */
+    return &crowded;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls) {
     (void)version;
     (void)upload_data;
-    static int seen;
-    if (*con_cls != NULL) { /* only reached while a client sends a body we already refused */
+    if (*con_cls == &seen) { /* only reached while a client sends a body we already refused */
         *upload_data_size = 0;
         return MHD_YES;
     }
+    int too_many = *con_cls == &crowded;
     *con_cls = &seen;
+    if (too_many) {
+        char text[80];
+        snprintf(text, sizeof text, "more than %d query parameters", PARAMS_MAX);
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request", text);
+    }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
         return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", "the API is read-only: use GET");
     const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -704,6 +794,7 @@ ronda_err http_start(const http_config *cfg, http_server **out, char *why, size_
     pthread_mutex_init(&h->pool_mu, NULL);
     pthread_cond_init(&h->pool_cv, NULL);
     pthread_mutex_init(&h->snap_mu, NULL);
+    pthread_mutex_init(&h->ses_mu, NULL);
     ronda_err e = http_token(h->dir, h->token_hex);
     if (e != RONDA_OK) {
         snprintf(why, len, "cannot read or create %s/%s (%s): it must be mode 0600", h->dir, HTTP_TOKEN_FILE,
@@ -711,12 +802,6 @@ ronda_err http_start(const http_config *cfg, http_server **out, char *why, size_
         http_stop(&h);
         return e;
     }
-    uint8_t tok[HTTP_TOKEN_BYTES], ses[HTTP_TOKEN_BYTES];
-    if (ronda_unhex(h->token_hex, tok, sizeof tok) != RONDA_OK) memset(tok, 0, sizeof tok); /* cannot happen */
-    static const char label[] = "ronda-http-session-v1";
-    crypto_generichash(ses, sizeof ses, (const uint8_t *)label, sizeof label - 1, tok, sizeof tok);
-    ronda_hex(ses, sizeof ses, h->session_hex);
-    sodium_memzero(tok, sizeof tok);
     char db[4200];
     snprintf(db, sizeof db, "%s/ronda.db", h->dir);
     for (unsigned i = 0; i < RONDA_HTTP_THREADS; i++)
@@ -726,12 +811,12 @@ ronda_err http_start(const http_config *cfg, http_server **out, char *why, size_
             return e;
         }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | (v6 ? MHD_USE_IPv6 : 0);
-    h->mhd =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)RONDA_HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
-                         (unsigned)RONDA_HTTP_CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                         (unsigned)RONDA_HTTP_PER_IP_MAX, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)RONDA_HTTP_IDLE_S,
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RONDA_HTTP_CONN_MEMORY, MHD_OPTION_END);
+    h->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)RONDA_HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)RONDA_HTTP_CONNECTIONS_MAX,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)RONDA_HTTP_PER_IP_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)RONDA_HTTP_IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)RONDA_HTTP_CONN_MEMORY,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_END);
     if (!h->mhd) {
         snprintf(why, len, "cannot serve HTTP on %s (%s): is the port free?", cfg->listen, strerror(errno));
         http_stop(&h);
@@ -790,8 +875,9 @@ void http_stop(http_server **hp) {
     pthread_mutex_destroy(&h->pool_mu);
     pthread_cond_destroy(&h->pool_cv);
     pthread_mutex_destroy(&h->snap_mu);
+    pthread_mutex_destroy(&h->ses_mu);
     sodium_memzero(h->token_hex, sizeof h->token_hex);
-    sodium_memzero(h->session_hex, sizeof h->session_hex);
+    sodium_memzero(h->ses, sizeof h->ses);
     free(h);
     *hp = NULL;
 }

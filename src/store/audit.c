@@ -613,6 +613,95 @@ static ronda_err references(actx *a) {
     return e;
 }
 
+/* ------------------------------------------------------------------ places */
+
+/* The memberships of the authority's own verified member records (not the derived table). */
+static ronda_err load_members(actx *a, json_t **out) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->s->db,
+                           "SELECT envelope, signature, body FROM records WHERE author = ?1 AND kind = 'member'", -1,
+                           &st, NULL) != SQLITE_OK)
+        return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, a->s->authority, 32, SQLITE_STATIC);
+    json_t *all = json_array();
+    int rc;
+    while (all && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ronda_record rec;
+        json_t *b;
+        if (open_row(st, 0, &rec, &b)) json_array_append_new(all, b);
+    }
+    sqlite3_finalize(st);
+    if (!all) return RONDA_ERR_NOMEM;
+    if (rc != SQLITE_DONE) { /* an error is not the end of the roster */
+        json_decref(all);
+        return RONDA_ERR_DB;
+    }
+    *out = all;
+    return RONDA_OK;
+}
+
+/* A dialogue (or an amend's corrected dialogue) must name its author's Polres/Polsek
+ * (proto/record.md §5). Records stored before the rule, or by a node without it, are found
+ * here; an author with no membership at the record's time is verify's finding, not this. */
+static void check_place(actx *a, json_t *members, const ronda_record *rec, json_t *dialogue) {
+    const char *polres = jstr(dialogue, "polres"), *polsek = jstr(dialogue, "polsek");
+    uint64_t ms = ronda_hlc_ms(rec->hlc);
+    json_t *first = NULL, *m;
+    size_t i;
+    json_array_foreach(members, i, m) {
+        uint8_t key[32];
+        const char *role = jstr(m, "role");
+        if (!unhex32(m, "sign_key", key) || memcmp(key, rec->author, 32) != 0 || !role ||
+            (strcmp(role, "hq") != 0 && strcmp(role, "precinct") != 0))
+            continue;
+        if ((uint64_t)json_integer_value(json_object_get(m, "valid_from")) > ms ||
+            (uint64_t)json_integer_value(json_object_get(m, "valid_until")) <= ms)
+            continue;
+        if (views_place_ok(role, jstr(m, "polres"), jstr(m, "polsek"), polres, polsek)) return;
+        if (!first) first = m;
+    }
+    if (!first) return;
+    char mine[100], text[400]; /* report() cuts it at the finding's size */
+    if (strcmp(jstr(first, "role"), "hq") == 0)
+        snprintf(mine, sizeof mine, "Polres %.40s HQ", jstr(first, "polres") ? jstr(first, "polres") : "?");
+    else
+        snprintf(mine, sizeof mine, "Polres %.40s / Polsek %.40s", jstr(first, "polres") ? jstr(first, "polres") : "?",
+                 jstr(first, "polsek") ? jstr(first, "polsek") : "?");
+    snprintf(text, sizeof text, "%s claims Polres %.40s / Polsek %.40s; its author %.40s is admitted for %.96s",
+             rec->kind == RONDA_KIND_AMEND ? "amend of a dialogue" : "dialogue", polres ? polres : "?",
+             polsek ? polsek : "?", jstr(first, "name") ? jstr(first, "name") : "?", mine);
+    report(a, "place", RONDA_ERR_PLACE, rec->id, rec->author, rec->seq, text);
+}
+
+static ronda_err places(actx *a) {
+    json_t *members = NULL;
+    ronda_err e = load_members(a, &members);
+    if (e != RONDA_OK) return e;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->s->db,
+                           "SELECT envelope, signature, body FROM records WHERE kind IN ('dialogue', 'amend')"
+                           " AND author != ?1 ORDER BY author, seq",
+                           -1, &st, NULL) != SQLITE_OK) {
+        json_decref(members);
+        return RONDA_ERR_DB;
+    }
+    sqlite3_bind_blob(st, 1, a->s->authority, 32, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ronda_record rec;
+        json_t *b;
+        if (!open_row(st, 0, &rec, &b)) continue; /* verify reports it */
+        if (rec.kind == RONDA_KIND_DIALOGUE)
+            check_place(a, members, &rec, b);
+        else if (jstr(b, "kind") && strcmp(jstr(b, "kind"), "dialogue") == 0)
+            check_place(a, members, &rec, json_object_get(b, "body"));
+        json_decref(b);
+    }
+    sqlite3_finalize(st);
+    json_decref(members);
+    return rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+}
+
 ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
                             void (*progress)(void *, uint64_t, uint64_t), void *ctx, ronda_audit_summary *out) {
     actx a;
@@ -628,6 +717,7 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     if (e == RONDA_OK) e = load_revocations(&a);
     if (e == RONDA_OK) e = checkpoints(&a);
     if (e == RONDA_OK) e = references(&a);
+    if (e == RONDA_OK) e = places(&a);
     store_exec(s, "COMMIT");
     store_idle(s);
     free(a.revoked);

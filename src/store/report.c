@@ -397,7 +397,8 @@ ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report
     sqlite3_finalize(st);
 
     if (e == RONDA_OK) {
-        qsort(gs.g, gs.n, sizeof *gs.g, cmp_group);
+        /* A filter that matches nothing leaves gs.g NULL: qsort's pointer must not be. */
+        if (gs.n > 1) qsort(gs.g, gs.n, sizeof *gs.g, cmp_group);
         json_t *o = json_object(), *arr = json_array();
         for (size_t i = 0; i < gs.n; i++) json_array_append_new(arr, group_json(&gs.g[i], by));
         json_object_set_new(o, "by", json_string(ronda_report_by_name(by)));

@@ -71,6 +71,8 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_MEMBER_ANY] = "SELECT role FROM members WHERE sign_key = ?1 LIMIT 1",
     [Q_MEMBER_HQ] = "SELECT 1 FROM members WHERE sign_key = ?1 AND valid_from <= ?2"
                     " AND valid_until > ?2 AND role = 'hq' LIMIT 1",
+    [Q_MEMBER_PLACE] = "SELECT role, polres, polsek FROM members WHERE sign_key = ?1 AND valid_from <= ?2"
+                       " AND valid_until > ?2 AND role IN ('precinct', 'hq') ORDER BY record",
     [Q_REVOKED] = "SELECT last_seq FROM revocations WHERE member = ?1",
     [Q_MAX_HLC] = "SELECT max(hlc) FROM heads WHERE author != ?1",
     [Q_RECORD_BY_ID] = "SELECT author, kind FROM records WHERE id = ?1",

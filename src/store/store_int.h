@@ -19,6 +19,7 @@ typedef enum stmt_id {
     Q_MEMBER_LIVE,
     Q_MEMBER_ANY,
     Q_MEMBER_HQ,
+    Q_MEMBER_PLACE,
     Q_REVOKED,
     Q_MAX_HLC,
     Q_RECORD_BY_ID,
@@ -126,6 +127,14 @@ ronda_err store_fork_low(ronda_store *s, const uint8_t *author, uint64_t *seq);
 ronda_err views_refresh_author(ronda_store *s, const uint8_t *author);
 /* views.c: reference checks (before any write) and derived-view updates for one record. */
 ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d);
+/* A dialogue's Polres/Polsek against its author's membership (proto/record.md §5): a precinct
+ * files for its own Polres and Polsek, an HQ for its own Polres and any Polsek; names compare
+ * without ASCII case, as reports group them. views_place_ok is the rule alone (audit uses it
+ * with the roster it reads); views_check_place applies it with the memberships held that are
+ * valid at the record's time: RONDA_ERR_PLACE, with both places in d, when none admits it. */
+int views_place_ok(const char *role, const char *m_polres, const char *m_polsek, const char *polres,
+                   const char *polsek);
+ronda_err views_check_place(ronda_store *s, const ronda_record *rec, json_t *dialogue, ronda_detail *d);
 ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *body);
 /* Write the queued search-index changes (before COMMIT, and when the queue is full). */
 ronda_err views_fts_flush(ronda_store *s);

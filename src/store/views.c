@@ -84,6 +84,44 @@ static ronda_err fail(ronda_detail *d, const char *text) {
     return RONDA_ERR_REFERENCE;
 }
 
+int views_place_ok(const char *role, const char *m_polres, const char *m_polsek, const char *polres,
+                   const char *polsek) {
+    if (!role || !m_polres || !polres || !polsek || sqlite3_stricmp(m_polres, polres) != 0) return 0;
+    if (strcmp(role, "hq") == 0) return 1; /* its own Polres, any Polsek of it (or "Semua Polsek") */
+    return strcmp(role, "precinct") == 0 && m_polsek && sqlite3_stricmp(m_polsek, polsek) == 0;
+}
+
+ronda_err views_check_place(ronda_store *s, const ronda_record *rec, json_t *dialogue, ronda_detail *d) {
+    const char *polres = jstr(dialogue, "polres"), *polsek = jstr(dialogue, "polsek");
+    sqlite3_stmt *st = store_stmt(s, Q_MEMBER_PLACE);
+    if (!st) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)ronda_hlc_ms(rec->hlc));
+    /* Every membership valid at the record's time (a key may hold several): one that admits
+     * the place is enough. The first one names the author's place in the refusal. */
+    char mine[100] = ""; /* names cut at 40 bytes: both places fit the detail */
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *role = (const char *)sqlite3_column_text(st, 0);
+        const char *m_polres = (const char *)sqlite3_column_text(st, 1);
+        const char *m_polsek = (const char *)sqlite3_column_text(st, 2);
+        if (views_place_ok(role, m_polres, m_polsek, polres, polsek)) return RONDA_OK;
+        if (!mine[0]) {
+            if (role && strcmp(role, "hq") == 0)
+                snprintf(mine, sizeof mine, "Polres %.40s HQ (its own Polres only)", m_polres ? m_polres : "?");
+            else
+                snprintf(mine, sizeof mine, "Polres %.40s / Polsek %.40s", m_polres ? m_polres : "?",
+                         m_polsek ? m_polsek : "?");
+        }
+    }
+    if (rc != SQLITE_DONE) return RONDA_ERR_DB; /* an error is not "no membership admits it" */
+    if (d)
+        snprintf(d->text, sizeof d->text,
+                 "dialogue is for Polres %.40s / Polsek %.40s; its author is admitted for %.96s", polres ? polres : "?",
+                 polsek ? polsek : "?", mine[0] ? mine : "no place");
+    return RONDA_ERR_PLACE;
+}
+
 ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d) {
     if (!body) return RONDA_OK; /* redacted: nothing to derive, nothing to check */
     uint8_t ref[RONDA_ID_BYTES];
@@ -101,6 +139,9 @@ ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ron
         if (strcmp((const char *)sqlite3_column_text(st, 1), jstr(body, "kind")) != 0)
             return fail(d, "amend kind differs from its target's kind");
     }
+    if (rec->kind == RONDA_KIND_DIALOGUE) return views_check_place(s, rec, body, d);
+    if (rec->kind == RONDA_KIND_AMEND && jstr(body, "kind") && strcmp(jstr(body, "kind"), "dialogue") == 0)
+        return views_check_place(s, rec, json_object_get(body, "body"), d);
     /* A resolution's dialogue is not checked here: it may be another node's and arrive later,
      * and a check that depends on arrival order would let two nodes hold different ledgers.
      * Dangling or wrong references are reported by verification instead. */

@@ -85,10 +85,11 @@ typedef struct peer {
     int self_delivered;     /* the batch being applied stored records of ours from it */
     uint64_t undelivered;   /* its replies that delivered none of the records of ours it claimed */
     unsigned evidence_sent; /* fork-evidence WANTs sent to it this round */
+    int64_t push_after;     /* store rows up to this one are pushed to it (or passed over) */
 } peer;
 
-/* Store rows not to push: those of large replies (see apply_records). Ascending, pruned as
- * pushing passes them; when full, the oldest span goes and its rows are pushed (bounded). */
+/* Store rows not to push: those of large replies (see apply_records). Ascending, pruned once
+ * every cursor has passed them; when full, the oldest span goes and its rows are pushed. */
 typedef struct skip_span {
     int64_t from, to;
 } skip_span;
@@ -127,8 +128,9 @@ struct sync_core {
     sync_log_fn log;
     void *log_ctx;
     peer peers[SYNC_PEERS_MAX];
-    uint32_t rr;                             /* round-robin cursor for sync_next_out */
-    int64_t pushed_rowid, pushed_fork_rowid; /* store rows already pushed */
+    uint32_t rr;               /* round-robin cursor for sync_next_out */
+    int64_t pushed_rowid;      /* highest store row a push scan reached: a new peer's cursor */
+    int64_t pushed_fork_rowid; /* fork evidence rows already pushed */
     recent recent[RECENT_MAX];
     size_t recent_next;
     skip_span skip[SKIP_SPANS_MAX];
@@ -145,6 +147,10 @@ struct sync_core {
     uint64_t guard_seq;
     uint64_t mono_ms, wall_ms; /* both clocks as the last entry point was given them */
     uint64_t self_proof;       /* the largest seq of a verified record of our own key received but not held */
+    /* Refusals that do not count against the peer (log_deferred): lines logged in the
+     * current window, lines left out of it, and when the window began. */
+    uint32_t deferred_logged;
+    uint64_t deferred_suppressed, deferred_window_ms;
 };
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
@@ -299,6 +305,7 @@ ronda_err sync_peer_up(sync_core *c, uint32_t id, sync_clock t) {
             memset(p, 0, sizeof *p);
             p->id = id;
             p->up_ms = now_ms;
+            p->push_after = c->pushed_rowid; /* what is stored before it came, it gets by rounds */
             send_hello(c, p, now_ms);
             return RONDA_OK;
         }
@@ -677,8 +684,10 @@ static void recent_add(sync_core *c, const uint8_t *id, uint32_t peer_id) {
     r->peer = peer_id;
 }
 
-/* Errors a peer cannot cause honestly: the record itself is bad. Membership, revocation and
- * chain refusals may come from an honest relay that knew less than we do. A role refusal is
+/* Errors a peer cannot cause honestly: the record itself is bad. Membership, revocation,
+ * chain and place refusals may come from an honest relay that knew less (or more) than we
+ * do: each depends on the roster or chain held (a place, on a member record we may not hold
+ * yet, e.g. a re-admission for another Polsek); they are logged by log_deferred. A role refusal is
  * the record's own fault only when it breaks the authority rule (the authority writing a
  * dialogue, a member writing a member record); "auditors write no records" depends on the
  * roster we hold (the key may have been re-admitted as a precinct since), so it is not. */
@@ -716,11 +725,24 @@ static void ban(peer *p) {
     memset(p->fl, 0, sizeof p->fl);
 }
 
-static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d) {
+/* "author 1a2b3c4d5e6f seq 7" of a record that opened, or what is known of one that did not. */
+static void rec_name(const ronda_record *rec, char *out, size_t cap) {
+    if (!rec) {
+        snprintf(out, cap, "a record that does not open");
+        return;
+    }
+    char hex[2 * RONDA_KEY_BYTES + 1];
+    ronda_hex(rec->author, RONDA_KEY_BYTES, hex);
+    snprintf(out, cap, "author %.12s seq %llu", hex, (unsigned long long)rec->seq);
+}
+
+static void count_bad_rec(sync_core *c, peer *p, ronda_err e, const ronda_detail *d, const ronda_record *rec) {
     c->st.rejected++;
     if ((unsigned)e < RONDA_ERR__COUNT) c->st.rejected_by[e]++;
     p->bad++;
-    logf_(c, 4, p->id, "refused a record from peer: %s (%s)", ronda_strerror(e), d->text);
+    char name[64];
+    rec_name(rec, name, sizeof name);
+    logf_(c, 4, p->id, "refused a record from peer (%s): %s (%s)", name, ronda_strerror(e), d->text);
     if (p->bad >= SYNC_BAD_MAX && !p->banned) { /* the SYNC_BAD_MAX-th refusal cuts it off */
         ban(p);
         logf_(c, 3, p->id, "peer sent %llu bad records: cutting it off", (unsigned long long)p->bad);
@@ -741,6 +763,53 @@ static void future_seen(sync_core *c, peer *p, const ronda_detail *d) {
     p->future_unlogged = 0;
 }
 
+static void count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d) { count_bad_rec(c, p, e, d, NULL); }
+
+/* A record that did not open (bad signature, body hash...): its author and seq as its
+ * envelope claims them, unverified, for the refusal's log line; nothing when unreadable. */
+static void count_bad_raw(sync_core *c, peer *p, ronda_err e, const ronda_detail *d, const uint8_t *buf, size_t len) {
+    crd r = crd_make(buf, len), env;
+    uint32_t n, el, kl;
+    const uint8_t *eb, *key;
+    uint64_t version;
+    ronda_record claimed;
+    memset(&claimed, 0, sizeof claimed);
+    if (crd_array(&r, &n) == RONDA_OK && n == 3 && crd_bin(&r, &eb, &el) == RONDA_OK &&
+        (env = crd_make(eb, el), crd_array(&env, &n) == RONDA_OK) && n == 7 && crd_uint(&env, &version) == RONDA_OK &&
+        crd_bin(&env, &key, &kl) == RONDA_OK && kl == RONDA_KEY_BYTES && crd_uint(&env, &claimed.seq) == RONDA_OK) {
+        memcpy(claimed.author, key, RONDA_KEY_BYTES);
+        count_bad_rec(c, p, e, d, &claimed);
+        return;
+    }
+    count_bad_rec(c, p, e, d, NULL);
+}
+
+/* A record refused without counting against its peer (gap, not a member, chain, revoked,
+ * place): an honest relay can send it, but a member flooding such records must still be
+ * visible. At most SYNC_DEFERRED_LOG_MAX lines per SYNC_DEFERRED_LOG_WINDOW_MS; the rest are
+ * counted and summed up in one line when the window ends (deferred_log_window). */
+static void log_deferred(sync_core *c, peer *p, ronda_err e, const ronda_detail *d, const ronda_record *rec) {
+    if (c->deferred_logged >= SYNC_DEFERRED_LOG_MAX) {
+        c->deferred_suppressed++;
+        return;
+    }
+    c->deferred_logged++;
+    char name[64];
+    rec_name(rec, name, sizeof name);
+    logf_(c, 6, p->id, "record not stored, not counted against the peer (%s): %s (%s)", name, ronda_strerror(e),
+          d->text);
+}
+
+static void deferred_log_window(sync_core *c, uint64_t now) {
+    if (now - c->deferred_window_ms < SYNC_DEFERRED_LOG_WINDOW_MS && now >= c->deferred_window_ms) return;
+    if (c->deferred_suppressed)
+        logf_(c, 5, 0, "%llu more records not stored (not counted against their peers) were not logged",
+              (unsigned long long)c->deferred_suppressed);
+    c->deferred_window_ms = now;
+    c->deferred_logged = 0;
+    c->deferred_suppressed = 0;
+}
+
 static void skip_add(sync_core *c, int64_t from, int64_t to) {
     if (c->nskip > 0 && c->skip[c->nskip - 1].to + 1 == from) { /* extends the last span */
         c->skip[c->nskip - 1].to = to;
@@ -758,8 +827,8 @@ static unsigned helper_threads(const sync_core *c) {
 }
 
 /* Apply records [start, end) of a checked batch, inside the caller's transaction. */
-static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ronda_err *errs, ronda_detail *dets,
-                             uint32_t start, uint32_t end, int bulk) {
+static ronda_err apply_chunk(sync_core *c, peer *p, const uint8_t *const *bufs, const size_t *lens, ronda_record *recs,
+                             const ronda_err *errs, ronda_detail *dets, uint32_t start, uint32_t end, int bulk) {
     for (uint32_t i = start; i < end && !p->banned; i++) { /* nothing more from a peer once cut off */
         c->st.received++;
         ronda_outcome o;
@@ -795,10 +864,16 @@ static ronda_err apply_chunk(sync_core *c, peer *p, ronda_record *recs, const ro
             }
             if (o != RONDA_DUPLICATE && (!bulk || o == RONDA_FORK)) recent_add(c, recs[i].id, p->id);
         } else if (is_bad(c, e, errs[i] == RONDA_OK ? &recs[i] : NULL)) {
-            count_bad(c, p, e, &dets[i]);
+            if (errs[i] == RONDA_OK)
+                count_bad_rec(c, p, e, &dets[i], &recs[i]);
+            else
+                count_bad_raw(c, p, e, &dets[i], bufs[i], lens[i]);
         } else {
             c->st.deferred++;
-            if (e == RONDA_ERR_FUTURE) future_seen(c, p, &dets[i]);
+            if (e == RONDA_ERR_FUTURE)
+                future_seen(c, p, &dets[i]);
+            else
+                log_deferred(c, p, e, &dets[i], errs[i] == RONDA_OK ? &recs[i] : NULL);
             if (e == RONDA_ERR_GAP) want_add(c, p, recs[i].author, recs[i].seq);
         }
     }
@@ -846,7 +921,7 @@ static ronda_err rx_batch_read(sync_core *c, peer *p, crd *r, uint32_t n, rx_bat
 /* Apply one RECORDS message in the store's open transaction (begun here unless held).
  * Signatures are checked on worker threads (stateless), records applied in order on this
  * one (stateful). `checked`: the batch was checked already (a deferred reply). */
-static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, uint64_t *first_seq) {
+static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, uint64_t reply, uint64_t *first_seq) {
     const uint8_t **bufs = b->bufs;
     size_t *lens = b->lens;
     ronda_record *recs = b->recs;
@@ -864,6 +939,10 @@ static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, 
         c->txn_open = 1;
     }
     int64_t rows_before = max_rowid(c->s, 0);
+    /* A push (reply 0) is relayed whatever its size: it carries records that are new where
+     * they were written, and its neighbours' neighbours wait for them. A large reply is not
+     * (below). */
+    int relay = reply == 0 || got <= SYNC_PUSH_RELAY_MAX;
     for (uint32_t start = 0; start < got; start += chunk) {
         uint32_t end = start + chunk < got ? start + chunk : got;
         uint32_t next = end + chunk < got ? end + chunk : got;
@@ -871,7 +950,7 @@ static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, 
         if (next > end && ronda_open_start(bufs + end, lens + end, next - end, helper_threads(c), recs + end,
                                            errs + end, dets + end, &ahead) != RONDA_OK)
             ronda_open_batch(bufs + end, lens + end, next - end, 1, recs + end, errs + end, dets + end);
-        ronda_err e = apply_chunk(c, p, recs, errs, dets, start, end, got > SYNC_PUSH_RELAY_MAX);
+        ronda_err e = apply_chunk(c, p, bufs, lens, recs, errs, dets, start, end, !relay);
         ronda_open_wait(&ahead);
         if (e != RONDA_OK) { /* under sync_hold this drops the poll's earlier batches too: asked again */
             ronda_store_rollback(c->s);
@@ -880,10 +959,11 @@ static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, 
         }
         if (p->banned) break; /* cut off within this reply: the rest is neither applied nor logged */
     }
-    /* Rows from a large reply are not pushed on: it answered a WANT, other peers fetch the
-     * same ranges in their own rounds, and pushing thousands would only fill queues. */
+    /* Rows from a large reply are not pushed on: it answered a WANT of a node catching up,
+     * its peers most likely hold those records already (or fetch the same ranges in their
+     * own rounds), and relaying every catch-up would send each record to every node again. */
     int64_t rows_after = max_rowid(c->s, 0);
-    if (got > SYNC_PUSH_RELAY_MAX && rows_after > rows_before) skip_add(c, rows_before + 1, rows_after);
+    if (!relay && rows_after > rows_before) skip_add(c, rows_before + 1, rows_after);
     if (!c->hold) {
         c->txn_open = 0;
         ronda_err ce = ronda_store_commit(c->s);
@@ -939,7 +1019,7 @@ static ronda_err rx_settle_one(sync_core *c) {
     peer *p = find(c, x->peer);
     if (p && !p->banned) {
         uint64_t first = 0;
-        e = apply_records(c, p, &x->b, 1, &first);
+        e = apply_records(c, p, &x->b, 1, x->reply, &first);
         if (e == RONDA_OK) records_answered(c, p, x->reply, x->author, x->count, first, x->now);
     }
     rx_batch_free(&x->b);
@@ -990,13 +1070,15 @@ static ronda_err defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t
     return e;
 }
 
-/* Whether a message is a RECORDS batch large enough to defer (see defer_records). */
+/* Whether a message is a reply large enough to defer (see defer_records). */
 static int large_records(const uint8_t *msg, size_t len) {
     crd r = crd_make(msg, len);
     uint32_t n, count;
     uint64_t type, reply;
+    /* Pushes (reply 0) are applied at once, whatever their size: a deferred one would wait
+     * for the next message or SYNC_DEFER_MS, and so would every hop it is relayed over. */
     if (crd_array(&r, &n) != RONDA_OK || n != 4 || crd_uint(&r, &type) != RONDA_OK || type != MSG_RECORDS ||
-        crd_uint(&r, &reply) != RONDA_OK)
+        crd_uint(&r, &reply) != RONDA_OK || reply == 0)
         return 0;
     const uint8_t *b;
     uint32_t blen;
@@ -1191,7 +1273,7 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
         ronda_err e = rx_batch_read(c, p, &r, count, &batch);
         if (e != RONDA_OK) return e;
         uint64_t first = 0; /* seq of the first record: a reply starts at the WANT's `from` */
-        e = apply_records(c, p, &batch, 0, &first);
+        e = apply_records(c, p, &batch, 0, reply, &first);
         rx_batch_free(&batch);
         if (e != RONDA_OK) return e;
         records_answered(c, p, reply, author, count, first, now);
@@ -1250,6 +1332,119 @@ static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t 
     return 0;
 }
 
+/* The peer a record recently came from (0: none known). */
+static uint32_t recent_source(const sync_core *c, const uint8_t *id) {
+    for (size_t i = 0; i < RECENT_MAX; i++)
+        if (c->recent[i].peer != 0 && memcmp(c->recent[i].id, id, 8) == 0) return c->recent[i].peer;
+    return 0;
+}
+
+static int push_room(const peer *p) { return p->qlen < SYNC_OUTQ_MAX / 2; }
+
+/* One RECORDS push being filled for each peer during a scan (push_records). */
+typedef struct push_msg {
+    cwr body;
+    uint32_t n;
+    size_t bytes;
+} push_msg;
+
+typedef struct rows_ctx {
+    sync_core *c;
+    push_msg m[SYNC_PEERS_MAX];
+    int64_t last;
+} rows_ctx;
+
+static void push_flush(sync_core *c, peer *p, push_msg *m) {
+    if (m->n == 0) return;
+    cwr w;
+    cwr_init(&w);
+    cwr_array(&w, 4);
+    cwr_uint(&w, MSG_RECORDS);
+    cwr_uint(&w, 0);
+    cwr_nil(&w);
+    cwr_array(&w, m->n);
+    if (!m->body.failed) cwr_raw(&w, (const uint8_t *)m->body.buf.data, m->body.buf.size);
+    cwr_destroy(&m->body);
+    cwr_init(&m->body);
+    m->n = 0;
+    m->bytes = 0;
+    enqueue(c, p, &w, 1); /* push_room held when the message began, so it is queued */
+}
+
+static int push_row(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len) {
+    rows_ctx *x = vctx;
+    sync_core *c = x->c;
+    x->last = rowid;
+    int skipped = 0;
+    for (size_t i = 0; i < c->nskip && !skipped; i++) skipped = rowid >= c->skip[i].from && rowid <= c->skip[i].to;
+    uint32_t source = skipped ? 0 : recent_source(c, id);
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        peer *p = &c->peers[i];
+        push_msg *m = &x->m[i];
+        if (p->id == 0 || p->banned || p->push_after >= rowid) continue;
+        if (skipped || source == p->id) { /* a large reply's row, or it came from this peer */
+            p->push_after = rowid;
+            continue;
+        }
+        if (m->n > 0 && (m->n == SYNC_PUSH_BATCH_RECORDS || m->bytes + len > SYNC_PUSH_BATCH_BYTES))
+            push_flush(c, p, m);
+        /* A new message only while the queue has room for it; otherwise this peer's cursor
+         * stays here and a later tick goes on from it (spread over ticks, not dropped). */
+        if (m->n == 0 && !push_room(p)) continue;
+        cwr_bin(&m->body, rec, len);
+        m->n++;
+        m->bytes += len;
+        p->push_after = rowid;
+    }
+    return 0;
+}
+
+/* Push new store rows to every peer in RECORDS messages of at most SYNC_PUSH_BATCH_RECORDS
+ * records (SYNC_PUSH_BATCH_BYTES), each peer from its own cursor: local appends and records
+ * received in a push alike, however large the batch they came in. A peer's queue takes at
+ * most SYNC_OUTQ_MAX / 2 pushes; beyond that its cursor waits for the queue to drain, and a
+ * peer more than SYNC_PUSH_LAG_MAX rows behind is moved up (those rows are counted as
+ * dropped; the next round repairs them). At most SYNC_PUSH_SCAN_MAX rows are read per tick. */
+static ronda_err push_records(sync_core *c) {
+    int64_t last = max_rowid(c->s, 0), from = last;
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        peer *p = &c->peers[i];
+        if (p->id == 0 || p->banned) continue;
+        for (size_t k = 0; k < c->nskip; k++) /* jump over spans that start where it stands */
+            if (c->skip[k].from <= p->push_after + 1 && c->skip[k].to > p->push_after) p->push_after = c->skip[k].to;
+        if (last - p->push_after > (int64_t)SYNC_PUSH_LAG_MAX) {
+            c->st.pushes_dropped += (uint64_t)(last - (int64_t)SYNC_PUSH_LAG_MAX - p->push_after);
+            p->push_after = last - (int64_t)SYNC_PUSH_LAG_MAX;
+        }
+        if (push_room(p) && p->push_after < from) from = p->push_after;
+    }
+    if (from < last) {
+        rows_ctx *x = calloc(1, sizeof *x);
+        if (!x) return RONDA_ERR_NOMEM;
+        x->c = c;
+        x->last = from;
+        for (size_t i = 0; i < SYNC_PEERS_MAX; i++) cwr_init(&x->m[i].body);
+        ronda_err e = ronda_store_since(c->s, 0, from, SYNC_PUSH_SCAN_MAX, push_row, x);
+        for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+            if (e == RONDA_OK && c->peers[i].id != 0 && !c->peers[i].banned) push_flush(c, &c->peers[i], &x->m[i]);
+            cwr_destroy(&x->m[i].body);
+        }
+        if (x->last > c->pushed_rowid) c->pushed_rowid = x->last;
+        free(x);
+        if (e != RONDA_OK) return e;
+    }
+    if (last > c->pushed_rowid && from >= last) c->pushed_rowid = last;
+    /* Forget spans every cursor (and a peer that comes next) has passed. */
+    int64_t low = c->pushed_rowid;
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++)
+        if (c->peers[i].id != 0 && !c->peers[i].banned && c->peers[i].push_after < low) low = c->peers[i].push_after;
+    size_t keep = 0;
+    for (size_t i = 0; i < c->nskip; i++)
+        if (c->skip[i].to > low) c->skip[keep++] = c->skip[i];
+    c->nskip = keep;
+    return RONDA_OK;
+}
+
 ronda_err sync_tick(sync_core *c, sync_clock t) {
     uint64_t now = clocks(c, t);
     /* A deferred reply is applied by the next message or sync_release; one still queued
@@ -1258,23 +1453,12 @@ ronda_err sync_tick(sync_core *c, sync_clock t) {
     ronda_err e = RONDA_OK;
     while (e == RONDA_OK && c->nrx > 0 && now - c->rxq[0].now >= SYNC_DEFER_MS) e = rx_settle_one(c);
     if (e != RONDA_OK) return e;
-    /* Spans not to push: jump over those that start where pushing stands, forget passed ones. */
-    size_t keep = 0;
-    for (size_t i = 0; i < c->nskip; i++) {
-        skip_span *sp = &c->skip[i];
-        if (sp->from <= c->pushed_rowid + 1 && sp->to > c->pushed_rowid) c->pushed_rowid = sp->to;
-        if (sp->to > c->pushed_rowid) c->skip[keep++] = *sp;
-    }
-    c->nskip = keep;
-    for (int fork = 0; fork < 2; fork++) {
-        push_ctx x = {c, fork ? c->pushed_fork_rowid : c->pushed_rowid, fork};
-        ronda_err se = ronda_store_since(c->s, fork, x.last, SYNC_PUSH_SCAN_MAX, push_one, &x);
-        if (se != RONDA_OK) return se;
-        if (fork)
-            c->pushed_fork_rowid = x.last;
-        else
-            c->pushed_rowid = x.last;
-    }
+    deferred_log_window(c, now);
+    if ((e = push_records(c)) != RONDA_OK) return e;
+    push_ctx x = {c, c->pushed_fork_rowid, 1}; /* fork evidence: one record a message */
+    ronda_err se = ronda_store_since(c->s, 1, x.last, SYNC_PUSH_SCAN_MAX, push_one, &x);
+    if (se != RONDA_OK) return se;
+    c->pushed_fork_rowid = x.last;
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         peer *p = &c->peers[i];
         if (p->id == 0 || p->banned) continue;

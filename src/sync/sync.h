@@ -24,14 +24,21 @@
 #define SYNC_BATCH_RECORDS 1024u        /* records per RECORDS message (one transaction) */
 #define SYNC_BATCH_BYTES (512u * 1024u) /* bytes of records per RECORDS message */
 #define SYNC_MSG_MAX (SYNC_BATCH_BYTES + RONDA_RECORD_MAX + 1024u) /* also ZMQ_MAXMSGSIZE */
-#define SYNC_OUTQ_MAX 64u           /* messages queued per peer; pushes beyond are dropped */
-#define SYNC_WANT_TIMEOUT_MS 10000u /* a WANT unanswered this long is asked again */
-#define SYNC_BAD_MAX 16u            /* refused records before a peer is cut off */
-#define SYNC_PUSH_SCAN_MAX 1024u    /* new local records pushed per tick */
-#define SYNC_PUSH_RELAY_MAX 64u     /* records of a reply pushed on to other peers; larger replies are not */
-#define SYNC_VERIFY_CHUNK 128u      /* records checked a chunk ahead of the one being applied */
-#define SYNC_DEFER_MAX 3u           /* large replies checked ahead under sync_hold (each <= SYNC_MSG_MAX) */
-#define SYNC_DEFER_MS 1000u         /* a deferred reply not applied by then is applied by sync_tick */
+#define SYNC_OUTQ_MAX 64u            /* messages queued per peer; pushes beyond are dropped */
+#define SYNC_WANT_TIMEOUT_MS 10000u  /* a WANT unanswered this long is asked again */
+#define SYNC_BAD_MAX 16u             /* refused records before a peer is cut off */
+#define SYNC_PUSH_SCAN_MAX 1024u     /* new local records pushed per tick */
+#define SYNC_PUSH_RELAY_MAX 64u      /* records of a WANT reply pushed on to other peers; larger replies are not */
+#define SYNC_PUSH_BATCH_RECORDS 128u /* records per push message: a big batch leaves in few messages */
+#define SYNC_PUSH_BATCH_BYTES (64u * 1024u) /* bytes of records per push (one record may be larger alone) */
+/* Store rows a peer's push cursor may trail the newest row: a peer further behind (a queue
+ * that does not drain) gets the rest by anti-entropy rounds instead of a stale stream. */
+#define SYNC_PUSH_LAG_MAX 16384u
+#define SYNC_DEFERRED_LOG_MAX 20u          /* lines about records refused without counting, per window */
+#define SYNC_DEFERRED_LOG_WINDOW_MS 60000u /* the window; the lines left out are summed up at its end */
+#define SYNC_VERIFY_CHUNK 128u             /* records checked a chunk ahead of the one being applied */
+#define SYNC_DEFER_MAX 3u                  /* large replies checked ahead under sync_hold (each <= SYNC_MSG_MAX) */
+#define SYNC_DEFER_MS 1000u                /* a deferred reply not applied by then is applied by sync_tick */
 /* Fork-evidence requests (a WANT of one seq whose head differs from ours, or that a peer's
  * frontier names as its fork seq) sent to one peer per round: forks are rare, and a hostile
  * frontier of thousands of mismatched heads must not fill the peer's queue (SYNC_OUTQ_MAX). */
@@ -39,6 +46,10 @@
 
 _Static_assert(SYNC_BATCH_RECORDS * 1u <= RONDA_BATCH_MAX, "a RECORDS batch fits one apply batch");
 _Static_assert(SYNC_MSG_MAX > RONDA_RECORD_MAX + 64u, "one maximal record fits a message");
+_Static_assert(SYNC_PUSH_BATCH_RECORDS <= SYNC_BATCH_RECORDS &&
+                   SYNC_PUSH_BATCH_BYTES + RONDA_RECORD_MAX <= SYNC_BATCH_BYTES,
+               "a push is a valid RECORDS message");
+_Static_assert(SYNC_PUSH_LAG_MAX >= SYNC_PUSH_SCAN_MAX, "a cursor can trail at least one scan");
 _Static_assert(SYNC_EVIDENCE_WANTS_MAX < SYNC_OUTQ_MAX / 4, "evidence requests leave room in a peer's queue");
 
 #define SYNC_FUTURE_LOG_MS 60000u /* records too far ahead, a peer's clock off: one log line per peer this often */

@@ -280,6 +280,16 @@ elif what == "non-member":                    # a valid record signed by a key n
     rid, pk, env, sig = seal(os.urandom(32), 1, None, row(DUR, 3)[5] + 7, "dialogue", body)
     insert(rid, pk, 1, row(DUR, 3)[5] + 7, "dialogue", env, sig, body)
     c.execute("INSERT INTO heads(author, seq, head, hlc) VALUES (?, 1, ?, ?)", (pk, rid, row(DUR, 3)[5] + 7))
+elif what == "misplaced":                     # Sekar (Bojonegoro) signs a dialogue filed as Durenan's
+    seed = bytes.fromhex(open(keys["SEKDIR"] + "/sign.key").read().split()[1])[:32]
+    top = last_seq(SEK)
+    _, prev, _, _, _, hlc, _ = row(SEK, top)
+    body = row(DUR, 1)[4]                     # a valid dialogue body naming Trenggalek / Durenan
+    assert b"Durenan" in body
+    rid, pk, env, sig = seal(seed, top + 1, prev, hlc + 1, "dialogue", body)
+    insert(rid, pk, top + 1, hlc + 1, "dialogue", env, sig, body)
+    fix_heads(SEK)
+    open("misplaced.id", "w").write(rid.hex())
 elif what == "edit-checkpoint":               # one head in Polres Bojonegoro HQ's checkpoint
     rowid, _, _, _, body, *_ = row(BOJ, last_seq(BOJ))
     i = body.index(b"\xa4head\xc4\x20") + 8
@@ -313,7 +323,7 @@ detected=0 total=0
 mutation() {
     local name=$1 re=$2 dir=m-$1 rc=0
     cp -r trenggalek "$dir"
-    "$PY" mutate.py "$dir/ronda.db" "$name" DUR="$DUR" SEK="$SEK" TRG="$TRG" BOJ="$BOJ" DURDIR=durenan
+    "$PY" mutate.py "$dir/ronda.db" "$name" DUR="$DUR" SEK="$SEK" TRG="$TRG" BOJ="$BOJ" DURDIR=durenan SEKDIR=sekar
     "$RONDA" audit --dir "$dir" >"$dir.out" 2>"$dir.err" || rc=$?
     total=$((total + 1))
     if crashed "$dir.err"; then
@@ -344,6 +354,8 @@ mutation drop-checkpoint 'withheld +not_found'
 mutation drop-dialogue 'reference +reference'
 mutation rewrite-history 'fork +chain .*two histories'
 mutation non-member 'membership +not_member'
+mutation misplaced 'place +place .*Polres Trenggalek / Polsek Durenan.*Polsek Sekar is admitted for Polres Bojonegoro / Polsek Sekar'
+check "mutation misplaced: the finding names the dialogue" grep -Eq "^FAIL +place .*$(cut -c1-12 misplaced.id)" m-misplaced.out
 mutation edit-checkpoint 'record +body_hash'
 mutation transplant 'record +tampered'
 mutation redact 'record +tampered'

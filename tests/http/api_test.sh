@@ -109,6 +109,17 @@ expect 200 "report with the cookie"
 get /api/session -H "Cookie: ronda_session=$cookie"
 expect 401 "a session is made only from the token"
 ok "session cookie: HttpOnly, SameSite=Strict, not the token, accepted by the API"
+get /api/session -H "Authorization: Bearer $tok"
+cookie2=$(sed -n 's/^Set-Cookie: ronda_session=\([0-9a-f]*\);.*/\1/pi' <<<"$HDRS")
+[ ${#cookie2} -eq 64 ] && [ "$cookie2" != "$cookie" ] || fail "a second login must get its own session"
+get /api/logout -H "Cookie: ronda_session=$cookie"
+expect 200 "logout"
+grep -qi '^Set-Cookie: ronda_session=;.*Max-Age=0' <<<"$HDRS" || fail "logout does not clear the cookie"
+get /api/report -H "Cookie: ronda_session=$cookie"
+expect 401 "the logged-out session's cookie, sent again"
+get /api/report -H "Cookie: ronda_session=$cookie2"
+expect 200 "another session after one logged out"
+ok "logout ends the session on the server: its cookie gets 401 after, another session still works"
 
 # ---- report
 get /api/report "${A[@]}"
@@ -202,11 +213,27 @@ ok "/metrics: Prometheus text with records, rejections by reason, peers, handsha
 # ---- bad requests: 400 with a JSON message, never a crash
 for q in 'limit=0' 'limit=abc' 'limit=501' 'limit=99999999999999999999' 'offset=-1' 'from=2024-13-01' \
   'to=yesterday' 'programme=ronda' 'category=weather' 'status=closed' 'polres=%FF%FE' 'nosuch=1' \
+  'polres=%C0%AF' 'polres=%E0%80%AF' 'polres=%ED%A0%80' 'polres=%F4%90%80%80' 'polres=%F8%88%80%80%80' \
+  'polres=Tr%C3' 'polres=%80' \
   "q=$(printf 'a%.0s' $(seq 300))"; do
   get "/api/dialogues?$q" "${A[@]}"
   expect 400 "dialogues?${q:0:40}"
   jcheck "$BODY" 'j["error"] == "bad_request" and len(j["message"]) > 10' "400 for dialogues?${q:0:30}"
 done
+get '/api/dialogues?polres=Ngad%C3%A9%E2%82%AC%F0%9F%98%80' "${A[@]}"
+expect 200 "well-formed UTF-8 of 2, 3 and 4 bytes"
+many=$(printf 'polres=x&%.0s' $(seq 500))
+t0=$(now_ms)
+get "/api/report?${many%&}" "${A[@]}" -m 10
+t=$(($(now_ms) - t0))
+expect 400 "500 query parameters"
+jcheck "$BODY" '"more than 16 query parameters" in j["message"]' "500 query parameters: 400 naming the limit"
+[ "$t" -lt 3000 ] || fail "500 query parameters took $t ms to answer (the connection hung)"
+ok "500 query parameters answered 400 in $t ms"
+get '/api/report?from=9999-12-31' "${A[@]}"
+expect 200 "a report whose filter matches nothing"
+jcheck "$BODY" 'j["groups"] == [] and j["total"]["dialogues"] == 0' "a report that matches nothing: no group, zero total"
+alive hq || fail "the HQ daemon died on a report that matches nothing"
 get '/api/report?by=year' "${A[@]}"
 expect 400 "report by year"
 get '/api/followups?state=forgotten' "${A[@]}"
@@ -252,6 +279,12 @@ for bad in '--by year' '--from 2024-02-30x' '--overdue-days -3' '--programme x' 
   [ $rc -eq 2 ] || fail "ronda report $bad: exit $rc, expected 2"
 done
 ok "ronda report: text, CSV, JSON; bad flags exit 2"
+for fmt in '' --json --csv; do
+  # shellcheck disable=SC2086
+  rc=0; r report --dir hq --from 9999-12-31 $fmt >"$WORK/empty.out" 2>&1 || rc=$?
+  [ $rc -eq 0 ] || fail "ronda report --from 9999-12-31 $fmt: exit $rc: $(head -c 300 "$WORK/empty.out")"
+done
+ok "ronda report whose filter matches nothing: exit 0 (text, JSON, CSV)"
 
 # ---- the server refuses what it cannot serve safely; derived report tables rebuild equal
 stop hq

@@ -79,8 +79,8 @@ say "the HQ cut sekar off $(($(now_ms) - t0)) ms after sekar started"
 grep -q "peer sent [0-9]* bad records: cutting it off" "$LOGS/hq.log" || fail "no 'cutting it off' line"
 nref=$(grep -c "refused a record from peer" "$LOGS/hq.log" || true)
 [ "$nref" -eq 16 ] || fail "the HQ logged $nref refusals, not SYNC_BAD_MAX (16): it stops at the cut-off"
-ntamp=$(grep -c "refused a record from peer: body does not match its hash" "$LOGS/hq.log" || true)
-nforg=$(grep -c "refused a record from peer: signature does not verify" "$LOGS/hq.log" || true)
+ntamp=$(grep -c "refused a record from peer (author [0-9a-f]\{12\} seq [0-9]*): body does not match its hash" "$LOGS/hq.log" || true)
+nforg=$(grep -c "refused a record from peer (author [0-9a-f]\{12\} seq [0-9]*): signature does not verify" "$LOGS/hq.log" || true)
 [ "$ntamp" -ge 1 ] && [ "$nforg" -ge 1 ] || fail "refusals: $ntamp tampered, $nforg forged (both kinds expected)"
 [ $((ntamp + nforg)) -eq "$nref" ] ||
   fail "a refusal for another reason: $(grep 'refused a record' "$LOGS/hq.log" | grep -v 'body does not match\|signature does not' | head -n 1)"

@@ -224,10 +224,16 @@ static ronda_wall store_wall(void *ctx) {
     const node *nd = ctx;
     return (ronda_wall){node_now(nd->w, nd)};
 }
+/* Lines the cores logged (selftest: what a refusal says, and how often). */
+static char last_log[300];
+static unsigned deferred_lines, summary_lines;
 
 static void sim_log(void *ctx, int level, uint32_t peer, const char *text) {
     node *nd = ctx;
     world *w = nd->w;
+    snprintf(last_log, sizeof last_log, "%s", text);
+    if (strstr(text, "not counted against the peer (")) deferred_lines++;
+    if (strstr(text, "were not logged")) summary_lines++;
     if (level <= 4) w->warnings++;
     if (w->o->verbose >= 2 || (w->o->verbose && level <= 4))
         printf("    [%7" PRIu64 " ms] node %d peer %u: %s\n", w->now, nd->idx, peer, text);
@@ -1404,8 +1410,11 @@ static void selftest_round_and_forgery(const opts *o) {
     uint64_t r10 = round_bytes(w);
     check(r10 > 0, "in-sync round at 10 records: %" PRIu64 " bytes (HELLO %" PRIu64 " + SYNCED %" PRIu64 ", each way)",
           r10, w->type_len_min[0], w->type_len_min[1]);
-    w->fat = 1; /* ~1.7 KiB records: 990 of them take several 512 KiB replies */
+    w->fat = 1;      /* ~1.7 KiB records: 990 of them take several 512 KiB replies */
+    link_down(w, 0); /* written while apart, so they come as replies to WANTs, not as pushes */
     do_append(w, 1, 990);
+    run_for(w, 100);
+    link_up(w, 0);
     w->fat = 0;
     uint64_t wants0 = w->type_count[3], replies0 = w->type_count[4];
     t = run_until_synced(w, 60000);
@@ -1438,6 +1447,23 @@ static void selftest_round_and_forgery(const opts *o) {
     free(rec);
     check(s1.rejected == s0.rejected && s1.deferred == s0.deferred + 1 && !sync_peer_banned(b->c, A_PEER_AT_B),
           "a record by a non-member is deferred, not counted against the relay");
+    char xhex[65], want[80];
+    ronda_hex(xpk, sizeof xpk, xhex);
+    snprintf(want, sizeof want, "(author %.12s seq 1): ", xhex);
+    check(strstr(last_log, want) && strstr(last_log, "not a member"),
+          "... and logged naming its author, seq and reason: \"%s\"", last_log);
+    /* A flood of such records: at most SYNC_DEFERRED_LOG_MAX lines a window, then a summary. */
+    deferred_lines = summary_lines = 0;
+    for (unsigned k = 0; k < 3 * SYNC_DEFERRED_LOG_MAX; k++) {
+        uint8_t *fr = seal_dialogue(w, xsk, 2 + k, xpk, hlc + k, RONDA_KIND_DIALOGUE, &len); /* any prev: a gap */
+        (void)offer(w, fr, len);
+        free(fr);
+    }
+    unsigned flood_lines = deferred_lines;
+    run_for(w, SYNC_DEFERRED_LOG_WINDOW_MS + 100);
+    check(flood_lines <= SYNC_DEFERRED_LOG_MAX && summary_lines == 1 && !sync_peer_banned(b->c, A_PEER_AT_B),
+          "%u more such records: %u lines logged (at most %u a window), then %u summary line",
+          3 * SYNC_DEFERRED_LOG_MAX, flood_lines, SYNC_DEFERRED_LOG_MAX, summary_lines);
     /* forged: bad signature, bad body, the authority writing a dialogue, garbage */
     uint64_t bad = 0;
     int banned_early = 0;
@@ -1599,7 +1625,7 @@ static void selftest_big_frontier(const opts *o) {
         memcpy(seed, &k, sizeof k);
         seed[31] = 0x5a;
         crypto_sign_seed_keypair(pks[k], sks[k], seed);
-        (void)admit_key(w, pks[k], 1000 + (int)k);
+        (void)admit_key(w, pks[k], 1 + 30 * (int)k); /* a precinct of node 1's Polsek, whose dialogues they sign */
     }
     if (ronda_store_commit(auth->s) != RONDA_OK) abort();
     for (int i = 1; i <= 2 && !w->fail[0]; i++) {
@@ -2175,6 +2201,49 @@ static void selftest_restore_fork(const opts *o) {
     free(w);
 }
 
+/* A line of nodes 1 - 2 - ... - 7 (each links only its neighbours): node 1 writes a big batch
+ * in one transaction, as `ronda import` does; every node relays what it stores, so the far
+ * end holds the batch within a few ticks per hop, well before any anti-entropy round could
+ * have carried it (a round is SYNC_ROUND_MS per hop), and no queue overflows. */
+static void selftest_line_relay(const opts *o) {
+    printf("core: a big batch is relayed hop by hop along a line within ticks, not rounds\n");
+    static const unsigned sizes[] = {500, 3000};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        world *w = calloc(1, sizeof *w);
+        if (!w) abort();
+        const unsigned n = 8, far = n - 1;
+        if (world_init(w, o, 1007 + k, n, 0) != 0) abort();
+        for (unsigned i = 1; i + 1 < n; i++) add_link(w, (int)i, (int)i + 1);
+        w->maxlat = 2;
+        world_start(w);
+        /* In sync; the batch is written between rounds (a round meeting it at the first hop
+         * would carry it as a reply, which is not relayed: the next hop's round repairs it). */
+        run_for(w, 3 * SYNC_ROUND_MS + SYNC_ROUND_MS / 2);
+        uint64_t seq0 = 0, seq = 0;
+        uint8_t head[RONDA_ID_BYTES];
+        if (ronda_store_head(w->nodes[far].s, w->nodes[1].pk, &seq0, head) != RONDA_OK) seq0 = 0;
+        do_append(w, 1, sizes[k]);
+        uint64_t start = w->now;
+        while (!w->fail[0] && w->now < start + 10 * SYNC_ROUND_MS) {
+            step(w);
+            if (ronda_store_head(w->nodes[far].s, w->nodes[1].pk, &seq, head) == RONDA_OK && seq >= seq0 + sizes[k])
+                break;
+        }
+        uint64_t t = w->now - start, dropped = 0;
+        for (unsigned i = 1; i < n; i++) {
+            sync_stats st;
+            sync_get_stats(w->nodes[i].c, &st);
+            dropped += st.pushes_dropped;
+        }
+        check(!w->fail[0] && seq == seq0 + sizes[k] && t < SYNC_ROUND_MS / 2 && dropped == 0,
+              "%u records written at node 1 reach node %u, %u hops away, in %" PRIu64 " ms (%u ms ticks, rounds every "
+              "%u ms), %" PRIu64 " pushes dropped %s",
+              sizes[k], far, far - 1, t, TICK_MS, SYNC_ROUND_MS, dropped, w->fail);
+        world_free(w);
+        free(w);
+    }
+}
+
 static int selftest(const opts *o) {
     const char *only = getenv("RONDA_SIM_ONLY"); /* "forks": only the fork and guard tests */
     if (only && strcmp(only, "forks") == 0) {
@@ -2184,6 +2253,7 @@ static int selftest(const opts *o) {
         printf("%d passed, %d failed\n", st_passes, st_failures);
         return st_failures ? 1 : 0;
     }
+    selftest_line_relay(o);
     selftest_round_and_forgery(o);
     selftest_replay(o);
     selftest_big_frontier(o);

@@ -234,7 +234,7 @@ static void test_parts(void **state) {
         seed[2] = (uint8_t)i;
         crypto_sign_seed_keypair(k.pk, k.sk, seed);
         fx_admit(w, &k, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
-        assert_ok(fx_append(w, &k, DIA, fx_dialogue_json("Jember", "Umbulsari", "2026-01-12", "other", "C"), NULL));
+        assert_ok(fx_append(w, &k, DIA, fx_dialogue_json("Trenggalek", "Durenan", "2026-01-12", "other", "C"), NULL));
     }
     assert_ok(ronda_store_commit(w->s));
     uint8_t id[32];

@@ -20,22 +20,23 @@ static void populate(fx_world *w) {
     assert_ok(fx_append(w, &M2, RONDA_KIND_RESOLUTION,
                         fx_resolution_json(d1, 1, "referred", "Karang Taruna", "Mediasi"), NULL));
     assert_ok(fx_append(w, &M2, RONDA_KIND_DIALOGUE,
-                        fx_dialogue_json("Trenggalek", "Watulimo", "2026-01-12", "vulnerable_area", "Pencurian ternak"),
+                        fx_dialogue_json("Trenggalek", "Durenan", "2026-01-12", "vulnerable_area", "Pencurian ternak"),
                         NULL));
     /* A key admitted only to sign twice for its seq 1: fork evidence, its chain frozen at 0
      * (proto/record.md §3 step 7). */
     fx_admit(w, &X, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
     fx_chain c = {&X, 0, {0}}, c2 = c;
     size_t len, len2, blen;
-    uint8_t *r0 =
-        fx_next_json(&c2, RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-09", "other", "w"), 0, &len2, NULL);
+    uint8_t *r0 = fx_next_json(&c2, RONDA_KIND_DIALOGUE,
+                               fx_dialogue_json("Trenggalek", "Durenan", "2026-01-09", "other", "w"), 0, &len2, NULL);
     fx_expect_ingest(w->s, r0, len2, RONDA_OK, RONDA_STORED);
     free(r0);
-    uint8_t *r =
-        fx_next_json(&c, RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-10", "other", "x"), 0, &len, NULL);
+    uint8_t *r = fx_next_json(&c, RONDA_KIND_DIALOGUE,
+                              fx_dialogue_json("Trenggalek", "Durenan", "2026-01-10", "other", "x"), 0, &len, NULL);
     fx_expect_ingest(w->s, r, len, RONDA_OK, RONDA_FORK);
     free(r);
-    assert_ok(fx_append(w, &M1, RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-11", "other", "y"), NULL));
+    assert_ok(fx_append(w, &M1, RONDA_KIND_DIALOGUE,
+                        fx_dialogue_json("Trenggalek", "Durenan", "2026-01-11", "other", "y"), NULL));
     uint8_t *body = fx_revoke_body(&M1, 1, d1, &blen);
     assert_ok(ronda_store_append(w->s, w->authority.sk, RONDA_KIND_REVOKE, body, blen, fx_now(w), NULL, NULL));
     free(body);
@@ -172,8 +173,8 @@ static void test_export_import(void **state) {
     fx_chain c = {&M2, seq, {0}};
     memcpy(c.prev, head, 32);
     size_t rl, blen;
-    uint8_t *r =
-        fx_next_json(&c, RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-13", "other", "z"), 90, &rl, NULL);
+    uint8_t *r = fx_next_json(&c, RONDA_KIND_DIALOGUE,
+                              fx_dialogue_json("Trenggalek", "Durenan", "2026-01-13", "other", "z"), 90, &rl, NULL);
     ronda_record rec;
     assert_ok(ronda_record_open(r, rl, &rec, NULL));
     rec.body = NULL;
@@ -436,7 +437,8 @@ static void test_many_records(void **state) {
     ronda_import_result res;
     /* A non-member's record appended after the last batch boundary: all of it is refused. */
     size_t xl, bl;
-    uint8_t *xb = fx_body(RONDA_KIND_DIALOGUE, fx_dialogue_json("A", "B", "2026-01-10", "other", "x"), &bl);
+    uint8_t *xb =
+        fx_body(RONDA_KIND_DIALOGUE, fx_dialogue_json("Trenggalek", "Durenan", "2026-01-10", "other", "x"), &bl);
     fx_chain c = {&X, 0, {0}};
     uint8_t *xr = fx_next(&c, RONDA_KIND_DIALOGUE, xb, bl, FX_T0 + FX_DAY, &xl, NULL);
     ronda_bundle_header l = h;

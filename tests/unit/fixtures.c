@@ -270,16 +270,17 @@ void fx_ledger_build(fx_world *w, fx_ledger *L, const fx_key *m1, const fx_key *
     L->c1 = (fx_chain){m1, 0, {0}};
     L->c2 = (fx_chain){m2, 0, {0}};
     size_t b;
-    uint8_t *body = fx_member_body(m1, "precinct", FX_T0, FX_T0 + FX_YEAR, &b);
+    /* Both write for several Polsek of Polres Trenggalek (proto/record.md §5): HQ members. */
+    uint8_t *body = fx_member_body(m1, "hq", FX_T0, FX_T0 + FX_YEAR, &b);
     L->rec[0] = fx_next(&L->ca, RONDA_KIND_MEMBER, body, b, FX_MS(1), &L->len[0], NULL);
     free(body);
-    body = fx_member_body(m2, "precinct", FX_T0, FX_T0 + FX_YEAR, &b);
+    body = fx_member_body(m2, "hq", FX_T0, FX_T0 + FX_YEAR, &b);
     L->rec[1] = fx_next(&L->ca, RONDA_KIND_MEMBER, body, b, FX_MS(2), &L->len[1], NULL);
     free(body);
     json_t *j = fx_dialogue_json("Trenggalek", "Durenan", "2026-01-10", "traffic", "Balap liar di jalan raya");
     fx_topic(j, "unrest", "Tawuran pemuda antar desa");
     L->rec[2] = fx_next_json(&L->c1, RONDA_KIND_DIALOGUE, j, 10, &L->len[2], L->d1);
-    j = fx_dialogue_json("Tulungagung", "Ngunut", "2026-02-05", "social_problem", "Peredaran miras oplosan");
+    j = fx_dialogue_json("Trenggalek", "Ngunut", "2026-02-05", "social_problem", "Peredaran miras oplosan");
     L->rec[3] = fx_next_json(&L->c1, RONDA_KIND_DIALOGUE, j, 11, &L->len[3], L->d2);
     j = fx_resolution_json(L->d1, 0, "resolved", NULL, "Patroli rutin di jalan raya");
     L->rec[4] = fx_next_json(&L->c2, RONDA_KIND_RESOLUTION, j, 20, &L->len[4], NULL);

@@ -19,7 +19,7 @@
 static fx_key M1, M2, M3;
 
 #define DIA RONDA_KIND_DIALOGUE
-#define DLG(date, summary) fx_dialogue_json("A", "B", date, "other", summary)
+#define DLG(date, summary) fx_dialogue_json("Trenggalek", "Durenan", date, "other", summary)
 
 static int64_t pragma_int(ronda_store *s, const char *sql) {
     sqlite3_stmt *st;

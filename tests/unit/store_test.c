@@ -8,7 +8,7 @@
 
 static fx_key M1, M2, HQ, AUD, X;
 
-#define DLG(date, summary) fx_dialogue_json("A", "B", date, "other", summary)
+#define DLG(date, summary) fx_dialogue_json("Trenggalek", "Durenan", date, "other", summary)
 #define DIA RONDA_KIND_DIALOGUE
 
 static uint8_t *dbody(const char *date, const char *summary, size_t *len) {
@@ -268,10 +268,12 @@ static void test_membership_and_roles(void **state) {
     fx_admit(w, &AUD, "auditor", FX_T0, FX_T0 + FX_YEAR, NULL);
     json_t *(*d)(const char *, const char *, const char *, const char *, const char *) = fx_dialogue_json;
     ronda_stats before = fx_stats(w->s);
-    assert_err(fx_append(w, &X, DIA, d("A", "B", "2026-01-10", "other", "x"), NULL), RONDA_ERR_NOT_MEMBER);
-    assert_err(fx_append(w, &w->authority, RONDA_KIND_DIALOGUE, d("A", "B", "2026-01-10", "other", "x"), NULL),
-               RONDA_ERR_ROLE);
-    assert_err(fx_append(w, &AUD, DIA, d("A", "B", "2026-01-10", "other", "x"), NULL), RONDA_ERR_ROLE);
+    assert_err(fx_append(w, &X, DIA, d("Trenggalek", "Durenan", "2026-01-10", "other", "x"), NULL),
+               RONDA_ERR_NOT_MEMBER);
+    assert_err(
+        fx_append(w, &w->authority, RONDA_KIND_DIALOGUE, d("Trenggalek", "Durenan", "2026-01-10", "other", "x"), NULL),
+        RONDA_ERR_ROLE);
+    assert_err(fx_append(w, &AUD, DIA, d("Trenggalek", "Durenan", "2026-01-10", "other", "x"), NULL), RONDA_ERR_ROLE);
     assert_err(fx_append(w, &HQ, RONDA_KIND_MEMBER, fx_member_json(&X, "hq", "X", FX_T0, FX_T0 + 1), NULL),
                RONDA_ERR_ROLE);
     size_t rl;
@@ -280,7 +282,7 @@ static void test_membership_and_roles(void **state) {
     free(rb);
     ronda_stats after = fx_stats(w->s);
     fx_assert_stats_equal(&before, &after);
-    assert_ok(fx_append(w, &HQ, DIA, d("A", "B", "2026-01-10", "other", "x"), NULL));
+    assert_ok(fx_append(w, &HQ, DIA, d("Trenggalek", "Durenan", "2026-01-10", "other", "x"), NULL));
     /* Validity is [valid_from, valid_until) of the record's hlc time. */
     fx_chain c = {&M1, 0, {0}}, t;
     size_t len;
@@ -432,7 +434,7 @@ static void test_references(void **state) {
     uint8_t d1[32], e1[32], unknown[32];
     memset(unknown, 0x77, 32);
     assert_ok(fx_append(w, &M1, DIA, DLG("2026-01-10", "x"), d1));
-    assert_ok(fx_append(w, &M2, DIA, fx_dialogue_json("A", "C", "2026-01-10", "other", "y"), e1));
+    assert_ok(fx_append(w, &M2, DIA, fx_dialogue_json("Trenggalek", "Durenan", "2026-01-10", "other", "y"), e1));
     char hex[65];
     const uint8_t *targets[4] = {e1, unknown, d1, d1};
     const char *kinds[4] = {"dialogue", "dialogue", "resolution", "dialogue"};
@@ -656,8 +658,8 @@ static void test_query_filters(void **state) {
     }
     assert_string_equal(json_string_value(json_object_get(json_array_get(all, 1), "referred_to")), "Karang Taruna");
     json_decref(all);
-    assert_int_equal(count_q(w->s, (ronda_query){.polres = "Trenggalek"}), 3);
-    assert_int_equal(count_q(w->s, (ronda_query){.polres = "trenggalek"}), 3);
+    assert_int_equal(count_q(w->s, (ronda_query){.polres = "Trenggalek"}), 4);
+    assert_int_equal(count_q(w->s, (ronda_query){.polres = "trenggalek"}), 4);
     assert_int_equal(count_q(w->s, (ronda_query){.polsek = "Ngunut"}), 1);
     assert_int_equal(count_q(w->s, (ronda_query){.polres = "Madiun"}), 0);
     assert_int_equal(count_q(w->s, (ronda_query){.category = "traffic"}), 1);
@@ -665,7 +667,7 @@ static void test_query_filters(void **state) {
     assert_int_equal(count_q(w->s, (ronda_query){.status = "referred"}), 1);
     assert_int_equal(count_q(w->s, (ronda_query){.status = "resolved"}), 0); /* superseded by a later one */
     assert_int_equal(count_q(w->s, (ronda_query){.status = "in_progress"}), 1);
-    assert_int_equal(count_q(w->s, (ronda_query){.polres = "Trenggalek", .status = "open"}), 1);
+    assert_int_equal(count_q(w->s, (ronda_query){.polres = "Trenggalek", .status = "open"}), 2);
     assert_int_equal(count_q(w->s, (ronda_query){.programme = "curhat"}), 4);
     assert_int_equal(count_q(w->s, (ronda_query){.programme = "warkop"}), 0);
     assert_int_equal(count_q(w->s, (ronda_query){.text = "oplosan"}), 1);
