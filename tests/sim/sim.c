@@ -113,6 +113,9 @@ typedef struct node {
     uint64_t admit_seq;           /* late joiner: the authority seq of its member record (0: none yet) */
     uint64_t seen_seq[MAX_NODES]; /* per author: the largest seq seen held */
     uint8_t seen_head[MAX_NODES][RONDA_ID_BYTES]; /* and its head id */
+    int crash_armed;                              /* crash after its next RECORDS in a held pass */
+    uint8_t committed_digest[RONDA_HASH_BYTES];   /* at its crash: what its store had committed */
+    uint64_t committed_records;
 } node;
 
 typedef struct wire {
@@ -139,6 +142,7 @@ typedef struct world {
     const opts *o;
     uint64_t seed;
     rng setup, net, work;
+    rng fault; /* crashes in the middle of a transaction (its own stream: the others replay as before) */
     char dir[512];
     unsigned n;
     node nodes[MAX_NODES];
@@ -171,6 +175,7 @@ typedef struct world {
     char fail[600];    /* the first invariant broken */
     /* counters */
     unsigned crashes, parts, appended, warnings;
+    unsigned txn_crashes, txn_lost; /* crashes under sync_hold; of those, with uncommitted records lost */
     uint64_t sent, delivered, dropped, bytes;
     uint64_t quiet_at, converged_ms;
     /* capture (selftest): every delivered message, and per-type counts of sent ones */
@@ -426,6 +431,8 @@ static void link_down(world *w, size_t li) {
     if (w->nodes[l->b].alive) sync_peer_down(w->nodes[l->b].c, ROUTER_BASE + (uint32_t)li);
 }
 
+static void maybe_txn_crash(world *w, int i, int type);
+
 static void deliver_due(world *w) {
     while (w->nheap > 0 && w->heap[0].at <= w->now && !w->fail[0]) {
         msg m = heap_pop(w);
@@ -462,12 +469,14 @@ static void deliver_due(world *w) {
             sync_hold(nd->c);
             nd->held = 1;
         }
+        int type = msg_type(m.data, m.len);
         ronda_err e = sync_receive(nd->c, peer, m.data, m.len, node_now(w, nd));
         free(m.data);
         if (e != RONDA_OK) failf(w, "node %d: sync_receive from peer %u failed: %s", to, peer, errname(e));
         if (sync_peer_banned(nd->c, peer))
             failf(w, "node %d banned its honest peer %u (node %d)", to, peer, m.dir == 0 ? l->a : l->b);
         drain(w, to);
+        if (w->chaos) maybe_txn_crash(w, to, type);
     }
     /* The pass is over: a group-committing node commits what it took (before any crash). */
     for (unsigned i = 0; i < w->n; i++) {
@@ -696,13 +705,14 @@ static void revoke(world *w, int i) {
 /* ------------------------------------------------------------------ invariants */
 
 /* No record a node held is lost: per author, the seq held never moves back, and when it is
- * unchanged so is the head. `exact`: nothing may have changed at all (a closed store). */
-static void check_frontier(world *w, int i, int exact) {
+ * unchanged so is the head. `exact`: nothing may have changed at all (a closed store). Read
+ * through `s`: the node's own connection, or another one that sees only what is committed. */
+static void check_frontier_on(world *w, int i, ronda_store *s, int exact) {
     node *nd = &w->nodes[i];
     for (unsigned a = 0; a < w->n && !w->fail[0]; a++) {
         uint64_t seq = 0;
         uint8_t head[RONDA_ID_BYTES] = {0};
-        ronda_err e = ronda_store_head(nd->s, w->nodes[a].pk, &seq, head);
+        ronda_err e = ronda_store_head(s, w->nodes[a].pk, &seq, head);
         if (e != RONDA_OK && e != RONDA_ERR_NOT_FOUND) {
             failf(w, "node %d: head of author %u: %s", i, a, errname(e));
             return;
@@ -721,18 +731,88 @@ static void check_frontier(world *w, int i, int exact) {
     }
 }
 
+static int nodes_down(const world *w);
+
+static void check_frontier(world *w, int i, int exact) { check_frontier_on(w, i, w->nodes[i].s, exact); }
+
+/* What node i's store has committed, read through a second connection (it sees what a
+ * process started after a SIGKILL would): its frontier becomes what the node is known to
+ * hold, and its digest and record count what the store must hold exactly on restart. Returns
+ * whether the node's own connection sees more: records applied but not committed. */
+static int snapshot_committed(world *w, int i) {
+    node *nd = &w->nodes[i];
+    ronda_store *ro = NULL;
+    uint8_t own[RONDA_HASH_BYTES];
+    ronda_stats st;
+    if (ronda_store_open_readonly(nd->path, &ro) != RONDA_OK) {
+        failf(w, "node %d: cannot open its store a second time", i);
+        return 0;
+    }
+    check_frontier_on(w, i, ro, 0);
+    if (ronda_store_digest(ro, nd->committed_digest, NULL) != RONDA_OK || ronda_store_stats(ro, &st) != RONDA_OK ||
+        ronda_store_digest(nd->s, own, NULL) != RONDA_OK)
+        failf(w, "node %d: digest or stats failed", i);
+    nd->committed_records = st.records + st.forks;
+    ronda_store_close(&ro);
+    return memcmp(own, nd->committed_digest, sizeof own) != 0;
+}
+
+/* As SIGKILL: the core is dropped with nothing applied or committed (sync_abandon), then its
+ * connections go down at the other ends only. */
 static void crash(world *w, int i) {
     node *nd = &w->nodes[i];
-    check_frontier(w, i, 0);
-    for (size_t li = 0; li < w->nlinks; li++)
-        if (w->links[li].a == i || w->links[li].b == i) link_down(w, li);
-    sync_destroy(&nd->c);
+    int in_txn = nd->held, lost = snapshot_committed(w, i);
+    sync_abandon(&nd->c);
     ronda_store_close(&nd->s);
     nd->alive = 0;
+    nd->held = 0;
+    nd->crash_armed = 0;
+    for (size_t li = 0; li < w->nlinks; li++)
+        if (w->links[li].a == i || w->links[li].b == i) link_down(w, li);
     nd->up_at = w->now + 300 + rng_below(&w->work, 4700);
     w->crashes++;
+    if (in_txn) w->txn_crashes++;
+    if (in_txn && lost) w->txn_lost++;
+    if (!in_txn && lost) failf(w, "node %d: its connection held uncommitted records outside a hold", i);
     trace_u64(w, 0x33330000u + (unsigned)i);
-    vlog(w, "node %d crashes (back at %" PRIu64 " ms)", i, nd->up_at);
+    vlog(w, "node %d crashes%s%s (back at %" PRIu64 " ms)", i, in_txn ? " in the middle of a transaction" : "",
+         lost ? ", losing what it had not committed" : "", nd->up_at);
+}
+
+/* Crashes in the middle of a transaction: now and then a group-committing node is armed, and
+ * crashes right after it takes a RECORDS message in a held pass (before sync_release). */
+static void arm_txn_crash(world *w) {
+    if (!rng_chance(&w->fault, 1.5 / (double)w->o->steps)) return;
+    node *nd = &w->nodes[rng_below(&w->fault, w->n)];
+    if (nd->alive && nd->group) nd->crash_armed = 1;
+}
+
+static void maybe_txn_crash(world *w, int i, int type) {
+    node *nd = &w->nodes[i];
+    if (nd->crash_armed && nd->alive && nd->held && type == 4 && nodes_down(w) + 1 <= (int)w->n / 2) crash(w, i);
+}
+
+/* After a crash the store holds exactly what was committed before it. */
+static void check_restart(world *w, int i) {
+    node *nd = &w->nodes[i];
+    uint8_t d[RONDA_HASH_BYTES];
+    ronda_stats st;
+    check_frontier(w, i, 1);
+    if (ronda_store_digest(nd->s, d, NULL) != RONDA_OK || ronda_store_stats(nd->s, &st) != RONDA_OK)
+        failf(w, "node %d: digest or stats failed", i);
+    else if (memcmp(d, nd->committed_digest, sizeof d) != 0 || st.records + st.forks != nd->committed_records)
+        failf(w, "node %d: after its crash the store holds %" PRIu64 " records, not the %" PRIu64
+                 " committed before (or another digest)",
+              i, st.records + st.forks, nd->committed_records);
+}
+
+/* The core's own invariants (sync_check), for every live node after every step. */
+static void check_cores(world *w) {
+    for (unsigned i = 0; i < w->n && !w->fail[0]; i++) {
+        char why[300];
+        if (w->nodes[i].alive && !sync_check(w->nodes[i].c, why, sizeof why))
+            failf(w, "node %u: sync_check: invariant %s", i, why);
+    }
 }
 
 static void restart(world *w, int i) {
@@ -742,7 +822,7 @@ static void restart(world *w, int i) {
         failf(w, "node %d: reopen failed: %s", i, errname(e));
         return;
     }
-    check_frontier(w, i, 1);
+    check_restart(w, i);
     if ((e = sync_new(nd->s, sim_log, nd, &nd->c)) != RONDA_OK) {
         failf(w, "node %d: sync_new failed: %s", i, errname(e));
         return;
@@ -854,6 +934,7 @@ static int world_init(world *w, const opts *o, uint64_t seed, unsigned n, int la
     w->setup = rng_make(seed, 1);
     w->net = rng_make(seed, 2);
     w->work = rng_make(seed, 3);
+    w->fault = rng_make(seed, 4);
     w->trace = UINT64_C(0xcbf29ce484222325);
     w->late = -1;
     w->burster = -1;
@@ -1007,6 +1088,7 @@ static void chaos_events(world *w) {
         int i = (int)rng_below(r, w->n);
         if (w->nodes[i].alive && nodes_down(w) + 1 <= (int)w->n / 2) crash(w, i);
     }
+    arm_txn_crash(w);
     if (w->late >= 0 && w->now >= w->late_at) late_admit(w);
     if (w->revoked >= 0 && !w->revoke_done && w->now >= w->revoke_at && w->nodes[0].alive) revoke(w, w->revoked);
     for (unsigned i = 1; i < w->n && !w->fail[0]; i++) {
@@ -1050,12 +1132,14 @@ static void step(world *w) {
     if (w->now % CHECK_MS == 0)
         for (unsigned i = 0; i < w->n && !w->fail[0]; i++)
             if (w->nodes[i].alive) check_frontier(w, (int)i, 0);
+    check_cores(w);
     w->now += STEP_MS;
 }
 
 typedef struct result {
     int ok;
     uint64_t trace, converged_ms, records, msgs;
+    unsigned txn_crashes, txn_lost;
     uint8_t digest[RONDA_HASH_BYTES];
 } result;
 
@@ -1226,6 +1310,8 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
     res->converged_ms = w->converged_ms;
     res->records = w->expected;
     res->msgs = w->sent;
+    res->txn_crashes = w->txn_crashes;
+    res->txn_lost = w->txn_lost;
     if (!res->ok) {
         printf("FAIL seed=%" PRIu64 ": %s\n", seed, w->fail);
         if (w->n) print_state(w);
@@ -1233,9 +1319,11 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
         replay_line(o, seed);
     } else if (o->verbose) {
         print_state(w);
-        printf("seed %" PRIu64 ": ok: %" PRIu64 " records, %u crashes, %u partitions, %" PRIu64 " msgs sent (%" PRIu64
-               " dropped), converged %" PRIu64 " ms after quiet, trace %016" PRIx64 "\n",
-               seed, w->expected, w->crashes, w->parts, w->sent, w->dropped, w->converged_ms, w->trace);
+        printf("seed %" PRIu64 ": ok: %" PRIu64 " records, %u crashes (%u in a transaction, %u losing uncommitted"
+               " records), %u partitions, %" PRIu64 " msgs sent (%" PRIu64 " dropped), converged %" PRIu64
+               " ms after quiet, trace %016" PRIx64 "\n",
+               seed, w->expected, w->crashes, w->txn_crashes, w->txn_lost, w->parts, w->sent, w->dropped,
+               w->converged_ms, w->trace);
     }
     world_free(w);
     free(w);
@@ -1705,6 +1793,7 @@ static int selftest(const opts *o) {
 typedef struct tally {
     unsigned passed, failed;
     uint64_t worst, worst_seed, records, msgs;
+    uint64_t txn_crashes, txn_lost;
 } tally;
 
 /* Seeds o->seed + k for every k = first (mod stride). */
@@ -1716,6 +1805,8 @@ static void run_seeds(const opts *o, unsigned first, unsigned stride, tally *t) 
             t->passed++;
             t->records += r.records;
             t->msgs += r.msgs;
+            t->txn_crashes += r.txn_crashes;
+            t->txn_lost += r.txn_lost;
             if (r.converged_ms > t->worst) {
                 t->worst = r.converged_ms;
                 t->worst_seed = seed;
@@ -1738,7 +1829,7 @@ static int run_jobs(const opts *o, tally *t) {
         if ((pids[j] = fork()) < 0) return -1;
         if (pids[j] == 0) {
             if (dup2(fileno(outs[j]), STDOUT_FILENO) < 0) _exit(3);
-            tally mine = {0, 0, 0, o->seed, 0, 0};
+            tally mine = {0, 0, 0, o->seed, 0, 0, 0, 0};
             run_seeds(o, j, o->jobs, &mine);
             fflush(stdout);
             ssize_t n = write(pipes[j][1], &mine, sizeof mine);
@@ -1761,6 +1852,8 @@ static int run_jobs(const opts *o, tally *t) {
             t->failed += mine.failed;
             t->records += mine.records;
             t->msgs += mine.msgs;
+            t->txn_crashes += mine.txn_crashes;
+            t->txn_lost += mine.txn_lost;
             if (mine.worst > t->worst) {
                 t->worst = mine.worst;
                 t->worst_seed = mine.worst_seed;
@@ -1844,7 +1937,7 @@ int main(int argc, char **argv) {
     if (ronda_init() != RONDA_OK) return 3;
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (self) return selftest(&o);
-    tally t = {0, 0, 0, o.seed, 0, 0};
+    tally t = {0, 0, 0, o.seed, 0, 0, 0, 0};
     if (o.jobs > 1 && o.seeds > 1) {
         if (run_jobs(&o, &t) != 0) return 3;
     } else {
@@ -1855,6 +1948,8 @@ int main(int argc, char **argv) {
     printf("sim: %u nodes, seeds %" PRIu64 "..%" PRIu64 ": %" PRIu64 " records written, %" PRIu64
            " messages; slowest convergence %" PRIu64 " ms after quiet (seed %" PRIu64 ")\n",
            o.nodes, o.seed, o.seed + o.seeds - 1, records, msgs, worst, worst_seed);
+    printf("sim: %" PRIu64 " crashes in the middle of a transaction, %" PRIu64 " of them losing uncommitted records\n",
+           t.txn_crashes, t.txn_lost);
     if (failed == 0)
         printf("sim: %u seeds passed\n", passed);
     else
