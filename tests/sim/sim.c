@@ -84,6 +84,7 @@ typedef struct opts {
     unsigned seeds, nodes, steps, burst, jobs;
     double drop, dup, reorder, rate;
     int verbose, keep;
+    double restores; /* probability that a seed restores one node from an old backup */
 } opts;
 
 typedef struct dlg {
@@ -171,8 +172,15 @@ typedef struct world {
     dlg *dlgs;
     size_t ndlgs, capdlgs;
     uint64_t expected; /* records every node must hold at the end */
-    uint64_t trace;    /* FNV-1a over every delivery and event: a replay must match */
-    char fail[600];    /* the first invariant broken */
+    /* a restore from an old backup (--restores): node `restorer` is backed up at backup_at
+     * and restored from that copy at restore_at, as `ronda backup` and `ronda restore` do */
+    rng rst;
+    int restorer;
+    uint64_t backup_at, restore_at, backup_seq, restored_lost;
+    int backup_done, restore_done;
+    unsigned appends_refused; /* appends the restore guard refused at the restored node */
+    uint64_t trace;           /* FNV-1a over every delivery and event: a replay must match */
+    char fail[600];           /* the first invariant broken */
     /* counters */
     unsigned crashes, parts, appended, warnings;
     unsigned txn_crashes, txn_lost; /* crashes under sync_hold; of those, with uncommitted records lost */
@@ -605,6 +613,12 @@ static void do_append(world *w, int i, unsigned count) {
             w->ndlgs = first_new;
             return;
         }
+        if (e == RONDA_ERR_BEHIND && i == w->restorer && w->restore_done) { /* the restore guard */
+            w->appends_refused++;
+            if (count > 1) ronda_store_rollback(nd->s);
+            w->ndlgs = first_new;
+            return;
+        }
         if (e != RONDA_OK) {
             failf(w, "node %d: append of a %s failed: %s (%s)", i, ronda_kind_name(kind), errname(e), d.text);
             break;
@@ -801,9 +815,111 @@ static void check_restart(world *w, int i) {
     if (ronda_store_digest(nd->s, d, NULL) != RONDA_OK || ronda_store_stats(nd->s, &st) != RONDA_OK)
         failf(w, "node %d: digest or stats failed", i);
     else if (memcmp(d, nd->committed_digest, sizeof d) != 0 || st.records + st.forks != nd->committed_records)
-        failf(w, "node %d: after its crash the store holds %" PRIu64 " records, not the %" PRIu64
-                 " committed before (or another digest)",
+        failf(w,
+              "node %d: after its crash the store holds %" PRIu64 " records, not the %" PRIu64
+              " committed before (or another digest)",
               i, st.records + st.forks, nd->committed_records);
+}
+
+/* ------------------------------------------------------------------ restores from old backups */
+
+static int copy_path(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char buf[65536];
+    size_t n;
+    int ok = in && out;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+    if (in && ferror(in)) ok = 0;
+    if (in) fclose(in);
+    if (out && fclose(out) != 0) ok = 0;
+    return ok ? 0 : -1;
+}
+
+static void backup_path(const world *w, char *out, size_t len) { snprintf(out, len, "%s/backup.db", w->dir); }
+
+/* --restores: in that share of seeds, one precinct node (not the late joiner nor the revoked
+ * one) is backed up a while into the run and later restored from that copy. Its own stream,
+ * so seeds without a restore replay as before. */
+static void plan_restore(world *w, uint64_t active) {
+    if (!rng_chance(&w->rst, w->o->restores) || w->n < 3) return;
+    int r = 1 + (int)rng_below(&w->rst, w->n - 1);
+    if (r == w->late || r == w->revoked) return;
+    w->restorer = r;
+    w->backup_at = active / 10 + rng_below(&w->rst, active * 3 / 10 + 1);
+    w->restore_at = w->backup_at + active / 10 + rng_below(&w->rst, active * 3 / 10 + 1);
+}
+
+/* As `ronda restore`: the node crashes (sync_abandon), its database is replaced by the backup
+ * with the guard set to restored at its own head, and it restarts later from that. What it
+ * is known to hold starts again from the backup: the records it wrote after the backup are
+ * gone from it (its peers may hold them). */
+static void restore_node(world *w, int i) {
+    node *nd = &w->nodes[i];
+    char bak[640];
+    backup_path(w, bak, sizeof bak);
+    crash(w, i);
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (int k = 0; k < 4; k++) {
+        char p[640];
+        snprintf(p, sizeof p, "%s%s", nd->path, sfx[k]);
+        unlink(p);
+    }
+    ronda_store *s = NULL;
+    uint64_t seq = 0, before = nd->seen_seq[i];
+    uint8_t head[RONDA_ID_BYTES];
+    ronda_stats st;
+    if (copy_path(bak, nd->path) != 0 || ronda_store_open(nd->path, NULL, &s) != RONDA_OK) {
+        failf(w, "node %d: cannot restore its backup", i);
+        return;
+    }
+    if (ronda_store_head(s, nd->pk, &seq, head) != RONDA_OK) seq = 0;
+    if (ronda_store_set_guard(s, RONDA_GUARD_RESTORED, seq) != RONDA_OK ||
+        ronda_store_digest(s, nd->committed_digest, NULL) != RONDA_OK || ronda_store_stats(s, &st) != RONDA_OK)
+        failf(w, "node %d: cannot set the restore guard", i);
+    nd->committed_records = st.records + st.forks;
+    memset(nd->seen_seq, 0, sizeof nd->seen_seq);
+    nd->s = s; /* the baseline for the loss check is now the backup */
+    check_frontier(w, i, 0);
+    ronda_store_close(&nd->s);
+    w->backup_seq = seq;
+    w->restored_lost = before > seq ? before - seq : 0;
+    w->restore_done = 1;
+    trace_u64(w, 0x88880000u + (unsigned)i);
+    vlog(w, "node %d restored from its backup: own records up to seq %" PRIu64 " (it held %" PRIu64 ")", i, seq,
+         before);
+}
+
+static void restore_events(world *w) {
+    if (w->restorer < 0) return;
+    node *nd = &w->nodes[w->restorer];
+    if (!w->backup_done && w->now >= w->backup_at && nd->alive) {
+        char bak[640];
+        backup_path(w, bak, sizeof bak);
+        if (ronda_store_backup(nd->s, bak, NULL, NULL) != RONDA_OK) failf(w, "node %d: backup failed", w->restorer);
+        w->backup_done = 1;
+        vlog(w, "node %d backed up", w->restorer);
+    } else if (w->backup_done && !w->restore_done && w->now >= w->restore_at && nd->alive) {
+        restore_node(w, w->restorer);
+    }
+}
+
+/* The restored node writes again once a peer lets it (its guard is none), and holds the
+ * backup's records at least. */
+static void restore_checks(world *w) {
+    if (!w->restore_done) return;
+    int r = w->restorer;
+    ronda_guard g;
+    uint64_t gseq = 0, seq = 0;
+    uint8_t head[RONDA_ID_BYTES];
+    if (ronda_store_guard(w->nodes[r].s, &g, &gseq) != RONDA_OK ||
+        ronda_store_head(w->nodes[r].s, w->nodes[r].pk, &seq, head) != RONDA_OK)
+        failf(w, "node %d: guard or head failed", r);
+    else if (g != RONDA_GUARD_NONE)
+        failf(w, "restored node %d still refuses to write (guard %s %" PRIu64 ") after the network converged", r,
+              ronda_guard_name(g), gseq);
+    else if (seq < w->backup_seq)
+        failf(w, "restored node %d holds its own records to seq %" PRIu64 ", its backup to %" PRIu64, r, seq,
+              w->backup_seq);
 }
 
 /* The core's own invariants (sync_check), for every live node after every step. */
@@ -935,6 +1051,8 @@ static int world_init(world *w, const opts *o, uint64_t seed, unsigned n, int la
     w->net = rng_make(seed, 2);
     w->work = rng_make(seed, 3);
     w->fault = rng_make(seed, 4);
+    w->rst = rng_make(seed, 5);
+    w->restorer = -1;
     w->trace = UINT64_C(0xcbf29ce484222325);
     w->late = -1;
     w->burster = -1;
@@ -1089,6 +1207,7 @@ static void chaos_events(world *w) {
         if (w->nodes[i].alive && nodes_down(w) + 1 <= (int)w->n / 2) crash(w, i);
     }
     arm_txn_crash(w);
+    restore_events(w);
     if (w->late >= 0 && w->now >= w->late_at) late_admit(w);
     if (w->revoked >= 0 && !w->revoke_done && w->now >= w->revoke_at && w->nodes[0].alive) revoke(w, w->revoked);
     for (unsigned i = 1; i < w->n && !w->fail[0]; i++) {
@@ -1136,6 +1255,11 @@ static void step(world *w) {
     w->now += STEP_MS;
 }
 
+static void run_rounds(world *w, uint64_t ms) {
+    uint64_t end = w->now + ms;
+    while (!w->fail[0] && w->now < end) step(w);
+}
+
 typedef struct result {
     int ok;
     uint64_t trace, converged_ms, records, msgs;
@@ -1180,7 +1304,9 @@ static void final_checks(world *w) {
             break;
         }
         for (unsigned a = 0; a < w->n; a++)
-            if (fc.seq[a] != want[a])
+            if ((int)a == w->restorer && w->restore_done) /* what it wrote after the backup may be gone */
+                continue;
+            else if (fc.seq[a] != want[a])
                 failf(w, "node %u: author %u at seq %" PRIu64 " in the frontier; %" PRIu64 " expected", i, a, fc.seq[a],
                       want[a]);
         if (fc.strangers) failf(w, "node %u: %d unknown authors in the frontier", i, fc.strangers);
@@ -1190,7 +1316,9 @@ static void final_checks(world *w) {
             break;
         }
         /* all records, or with a revocation: at least the good ones, at most all */
-        if (w->revoked < 0 ? st.records != w->expected : st.records < sum || st.records > w->expected)
+        if (w->restore_done)
+            ; /* as above: restore_checks checks the restored node */
+        else if (w->revoked < 0 ? st.records != w->expected : st.records < sum || st.records > w->expected)
             failf(w, "node %u holds %" PRIu64 " records; %" PRIu64 " were written (%" PRIu64 " good)", i, st.records,
                   w->expected, sum);
         if (st.forks != 0) failf(w, "node %u holds %" PRIu64 " fork-evidence records", i, st.forks);
@@ -1238,8 +1366,8 @@ static void print_state(world *w) {
 
 static void replay_line(const opts *o, uint64_t seed) {
     printf("  replay: ronda-sim --seed %" PRIu64 " --nodes %u --steps %u --drop %g --dup %g --reorder %g --burst %u"
-           " --rate %g --verbose\n",
-           seed, o->nodes, o->steps, o->drop, o->dup, o->reorder, o->burst, o->rate);
+           " --rate %g --restores %g --verbose\n",
+           seed, o->nodes, o->steps, o->drop, o->dup, o->reorder, o->burst, o->rate, o->restores);
 }
 
 static int run_seed(const opts *o, uint64_t seed, result *res) {
@@ -1260,6 +1388,7 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
             slow->bw = 1 + (unsigned)rng_below(&w->setup, 3);
         }
         if (w->revoked >= 0) w->revoke_at = active / 5 + rng_below(&w->setup, active / 2 + 1);
+        plan_restore(w, active);
         if (o->burst > 0 && rng_chance(&w->setup, 0.2)) {
             w->burster = 1 + (int)rng_below(&w->setup, w->n - 1);
             w->burst_at = active / 5 + rng_below(&w->setup, active * 2 / 5 + 1);
@@ -1303,7 +1432,9 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
         }
         if (!w->fail[0] && !converged) failf(w, "digests still differ %u ms after the network went quiet", CONVERGE_MS);
         w->converged_ms = w->now - w->quiet_at;
+        if (w->restore_done) run_rounds(w, 2 * SYNC_ROUND_MS); /* a round with equal digests confirms it */
         if (!w->fail[0]) final_checks(w);
+        if (!w->fail[0]) restore_checks(w);
     }
     res->ok = !w->fail[0];
     res->trace = w->trace;
@@ -1883,6 +2014,7 @@ static int usage(void) {
                     "  --reorder P  probability that a message leaves FIFO order (default 0.02)\n"
                     "  --burst N    largest burst of records one node writes at once (default 400; 0: none)\n"
                     "  --rate R     appends per node per simulated second (default 0.5)\n"
+                    "  --restores P share of seeds that restore one node from an old backup (default 0)\n"
                     "  --jobs N     run seeds in N worker processes (default 1)\n"
                     "  --verbose    events and warnings (twice: core log lines; three times: messages)\n"
                     "  --keep       keep the stores of a failing seed\n");
@@ -1890,7 +2022,7 @@ static int usage(void) {
 }
 
 int main(int argc, char **argv) {
-    opts o = {1, 1, 6, 2000, 400, 1, 0.02, 0.02, 0.02, 0.5, 0, 0};
+    opts o = {1, 1, 6, 2000, 400, 1, 0.02, 0.02, 0.02, 0.5, 0, 0, 0};
     int self = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -1926,13 +2058,16 @@ int main(int argc, char **argv) {
                 o.reorder = strtod(v, &end);
             else if (strcmp(a, "--rate") == 0)
                 o.rate = strtod(v, &end);
+            else if (strcmp(a, "--restores") == 0)
+                o.restores = strtod(v, &end);
             else
                 return usage();
             if (!end || *end) return usage();
         }
     }
     if (o.nodes < 2 || o.nodes > MAX_NODES || o.steps < 10 || o.seeds < 1 || o.drop < 0 || o.drop >= 1 || o.dup < 0 ||
-        o.dup > 1 || o.reorder < 0 || o.reorder > 1 || o.rate < 0 || o.jobs < 1 || o.jobs > 64)
+        o.dup > 1 || o.reorder < 0 || o.reorder > 1 || o.rate < 0 || o.restores < 0 || o.restores > 1 || o.jobs < 1 ||
+        o.jobs > 64)
         return usage();
     if (ronda_init() != RONDA_OK) return 3;
     setvbuf(stdout, NULL, _IOLBF, 0);
