@@ -1006,7 +1006,12 @@ static void world_free(world *w) {
             }
         }
     }
-    if (w->dir[0] && (!w->o->keep || !w->fail[0])) rmdir(w->dir);
+    if (w->dir[0] && (!w->o->keep || !w->fail[0])) {
+        char bak[640];
+        snprintf(bak, sizeof bak, "%s/backup.db", w->dir); /* --restores */
+        unlink(bak);
+        rmdir(w->dir);
+    }
     while (w->nheap > 0) free(heap_pop(w).data);
     free(w->heap);
     free(w->dlgs);
