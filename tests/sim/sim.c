@@ -928,8 +928,12 @@ static void restore_checks(world *w) {
     ronda_guard g;
     uint64_t gseq = 0, seq = 0;
     uint8_t head[RONDA_ID_BYTES];
-    if (ronda_store_guard(w->nodes[r].s, &g, &gseq) != RONDA_OK ||
-        ronda_store_head(w->nodes[r].s, w->nodes[r].pk, &seq, head) != RONDA_OK)
+    ronda_err e = ronda_store_head(w->nodes[r].s, w->nodes[r].pk, &seq, head);
+    if (e == RONDA_ERR_NOT_FOUND) { /* it has written nothing yet */
+        seq = 0;
+        e = RONDA_OK;
+    }
+    if (e != RONDA_OK || ronda_store_guard(w->nodes[r].s, &g, &gseq) != RONDA_OK)
         failf(w, "node %d: guard or head failed", r);
     else if (g != RONDA_GUARD_NONE)
         failf(w, "restored node %d still refuses to write (guard %s %" PRIu64 ") after the network converged", r,
