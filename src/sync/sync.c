@@ -12,7 +12,19 @@
  *
  * Invariants: a peer never has more than SYNC_INFLIGHT_MAX WANTs outstanding nor more than
  * SYNC_OUTQ_MAX messages queued (pushes beyond are dropped: the next round repairs them);
- * every record is applied through ronda_record_open + ronda_store_apply. */
+ * every record is applied through ronda_record_open + ronda_store_apply. sync_check()
+ * checks these, numbered as there:
+ *   1. peer ids are unique; a free slot (id 0) holds nothing;
+ *   2. a peer's queue holds qlen <= SYNC_OUTQ_MAX messages, qtail its last;
+ *   3. the WANT window: at most SYNC_INFLIGHT_MAX outstanding, each 1 <= from <= to <= target,
+ *      at most SYNC_BATCH_RECORDS long, sent before the next request's order; ranges of
+ *      one author in flight do not overlap;
+ *   4. at most SYNC_WANTS_MAX wants, each with a target;
+ *   5. a cut-off peer has nothing queued, wanted or in flight;
+ *   6. at most SYNC_DEFER_MAX deferred replies, in arrival order (their holds do not go
+ *      back), each a large reply of its peer taken in a hold that began;
+ *   7. the core's store transaction is open only under sync_hold;
+ *   8. the spans not to push are at most SKIP_SPANS_MAX, each from <= to, ascending. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +231,24 @@ void sync_destroy(sync_core **cp) {
               ronda_store_errmsg((*cp)->s));
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) peer_clear(&(*cp)->peers[i]);
     free(*cp);
+    *cp = NULL;
+}
+
+static void rx_batch_free(rx_batch *b);
+
+void sync_abandon(sync_core **cp) {
+    if (!cp || !*cp) return;
+    sync_core *c = *cp;
+    for (size_t i = 0; i < c->nrx; i++) { /* their checks may still run on worker threads */
+        ronda_open_wait(&c->rxq[i].job);
+        rx_batch_free(&c->rxq[i].b);
+        free(c->rxq[i].msg);
+    }
+    c->nrx = 0;
+    if (c->txn_open) ronda_store_rollback(c->s); /* what a killed process's open transaction leaves */
+    c->txn_open = 0;
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) peer_clear(&c->peers[i]);
+    free(c);
     *cp = NULL;
 }
 
@@ -1570,4 +1600,83 @@ size_t sync_clock_offset(const sync_core *c, int64_t *offset_ms) {
      * disagree, a node is not told its clock is off on one peer's word against the other's. */
     *offset_ms = n % 2 ? v[n / 2] : (abs_i64(v[n / 2 - 1]) < abs_i64(v[n / 2]) ? v[n / 2 - 1] : v[n / 2]);
     return n;
+}
+
+/* ------------------------------------------------------------------ invariants */
+
+static int broken(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int broken(char *why, size_t len, const char *fmt, ...) {
+    if (why && len > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, len, fmt, ap);
+        va_end(ap);
+    }
+    return 0;
+}
+
+/* Invariants 1-5 (file top) of one peer slot. */
+static int check_peer(const sync_core *c, const peer *p, char *why, size_t len) {
+    size_t n = 0;
+    const outmsg *last = NULL;
+    for (const outmsg *m = p->qhead; m && n <= SYNC_OUTQ_MAX; m = m->next, n++) last = m;
+    if (p->id == 0) {
+        if (p->qhead || p->qtail || p->qlen || p->nwants || p->wants || p->banned)
+            return broken(why, len, "1: a free peer slot holds a queue, wants or a ban");
+    } else {
+        for (const peer *q = c->peers; q < p; q++)
+            if (q->id == p->id) return broken(why, len, "1: peer id %u is used twice", p->id);
+    }
+    if (p->qlen > SYNC_OUTQ_MAX) return broken(why, len, "2: peer %u has %zu messages queued", p->id, p->qlen);
+    if (n != p->qlen || last != p->qtail || (p->qtail && p->qtail->next))
+        return broken(why, len, "2: peer %u: queue of %zu messages, qlen %zu, or its tail is not its last", p->id, n,
+                      p->qlen);
+    for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
+        const inflight *f = &p->fl[i];
+        if (!f->used) continue;
+        if (p->id == 0 || p->banned)
+            return broken(why, len, "5: peer %u (free or cut off) has a WANT in flight", p->id);
+        if (f->from < 1 || f->from > f->to || f->to > f->target || f->to - f->from >= SYNC_BATCH_RECORDS)
+            return broken(why, len, "3: peer %u: WANT %llu..%llu for target %llu", p->id, (unsigned long long)f->from,
+                          (unsigned long long)f->to, (unsigned long long)f->target);
+        if (f->order >= p->requests)
+            return broken(why, len, "3: peer %u: WANT of order %llu, only %llu sent", p->id,
+                          (unsigned long long)f->order, (unsigned long long)p->requests);
+        for (size_t k = i + 1; k < SYNC_INFLIGHT_MAX; k++) {
+            const inflight *g = &p->fl[k];
+            if (g->used && memcmp(g->author, f->author, RONDA_KEY_BYTES) == 0 && g->from <= f->to && f->from <= g->to)
+                return broken(why, len, "3: peer %u: WANTs %llu..%llu and %llu..%llu of one author overlap", p->id,
+                              (unsigned long long)f->from, (unsigned long long)f->to, (unsigned long long)g->from,
+                              (unsigned long long)g->to);
+        }
+    }
+    if (p->nwants > SYNC_WANTS_MAX || (p->nwants && !p->wants))
+        return broken(why, len, "4: peer %u has %zu wants", p->id, p->nwants);
+    for (size_t i = 0; i < p->nwants; i++)
+        if (p->wants[i].target == 0) return broken(why, len, "4: peer %u wants an author up to seq 0", p->id);
+    if (p->banned && (p->qlen || p->nwants)) return broken(why, len, "5: cut-off peer %u has a queue or wants", p->id);
+    return 1;
+}
+
+int sync_check(const sync_core *c, char *why, size_t len) {
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++)
+        if (!check_peer(c, &c->peers[i], why, len)) return 0;
+    if (c->nrx > SYNC_DEFER_MAX) return broken(why, len, "6: %zu deferred replies", c->nrx);
+    for (size_t i = 0; i < c->nrx; i++) {
+        const rx_pending *x = &c->rxq[i];
+        if (x->hold == 0 || x->hold > c->holds || (i > 0 && x->hold < c->rxq[i - 1].hold))
+            return broken(why, len, "6: deferred reply %zu of hold %llu (holds %llu) is out of arrival order", i,
+                          (unsigned long long)x->hold, (unsigned long long)c->holds);
+        if (!x->msg || x->count <= SYNC_PUSH_RELAY_MAX || x->count > SYNC_BATCH_RECORDS || x->b.got > x->count ||
+            x->peer == 0)
+            return broken(why, len, "6: deferred reply %zu: %u records of %u read, peer %u", i, x->b.got, x->count,
+                          x->peer);
+    }
+    if (c->txn_open && !c->hold) return broken(why, len, "7: the core's store transaction is open outside a hold");
+    if (c->nskip > SKIP_SPANS_MAX) return broken(why, len, "8: %zu spans not to push", c->nskip);
+    for (size_t i = 0; i < c->nskip; i++)
+        if (c->skip[i].from > c->skip[i].to || (i > 0 && c->skip[i].from <= c->skip[i - 1].to))
+            return broken(why, len, "8: span %zu not to push (%lld..%lld) is empty or out of order", i,
+                          (long long)c->skip[i].from, (long long)c->skip[i].to);
+    return 1;
 }

@@ -84,7 +84,19 @@ typedef void (*sync_log_fn)(void *ctx, int level, uint32_t peer, const char *tex
 
 /* A new core over an open store (not owned). */
 ronda_err sync_new(ronda_store *store, sync_log_fn log, void *log_ctx, sync_core **out) RONDA_MUST_CHECK;
+/* A clean shutdown (the daemon's SIGTERM): the replies still deferred are applied and what
+ * the core holds is committed, then the core is freed. */
 void sync_destroy(sync_core **core);
+/* A crash (what SIGKILL leaves): the core is dropped without applying or committing anything.
+ * Worker threads checking deferred replies are joined and those replies freed unapplied; a
+ * store transaction the core began (under sync_hold) is rolled back, so the store holds
+ * exactly what was committed. The store stays open (not owned). */
+void sync_abandon(sync_core **core);
+/* The core's invariants (sync.c's file-top comment): queue bounds, the WANT window, the
+ * deferred replies, the wants list, cut-off peers. 1 when they hold; else 0 and the first
+ * broken one in why (if why_len > 0). For tests (the simulator calls it after every step)
+ * and asserts; costs a walk over every peer's queue and window. */
+int sync_check(const sync_core *core, char *why, size_t why_len);
 
 /* A connection to peer `id` (chosen by the caller, non-zero, unique) is up: the core sends
  * it a HELLO. RONDA_ERR_TOO_BIG when SYNC_PEERS_MAX are connected. */

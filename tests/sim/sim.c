@@ -5,25 +5,42 @@
  * store is node 0; the authority admits the others with real member records, applied to every
  * store at setup. A simulated network, driven only by a seeded PRNG (splitmix64), carries what
  * sync_next_out() returns: each message arrives after a random delay, or is dropped,
- * duplicated or reordered; partitions cut sets of nodes apart and heal; nodes crash
- * (sync_destroy + ronda_store_close) and restart from their files; nodes append records at
- * random times with skewed clocks; one node may be admitted late, so that its records reach
- * nodes that do not know it yet. Time is simulated (STEP_MS steps): nothing reads a clock and
+ * duplicated or reordered; partitions cut sets of nodes apart and heal; nodes crash as
+ * SIGKILL leaves them (sync_abandon: nothing deferred is applied, an open transaction is
+ * rolled back), also in the middle of a group-commit transaction (between sync_hold and
+ * sync_release, with records applied but not committed), and restart from their files;
+ * with --restores, a node is restored from an old backup of itself (as `ronda backup` and
+ * `ronda restore`, its guard set to restored); nodes append records at random times with
+ * skewed clocks; one node may be admitted late, so that its records reach nodes that do not
+ * know it yet. Time is simulated (STEP_MS steps): nothing reads a clock and
  * nothing depends on pointers, so a seed replays exactly. Each node has two clocks, as a
  * daemon does: a monotonic one that runs on, and a wall clock (its store's clock too) that is
  * skewed and, with --clock-steps, stepped back up to 3 h and forward up to 20 min at random
  * times: rounds must go on and the network converge all the same.
  *
  * Invariants checked for every seed:
- *   - no record a node held is ever lost, across crashes (its frontier never moves back);
+ *   - the core's own invariants (sync_check: queue bounds, the WANT window, deferred
+ *     replies, wants, cut-off peers) on every live node after every step;
+ *   - no record a node held committed is ever lost, across crashes (its frontier never
+ *     moves back), and a crashed node restarts with exactly what it had committed (frontier,
+ *     digest and record count, read through a second connection at the crash);
  *   - after appends stop, partitions heal and crashed nodes restart, every node reaches the
  *     same ledger digest within CONVERGE_MS simulated ms, holding every record ever appended;
  *   - ronda_store_verify finds nothing on any node;
- *   - no honest peer is ever counted as bad, or banned; no sync call fails.
+ *   - no honest peer is ever counted as bad, or banned; no sync call fails;
+ *   - a restored node writes again once the network has converged, and holds its backup.
  *
  *   ronda-sim [--seed N] [--seeds K] [--nodes N] [--steps S] [--drop P] [--dup P]
- *             [--reorder P] [--burst N] [--verbose] [--keep]
+ *             [--reorder P] [--burst N] [--rate R] [--restores P] [--jobs N] [--verbose] [--keep]
  *   ronda-sim --selftest
+ *
+ * Long runs: the Release build is ~3.5x faster than the sanitizer one (CI runs a few hundred
+ * seeds; a failing seed prints the command that replays it):
+ *   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DRONDA_SANITIZE=OFF
+ *   cmake --build build-rel --target ronda-sim
+ *   build-rel/tests/ronda-sim --seeds 10000 --jobs 2       (6 nodes: ~0.3 s of CPU a seed)
+ *   build-rel/tests/ronda-sim --seed 1000 --seeds 500 --nodes 16 --steps 2000 --jobs 2
+ *   build-rel/tests/ronda-sim --seeds 2000 --restores 1 --jobs 2
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -92,6 +109,7 @@ typedef struct opts {
     double drop, dup, reorder, rate;
     int verbose, keep;
     int clock_steps; /* step nodes' wall clocks during the run */
+    double restores; /* probability that a seed restores one node from an old backup */
 } opts;
 
 typedef struct dlg {
@@ -121,6 +139,9 @@ typedef struct node {
     uint64_t admit_seq;           /* late joiner: the authority seq of its member record (0: none yet) */
     uint64_t seen_seq[MAX_NODES]; /* per author: the largest seq seen held */
     uint8_t seen_head[MAX_NODES][RONDA_ID_BYTES]; /* and its head id */
+    int crash_armed;                              /* crash after its next RECORDS in a held pass */
+    uint8_t committed_digest[RONDA_HASH_BYTES];   /* at its crash: what its store had committed */
+    uint64_t committed_records;
 } node;
 
 typedef struct wire {
@@ -147,6 +168,7 @@ typedef struct world {
     const opts *o;
     uint64_t seed;
     rng setup, net, work;
+    rng fault; /* crashes in the middle of a transaction (its own stream: the others replay as before) */
     char dir[512];
     unsigned n;
     node nodes[MAX_NODES];
@@ -178,10 +200,18 @@ typedef struct world {
     dlg *dlgs;
     size_t ndlgs, capdlgs;
     uint64_t expected; /* records every node must hold at the end */
-    uint64_t trace;    /* FNV-1a over every delivery and event: a replay must match */
-    char fail[600];    /* the first invariant broken */
+    /* a restore from an old backup (--restores): node `restorer` is backed up at backup_at
+     * and restored from that copy at restore_at, as `ronda backup` and `ronda restore` do */
+    rng rst;
+    int restorer;
+    uint64_t backup_at, restore_at, backup_seq, restored_lost;
+    int backup_done, restore_done;
+    unsigned appends_refused; /* appends the restore guard refused at the restored node */
+    uint64_t trace;           /* FNV-1a over every delivery and event: a replay must match */
+    char fail[600];           /* the first invariant broken */
     /* counters */
     unsigned crashes, parts, appended, warnings;
+    unsigned txn_crashes, txn_lost; /* crashes under sync_hold; of those, with uncommitted records lost */
     uint64_t sent, delivered, dropped, bytes;
     uint64_t quiet_at, converged_ms;
     /* capture (selftest): every delivered message, and per-type counts of sent ones */
@@ -455,6 +485,8 @@ static void link_down(world *w, size_t li) {
     if (w->nodes[l->b].alive) sync_peer_down(w->nodes[l->b].c, ROUTER_BASE + (uint32_t)li);
 }
 
+static void maybe_txn_crash(world *w, int i, int type);
+
 static void deliver_due(world *w) {
     while (w->nheap > 0 && w->heap[0].at <= w->now && !w->fail[0]) {
         msg m = heap_pop(w);
@@ -491,6 +523,7 @@ static void deliver_due(world *w) {
             sync_hold(nd->c);
             nd->held = 1;
         }
+        int type = msg_type(m.data, m.len);
         ronda_err e = sync_receive(nd->c, peer, m.data, m.len, node_clock(w, nd));
         free(m.data);
         if (e != RONDA_OK) failf(w, "node %d: sync_receive from peer %u failed: %s", to, peer, errname(e));
@@ -498,6 +531,7 @@ static void deliver_due(world *w) {
         if (sync_peer_banned(nd->c, peer) && !(w->hostile >> from & 1))
             failf(w, "node %d banned its honest peer %u (node %d)", to, peer, from);
         drain(w, to);
+        if (w->chaos) maybe_txn_crash(w, to, type);
     }
     /* The pass is over: a group-committing node commits what it took (before any crash). */
     for (unsigned i = 0; i < w->n; i++) {
@@ -626,6 +660,12 @@ static void do_append(world *w, int i, unsigned count) {
             w->ndlgs = first_new;
             return;
         }
+        if (e == RONDA_ERR_BEHIND && i == w->restorer && w->restore_done) { /* the restore guard */
+            w->appends_refused++;
+            if (count > 1) ronda_store_rollback(nd->s);
+            w->ndlgs = first_new;
+            return;
+        }
         if (e != RONDA_OK) {
             failf(w, "node %d: append of a %s failed: %s (%s)", i, ronda_kind_name(kind), errname(e), d.text);
             break;
@@ -727,13 +767,14 @@ static void revoke(world *w, int i) {
 /* ------------------------------------------------------------------ invariants */
 
 /* No record a node held is lost: per author, the seq held never moves back, and when it is
- * unchanged so is the head. `exact`: nothing may have changed at all (a closed store). */
-static void check_frontier(world *w, int i, int exact) {
+ * unchanged so is the head. `exact`: nothing may have changed at all (a closed store). Read
+ * through `s`: the node's own connection, or another one that sees only what is committed. */
+static void check_frontier_on(world *w, int i, ronda_store *s, int exact) {
     node *nd = &w->nodes[i];
     for (unsigned a = 0; a < w->n && !w->fail[0]; a++) {
         uint64_t seq = 0;
         uint8_t head[RONDA_ID_BYTES] = {0};
-        ronda_err e = ronda_store_head(nd->s, w->nodes[a].pk, &seq, head);
+        ronda_err e = ronda_store_head(s, w->nodes[a].pk, &seq, head);
         if (e != RONDA_OK && e != RONDA_ERR_NOT_FOUND) {
             failf(w, "node %d: head of author %u: %s", i, a, errname(e));
             return;
@@ -752,18 +793,194 @@ static void check_frontier(world *w, int i, int exact) {
     }
 }
 
+static int nodes_down(const world *w);
+
+static void check_frontier(world *w, int i, int exact) { check_frontier_on(w, i, w->nodes[i].s, exact); }
+
+/* What node i's store has committed, read through a second connection (it sees what a
+ * process started after a SIGKILL would): its frontier becomes what the node is known to
+ * hold, and its digest and record count what the store must hold exactly on restart. Returns
+ * whether the node's own connection sees more: records applied but not committed. */
+static int snapshot_committed(world *w, int i) {
+    node *nd = &w->nodes[i];
+    ronda_store *ro = NULL;
+    uint8_t own[RONDA_HASH_BYTES];
+    ronda_stats st;
+    if (ronda_store_open_readonly(nd->path, &ro) != RONDA_OK) {
+        failf(w, "node %d: cannot open its store a second time", i);
+        return 0;
+    }
+    check_frontier_on(w, i, ro, 0);
+    if (ronda_store_digest(ro, nd->committed_digest, NULL) != RONDA_OK || ronda_store_stats(ro, &st) != RONDA_OK ||
+        ronda_store_digest(nd->s, own, NULL) != RONDA_OK)
+        failf(w, "node %d: digest or stats failed", i);
+    nd->committed_records = st.records + st.forks;
+    ronda_store_close(&ro);
+    return memcmp(own, nd->committed_digest, sizeof own) != 0;
+}
+
+/* As SIGKILL: the core is dropped with nothing applied or committed (sync_abandon), then its
+ * connections go down at the other ends only. */
 static void crash(world *w, int i) {
     node *nd = &w->nodes[i];
-    check_frontier(w, i, 0);
-    for (size_t li = 0; li < w->nlinks; li++)
-        if (w->links[li].a == i || w->links[li].b == i) link_down(w, li);
-    sync_destroy(&nd->c);
+    int in_txn = nd->held, lost = snapshot_committed(w, i);
+    sync_abandon(&nd->c);
     ronda_store_close(&nd->s);
     nd->alive = 0;
+    nd->held = 0;
+    nd->crash_armed = 0;
+    for (size_t li = 0; li < w->nlinks; li++)
+        if (w->links[li].a == i || w->links[li].b == i) link_down(w, li);
     nd->up_at = w->now + 300 + rng_below(&w->work, 4700);
     w->crashes++;
+    if (in_txn) w->txn_crashes++;
+    if (in_txn && lost) w->txn_lost++;
+    if (!in_txn && lost) failf(w, "node %d: its connection held uncommitted records outside a hold", i);
     trace_u64(w, 0x33330000u + (unsigned)i);
-    vlog(w, "node %d crashes (back at %" PRIu64 " ms)", i, nd->up_at);
+    vlog(w, "node %d crashes%s%s (back at %" PRIu64 " ms)", i, in_txn ? " in the middle of a transaction" : "",
+         lost ? ", losing what it had not committed" : "", nd->up_at);
+}
+
+/* Crashes in the middle of a transaction: now and then a group-committing node is armed, and
+ * crashes right after it takes a RECORDS message in a held pass (before sync_release). */
+static void arm_txn_crash(world *w) {
+    if (!rng_chance(&w->fault, 1.5 / (double)w->o->steps)) return;
+    node *nd = &w->nodes[rng_below(&w->fault, w->n)];
+    if (nd->alive && nd->group) nd->crash_armed = 1;
+}
+
+static void maybe_txn_crash(world *w, int i, int type) {
+    node *nd = &w->nodes[i];
+    if (nd->crash_armed && nd->alive && nd->held && type == 4 && nodes_down(w) + 1 <= (int)w->n / 2) crash(w, i);
+}
+
+/* After a crash the store holds exactly what was committed before it. */
+static void check_restart(world *w, int i) {
+    node *nd = &w->nodes[i];
+    uint8_t d[RONDA_HASH_BYTES];
+    ronda_stats st;
+    check_frontier(w, i, 1);
+    if (ronda_store_digest(nd->s, d, NULL) != RONDA_OK || ronda_store_stats(nd->s, &st) != RONDA_OK)
+        failf(w, "node %d: digest or stats failed", i);
+    else if (memcmp(d, nd->committed_digest, sizeof d) != 0 || st.records + st.forks != nd->committed_records)
+        failf(w,
+              "node %d: after its crash the store holds %" PRIu64 " records, not the %" PRIu64
+              " committed before (or another digest)",
+              i, st.records + st.forks, nd->committed_records);
+}
+
+/* ------------------------------------------------------------------ restores from old backups */
+
+static int copy_path(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char buf[65536];
+    size_t n;
+    int ok = in && out;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+    if (in && ferror(in)) ok = 0;
+    if (in) fclose(in);
+    if (out && fclose(out) != 0) ok = 0;
+    return ok ? 0 : -1;
+}
+
+static void backup_path(const world *w, char *out, size_t len) { snprintf(out, len, "%s/backup.db", w->dir); }
+
+/* --restores: in that share of seeds, one precinct node (not the late joiner nor the revoked
+ * one) is backed up a while into the run and later restored from that copy. Its own stream,
+ * so seeds without a restore replay as before. */
+static void plan_restore(world *w, uint64_t active) {
+    if (!rng_chance(&w->rst, w->o->restores) || w->n < 3) return;
+    int r = 1 + (int)rng_below(&w->rst, w->n - 1);
+    if (r == w->late || r == w->revoked) return;
+    w->restorer = r;
+    w->backup_at = active / 10 + rng_below(&w->rst, active * 3 / 10 + 1);
+    w->restore_at = w->backup_at + active / 10 + rng_below(&w->rst, active * 3 / 10 + 1);
+}
+
+/* As `ronda restore`: the node crashes (sync_abandon), its database is replaced by the backup
+ * with the guard set to restored at its own head, and it restarts later from that. What it
+ * is known to hold starts again from the backup: the records it wrote after the backup are
+ * gone from it (its peers may hold them). */
+static void restore_node(world *w, int i) {
+    node *nd = &w->nodes[i];
+    char bak[640];
+    backup_path(w, bak, sizeof bak);
+    crash(w, i);
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (int k = 0; k < 4; k++) {
+        char p[640];
+        snprintf(p, sizeof p, "%s%s", nd->path, sfx[k]);
+        unlink(p);
+    }
+    ronda_store *s = NULL;
+    uint64_t seq = 0, before = nd->seen_seq[i];
+    uint8_t head[RONDA_ID_BYTES];
+    ronda_stats st;
+    if (copy_path(bak, nd->path) != 0 || ronda_store_open(nd->path, NULL, &s) != RONDA_OK) {
+        failf(w, "node %d: cannot restore its backup", i);
+        return;
+    }
+    if (ronda_store_head(s, nd->pk, &seq, head) != RONDA_OK) seq = 0;
+    if (ronda_store_set_guard(s, RONDA_GUARD_RESTORED, seq) != RONDA_OK ||
+        ronda_store_digest(s, nd->committed_digest, NULL) != RONDA_OK || ronda_store_stats(s, &st) != RONDA_OK)
+        failf(w, "node %d: cannot set the restore guard", i);
+    nd->committed_records = st.records + st.forks;
+    memset(nd->seen_seq, 0, sizeof nd->seen_seq);
+    nd->s = s; /* the baseline for the loss check is now the backup */
+    check_frontier(w, i, 0);
+    ronda_store_close(&nd->s);
+    w->backup_seq = seq;
+    w->restored_lost = before > seq ? before - seq : 0;
+    w->restore_done = 1;
+    trace_u64(w, 0x88880000u + (unsigned)i);
+    vlog(w, "node %d restored from its backup: own records up to seq %" PRIu64 " (it held %" PRIu64 ")", i, seq,
+         before);
+}
+
+static void restore_events(world *w) {
+    if (w->restorer < 0) return;
+    node *nd = &w->nodes[w->restorer];
+    if (!w->backup_done && w->now >= w->backup_at && nd->alive) {
+        char bak[640];
+        backup_path(w, bak, sizeof bak);
+        if (ronda_store_backup(nd->s, bak, NULL, NULL) != RONDA_OK) failf(w, "node %d: backup failed", w->restorer);
+        w->backup_done = 1;
+        vlog(w, "node %d backed up", w->restorer);
+    } else if (w->backup_done && !w->restore_done && w->now >= w->restore_at && nd->alive) {
+        restore_node(w, w->restorer);
+    }
+}
+
+/* The restored node writes again once a peer lets it (its guard is none), and holds the
+ * backup's records at least. */
+static void restore_checks(world *w) {
+    if (!w->restore_done) return;
+    int r = w->restorer;
+    ronda_guard g;
+    uint64_t gseq = 0, seq = 0;
+    uint8_t head[RONDA_ID_BYTES];
+    ronda_err e = ronda_store_head(w->nodes[r].s, w->nodes[r].pk, &seq, head);
+    if (e == RONDA_ERR_NOT_FOUND) { /* it has written nothing yet */
+        seq = 0;
+        e = RONDA_OK;
+    }
+    if (e != RONDA_OK || ronda_store_guard(w->nodes[r].s, &g, &gseq) != RONDA_OK)
+        failf(w, "node %d: guard or head failed", r);
+    else if (g != RONDA_GUARD_NONE)
+        failf(w, "restored node %d still refuses to write (guard %s %" PRIu64 ") after the network converged", r,
+              ronda_guard_name(g), gseq);
+    else if (seq < w->backup_seq)
+        failf(w, "restored node %d holds its own records to seq %" PRIu64 ", its backup to %" PRIu64, r, seq,
+              w->backup_seq);
+}
+
+/* The core's own invariants (sync_check), for every live node after every step. */
+static void check_cores(world *w) {
+    for (unsigned i = 0; i < w->n && !w->fail[0]; i++) {
+        char why[300];
+        if (w->nodes[i].alive && !sync_check(w->nodes[i].c, why, sizeof why))
+            failf(w, "node %u: sync_check: invariant %s", i, why);
+    }
 }
 
 static void restart(world *w, int i) {
@@ -774,7 +991,7 @@ static void restart(world *w, int i) {
         return;
     }
     ronda_store_set_clock(nd->s, store_wall, nd);
-    check_frontier(w, i, 1);
+    check_restart(w, i);
     if ((e = sync_new(nd->s, sim_log, nd, &nd->c)) != RONDA_OK) {
         failf(w, "node %d: sync_new failed: %s", i, errname(e));
         return;
@@ -825,7 +1042,12 @@ static void world_free(world *w) {
             }
         }
     }
-    if (w->dir[0] && (!w->o->keep || !w->fail[0])) rmdir(w->dir);
+    if (w->dir[0] && (!w->o->keep || !w->fail[0])) {
+        char bak[640];
+        snprintf(bak, sizeof bak, "%s/backup.db", w->dir); /* --restores */
+        unlink(bak);
+        rmdir(w->dir);
+    }
     while (w->nheap > 0) free(heap_pop(w).data);
     free(w->heap);
     free(w->dlgs);
@@ -886,6 +1108,9 @@ static int world_init(world *w, const opts *o, uint64_t seed, unsigned n, int la
     w->setup = rng_make(seed, 1);
     w->net = rng_make(seed, 2);
     w->work = rng_make(seed, 3);
+    w->fault = rng_make(seed, 4);
+    w->rst = rng_make(seed, 5);
+    w->restorer = -1;
     w->trace = UINT64_C(0xcbf29ce484222325);
     w->late = -1;
     w->burster = -1;
@@ -1049,6 +1274,8 @@ static void chaos_events(world *w) {
         w->clock_steps++;
         trace_u64(w, 0x88880000u + (unsigned)nd->idx);
     }
+    arm_txn_crash(w);
+    restore_events(w);
     if (w->late >= 0 && w->now >= w->late_at) late_admit(w);
     if (w->revoked >= 0 && !w->revoke_done && w->now >= w->revoke_at && w->nodes[0].alive) revoke(w, w->revoked);
     for (unsigned i = 1; i < w->n && !w->fail[0]; i++) {
@@ -1092,12 +1319,19 @@ static void step(world *w) {
     if (w->now % CHECK_MS == 0)
         for (unsigned i = 0; i < w->n && !w->fail[0]; i++)
             if (w->nodes[i].alive) check_frontier(w, (int)i, 0);
+    check_cores(w);
     w->now += STEP_MS;
+}
+
+static void run_rounds(world *w, uint64_t ms) {
+    uint64_t end = w->now + ms;
+    while (!w->fail[0] && w->now < end) step(w);
 }
 
 typedef struct result {
     int ok;
     uint64_t trace, converged_ms, records, msgs;
+    unsigned txn_crashes, txn_lost;
     uint8_t digest[RONDA_HASH_BYTES];
 } result;
 
@@ -1138,7 +1372,9 @@ static void final_checks(world *w) {
             break;
         }
         for (unsigned a = 0; a < w->n; a++)
-            if (fc.seq[a] != want[a])
+            if ((int)a == w->restorer && w->restore_done) /* what it wrote after the backup may be gone */
+                continue;
+            else if (fc.seq[a] != want[a])
                 failf(w, "node %u: author %u at seq %" PRIu64 " in the frontier; %" PRIu64 " expected", i, a, fc.seq[a],
                       want[a]);
         if (fc.strangers) failf(w, "node %u: %d unknown authors in the frontier", i, fc.strangers);
@@ -1148,7 +1384,9 @@ static void final_checks(world *w) {
             break;
         }
         /* all records, or with a revocation: at least the good ones, at most all */
-        if (w->revoked < 0 ? st.records != w->expected : st.records < sum || st.records > w->expected)
+        if (w->restore_done)
+            ; /* as above: restore_checks checks the restored node */
+        else if (w->revoked < 0 ? st.records != w->expected : st.records < sum || st.records > w->expected)
             failf(w, "node %u holds %" PRIu64 " records; %" PRIu64 " were written (%" PRIu64 " good)", i, st.records,
                   w->expected, sum);
         if (st.forks != 0) failf(w, "node %u holds %" PRIu64 " fork-evidence records", i, st.forks);
@@ -1196,8 +1434,8 @@ static void print_state(world *w) {
 
 static void replay_line(const opts *o, uint64_t seed) {
     printf("  replay: ronda-sim --seed %" PRIu64 " --nodes %u --steps %u --drop %g --dup %g --reorder %g --burst %u"
-           " --rate %g%s --verbose\n",
-           seed, o->nodes, o->steps, o->drop, o->dup, o->reorder, o->burst, o->rate,
+           " --rate %g --restores %g%s --verbose\n",
+           seed, o->nodes, o->steps, o->drop, o->dup, o->reorder, o->burst, o->rate, o->restores,
            o->clock_steps ? " --clock-steps" : "");
 }
 
@@ -1219,6 +1457,7 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
             slow->bw = 1 + (unsigned)rng_below(&w->setup, 3);
         }
         if (w->revoked >= 0) w->revoke_at = active / 5 + rng_below(&w->setup, active / 2 + 1);
+        plan_restore(w, active);
         if (o->burst > 0 && rng_chance(&w->setup, 0.2)) {
             w->burster = 1 + (int)rng_below(&w->setup, w->n - 1);
             w->burst_at = active / 5 + rng_below(&w->setup, active * 2 / 5 + 1);
@@ -1262,13 +1501,17 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
         }
         if (!w->fail[0] && !converged) failf(w, "digests still differ %u ms after the network went quiet", CONVERGE_MS);
         w->converged_ms = w->now - w->quiet_at;
+        if (w->restore_done) run_rounds(w, 2 * SYNC_ROUND_MS); /* a round with equal digests confirms it */
         if (!w->fail[0]) final_checks(w);
+        if (!w->fail[0]) restore_checks(w);
     }
     res->ok = !w->fail[0];
     res->trace = w->trace;
     res->converged_ms = w->converged_ms;
     res->records = w->expected;
     res->msgs = w->sent;
+    res->txn_crashes = w->txn_crashes;
+    res->txn_lost = w->txn_lost;
     if (!res->ok) {
         printf("FAIL seed=%" PRIu64 ": %s\n", seed, w->fail);
         if (w->n) print_state(w);
@@ -1276,9 +1519,11 @@ static int run_seed(const opts *o, uint64_t seed, result *res) {
         replay_line(o, seed);
     } else if (o->verbose) {
         print_state(w);
-        printf("seed %" PRIu64 ": ok: %" PRIu64 " records, %u crashes, %u partitions, %" PRIu64 " msgs sent (%" PRIu64
-               " dropped), converged %" PRIu64 " ms after quiet, trace %016" PRIx64 "\n",
-               seed, w->expected, w->crashes, w->parts, w->sent, w->dropped, w->converged_ms, w->trace);
+        printf("seed %" PRIu64 ": ok: %" PRIu64 " records, %u crashes (%u in a transaction, %u losing uncommitted"
+               " records), %u partitions, %" PRIu64 " msgs sent (%" PRIu64 " dropped), converged %" PRIu64
+               " ms after quiet, trace %016" PRIx64 "\n",
+               seed, w->expected, w->crashes, w->txn_crashes, w->txn_lost, w->parts, w->sent, w->dropped,
+               w->converged_ms, w->trace);
     }
     world_free(w);
     free(w);
@@ -2201,6 +2446,73 @@ static void selftest_restore_fork(const opts *o) {
     free(w);
 }
 
+/* B catches up under sync_hold (as in selftest_replies_ahead): two replies applied in its
+ * open transaction, the later ones deferred. Returns B's stats before. */
+static sync_stats held_catch_up(world *w, unsigned n) {
+    node *b = &w->nodes[2];
+    sync_stats s0;
+    link_down(w, 0);
+    do_append(w, 1, n);
+    run_for(w, 1000);
+    sync_get_stats(b->c, &s0);
+    sync_hold(b->c);
+    link_up(w, 0);
+    for (int k = 0; k < 20000 && !w->fail[0]; k++) { /* messages only: no tick applies a reply */
+        deliver_due(w);
+        w->now += STEP_MS;
+    }
+    return s0;
+}
+
+/* A crash in the middle of a transaction is SIGKILL's: what B applied under sync_hold and had
+ * not committed, and the replies it deferred, are gone; its store holds exactly what it had
+ * committed, and it fetches the rest again. A clean shutdown (sync_destroy, the daemon's
+ * SIGTERM) commits them instead. */
+static void selftest_crash_in_txn(const opts *o) {
+    printf("core: a crash under sync_hold loses what was not committed; a clean shutdown commits it\n");
+    world *w = pair_world(o, 1007);
+    node *b = &w->nodes[2];
+    b->group = 0; /* held by hand here, not per delivery pass */
+    run_until_synced(w, 60000);
+    uint8_t committed[RONDA_HASH_BYTES], own[RONDA_HASH_BYTES], after[RONDA_HASH_BYTES], a1[RONDA_HASH_BYTES];
+    digest_of(w, 2, committed);
+    const unsigned n = (SYNC_DEFER_MAX + 1) * SYNC_BATCH_RECORDS + 300;
+    sync_stats s0 = held_catch_up(w, n), s1;
+    sync_get_stats(b->c, &s1);
+    digest_of(w, 2, own);
+    check(!w->fail[0] && s1.stored - s0.stored == 2u * SYNC_BATCH_RECORDS && s1.replies_ahead > s0.replies_ahead &&
+              memcmp(own, committed, sizeof own) != 0,
+          "held: B applied %llu records in its open transaction and deferred more replies %s",
+          (unsigned long long)(s1.stored - s0.stored), w->fail);
+    b->held = 1; /* the crash comes inside the hold */
+    crash(w, 2);
+    restart(w, 2);
+    digest_of(w, 2, after);
+    check(!w->fail[0] && w->txn_lost == 1 && memcmp(after, committed, sizeof after) == 0,
+          "crashed and restarted: B holds exactly what it had committed before the hold %s", w->fail);
+    run_until_synced(w, 60000);
+    digest_of(w, 1, a1);
+    digest_of(w, 2, after);
+    sync_get_stats(b->c, &s1);
+    check(!w->fail[0] && memcmp(after, a1, sizeof after) == 0 && s1.rejected == 0,
+          "B fetches them again and holds A's ledger %s", w->fail);
+
+    s0 = held_catch_up(w, n);
+    ronda_store *other = NULL;
+    sync_destroy(&b->c);
+    ronda_store_close(&b->s);
+    b->alive = 0;
+    digest_of(w, 1, a1);
+    int ok =
+        ronda_store_open_readonly(b->path, &other) == RONDA_OK && ronda_store_digest(other, after, NULL) == RONDA_OK;
+    check(!w->fail[0] && ok && memcmp(after, a1, sizeof after) == 0,
+          "sync_destroy (a clean shutdown) under the same hold applies the deferred replies and commits all %u %s", n,
+          w->fail);
+    ronda_store_close(&other);
+    world_free(w);
+    free(w);
+}
+
 /* A line of nodes 1 - 2 - ... - 7 (each links only its neighbours): node 1 writes a big batch
  * in one transaction, as `ronda import` does; every node relays what it stores, so the far
  * end holds the batch within a few ticks per hop, well before any anti-entropy round could
@@ -2261,6 +2573,7 @@ static int selftest(const opts *o) {
     selftest_replies_ahead(o);
     selftest_far_future(o);
     selftest_clock_beyond(o);
+    selftest_crash_in_txn(o);
     selftest_determinism(o);
     selftest_forged_claim(o);
     selftest_fork_flood(o);
@@ -2274,6 +2587,7 @@ static int selftest(const opts *o) {
 typedef struct tally {
     unsigned passed, failed;
     uint64_t worst, worst_seed, records, msgs;
+    uint64_t txn_crashes, txn_lost;
 } tally;
 
 /* Seeds o->seed + k for every k = first (mod stride). */
@@ -2285,6 +2599,8 @@ static void run_seeds(const opts *o, unsigned first, unsigned stride, tally *t) 
             t->passed++;
             t->records += r.records;
             t->msgs += r.msgs;
+            t->txn_crashes += r.txn_crashes;
+            t->txn_lost += r.txn_lost;
             if (r.converged_ms > t->worst) {
                 t->worst = r.converged_ms;
                 t->worst_seed = seed;
@@ -2307,7 +2623,7 @@ static int run_jobs(const opts *o, tally *t) {
         if ((pids[j] = fork()) < 0) return -1;
         if (pids[j] == 0) {
             if (dup2(fileno(outs[j]), STDOUT_FILENO) < 0) _exit(3);
-            tally mine = {0, 0, 0, o->seed, 0, 0};
+            tally mine = {0, 0, 0, o->seed, 0, 0, 0, 0};
             run_seeds(o, j, o->jobs, &mine);
             fflush(stdout);
             ssize_t n = write(pipes[j][1], &mine, sizeof mine);
@@ -2330,6 +2646,8 @@ static int run_jobs(const opts *o, tally *t) {
             t->failed += mine.failed;
             t->records += mine.records;
             t->msgs += mine.msgs;
+            t->txn_crashes += mine.txn_crashes;
+            t->txn_lost += mine.txn_lost;
             if (mine.worst > t->worst) {
                 t->worst = mine.worst;
                 t->worst_seed = mine.worst_seed;
@@ -2359,6 +2677,7 @@ static int usage(void) {
                     "  --reorder P  probability that a message leaves FIFO order (default 0.02)\n"
                     "  --burst N    largest burst of records one node writes at once (default 400; 0: none)\n"
                     "  --rate R     appends per node per simulated second (default 0.5)\n"
+                    "  --restores P share of seeds that restore one node from an old backup (default 0)\n"
                     "  --jobs N     run seeds in N worker processes (default 1)\n"
                     "  --verbose    events and warnings (twice: core log lines; three times: messages)\n"
                     "  --keep       keep the stores of a failing seed\n"
@@ -2367,7 +2686,7 @@ static int usage(void) {
 }
 
 int main(int argc, char **argv) {
-    opts o = {1, 1, 6, 2000, 400, 1, 0.02, 0.02, 0.02, 0.5, 0, 0, 0};
+    opts o = {1, 1, 6, 2000, 400, 1, 0.02, 0.02, 0.02, 0.5, 0, 0, 0, 0};
     int self = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -2405,18 +2724,21 @@ int main(int argc, char **argv) {
                 o.reorder = strtod(v, &end);
             else if (strcmp(a, "--rate") == 0)
                 o.rate = strtod(v, &end);
+            else if (strcmp(a, "--restores") == 0)
+                o.restores = strtod(v, &end);
             else
                 return usage();
             if (!end || *end) return usage();
         }
     }
     if (o.nodes < 2 || o.nodes > MAX_NODES || o.steps < 10 || o.seeds < 1 || o.drop < 0 || o.drop >= 1 || o.dup < 0 ||
-        o.dup > 1 || o.reorder < 0 || o.reorder > 1 || o.rate < 0 || o.jobs < 1 || o.jobs > 64)
+        o.dup > 1 || o.reorder < 0 || o.reorder > 1 || o.rate < 0 || o.restores < 0 || o.restores > 1 || o.jobs < 1 ||
+        o.jobs > 64)
         return usage();
     if (ronda_init() != RONDA_OK) return 3;
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (self) return selftest(&o);
-    tally t = {0, 0, 0, o.seed, 0, 0};
+    tally t = {0, 0, 0, o.seed, 0, 0, 0, 0};
     if (o.jobs > 1 && o.seeds > 1) {
         if (run_jobs(&o, &t) != 0) return 3;
     } else {
@@ -2427,6 +2749,8 @@ int main(int argc, char **argv) {
     printf("sim: %u nodes, seeds %" PRIu64 "..%" PRIu64 ": %" PRIu64 " records written, %" PRIu64
            " messages; slowest convergence %" PRIu64 " ms after quiet (seed %" PRIu64 ")\n",
            o.nodes, o.seed, o.seed + o.seeds - 1, records, msgs, worst, worst_seed);
+    printf("sim: %" PRIu64 " crashes in the middle of a transaction, %" PRIu64 " of them losing uncommitted records\n",
+           t.txn_crashes, t.txn_lost);
     if (failed == 0)
         printf("sim: %u seeds passed\n", passed);
     else
