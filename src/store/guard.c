@@ -102,8 +102,8 @@ ronda_err ronda_store_set_guard(ronda_store *s, ronda_guard state, uint64_t seq)
 }
 
 ronda_err guard_refuses(ronda_store *s, ronda_detail *d) {
-    ronda_guard g;
-    uint64_t seq;
+    ronda_guard g = RONDA_GUARD_NONE;
+    uint64_t seq = 0;
     ronda_err e = ronda_store_guard(s, &g, &seq);
     if (e != RONDA_OK) return e;
     if (g == RONDA_GUARD_NONE) return RONDA_OK;
