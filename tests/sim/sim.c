@@ -2556,6 +2556,51 @@ static void selftest_line_relay(const opts *o) {
     }
 }
 
+/* A member files a dialogue in another precinct's name (proto/record.md section 5, the
+ * place rule): its own append refuses it; signed anyway (a hostile or older build) and
+ * pushed, the other node does not store it, and does not hold it against the peer that
+ * relayed it (the roster decides, and a relay may know less); both go on syncing. */
+static void selftest_impersonation(const opts *o) {
+    printf("core: a dialogue filed in another precinct's name is refused at append and at ingest\n");
+    world *w = pair_world(o, 1404);
+    node *a = &w->nodes[1];
+    do_append(w, 1, 2);
+    run_until_synced(w, 30000);
+    unsigned topics;
+    json_t *j = dialogue_json(w, a, &topics);
+    json_object_set_new(j, "polsek", json_string(polsek_names[2 % 6])); /* node 2's precinct */
+    uint8_t *body = NULL, *rec = NULL;
+    size_t blen = 0, len = 0;
+    ronda_detail d;
+    if (ronda_body_from_json(RONDA_KIND_DIALOGUE, j, &body, &blen, &d) != RONDA_OK) abort();
+    json_decref(j);
+    ronda_err e = ronda_store_append(a->s, a->sk, RONDA_KIND_DIALOGUE, body, blen, node_now(w, a), NULL, &d);
+    check(e == RONDA_ERR_PLACE, "node 1's own append in node 2's place: %s (%s)", errname(e), d.text);
+    uint64_t seq = 0;
+    uint8_t head[RONDA_ID_BYTES];
+    if (ronda_store_head(a->s, a->pk, &seq, head) != RONDA_OK) abort();
+    uint64_t hlc = (node_now(w, a) + 1000u) << RONDA_HLC_COUNTER_BITS;
+    if (ronda_record_seal(a->sk, seq + 1, head, hlc, RONDA_KIND_DIALOGUE, body, blen, &rec, &len) != RONDA_OK) abort();
+    free(body);
+    sync_stats s0, s1;
+    sync_get_stats(w->nodes[2].c, &s0);
+    push_to(w, 2, A_PEER_AT_B, rec, len);
+    free(rec);
+    sync_get_stats(w->nodes[2].c, &s1);
+    uint64_t held = 0;
+    if (ronda_store_head(w->nodes[2].s, a->pk, &held, head) != RONDA_OK) held = 0;
+    check(held == seq && s1.rejected == s0.rejected && s1.deferred > s0.deferred &&
+              !sync_peer_banned(w->nodes[2].c, A_PEER_AT_B),
+          "node 2 holds node 1's chain to seq %" PRIu64 " (not the impersonating seq %" PRIu64
+          "), not counted against the peer, not cut off",
+          held, seq + 1);
+    do_append(w, 2, 1);
+    run_until_synced(w, 30000);
+    check(!w->fail[0] && pair_synced(w), "both keep syncing: equal digests %s", w->fail);
+    world_free(w);
+    free(w);
+}
+
 static int selftest(const opts *o) {
     const char *only = getenv("RONDA_SIM_ONLY"); /* "forks": only the fork and guard tests */
     if (only && strcmp(only, "forks") == 0) {
@@ -2566,6 +2611,7 @@ static int selftest(const opts *o) {
         return st_failures ? 1 : 0;
     }
     selftest_line_relay(o);
+    selftest_impersonation(o);
     selftest_round_and_forgery(o);
     selftest_replay(o);
     selftest_big_frontier(o);
