@@ -185,7 +185,10 @@ static uint64_t mix(uint64_t x) { /* splitmix64: deterministic variety per recor
 /* The JSON body of dialogue number i. */
 static json_t *dialogue_json(unsigned long i) {
     uint64_t r = mix(i);
-    const place *p = &places[r % N_PLACES];
+    /* The one writing member is Polres Trenggalek's HQ, which may file only for its own Polres
+     * (proto/record.md section 5): its Polsek vary, the other Polres give villages' names. */
+    const place *p = &places[0];
+    (void)N_PLACES;
     unsigned ps = (unsigned)((r >> 8) % 4), pg = (unsigned)((r >> 12) % 6);
     char when[RONDA_TIME_LEN + 1];
     /* dialogues every 10 minutes from 2025-01-01 08:00 WIB */
@@ -214,7 +217,7 @@ static int encode(ronda_kind kind, json_t *j, uint8_t **out, size_t *len) {
 
 /* ------------------------------------------------------------------ phases */
 
-/* A new store in dir, its authority admitting one precinct member as the CLI's
+/* A new store in dir, its authority admitting one hq member (Polres Trenggalek) as the CLI's
  * `authority admit` does; *s is the open store, member_sk the member's secret key. */
 static int setup(const char *dir, ronda_store **s, uint8_t member_sk[RONDA_SECRET_BYTES]) {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -233,9 +236,9 @@ static int setup(const char *dir, ronda_store **s, uint8_t member_sk[RONDA_SECRE
     ronda_hex(pk, 32, sk_hex);
     ronda_hex(curve_pk, 32, ck_hex);
     uint64_t now = wall_ms();
-    json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "name", "Polsek Durenan", "role", "precinct",
-                          "sign_key", sk_hex, "curve_key", ck_hex, "valid_from", (json_int_t)(now - SKEW_MS),
-                          "valid_until", (json_int_t)(now + YEAR_MS), "polres", "Trenggalek", "polsek", "Durenan");
+    json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "name", "Polres Trenggalek", "role", "hq", "sign_key",
+                          sk_hex, "curve_key", ck_hex, "valid_from", (json_int_t)(now - SKEW_MS), "valid_until",
+                          (json_int_t)(now + YEAR_MS), "polres", "Trenggalek");
     uint8_t *body;
     size_t len;
     if (encode(RONDA_KIND_MEMBER, m, &body, &len) != 0) return 1;
