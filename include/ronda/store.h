@@ -170,6 +170,14 @@ typedef struct ronda_finding {
     uint8_t author[RONDA_KEY_BYTES];
     uint64_t seq;
     char detail[240];
+    /* Structured parts, for reports that explain a finding in plain words (all optional;
+     * NULL / has_dialogue 0 when the finding has none; the strings live only during the
+     * callback: copy what you keep). */
+    int has_dialogue; /* the finding is about this dialogue (its original record) */
+    uint8_t dialogue[RONDA_ID_BYTES];
+    const char *field;         /* the field that differs ("title", "participants", "status", ...) */
+    const char *records_value; /* what the signed records say about it */
+    const char *view_value;    /* what the derived view (or the stored copy) says */
 } ronda_finding;
 
 typedef struct ronda_verify_summary {
