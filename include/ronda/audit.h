@@ -58,4 +58,44 @@ ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *ctx, json_t *chain)
  * dialogue can be found for `id`. */
 ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
 
+/* ---- findings in plain words (src/store/explain.c) */
+
+/* Missing seqs of one finding that are looked up one by one (the newest, nearest the
+ * finding, first): a report names a few records, not a million; the count says the rest. */
+#define RONDA_EXPLAIN_MISSING_MAX 32u
+/* Checkpoints read (newest first) for the ids of missing seqs: each is decoded whole, and
+ * the newest name the newest heads; an hourly checkpoint gives a week in 168. */
+#define RONDA_EXPLAIN_CHECKPOINTS_MAX 200u
+/* Findings of one audit that get a context (`ronda audit`): each costs a few indexed
+ * lookups; beyond this the report lists them as the audit found them. */
+#define RONDA_EXPLAIN_FINDINGS_MAX 5000u
+
+/* What the ledger still knows about the record a finding is about, for a report that says
+ * it in plain words. On success *out is a new JSON object the caller json_decref's, with
+ * (each only when known):
+ *   "author":   {key, author_name, author_polres, author_polsek, author_role} (the roster)
+ *   "record":   the finding's record: {id, kind, seq, held ("ledger", "fork evidence"),
+ *               hlc_ms, and topic/status/action of a follow-up}; for a record no longer held
+ *               or no longer verifying, what the views say of it (with "from": "views")
+ *   "dialogue": the dialogue it is about {id, title, programme, polres, polsek, when, from
+ *               ("records", "fork evidence" or "views": views are unsigned)}
+ *   "missing":  for a chain gap or withheld records: the seqs not held, newest first (at
+ *               most RONDA_EXPLAIN_MISSING_MAX), each {seq, id (null when nothing names it),
+ *               named_by (["prev of the next record", "checkpoint", "fork evidence",
+ *               "resolution"]), kind, dialogue, and from the views topic, status, action,
+ *               when, reason}; "missing_count" counts them all
+ *   "names_missing": for a reference finding, the record named but not held {id, kind...}
+ *   "fork":     for fork evidence, both versions (ronda_store_fork_versions)
+ * The finding's strings are not used. */
+ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, json_t **out) RONDA_MUST_CHECK;
+
+/* Both versions of a record whose author signed two records for one (author, seq): `id` is
+ * either (the ledger's record at a forked seq, or the fork evidence). On success *out is a
+ * new JSON object: author, author_name (polres, polsek, role), seq, asked (id), versions
+ * [the ledger's, the evidence] each {id, held, kind, seq, hlc_ms, prev, signature, verified,
+ * body}, differences (the body fields, "kind" or "prev" that differ) and dialogue (as in
+ * ronda_store_finding_context, or null). RONDA_ERR_NOT_FOUND when `id` is neither, or the
+ * two do not both verify (the audit reports such evidence). */
+ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
+
 #endif

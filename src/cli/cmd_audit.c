@@ -9,8 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/audit_report.h"
 #include "cli/cli.h"
 #include "cli/log.h"
+#include "http/http.h"
 #include "util/util.h"
 
 #define CHECKPOINT_EVERY_HQ_S 3600u /* `ronda run` on an hq node: one checkpoint an hour */
@@ -116,6 +118,7 @@ int run_checkpoints_tick(run_checkpoints *c, node *n, ronda_mono now, ronda_wall
 
 static const char audit_help[] =
     "usage: ronda audit [--dir DIR | --bundle FILE] [--json] [--html FILE] [--threads N]\n"
+    "                   [--lang id|en] [--zone WIB|WITA|WIT]\n"
     "\n"
     "Audit a ledger (a node's database, or a bundle in a private temporary database), no\n"
     "running node needed: every signature, canonical form, body hash, chain link and\n"
@@ -127,6 +130,8 @@ static const char audit_help[] =
     "  --json       the whole report as JSON on stdout\n"
     "  --html FILE  also write the report as one self-contained HTML page\n"
     "  --threads N  signature checks in parallel (default: one per core)\n"
+    "  --lang L     the plain words in id (Bahasa Indonesia, default) or en; the page holds both\n"
+    "  --zone Z     times of the page in WIB (default), WITA or WIT, as the dashboard\n"
     "Progress goes to stderr: a line on a terminal, JSON events with --json. Exit status: 0 no finding; 1 findings\n"
     "(or the bundle was refused); 2 bad command line; 3 the database or a file unusable.\n";
 
@@ -148,6 +153,44 @@ static void on_audit_finding(void *vctx, const ronda_finding *f) {
                           json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "what", f->what, "error",
                                     ronda_errname(f->err), "rowid", (json_int_t)f->rowid, "id", id, "author", au, "seq",
                                     (json_int_t)f->seq, "detail", f->detail));
+    /* the structured parts, for the plain words (null when the finding has none) */
+    json_t *x = json_array_get(strcmp(f->what, "excluded") == 0 ? c->excluded : c->findings,
+                               json_array_size(strcmp(f->what, "excluded") == 0 ? c->excluded : c->findings) - 1);
+    char dh[65];
+    ronda_hex(f->dialogue, 32, dh);
+    json_object_set_new(x, "dialogue", f->has_dialogue ? json_string(dh) : json_null());
+    json_object_set_new(x, "field", f->field ? json_string(f->field) : json_null());
+    json_object_set_new(x, "records_value", f->records_value ? json_string(f->records_value) : json_null());
+    json_object_set_new(x, "view_value", f->view_value ? json_string(f->view_value) : json_null());
+}
+
+/* Each finding's context from the store (what the ledger still knows of its record:
+ * ronda_store_finding_context), at most RONDA_EXPLAIN_FINDINGS_MAX of them, rebuilt from the
+ * finding's JSON once the audit is done (the audit's callback must stay quick). */
+static ronda_err add_contexts(ronda_store *s, json_t *findings) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(findings, i, x) {
+        if (i >= RONDA_EXPLAIN_FINDINGS_MAX) break;
+        ronda_finding f;
+        memset(&f, 0, sizeof f);
+        f.what = json_string_value(json_object_get(x, "what"));
+        const char *en = json_string_value(json_object_get(x, "error"));
+        for (int k = 0; en && k < RONDA_ERR__COUNT; k++)
+            if (strcmp(ronda_errname((ronda_err)k), en) == 0) f.err = (ronda_err)k;
+        const char *h = json_string_value(json_object_get(x, "id"));
+        if (h && ronda_unhex(h, f.id, 32) != RONDA_OK) memset(f.id, 0, 32);
+        h = json_string_value(json_object_get(x, "author"));
+        if (h && ronda_unhex(h, f.author, 32) != RONDA_OK) memset(f.author, 0, 32);
+        h = json_string_value(json_object_get(x, "dialogue"));
+        f.has_dialogue = h && ronda_unhex(h, f.dialogue, 32) == RONDA_OK;
+        f.seq = (uint64_t)json_integer_value(json_object_get(x, "seq"));
+        json_t *cx = NULL;
+        ronda_err e = ronda_store_finding_context(s, &f, &cx);
+        if (e != RONDA_OK) return e;
+        json_object_set_new(x, "context", cx);
+    }
+    return RONDA_OK;
 }
 
 static void on_progress(void *vctx, uint64_t done, uint64_t total) {
@@ -222,184 +265,23 @@ static json_t *by_unit(audit_ctx *c) {
     return units;
 }
 
-static void html_esc(FILE *f, const char *s) {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
-static const char html_css[] =
-    "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}"
-    "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}"
-    "table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{text-align:left;padding:.3em .6em;"
-    "border-bottom:1px solid #e5e5e5;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}"
-    "code{font:12px ui-monospace,monospace;word-break:break-all}.ok{color:#17652f;font-weight:bold}"
-    ".bad{color:#a31515;font-weight:bold}.verdict{font-size:1.3em;padding:.6em 1em;border-radius:4px;"
-    "margin:1em 0}.verdict.ok{background:#e6f4ea}.verdict.bad{background:#fdecea}tr.f td{background:#fff6f5}"
-    "footer{margin-top:3em;color:#777;font-size:.9em}";
-
-static void write_html(FILE *f, const char *source, json_t *report) {
-    json_t *findings = json_object_get(report, "findings"), *chains = json_object_get(report, "chains");
-    json_t *units = json_object_get(report, "by_polres");
-    size_t nf = json_array_size(findings), i;
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ronda audit report</title><style>",
-          f);
-    fputs(html_css, f);
-    fputs("</style></head><body>\n<h1>ronda audit report</h1>\n<p>Ledger audited: <code>", f);
-    html_esc(f, source);
-    fprintf(f, "</code><br>Audited at %s with ronda %s<br>Ledger digest <code>%s</code></p>\n",
-            jstr(report, "audited_at"), RONDA_VERSION, jstr(report, "digest"));
-    if (nf == 0)
-        fputs("<div class=\"verdict ok\">No findings: every record, chain, membership, checkpoint and reference "
-              "verifies.</div>\n",
-              f);
-    else
-        fprintf(f, "<div class=\"verdict bad\">%zu finding%s: see below.</div>\n", nf, nf == 1 ? "" : "s");
-    fprintf(f,
-            "<p>%lld records from %lld authors checked; %lld fork-evidence records; %lld records excluded (written "
-            "after their author's revocation); %lld checkpoints naming %lld records, %lld of them held; %lld "
-            "references checked.</p>\n",
-            (long long)json_integer_value(json_object_get(report, "records")),
-            (long long)json_integer_value(json_object_get(report, "authors")),
-            (long long)json_integer_value(json_object_get(report, "forks")),
-            (long long)json_integer_value(json_object_get(report, "excluded")),
-            (long long)json_integer_value(json_object_get(report, "checkpoints")),
-            (long long)json_integer_value(json_object_get(report, "claims")),
-            (long long)json_integer_value(json_object_get(report, "claims_held")),
-            (long long)json_integer_value(json_object_get(report, "references")));
-
-    fprintf(f, "<h2>Findings (%zu)</h2>\n", nf);
-    if (nf == 0) {
-        fputs("<p class=\"ok\">None.</p>\n", f);
-    } else {
-        fputs("<table><tr><th>class</th><th>check</th><th>node</th><th>seq</th><th>record</th><th>what</th></tr>\n", f);
-        json_t *x;
-        json_array_foreach(findings, i, x) {
-            fputs("<tr class=\"f\"><td class=\"bad\">", f);
-            html_esc(f, jstr(x, "what"));
-            fputs("</td><td>", f);
-            html_esc(f, jstr(x, "error"));
-            fputs("</td><td>", f);
-            html_esc(f, jstr(x, "author_name") ? jstr(x, "author_name") : "");
-            fprintf(f, "</td><td class=\"n\">%lld</td><td><code>%.16s</code></td><td>",
-                    (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"));
-            html_esc(f, jstr(x, "detail"));
-            fputs("</td></tr>\n", f);
-        }
-        fputs("</table>\n", f);
-    }
-
-    json_t *excl = json_object_get(report, "excluded_records");
-    if (json_array_size(excl)) {
-        fprintf(
-            f,
-            "<h2>Excluded records (%zu)</h2>\n<p>Written after their author's revocation: held because they "
-            "arrived before the revocation, outside the ledger's digest and views. Not findings, but worth "
-            "knowing: a revoked key went on signing.</p>\n<table><tr><th>node</th><th>seq</th><th>record</th></tr>\n",
-            json_array_size(excl));
-        json_t *x;
-        json_array_foreach(excl, i, x) {
-            fputs("<tr><td>", f);
-            html_esc(f, jstr(x, "author_name") ? jstr(x, "author_name") : "");
-            fprintf(f, "</td><td class=\"n\">%lld</td><td><code>%s</code></td></tr>\n",
-                    (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"));
-        }
-        fputs("</table>\n", f);
-    }
-    fputs("<h2>By Polres and Polsek</h2>\n<table><tr><th>Polres</th><th>Polsek</th><th>nodes</th><th>records</th>"
-          "<th>dialogues</th><th>resolutions</th><th>checkpoints</th><th>findings</th></tr>\n",
-          f);
-    const char *pr;
-    json_t *p;
-    json_object_foreach(units, pr, p) {
-        const char *ps;
-        json_t *u;
-        json_object_foreach(p, ps, u) {
-            long long fnd = (long long)json_integer_value(json_object_get(u, "findings"));
-            fputs("<tr><td>", f);
-            html_esc(f, pr);
-            fputs("</td><td>", f);
-            html_esc(f, ps);
-            fprintf(f,
-                    "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td "
-                    "class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n %s\">%lld</td></tr>\n",
-                    (long long)json_integer_value(json_object_get(u, "nodes")),
-                    (long long)json_integer_value(json_object_get(u, "records")),
-                    (long long)json_integer_value(json_object_get(u, "dialogues")),
-                    (long long)json_integer_value(json_object_get(u, "resolutions")),
-                    (long long)json_integer_value(json_object_get(u, "checkpoints")), fnd ? "bad" : "ok", fnd);
-        }
-    }
-    fputs("</table>\n<h2>Chains</h2>\n<table><tr><th>node</th><th>role</th><th>Polres / Polsek</th><th>seqs</th>"
-          "<th>first &ndash; last record</th><th>kinds</th><th>findings</th><th>author key</th></tr>\n",
-          f);
-    json_t *ch;
-    json_array_foreach(chains, i, ch) {
-        char a[32], b[32];
-        when(json_integer_value(json_object_get(ch, "first_ms")), a);
-        when(json_integer_value(json_object_get(ch, "last_ms")), b);
-        long long fnd = (long long)json_integer_value(json_object_get(ch, "findings"));
-        fputs("<tr><td>", f);
-        html_esc(f, jstr(ch, "name") ? jstr(ch, "name") : "(unknown key)");
-        if (json_is_true(json_object_get(ch, "revoked"))) fputs(" <span class=\"bad\">revoked</span>", f);
-        if (json_integer_value(json_object_get(ch, "forked_at")) > 0)
-            fprintf(f, " <span class=\"bad\">forked at seq %lld</span>",
-                    (long long)json_integer_value(json_object_get(ch, "forked_at")));
-        fputs("</td><td>", f);
-        html_esc(f, jstr(ch, "role") ? jstr(ch, "role") : "");
-        fputs("</td><td>", f);
-        html_esc(f, jstr(ch, "polres") ? jstr(ch, "polres") : "");
-        if (jstr(ch, "polsek")) {
-            fputs(" / ", f);
-            html_esc(f, jstr(ch, "polsek"));
-        }
-        fprintf(f, "</td><td class=\"n\">%lld&ndash;%lld</td><td>%s<br>%s</td><td>",
-                (long long)json_integer_value(json_object_get(ch, "first_seq")),
-                (long long)json_integer_value(json_object_get(ch, "last_seq")), a, b);
-        const char *k;
-        json_t *v;
-        json_object_foreach(json_object_get(ch, "kinds"), k, v)
-            fprintf(f, "%s %lld<br>", k, (long long)json_integer_value(v));
-        fprintf(f, "</td><td class=\"n %s\">%lld</td><td><code>%s</code></td></tr>\n", fnd ? "bad" : "ok", fnd,
-                jstr(ch, "author"));
-    }
-    fputs("</table>\n<footer>Written by <code>ronda audit</code>. Every finding names the record (id prefix), its "
-          "author and seq; <code>ronda show ID</code> and <code>ronda history ID</code> give the details. The checks "
-          "are described in docs/audit.md and proto/record.md.</footer>\n</body></html>\n",
-          f);
-}
-
 int cmd_audit(int argc, char **argv) {
-    const char *dir = NULL, *bundle = NULL, *threads = NULL, *html = NULL;
+    const char *dir = NULL, *bundle = NULL, *threads = NULL, *html = NULL, *zone = NULL, *lang = NULL;
     int as_json = 0;
-    const opt opts[] = {{"dir", OPT_STR, &dir},
-                        {"bundle", OPT_STR, &bundle},
-                        {"json", OPT_FLAG, &as_json},
-                        {"html", OPT_STR, &html},
-                        {"threads", OPT_STR, &threads}};
+    const opt opts[] = {{"dir", OPT_STR, &dir},       {"bundle", OPT_STR, &bundle},   {"json", OPT_FLAG, &as_json},
+                        {"html", OPT_STR, &html},     {"threads", OPT_STR, &threads}, {"zone", OPT_STR, &zone},
+                        {"lang", OPT_STR, &lang}};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse("audit", audit_help, argc, argv, opts, 5, pos, 0, &npos);
+    int rc = cli_parse("audit", audit_help, argc, argv, opts, 7, pos, 0, &npos);
     if (rc >= 0) return rc;
     if (dir && bundle) return cli_usage("audit", "give --dir or --bundle, not both");
+    /* the dashboard's zones and default (docs/http.md) */
+    audit_zone z = {zone ? zone : "WIB", http_zone_offset(zone ? zone : "WIB")};
+    if (z.offset_min < 0) return cli_usage("audit", "--zone is WIB (UTC+7), WITA (UTC+8) or WIT (UTC+9)");
+    if (!lang) lang = "id";
+    if (strcmp(lang, "id") != 0 && strcmp(lang, "en") != 0)
+        return cli_usage("audit", "--lang is id (Bahasa Indonesia, the default) or en (English)");
     unsigned nthreads = 0;
     if (threads) {
         char *end;
@@ -492,6 +374,7 @@ int cmd_audit(int argc, char **argv) {
         json_t *ch = chain_of(&c, jstr(x, "author"));
         json_object_set_new(x, "author_name", ch && jstr(ch, "name") ? json_string(jstr(ch, "name")) : json_null());
     }
+    if (ae == RONDA_OK && c.s) ae = add_contexts(c.s, c.findings);
     if (have_node)
         node_close(&n);
     else
@@ -505,7 +388,9 @@ int cmd_audit(int argc, char **argv) {
     size_t nf = json_array_size(c.findings);
     char dhex[65], now[32];
     ronda_hex(st.digest, 32, dhex);
-    when((int64_t)cli_now_ms(), now);
+    uint64_t now_ms = cli_now_ms();
+    when((int64_t)now_ms, now);
+    json_array_foreach(c.findings, i, x) audit_plain(x, &z);
     json_t *units = by_unit(&c);
     /* the report takes the arrays over; c.findings and c.chains stay valid until it goes */
     json_t *report = json_pack(
@@ -516,6 +401,11 @@ int cmd_audit(int argc, char **argv) {
         "claims_revoked", (json_int_t)sum.claims_revoked, "references", (json_int_t)sum.references, "digest", dhex,
         "findings", c.findings, "chains", c.chains, "by_polres", units);
     json_object_set_new(report, "excluded_records", c.excluded);
+    json_object_set_new(report, "classes", audit_classes(c.findings));
+    json_object_set_new(report, "audited_ms", json_integer((json_int_t)now_ms));
+    json_object_set_new(report, "zone", json_string(z.name));
+    json_object_set_new(report, "zone_offset_min", json_integer(z.offset_min));
+    json_object_set_new(report, "lang", json_string(lang));
     int out_rc = nf == 0 ? EXIT_OK : EXIT_REFUSED;
     if (html) {
         FILE *f = fopen(html, "w");
@@ -523,7 +413,7 @@ int cmd_audit(int argc, char **argv) {
             perror(html);
             out_rc = EXIT_ENV;
         } else {
-            write_html(f, source, report);
+            audit_write_html(f, source, report, &z, lang);
             if (fclose(f) != 0) {
                 perror(html);
                 out_rc = EXIT_ENV;
@@ -546,6 +436,7 @@ int cmd_audit(int argc, char **argv) {
             const char *nm = jstr(x, "author_name");
             printf("FAIL %-13s %-10s %s seq %lld record %.12s: %s\n", jstr(x, "what"), jstr(x, "error"), nm ? nm : "-",
                    (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"), jstr(x, "detail"));
+            audit_print_plain(stdout, x, lang);
         }
         if (json_array_size(c.excluded)) {
             printf("\nExcluded (%zu): written after their author's revocation; held, outside the ledger, not "
