@@ -152,7 +152,7 @@ static const cls classes[] = {
     {"fork",
      {"Dua versi sejarah (fork)", "Two histories (fork)"},
      {"Kunci satu node menandatangani dua catatan berbeda untuk satu tempat (seq yang sama) di rantainya. Biasanya "
-      "terjadi setelah node dipulihkan dari cadangan lama; bisa juga tanda kunci dicuri.",
+      "terjadi setelah node dipulihkan dari cadangan lama; bisa juga kuncinya dicuri.",
       "One node's key signed two different records for one place (the same seq) in its chain. Usually this follows "
       "a restore from an old backup; it can also mean a stolen key."}},
     {"reference",

@@ -296,6 +296,19 @@ static enum MHD_Result ep_dialogues(http_server *h, struct MHD_Connection *c, ro
     return e == RONDA_OK ? send_json(c, MHD_HTTP_OK, out, NULL) : db_error(c, s, e);
 }
 
+/* A record at a forked seq is in no report: the fork evidence is in no view, so it has no
+ * dialogue page, and the ledger's version is frozen (proto/record.md §3). Both pages show
+ * the two versions instead ("fork": ronda_store_fork_versions), which is what HQ needs. */
+static ronda_err fork_page(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
+    json_t *fv = NULL;
+    ronda_err e = ronda_store_fork_versions(s, id, &fv);
+    if (e != RONDA_OK) return e;
+    char hex[2 * RONDA_ID_BYTES + 1];
+    ronda_hex(id, RONDA_ID_BYTES, hex);
+    *out = json_pack("{s:s, s:o}", "id", hex, "fork", fv);
+    return *out ? RONDA_OK : RONDA_ERR_NOMEM;
+}
+
 static enum MHD_Result ep_dialogue(http_server *h, struct MHD_Connection *c, ronda_store *s, const char *hex) {
     (void)h;
     uint8_t id[RONDA_ID_BYTES];
@@ -303,6 +316,10 @@ static enum MHD_Result ep_dialogue(http_server *h, struct MHD_Connection *c, ron
         return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request", "a dialogue id is 64 hex digits");
     json_t *out = NULL;
     ronda_err e = ronda_store_dialogue(s, id, &out);
+    if (e == RONDA_ERR_NOT_FOUND) e = fork_page(s, id, &out);
+    json_t *fv = NULL; /* the ledger's version at a forked seq: the fork, both versions */
+    if (e == RONDA_OK && json_is_true(json_object_get(out, "frozen")) && ronda_store_fork_versions(s, id, &fv) == RONDA_OK)
+        json_object_set_new(out, "fork", fv);
     if (e == RONDA_ERR_NOT_FOUND)
         return send_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no dialogue with this id is held by this node");
     return e == RONDA_OK ? send_json(c, MHD_HTTP_OK, out, NULL) : db_error(c, s, e);

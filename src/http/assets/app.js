@@ -68,6 +68,23 @@ const T = {
     error: 'Error', loading: 'Loading…', name: 'Name', back: '← back to the list',
   },
 };
+/* The page of a forked record (both versions side by side). */
+Object.assign(T.id, {
+  fork_title: 'Dua versi satu catatan (fork)', fork_field: 'Kolom', fork_ledger: 'Versi di buku besar',
+  fork_evidence: 'Versi lain (bukti fork)', signed_by: 'Ditandatangani oleh', signed_at: 'Ditandatangani pada',
+  fork_diff: 'Baris yang diberi warna berbeda antara kedua versi.',
+  fork_explain: (who, seq) => `Kunci ${who} menandatangani dua catatan berbeda untuk satu tempat di rantainya (seq ${seq}). ` +
+    'Kedua versi bertanda tangan sah, tetapi hanya satu yang bisa benar: rantai ini dibekukan sebelum seq itu, dan tidak ' +
+    'ada versi yang dihitung di laporan. Biasanya terjadi setelah node dipulihkan dari cadangan lama; bisa juga kuncinya dicuri.',
+});
+Object.assign(T.en, {
+  fork_title: 'Two versions of one record (fork)', fork_field: 'Field', fork_ledger: 'Version in the ledger',
+  fork_evidence: 'Other version (fork evidence)', signed_by: 'Signed by', signed_at: 'Signed at',
+  fork_diff: 'Highlighted rows differ between the two versions.',
+  fork_explain: (who, seq) => `The key of ${who} signed two different records for one place in its chain (seq ${seq}). ` +
+    'Both versions carry a valid signature, but only one can be true: the chain is frozen before that seq, and neither ' +
+    'version counts in any report. Usually this follows a restore from an old backup; it can also mean a stolen key.',
+});
 const PROGRAMMES = {
   candu: ['Candu Kamtibmas', 'Candu Kamtibmas'], warkop: ['Warkop Kamtibmas', 'Warkop Kamtibmas'],
   curhat: ['Curhat Kamtibmas', 'Curhat Kamtibmas'], patroli_dialogis: ['Patroli Dialogis', 'Patroli Dialogis'],
@@ -314,6 +331,7 @@ async function dialogue(id) {
     show(h('h1', {}, t('not_found')), h('p', { class: 'error' }, e.message), h('a', { href: '#/dialogues' }, t('back')));
     return;
   }
+  if (d.fork) { forkPage(d.fork); return; }
   const b = d.view.current;
   const list = (a) => (a && a.length ? h('ul', {}, a.map((x) => h('li', {}, x))) : '–');
   const meta = h('dl', { class: 'meta' },
@@ -351,6 +369,37 @@ async function dialogue(id) {
     h('h2', {}, t('topics')), h('div', { class: 'panel' }, topics),
     h('h2', {}, t('resolutions')), h('div', { class: 'panel' }, res),
     h('h2', {}, t('amendments')), h('div', { class: 'panel' }, am));
+}
+
+/* Both versions of a forked record, field by field; rows that differ are marked. */
+function forkPage(f) {
+  const [a, b] = f.versions;
+  const ba = a.body || {}, bb = b.body || {};
+  const show1 = (k, v) => {
+    if (v === undefined || v === null) return '–';
+    if (k === 'when') return fmtTime(whenMs(v));
+    if (k === 'programme') return prog(v);
+    if (Array.isArray(v)) return h('ul', {}, v.map((x) => h('li', {}, x && x.summary !== undefined ? `${cat(x.category)}: ${x.summary}` : String(x))));
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  };
+  const diff = new Set(f.differences || []);
+  const row = (label, va, vb, key) => h('tr', { class: diff.has(key) ? 'diff' : null },
+    h('td', {}, label), h('td', {}, va), h('td', {}, vb));
+  const keys = [...new Set([...Object.keys(ba), ...Object.keys(bb)])];
+  const table = h('table', { class: 'fork', id: 'fork' },
+    h('thead', {}, h('tr', {}, h('th', {}, t('fork_field')), h('th', {}, t('fork_ledger')), h('th', {}, t('fork_evidence')))),
+    h('tbody', {},
+      row(t('signed_by'), f.author_name || f.author.slice(0, 16), f.author_name || f.author.slice(0, 16)),
+      row(t('signed_at'), fmtTime(a.hlc_ms), fmtTime(b.hlc_ms)),
+      row(t('seq'), String(a.seq), String(b.seq)),
+      row(t('kind'), t(a.kind), t(b.kind), 'kind'),
+      keys.map((k) => row(t(k), show1(k, ba[k]), show1(k, bb[k]), k)),
+      row(t('signature'), sig(a.verified), sig(b.verified)),
+      row(t('record'), h('span', { class: 'mono' }, a.id), h('span', { class: 'mono' }, b.id))));
+  show(h('a', { href: '#/network' }, t('back')), h('h1', { id: 'fork-title' }, t('fork_title')),
+    h('p', { class: 'sub' }, [f.author_name, f.author_polres, f.author_polsek].filter((x) => x).join(' · ')),
+    h('p', { class: 'fork-note', id: 'fork-explain' }, t('fork_explain')(f.author_name || f.author.slice(0, 16), f.seq)),
+    h('div', { class: 'panel' }, table), h('p', { class: 'muted' }, t('fork_diff')));
 }
 
 /* ---- follow-ups */
@@ -406,7 +455,7 @@ async function network() {
     : h('p', { class: 'muted' }, t('no_revocations'));
   const forks = n.forks.length ? h('table', {}, h('thead', {}, h('tr', {}, [t('author'), t('seq'), t('kind'), t('record')].map((k) => h('th', {}, k)))),
     h('tbody', {}, n.forks.map((f) => h('tr', {}, h('td', {}, f.author_name || f.author.slice(0, 16)), num(f.seq), h('td', {}, f.kind),
-      h('td', { class: 'mono' }, `${f.id.slice(0, 16)} ≠ ${f.other.slice(0, 16)}`)))))
+      h('td', { class: 'mono' }, h('a', { href: `#/dialogue/${f.id}`, class: 'fork-link' }, `${f.id.slice(0, 16)} ≠ ${f.other.slice(0, 16)}`))))))
     : h('p', { class: 'ok' }, t('no_forks'));
   // The node's clock against its peers': beyond the bound its records are refused.
   const clock = n.clock && n.clock.off ? h('p', { class: 'error', id: 'clock-warning' }, n.clock.warning) : null;
