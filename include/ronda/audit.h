@@ -63,9 +63,10 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
 /* Missing seqs of one finding that are looked up one by one (the newest, nearest the
  * finding, first): a report names a few records, not a million; the count says the rest. */
 #define RONDA_EXPLAIN_MISSING_MAX 32u
-/* Checkpoints read (newest first) for the ids of missing seqs: each is decoded whole, and
- * the newest name the newest heads; an hourly checkpoint gives a week in 168. */
-#define RONDA_EXPLAIN_CHECKPOINTS_MAX 200u
+/* Checkpoints read (newest first) for the ids of missing seqs, when the next record's prev
+ * does not give them: each is decoded whole (up to a body of 512 authors), and a checkpoint
+ * names only heads, so the newest matter; hourly checkpoints give two days in 48. */
+#define RONDA_EXPLAIN_CHECKPOINTS_MAX 48u
 /* Findings of one audit that get a context (`ronda audit`): each costs a few indexed
  * lookups; beyond this the report lists them as the audit found them. */
 #define RONDA_EXPLAIN_FINDINGS_MAX 5000u

@@ -190,10 +190,10 @@ static const cls classes[] = {
      {"Bundel ekspor tidak bisa dibaca seluruhnya, atau digest di kepalanya tidak sesuai isinya.",
       "The export bundle could not be read whole, or its header's digest does not match its records."}},
 };
-static const cls other_class = {
-    NULL,
-    {"Temuan lain", "Other findings"},
-    {"Temuan yang tidak termasuk kelas di atas; lihat docs/audit.md.", "Findings of no class above; see docs/audit.md."}};
+static const cls other_class = {NULL,
+                                {"Temuan lain", "Other findings"},
+                                {"Temuan yang tidak termasuk kelas di atas; lihat docs/audit.md.",
+                                 "Findings of no class above; see docs/audit.md."}};
 
 static const cls *class_of(const char *what) {
     for (size_t i = 0; what && i < sizeof classes / sizeof classes[0]; i++)
@@ -224,7 +224,8 @@ json_t *audit_classes(json_t *findings) {
 /* The record a finding is about, as a subject: "Tindak lanjut (topik 0, selesai) dari dialog
  * ..." / "A follow-up (topic 0, resolved) of dialogue ...". */
 static void subject(sb *b, json_t *f, const audit_zone *z, int en) {
-    json_t *cx = json_object_get(f, "context"), *r = json_object_get(cx, "record"), *d = json_object_get(cx, "dialogue");
+    json_t *cx = json_object_get(f, "context"), *r = json_object_get(cx, "record"),
+           *d = json_object_get(cx, "dialogue");
     json_t *au = json_object_get(cx, "author");
     const char *kind = jstr(r, "kind");
     const char *who = jstr(au, "author_name") ? jstr(au, "author_name") : jstr(f, "author_name");
@@ -250,8 +251,10 @@ static void subject(sb *b, json_t *f, const audit_zone *z, int en) {
         json_t *md = json_object_get(m0, "dialogue");
         long long q = jint(m0, "seq");
         if (mk && strcmp(mk, "resolution") == 0 && json_is_object(md)) {
-            sbf(b, en ? "A missing follow-up (seq %lld) of dialogue " : "Tindak lanjut yang hilang (seq %lld) dari "
-                                                                      "dialog ",
+            sbf(b,
+                en ? "A missing follow-up (seq %lld) of dialogue "
+                   : "Tindak lanjut yang hilang (seq %lld) dari "
+                     "dialog ",
                 q);
             dialogue_phrase(b, md, z, en);
         } else if (mk && strcmp(mk, "dialogue") == 0 && json_is_object(md)) {
@@ -314,30 +317,36 @@ static json_t *missing_line(json_t *m, const audit_zone *z, int en) {
     json_t *d = json_object_get(m, "dialogue");
     if (jstr(m, "from") && strcmp(jstr(m, "from"), "views") == 0 && kind) {
         if (strcmp(kind, "resolution") == 0) {
-            sbf(&b, en ? "; the views still list it as a follow-up (topic %lld, %s: \"%s\") of dialogue "
-                       : "; tampilan masih mencatatnya sebagai tindak lanjut (topik %lld, %s: \"%s\") dari dialog ",
+            sbf(&b,
+                en ? "; the views still list it as a follow-up (topic %lld, %s: \"%s\") of dialogue "
+                   : "; tampilan masih mencatatnya sebagai tindak lanjut (topik %lld, %s: \"%s\") dari dialog ",
                 jint(m, "topic"), status_word(jstr(m, "status"), en), js(m, "action"));
             if (json_is_object(d))
                 dialogue_phrase(&b, d, z, en);
             else
                 sbf(&b, "%s", en ? "(not known here)" : "(tidak diketahui di sini)");
         } else if (strcmp(kind, "dialogue") == 0) {
-            sbf(&b, "%s ", en ? "; the views still list it as dialogue" : "; tampilan masih mencatatnya sebagai dialog");
+            sbf(&b, "%s ",
+                en ? "; the views still list it as dialogue" : "; tampilan masih mencatatnya sebagai dialog");
             dialogue_phrase(&b, d, z, en);
         } else if (strcmp(kind, "amend") == 0) {
-            sbf(&b, en ? "; the views still list it as a correction (\"%s\") of " : "; tampilan masih mencatatnya "
-                                                                                     "sebagai koreksi (\"%s\") atas ",
+            sbf(&b,
+                en ? "; the views still list it as a correction (\"%s\") of "
+                   : "; tampilan masih mencatatnya "
+                     "sebagai koreksi (\"%s\") atas ",
                 js(m, "reason"));
             dialogue_phrase(&b, d, z, en);
         }
     } else if (kind && strcmp(kind, "dialogue") == 0 && jint(m, "followed_up_by") > 0) {
-        sbf(&b, en ? "; it was a dialogue: %lld follow-up(s) held still name it"
-                   : "; itu sebuah dialog: %lld tindak lanjut yang masih tersimpan merujuknya",
+        sbf(&b,
+            en ? "; it was a dialogue: %lld follow-up(s) held still name it"
+               : "; itu sebuah dialog: %lld tindak lanjut yang masih tersimpan merujuknya",
             jint(m, "followed_up_by"));
     }
     if (jstr(m, "fork_evidence"))
-        sbf(&b, en ? "; fork evidence holds another version of this seq (id %.16s)"
-                   : "; bukti fork menyimpan versi lain untuk seq ini (id %.16s)",
+        sbf(&b,
+            en ? "; fork evidence holds another version of this seq (id %.16s)"
+               : "; bukti fork menyimpan versi lain untuk seq ini (id %.16s)",
             jstr(m, "fork_evidence"));
     sbf(&b, ".");
     return sbj(&b);
@@ -374,8 +383,7 @@ static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
     } else if (strcmp(what, "chain") == 0 && strcmp(err, "gap") == 0) {
         long long n = jint(cx, "missing_count");
         if (n > 0 && en)
-            sbf(b, "%lld record%s missing before seq %lld of this chain.", n, n == 1 ? " is" : "s are",
-                jint(f, "seq"));
+            sbf(b, "%lld record%s missing before seq %lld of this chain.", n, n == 1 ? " is" : "s are", jint(f, "seq"));
         else if (n > 0)
             sbf(b, "%lld catatan hilang sebelum seq %lld di rantai ini.", n, jint(f, "seq"));
         else
@@ -406,8 +414,10 @@ static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
     } else if (strcmp(what, "reference") == 0) {
         json_t *nm = json_object_get(cx, "names_missing");
         if (json_is_object(nm)) {
-            sbf(b, en ? "It names record %.16s, which this ledger does not hold" : "Catatan ini menyebut %.16s, yang "
-                                                                                 "tidak ada di buku besar ini",
+            sbf(b,
+                en ? "It names record %.16s, which this ledger does not hold"
+                   : "Catatan ini menyebut %.16s, yang "
+                     "tidak ada di buku besar ini",
                 js(nm, "id"));
             if (jstr(nm, "kind") && json_is_object(json_object_get(nm, "dialogue"))) {
                 sbf(b, en ? "; the views still know it as %s " : "; tampilan masih mengenalnya sebagai %s ",
@@ -422,11 +432,10 @@ static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
         }
     } else if (strcmp(what, "membership") == 0) {
         sbf(b, "%s",
-            strcmp(err, "role") == 0
-                ? (en ? "Its author's role may not write this kind of record."
-                      : "Peran penulisnya tidak boleh menulis jenis catatan ini.")
-                : (en ? "Its author was not a member at the time it was written."
-                      : "Penulisnya bukan anggota pada waktu catatan ini ditulis."));
+            strcmp(err, "role") == 0 ? (en ? "Its author's role may not write this kind of record."
+                                           : "Peran penulisnya tidak boleh menulis jenis catatan ini.")
+                                     : (en ? "Its author was not a member at the time it was written."
+                                           : "Penulisnya bukan anggota pada waktu catatan ini ditulis."));
     } else if (strcmp(what, "place") == 0) {
         sbf(b, "%s",
             en ? "It is filed for a Polres or Polsek its author is not admitted for."
@@ -455,7 +464,8 @@ static void meaning(sb *b, const char *what, int en) {
          "This node has two histories; its chain is frozen before the fork seq and neither version counts."},
         {"reference", "Sejarah dialog tidak lengkap: catatan yang dirujuk hilang atau ditahan.",
          "A dialogue's story is incomplete: the record referred to was lost or withheld."},
-        {"membership", "Catatan ini tidak sah dan tidak boleh dihitung.", "This record is not valid and must not count."},
+        {"membership", "Catatan ini tidak sah dan tidak boleh dihitung.",
+         "This record is not valid and must not count."},
         {"place", "Dialog ini bisa menggelembungkan angka wilayah lain.",
          "This dialogue could inflate another place's figures."},
         {"store", "Perubahan berikutnya tidak akan ditolak oleh basis data.",
@@ -467,13 +477,15 @@ static void meaning(sb *b, const char *what, int en) {
             return;
         }
     sbf(b, "%s",
-        en ? "The ledger is not what its signed records say." : "Buku besar tidak sesuai dengan catatan bertanda "
-                                                              "tangannya.");
+        en ? "The ledger is not what its signed records say."
+           : "Buku besar tidak sesuai dengan catatan bertanda "
+             "tangannya.");
 }
 
 static void next_step(sb *b, const char *what, int en) {
     static const char *const m[][3] = {
-        {"view", "Jalankan `ronda rebuild` agar tampilan dibangun ulang dari catatan, lalu selidiki siapa mengubah berkas.",
+        {"view",
+         "Jalankan `ronda rebuild` agar tampilan dibangun ulang dari catatan, lalu selidiki siapa mengubah berkas.",
          "Run `ronda rebuild` to rebuild the views from the records, then find out who changed the file."},
         {"record",
          "Ambil salinan catatan ini dari node penulis atau HQ lain (`ronda export`, `ronda import`) atau pulihkan "
@@ -671,8 +683,9 @@ static void fork_table(FILE *f, json_t *fk, const audit_zone *z) {
     json_t *vs = json_object_get(fk, "versions"), *a = json_array_get(vs, 0), *b = json_array_get(vs, 1);
     json_t *diff = json_object_get(fk, "differences");
     fputs("<p>", f);
-    bi(f, "Kunci node ini menandatangani dua catatan berbeda untuk satu tempat di rantainya (seq yang sama). Kedua "
-          "versi bertanda tangan sah; hanya satu yang bisa benar.",
+    bi(f,
+       "Kunci node ini menandatangani dua catatan berbeda untuk satu tempat di rantainya (seq yang sama). Kedua "
+       "versi bertanda tangan sah; hanya satu yang bisa benar.",
        "This node's key signed two different records for one place in its chain (the same seq). Both versions "
        "carry a valid signature; only one can be true.");
     fputs("</p>\n<table class=\"fork\"><thead><tr><th>", f);
@@ -845,8 +858,9 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
            "No findings: every record, chain, membership, checkpoint and reference verifies.");
         fputs("</div>\n", f);
     } else {
-        fprintf(f, "<div class=\"verdict bad\"><span class=\"l-id\">%zu temuan: lihat di bawah.</span>"
-                   "<span class=\"l-en\">%zu finding%s: see below.</span></div>\n",
+        fprintf(f,
+                "<div class=\"verdict bad\"><span class=\"l-id\">%zu temuan: lihat di bawah.</span>"
+                "<span class=\"l-en\">%zu finding%s: see below.</span></div>\n",
                 nf, nf, nf == 1 ? "" : "s");
     }
     long long rec = jint(report, "records"), au = jint(report, "authors"), fo = jint(report, "forks"),
@@ -861,8 +875,9 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
             rec, au, fo, ex, cp, cl, ch, rf, rec, au, fo, ex, cp, cl, ch, rf);
 
     /* The findings, one section per class */
-    fprintf(f, "<h2 class=\"first\"><span class=\"l-id\">Temuan (%zu)</span><span class=\"l-en\">Findings (%zu)</span>"
-               "</h2>\n",
+    fprintf(f,
+            "<h2 class=\"first\"><span class=\"l-id\">Temuan (%zu)</span><span class=\"l-en\">Findings (%zu)</span>"
+            "</h2>\n",
             nf, nf);
     if (nf == 0) {
         fputs("<p class=\"ok\">", f);
@@ -903,11 +918,13 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
 
     json_t *excl = json_object_get(report, "excluded_records");
     if (json_array_size(excl)) {
-        fprintf(f, "<h2><span class=\"l-id\">Catatan dikecualikan (%zu)</span><span class=\"l-en\">Excluded records "
-                   "(%zu)</span></h2>\n<p>",
+        fprintf(f,
+                "<h2><span class=\"l-id\">Catatan dikecualikan (%zu)</span><span class=\"l-en\">Excluded records "
+                "(%zu)</span></h2>\n<p>",
                 json_array_size(excl), json_array_size(excl));
-        bi(f, "Ditulis setelah penulisnya dicabut: tersimpan karena tiba sebelum pencabutan, di luar digest dan "
-              "tampilan. Bukan temuan, tetapi perlu diketahui: kunci yang dicabut masih menandatangani.",
+        bi(f,
+           "Ditulis setelah penulisnya dicabut: tersimpan karena tiba sebelum pencabutan, di luar digest dan "
+           "tampilan. Bukan temuan, tetapi perlu diketahui: kunci yang dicabut masih menandatangani.",
            "Written after their author's revocation: held because they arrived before the revocation, outside the "
            "ledger's digest and views. Not findings, but worth knowing: a revoked key went on signing.");
         fputs("</p>\n<table><thead><tr><th>node</th><th>seq</th><th>", f);
@@ -1009,8 +1026,9 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
         fputs("</code></td></tr>\n", f);
     }
     fputs("</tbody></table>\n<footer>", f);
-    bi(f, "Ditulis oleh `ronda audit`. Setiap temuan menyebut catatannya (id), penulis dan seq-nya; `ronda show ID` "
-          "dan `ronda history ID` memberi rinciannya. Pemeriksaannya dijelaskan di docs/audit.md dan proto/record.md.",
+    bi(f,
+       "Ditulis oleh `ronda audit`. Setiap temuan menyebut catatannya (id), penulis dan seq-nya; `ronda show ID` "
+       "dan `ronda history ID` memberi rinciannya. Pemeriksaannya dijelaskan di docs/audit.md dan proto/record.md.",
        "Written by `ronda audit`. Every finding names the record (id), its author and seq; `ronda show ID` and "
        "`ronda history ID` give the details. The checks are described in docs/audit.md and proto/record.md.");
     fputs("</footer>\n<script>", f);

@@ -268,8 +268,8 @@ static json_t *by_unit(audit_ctx *c) {
 int cmd_audit(int argc, char **argv) {
     const char *dir = NULL, *bundle = NULL, *threads = NULL, *html = NULL, *zone = NULL, *lang = NULL;
     int as_json = 0;
-    const opt opts[] = {{"dir", OPT_STR, &dir},       {"bundle", OPT_STR, &bundle},   {"json", OPT_FLAG, &as_json},
-                        {"html", OPT_STR, &html},     {"threads", OPT_STR, &threads}, {"zone", OPT_STR, &zone},
+    const opt opts[] = {{"dir", OPT_STR, &dir},   {"bundle", OPT_STR, &bundle},   {"json", OPT_FLAG, &as_json},
+                        {"html", OPT_STR, &html}, {"threads", OPT_STR, &threads}, {"zone", OPT_STR, &zone},
                         {"lang", OPT_STR, &lang}};
     const char *pos[1];
     size_t npos;

@@ -318,7 +318,8 @@ static enum MHD_Result ep_dialogue(http_server *h, struct MHD_Connection *c, ron
     ronda_err e = ronda_store_dialogue(s, id, &out);
     if (e == RONDA_ERR_NOT_FOUND) e = fork_page(s, id, &out);
     json_t *fv = NULL; /* the ledger's version at a forked seq: the fork, both versions */
-    if (e == RONDA_OK && json_is_true(json_object_get(out, "frozen")) && ronda_store_fork_versions(s, id, &fv) == RONDA_OK)
+    if (e == RONDA_OK && json_is_true(json_object_get(out, "frozen")) &&
+        ronda_store_fork_versions(s, id, &fv) == RONDA_OK)
         json_object_set_new(out, "fork", fv);
     if (e == RONDA_ERR_NOT_FOUND)
         return send_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no dialogue with this id is held by this node");

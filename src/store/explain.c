@@ -22,8 +22,7 @@
  * table 0 = the ledger, 1 = fork evidence. Returns 1 when found and it verifies, 0 when not
  * held or it does not verify, -1 on a database failure (the store notes it). *body gets a
  * new JSON body (NULL when redacted). */
-static int load(ronda_store *s, int table, const uint8_t id[32], ronda_record *rec, json_t **body,
-                uint8_t **bytes) {
+static int load(ronda_store *s, int table, const uint8_t id[32], ronda_record *rec, json_t **body, uint8_t **bytes) {
     sqlite3_stmt *st;
     const char *sql = table ? "SELECT envelope, signature, body FROM forks WHERE id = ?1"
                             : "SELECT envelope, signature, body FROM records WHERE id = ?1";
@@ -117,8 +116,8 @@ static json_t *dialogue_named(ronda_store *s, const uint8_t id[32]) {
         bytes = NULL;
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT title, programme, polres, polsek, when_text FROM dialogues WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, "SELECT title, programme, polres, polsek, when_text FROM dialogues WHERE id = ?1", -1,
+                           &st, NULL) != SQLITE_OK) {
         store_fail(s, 0);
         return NULL;
     }
@@ -234,8 +233,8 @@ static json_t *missing_entry(ronda_store *s, const uint8_t author[32], uint64_t 
     if (id && !views_know(s, id, o)) {
         /* Records that still refer to it: follow-ups of a missing dialogue, corrections. */
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db,
-                               "SELECT count(*) FROM resolutions WHERE dialogue = ?1", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM resolutions WHERE dialogue = ?1", -1, &st, NULL) ==
+            SQLITE_OK) {
             sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
             if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
                 json_object_set_new(o, "kind", json_string("dialogue"));
@@ -287,8 +286,7 @@ static void checkpoint_heads(ronda_store *s, const uint8_t author[32], uint64_t 
             json_t *en = json_array_get(fr, i);
             uint8_t a[32], h[32];
             uint64_t q = (uint64_t)json_integer_value(json_object_get(en, "seq"));
-            if (!unhex32(en, "author", a) || !unhex32(en, "head", h) || memcmp(a, author, 32) != 0 || q < lo ||
-                q > hi)
+            if (!unhex32(en, "author", a) || !unhex32(en, "head", h) || memcmp(a, author, 32) != 0 || q < lo || q > hi)
                 continue;
             if (!has[q - lo]) memcpy(heads[q - lo], h, 32);
             has[q - lo] = 1;
@@ -301,15 +299,16 @@ static void checkpoint_heads(ronda_store *s, const uint8_t author[32], uint64_t 
 /* The seqs lo..hi of `author`, none held: at most RONDA_EXPLAIN_MISSING_MAX of them, the
  * newest (nearest the finding) first; `last_id` (may be NULL) is hi's id from the next
  * record's prev. */
-static json_t *missing_range(ronda_store *s, const uint8_t author[32], uint64_t lo, uint64_t hi,
-                             const uint8_t *last_id, const char *last_from) {
+static json_t *missing_range(ronda_store *s, const uint8_t author[32], uint64_t lo, uint64_t hi, const uint8_t *last_id,
+                             const char *last_from) {
     json_t *arr = json_array();
     if (hi < lo) return arr;
     if (hi - lo + 1 > RONDA_EXPLAIN_MISSING_MAX) lo = hi - RONDA_EXPLAIN_MISSING_MAX + 1;
     size_t n = (size_t)(hi - lo + 1);
     uint8_t(*heads)[32] = calloc(n, 32);
     int *has = calloc(n, sizeof *has);
-    if (heads && has) checkpoint_heads(s, author, lo, hi, heads, has);
+    /* One deleted record (the common case) has its id from the next prev: no checkpoint to read. */
+    if (heads && has && (lo < hi || !last_id)) checkpoint_heads(s, author, lo, hi, heads, has);
     for (uint64_t q = hi + 1; q-- > lo;) {
         size_t i = (size_t)(q - lo);
         const uint8_t *id = NULL;
@@ -489,16 +488,17 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
     if (has_author && f->what && strcmp(f->what, "chain") == 0 && f->err == RONDA_ERR_GAP && f->seq > 1) {
         int64_t below = held_below(s, f->author, f->seq);
         if (below >= 0) {
-            json_object_set_new(o, "missing", missing_range(s, f->author, (uint64_t)below + 1, f->seq - 1,
-                                                            held && rec.has_prev ? rec.prev : NULL,
-                                                            "prev of the next record"));
+            json_object_set_new(o, "missing",
+                                missing_range(s, f->author, (uint64_t)below + 1, f->seq - 1,
+                                              held && rec.has_prev ? rec.prev : NULL, "prev of the next record"));
             json_object_set_new(o, "missing_count", json_integer((json_int_t)(f->seq - 1 - (uint64_t)below)));
         }
     } else if (has_author && f->what && strcmp(f->what, "withheld") == 0) {
         int64_t top = held_below(s, f->author, UINT64_MAX >> 1);
         if (top >= 0 && f->seq > (uint64_t)top) {
-            json_object_set_new(o, "missing", missing_range(s, f->author, (uint64_t)top + 1, f->seq,
-                                                            has_id ? f->id : NULL, "checkpoint"));
+            json_object_set_new(
+                o, "missing",
+                missing_range(s, f->author, (uint64_t)top + 1, f->seq, has_id ? f->id : NULL, "checkpoint"));
             json_object_set_new(o, "missing_count", json_integer((json_int_t)(f->seq - (uint64_t)top)));
         }
     } else if (held && f->what && strcmp(f->what, "reference") == 0 && b) {

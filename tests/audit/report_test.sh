@@ -74,6 +74,10 @@ elif what == "flip-signature":                # seq 1's signature, one bit
     sig = bytearray(sig)
     sig[5] ^= 1
     c.execute("UPDATE records SET signature = ? WHERE rowid = ?", (bytes(sig), rowid))
+elif what == "drop-newest":                   # seq 3, the newest, and the frontier fixed up
+    c.execute("DELETE FROM records WHERE author = ? AND seq = 3", (author,))
+    rid, hlc = c.execute("SELECT id, hlc FROM records WHERE author = ? AND seq = 2", (author,)).fetchone()
+    c.execute("UPDATE heads SET seq = 2, head = ?, hlc = ? WHERE author = ?", (rid, hlc, author))
 for _, sql in trig:
     c.execute(sql)
 c.execute("COMMIT")
@@ -170,6 +174,17 @@ ok = [x["id"] for x in v] == [sys.argv[2], sys.argv[3]] and [x["held"] for x in 
 ok = ok and v[0]["body"]["participants"] == 40 and v[1]["body"]["participants"] == 400 and f["author_name"] == "Polsek Pogalan"
 ok = ok and {"title", "venue", "participants"} <= set(f["differences"]) and "programme" not in f["differences"]
 sys.exit(0 if ok else 1)' report.json "$F1" "$F2"
+
+# Withheld: the newest record dropped, frontier fixed up; the HQ's checkpoint names it.
+cp -r hq m2
+"$PY" mutate.py m2/ronda.db drop-newest "$DUR"
+"$RONDA" audit --dir m2 --html withheld.html >withheld.txt 2>/dev/null || true
+check "withheld: the missing dialogue is named from the checkpoint's id and the views" "$PY" -c 'import sys
+h = open(sys.argv[1]).read()
+ok = "Catatan yang pernah dijamin HQ tidak ada (1)" in h
+ok = ok and "Dialog yang hilang (seq 3) &quot;Candu Kamtibmas bersama IPSI&quot; (Polsek Durenan, Polres Trenggalek, 10 Mei 2025)" in h
+ok = ok and "seq 3 hilang: sebuah checkpoint menyebut id" in h and "tampilan masih mencatatnya sebagai dialog" in h
+sys.exit(0 if ok else 1)' withheld.html
 
 rc=0
 "$RONDA" audit --dir m --zone CET >/dev/null 2>zone.err || rc=$?

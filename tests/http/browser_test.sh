@@ -2,7 +2,8 @@
 # The HQ dashboard in headless Chromium against a node holding the demo network's data
 # (deploy/demo.sh --keep): the overview shows the four Polres, a search finds a dialogue by
 # a word from its topic, a dialogue page shows its resolution with a verified signature,
-# the network page lists the members, and English is one switch away. With
+# the network page lists the members, English is one switch away, and a forked record's page
+# shows both versions side by side. With
 # RONDA_SCREENSHOTS=DIR, a screenshot of each page is written there for a human to look at.
 #
 # Skips (exit 77) only when Chromium is absent or cannot start here.
@@ -84,6 +85,41 @@ has english "Overview per Polres"
 has english "Median days to resolve"
 lacks english "Ringkasan per Polres"
 say "ok English is one switch away"
+
+# A fork: a copy of Polsek Durenan's directory (as an old backup would be) and the directory
+# itself each sign their own next record; both reach the HQ, which keeps the second as fork
+# evidence. Each version's dialogue page shows the two side by side (the evidence used to
+# answer "not found"), the differences marked, and says in plain words what a fork is.
+say "fork: Durenan and an old copy of it sign two records for one seq; both reach the HQ"
+cp -r "$WORK/demo/durenan" "$WORK/durenan-old"
+f1=$(r record dialogue --dir "$WORK/demo/durenan" --programme patroli_dialogis --title "Patroli Dialogis Pasar Durenan" \
+  --venue "Pasar Durenan" --when 2025-04-08T09:00 --participants 40 --topic "traffic:Parkir liar") || fail "record f1"
+f2=$(r record dialogue --dir "$WORK/durenan-old" --programme patroli_dialogis --title "Patroli Dialogis Terminal Durenan" \
+  --venue "Terminal Durenan" --when 2025-04-08T09:00 --participants 400 --topic "traffic:Parkir liar") || fail "record f2"
+r export --dir "$WORK/demo/durenan" "$WORK/f1.bundle" 2>/dev/null || fail "export f1"
+r export --dir "$WORK/durenan-old" "$WORK/f2.bundle" 2>/dev/null || fail "export f2"
+r import --dir "$WORK/hq" "$WORK/f1.bundle" >/dev/null || fail "import f1"
+r import --dir "$WORK/hq" "$WORK/f2.bundle" >"$WORK/f2.import" || fail "import f2"
+grep -q "1 fork evidence" "$WORK/f2.import" || fail "the HQ did not keep the second version as fork evidence: $(cat "$WORK/f2.import")"
+for v in "$f2" "$f1"; do
+  page "fork-${v:0:8}" "/dialogue/$v" id # the English page before left the profile in English
+  for want in "Dua versi satu catatan (fork)" "Patroli Dialogis Pasar Durenan" "Patroli Dialogis Terminal Durenan" \
+    "Versi di buku besar" "Versi lain (bukti fork)" "Ditandatangani oleh" "Polsek Durenan" \
+    "menandatangani dua catatan berbeda untuk satu tempat di rantainya"; do has "fork-${v:0:8}" "$want"; done
+  lacks "fork-${v:0:8}" "Dialog tidak ditemukan"
+  "$PY" -c 'import re, sys
+h = open(sys.argv[1]).read()
+rows = re.findall(r"<tr class=\"diff\"><td>([^<]*)</td>", h)
+sys.exit(0 if sorted(rows) == ["Judul", "Peserta", "Tempat"] else 1)' "$WORK/fork-${v:0:8}.html" ||
+    fail "the fork page of ${v:0:8} does not mark title, venue and participants (and only those) as different"
+done
+page network-fork /network id
+grep -q "href=\"#/dialogue/$f2\" class=\"fork-link\"" "$WORK/network-fork.html" ||
+  fail "the network page does not link the fork to its page"
+page fork-en "/dialogue/$f2" en
+has fork-en "Two versions of one record (fork)"
+has fork-en "signed two different records for one place in its chain"
+say "ok a forked record's page shows both versions side by side, differences marked, in both languages"
 
 # Without the token the dashboard asks for it and shows no data.
 PROFILE=$WORK/chromium-fresh
