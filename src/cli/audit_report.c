@@ -731,10 +731,18 @@ static void fork_table(FILE *f, json_t *fk, const audit_zone *z) {
     json_object_foreach(ba, k, v) {
         fprintf(f, "<tr%s><td>", in_list(diff, k) ? " class=\"diff\"" : "");
         esc(f, k);
-        fputs("</td><td>", f);
-        cell(f, v);
-        fputs("</td><td>", f);
-        cell(f, json_object_get(bb, k));
+        for (int side = 0; side < 2; side++) {
+            json_t *x = side ? json_object_get(bb, k) : v;
+            fputs("</td><td>", f);
+            if (strcmp(k, "when") == 0 && json_is_string(x)) { /* a time people read: in the report's zone */
+                char wi[64], we[64];
+                fmt_v1(json_string_value(x), z, 0, 1, wi, sizeof wi);
+                fmt_v1(json_string_value(x), z, 1, 1, we, sizeof we);
+                bi(f, wi, we);
+            } else {
+                cell(f, x);
+            }
+        }
         fputs("</td></tr>\n", f);
     }
     json_object_foreach(bb, k, v) {
