@@ -125,13 +125,14 @@ static const char audit_help[] =
     "membership at the time of writing (as `ronda verify`), then every checkpoint (each\n"
     "record it names must be held: otherwise records were lost or withheld; another id\n"
     "for an (author, seq) is fork evidence), every amend target and resolution reference.\n"
-    "Prints the findings, a summary by Polres and Polsek and every author's chain.\n"
+    "Prints the findings, each in plain words (which dialogue or follow-up, what is wrong,\n"
+    "what it means, what to do next), a summary by Polres and Polsek and every author's chain.\n"
     "\n"
     "  --json       the whole report as JSON on stdout\n"
     "  --html FILE  also write the report as one self-contained HTML page\n"
     "  --threads N  signature checks in parallel (default: one per core)\n"
     "  --lang L     the plain words in id (Bahasa Indonesia, default) or en; the page holds both\n"
-    "  --zone Z     times of the page in WIB (default), WITA or WIT, as the dashboard\n"
+    "  --zone Z     dates and times of the report in WIB (default), WITA or WIT, as the dashboard\n"
     "Progress goes to stderr: a line on a terminal, JSON events with --json. Exit status: 0 no finding; 1 findings\n"
     "(or the bundle was refused); 2 bad command line; 3 the database or a file unusable.\n";
 

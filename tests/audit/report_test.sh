@@ -10,7 +10,7 @@
 # missing and of which dialogue, that a record was changed, both versions of the fork side by
 # side; times in the zone asked (--zone); a page that prints on A4; the same in the JSON.
 #
-# usage: report_test.sh RONDA
+# usage: report_test.sh RONDA     (KEEP=DIR: the ledgers and reports are copied there to look at)
 set -euo pipefail
 
 source "$(dirname "$0")/../cli/lib.sh" report_test.sh "${1:-}"
