@@ -175,6 +175,13 @@ typedef struct missing {
     uint8_t cp_author[RONDA_KEY_BYTES]; /* and its author */
 } missing;
 
+/* A writing membership (role hq or precinct) of the roster, by key. */
+typedef struct placer {
+    uint8_t key[RONDA_KEY_BYTES];
+    size_t at; /* its place in the roster: the first one is named in a finding */
+    json_t *m; /* its member body (owned by actx.members) */
+} placer;
+
 /* The audit's own statements, prepared once per audit (audit_each runs for every record). */
 enum { AQ_BY_ID, AQ_AMEND, AQ_PENDING, AQ__COUNT };
 
@@ -182,6 +189,8 @@ typedef struct actx {
     ronda_store *s;
     sqlite3_stmt *q[AQ__COUNT];
     json_t *members; /* the authority's member records (bounded by the roster) */
+    placer *placers; /* their writing memberships by key, for the place rule */
+    size_t n_placers;
     void (*cb)(void *, const ronda_finding *);
     void (*progress)(void *, uint64_t, uint64_t);
     void *ctx;
@@ -662,6 +671,32 @@ static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
 
 /* ------------------------------------------------------------------ places */
 
+static int placer_cmp(const void *x, const void *y) {
+    const placer *a = x, *b = y;
+    int c = memcmp(a->key, b->key, 32);
+    return c ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+/* The writing memberships by key (in roster order for one key), so a dialogue's place is
+ * looked up, not searched for among every member: a roster of hundreds costs no more. */
+static ronda_err index_members(actx *a, json_t *all) {
+    size_t n = json_array_size(all), i;
+    json_t *m;
+    a->placers = calloc(n ? n : 1, sizeof *a->placers);
+    if (!a->placers) return RONDA_ERR_NOMEM;
+    json_array_foreach(all, i, m) {
+        const char *role = jstr(m, "role");
+        placer *p = &a->placers[a->n_placers];
+        if (!role || (strcmp(role, "hq") != 0 && strcmp(role, "precinct") != 0) || !unhex32(m, "sign_key", p->key))
+            continue;
+        p->at = i;
+        p->m = m;
+        a->n_placers++;
+    }
+    if (a->n_placers > 1) qsort(a->placers, a->n_placers, sizeof *a->placers, placer_cmp);
+    return RONDA_OK;
+}
+
 /* The memberships of the authority's own verified member records (not the derived table). */
 static ronda_err load_members(actx *a, json_t **out) {
     sqlite3_stmt *st;
@@ -684,23 +719,27 @@ static ronda_err load_members(actx *a, json_t **out) {
         return RONDA_ERR_DB;
     }
     *out = all;
-    return RONDA_OK;
+    return index_members(a, all);
 }
 
 /* A dialogue (or an amend's corrected dialogue) must name its author's Polres/Polsek
  * (proto/record.md §5). Records stored before the rule, or by a node without it, are found
  * here; an author with no membership at the record's time is verify's finding, not this. */
-static void check_place(actx *a, json_t *members, const ronda_record *rec, json_t *dialogue) {
+static void check_place(actx *a, const ronda_record *rec, json_t *dialogue) {
     const char *polres = jstr(dialogue, "polres"), *polsek = jstr(dialogue, "polsek");
     uint64_t ms = ronda_hlc_ms(rec->hlc);
-    json_t *first = NULL, *m;
-    size_t i;
-    json_array_foreach(members, i, m) {
-        uint8_t key[32];
+    json_t *first = NULL;
+    size_t lo = 0, hi = a->n_placers; /* the author's first membership */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(a->placers[mid].key, rec->author, 32) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < a->n_placers && memcmp(a->placers[i].key, rec->author, 32) == 0; i++) {
+        json_t *m = a->placers[i].m;
         const char *role = jstr(m, "role");
-        if (!unhex32(m, "sign_key", key) || memcmp(key, rec->author, 32) != 0 || !role ||
-            (strcmp(role, "hq") != 0 && strcmp(role, "precinct") != 0))
-            continue;
         if ((uint64_t)json_integer_value(json_object_get(m, "valid_from")) > ms ||
             (uint64_t)json_integer_value(json_object_get(m, "valid_until")) <= ms)
             continue;
@@ -732,12 +771,12 @@ static ronda_err audit_each(void *ctx, const ronda_record *rec) {
     int by_authority = memcmp(rec->author, a->s->authority, 32) == 0; /* verify's finding, no place */
     ronda_err e = RONDA_OK;
     if (rec->kind == RONDA_KIND_DIALOGUE) {
-        if (!by_authority) check_place(a, a->members, rec, b);
+        if (!by_authority) check_place(a, rec, b);
     } else if (rec->kind == RONDA_KIND_RESOLUTION) {
         e = check_resolution(a, rec, b);
     } else {
         if (!by_authority && jstr(b, "kind") && strcmp(jstr(b, "kind"), "dialogue") == 0)
-            check_place(a, a->members, rec, json_object_get(b, "body"));
+            check_place(a, rec, json_object_get(b, "body"));
         e = check_amend(a, rec, b);
     }
     json_decref(b);
@@ -775,6 +814,7 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     store_idle(s);
     store_exec(s, "PRAGMA temp_store=MEMORY");
     json_decref(a.members);
+    free(a.placers);
     free(a.revoked);
     free(a.miss);
     if (e != RONDA_OK) return e;
