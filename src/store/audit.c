@@ -792,13 +792,16 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     a.progress = progress;
     a.ctx = ctx;
     /* The scratch tables in a file (the store keeps its temporary data in memory): set
-     * outside a transaction, and back as the store opened it after. */
+     * outside a transaction, and back as the store opened it after. A read-only store
+     * (ronda_store_open_readonly) also refuses writes to its temporary schema (query_only):
+     * lifted for the audit, as its database file is open read-only to SQLite itself. */
     store_idle(s);
-    ronda_err e = store_exec(s, "PRAGMA temp_store=FILE");
-    if (e != RONDA_OK) return e;
-    e = store_exec(s, "BEGIN"); /* one snapshot for the verify passes and the audit's own */
-    if (e != RONDA_OK) {
+    int lift = sqlite3_db_readonly(s->db, "main") == 1;
+    ronda_err e = store_exec(s, lift ? "PRAGMA query_only=OFF; PRAGMA temp_store=FILE" : "PRAGMA temp_store=FILE");
+    if (e == RONDA_OK && (e = store_exec(s, "BEGIN")) != RONDA_OK) /* one snapshot for every pass */
         store_exec(s, "PRAGMA temp_store=MEMORY");
+    if (e != RONDA_OK) {
+        if (lift) store_exec(s, "PRAGMA query_only=ON");
         return e;
     }
     e = scratch_open(&a);
@@ -812,7 +815,7 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     scratch_close(&a);
     store_exec(s, "COMMIT");
     store_idle(s);
-    store_exec(s, "PRAGMA temp_store=MEMORY");
+    store_exec(s, lift ? "PRAGMA temp_store=MEMORY; PRAGMA query_only=ON" : "PRAGMA temp_store=MEMORY");
     json_decref(a.members);
     free(a.placers);
     free(a.revoked);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ronda/report.h"
 #include "store/store_int.h"
 
 #define DIALOGUES 12000u
@@ -147,6 +148,17 @@ static void test_linear(void **state) {
     assert_int_equal(got.refs, 2);
     assert_int_equal(got.n, 2);
     assert_int_equal(sum.findings, 2);
+
+    /* A read-only store (the dashboard's) audits too: its scratch tables are temporary. */
+    ronda_store *ro = NULL;
+    assert_ok(ronda_store_open_readonly(w->path, &ro));
+    memset(&got, 0, sizeof got);
+    assert_ok(ronda_store_audit(ro, 2, on_finding, NULL, &got, &sum));
+    assert_int_equal(got.refs, 2);
+    assert_int_equal(sum.references, refs);
+    /* and is read-only again after it (query_only back on: not even a temporary table) */
+    assert_int_equal(sqlite3_exec(ro->db, "CREATE TEMP TABLE t(a)", NULL, NULL, NULL), SQLITE_READONLY);
+    ronda_store_close(&ro);
 }
 
 int main(void) {
