@@ -15,6 +15,9 @@
 #                      that was quadratic would otherwise run for hours
 #   KEEP=DIR           keep the filled nodes in DIR and reuse them on the next run
 #   THREADS=N          --threads for verify and audit (default: one per core)
+#   REPEAT=R           run verify and audit R times each, alternately (default 1), and print
+#                      the median times and the ratio of the medians: on a shared machine
+#                      a single pair can be an unlucky one
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sizes=() build="" million=0
@@ -50,11 +53,13 @@ export RONDA_TZ=+07:00
 # run LIMIT CMD...: "seconds peak_KiB status" of one run (status: the exit code, or
 # "timeout"); /usr/bin/time when present, else the wall clock and VmHWM polled from /proc.
 run() {
-  local limit=$1 out=$work/time.out rc=0
+  local limit=$1 out rc=0
   shift
   if [ -x /usr/bin/time ]; then
+    out=$(mktemp) # not in KEEP: two runs may share it
     timeout "$limit" /usr/bin/time -f "%e %M" -o "$out" "$@" >/dev/null 2>&1 || rc=$?
-    if [ "$rc" = 124 ]; then echo "$limit - timeout"; else echo "$(tail -n 1 "$out") $rc"; fi
+    if [ "$rc" = 124 ]; then echo "$limit 0 timeout"; else echo "$(tail -n 1 "$out") $rc"; fi
+    rm -f "$out"
     return
   fi
   local t0 hwm=0 pid
@@ -74,6 +79,8 @@ run() {
   wait "$pid" || rc=$?
   awk -v ns=$(($(date +%s%N) - t0)) -v h="$hwm" -v rc="$rc" 'BEGIN {printf "%.2f %d %s\n", ns / 1e9, h, rc}'
 }
+
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 
 # A node with N dialogues (and follow-ups), two checkpoints and an amendment that adds a topic.
 make_node() {
@@ -115,16 +122,29 @@ for n in "${sizes[@]}"; do
       [ -n "$prev" ] || continue
       bin=$prev limit=$cap
     fi
-    read -r vs vk vrc < <(run "$limit" "$bin" verify --dir "$db" "${threads[@]}")
-    read -r as ak arc < <(run "$limit" "$bin" audit --dir "$db" "${threads[@]}")
+    vts=() ats=() vk=0 ak=0 vrc=0 arc=0
+    for _ in $(seq "${REPEAT:-1}"); do
+      read -r t k rc < <(run "$limit" "$bin" verify --dir "$db" "${threads[@]}")
+      vts+=("$t") vk=$((k > vk ? k : vk))
+      [ "$rc" = 0 ] || vrc=$rc
+      read -r t k rc < <(run "$limit" "$bin" audit --dir "$db" "${threads[@]}")
+      ats+=("$t") ak=$((k > ak ? k : ak))
+      [ "$rc" = 0 ] || arc=$rc
+      [ "$arc" != timeout ] || break # once is enough to know
+    done
+    vs=$(median "${vts[@]}") as=$(median "${ats[@]}")
     notes=""
-    [ "$vrc" = 0 ] || notes+="verify: $vrc; "
-    [ "$arc" = 0 ] || notes+="audit: $arc (1 = findings); "
-    [ "$arc" = timeout ] && as=">$as"
-    ratio=$(awk -v a="${as#>}" -v v="$vs" 'BEGIN {printf (v > 0 ? "%.2f" : "-"), a / v}')
-    [ "$arc" = timeout ] && ratio=">$ratio"
+    for x in verify:$vrc audit:$arc; do
+      case ${x#*:} in
+        0) ;;
+        timeout) notes+="${x%%:*} stopped at ${limit} s (PREV_TIMEOUT), memory not measured; " ;;
+        *) notes+="${x%%:*} exit ${x#*:} (1 = findings); " ;;
+      esac
+    done
+    ratio=$(awk -v a="$as" -v v="$vs" 'BEGIN {printf (v > 0 ? "%.2f" : "-"), a / v}')
+    [ "$arc" = timeout ] && as=">$as" ratio=">$ratio"
     printf '%-8s %9s %9s %9s %7s %10.1f %10.1f  %s\n' "$which" "$records" "$vs" "$as" "$ratio" \
       "$(awk -v k="$vk" 'BEGIN {print k / 1024}')" "$(awk -v k="$ak" 'BEGIN {print k / 1024}')" \
-      "${notes}db $(du -m "$db/ronda.db" | cut -f1) MiB, filled in $(cat "$work/n$n/filled") s"
+      "${notes}${REPEAT:-1} run(s); db $(du -m "$db/ronda.db" | cut -f1) MiB, filled in $(cat "$work/n$n/filled") s"
   done
 done
