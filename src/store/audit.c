@@ -175,8 +175,22 @@ typedef struct missing {
     uint8_t cp_author[RONDA_KEY_BYTES]; /* and its author */
 } missing;
 
+/* A writing membership (role hq or precinct) of the roster, by key. */
+typedef struct placer {
+    uint8_t key[RONDA_KEY_BYTES];
+    size_t at; /* its place in the roster: the first one is named in a finding */
+    json_t *m; /* its member body (owned by actx.members) */
+} placer;
+
+/* The audit's own statements, prepared once per audit (audit_each runs for every record). */
+enum { AQ_BY_ID, AQ_AMEND, AQ_PENDING, AQ__COUNT };
+
 typedef struct actx {
     ronda_store *s;
+    sqlite3_stmt *q[AQ__COUNT];
+    json_t *members; /* the authority's member records (bounded by the roster) */
+    placer *placers; /* their writing memberships by key, for the place rule */
+    size_t n_placers;
     void (*cb)(void *, const ronda_finding *);
     void (*progress)(void *, uint64_t, uint64_t);
     void *ctx;
@@ -486,46 +500,63 @@ static ronda_err checkpoints(actx *a) {
     return e;
 }
 
-/* The number of topics of a dialogue in any of its versions (original or an amendment):
- * a resolution written against any version is not a dangling reference. A database
- * failure sets *e. */
-static uint64_t topic_count(ronda_store *s, const uint8_t *dialogue, const uint8_t *author, json_t *body,
-                            ronda_err *e) {
-    uint64_t n = json_array_size(json_object_get(body, "topics"));
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records WHERE author = ?1 AND kind = 'amend'",
-                           -1, &st, NULL) != SQLITE_OK) {
-        *e = store_fail(s, 0);
-        return n;
+/* References are checked as verify's pass hands each record on (audit_each): an amend's
+ * target and a resolution's dialogue are looked up by id in the index, not opened again.
+ * What a reference check reads of the record it names (author, kind, a dialogue's topics)
+ * is checked by that same pass in the same snapshot: the index columns against the signed
+ * envelope, the body against its hash; a row that does not verify is verify's finding. A
+ * resolution names its dialogue by id, so the dialogue's topics are the ones it answered.
+ *
+ * Only one answer is not at hand when the resolution is: a topic beyond the dialogue's own
+ * list may have been added by an amendment (a record of the dialogue's author, anywhere in
+ * the walk). Those resolutions wait in a scratch table, and every amendment that lists
+ * topics notes its count in another; both are read once after the pass. They are SQLite
+ * tables in a temporary file, so an audit's memory does not grow with them. */
+static const char scratch_sql[] =
+    "DROP TABLE IF EXISTS temp.audit_amend_topics; DROP TABLE IF EXISTS temp.audit_pending_refs;"
+    "CREATE TEMP TABLE audit_amend_topics(target BLOB NOT NULL, author BLOB NOT NULL, topics INTEGER NOT NULL,"
+    " PRIMARY KEY(target, author, topics)) WITHOUT ROWID;"
+    "CREATE TEMP TABLE audit_pending_refs(id BLOB NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, dialogue BLOB NOT NULL, dauthor BLOB NOT NULL, topic INTEGER NOT NULL,"
+    " topics INTEGER NOT NULL);";
+
+static ronda_err scratch_open(actx *a) {
+    ronda_err e = store_exec(a->s, scratch_sql);
+    if (e != RONDA_OK) return e;
+    static const char *const sql[AQ__COUNT] = {
+        [AQ_BY_ID] = "SELECT author, seq, kind, body FROM records WHERE id = ?1",
+        [AQ_AMEND] = "INSERT OR IGNORE INTO temp.audit_amend_topics VALUES (?1, ?2, ?3)",
+        [AQ_PENDING] = "INSERT INTO temp.audit_pending_refs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    };
+    for (int i = 0; i < AQ__COUNT; i++)
+        if (sqlite3_prepare_v2(a->s->db, sql[i], -1, &a->q[i], NULL) != SQLITE_OK) return store_fail(a->s, 0);
+    return RONDA_OK;
+}
+
+static void scratch_close(actx *a) {
+    for (int i = 0; i < AQ__COUNT; i++) {
+        sqlite3_finalize(a->q[i]);
+        a->q[i] = NULL;
     }
-    sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ronda_record rec;
-        json_t *b;
-        uint8_t target[32];
-        if (!open_row(st, 0, &rec, &b)) continue;
-        if (unhex32(b, "target", target) && memcmp(target, dialogue, 32) == 0) {
-            uint64_t k = json_array_size(json_object_get(json_object_get(b, "body"), "topics"));
-            if (k > n) n = k;
-        }
-        json_decref(b);
-    }
-    if (rc != SQLITE_DONE) *e = store_fail(s, rc);
-    sqlite3_finalize(st);
-    return n;
+    store_exec(a->s, "DROP TABLE IF EXISTS temp.audit_amend_topics; DROP TABLE IF EXISTS temp.audit_pending_refs;");
+}
+
+/* Step a scratch insert to its end: RONDA_OK or the failure. */
+static ronda_err scratch_step(actx *a, sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? RONDA_OK : store_fail(a->s, rc);
 }
 
 /* A resolution body (or an amend's corrected resolution body) names a held dialogue and one
- * of its topics. */
+ * of its topics, in any of the dialogue's versions (original or an amendment): a resolution
+ * written against any version is not a dangling reference. */
 static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res) {
     uint8_t dlg[32];
     if (!unhex32(res, "dialogue", dlg)) return RONDA_OK;
     a->sum.references++;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(a->s->db, "SELECT envelope, signature, body FROM records WHERE id = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
-        return store_fail(a->s, 0);
+    sqlite3_stmt *st = a->q[AQ_BY_ID];
     sqlite3_bind_blob(st, 1, dlg, 32, SQLITE_STATIC);
     char hex[65], text[512];
     ronda_hex(dlg, 32, hex);
@@ -539,22 +570,62 @@ static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res)
                  ronda_kind_name(rec->kind), hex);
         report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
     } else {
-        ronda_record d;
-        json_t *b;
-        if (open_row(st, 0, &d, &b)) {
-            uint64_t topic = (uint64_t)json_integer_value(json_object_get(res, "topic"));
-            if (d.kind != RONDA_KIND_DIALOGUE) {
-                snprintf(text, sizeof text, "%s names %.12s as its dialogue, but that is a %s record",
-                         ronda_kind_name(rec->kind), hex, ronda_kind_name(d.kind));
-                report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
-            } else if (topic >= topic_count(a->s, dlg, d.author, b, &e) && e == RONDA_OK) {
-                snprintf(text, sizeof text, "%s follows up topic %llu of dialogue %.12s, which has no such topic",
-                         ronda_kind_name(rec->kind), (unsigned long long)topic, hex);
-                report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
-            }
+        const char *kind = (const char *)sqlite3_column_text(st, 2);
+        json_t *b = NULL;
+        uint64_t topic = (uint64_t)json_integer_value(json_object_get(res, "topic"));
+        if (!kind || strcmp(kind, "dialogue") != 0) {
+            snprintf(text, sizeof text, "%s names %.12s as its dialogue, but that is a %s record",
+                     ronda_kind_name(rec->kind), hex, kind ? kind : "?");
+            report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
+        } else if (sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_type(st, 3) != SQLITE_NULL &&
+                   ronda_body_to_json(RONDA_KIND_DIALOGUE, sqlite3_column_blob(st, 3),
+                                      (size_t)sqlite3_column_bytes(st, 3), &b, NULL) == RONDA_OK) {
+            /* (a row that does not decode or has no author key does not verify: verify's finding) */
+            uint64_t n = json_array_size(json_object_get(b, "topics"));
             json_decref(b);
+            if (topic >= n) { /* an amendment may have added it: decided after the pass */
+                sqlite3_stmt *p = a->q[AQ_PENDING];
+                sqlite3_bind_blob(p, 1, rec->id, 32, SQLITE_TRANSIENT);
+                sqlite3_bind_blob(p, 2, rec->author, 32, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(p, 3, (int64_t)rec->seq);
+                sqlite3_bind_text(p, 4, ronda_kind_name(rec->kind), -1, SQLITE_STATIC);
+                sqlite3_bind_blob(p, 5, dlg, 32, SQLITE_TRANSIENT);
+                sqlite3_bind_blob(p, 6, sqlite3_column_blob(st, 0), 32, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(p, 7, (int64_t)topic);
+                sqlite3_bind_int64(p, 8, (int64_t)n);
+                e = scratch_step(a, p);
+            }
         }
     }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
+}
+
+/* The resolutions that named a topic beyond their dialogue's own list: held against the
+ * largest list of the dialogue's author's amendments of it. */
+static ronda_err check_pending(actx *a) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->s->db,
+                           "SELECT p.id, p.author, p.seq, p.kind, p.dialogue, p.topic, p.topics,"
+                           " (SELECT max(m.topics) FROM temp.audit_amend_topics m"
+                           "  WHERE m.target = p.dialogue AND m.author = p.dauthor)"
+                           " FROM temp.audit_pending_refs p ORDER BY p.rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(a->s, 0);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t topic = (uint64_t)sqlite3_column_int64(st, 5), n = (uint64_t)sqlite3_column_int64(st, 6);
+        uint64_t k = (uint64_t)sqlite3_column_int64(st, 7); /* NULL (no amendment): 0 */
+        if (topic < n || topic < k) continue;
+        char hex[65], text[512];
+        ronda_hex(sqlite3_column_blob(st, 4), 32, hex);
+        snprintf(text, sizeof text, "%s follows up topic %llu of dialogue %.12s, which has no such topic",
+                 (const char *)sqlite3_column_text(st, 3), (unsigned long long)topic, hex);
+        report(a, "reference", RONDA_ERR_REFERENCE, sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1),
+               (uint64_t)sqlite3_column_int64(st, 2), text);
+    }
+    ronda_err e = rc == SQLITE_DONE ? RONDA_OK : store_fail(a->s, rc); /* every reference, or an error */
     sqlite3_finalize(st);
     return e;
 }
@@ -563,15 +634,13 @@ static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
     uint8_t target[32];
     if (!unhex32(b, "target", target)) return RONDA_OK;
     a->sum.references++;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(a->s->db, "SELECT author, seq, kind FROM records WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-        return store_fail(a->s, 0);
+    sqlite3_stmt *st = a->q[AQ_BY_ID];
     sqlite3_bind_blob(st, 1, target, 32, SQLITE_STATIC);
     const char *problem = NULL;
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         ronda_err e = store_fail(a->s, rc);
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         return e;
     }
     if (rc == SQLITE_DONE)
@@ -580,40 +649,53 @@ static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
         problem = "amend corrects another author's record";
     else if ((uint64_t)sqlite3_column_int64(st, 1) >= rec->seq)
         problem = "amend target does not precede the amend in its chain";
-    else if (!jstr(b, "kind") || strcmp((const char *)sqlite3_column_text(st, 2), jstr(b, "kind")) != 0)
+    else if (!jstr(b, "kind") || !sqlite3_column_text(st, 2) ||
+             strcmp((const char *)sqlite3_column_text(st, 2), jstr(b, "kind")) != 0)
         problem = "amend names another kind than its target's";
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     if (problem) report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, problem);
     json_t *inner = json_object_get(b, "body");
+    uint64_t k = json_array_size(json_object_get(inner, "topics"));
+    if (k > 0) { /* a version of its target with k topics, for the resolutions held back */
+        sqlite3_stmt *m = a->q[AQ_AMEND];
+        sqlite3_bind_blob(m, 1, target, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(m, 2, rec->author, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(m, 3, (int64_t)k);
+        ronda_err e = scratch_step(a, m);
+        if (e != RONDA_OK) return e;
+    }
     if (jstr(b, "kind") && strcmp(jstr(b, "kind"), "resolution") == 0) return check_resolution(a, rec, inner);
     return RONDA_OK;
 }
 
-static ronda_err references(actx *a) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(a->s->db,
-                           "SELECT envelope, signature, body FROM records WHERE kind IN ('resolution', 'amend')"
-                           " ORDER BY author, seq",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_fail(a->s, 0);
-    ronda_err e = RONDA_OK;
-    int rc;
-    while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ronda_record rec;
-        json_t *b;
-        if (!open_row(st, 0, &rec, &b)) continue;
-        if (rec.kind == RONDA_KIND_RESOLUTION)
-            e = check_resolution(a, &rec, b);
-        else if (rec.kind == RONDA_KIND_AMEND)
-            e = check_amend(a, &rec, b);
-        json_decref(b);
-    }
-    if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(a->s, rc); /* every reference, or an error */
-    sqlite3_finalize(st);
-    return e;
+/* ------------------------------------------------------------------ places */
+
+static int placer_cmp(const void *x, const void *y) {
+    const placer *a = x, *b = y;
+    int c = memcmp(a->key, b->key, 32);
+    return c ? c : (a->at > b->at) - (a->at < b->at);
 }
 
-/* ------------------------------------------------------------------ places */
+/* The writing memberships by key (in roster order for one key), so a dialogue's place is
+ * looked up, not searched for among every member: a roster of hundreds costs no more. */
+static ronda_err index_members(actx *a, json_t *all) {
+    size_t n = json_array_size(all), i;
+    json_t *m;
+    a->placers = calloc(n ? n : 1, sizeof *a->placers);
+    if (!a->placers) return RONDA_ERR_NOMEM;
+    json_array_foreach(all, i, m) {
+        const char *role = jstr(m, "role");
+        placer *p = &a->placers[a->n_placers];
+        if (!role || (strcmp(role, "hq") != 0 && strcmp(role, "precinct") != 0) || !unhex32(m, "sign_key", p->key))
+            continue;
+        p->at = i;
+        p->m = m;
+        a->n_placers++;
+    }
+    if (a->n_placers > 1) qsort(a->placers, a->n_placers, sizeof *a->placers, placer_cmp);
+    return RONDA_OK;
+}
 
 /* The memberships of the authority's own verified member records (not the derived table). */
 static ronda_err load_members(actx *a, json_t **out) {
@@ -637,23 +719,27 @@ static ronda_err load_members(actx *a, json_t **out) {
         return RONDA_ERR_DB;
     }
     *out = all;
-    return RONDA_OK;
+    return index_members(a, all);
 }
 
 /* A dialogue (or an amend's corrected dialogue) must name its author's Polres/Polsek
  * (proto/record.md §5). Records stored before the rule, or by a node without it, are found
  * here; an author with no membership at the record's time is verify's finding, not this. */
-static void check_place(actx *a, json_t *members, const ronda_record *rec, json_t *dialogue) {
+static void check_place(actx *a, const ronda_record *rec, json_t *dialogue) {
     const char *polres = jstr(dialogue, "polres"), *polsek = jstr(dialogue, "polsek");
     uint64_t ms = ronda_hlc_ms(rec->hlc);
-    json_t *first = NULL, *m;
-    size_t i;
-    json_array_foreach(members, i, m) {
-        uint8_t key[32];
+    json_t *first = NULL;
+    size_t lo = 0, hi = a->n_placers; /* the author's first membership */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(a->placers[mid].key, rec->author, 32) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < a->n_placers && memcmp(a->placers[i].key, rec->author, 32) == 0; i++) {
+        json_t *m = a->placers[i].m;
         const char *role = jstr(m, "role");
-        if (!unhex32(m, "sign_key", key) || memcmp(key, rec->author, 32) != 0 || !role ||
-            (strcmp(role, "hq") != 0 && strcmp(role, "precinct") != 0))
-            continue;
         if ((uint64_t)json_integer_value(json_object_get(m, "valid_from")) > ms ||
             (uint64_t)json_integer_value(json_object_get(m, "valid_until")) <= ms)
             continue;
@@ -673,33 +759,28 @@ static void check_place(actx *a, json_t *members, const ronda_record *rec, json_
     report(a, "place", RONDA_ERR_PLACE, rec->id, rec->author, rec->seq, text);
 }
 
-static ronda_err places(actx *a) {
-    json_t *members = NULL;
-    ronda_err e = load_members(a, &members);
-    if (e != RONDA_OK) return e;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(a->s->db,
-                           "SELECT envelope, signature, body FROM records WHERE kind IN ('dialogue', 'amend')"
-                           " AND author != ?1 ORDER BY author, seq",
-                           -1, &st, NULL) != SQLITE_OK) {
-        json_decref(members);
-        return RONDA_ERR_DB;
+/* Verify's pass hands on every record that opens: its references and its place are checked
+ * here, from the bytes verify has just checked, so no record is opened twice. */
+static ronda_err audit_each(void *ctx, const ronda_record *rec) {
+    actx *a = ctx;
+    if ((rec->kind != RONDA_KIND_DIALOGUE && rec->kind != RONDA_KIND_RESOLUTION && rec->kind != RONDA_KIND_AMEND) ||
+        !rec->body)
+        return RONDA_OK;
+    json_t *b = NULL;
+    if (ronda_body_to_json(rec->kind, rec->body, rec->body_len, &b, NULL) != RONDA_OK) return RONDA_OK;
+    int by_authority = memcmp(rec->author, a->s->authority, 32) == 0; /* verify's finding, no place */
+    ronda_err e = RONDA_OK;
+    if (rec->kind == RONDA_KIND_DIALOGUE) {
+        if (!by_authority) check_place(a, rec, b);
+    } else if (rec->kind == RONDA_KIND_RESOLUTION) {
+        e = check_resolution(a, rec, b);
+    } else {
+        if (!by_authority && jstr(b, "kind") && strcmp(jstr(b, "kind"), "dialogue") == 0)
+            check_place(a, rec, json_object_get(b, "body"));
+        e = check_amend(a, rec, b);
     }
-    sqlite3_bind_blob(st, 1, a->s->authority, 32, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ronda_record rec;
-        json_t *b;
-        if (!open_row(st, 0, &rec, &b)) continue; /* verify reports it */
-        if (rec.kind == RONDA_KIND_DIALOGUE)
-            check_place(a, members, &rec, b);
-        else if (jstr(b, "kind") && strcmp(jstr(b, "kind"), "dialogue") == 0)
-            check_place(a, members, &rec, json_object_get(b, "body"));
-        json_decref(b);
-    }
-    sqlite3_finalize(st);
-    json_decref(members);
-    return rc == SQLITE_DONE ? RONDA_OK : RONDA_ERR_DB;
+    json_decref(b);
+    return e;
 }
 
 ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
@@ -710,16 +791,33 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     a.cb = cb;
     a.progress = progress;
     a.ctx = ctx;
-    ronda_err e = store_exec(s, "BEGIN"); /* one snapshot for the verify passes and the audit's own */
-    if (e != RONDA_OK) return e;
-    e = store_verify_progress(s, threads, on_verify_finding, progress ? on_verify_progress : NULL, on_verify_note, &a,
-                              1, &a.sum.verify);
+    /* The scratch tables in a file (the store keeps its temporary data in memory): set
+     * outside a transaction, and back as the store opened it after. A read-only store
+     * (ronda_store_open_readonly) also refuses writes to its temporary schema (query_only):
+     * lifted for the audit, as its database file is open read-only to SQLite itself. */
+    store_idle(s);
+    int lift = sqlite3_db_readonly(s->db, "main") == 1;
+    ronda_err e = store_exec(s, lift ? "PRAGMA query_only=OFF; PRAGMA temp_store=FILE" : "PRAGMA temp_store=FILE");
+    if (e == RONDA_OK && (e = store_exec(s, "BEGIN")) != RONDA_OK) /* one snapshot for every pass */
+        store_exec(s, "PRAGMA temp_store=MEMORY");
+    if (e != RONDA_OK) {
+        if (lift) store_exec(s, "PRAGMA query_only=ON");
+        return e;
+    }
+    e = scratch_open(&a);
+    if (e == RONDA_OK) e = load_members(&a, &a.members);
+    if (e == RONDA_OK)
+        e = store_verify_each(s, threads, on_verify_finding, progress ? on_verify_progress : NULL, on_verify_note,
+                              audit_each, &a, 1, &a.sum.verify);
+    if (e == RONDA_OK) e = check_pending(&a);
     if (e == RONDA_OK) e = load_revocations(&a);
     if (e == RONDA_OK) e = checkpoints(&a);
-    if (e == RONDA_OK) e = references(&a);
-    if (e == RONDA_OK) e = places(&a);
+    scratch_close(&a);
     store_exec(s, "COMMIT");
     store_idle(s);
+    store_exec(s, lift ? "PRAGMA temp_store=MEMORY; PRAGMA query_only=ON" : "PRAGMA temp_store=MEMORY");
+    json_decref(a.members);
+    free(a.placers);
     free(a.revoked);
     free(a.miss);
     if (e != RONDA_OK) return e;

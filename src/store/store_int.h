@@ -118,6 +118,15 @@ ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(voi
                                 void (*progress)(void *, uint64_t, uint64_t),
                                 void (*note)(void *, const ronda_finding *), void *ctx, int in_txn,
                                 ronda_verify_summary *out);
+/* The same, also handing `each` every record that opens (signature, body hash, schema: the
+ * stateless checks), exactly once and in the pass that checked it, with `ctx`: the audit's
+ * reference and place checks ride on verify's one pass instead of opening the records again.
+ * The record views bytes that live only during the call. An error from `each` ends verify
+ * with that error. */
+ronda_err store_verify_each(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
+                            void (*progress)(void *, uint64_t, uint64_t), void (*note)(void *, const ronda_finding *),
+                            ronda_err (*each)(void *, const ronda_record *), void *ctx, int in_txn,
+                            ronda_verify_summary *out);
 
 /* store.c: the lowest seq of the author's fork evidence, 0 when none (the chain is frozen at
  * that seq - 1). */

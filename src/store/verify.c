@@ -198,6 +198,8 @@ typedef struct vctx {
     uint64_t last_seq, last_hlc;
     uint8_t last_id[RONDA_ID_BYTES];
     uint64_t dseq; /* frontier entry: last record not excluded by a revocation or a fork */
+    /* store_verify_each: every record that opens, once, while its bytes are at hand */
+    ronda_err (*each)(void *, const ronda_record *);
     uint64_t fork; /* the author's lowest fork seq within its good chain, 0 = none: frozen below it */
     uint8_t did[RONDA_ID_BYTES];
     int chain_broken; /* a finding in this chain: later links are not reported again */
@@ -467,6 +469,8 @@ static ronda_err pass(vctx *v, int roster_pass) {
                 } else {
                     check_row(v, &rows[i], &recs[i], errs[i], &det[i], roster_pass);
                     v->sum.records++;
+                    /* the authority's records are handed on in the roster pass, the rest here */
+                    if (v->each && errs[i] == RONDA_OK) e = v->each(v->cb_ctx, &recs[i]);
                 }
             }
             free(rows[i].blob);
@@ -528,9 +532,17 @@ ronda_err store_verify_progress(ronda_store *s, unsigned threads, void (*cb)(voi
                                 void (*progress)(void *, uint64_t, uint64_t),
                                 void (*note)(void *, const ronda_finding *), void *ctx, int in_txn,
                                 ronda_verify_summary *out) {
+    return store_verify_each(s, threads, cb, progress, note, NULL, ctx, in_txn, out);
+}
+
+ronda_err store_verify_each(ronda_store *s, unsigned threads, void (*cb)(void *, const ronda_finding *),
+                            void (*progress)(void *, uint64_t, uint64_t), void (*note)(void *, const ronda_finding *),
+                            ronda_err (*each)(void *, const ronda_record *), void *ctx, int in_txn,
+                            ronda_verify_summary *out) {
     vctx v;
     memset(&v, 0, sizeof v);
     v.s = s;
+    v.each = each;
     v.threads = threads;
     v.cb = cb;
     v.cb_ctx = ctx;
