@@ -45,7 +45,7 @@ for n in "${sizes[@]}"; do
   t0=$(date +%s)
   "$fill" node "$n" --followups
   echo "== $n dialogues (filled in $(($(date +%s) - t0)) s; database $(du -m node/ronda.db | cut -f1) MiB)"
-  port=$((20000 + RANDOM % 20000))
+  port=$((10000 + RANDOM % 22000))
   "$ronda" run --dir node --listen none --fanout 0 --log-level warning --http "127.0.0.1:$port" 2>"$dir/run.log" &
   pid=$!
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done

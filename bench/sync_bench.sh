@@ -14,7 +14,7 @@ cleanup() { [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null; wait 2>/dev/
 trap cleanup EXIT
 [ -n "${KEEP_LOGS:-}" ] && trap 'cp "$work"/n*.log "$KEEP_LOGS"/ 2>/dev/null; cleanup' EXIT
 cd "$work"
-port=$((20000 + RANDOM % 20000))
+port=$((10000 + RANDOM % 22000))
 key=$("$ronda" authority init --dir auth | awk '/authority key:/ {print $3}')
 for i in 1 2; do
   "$ronda" init --dir n$i --authority "$key" --name "Polsek $i" >/dev/null

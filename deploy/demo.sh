@@ -38,7 +38,7 @@ cd "$work"
 say() { printf '\n== %s\n' "$*"; }
 r() { "$ronda" "$@"; }
 
-port=${RONDA_DEMO_PORT:-$((20000 + RANDOM % 20000))}
+port=${RONDA_DEMO_PORT:-$((10000 + RANDOM % 22000))}
 say "authority: Polda Jawa Timur"
 auth_key=$(r authority init --dir polda | awk '/authority key:/ {print $3}')
 echo "authority key $auth_key"

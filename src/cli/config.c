@@ -21,6 +21,7 @@ typedef enum cfg_type {
     CFG_T_ENDPOINT, /* tcp://HOST:PORT or ipc://PATH */
     CFG_T_UINT,     /* a decimal number in [min, max] */
     CFG_T_CHOICE,   /* one word of `choices` */
+    CFG_T_HOSTPORT, /* [HOST:]PORT, HOST an address or [V6] */
 } cfg_type;
 
 typedef struct cfg_key {
@@ -55,7 +56,7 @@ static const cfg_key keys[] = {
     {CFG_CHECKPOINT_EVERY, "audit", "checkpoint_every", "checkpoint-every", "RONDA_CHECKPOINT_EVERY", CFG_T_UINT, 0, "",
      0, 31536000, NULL,
      "hq nodes: seconds between signed checkpoints; empty: 3600 on hq, none on other roles; 0: never"},
-    {CFG_HTTP, "http", "listen", "http", "RONDA_HTTP", CFG_T_TEXT, 0, "", 0, 0, NULL,
+    {CFG_HTTP, "http", "listen", "http", "RONDA_HTTP", CFG_T_HOSTPORT, 0, "", 0, 0, NULL,
      "[HOST:]PORT for the read-only HQ dashboard, JSON API and /metrics (HOST default 127.0.0.1); empty: off"},
     {CFG_HTTP_ZONE, "http", "zone", "http-zone", "RONDA_HTTP_ZONE", CFG_T_CHOICE, 0, "WIB", 0, 0, "WIB WITA WIT",
      "the dashboard's time zone"},
@@ -98,6 +99,13 @@ static const char *check_value(const cfg_key *k, const char *s) {
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return "contains a control character";
     if (len == 0) return k->def[0] ? "is empty (delete the line to get the default)" : "is empty";
+    /* inih reads a ';' after a space as the start of a comment, and a value begins after the
+     * spaces that follow '='; so neither could be written back by `config show`. */
+    if (s[0] == ';')
+        return "begins with ';' (a comment after `key =` needs a value before it; delete the line for the default)";
+    for (size_t i = 1; i < len; i++)
+        if (s[i] == ';' && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+            return "holds ' ;', which the file reads as a comment";
     switch (k->type) {
     case CFG_T_TEXT:
         return len > RONDA_NAME_MAX ? "is longer than 160 bytes" : NULL;
@@ -109,6 +117,24 @@ static const char *check_value(const cfg_key *k, const char *s) {
         if (len > 9 || strspn(s, "0123456789") != len) return "is not a decimal number";
         unsigned long u = strtoul(s, NULL, 10);
         return u < k->min || u > k->max ? "is out of range" : NULL;
+    }
+    case CFG_T_HOSTPORT: {
+        if (len > 64) return "is longer than 64 bytes";
+        const char *port = s, *colon = strrchr(s, ':');
+        if (s[0] == '[') {
+            const char *end = strchr(s, ']');
+            if (!end || end == s + 1 || end[1] != ':') return "is not [V6]:PORT";
+            port = end + 2;
+        } else if (colon) {
+            if (colon == s) return "has an empty host";
+            for (const char *h = s; h < colon; h++)
+                if (*h == ' ' || *h == '/' || *h == ':') return "has a malformed host";
+            port = colon + 1;
+        }
+        size_t pl = strlen(port);
+        if (pl == 0 || pl > 5 || strspn(port, "0123456789") != pl) return "has no port number";
+        unsigned long p = strtoul(port, NULL, 10);
+        return p < 1 || p > 65535 ? "has a port out of 1..65535" : NULL;
     }
     case CFG_T_ENDPOINT: {
         if (k->choices && has_word(k->choices, s)) return NULL;
@@ -140,6 +166,9 @@ static void describe_allowed(const cfg_key *k, char *out, size_t len) {
         break;
     case CFG_T_ENDPOINT:
         snprintf(out, len, "tcp://HOST:PORT or ipc://PATH%s%s", k->choices ? " or " : "", k->choices ? k->choices : "");
+        break;
+    case CFG_T_HOSTPORT:
+        snprintf(out, len, "PORT, HOST:PORT or [V6]:PORT");
         break;
     default:
         snprintf(out, len, "text");

@@ -88,12 +88,16 @@ fail() {
   exit 1
 }
 
-# A base port with `count` free TCP ports above it on 127.0.0.1.
-port_free() { ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+# A base port with `count` free TCP ports above it on 127.0.0.1, below the kernel's
+# ephemeral range (ip_local_port_range, 32768.. by default): a port in that range can be
+# taken between the check and the daemon's bind by any outgoing connection on the machine.
+port_free() { ! ss -Htan "sport = :$1" 2>/dev/null | grep -q .; }
 pick_ports() {
-  local count=$1 base ok
+  local count=$1 base ok low=32768
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  [ "$low" -gt 12000 ] 2>/dev/null || low=32768
   for _ in $(seq 50); do
-    base=$((20000 + RANDOM % 20000))
+    base=$((10000 + RANDOM % (low - 10000 - count - 1)))
     ok=1
     for i in $(seq 0 "$count"); do port_free $((base + i)) || { ok=0; break; }; done
     [ $ok -eq 1 ] && { echo "$base"; return 0; }

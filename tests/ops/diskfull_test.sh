@@ -91,7 +91,7 @@ dialogue() { # DIR TITLE
 AUTH=$("$RONDA" authority init --dir polda | sed -n 's/^  authority key: \([0-9a-f]\{64\}\)$/\1/p')
 "$RONDA" init --dir "$MNT/durenan" --authority "$AUTH" --name "Polsek Durenan" >/dev/null
 "$RONDA" init --dir sekar --authority "$AUTH" --name "Polsek Sekar" >/dev/null
-port=$((20000 + RANDOM % 20000)) # Sekar's, Durenan's and Durenan's HTTP port (the daemon, below)
+port=$((10000 + RANDOM % 22000)) # Sekar's, Durenan's and Durenan's HTTP port (the daemon, below)
 "$RONDA" authority admit --dir polda --request sekar/join-request.json --role precinct --polres Trenggalek \
     --polsek Sekar --endpoint "tcp://127.0.0.1:$port" >/dev/null
 "$RONDA" authority admit --dir polda --request "$MNT/durenan/join-request.json" --role precinct \
