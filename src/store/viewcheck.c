@@ -25,12 +25,12 @@
 /* One derived table as compared: the select list (key columns first) with "@." where the
  * schema goes, each column's name, and which columns name the record and its dialogue. */
 typedef struct view_spec {
-    const char *table;   /* the table's name, for details */
-    const char *sql;     /* SELECT ... FROM @.table ORDER BY the key (then every column) */
-    int nkey;            /* leading columns that identify a row */
-    int id_col;          /* the record the row derives from (a blob id), or -1 */
-    int author_col;      /* its author, or -1 */
-    int dialogue_col;    /* the dialogue (or, for amendments, the record amended), or -1 */
+    const char *table; /* the table's name, for details */
+    const char *sql;   /* SELECT ... FROM @.table ORDER BY the key (then every column) */
+    int nkey;          /* leading columns that identify a row */
+    int id_col;        /* the record the row derives from (a blob id), or -1 */
+    int author_col;    /* its author, or -1 */
+    int dialogue_col;  /* the dialogue (or, for amendments, the record amended), or -1 */
     const char *names[COLS_MAX];
 } view_spec;
 
@@ -94,8 +94,7 @@ static const view_spec specs[] = {
      0,
      -1,
      -1,
-     {"record", "sign_key", "curve_key", "name", "polres", "polsek", "role", "endpoint", "valid_from",
-      "valid_until"}},
+     {"record", "sign_key", "curve_key", "name", "polres", "polsek", "role", "endpoint", "valid_from", "valid_until"}},
     {"revocations",
      "SELECT member, last_seq, last_id, reason, record FROM @.revocations ORDER BY member",
      1,
@@ -137,7 +136,7 @@ int viewcheck_cmp(sqlite3_value *a, sqlite3_value *b) {
 }
 
 /* A value as a reader would quote it: text in quotes (cut), ids as 16 hex digits. */
-static void render(sqlite3_stmt *st, int col, char *out, size_t len) {
+static void render(sqlite3_stmt *st, int col, char *out, size_t len, int quote) {
     switch (sqlite3_column_type(st, col)) {
     case SQLITE_NULL:
         snprintf(out, len, "(none)");
@@ -149,7 +148,7 @@ static void render(sqlite3_stmt *st, int col, char *out, size_t len) {
         snprintf(out, len, "%.6g", sqlite3_column_double(st, col));
         break;
     case SQLITE_TEXT:
-        snprintf(out, len, "\"%.60s%s\"", (const char *)sqlite3_column_text(st, col),
+        snprintf(out, len, quote ? "\"%.60s%s\"" : "%.60s%s", (const char *)sqlite3_column_text(st, col),
                  sqlite3_column_bytes(st, col) > 60 ? "..." : "");
         break;
     default: {
@@ -161,14 +160,18 @@ static void render(sqlite3_stmt *st, int col, char *out, size_t len) {
     }
 }
 
-/* A whole row, for a row held on one side only: its non-key fields "name value, ...". */
+/* A whole row, for a row held on one side only: its readable fields "name value, ...". */
 static void render_row(const view_spec *v, sqlite3_stmt *st, char *out, size_t len) {
     size_t used = 0;
     out[0] = '\0';
     int n = sqlite3_column_count(st);
     for (int c = 0; c < n && used + 1 < len; c++) {
+        /* ids and clocks say nothing to a reader (the finding has the record's id) */
+        if (sqlite3_column_type(st, c) == SQLITE_BLOB || strcmp(v->names[c], "hlc") == 0 ||
+            strcmp(v->names[c], "seq") == 0 || strcmp(v->names[c], "when_ms") == 0)
+            continue;
         char val[80];
-        render(st, c, val, sizeof val);
+        render(st, c, val, sizeof val, 1);
         int w = snprintf(out + used, len - used, "%s%s %s", used ? ", " : "", v->names[c], val);
         if (w < 0) break;
         used += (size_t)w;
@@ -188,8 +191,7 @@ typedef struct check {
 } check;
 
 /* The dialogue a row is about, in words: "dialogue \"T\" (Polsek P, D)". */
-static void dialogue_words(check *k, const void *id, int n, char *out, size_t len, uint8_t dialogue[32],
-                           int *has) {
+static void dialogue_words(check *k, const void *id, int n, char *out, size_t len, uint8_t dialogue[32], int *has) {
     *has = 0;
     snprintf(out, len, "no dialogue");
     if (!id || n != RONDA_ID_BYTES) return;
@@ -240,11 +242,13 @@ static void differ(check *k, const view_spec *v, sqlite3_stmt *rec, sqlite3_stmt
     if (v->dialogue_col >= 0)
         dialogue_words(k, sqlite3_column_blob(row, v->dialogue_col), sqlite3_column_bytes(row, v->dialogue_col), words,
                        sizeof words, f.dialogue, &f.has_dialogue);
-    char field[64], a[200], b[200];
-    if (col >= 0) {
+    char field[64], a[200], b[200], qa[200], qb[200];
+    if (col >= 0) { /* the values bare for the report's words, quoted in the detail */
         snprintf(field, sizeof field, "%s", v->names[col]);
-        render(rec, col, a, sizeof a);
-        render(view, col, b, sizeof b);
+        render(rec, col, a, sizeof a, 0);
+        render(view, col, b, sizeof b, 0);
+        render(rec, col, qa, sizeof qa, 1);
+        render(view, col, qb, sizeof qb, 1);
     } else {
         snprintf(field, sizeof field, "%s row", v->table);
         if (rec)
@@ -255,13 +259,15 @@ static void differ(check *k, const view_spec *v, sqlite3_stmt *rec, sqlite3_stmt
             render_row(v, view, b, sizeof b);
         else
             snprintf(b, sizeof b, "(no row)");
+        memcpy(qa, a, sizeof qa);
+        memcpy(qb, b, sizeof qb);
     }
     f.field = field;
     f.records_value = a;
     f.view_value = b;
     char detail[640]; /* cut to the finding's size below */
     snprintf(detail, sizeof detail, "%s.%s: %s: records say %.60s, view says %.60s", v->table,
-             col >= 0 ? v->names[col] : "row", words, a, b);
+             col >= 0 ? v->names[col] : "row", words, qa, qb);
     size_t l = strlen(detail);
     if (l >= sizeof f.detail) l = sizeof f.detail - 1;
     memcpy(f.detail, detail, l);
@@ -384,8 +390,8 @@ static ronda_err keep_suspects(ronda_store *s) {
     if (!differ) return RONDA_OK;
     ronda_err e = store_exec(s, "BEGIN IMMEDIATE");
     if (e != RONDA_OK) return e;
-    if ((e = store_exec(s, "DELETE FROM main.suspect; INSERT INTO main.suspect SELECT id, error FROM temp.suspect"))
-        != RONDA_OK) {
+    if ((e = store_exec(s, "DELETE FROM main.suspect; INSERT INTO main.suspect SELECT id, error FROM temp.suspect")) !=
+        RONDA_OK) {
         store_exec(s, "ROLLBACK");
         return e;
     }
