@@ -861,7 +861,8 @@ ronda_err store_replay(ronda_store *s, void (*progress)(void *ctx, uint64_t done
                        uint64_t total) {
     uint64_t done = 0;
     sqlite3_stmt *st, *sus;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body, id FROM records ORDER BY rowid", -1, &st, NULL);
+    int rc =
+        sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body, id FROM records ORDER BY rowid", -1, &st, NULL);
     if (rc != SQLITE_OK) return store_fail(s, rc);
     if ((rc = sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO suspect(id, error) VALUES (?1, ?2)", -1, &sus, NULL)) !=
         SQLITE_OK) {
