@@ -41,6 +41,8 @@ static const struct {
     [RONDA_ERR_DB_BUSY] = {"db_busy", "database busy: another process kept it locked"},
     [RONDA_ERR_DB_CORRUPT] = {"db_corrupt", "database file is damaged (corrupt, or not a database)"},
     [RONDA_ERR_DB_READONLY] = {"db_readonly", "database is read-only: it may not be written"},
+    [RONDA_ERR_VIEW] = {"view", "the derived views (what reports and the dashboard read) disagree with the signed "
+                                "records"},
 };
 
 /* The fix of each database kind; docs/operations.md ("When the database fails") says more. */
@@ -55,6 +57,8 @@ static const char *const fixes[RONDA_ERR__COUNT] = {
                              "then let `ronda run` fetch the rest from peers",
     [RONDA_ERR_DB_READONLY] = "give the node's user write access to the node directory and its files, and check "
                               "the disk is not mounted read-only",
+    [RONDA_ERR_VIEW] = "run `ronda rebuild` to rebuild the views from the records, then find out who changed the "
+                       "database file outside ronda",
 };
 
 const char *ronda_strerror(ronda_err err) {

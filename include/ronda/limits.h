@@ -63,6 +63,10 @@
 
 /* Threads that verify signatures in parallel on import and verify. */
 #define RONDA_VERIFY_THREADS_MAX 16u
+/* Differences between the views and the records reported one by one by a view check: a
+ * table emptied or rewritten would otherwise make a finding per row (millions); beyond this
+ * the check counts them and says how many more there are. */
+#define RONDA_VIEW_FINDINGS_MAX 200u
 
 /* A JSON body file given to `ronda record --json`. */
 #define RONDA_JSON_FILE_MAX (1024u * 1024u)

@@ -50,6 +50,7 @@ typedef enum ronda_err {
     RONDA_ERR_DB_BUSY,     /* another process kept the database locked past the busy timeout */
     RONDA_ERR_DB_CORRUPT,  /* the database file is damaged, or is not a database */
     RONDA_ERR_DB_READONLY, /* the database may not be written (permissions, read-only disk) */
+    RONDA_ERR_VIEW,        /* the derived views disagree with the signed records (`ronda rebuild`) */
     RONDA_ERR__COUNT
 } ronda_err;
 

@@ -189,9 +189,33 @@ typedef struct ronda_verify_summary {
                           they arrived before the revoke; they are outside digest and views) */
 } ronda_verify_summary;
 
+/* What one check of the derived views found (ronda_store_check_views). */
+typedef struct ronda_view_check {
+    uint64_t rows;          /* rows compared, both sides (records' rebuild and stored views) */
+    uint64_t disagreements; /* rows or fields that differ (each a finding, up to
+                               RONDA_VIEW_FINDINGS_MAX of them; the rest counted) */
+    uint64_t suspects;      /* records that no longer open from their stored bytes */
+} ronda_view_check;
+
+/* Rebuild every derived table (roster, dialogues, topics, follow-ups, topic status, report
+ * rows, amendments, the search index) from the records alone into this connection's private
+ * temporary schema (a file, so memory stays flat), as `ronda rebuild` would, and compare each
+ * with the stored table: both read in key order, one merge walk. Each difference goes to `cb`
+ * (may be NULL) as a finding of class "view" (err RONDA_ERR_VIEW) with the dialogue it is
+ * about (has_dialogue, dialogue), the field, what the records say and what the view says;
+ * detail names the dialogue by title, Polsek and date. When the database may be written, the
+ * records that no longer verify replace the `suspect` table, which every report and page
+ * leaves out. Call it outside a transaction; it reads one snapshot. *out is written when the
+ * check ran: RONDA_OK when the views agree, RONDA_ERR_VIEW when they do not (`ronda rebuild`
+ * repairs them); any other code: the check could not run. */
+ronda_err ronda_store_check_views(ronda_store *s, void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
+                                  ronda_view_check *out) RONDA_MUST_CHECK;
+
 /* Re-check every record's canonical form, signature, body hash, id and index columns,
  * every chain link, membership at the time of writing (from the authority's records, not
- * the derived roster), the fork evidence, the frontier and the append-only triggers.
+ * the derived roster), the fork evidence, the frontier and the append-only triggers, then
+ * the derived views against the records (ronda_store_check_views: its findings, class
+ * "view", go to cb and count in `findings`).
  * `threads` verify signatures in parallel (0 = as many as cores). */
 ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
                              ronda_verify_summary *out) RONDA_MUST_CHECK;

@@ -124,7 +124,8 @@ static const char audit_help[] =
     "running node needed: every signature, canonical form, body hash, chain link and\n"
     "membership at the time of writing (as `ronda verify`), then every checkpoint (each\n"
     "record it names must be held: otherwise records were lost or withheld; another id\n"
-    "for an (author, seq) is fork evidence), every amend target and resolution reference.\n"
+    "for an (author, seq) is fork evidence), every amend target and resolution reference,\n"
+    "and every derived view (what reports and the dashboard read) against the records.\n"
     "Prints the findings, each in plain words (which dialogue or follow-up, what is wrong,\n"
     "what it means, what to do next), a summary by Polres and Polsek and every author's chain.\n"
     "\n"
@@ -435,7 +436,9 @@ int cmd_audit(int argc, char **argv) {
         printf("Findings (%zu)\n", nf);
         json_array_foreach(c.findings, i, x) {
             const char *nm = jstr(x, "author_name");
-            printf("FAIL %-13s %-10s %s seq %lld record %.12s: %s\n", jstr(x, "what"), jstr(x, "error"), nm ? nm : "-",
+            const char *check =
+                strcmp(jstr(x, "error"), "view") == 0 && jstr(x, "field") ? jstr(x, "field") : jstr(x, "error");
+            printf("FAIL %-13s %-10s %s seq %lld record %.12s: %s\n", jstr(x, "what"), check, nm ? nm : "-",
                    (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"), jstr(x, "detail"));
             audit_print_plain(stdout, x, lang);
         }

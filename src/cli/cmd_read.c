@@ -237,8 +237,11 @@ static const char verify_help[] =
     "Re-check the whole ledger from its stored bytes, trusting nothing derived: canonical\n"
     "form, every signature, body hash and id, every chain link (seq, prev, hlc), each\n"
     "author's membership at the time of writing (rebuilt from the authority's records),\n"
-    "the fork evidence, the frontier and the append-only triggers. With --bundle, the same\n"
-    "for a bundle file, into a private temporary database (the node is not touched).\n"
+    "the fork evidence, the frontier and the append-only triggers; then every derived view\n"
+    "(what reports and the dashboard read) is rebuilt from the records in a temporary copy\n"
+    "and compared row by row (a difference is a `view` finding: `ronda rebuild` repairs).\n"
+    "With --bundle, the same for a bundle file, into a private temporary database (the node\n"
+    "is not touched).\n"
     "Exit status 1 on any finding (a fork is a finding), 0 when everything verifies.\n";
 
 typedef struct verify_ctx {
@@ -254,8 +257,17 @@ static void on_finding(void *vctx, const ronda_finding *f) {
     json_array_append_new(c->findings, json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "what", f->what, "error",
                                                  ronda_errname(f->err), "rowid", (json_int_t)f->rowid, "id", id,
                                                  "author", au, "seq", (json_int_t)f->seq, "detail", f->detail));
+    json_t *x = json_array_get(c->findings, json_array_size(c->findings) - 1);
+    char dh[65];
+    ronda_hex(f->dialogue, 32, dh);
+    json_object_set_new(x, "dialogue", f->has_dialogue ? json_string(dh) : json_null());
+    json_object_set_new(x, "field", f->field ? json_string(f->field) : json_null());
+    json_object_set_new(x, "records_value", f->records_value ? json_string(f->records_value) : json_null());
+    json_object_set_new(x, "view_value", f->view_value ? json_string(f->view_value) : json_null());
+    /* a view finding names its field where others name the check (its check is "view") */
     if (!c->as_json)
-        printf("FAIL %-13s %-10s record %.12s author %.12s seq %llu: %s\n", f->what, ronda_errname(f->err), id, au,
+        printf("FAIL %-13s %-10s record %.12s author %.12s seq %llu: %s\n", f->what,
+               f->err == RONDA_ERR_VIEW && f->field ? f->field : ronda_errname(f->err), id, au,
                (unsigned long long)f->seq, f->detail);
 }
 

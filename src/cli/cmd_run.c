@@ -20,6 +20,7 @@
 #include "cli/config.h"
 #include "cli/log.h"
 #include "cli/notify.h"
+#include "cli/viewwatch.h"
 #include "http/http.h"
 #include "net/net.h"
 #include "sync/sync.h"
@@ -374,7 +375,8 @@ static const char run_help[] =
     "usage: ronda run [--config FILE] [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...]\n"
     "                 [--fanout N] [--log-level error|warning|notice|info|debug]\n"
     "                 [--log-prefix auto|always|never] [--progress auto|tty|json|none]\n"
-    "                 [--checkpoint-every SECONDS] [--http [HOST:]PORT] [--http-zone WIB|WITA|WIT]\n"
+    "                 [--checkpoint-every SECONDS] [--view-check SECONDS]\n"
+    "                 [--http [HOST:]PORT] [--http-zone WIB|WITA|WIT]\n"
     "\n"
     "Run the node in the foreground: serve peers on a ZeroMQ ROUTER (CurveZMQ, only live\n"
     "members' keys admitted) and sync with peers until SIGTERM or SIGINT. Records written\n"
@@ -387,6 +389,9 @@ static const char run_help[] =
     "  --fanout N         further peers chosen at random from the roster (default 3)\n"
     "  --checkpoint-every SECONDS  hq nodes: sign a checkpoint this often (default 3600;\n"
     "                     0: never); other roles write none\n"
+    "  --view-check SECONDS check the derived views against the records at start and this\n"
+    "                     often (default 600; 0: never); the dashboard shows a red banner\n"
+    "                     while they disagree\n"
     "  --http [HOST:]PORT serve the read-only HQ dashboard, JSON API and /metrics there\n"
     "                     (HOST default 127.0.0.1; token in DIR/http.token; docs/http.md)\n"
     "  --http-zone ZONE   the dashboard's time zone: WIB (default), WITA or WIT\n"
@@ -511,6 +516,18 @@ int cmd_run(int argc, char **argv) {
     d.who = who;
     net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready, ev_refused};
     int poll_failed = 0;
+    /* The views against the records, on a thread of its own (viewwatch.h). */
+    viewwatch *vw = NULL;
+    uint64_t view_checks_seen = 0;
+    unsigned view_every = (unsigned)config_uint(&cfg, CFG_VIEW_CHECK);
+    if (view_every) {
+        node_path(&d.n, NODE_DB, path, sizeof path);
+        ronda_err ve = viewwatch_start(path, view_every, &vw);
+        if (ve != RONDA_OK)
+            logmsg(&d, 3, "view check not started: %s; the views are not checked while this runs", ronda_strerror(ve));
+        else
+            logmsg(&d, 6, "the views are checked against the records now and every %u s", view_every);
+    }
     uint64_t next_refresh = 0, next_stats = ronda_mono_now().ms + STATS_MS, next_publish = 0, next_clock = 0;
     sync_clock started = clocks_now();
     while (!stop_requested) {
@@ -541,9 +558,32 @@ int cmd_run(int argc, char **argv) {
             break;
         }
         flush(&d);
+        static view_state vs; /* ~1 KiB */
+        if (vw) {
+            viewwatch_get(vw, &vs);
+            if (vs.checks != view_checks_seen) { /* a check finished: say what it found */
+                view_checks_seen = vs.checks;
+                if (vs.err == RONDA_ERR_VIEW)
+                    logmsg(&d, 4,
+                           "views disagree with the signed records: %llu difference%s (dashboard and reports are "
+                           "wrong until `ronda rebuild`); first: %s%s%s%s%s",
+                           (unsigned long long)vs.disagreements, vs.disagreements == 1 ? "" : "s", vs.first[0],
+                           vs.first[1][0] ? "; " : "", vs.first[1], vs.first[2][0] ? "; " : "", vs.first[2]);
+                else if (vs.err != RONDA_OK)
+                    logmsg(&d, 3, "view check failed: %s", ronda_strerror(vs.err));
+                else
+                    logmsg(&d, 7, "view check: the views agree with the records");
+            }
+        }
         if (d.http && now >= next_publish) {
             static http_snapshot snap; /* ~5 KiB, one per process */
             http_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[32])d.dealer_sign, started, t);
+            snap.view_enabled = vw != NULL;
+            snap.view_checks = vs.checks;
+            snap.view_err = (int)vs.err;
+            snap.view_disagreements = vs.disagreements;
+            snap.view_checked_ms = vs.checked_ms;
+            snprintf(snap.view_first, sizeof snap.view_first, "%s", vs.first[0]);
             http_publish(d.http, &snap);
             next_publish = now + HTTP_PUBLISH_MS;
         }
@@ -575,6 +615,7 @@ int cmd_run(int argc, char **argv) {
     config_free(&cfg);
     logmsg(&d, 5, "stopping");
     http_stop(&d.http);
+    viewwatch_stop(&vw);
     sync_destroy(&d.sync);
     net_destroy(&d.net);
     node_close(&d.n);

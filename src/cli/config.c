@@ -56,6 +56,8 @@ static const cfg_key keys[] = {
     {CFG_CHECKPOINT_EVERY, "audit", "checkpoint_every", "checkpoint-every", "RONDA_CHECKPOINT_EVERY", CFG_T_UINT, 0, "",
      0, 31536000, NULL,
      "hq nodes: seconds between signed checkpoints; empty: 3600 on hq, none on other roles; 0: never"},
+    {CFG_VIEW_CHECK, "audit", "view_check", "view-check", "RONDA_VIEW_CHECK", CFG_T_UINT, 0, "600", 0, 31536000, NULL,
+     "seconds between checks of the derived views against the records (at start, then this often); 0: never"},
     {CFG_HTTP, "http", "listen", "http", "RONDA_HTTP", CFG_T_HOSTPORT, 0, "", 0, 0, NULL,
      "[HOST:]PORT for the read-only HQ dashboard, JSON API and /metrics (HOST default 127.0.0.1); empty: off"},
     {CFG_HTTP_ZONE, "http", "zone", "http-zone", "RONDA_HTTP_ZONE", CFG_T_CHOICE, 0, "WIB", 0, 0, "WIB WITA WIT",

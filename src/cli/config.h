@@ -23,6 +23,7 @@ typedef enum cfg_id {
     CFG_LOG_PREFIX,       /* [log] prefix: systemd <N> priority prefixes */
     CFG_PROGRESS,         /* [log] progress: catch-up progress display */
     CFG_CHECKPOINT_EVERY, /* [audit] checkpoint_every: seconds between an hq node's checkpoints */
+    CFG_VIEW_CHECK,       /* [audit] view_check: seconds between the running node's view checks */
     CFG_HTTP,             /* [http] listen: where to serve the HQ dashboard and API */
     CFG_HTTP_ZONE,        /* [http] zone: the dashboard's time zone */
     CFG__COUNT

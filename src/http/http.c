@@ -444,6 +444,18 @@ static enum MHD_Result ep_config(http_server *h, struct MHD_Connection *c, ronda
     json_object_set_new(o, "zone_offset_min", json_integer(h->zone_offset_min));
     json_object_set_new(o, "now_ms", json_integer((json_int_t)wall_ms()));
     json_object_set_new(o, "version", json_string(RONDA_VERSION));
+    /* The daemon's last view check: the dashboard's red banner while the views disagree. */
+    http_snapshot *sn = malloc(sizeof *sn);
+    if (sn) {
+        snapshot(h, sn);
+        json_object_set_new(o, "views",
+                            json_pack("{s:b, s:I, s:s, s:I, s:o, s:o}", "enabled", sn->view_enabled, "checks",
+                                      (json_int_t)sn->view_checks, "result", ronda_errname((ronda_err)sn->view_err),
+                                      "disagreements", (json_int_t)sn->view_disagreements, "checked_ms",
+                                      sn->view_checks ? json_integer((json_int_t)sn->view_checked_ms) : json_null(),
+                                      "first", sn->view_first[0] ? json_string(sn->view_first) : json_null()));
+        free(sn);
+    }
     return send_json(c, MHD_HTTP_OK, o, NULL);
 }
 
@@ -507,7 +519,7 @@ static enum MHD_Result ep_metrics(http_server *h, struct MHD_Connection *c, rond
     put(&b, "# HELP ronda_records_rejected_total Received records refused, by the check that refused them.\n"
             "# TYPE ronda_records_rejected_total counter\n");
     for (int e = 1; e < RONDA_ERR__COUNT; e++)
-        if (!ronda_err_is_db((ronda_err)e)) /* our own failures, never a record's: below */
+        if (!ronda_err_is_db((ronda_err)e) && e != RONDA_ERR_VIEW) /* our own failures, never a record's */
             put(&b, "ronda_records_rejected_total{reason=\"%s\"} %llu\n", ronda_errname((ronda_err)e),
                 (unsigned long long)sn->sync.rejected_by[e]);
     put(&b, "# HELP ronda_db_errors_total Database failures of this daemon, by kind (docs/operations.md).\n"
@@ -522,6 +534,16 @@ static enum MHD_Result ep_metrics(http_server *h, struct MHD_Connection *c, rond
         connected += !sn->peers[i].banned;
         double l = lag_s(&sn->peers[i], sn->taken_ms);
         if (l > lag_max) lag_max = l;
+    }
+    if (sn->view_enabled) {
+        metric(&b, "ronda_view_disagreements", "gauge",
+               "Differences between the derived views and the signed records at the last view check.",
+               sn->view_disagreements);
+        if (sn->view_checks)
+            metric(&b, "ronda_view_check_age_seconds", "gauge", "Seconds since the last view check finished.",
+                   sn->taken_ms > sn->view_checked_ms ? (sn->taken_ms - sn->view_checked_ms) / 1000u : 0);
+        metric(&b, "ronda_view_check_failed", "gauge", "1 when the last view check could not run (see the log).",
+               sn->view_checks && sn->view_err != RONDA_OK && sn->view_err != RONDA_ERR_VIEW);
     }
     metric(&b, "ronda_peers_connected", "gauge", "Peers connected now (both directions).", connected);
     metric(&b, "ronda_handshake_failures_total", "counter", "CurveZMQ handshakes refused by the ZAP allowlist.",

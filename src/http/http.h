@@ -45,6 +45,13 @@ typedef struct http_snapshot {
     net_stats net;
     size_t npeers;
     http_peer peers[SYNC_PEERS_MAX];
+    /* the daemon's view check (src/cli/viewwatch.h), filled by the daemon after the take */
+    int view_enabled;            /* --view-check > 0 */
+    uint64_t view_checks;        /* checks finished; 0: none yet */
+    int view_err;                /* ronda_err of the last: RONDA_OK, RONDA_ERR_VIEW, or why it failed */
+    uint64_t view_disagreements; /* differences the last check found */
+    uint64_t view_checked_ms;    /* wall clock when it finished */
+    char view_first[240];        /* the first difference, "" when none */
 } http_snapshot;
 
 typedef void (*http_log_fn)(void *ctx, int level, const char *text);

@@ -816,6 +816,12 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     store_exec(s, "COMMIT");
     store_idle(s);
     store_exec(s, lift ? "PRAGMA temp_store=MEMORY; PRAGMA query_only=ON" : "PRAGMA temp_store=MEMORY");
+    if (e == RONDA_OK) {
+        /* The views against the records (verify's last step; it holds no transaction then). */
+        ronda_view_check vc;
+        ronda_err ve = ronda_store_check_views(s, on_verify_finding, &a, &vc);
+        if (ve != RONDA_OK && ve != RONDA_ERR_VIEW) e = ve;
+    }
     json_decref(a.members);
     free(a.placers);
     free(a.revoked);

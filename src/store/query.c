@@ -64,19 +64,22 @@ ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void
         " LEFT JOIN resolutions r ON r.id = (SELECT r2.id FROM resolutions r2 WHERE r2.dialogue = t.dialogue"
         "  AND r2.topic = t.idx AND NOT EXISTS (SELECT 1 FROM revocations v2 WHERE v2.member = r2.author"
         "  AND r2.seq > v2.last_seq) AND NOT EXISTS (SELECT 1 FROM forks f2 WHERE f2.author = r2.author"
-        "  AND r2.seq >= f2.seq) ORDER BY r2.hlc DESC, r2.id DESC LIMIT 1)"
-        /* records written after their author's revocation, or from the seq its chain forked
-         * at, stay held but out of every view */
-        " WHERE NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = d.author AND d.seq > v.last_seq)"
-        " AND NOT EXISTS (SELECT 1 FROM forks f WHERE f.author = d.author AND d.seq >= f.seq)"
-        " AND (?1 IS NULL OR d.polres = ?1 COLLATE NOCASE)"
-        " AND (?2 IS NULL OR d.polsek = ?2 COLLATE NOCASE)"
-        " AND (?3 IS NULL OR d.programme = ?3)"
-        " AND (?4 IS NULL OR t.category = ?4)"
-        " AND (?5 IS NULL OR coalesce(r.status, 'open') = ?5)"
-        " AND (?6 IS NULL OR d.date >= ?6) AND (?7 IS NULL OR d.date <= ?7)"
-        " AND (?8 IS NULL OR d.id IN (SELECT dialogue FROM search WHERE search MATCH ?8))"
-        " ORDER BY d.when_ms, d.id, t.idx LIMIT ?9";
+        "  AND r2.seq >= f2.seq) AND" STORE_NOT_SUSPECT(
+            "r2.id") " ORDER BY r2.hlc DESC, r2.id DESC LIMIT 1)"
+                     /* records written after their author's revocation, or from the seq its chain forked
+                      * at, stay held but out of every view */
+                     " WHERE NOT EXISTS (SELECT 1 FROM revocations v WHERE v.member = d.author AND d.seq > v.last_seq)"
+                     " AND NOT EXISTS (SELECT 1 FROM forks f WHERE f.author = d.author AND d.seq >= f.seq)"
+                     /* and records that no longer verify (the last view check's `suspect`) count nowhere */
+                     " AND" STORE_NOT_SUSPECT(
+                         "d.id") " AND (?1 IS NULL OR d.polres = ?1 COLLATE NOCASE)"
+                                 " AND (?2 IS NULL OR d.polsek = ?2 COLLATE NOCASE)"
+                                 " AND (?3 IS NULL OR d.programme = ?3)"
+                                 " AND (?4 IS NULL OR t.category = ?4)"
+                                 " AND (?5 IS NULL OR coalesce(r.status, 'open') = ?5)"
+                                 " AND (?6 IS NULL OR d.date >= ?6) AND (?7 IS NULL OR d.date <= ?7)"
+                                 " AND (?8 IS NULL OR d.id IN (SELECT dialogue FROM search WHERE search MATCH ?8))"
+                                 " ORDER BY d.when_ms, d.id, t.idx LIMIT ?9";
     sqlite3_stmt *st;
     char *terms = NULL;
     if (q->text && *q->text && !(terms = fts_terms(q->text))) return RONDA_ERR_INVALID;

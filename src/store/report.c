@@ -25,10 +25,18 @@
     " AND NOT EXISTS (SELECT 1 FROM forks fk WHERE fk.author = " alias ".author AND " alias ".seq >= fk.seq)"
 /* A topic's current follow-up (views.c keeps topic_status: the latest resolution by (hlc,
  * id) from an author not revoked before it) and the resolution record it names. */
+/* A follow-up whose record no longer verifies (in `suspect`) is no status: the topic shows
+ * open until `ronda rebuild` recomputes it from the records that do. */
 #define LATEST_RES                                                                                                     \
-    "topic_status ts ON ts.dialogue = t.dialogue AND ts.topic = t.idx LEFT JOIN resolutions r ON r.id = ts.resolution"
+    "topic_status ts ON ts.dialogue = t.dialogue AND ts.topic = t.idx AND" STORE_NOT_SUSPECT(                          \
+        "ts.resolution") " LEFT JOIN resolutions r ON r.id = ts.resolution"
 #define STATUS_OF_T                                                                                                    \
-    "coalesce((SELECT ts.status FROM topic_status ts WHERE ts.dialogue = t.dialogue AND ts.topic = t.idx), 'open')"
+    "coalesce((SELECT ts.status FROM topic_status ts WHERE ts.dialogue = t.dialogue AND ts.topic = t.idx "             \
+    "AND" STORE_NOT_SUSPECT("ts.resolution") "), 'open')"
+/* report_rows (alias d) whose topic's current follow-up is suspect: counted open. */
+#define SUSPECT_TOPIC                                                                                                  \
+    " (d.dialogue, d.idx) IN (SELECT ts.dialogue, ts.topic FROM topic_status ts JOIN suspect sx"                       \
+    " ON sx.id = ts.resolution)"
 
 #define DAY_MS 86400000LL
 #define SQL_MAX 4096 /* the longest statement the fragments below can make */
@@ -94,8 +102,10 @@ static ronda_err prepare(ronda_store *s, const sqlb *b, sqlite3_stmt **out) {
 static int given(const char *v) { return v && *v; }
 
 /* The dialogue filters (alias d), appended as " AND ..." clauses. */
-static void where_dialogue(sqlb *b, const ronda_filter *f) {
-    add(b, " WHERE" NOT_REVOKED("d"));
+static void where_dialogue(sqlb *b, const ronda_filter *f, const char *id_col) {
+    add(b, " WHERE" NOT_REVOKED("d") " AND");
+    add(b, id_col); /* a dialogue whose record no longer verifies counts nowhere */
+    add(b, " NOT IN (SELECT id FROM suspect)");
     if (given(f->polres)) arg_text(b, " AND d.polres = ? COLLATE NOCASE", f->polres);
     if (given(f->polsek)) arg_text(b, " AND d.polsek = ? COLLATE NOCASE", f->polsek);
     if (given(f->programme)) arg_text(b, " AND d.programme = ?", f->programme);
@@ -383,9 +393,11 @@ ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report
     sqlb b = {.len = 0};
     add(&b, "SELECT ");
     add(&b, key_expr(by));
-    add(&b, ", d.polres, d.category, d.status, d.referred_to, d.days, d.when_ms, d.idx, d.participants"
+    add(&b, ", d.polres, d.category, CASE WHEN" SUSPECT_TOPIC " THEN 'open' ELSE d.status END,"
+            " CASE WHEN" SUSPECT_TOPIC " THEN NULL ELSE d.referred_to END,"
+            " CASE WHEN" SUSPECT_TOPIC " THEN NULL ELSE d.days END, d.when_ms, d.idx, d.participants"
             " FROM report_rows d");
-    where_dialogue(&b, f);
+    where_dialogue(&b, f, " d.dialogue");
     if (e == RONDA_OK) e = prepare(s, &b, &st);
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(st, 0);
@@ -502,7 +514,7 @@ ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned 
             " d.participants, d.amends, (SELECT count(*) FROM topics t WHERE t.dialogue = d.id),"
             " (SELECT count(*) FROM topics t WHERE t.dialogue = d.id AND " STATUS_OF_T " IN ('open', 'in_progress'))"
             " FROM dialogues d");
-    where_dialogue(&b, f);
+    where_dialogue(&b, f, " d.id");
     if (given(f->category))
         arg_text(&b, " AND EXISTS (SELECT 1 FROM topics t WHERE t.dialogue = d.id AND t.category = ?)", f->category);
     if (given(f->status))
@@ -569,7 +581,7 @@ ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const cha
     add(&b, "SELECT d.id, d.polres, d.polsek, d.programme, d.title, d.when_text, d.when_ms, t.idx, t.category,"
             " t.summary, coalesce(r.status, 'open'), r.referred_to, r.action, r.when_text"
             " FROM dialogues d CROSS JOIN topics t ON t.dialogue = d.id LEFT JOIN " LATEST_RES);
-    where_dialogue(&b, f);
+    where_dialogue(&b, f, " d.id");
     if (given(f->category)) arg_text(&b, " AND t.category = ?", f->category);
     if (!state || strcmp(state, "open") == 0) {
         add(&b, " AND coalesce(r.status, 'open') IN ('open', 'in_progress')");

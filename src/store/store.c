@@ -23,7 +23,7 @@
  * (or none: before this key, or before the report tables) rebuilds them once when opened
  * for writing; views are derived, so this loses nothing. 2: dialogues without a copy of
  * the body (read from the records), no (polres, polsek) index. */
-#define VIEWS_VERSION "2"
+#define VIEWS_VERSION "3"
 #define BUSY_TIMEOUT_MS 5000 /* another process (a backup, a reader) holds the lock briefly */
 
 static const char core_schema_sql[] =
@@ -853,45 +853,44 @@ ronda_err ronda_store_resolve(ronda_store *s, const char *hex, uint8_t id[RONDA_
     return found == 1 ? RONDA_OK : found == 0 ? RONDA_ERR_NOT_FOUND : RONDA_ERR_INVALID;
 }
 
-ronda_err ronda_store_rebuild(ronda_store *s) { return ronda_store_rebuild_progress(s, NULL, NULL); }
-
-ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ctx, uint64_t done, uint64_t total),
-                                       void *ctx) {
-    ronda_err e;
-    if ((e = ronda_store_begin(s)) != RONDA_OK) return e;
-    uint64_t total = 0, done = 0;
-    if (progress) {
-        sqlite3_stmt *c;
-        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records", -1, &c, NULL) == SQLITE_OK &&
-            sqlite3_step(c) == SQLITE_ROW)
-            total = (uint64_t)sqlite3_column_int64(c, 0);
-        sqlite3_finalize(c);
+/* Replays every record through the same apply path, in arrival order, into the derived
+ * tables that unqualified names resolve to (main's; the view check's temp copies). A record
+ * that no longer opens (signature, body hash, schema) is a verify finding: it stays out of
+ * the views and its id goes to `suspect`, which reports and pages exclude. */
+ronda_err store_replay(ronda_store *s, void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx,
+                       uint64_t total) {
+    uint64_t done = 0;
+    sqlite3_stmt *st, *sus;
+    int rc =
+        sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body, id FROM records ORDER BY rowid", -1, &st, NULL);
+    if (rc != SQLITE_OK) return store_fail(s, rc);
+    if ((rc = sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO suspect(id, error) VALUES (?1, ?2)", -1, &sus, NULL)) !=
+        SQLITE_OK) {
+        sqlite3_finalize(st);
+        return store_fail(s, rc);
     }
-    for (int i = 0; i < Q__COUNT; i++) { /* statements on dropped tables must be re-prepared */
-        sqlite3_finalize(s->stmts[i]);
-        s->stmts[i] = NULL;
-    }
-    if ((e = store_exec(s, views_drop_sql)) != RONDA_OK || (e = store_exec(s, views_schema_sql)) != RONDA_OK) {
-        ronda_store_rollback(s);
-        return e;
-    }
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records ORDER BY rowid", -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        e = store_fail(s, rc);
-        ronda_store_rollback(s);
-        return e;
-    }
-    /* Replays every record through the same apply path, in arrival order; a record that
-     * no longer passes is a verify finding and stays out of the views. */
+    ronda_err e = RONDA_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (progress && ++done % RONDA_BATCH_MAX == 0) progress(ctx, done, total);
         ronda_record rec;
         const uint8_t *body = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 2);
-        e = ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                                    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), body,
-                                    (size_t)sqlite3_column_bytes(st, 2), &rec, NULL);
-        if (e != RONDA_OK) continue;
+        ronda_err oe = ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                                               sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), body,
+                                               (size_t)sqlite3_column_bytes(st, 2), &rec, NULL);
+        if (oe == RONDA_OK && (sqlite3_column_bytes(st, 3) != RONDA_ID_BYTES ||
+                               memcmp(sqlite3_column_blob(st, 3), rec.id, RONDA_ID_BYTES) != 0))
+            oe = RONDA_ERR_TAMPERED; /* its id column names another record than its bytes */
+        if (oe != RONDA_OK) {
+            sqlite3_bind_value(sus, 1, sqlite3_column_value(st, 3));
+            sqlite3_bind_text(sus, 2, ronda_errname(oe), -1, SQLITE_STATIC);
+            int src = sqlite3_step(sus);
+            sqlite3_reset(sus);
+            if (src != SQLITE_DONE) {
+                e = store_fail(s, src);
+                break;
+            }
+            continue;
+        }
         /* The record row exists already; re-derive heads and views only. */
         json_t *j = NULL;
         if (rec.body && ronda_body_to_json(rec.kind, rec.body, rec.body_len, &j, NULL) != RONDA_OK) continue;
@@ -914,7 +913,35 @@ ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ct
     }
     if (!ronda_err_is_db(e) && e != RONDA_ERR_NOMEM && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
-    if (e == RONDA_OK || e == RONDA_ERR_NOT_FOUND) e = meta_set(s, "views", VIEWS_VERSION, 1);
+    sqlite3_finalize(sus);
+    if (e == RONDA_OK) e = views_fts_flush(s);
+    return e;
+}
+
+ronda_err ronda_store_rebuild(ronda_store *s) { return ronda_store_rebuild_progress(s, NULL, NULL); }
+
+ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ctx, uint64_t done, uint64_t total),
+                                       void *ctx) {
+    ronda_err e;
+    if ((e = ronda_store_begin(s)) != RONDA_OK) return e;
+    uint64_t total = 0;
+    if (progress) {
+        sqlite3_stmt *c;
+        if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records", -1, &c, NULL) == SQLITE_OK &&
+            sqlite3_step(c) == SQLITE_ROW)
+            total = (uint64_t)sqlite3_column_int64(c, 0);
+        sqlite3_finalize(c);
+    }
+    for (int i = 0; i < Q__COUNT; i++) { /* statements on dropped tables must be re-prepared */
+        sqlite3_finalize(s->stmts[i]);
+        s->stmts[i] = NULL;
+    }
+    if ((e = store_exec(s, views_drop_sql)) != RONDA_OK || (e = store_exec(s, views_schema_sql)) != RONDA_OK) {
+        ronda_store_rollback(s);
+        return e;
+    }
+    e = store_replay(s, progress, ctx, total);
+    if (e == RONDA_OK) e = meta_set(s, "views", VIEWS_VERSION, 1);
     if (e != RONDA_OK) {
         ronda_store_rollback(s);
         return ronda_err_is_db(e) || e == RONDA_ERR_NOMEM ? e : RONDA_ERR_DB;

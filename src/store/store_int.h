@@ -158,6 +158,21 @@ void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
 void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
 void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
 
+/* store.c: replay every record (arrival order) into the derived tables unqualified names
+ * resolve to, as `ronda rebuild` does: heads and views, and `suspect` for each record that no
+ * longer opens. `progress` (may be NULL) every RONDA_BATCH_MAX records, of `total`. The
+ * caller holds the transaction and has emptied the tables. */
+ronda_err store_replay(ronda_store *s, void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx,
+                       uint64_t total);
+
+/* viewcheck.c: SQLite's ORDER BY order of two values (BINARY collation): <0, 0, >0. The
+ * view check's merge walk compares keys with it, so it must agree with the statements. */
+int viewcheck_cmp(sqlite3_value *a, sqlite3_value *b);
+
+/* A report's or page's condition that the record `col` (a dialogue or resolution id) still
+ * verifies: records in `suspect` never count (materialized once per statement). */
+#define STORE_NOT_SUSPECT(col) " " col " NOT IN (SELECT id FROM suspect)"
+
 /* The derived-table DDL (dropped and recreated by rebuild). */
 extern const char views_schema_sql[];
 extern const char views_drop_sql[];

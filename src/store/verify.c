@@ -485,6 +485,13 @@ static ronda_err pass(vctx *v, int roster_pass) {
     return e;
 }
 
+/* A view check's finding is verify's too. */
+static void on_view_finding(void *ctx, const ronda_finding *f) {
+    vctx *v = ctx;
+    v->sum.findings++;
+    if (v->cb) v->cb(v->cb_ctx, f);
+}
+
 static ronda_err check_forks(vctx *v) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(v->s->db,
@@ -603,6 +610,13 @@ ronda_err store_verify_each(ronda_store *s, unsigned threads, void (*cb)(void *,
                     "the frontier table disagrees with the records (run `ronda rebuild` after checking why)");
     }
     if (!in_txn) store_exec(s, "COMMIT");
+    if (e == RONDA_OK && !in_txn) {
+        /* The views after the records, from a snapshot of their own (the caller that holds
+         * the transaction, the audit, runs it after its own). */
+        ronda_view_check vc;
+        ronda_err ve = ronda_store_check_views(s, on_view_finding, &v, &vc);
+        if (ve != RONDA_OK && ve != RONDA_ERR_VIEW) e = ve;
+    }
     free(v.members);
     free(v.revokes);
     if (e != RONDA_OK) return e;

@@ -62,13 +62,17 @@ const char views_schema_sql[] =
     " polres TEXT NOT NULL, polsek TEXT NOT NULL, programme TEXT NOT NULL, date TEXT NOT NULL,"
     " when_ms INTEGER NOT NULL, participants INTEGER NOT NULL, category TEXT, status TEXT NOT NULL,"
     " referred_to TEXT, days REAL);"
-    "CREATE INDEX report_rows_topic ON report_rows(dialogue, idx);";
+    "CREATE INDEX report_rows_topic ON report_rows(dialogue, idx);"
+    /* The records that no longer verify from their stored bytes (signature, body hash,
+     * schema, id): filled by the replay (rebuild) and by each view check (verify, audit, the
+     * running node's); every report and page leaves them out (STORE_NOT_SUSPECT). */
+    "CREATE TABLE suspect(id BLOB PRIMARY KEY, error TEXT NOT NULL) WITHOUT ROWID;";
 
 const char views_drop_sql[] =
     "DROP TABLE IF EXISTS heads; DROP TABLE IF EXISTS members; DROP TABLE IF EXISTS revocations;"
     "DROP TABLE IF EXISTS dialogues; DROP TABLE IF EXISTS topics; DROP TABLE IF EXISTS resolutions;"
     "DROP TABLE IF EXISTS search; DROP TABLE IF EXISTS amendments;"
-    "DROP TABLE IF EXISTS topic_status; DROP TABLE IF EXISTS report_rows;";
+    "DROP TABLE IF EXISTS topic_status; DROP TABLE IF EXISTS report_rows; DROP TABLE IF EXISTS suspect;";
 
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 

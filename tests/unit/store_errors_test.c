@@ -165,7 +165,8 @@ typedef struct inject {
 static int interrupt_mid_loop(void *ctx) {
     inject *in = ctx;
     for (sqlite3_stmt *st = sqlite3_next_stmt(in->db, NULL); st; st = sqlite3_next_stmt(in->db, st)) {
-        if (!sqlite3_stmt_busy(st) || !strstr(sqlite3_sql(st), in->sql)) continue;
+        const char *q = sqlite3_sql(st); /* NULL for some internal statements (the view check's search copy) */
+        if (!sqlite3_stmt_busy(st) || !q || !strstr(q, in->sql)) continue;
         /* A full-scan step counts a move to the next row: a row has been handed out. */
         if (sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0) >= 1) {
             in->fired++;

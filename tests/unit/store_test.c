@@ -556,13 +556,17 @@ static void test_rebuild(void **state) {
 }
 
 typedef struct found {
-    int n, store, record;
+    int n, store, record, view; /* view: the views' differences, counted apart from n */
     ronda_err err;
     uint8_t id[32];
 } found;
 
 static void on_finding(void *ctx, const ronda_finding *f) {
     found *x = ctx;
+    if (strcmp(f->what, "view") == 0) {
+        x->view++;
+        return;
+    }
     x->n++;
     if (strcmp(f->what, "store") == 0) x->store++;
     if (strcmp(f->what, "record") == 0) {
@@ -622,7 +626,9 @@ static void test_verify(void **state) {
         assert_int_equal(x.store, 1); /* the missing trigger */
         assert_int_equal(x.record, 1);
         assert_int_equal(x.n, 2);
-        assert_int_equal(sum.findings, 2);
+        /* D3 no longer opens, so the records' views lack it: the stored views still have it */
+        assert_true(x.view > 0);
+        assert_int_equal(sum.findings, 2 + (uint64_t)x.view);
         assert_err(x.err, want[c]);
         assert_memory_equal(x.id, L.d3, 32);
         flip_column(db, cols[c], L.d3); /* restore for the next column */
@@ -870,7 +876,7 @@ static void test_views_upgrade(void **state) {
     sqlite3_close(db);
     assert_ok(ronda_store_open(w->path, NULL, &w->s));
     assert_int_equal(sql_int(w->path, "SELECT count(*) FROM pragma_table_info('dialogues') WHERE name = 'body'"), 0);
-    assert_int_equal(sql_int(w->path, "SELECT CAST(value AS TEXT) = '2' FROM meta WHERE key = 'views'"), 1);
+    assert_int_equal(sql_int(w->path, "SELECT CAST(value AS TEXT) = '3' FROM meta WHERE key = 'views'"), 1);
     assert_int_equal(sql_int(w->path, "SELECT count(*) FROM sqlite_master WHERE name = 'records_hlc'"), 0);
     json_t *rows2 = fx_query(w->s, NULL);
     assert_true(json_equal(rows, rows2));

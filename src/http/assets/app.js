@@ -28,6 +28,8 @@ const T = {
     no_resolutions: 'Belum ada tindak lanjut.', no_amendments: 'Tidak ada koreksi.', not_found: 'Dialog tidak ditemukan.',
     followups: 'Tindak lanjut', followups_sub: 'Topik dari dialog beserta status tindak lanjut terkininya.',
     overdue_days: 'Tenggat (hari)', days_since: 'Hari sejak dialog', all: 'Semua', no_followups: 'Tidak ada.',
+    views_bad: 'Tampilan tidak cocok dengan catatan bertanda tangan: angka dan teks di dasbor ini bisa salah. Jalankan `ronda rebuild` di node ini, lalu selidiki siapa mengubah berkas basis data.',
+    views_diffs: 'perbedaan', views_first: 'pertama',
     network: 'Jaringan', network_sub: 'Rekan, sinkronisasi terakhir, jeda, fork, dan pencabutan.',
     peers: 'Rekan terhubung', direction: 'Arah', outgoing: 'keluar', incoming: 'masuk', last_sync: 'Sinkron terakhir',
     lag: 'Jeda', never: 'belum', members: 'Anggota', role: 'Peran', records: 'Rekaman', last_record: 'Rekaman terakhir',
@@ -58,6 +60,8 @@ const T = {
     no_resolutions: 'No follow-up yet.', no_amendments: 'No corrections.', not_found: 'Dialogue not found.',
     followups: 'Follow-ups', followups_sub: 'Topics raised in dialogues with their current follow-up status.',
     overdue_days: 'Overdue after (days)', days_since: 'Days since dialogue', all: 'All', no_followups: 'None.',
+    views_bad: 'The views do not match the signed records: figures and text on this dashboard may be wrong. Run `ronda rebuild` on this node, then find out who changed the database file.',
+    views_diffs: 'differences', views_first: 'first',
     network: 'Network', network_sub: 'Peers, last sync, lag, forks and revocations.',
     peers: 'Connected peers', direction: 'Direction', outgoing: 'outgoing', incoming: 'incoming', last_sync: 'Last sync',
     lag: 'Lag', never: 'not yet', members: 'Members', role: 'Role', records: 'Records', last_record: 'Last record',
@@ -486,6 +490,18 @@ function tick() {
   document.getElementById('clock').textContent = fmtTime(Date.now());
 }
 
+/* A red banner on every page while the node's last view check found the views (what these
+ * pages read) disagreeing with the signed records. */
+function viewsBanner(v) {
+  const old = document.getElementById('views-banner');
+  if (old) old.remove();
+  if (!v || v.result !== 'view' || !v.disagreements) return;
+  const b = h('div', { id: 'views-banner', class: 'banner-bad', role: 'alert' },
+    h('strong', {}, t('views_bad')), ' ',
+    h('span', {}, `(${v.disagreements} ${t('views_diffs')}${v.first ? `; ${t('views_first')}: ${v.first}` : ''})`));
+  document.body.insertBefore(b, main());
+}
+
 async function route() {
   translateStatic();
   const hash = location.hash || '#/';
@@ -497,6 +513,7 @@ async function route() {
     const c = await api('/api/config');
     config = c;
     document.getElementById('node-name').textContent = c.name || '';
+    viewsBanner(c.views);
     tick();
     if (path === '/' || path === '') await overview(params);
     else if (path === '/dialogues') await dialogues(params);
