@@ -94,6 +94,17 @@ ronda_err ronda_store_note(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES]
 ronda_err ronda_store_cosign_pass(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
                                   unsigned max, unsigned *written, ronda_detail *detail) RONDA_MUST_CHECK;
 
+/* Whether `writer`'s newest checkpoint still signs for the whole ledger: 1 when nothing was
+ * added since but its own parts (its records count plus its parts is the frontier's sum of
+ * seqs), 0 when the ledger moved on or the writer has no checkpoint. `ronda run` writes no
+ * checkpoint identical to the last. */
+ronda_err ronda_store_checkpoint_fresh(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES],
+                                       int *fresh) RONDA_MUST_CHECK;
+/* Arrival marks (local rowids): *content of the newest record that is neither a checkpoint
+ * nor a cosign, *any of the newest record (0: none). A catch-up that moved *content brought
+ * something to sign for. */
+ronda_err ronda_store_marks(ronda_store *s, int64_t *content, int64_t *any) RONDA_MUST_CHECK;
+
 /* The newest checkpoint of an hq writer, for the audit's age warning. */
 typedef struct ronda_checkpoint_age {
     uint8_t writer[RONDA_KEY_BYTES];

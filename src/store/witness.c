@@ -673,6 +673,54 @@ ronda_err ronda_store_cosign_pass(ronda_store *s, const uint8_t secret[RONDA_SEC
     return e;
 }
 
+/* ------------------------------------------------------------------ when to write one */
+
+static int sum_seqs(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+    (void)author;
+    (void)head;
+    *(uint64_t *)ctx += seq;
+    return 0;
+}
+
+ronda_err ronda_store_checkpoint_fresh(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], int *fresh) {
+    cp0 c;
+    memset(&c, 0, sizeof c);
+    int got = newest_cp0(s, writer, &c);
+    store_idle(s);
+    if (got < 0) return RONDA_ERR_DB;
+    if (got == 0) {
+        *fresh = 0;
+        return RONDA_OK;
+    }
+    uint64_t records = (uint64_t)json_integer_value(json_object_get(c.body, "records"));
+    uint64_t parts = (uint64_t)json_integer_value(json_object_get(c.body, "parts"));
+    json_decref(c.body);
+    uint64_t sum = 0;
+    ronda_err e = ronda_store_frontier(s, sum_seqs, &sum);
+    store_idle(s);
+    if (e != RONDA_OK) return e;
+    *fresh = records + parts == sum;
+    return RONDA_OK;
+}
+
+ronda_err ronda_store_marks(ronda_store *s, int64_t *content, int64_t *any) {
+    static const char *const sql[2] = {
+        "SELECT rowid FROM records WHERE kind NOT IN ('checkpoint', 'cosign') ORDER BY rowid DESC LIMIT 1",
+        "SELECT rowid FROM records ORDER BY rowid DESC LIMIT 1"};
+    int64_t v[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) return store_fail(s, 0);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) v[i] = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(s, rc);
+    }
+    *content = v[0];
+    *any = v[1];
+    return RONDA_OK;
+}
+
 /* ------------------------------------------------------------------ ages (audit warning) */
 
 ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
