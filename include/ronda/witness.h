@@ -108,11 +108,11 @@ ronda_err ronda_store_marks(ronda_store *s, int64_t *content, int64_t *any) ROND
 /* The newest checkpoint of an hq writer, for the audit's age warning. */
 typedef struct ronda_checkpoint_age {
     uint8_t writer[RONDA_KEY_BYTES];
-    int has;                      /* 0: it wrote records but no checkpoint */
-    uint8_t id[RONDA_ID_BYTES];   /* its part 0 (when has) */
-    uint64_t seq;                 /* (when has) */
-    uint64_t signed_ms;           /* its time, hlc >> 16 (when has) */
-    uint64_t cosigners;           /* cosignatures held for it (from the view; when has) */
+    int has;                    /* 0: it wrote records but no checkpoint */
+    uint8_t id[RONDA_ID_BYTES]; /* its part 0 (when has) */
+    uint64_t seq;               /* (when has) */
+    uint64_t signed_ms;         /* its time, hlc >> 16 (when has) */
+    uint64_t cosigners;         /* cosignatures held for it (from the view; when has) */
 } ronda_checkpoint_age;
 
 /* For each hq member that wrote a record held (ascending by key), its newest checkpoint;
@@ -123,13 +123,13 @@ ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
 
 /* What checking a note against a ledger found (its findings went to the callback). */
 typedef struct ronda_note_check {
-    int parsed;             /* the note could be read */
-    int writer_signed;      /* its writer's signature verifies and the writer is an hq member */
-    unsigned cosigners;     /* other hq members' signatures that verify */
-    unsigned other_sigs;    /* signature lines of keys that are not this network's (ignored) */
-    ronda_note_head head;   /* (when parsed) */
-    uint64_t claims;        /* frontier entries of the checkpoint it names, when held */
-    uint64_t claims_held;   /* ... that the ledger still holds */
+    int parsed;           /* the note could be read */
+    int writer_signed;    /* its writer's signature verifies and the writer is an hq member */
+    unsigned cosigners;   /* other hq members' signatures that verify */
+    unsigned other_sigs;  /* signature lines of keys that are not this network's (ignored) */
+    ronda_note_head head; /* (when parsed) */
+    uint64_t claims;      /* frontier entries of the checkpoint it names, when held */
+    uint64_t claims_held; /* ... that the ledger still holds */
 } ronda_note_check;
 
 /* Check a note an auditor kept against the ledger of `s`: its signatures against the roster

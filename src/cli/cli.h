@@ -107,12 +107,12 @@ int cmd_report(int argc, char **argv);
 
 /* Periodic checkpoints of `ronda run` (cmd_audit.c). */
 typedef struct run_checkpoints {
-    uint64_t every_ms;       /* 0: never */
-    uint64_t next_ms;        /* the next hourly one (monotonic) */
-    int hq;                  /* this node is an hq member: it checkpoints and cosigns */
-    uint64_t last_ms;        /* when this process last wrote one (monotonic); 0: not yet */
-    int64_t content_mark;    /* ronda_store_marks' content when it did */
-    int64_t cosign_mark;     /* ronda_store_marks' any at the last cosign pass */
+    uint64_t every_ms;    /* 0: never */
+    uint64_t next_ms;     /* the next hourly one (monotonic) */
+    int hq;               /* this node is an hq member: it checkpoints and cosigns */
+    uint64_t last_ms;     /* when this process last wrote one (monotonic); 0: not yet */
+    int64_t content_mark; /* ronda_store_marks' content when it did */
+    int64_t cosign_mark;  /* ronda_store_marks' any at the last cosign pass */
 } run_checkpoints;
 /* From --checkpoint-every (NULL: the role's default, hourly for hq, never otherwise); `note`
  * gets a line for the log. Returns -1 to go on, or EXIT_USAGE after printing the error. */

@@ -418,15 +418,13 @@ static void audit_ctx_free(audit_ctx *c, char **note_text, size_t n) {
 }
 
 int cmd_audit(int argc, char **argv) {
-    const char *dir = NULL, *bundle = NULL, *threads = NULL, *html = NULL, *zone = NULL, *lang = NULL,
-               *max_age = NULL;
+    const char *dir = NULL, *bundle = NULL, *threads = NULL, *html = NULL, *zone = NULL, *lang = NULL, *max_age = NULL;
     int as_json = 0;
     strlist notes = {{0}, 0};
-    const opt opts[] = {{"dir", OPT_STR, &dir},         {"bundle", OPT_STR, &bundle},
-                        {"json", OPT_FLAG, &as_json},   {"html", OPT_STR, &html},
-                        {"threads", OPT_STR, &threads}, {"zone", OPT_STR, &zone},
-                        {"lang", OPT_STR, &lang},       {"note", OPT_LIST, &notes},
-                        {"max-checkpoint-age", OPT_STR, &max_age}};
+    const opt opts[] = {
+        {"dir", OPT_STR, &dir},   {"bundle", OPT_STR, &bundle},   {"json", OPT_FLAG, &as_json},
+        {"html", OPT_STR, &html}, {"threads", OPT_STR, &threads}, {"zone", OPT_STR, &zone},
+        {"lang", OPT_STR, &lang}, {"note", OPT_LIST, &notes},     {"max-checkpoint-age", OPT_STR, &max_age}};
     const char *pos[1];
     size_t npos;
     int rc = cli_parse("audit", audit_help, argc, argv, opts, 9, pos, 0, &npos);
@@ -543,14 +541,13 @@ int cmd_audit(int argc, char **argv) {
                 char w[65];
                 ronda_hex(nc.head.writer, 32, w);
                 if (!c.notes) c.notes = json_array();
-                json_array_append_new(c.notes,
-                                      json_pack("{s:s, s:b, s:s, s:I, s:I, s:b, s:I, s:I, s:I, s:I}", "file",
-                                                notes.v[k], "parsed", nc.parsed, "writer", nc.parsed ? w : "", "seq",
-                                                (json_int_t)nc.head.seq, "size", (json_int_t)nc.head.size,
-                                                "writer_signed", nc.writer_signed, "cosigners",
-                                                (json_int_t)nc.cosigners, "other_signatures",
-                                                (json_int_t)nc.other_sigs, "claims", (json_int_t)nc.claims,
-                                                "claims_held", (json_int_t)nc.claims_held));
+                json_array_append_new(c.notes, json_pack("{s:s, s:b, s:s, s:I, s:I, s:b, s:I, s:I, s:I, s:I}", "file",
+                                                         notes.v[k], "parsed", nc.parsed, "writer", nc.parsed ? w : "",
+                                                         "seq", (json_int_t)nc.head.seq, "size",
+                                                         (json_int_t)nc.head.size, "writer_signed", nc.writer_signed,
+                                                         "cosigners", (json_int_t)nc.cosigners, "other_signatures",
+                                                         (json_int_t)nc.other_sigs, "claims", (json_int_t)nc.claims,
+                                                         "claims_held", (json_int_t)nc.claims_held));
             }
         }
         if (ae == RONDA_OK && bundle && memcmp(st.digest, res.header.digest, 32) != 0) {
@@ -588,15 +585,14 @@ int cmd_audit(int argc, char **argv) {
     uint64_t ledger_age = c.any_cp && c.newest_ms > c.newest_cp_ms ? c.newest_ms - c.newest_cp_ms : 0;
     if (c.s || have_node) {
         if (!c.any_cp && c.newest_ms)
-            json_array_append_new(c.warnings, json_pack("{s:n, s:s, s:n, s:n, s:I, s:I, s:s}", "writer",
-                                                        "author_name", "(ledger)", "checkpoint", "signed_ms",
-                                                        "age_ms", (json_int_t)0, "cosigners", (json_int_t)0,
-                                                        "warning", "none"));
+            json_array_append_new(c.warnings, json_pack("{s:n, s:s, s:n, s:n, s:I, s:I, s:s}", "writer", "author_name",
+                                                        "(ledger)", "checkpoint", "signed_ms", "age_ms", (json_int_t)0,
+                                                        "cosigners", (json_int_t)0, "warning", "none"));
         else if (c.any_cp && ledger_age > c.max_age_ms)
-            json_array_append_new(c.warnings, json_pack("{s:n, s:s, s:n, s:I, s:I, s:I, s:s}", "writer",
-                                                        "author_name", "(ledger)", "checkpoint", "signed_ms",
-                                                        (json_int_t)c.newest_cp_ms, "age_ms", (json_int_t)ledger_age,
-                                                        "cosigners", (json_int_t)0, "warning", "stale"));
+            json_array_append_new(c.warnings,
+                                  json_pack("{s:n, s:s, s:n, s:I, s:I, s:I, s:s}", "writer", "author_name", "(ledger)",
+                                            "checkpoint", "signed_ms", (json_int_t)c.newest_cp_ms, "age_ms",
+                                            (json_int_t)ledger_age, "cosigners", (json_int_t)0, "warning", "stale"));
     }
     size_t nf = json_array_size(c.findings);
     char dhex[65], now[32];

@@ -115,12 +115,9 @@ static const field checkpoint_fields[] = {
 
 /* A cosignature: another hq's note signature over a checkpoint it holds every record of. */
 static const field cosign_fields[] = {
-    {"seq", T_UINT, 1, 0, NULL, 1, UINT64_MAX, NULL},
-    {"root", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"size", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL},
-    {"writer", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"note_sig", T_SIG64, 1, 0, NULL, 0, 0, NULL},
-    {"checkpoint", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    {"seq", T_UINT, 1, 0, NULL, 1, UINT64_MAX, NULL},  {"root", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    {"size", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL}, {"writer", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    {"note_sig", T_SIG64, 1, 0, NULL, 0, 0, NULL},     {"checkpoint", T_BIN32, 1, 0, NULL, 0, 0, NULL},
 };
 
 static const schema kind_schemas[RONDA_KIND__COUNT] = {

@@ -429,8 +429,9 @@ static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
         return RONDA_OK;
     }
     if (!ronda_note_verify(&claimed, rec->author, sig)) {
-        snprintf(text, sizeof text, "cosignature by %s of checkpoint %.12s (%s, seq %llu) does not verify over its note",
-                 cname, cph, wname, (unsigned long long)claimed.seq);
+        snprintf(text, sizeof text,
+                 "cosignature by %s of checkpoint %.12s (%s, seq %llu) does not verify over its note", cname, cph,
+                 wname, (unsigned long long)claimed.seq);
         report(a, "witness", RONDA_ERR_SIGNATURE, rec->id, rec->author, rec->seq, text);
         return RONDA_OK;
     }
@@ -465,8 +466,8 @@ static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
             problem = "has another size or root than the cosignature says";
         json_decref(cb);
         if (problem) {
-            snprintf(text, sizeof text, "cosignature by %s names checkpoint %.12s of %s, but the record held %s",
-                     cname, cph, wname, problem);
+            snprintf(text, sizeof text, "cosignature by %s names checkpoint %.12s of %s, but the record held %s", cname,
+                     cph, wname, problem);
             report(a, "witness", RONDA_ERR_TAMPERED, rec->id, rec->author, rec->seq, text);
         }
     }
@@ -997,7 +998,8 @@ ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *, json_t *), void *
     if (sqlite3_prepare_v2(s->db,
                            "SELECT author, count(*), min(seq), max(seq), min(hlc), max(hlc), sum(kind = 'dialogue'),"
                            " sum(kind = 'resolution'), sum(kind = 'amend'), sum(kind = 'checkpoint'),"
-                           " sum(kind = 'member'), sum(kind = 'revoke'), sum(kind = 'cosign') FROM records GROUP BY author ORDER BY author",
+                           " sum(kind = 'member'), sum(kind = 'revoke'), sum(kind = 'cosign') FROM records GROUP BY "
+                           "author ORDER BY author",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, 0);
     ronda_err e = RONDA_OK;

@@ -254,8 +254,9 @@ ronda_err ronda_note_parse(const char *text, size_t len, ronda_note *out, ronda_
         }
     }
     if (!blank_seen || n->n_sigs == 0) {
-        set_detail(d, "%s", !blank_seen ? "the note ends before its four lines and the blank line"
-                                        : "the note has no signature line");
+        set_detail(d, "%s",
+                   !blank_seen ? "the note ends before its four lines and the blank line"
+                               : "the note has no signature line");
         goto out;
     }
     *out = *n;
@@ -376,8 +377,7 @@ static ronda_err check_claims(ronda_store *s, const uint8_t *writer, uint64_t se
     memset(c, 0, sizeof *c);
     unsigned parts = (unsigned)json_integer_value(json_object_get(body0, "parts"));
     uint8_t digest[32];
-    if (parts == 0 || parts > RONDA_CHECKPOINT_PARTS_MAX || !unhex_n(body0, "digest", digest, 32))
-        return RONDA_OK;
+    if (parts == 0 || parts > RONDA_CHECKPOINT_PARTS_MAX || !unhex_n(body0, "digest", digest, 32)) return RONDA_OK;
     c->parts = parts;
     uint64_t records = (uint64_t)json_integer_value(json_object_get(body0, "records")), sum = 0;
     crypto_generichash_state h;
@@ -401,11 +401,10 @@ static ronda_err check_claims(ronda_store *s, const uint8_t *writer, uint64_t se
                 e = RONDA_ERR_DB;
                 break;
             }
-            if (!got || k != RONDA_KIND_CHECKPOINT ||
-                json_integer_value(json_object_get(b, "part")) != (json_int_t)p ||
+            if (!got || k != RONDA_KIND_CHECKPOINT || json_integer_value(json_object_get(b, "part")) != (json_int_t)p ||
                 json_integer_value(json_object_get(b, "parts")) != (json_int_t)parts ||
-                json_integer_value(json_object_get(b, "records")) != (json_int_t)records ||
-                !jstr(b, "digest") || strcmp(jstr(b, "digest"), jstr(body0, "digest")) != 0) {
+                json_integer_value(json_object_get(b, "records")) != (json_int_t)records || !jstr(b, "digest") ||
+                strcmp(jstr(b, "digest"), jstr(body0, "digest")) != 0) {
                 json_decref(b);
                 continue; /* a missing or disagreeing part: not consistent */
             }
@@ -538,8 +537,9 @@ ronda_err ronda_store_note(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES]
     ronda_note_head h;
     ronda_err e = RONDA_OK;
     if (!unhex_n(c.body, "note_sig", sig, 64)) {
-        set_detail(d, "the newest checkpoint (seq %llu) was written before checkpoint notes: write a new one "
-                      "(`ronda checkpoint`)",
+        set_detail(d,
+                   "the newest checkpoint (seq %llu) was written before checkpoint notes: write a new one "
+                   "(`ronda checkpoint`)",
                    (unsigned long long)c.seq);
         e = RONDA_ERR_NOT_FOUND;
     } else if ((e = ronda_checkpoint_head(s->authority, writer, c.seq, c.body, &h)) != RONDA_OK) {
@@ -643,8 +643,8 @@ ronda_err ronda_store_cosign_pass(ronda_store *s, const uint8_t secret[RONDA_SEC
                    ronda_checkpoint_head(s->authority, hqs.key[i], c.seq, c.body, &h) == RONDA_OK &&
                    ronda_note_verify(&h, hqs.key[i], sig) && !cosigned(s, c.id, self, &err);
         claims cl;
-        if (!err && want && (e = check_claims(s, hqs.key[i], c.seq, c.body, &cl)) == RONDA_OK &&
-            cl.consistent && cl.held == cl.entries && cl.entries > 0) {
+        if (!err && want && (e = check_claims(s, hqs.key[i], c.seq, c.body, &cl)) == RONDA_OK && cl.consistent &&
+            cl.held == cl.entries && cl.entries > 0) {
             char cph[65], wh[65], rh[65], sh[129];
             uint8_t mine[64];
             ronda_note_sign(secret, &h, mine);
@@ -763,8 +763,8 @@ ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
             memcpy(a.id, c.id, 32);
             a.seq = c.seq;
             a.signed_ms = ronda_hlc_ms(c.hlc);
-            if (sqlite3_prepare_v2(s->db, "SELECT count(DISTINCT cosigner) FROM cosigns WHERE checkpoint = ?1", -1,
-                                   &st, NULL) == SQLITE_OK) {
+            if (sqlite3_prepare_v2(s->db, "SELECT count(DISTINCT cosigner) FROM cosigns WHERE checkpoint = ?1", -1, &st,
+                                   NULL) == SQLITE_OK) {
                 sqlite3_bind_blob(st, 1, c.id, 32, SQLITE_STATIC);
                 if (sqlite3_step(st) == SQLITE_ROW) a.cosigners = (uint64_t)sqlite3_column_int64(st, 0);
                 sqlite3_finalize(st);
@@ -834,7 +834,8 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
         uint8_t key[32];
         char kn[RONDA_NOTE_ORIGIN_LEN + 1];
         if (strlen(g->name) != RONDA_NOTE_ORIGIN_LEN || memcmp(g->name, "ronda/", 6) != 0 ||
-            memcmp(g->name + 6, ahex, 16) != 0 || g->name[22] != '/' || ronda_unhex(g->name + 23, key, 32) != RONDA_OK) {
+            memcmp(g->name + 6, ahex, 16) != 0 || g->name[22] != '/' ||
+            ronda_unhex(g->name + 23, key, 32) != RONDA_OK) {
             r.other_sigs++;
             continue;
         }

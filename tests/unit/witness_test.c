@@ -110,19 +110,19 @@ static void refuse(const char *from, const char *to) {
 
 static void test_parse_strict(void **state) {
     (void)state;
-    refuse("1234\n", "01234\n");                                       /* leading zero */
-    refuse("1234\n", "-1234\n");                                       /* sign */
-    refuse("1234\n", "12345678901234567890\n");                        /* above 2^63 */
-    refuse("QkI=\n", "QkJ=\n");                                        /* non-canonical base64 bits */
-    refuse("QkI=\n", "QkI\n");                                         /* unpadded */
-    refuse("ronda-checkpoint 7\n", "ronda-checkpoint 0\n");            /* seq 0 */
-    refuse("ronda-checkpoint 7\n", "ronda-checkpoint 7\nextra\n");     /* a fifth body line */
-    refuse("\n\n", "\n");                                              /* no blank line */
-    refuse("1234\n", "1234\r\n");                                      /* CR */
-    refuse("ronda/aaaa", "ronda/AAAA");                                /* upper-case hex origin */
-    refuse("\xe2\x80\x94 ", "- ");                                     /* not an em dash */
-    refuse("RQs=\n", "RQs=");                                          /* no final newline */
-    refuse("oQP2", "o QP2");                                           /* a space in the signature */
+    refuse("1234\n", "01234\n");                                   /* leading zero */
+    refuse("1234\n", "-1234\n");                                   /* sign */
+    refuse("1234\n", "12345678901234567890\n");                    /* above 2^63 */
+    refuse("QkI=\n", "QkJ=\n");                                    /* non-canonical base64 bits */
+    refuse("QkI=\n", "QkI\n");                                     /* unpadded */
+    refuse("ronda-checkpoint 7\n", "ronda-checkpoint 0\n");        /* seq 0 */
+    refuse("ronda-checkpoint 7\n", "ronda-checkpoint 7\nextra\n"); /* a fifth body line */
+    refuse("\n\n", "\n");                                          /* no blank line */
+    refuse("1234\n", "1234\r\n");                                  /* CR */
+    refuse("ronda/aaaa", "ronda/AAAA");                            /* upper-case hex origin */
+    refuse("\xe2\x80\x94 ", "- ");                                 /* not an em dash */
+    refuse("RQs=\n", "RQs=");                                      /* no final newline */
+    refuse("oQP2", "o QP2");                                       /* a space in the signature */
     /* no signature line at all */
     const char *blank = strstr(KAT_NOTE, "\n\n");
     ronda_note *p = malloc(sizeof *p);
