@@ -116,7 +116,8 @@ typedef struct ronda_checkpoint_age {
 } ronda_checkpoint_age;
 
 /* For each hq member that wrote a record held (ascending by key), its newest checkpoint;
- * *newest_ms gets the time of the newest record held (0: none). `cb` returns non-zero to stop. */
+ * *newest_ms gets the time of the newest record held (0: none), before the first call of
+ * `cb` (which may read it). `cb` returns non-zero to stop. */
 ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
                                       int (*cb)(void *ctx, const ronda_checkpoint_age *age),
                                       void *ctx) RONDA_MUST_CHECK;

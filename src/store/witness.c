@@ -732,6 +732,7 @@ ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
     if (rc == SQLITE_ROW) newest = ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW) return store_fail(s, rc);
+    *newest_ms = newest; /* before the callbacks: they measure ages against it */
     sigvec hqs = {NULL, NULL, 0, 0};
     static const uint8_t none[64];
     if (sqlite3_prepare_v2(s->db,
@@ -776,7 +777,6 @@ ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
     free(hqs.key);
     free(hqs.sig);
     store_idle(s);
-    if (e == RONDA_OK) *newest_ms = newest;
     return e;
 }
 
