@@ -113,6 +113,7 @@ typedef struct run_checkpoints {
     uint64_t last_ms;     /* when this process last wrote one (monotonic); 0: not yet */
     int64_t content_mark; /* ronda_store_marks' content when it did */
     int64_t cosign_mark;  /* ronda_store_marks' any at the last cosign pass */
+    int guarded;          /* this node's own chain forked: it writes nothing (appends refused) */
 } run_checkpoints;
 /* From --checkpoint-every (NULL: the role's default, hourly for hq, never otherwise); `note`
  * gets a line for the log. Returns -1 to go on, or EXIT_USAGE after printing the error. */

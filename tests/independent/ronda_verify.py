@@ -1056,7 +1056,10 @@ def verify_vectors(path, out):
         problems.append(text)
         print("problem: " + text, file=out)
     kinds = sorted({v["kind"] for v in doc["vectors"]})
-    expect(kinds == sorted(KINDS), "vectors", "not one record of each kind: %s" % kinds)
+    # cosign has no record vector (proto/vectors.json stays as it was); its signature's
+    # vector is the note's (tests/unit/witness_test.c, proto/note.md).
+    expect(kinds == sorted(k for k in KINDS if k != "cosign"), "vectors",
+           "not one record of each kind: %s" % kinds)
 
     status = "OK" if not problems else "FAILED, %d problems" % len(problems)
     print("ronda_verify: %s: %d vectors, %d checks, ledger digest %s: %s"
