@@ -218,8 +218,8 @@ expect 200 checkpoint
 grep -qi '^Content-Type: text/plain; charset=utf-8' <<<"$HDRS" || fail "checkpoint content type"
 [ "$(grep -c $'^\xe2\x80\x94 ronda/' <<<"$BODY")" -eq 1 ] || fail "checkpoint: not one signature line: $BODY"
 [ "$(sed -n 4p <<<"$BODY" | cut -d' ' -f1)" = ronda-checkpoint ] || fail "checkpoint: no ronda-checkpoint line: $BODY"
-printf '%s\n' "$BODY" >"$WORK/hq.note"
-"$RONDA" audit --dir "$WORK/hq" --note "$WORK/hq.note" >/dev/null 2>&1 || fail "checkpoint: the served note does not audit"
+printf '%s' "$BODY" >"$WORK/hq.note"
+"$RONDA" audit --dir "$WORK/hq" --note "$WORK/hq.note" >"$WORK/note-audit.txt" 2>&1 || { cat "$WORK/note-audit.txt" >&2; fail "checkpoint: the served note does not audit"; }
 ok "/checkpoint: a signed note without a token, that audits against the HQ's ledger"
 
 # ---- bad requests: 400 with a JSON message, never a crash
