@@ -8,7 +8,8 @@
 # them all (init -> admit -> join); starts all nine as `ronda run` daemons on loopback,
 # gossiping over CurveZMQ; records each report's dialogue at its own node with follow-ups;
 # waits until every node holds the same ledger (equal digests); checks that every record
-# verifies (ronda audit at every HQ); prints what an HQ sees; and stops the nodes. Nothing is
+# verifies (ronda audit at every HQ); prints what an HQ sees and the checkpoint note (signed
+# by its HQ and cosigned by the others) an auditor keeps; and stops the nodes. Nothing is
 # left running.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -164,6 +165,15 @@ if [ $same -ne 1 ]; then
 fi
 echo "all nine nodes hold the same ledger ($(( ($(date +%s%N) - start) / 1000000 )) ms after the last write)"
 
+say "checkpoints: each HQ signs what it holds, the other HQs cosign it as witnesses"
+for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do r checkpoint --dir "$hq" >/dev/null; done
+for _ in $(seq 300); do
+  sigs=$(r checkpoint --dir hq-trenggalek --export - 2>/dev/null | grep -c '^— ' || true)
+  [ "$sigs" -ge 4 ] && break
+  sleep 0.1
+done
+echo "Polres Trenggalek HQ's newest checkpoint carries $sigs signatures (its own and $((sigs - 1)) other HQs')"
+
 say "audit: every signature, chain link, membership, checkpoint and reference, at every HQ"
 stop_nodes
 for hq in hq-trenggalek hq-jember hq-pasuruan hq-bojonegoro; do
@@ -182,4 +192,7 @@ r query --dir hq-trenggalek --text silat
 echo
 echo "open or in-progress follow-ups in Bojonegoro:"
 r query --dir hq-trenggalek --polres Bojonegoro --status in_progress
+echo
+say "the checkpoint note an auditor keeps (ronda checkpoint --export FILE, or GET /checkpoint; proto/note.md)"
+r checkpoint --dir hq-trenggalek --export - 2>/dev/null | cut -c1-110
 say "demo done: nodes stopped${keep:+, their directories kept in $work}"

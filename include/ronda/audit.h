@@ -30,6 +30,8 @@ typedef struct ronda_audit_summary {
                                     a node may have dropped it; not a finding) */
     uint64_t references;         /* amend targets and resolution dialogues checked */
     uint64_t findings;           /* every finding, verify's included */
+    uint64_t notes;              /* checkpoints carrying a note signature (each checked) */
+    uint64_t cosigns;            /* cosign records checked (proto/record.md §4) */
 } ronda_audit_summary;
 
 /* Audit the whole ledger of `s` from one snapshot: everything ronda_store_verify checks, then
@@ -37,7 +39,8 @@ typedef struct ronda_audit_summary {
  * parts complete; digest and record count consistent with its frontier), every amend target
  * and every resolution's dialogue and topic. Findings go to `cb` (what: "record", "chain",
  * "membership", "fork", "fork-evidence", "frontier", "store", "withheld", "checkpoint",
- * "reference"). Each record held but excluded by its author's revocation (proto/record.md
+ * "reference", "witness": a cosignature that does not hold or names a checkpoint not held).
+ * Each record held but excluded by its author's revocation (proto/record.md
  * §5) also goes to `cb`, with what "excluded": a note for the report, not a finding (not
  * counted in `findings`). `progress` (may be NULL) is called every batch of records verified.
  * `threads` verify signatures in parallel (0 = one per core). */

@@ -44,6 +44,28 @@
  * East Java. A network that outgrows it must raise this bound (and the sync window with it). */
 #define RONDA_CHECKPOINT_PARTS_MAX 64u
 
+/* Checkpoint notes (proto/note.md). A note is four body lines and one signature line per
+ * signer; a line is at most 256 bytes (a signature line is ~190: the em dash, an 87-byte key
+ * name and 92 base64 characters). 64 signers is more than the Polres of a province (East
+ * Java has 39) with room; a note file larger than RONDA_NOTE_MAX is refused unread. */
+#define RONDA_NOTE_LINE_MAX 256u
+#define RONDA_NOTE_SIGS_MAX 64u
+#define RONDA_NOTE_MAX (20u * 1024u)
+
+/* Cosignatures `ronda run` writes in one pass (after a catch-up): each costs the frontier
+ * lookups of one checkpoint (up to 512 per part), so a pass stays short; the rest follow in
+ * the next pass. */
+#define RONDA_COSIGN_PASS_MAX 16u
+
+/* `ronda audit` warns when an hq writer's newest checkpoint (or the ledger's) is older than
+ * this, measured against the newest record the ledger holds: a checkpoint an hour (the
+ * default of `ronda run`) that stopped twice in a row. */
+#define RONDA_CHECKPOINT_STALE_MS (2u * 3600u * 1000u)
+
+/* `ronda run` writes a checkpoint after a catch-up that brought new records, at most this
+ * often: a busy network (a record a minute) must not cost every HQ a checkpoint a minute. */
+#define RONDA_CHECKPOINT_GAP_MS (10u * 60u * 1000u)
+
 /* Participants in one dialogue: larger than any gathering a precinct holds. */
 #define RONDA_PARTICIPANTS_MAX 1000000u
 
@@ -152,6 +174,8 @@ _Static_assert(RONDA_CLOCK_AHEAD_MAX_MS >= 3600u * 1000u && RONDA_CLOCK_AHEAD_MA
                "the clock bound tolerates an hour and refuses a day");
 _Static_assert(RONDA_CLOCK_OFFSET_STEP_MS < RONDA_CLOCK_AHEAD_MAX_MS / 100u, "offset steps are fine against the bound");
 _Static_assert(RONDA_CLOCK_OFFSET_WRITE_MS < RONDA_CLOCK_OFFSET_STALE_MS, "a running daemon keeps its estimate fresh");
+_Static_assert((RONDA_NOTE_SIGS_MAX + 5u) * RONDA_NOTE_LINE_MAX <= RONDA_NOTE_MAX, "a note of every signer fits");
+_Static_assert(RONDA_CHECKPOINT_GAP_MS < RONDA_CHECKPOINT_STALE_MS, "catch-up checkpoints keep a ledger fresh");
 _Static_assert(RONDA_BATCH_MAX >= 1u && RONDA_BATCH_MAX <= 65536u, "batch size range");
 
 #endif

@@ -26,6 +26,7 @@ typedef enum ronda_kind {
     RONDA_KIND_MEMBER,
     RONDA_KIND_REVOKE,
     RONDA_KIND_CHECKPOINT, /* an hq node signs the frontier it holds (proto/record.md §4) */
+    RONDA_KIND_COSIGN,     /* an hq node vouches for another hq's checkpoint (proto/record.md §4) */
     RONDA_KIND__COUNT
 } ronda_kind;
 

@@ -92,5 +92,6 @@ ronda_err ronda_init(void) RONDA_MUST_CHECK;
 #include "ronda/store.h"
 #include "ronda/bundle.h"
 #include "ronda/audit.h"
+#include "ronda/witness.h"
 
 #endif

@@ -185,6 +185,30 @@ static const cls classes[] = {
      {"Perlindungan basis data dilepas", "Database protection removed"},
      {"Trigger yang melarang perubahan dan penghapusan catatan telah dihapus dari basis data.",
       "The triggers that forbid changing or deleting records were removed from the database."}},
+    {"witness",
+     {"Tanda tangan saksi tidak sah", "Cosignatures that do not hold"},
+     {"HQ lain menandatangani checkpoint sebagai saksi. Tanda tangan saksi ini tidak sah, atau menyebut checkpoint "
+      "yang tidak ada lagi di buku besar ini: checkpoint itu dan catatan yang dijaminnya dihapus.",
+      "Other HQs cosign checkpoints as witnesses. This cosignature does not verify, or names a checkpoint this "
+      "ledger no longer holds: that checkpoint and records it vouched for were removed."}},
+    {"truncated",
+     {"Buku besar dipotong (menurut catatan checkpoint)", "Ledger truncated (by a kept note)"},
+     {"Catatan checkpoint yang disimpan auditor di luar buku besar menyebut checkpoint atau catatan yang tidak ada "
+      "lagi di sini: catatan terbaru dihapus bersama checkpoint yang menyebutnya.",
+      "A checkpoint note the auditor kept outside the ledger names a checkpoint or records no longer here: the "
+      "newest records were removed together with the checkpoints naming them."}},
+    {"rewritten",
+     {"Sejarah ditulis ulang (menurut catatan checkpoint)", "History rewritten (by a kept note)"},
+     {"Di tempat checkpoint yang disebut catatan auditor, buku besar ini memuat catatan lain, atau ukuran dan akar "
+      "lain: sejarah penulisnya ditulis ulang.",
+      "Where the auditor's note names a checkpoint, this ledger holds another record, or another size or root: "
+      "the writer's history was rewritten."}},
+    {"note",
+     {"Catatan checkpoint tidak sah", "Checkpoint note not valid"},
+     {"Catatan checkpoint yang diberikan tidak bisa dibaca, atau tanda tangannya tidak sah menurut daftar anggota "
+      "buku besar ini; ia tidak membuktikan apa-apa.",
+      "The checkpoint note given cannot be read, or its signatures do not hold by this ledger's roster; it proves "
+      "nothing."}},
     {"bundle",
      {"Bundel ditolak", "Bundle refused"},
      {"Bundel ekspor tidak bisa dibaca seluruhnya, atau digest di kepalanya tidak sesuai isinya.",
@@ -470,6 +494,13 @@ static void meaning(sb *b, const char *what, int en) {
          "This dialogue could inflate another place's figures."},
         {"store", "Perubahan berikutnya tidak akan ditolak oleh basis data.",
          "Further changes will not be refused by the database."},
+        {"witness", "Checkpoint yang pernah dijamin HQ lain hilang dari salinan ini, atau tanda tangan saksi palsu.",
+         "A checkpoint another HQ vouched for is gone from this copy, or a cosignature is forged."},
+        {"truncated", "Seseorang dengan akses berkas menghapus catatan terbaru dan checkpoint yang menyebutnya.",
+         "Someone with file access removed the newest records and the checkpoints that named them."},
+        {"rewritten", "Sejarah penulis ini di salinan ini berbeda dari yang ditandatangani sebelumnya.",
+         "This writer's history in this copy differs from what was signed before."},
+        {"note", "Catatan checkpoint ini tidak bisa dipakai sebagai bukti.", "This note cannot serve as evidence."},
     };
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
         if (strcmp(m[i][0], what) == 0) {
@@ -945,6 +976,44 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
             fprintf(f, "</td><td class=\"n\">%lld</td><td><code>", jint(x, "seq"));
             esc(f, js(x, "id"));
             fputs("</code></td></tr>\n", f);
+        }
+        fputs("</tbody></table>\n", f);
+    }
+    json_t *warn = json_object_get(report, "checkpoint_warnings");
+    if (json_array_size(warn)) {
+        fprintf(f,
+                "<h2><span class=\"l-id\">Peringatan checkpoint (%zu)</span><span class=\"l-en\">Checkpoint warnings "
+                "(%zu)</span></h2>\n<p>",
+                json_array_size(warn), json_array_size(warn));
+        bi(f,
+           "Checkpoint terbaru lebih tua dari batas (diukur dari catatan terbaru di buku besar), atau tidak ada. "
+           "Bukan temuan: catatan yang lebih baru dari checkpoint terakhir bisa dihapus tanpa jejak.",
+           "The newest checkpoint is older than the limit (measured from the newest record in the ledger), or there "
+           "is none. Not findings: records newer than the last checkpoint can be removed without a trace.");
+        fputs("</p>\n<table><thead><tr><th>HQ</th><th>", f);
+        bi(f, "checkpoint terbaru", "newest checkpoint");
+        fputs("</th><th>", f);
+        bi(f, "umur", "age");
+        fputs("</th><th>", f);
+        bi(f, "saksi", "cosigners");
+        fputs("</th></tr></thead><tbody>\n", f);
+        json_t *x;
+        json_array_foreach(warn, i, x) {
+            fputs("<tr><td>", f);
+            esc(f, js(x, "author_name") && *js(x, "author_name") ? js(x, "author_name") : js(x, "writer"));
+            fputs("</td><td>", f);
+            if (json_is_integer(json_object_get(x, "signed_ms"))) {
+                char t[64], te[64];
+                fmt_ms(jint(x, "signed_ms"), z, 0, 1, t, sizeof t);
+                fmt_ms(jint(x, "signed_ms"), z, 1, 1, te, sizeof te);
+                bi(f, t, te);
+                fputs("</td><td class=\"n\">", f);
+                fprintf(f, "%lld h %02lld min", jint(x, "age_ms") / 3600000, jint(x, "age_ms") / 60000 % 60);
+            } else {
+                bi(f, "tidak ada", "none");
+                fputs("</td><td class=\"n\">", f);
+            }
+            fprintf(f, "</td><td class=\"n\">%lld</td></tr>\n", jint(x, "cosigners"));
         }
         fputs("</tbody></table>\n", f);
     }

@@ -28,23 +28,60 @@ static void when(int64_t ms, char out[32]) { time_format(ms, tz_minutes(), out);
 /* ------------------------------------------------------------------ ronda checkpoint */
 
 static const char checkpoint_help[] =
-    "usage: ronda checkpoint [--dir DIR] [--json]\n"
+    "usage: ronda checkpoint [--dir DIR] [--json] [--export FILE]\n"
     "\n"
     "Sign what this node holds: append a checkpoint record naming, for every author, the\n"
     "last record held (seq and id), with the record count and the ledger digest. Only hq\n"
     "members write checkpoints; they replicate like any record. An auditor later checks\n"
     "that every record a checkpoint names is still held (`ronda audit`). More than 512\n"
     "authors are signed for in consecutive parts. `ronda run` writes one every hour on hq\n"
-    "nodes (--checkpoint-every).\n";
+    "nodes (--checkpoint-every).\n"
+    "\n"
+    "  --export FILE  write nothing; instead give this node's newest checkpoint as a signed\n"
+    "                 note (proto/note.md) with every cosignature of other HQs the ledger\n"
+    "                 holds, to FILE (- for stdout). An auditor keeps it and later runs\n"
+    "                 `ronda audit --note FILE` to detect truncation or rewriting.\n";
+
+static int export_note(const char *dir, const char *file) {
+    node n;
+    int rc;
+    if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) return rc;
+    uint8_t self[32];
+    ronda_store_node(n.store, self);
+    char *text = NULL;
+    size_t len = 0;
+    unsigned cos = 0;
+    ronda_detail d = {{0}};
+    ronda_err e = ronda_store_note(n.store, self, &text, &len, &cos, &d);
+    node_close(&n);
+    if (e == RONDA_ERR_NOT_FOUND || e == RONDA_ERR_TAMPERED) return cli_fail(EXIT_REFUSED, "checkpoint", e, &d, NULL);
+    if (e != RONDA_OK) return cli_fail(EXIT_ENV, "checkpoint", e, &d, NULL);
+    int out_rc = EXIT_OK;
+    if (strcmp(file, "-") == 0) {
+        fwrite(text, 1, len, stdout);
+    } else {
+        FILE *f = fopen(file, "w");
+        if (!f || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
+            perror(file);
+            out_rc = EXIT_ENV;
+        } else {
+            fprintf(stderr, "ronda: checkpoint: note written to %s (%u cosignature%s)\n", file, cos,
+                    cos == 1 ? "" : "s");
+        }
+    }
+    free(text);
+    return out_rc;
+}
 
 int cmd_checkpoint(int argc, char **argv) {
-    const char *dir = NULL;
+    const char *dir = NULL, *export = NULL;
     int as_json = 0;
-    const opt opts[] = {{"dir", OPT_STR, &dir}, {"json", OPT_FLAG, &as_json}};
+    const opt opts[] = {{"dir", OPT_STR, &dir}, {"json", OPT_FLAG, &as_json}, {"export", OPT_STR, &export}};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse("checkpoint", checkpoint_help, argc, argv, opts, 2, pos, 0, &npos);
+    int rc = cli_parse("checkpoint", checkpoint_help, argc, argv, opts, 3, pos, 0, &npos);
     if (rc >= 0) return rc;
+    if (export) return export_note(dir, export);
     node n;
     if ((rc = node_open(&n, cli_dir(dir), 1)) != EXIT_OK) return rc;
     uint8_t id[32];
@@ -91,34 +128,107 @@ int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, ronda_m
         if (s && !hq) snprintf(note, len, "--checkpoint-every ignored: only hq members write checkpoints");
         if (!hq) s = 0;
     }
+    memset(c, 0, sizeof *c);
+    c->hq = hq;
+    ronda_guard g;
+    uint64_t gseq;
+    c->guarded = ronda_store_guard(n->store, &g, &gseq) == RONDA_OK && g == RONDA_GUARD_FORKED;
     c->every_ms = (uint64_t)s * 1000u;
     c->next_ms = now.ms + c->every_ms;
     if (s && !note[0]) snprintf(note, len, "a checkpoint every %lu s", s);
     return -1;
 }
 
-int run_checkpoints_tick(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len) {
-    if (!c->every_ms || now.ms < c->next_ms) return 0; /* the timer: monotonic */
-    c->next_ms = now.ms + c->every_ms;
+/* One checkpoint now, unless this node's newest still signs for the whole ledger. */
+static int write_checkpoint(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, const char *why, char *text,
+                            size_t len) {
+    uint8_t self[32];
+    int fresh = 0;
+    int64_t content = 0, any = 0;
+    ronda_store_node(n->store, self);
+    ronda_err e = ronda_store_checkpoint_fresh(n->store, self, &fresh);
+    if (e == RONDA_OK) e = ronda_store_marks(n->store, &content, &any);
+    if (e != RONDA_OK) {
+        snprintf(text, len, "checkpoint not written: %s (reading the ledger)", ronda_strerror(e));
+        return -1;
+    }
+    c->content_mark = content;
+    if (fresh || any == 0) return 0; /* no identical checkpoint; an empty ledger has nothing to sign */
+    c->last_ms = now.ms ? now.ms : 1;
     uint8_t id[32];
     unsigned parts = 0;
     ronda_detail d = {{0}};
-    ronda_err e = ronda_store_checkpoint(n->store, n->secret, wall.ms, id, &parts, &d);
+    e = ronda_store_checkpoint(n->store, n->secret, wall.ms, id, &parts, &d);
+    /* A restored or forked node writes nothing (the guard, docs/operations.md): the daemon
+     * says so at start; not an error at every tick. */
+    if (e == RONDA_ERR_BEHIND || (e == RONDA_ERR_INVALID && c->guarded)) return 0;
     if (e != RONDA_OK) {
         snprintf(text, len, "checkpoint not written: %s (%s)", ronda_strerror(e), d.text);
         return -1;
     }
     char hex[65];
     ronda_hex(id, 32, hex);
-    snprintf(text, len, "checkpoint %.16s written (%u part%s)", hex, parts, parts == 1 ? "" : "s");
+    snprintf(text, len, "checkpoint %.16s written %s (%u part%s)", hex, why, parts, parts == 1 ? "" : "s");
     return 1;
+}
+
+int run_checkpoints_tick(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len) {
+    if (!c->every_ms || now.ms < c->next_ms) return 0; /* the timer: monotonic */
+    c->next_ms = now.ms + c->every_ms;
+    return write_checkpoint(c, n, now, wall, "on the hour", text, len);
+}
+
+int run_checkpoints_start(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len) {
+    if (!c->every_ms) return 0;
+    return write_checkpoint(c, n, now, wall, "at start", text, len);
+}
+
+int run_checkpoints_synced(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len) {
+    if (!c->hq) return 0;
+    int64_t content = 0, any = 0;
+    if (ronda_store_marks(n->store, &content, &any) != RONDA_OK) {
+        snprintf(text, len, "after a catch-up: the ledger could not be read");
+        return -1;
+    }
+    int rc = 0;
+    text[0] = '\0';
+    /* Cosign first: the other HQs' checkpoints this catch-up brought. Only when the ledger
+     * moved since the last pass (a pass over an unchanged ledger finds nothing new). */
+    if (any != c->cosign_mark) {
+        unsigned wrote = 0;
+        ronda_detail d = {{0}};
+        ronda_err e = ronda_store_cosign_pass(n->store, n->secret, wall.ms, RONDA_COSIGN_PASS_MAX, &wrote, &d);
+        if (e == RONDA_ERR_BEHIND || (e == RONDA_ERR_INVALID && c->guarded)) {
+            e = RONDA_OK;
+            wrote = 0;
+        }
+        if (e != RONDA_OK) {
+            snprintf(text, len, "cosignatures not written: %s (%s)", ronda_strerror(e), d.text);
+            return -1;
+        }
+        if (ronda_store_marks(n->store, &content, &any) != RONDA_OK) any = 0;
+        /* A full pass may leave more: look again at the next round. */
+        c->cosign_mark = wrote == RONDA_COSIGN_PASS_MAX ? 0 : any;
+        if (wrote) {
+            snprintf(text, len, "%u cosignature%s of other HQs' checkpoints written", wrote, wrote == 1 ? "" : "s");
+            rc = 1;
+        }
+    }
+    if (!c->every_ms || content == c->content_mark) return rc;
+    if (c->last_ms && now.ms - c->last_ms < RONDA_CHECKPOINT_GAP_MS) return rc; /* later, at the next round */
+    size_t used = strlen(text);
+    int w = write_checkpoint(c, n, now, wall, "after a catch-up", text + used + (used ? 2 : 0),
+                             len - used - (used ? 2 : 0));
+    if (used && w != 0) memcpy(text + used, "; ", 2);
+    return w != 0 ? w : rc;
 }
 
 /* ------------------------------------------------------------------ ronda audit */
 
 static const char audit_help[] =
     "usage: ronda audit [--dir DIR | --bundle FILE] [--json] [--html FILE] [--threads N]\n"
-    "                   [--lang id|en] [--zone WIB|WITA|WIT]\n"
+    "                   [--lang id|en] [--zone WIB|WITA|WIT] [--note FILE ...]\n"
+    "                   [--max-checkpoint-age SECONDS]\n"
     "\n"
     "Audit a ledger (a node's database, or a bundle in a private temporary database), no\n"
     "running node needed: every signature, canonical form, body hash, chain link and\n"
@@ -134,11 +244,22 @@ static const char audit_help[] =
     "  --threads N  signature checks in parallel (default: one per core)\n"
     "  --lang L     the plain words in id (Bahasa Indonesia, default) or en; the page holds both\n"
     "  --zone Z     dates and times of the report in WIB (default), WITA or WIT, as the dashboard\n"
+    "  --note FILE  a checkpoint note kept from earlier (`ronda checkpoint --export`, GET /checkpoint):\n"
+    "               its signatures must hold and the ledger must still hold its checkpoint and every\n"
+    "               record it named (else findings truncated, rewritten or note); repeatable\n"
+    "  --max-checkpoint-age SECONDS  warn when an HQ's newest checkpoint (or the ledger's) is older than\n"
+    "               this before the ledger's newest record, or there is none (default 7200; a warning,\n"
+    "               not a finding)\n"
     "Progress goes to stderr: a line on a terminal, JSON events with --json. Exit status: 0 no finding; 1 findings\n"
     "(or the bundle was refused); 2 bad command line; 3 the database or a file unusable.\n";
 
 typedef struct audit_ctx {
     ronda_store *s;
+    json_t *notes;    /* array: each --note checked (null until one is) */
+    json_t *ages;     /* array: every hq writer's newest checkpoint */
+    json_t *warnings; /* array: those older than the limit, or none */
+    uint64_t newest_ms, max_age_ms, newest_cp_ms;
+    int any_cp;
     json_t *findings; /* array */
     json_t *excluded; /* array: records after their author's revocation (notes) */
     json_t *chains;   /* array */
@@ -164,6 +285,35 @@ static void on_audit_finding(void *vctx, const ronda_finding *f) {
     json_object_set_new(x, "field", f->field ? json_string(f->field) : json_null());
     json_object_set_new(x, "records_value", f->records_value ? json_string(f->records_value) : json_null());
     json_object_set_new(x, "view_value", f->view_value ? json_string(f->view_value) : json_null());
+}
+
+static int on_age(void *vctx, const ronda_checkpoint_age *a) {
+    audit_ctx *c = vctx;
+    char w[65], id[65];
+    ronda_hex(a->writer, 32, w);
+    ronda_hex(a->id, 32, id);
+    json_t *m = NULL;
+    const char *name = NULL;
+    if (ronda_store_member(c->s, a->writer, &m) == RONDA_OK) name = json_string_value(json_object_get(m, "name"));
+    uint64_t age = a->has && c->newest_ms > a->signed_ms ? c->newest_ms - a->signed_ms : 0;
+    json_t *o = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:I, s:I}", "writer", w, "author_name", name, "checkpoint",
+                          a->has ? json_string(id) : json_null(), "seq",
+                          a->has ? json_integer((json_int_t)a->seq) : json_null(), "signed_ms",
+                          a->has ? json_integer((json_int_t)a->signed_ms) : json_null(), "age_ms", (json_int_t)age,
+                          "cosigners", (json_int_t)a->cosigners);
+    json_decref(m);
+    if (!o) return 1;
+    json_array_append(c->ages, o);
+    if (!a->has || age > c->max_age_ms) {
+        json_object_set_new(o, "warning", json_string(a->has ? "stale" : "none"));
+        json_array_append(c->warnings, o);
+    }
+    json_decref(o);
+    if (a->has) {
+        if (!c->any_cp || a->signed_ms > c->newest_cp_ms) c->newest_cp_ms = a->signed_ms;
+        c->any_cp = 1;
+    }
+    return 0;
 }
 
 /* Each finding's context from the store (what the ledger still knows of its record:
@@ -267,16 +417,55 @@ static json_t *by_unit(audit_ctx *c) {
     return units;
 }
 
+static void audit_ctx_free(audit_ctx *c, char **note_text, size_t n) {
+    json_decref(c->findings);
+    json_decref(c->chains);
+    json_decref(c->excluded);
+    json_decref(c->ages);
+    json_decref(c->warnings);
+    json_decref(c->notes);
+    c->findings = c->chains = c->excluded = c->ages = c->warnings = c->notes = NULL;
+    for (size_t k = 0; k < n; k++) free(note_text[k]);
+}
+
 int cmd_audit(int argc, char **argv) {
-    const char *dir = NULL, *bundle = NULL, *threads = NULL, *html = NULL, *zone = NULL, *lang = NULL;
+    const char *dir = NULL, *bundle = NULL, *threads = NULL, *html = NULL, *zone = NULL, *lang = NULL, *max_age = NULL;
     int as_json = 0;
-    const opt opts[] = {{"dir", OPT_STR, &dir},   {"bundle", OPT_STR, &bundle},   {"json", OPT_FLAG, &as_json},
-                        {"html", OPT_STR, &html}, {"threads", OPT_STR, &threads}, {"zone", OPT_STR, &zone},
-                        {"lang", OPT_STR, &lang}};
+    strlist notes = {{0}, 0};
+    const opt opts[] = {
+        {"dir", OPT_STR, &dir},   {"bundle", OPT_STR, &bundle},   {"json", OPT_FLAG, &as_json},
+        {"html", OPT_STR, &html}, {"threads", OPT_STR, &threads}, {"zone", OPT_STR, &zone},
+        {"lang", OPT_STR, &lang}, {"note", OPT_LIST, &notes},     {"max-checkpoint-age", OPT_STR, &max_age}};
     const char *pos[1];
     size_t npos;
-    int rc = cli_parse("audit", audit_help, argc, argv, opts, 7, pos, 0, &npos);
+    int rc = cli_parse("audit", audit_help, argc, argv, opts, 9, pos, 0, &npos);
     if (rc >= 0) return rc;
+    uint64_t max_age_ms = RONDA_CHECKPOINT_STALE_MS;
+    if (max_age) {
+        char *end;
+        unsigned long long v = strtoull(max_age, &end, 10);
+        if (!*max_age || *end || v == 0 || v > 3650ull * 24 * 3600)
+            return cli_usage("audit", "--max-checkpoint-age is a number of seconds (1 to ten years)");
+        max_age_ms = (uint64_t)v * 1000u;
+    }
+    /* The notes are read before the ledger: a note that cannot be read is a usage problem. */
+    char *note_text[RONDA_LIST_MAX] = {0};
+    size_t note_len[RONDA_LIST_MAX] = {0};
+    for (size_t k = 0; k < notes.n; k++) {
+        FILE *nf_ = fopen(notes.v[k], "rb");
+        char *buf = nf_ ? malloc(RONDA_NOTE_MAX + 1) : NULL;
+        size_t got = buf ? fread(buf, 1, RONDA_NOTE_MAX + 1, nf_) : 0; /* one byte past the limit: too big */
+        int bad = !nf_ || !buf || ferror(nf_);
+        if (nf_) fclose(nf_);
+        if (bad) {
+            perror(notes.v[k]);
+            free(buf);
+            for (size_t j = 0; j < k; j++) free(note_text[j]);
+            return EXIT_ENV;
+        }
+        note_text[k] = buf;
+        note_len[k] = got;
+    }
     if (dir && bundle) return cli_usage("audit", "give --dir or --bundle, not both");
     /* the dashboard's zones and default (docs/http.md) */
     audit_zone z = {zone ? zone : "WIB", http_zone_offset(zone ? zone : "WIB")};
@@ -294,6 +483,9 @@ int cmd_audit(int argc, char **argv) {
     }
     audit_ctx c;
     memset(&c, 0, sizeof c);
+    c.max_age_ms = max_age_ms;
+    c.ages = json_array();
+    c.warnings = json_array();
     c.findings = json_array();
     c.chains = json_array();
     c.excluded = json_array();
@@ -309,9 +501,7 @@ int cmd_audit(int argc, char **argv) {
         FILE *f = fopen(bundle, "rb");
         if (!f) {
             perror(bundle);
-            json_decref(c.findings);
-            json_decref(c.chains);
-            json_decref(c.excluded);
+            audit_ctx_free(&c, note_text, notes.n);
             return EXIT_ENV;
         }
         ronda_bundle_header hdr;
@@ -334,9 +524,7 @@ int cmd_audit(int argc, char **argv) {
         }
     } else {
         if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) {
-            json_decref(c.findings);
-            json_decref(c.chains);
-            json_decref(c.excluded);
+            audit_ctx_free(&c, note_text, notes.n);
             return rc;
         }
         snprintf(source, sizeof source, "node directory %s", n.dir);
@@ -356,6 +544,23 @@ int cmd_audit(int argc, char **argv) {
             fputc('\n', stderr);
         if (ae == RONDA_OK) ae = ronda_store_stats(c.s, &st);
         if (ae == RONDA_OK) ae = ronda_store_chains(c.s, on_chain, &c);
+        if (ae == RONDA_OK) ae = ronda_store_checkpoint_ages(c.s, &c.newest_ms, on_age, &c);
+        for (size_t k = 0; ae == RONDA_OK && k < notes.n; k++) {
+            ronda_note_check nc;
+            ae = ronda_store_check_note(c.s, note_text[k], note_len[k], on_audit_finding, &c, &nc);
+            if (ae == RONDA_OK) {
+                char w[65];
+                ronda_hex(nc.head.writer, 32, w);
+                if (!c.notes) c.notes = json_array();
+                json_array_append_new(c.notes, json_pack("{s:s, s:b, s:s, s:I, s:I, s:b, s:I, s:I, s:I, s:I}", "file",
+                                                         notes.v[k], "parsed", nc.parsed, "writer", nc.parsed ? w : "",
+                                                         "seq", (json_int_t)nc.head.seq, "size",
+                                                         (json_int_t)nc.head.size, "writer_signed", nc.writer_signed,
+                                                         "cosigners", (json_int_t)nc.cosigners, "other_signatures",
+                                                         (json_int_t)nc.other_sigs, "claims", (json_int_t)nc.claims,
+                                                         "claims_held", (json_int_t)nc.claims_held));
+            }
+        }
         if (ae == RONDA_OK && bundle && memcmp(st.digest, res.header.digest, 32) != 0) {
             ronda_finding fi;
             memset(&fi, 0, sizeof fi);
@@ -381,11 +586,24 @@ int cmd_audit(int argc, char **argv) {
         node_close(&n);
     else
         ronda_store_close(&c.s);
+    for (size_t k = 0; k < notes.n; k++) free(note_text[k]);
     if (ae != RONDA_OK) {
-        json_decref(c.findings);
-        json_decref(c.chains);
-        json_decref(c.excluded);
+        audit_ctx_free(&c, NULL, 0);
         return cli_fail(EXIT_ENV, "audit", ae, NULL, NULL);
+    }
+    /* The ledger's newest checkpoint of all, against its newest record (not the auditor's
+     * clock: an old copy audited today is judged by its own time). */
+    uint64_t ledger_age = c.any_cp && c.newest_ms > c.newest_cp_ms ? c.newest_ms - c.newest_cp_ms : 0;
+    if (c.s || have_node) {
+        if (!c.any_cp && c.newest_ms)
+            json_array_append_new(c.warnings, json_pack("{s:n, s:s, s:n, s:n, s:I, s:I, s:s}", "writer", "author_name",
+                                                        "(ledger)", "checkpoint", "signed_ms", "age_ms", (json_int_t)0,
+                                                        "cosigners", (json_int_t)0, "warning", "none"));
+        else if (c.any_cp && ledger_age > c.max_age_ms)
+            json_array_append_new(c.warnings,
+                                  json_pack("{s:n, s:s, s:n, s:I, s:I, s:I, s:s}", "writer", "author_name", "(ledger)",
+                                            "checkpoint", "signed_ms", (json_int_t)c.newest_cp_ms, "age_ms",
+                                            (json_int_t)ledger_age, "cosigners", (json_int_t)0, "warning", "stale"));
     }
     size_t nf = json_array_size(c.findings);
     char dhex[65], now[32];
@@ -408,6 +626,13 @@ int cmd_audit(int argc, char **argv) {
     json_object_set_new(report, "zone", json_string(z.name));
     json_object_set_new(report, "zone_offset_min", json_integer(z.offset_min));
     json_object_set_new(report, "lang", json_string(lang));
+    json_object_set_new(report, "checkpoint_ages", c.ages);
+    json_object_set_new(report, "checkpoint_warnings", c.warnings);
+    json_object_set_new(report, "max_checkpoint_age_s", json_integer((json_int_t)(c.max_age_ms / 1000u)));
+    json_object_set_new(report, "newest_record_ms", json_integer((json_int_t)c.newest_ms));
+    json_object_set_new(report, "notes", c.notes ? c.notes : json_array());
+    json_object_set_new(report, "cosigns", json_integer((json_int_t)sum.cosigns));
+    json_object_set_new(report, "checkpoint_notes", json_integer((json_int_t)sum.notes));
     int out_rc = nf == 0 ? EXIT_OK : EXIT_REFUSED;
     if (html) {
         FILE *f = fopen(html, "w");
@@ -432,7 +657,32 @@ int cmd_audit(int argc, char **argv) {
         printf("  %llu checkpoints naming %llu records: %llu held, %llu after a revocation; %llu references\n",
                (unsigned long long)sum.checkpoints, (unsigned long long)sum.claims, (unsigned long long)sum.claims_held,
                (unsigned long long)sum.claims_revoked, (unsigned long long)sum.references);
+        printf("  %llu cosignatures of checkpoints; %llu checkpoints carry a note signature\n",
+               (unsigned long long)sum.cosigns, (unsigned long long)sum.notes);
         printf("  digest %s\n\n", dhex);
+        json_array_foreach(c.warnings, i, x) {
+            const char *nm = jstr(x, "author_name") ? jstr(x, "author_name") : jstr(x, "writer");
+            if (strcmp(jstr(x, "warning"), "none") == 0)
+                printf("WARN checkpoint-age %s: no checkpoint at all; records newer than the last checkpoint can be "
+                       "removed without a trace\n",
+                       nm ? nm : "-");
+            else
+                printf("WARN checkpoint-age %s: newest checkpoint is %lld min older than the ledger's newest record "
+                       "(limit %llu min)\n",
+                       nm ? nm : "-", (long long)(json_integer_value(json_object_get(x, "age_ms")) / 60000),
+                       (unsigned long long)(c.max_age_ms / 60000u));
+        }
+        json_array_foreach(json_object_get(report, "notes"), i, x)
+            printf("NOTE note %s: checkpoint seq %lld of %.12s, size %lld; writer %s, %lld cosigner%s; %lld of %lld "
+                   "records it named held\n",
+                   jstr(x, "file"), (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "writer"),
+                   (long long)json_integer_value(json_object_get(x, "size")),
+                   json_is_true(json_object_get(x, "writer_signed")) ? "signed" : "NOT signed",
+                   (long long)json_integer_value(json_object_get(x, "cosigners")),
+                   json_integer_value(json_object_get(x, "cosigners")) == 1 ? "" : "s",
+                   (long long)json_integer_value(json_object_get(x, "claims_held")),
+                   (long long)json_integer_value(json_object_get(x, "claims")));
+        if (json_array_size(c.warnings) || json_array_size(json_object_get(report, "notes"))) printf("\n");
         printf("Findings (%zu)\n", nf);
         json_array_foreach(c.findings, i, x) {
             const char *nm = jstr(x, "author_name");

@@ -31,6 +31,7 @@
 #define BOOTSTRAP_MAX 16      /* --peer endpoints */
 #define STATS_MS 5000         /* a stats line in the log this often (debug level) */
 #define STATUS_MS 2000        /* systemd STATUS= and catch-up progress this often */
+#define SYNCED_CHECK_MS 1000  /* rounds that ended in sync looked for this often (checkpoints, cosigns) */
 #define CLOCK_CHECK_MS 1000   /* the clock offset from peers is looked at this often */
 
 static volatile sig_atomic_t stop_requested;
@@ -508,6 +509,12 @@ int cmd_run(int argc, char **argv) {
     uint64_t catchup_base = 0; /* records stored when the current catch-up began */
     int catching_up = 0;
     if (ck_note[0]) logmsg(&d, 5, "%s", ck_note);
+    {
+        char ck_text[300];
+        int ck_rc = run_checkpoints_start(&ck, &d.n, ronda_mono_now(), ronda_wall_now(), ck_text, sizeof ck_text);
+        if (ck_rc) logmsg(&d, ck_rc > 0 ? 6 : 3, "%s", ck_text);
+    }
+    uint64_t last_synced = 0, next_synced_check = 0; /* the newest round that found a peer in sync */
 
     d.catchup = &catchup;
     d.catching_up = &catching_up;
@@ -574,6 +581,22 @@ int cmd_run(int argc, char **argv) {
                 else
                     logmsg(&d, 7, "view check: the views agree with the records");
             }
+        }
+        if (now >= next_synced_check) {
+            /* A round that ended with equal digests after records came in is a finished
+             * catch-up: sign for what it brought, and cosign other HQs' checkpoints. */
+            sync_peer_info info[SYNC_PEERS_MAX];
+            size_t np = sync_get_peers(d.sync, info, SYNC_PEERS_MAX);
+            uint64_t newest = last_synced;
+            for (size_t i = 0; i < np; i++)
+                if (info[i].last_sync_ms > newest) newest = info[i].last_sync_ms;
+            if (newest != last_synced) {
+                last_synced = newest;
+                char sy_text[600];
+                int sy_rc = run_checkpoints_synced(&ck, &d.n, t.mono, t.wall, sy_text, sizeof sy_text);
+                if (sy_rc) logmsg(&d, sy_rc > 0 ? 6 : 3, "%s", sy_text);
+            }
+            next_synced_check = now + SYNCED_CHECK_MS;
         }
         if (d.http && now >= next_publish) {
             static http_snapshot snap; /* ~5 KiB, one per process */

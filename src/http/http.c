@@ -650,6 +650,37 @@ static enum MHD_Result serve_asset(struct MHD_Connection *c, const char *url) {
     return send_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such page or endpoint (see docs/http.md)");
 }
 
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, char *text, size_t n) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+    if (!r) free(text);
+    return queue(c, status, r, "text/plain; charset=utf-8");
+}
+
+/* GET /checkpoint: this node's newest checkpoint as a signed note with the cosignatures
+ * held (proto/note.md). No token: a note holds keys, sizes and hashes, no personal data,
+ * and is meant to be copied by anyone who audits later. */
+static enum MHD_Result ep_checkpoint(http_server *h, struct MHD_Connection *c) {
+    int slot;
+    ronda_store *s = pool_take(h, &slot);
+    uint8_t self[32];
+    ronda_store_node(s, self);
+    char *text = NULL;
+    size_t len = 0;
+    unsigned cos = 0;
+    ronda_detail d = {{0}};
+    ronda_store_timeout(s, RONDA_HTTP_QUERY_MS);
+    ronda_err e = ronda_store_note(s, self, &text, &len, &cos, &d);
+    ronda_store_timeout(s, 0);
+    pool_give(h, slot);
+    if (e == RONDA_OK) return send_text(c, MHD_HTTP_OK, text, len);
+    char msg[400];
+    int n = snprintf(msg, sizeof msg, "no checkpoint note: %s (%s)\n", d.text[0] ? d.text : "", ronda_strerror(e));
+    char *body = strdup(msg);
+    if (!body) return MHD_NO;
+    return send_text(c, e == RONDA_ERR_NOT_FOUND ? MHD_HTTP_NOT_FOUND : MHD_HTTP_INTERNAL_SERVER_ERROR, body,
+                     n > 0 && (size_t)n < sizeof msg ? (size_t)n : strlen(body));
+}
+
 static enum MHD_Result route(http_server *h, struct MHD_Connection *c, const char *url) {
     static const char *const none[] = {NULL};
     static const char *const p_report[] = {"by", "polres", "polsek", "programme", "from", "to", "overdue_days", NULL};
@@ -670,6 +701,7 @@ static enum MHD_Result route(http_server *h, struct MHD_Connection *c, const cha
     params p = {allowed, 0, ""};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_param, &p);
     if (p.problem[0]) return send_error(c, MHD_HTTP_BAD_REQUEST, "bad_request", p.problem);
+    if (strcmp(url, "/checkpoint") == 0) return ep_checkpoint(h, c);
     if (!api && !metrics) return serve_asset(c, url);
 
     if (strcmp(url, "/api/logout") == 0) {

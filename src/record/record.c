@@ -13,6 +13,7 @@
 static const char *const kind_names[RONDA_KIND__COUNT] = {
     [RONDA_KIND_DIALOGUE] = "dialogue", [RONDA_KIND_RESOLUTION] = "resolution", [RONDA_KIND_AMEND] = "amend",
     [RONDA_KIND_MEMBER] = "member",     [RONDA_KIND_REVOKE] = "revoke",         [RONDA_KIND_CHECKPOINT] = "checkpoint",
+    [RONDA_KIND_COSIGN] = "cosign",
 };
 
 const char *ronda_kind_name(ronda_kind kind) {

@@ -14,7 +14,7 @@
 #include "record/schema.h"
 #include "util/util.h"
 
-typedef enum ftype { T_NAME, T_TEXT, T_TIME, T_ENUM, T_UINT, T_BIN32, T_LIST, T_MAP, T_BODY } ftype;
+typedef enum ftype { T_NAME, T_TEXT, T_TIME, T_ENUM, T_UINT, T_BIN32, T_SIG64, T_LIST, T_MAP, T_BODY } ftype;
 
 typedef struct schema schema;
 typedef struct field {
@@ -108,6 +108,16 @@ static const field checkpoint_fields[] = {
     {"digest", T_BIN32, 1, 0, NULL, 0, 0, NULL},
     {"records", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL},
     {"frontier", T_LIST, 1, T_MAP, NULL, 1, RONDA_CHECKPOINT_AUTHORS_MAX, &entry_schema},
+    /* The writer's signed-note signature over the checkpoint's note (proto/note.md), in
+     * part 0; optional, so checkpoints written before notes stay valid. */
+    {"note_sig", T_SIG64, 0, 0, NULL, 0, 0, NULL},
+};
+
+/* A cosignature: another hq's note signature over a checkpoint it holds every record of. */
+static const field cosign_fields[] = {
+    {"seq", T_UINT, 1, 0, NULL, 1, UINT64_MAX, NULL},  {"root", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    {"size", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL}, {"writer", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    {"note_sig", T_SIG64, 1, 0, NULL, 0, 0, NULL},     {"checkpoint", T_BIN32, 1, 0, NULL, 0, 0, NULL},
 };
 
 static const schema kind_schemas[RONDA_KIND__COUNT] = {
@@ -117,6 +127,7 @@ static const schema kind_schemas[RONDA_KIND__COUNT] = {
     [RONDA_KIND_MEMBER] = {"member", member_fields, N(member_fields)},
     [RONDA_KIND_REVOKE] = {"revoke", revoke_fields, N(revoke_fields)},
     [RONDA_KIND_CHECKPOINT] = {"checkpoint", checkpoint_fields, N(checkpoint_fields)},
+    [RONDA_KIND_COSIGN] = {"cosign", cosign_fields, N(cosign_fields)},
 };
 
 static int canonical_before(const char *a, const char *b) {
@@ -191,6 +202,14 @@ static ronda_err decode_scalar(crd *r, const field *f, ftype t, const char *path
         if (len != 32) return fail(d, RONDA_ERR_SCHEMA, path, "expected 32 bytes");
         char hex[65];
         ronda_hex(p, 32, hex);
+        *out = json_string(hex);
+        break;
+    }
+    case T_SIG64: {
+        if ((e = crd_bin(r, &p, &len)) != RONDA_OK) return fail(d, e, path, "expected bytes");
+        if (len != 64) return fail(d, RONDA_ERR_SCHEMA, path, "expected 64 bytes");
+        char hex[129];
+        ronda_hex(p, 64, hex);
         *out = json_string(hex);
         break;
     }
@@ -376,6 +395,13 @@ static ronda_err encode_value(cwr *w, const field *f, ftype t, const json_t *v, 
         if (!json_is_string(v) || ronda_unhex(json_string_value(v), b, 32) != RONDA_OK)
             return fail(d, RONDA_ERR_SCHEMA, path, "expected 64 hex digits");
         cwr_bin(w, b, 32);
+        return RONDA_OK;
+    }
+    case T_SIG64: {
+        uint8_t b[64];
+        if (!json_is_string(v) || ronda_unhex(json_string_value(v), b, 64) != RONDA_OK)
+            return fail(d, RONDA_ERR_SCHEMA, path, "expected 128 hex digits");
+        cwr_bin(w, b, 64);
         return RONDA_OK;
     }
     case T_MAP:

@@ -116,6 +116,27 @@ static json_t *part_body(const fvec *f, size_t lo, size_t hi, unsigned part, uns
                      "records", (json_int_t)records, "frontier", fr);
 }
 
+/* Part 0 carries the writer's signature of the checkpoint's note (proto/note.md), so the
+ * note can be rebuilt from the ledger alone: its head from the body as it will be stored
+ * (ronda_checkpoint_head), its seq the writer's next (this runs in the append's transaction). */
+static ronda_err sign_note(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], json_t *b, ronda_detail *d) {
+    sqlite3_stmt *st = store_stmt(s, Q_HEAD);
+    if (!st) return store_dberr(s, d, "frontier");
+    sqlite3_bind_blob(st, 1, secret + 32, RONDA_KEY_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    uint64_t seq = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) + 1 : 1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(s, rc);
+    ronda_note_head h;
+    ronda_err e = ronda_checkpoint_head(s->authority, secret + 32, seq, b, &h);
+    if (e != RONDA_OK) return e;
+    uint8_t sig[RONDA_SIG_BYTES];
+    char hex[2 * RONDA_SIG_BYTES + 1];
+    ronda_note_sign(secret, &h, sig);
+    ronda_hex(sig, sizeof sig, hex);
+    return json_object_set_new(b, "note_sig", json_string(hex)) == 0 ? RONDA_OK : RONDA_ERR_NOMEM;
+}
+
 ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
                                  uint8_t id_out[RONDA_ID_BYTES], unsigned *parts_out, ronda_detail *d) {
     fvec f = {NULL, 0, 0};
@@ -148,6 +169,10 @@ ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECR
         size_t lo = (size_t)p * RONDA_CHECKPOINT_AUTHORS_MAX;
         size_t hi = lo + RONDA_CHECKPOINT_AUTHORS_MAX < f.n ? lo + RONDA_CHECKPOINT_AUTHORS_MAX : f.n;
         json_t *b = part_body(&f, lo, hi, p, parts, digest, records);
+        if (b && p == 0 && (e = sign_note(s, secret, b, d)) != RONDA_OK) {
+            json_decref(b);
+            break;
+        }
         uint8_t *bytes = NULL;
         size_t len = 0;
         uint8_t id[RONDA_ID_BYTES];
@@ -357,6 +382,119 @@ static ronda_err check_claim(actx *a, const fentry *c) {
     return RONDA_OK;
 }
 
+/* Part 0's note signature (optional: checkpoints before notes have none) is its writer's
+ * signature of the checkpoint's note (proto/note.md): a checkpoint whose note would not
+ * verify cannot be published, and says its body or its writer's key was meddled with. */
+static void check_note_sig(actx *a, const ronda_record *rec, json_t *b) {
+    const char *hex = jstr(b, "note_sig");
+    uint8_t sig[RONDA_SIG_BYTES];
+    ronda_note_head h;
+    if (!hex) return;
+    a->sum.notes++;
+    if (ronda_unhex(hex, sig, sizeof sig) == RONDA_OK &&
+        ronda_checkpoint_head(a->s->authority, rec->author, rec->seq, b, &h) == RONDA_OK &&
+        ronda_note_verify(&h, rec->author, sig))
+        return;
+    char name[64], text[300];
+    who(a->s, rec->author, name, sizeof name);
+    snprintf(text, sizeof text, "checkpoint by %s: its note signature does not verify over its note (proto/note.md)",
+             name);
+    report(a, "checkpoint", RONDA_ERR_SIGNATURE, rec->id, rec->author, rec->seq, text);
+}
+
+/* A cosignature (proto/record.md §4): the checkpoint it names must be held, be its writer's
+ * part 0 at its seq with its size and root, and the cosigner's signature must verify over
+ * that note. A cosign naming a checkpoint this ledger lacks is the trace of a checkpoint
+ * (and of the records it named) removed from this copy: another HQ vouched for it. */
+static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
+    a->sum.cosigns++;
+    uint8_t writer[32], cp[32], sig[RONDA_SIG_BYTES];
+    ronda_note_head claimed;
+    memset(&claimed, 0, sizeof claimed);
+    if (!unhex32(b, "writer", writer) || !unhex32(b, "checkpoint", cp) || !jstr(b, "note_sig") ||
+        ronda_unhex(jstr(b, "note_sig"), sig, sizeof sig) != RONDA_OK)
+        return RONDA_OK; /* the schema requires them: verify reported this record */
+    claimed.size = (uint64_t)json_integer_value(json_object_get(b, "size"));
+    claimed.seq = (uint64_t)json_integer_value(json_object_get(b, "seq"));
+    memcpy(claimed.writer, writer, 32);
+    if (!unhex32(b, "root", claimed.root)) return RONDA_OK;
+    ronda_note_key_name(a->s->authority, writer, claimed.origin);
+    char wname[64], cname[64], cph[65], text[512];
+    who(a->s, writer, wname, sizeof wname);
+    who(a->s, rec->author, cname, sizeof cname);
+    ronda_hex(cp, 32, cph);
+    if (memcmp(writer, rec->author, 32) == 0) {
+        snprintf(text, sizeof text, "%s cosigns its own checkpoint %.12s: a witness must be another HQ", cname, cph);
+        report(a, "witness", RONDA_ERR_ROLE, rec->id, rec->author, rec->seq, text);
+        return RONDA_OK;
+    }
+    if (!ronda_note_verify(&claimed, rec->author, sig)) {
+        snprintf(text, sizeof text,
+                 "cosignature by %s of checkpoint %.12s (%s, seq %llu) does not verify over its note", cname, cph,
+                 wname, (unsigned long long)claimed.seq);
+        report(a, "witness", RONDA_ERR_SIGNATURE, rec->id, rec->author, rec->seq, text);
+        return RONDA_OK;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->s->db, "SELECT envelope, signature, body FROM records WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return store_fail(a->s, 0);
+    sqlite3_bind_blob(st, 1, cp, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    const char *problem = NULL;
+    ronda_err e = RONDA_OK;
+    if (rc == SQLITE_DONE) {
+        snprintf(text, sizeof text,
+                 "%s cosigned checkpoint %.12s of %s (seq %llu, %llu records), which this ledger does not hold: it and "
+                 "records it named were lost or removed",
+                 cname, cph, wname, (unsigned long long)claimed.seq, (unsigned long long)claimed.size);
+        report(a, "witness", RONDA_ERR_NOT_FOUND, cp, writer, claimed.seq, text);
+    } else if (rc != SQLITE_ROW) {
+        e = store_fail(a->s, rc);
+    } else {
+        ronda_record c;
+        json_t *cb = NULL;
+        ronda_note_head held;
+        if (!open_row(st, 0, &c, &cb))
+            problem = "does not verify"; /* verify reports the record itself */
+        else if (c.kind != RONDA_KIND_CHECKPOINT || json_integer_value(json_object_get(cb, "part")) != 0)
+            problem = "is no checkpoint's first part";
+        else if (memcmp(c.author, writer, 32) != 0 || c.seq != claimed.seq)
+            problem = "has another writer or seq than the cosignature says";
+        else if (ronda_checkpoint_head(a->s->authority, writer, c.seq, cb, &held) != RONDA_OK ||
+                 held.size != claimed.size || sodium_memcmp(held.root, claimed.root, 32) != 0)
+            problem = "has another size or root than the cosignature says";
+        json_decref(cb);
+        if (problem) {
+            snprintf(text, sizeof text, "cosignature by %s names checkpoint %.12s of %s, but the record held %s", cname,
+                     cph, wname, problem);
+            report(a, "witness", RONDA_ERR_TAMPERED, rec->id, rec->author, rec->seq, text);
+        }
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+static ronda_err cosigns(actx *a) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(a->s->db,
+                           "SELECT envelope, signature, body FROM records WHERE kind = 'cosign' ORDER BY author, seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(a->s, 0);
+    ronda_err e = RONDA_OK;
+    int rc = SQLITE_DONE;
+    while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ronda_record rec;
+        json_t *b;
+        if (!open_row(st, 0, &rec, &b)) continue; /* reported by verify */
+        if (rec.kind == RONDA_KIND_COSIGN) e = check_cosign(a, &rec, b);
+        json_decref(b);
+    }
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(a->s, rc); /* every cosign, or an error */
+    sqlite3_finalize(st);
+    return e;
+}
+
 static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
     a->sum.checkpoints++;
     unsigned part = (unsigned)json_integer_value(json_object_get(b, "part"));
@@ -390,6 +528,7 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
         crypto_generichash_update(&a->cp_hash, (const uint8_t *)"ronda-ledger-v1", 15);
         a->cp_next_part = part; /* a part > 0 here is checked for claims but never completes */
         a->cp_bad = part != 0;
+        if (part == 0) check_note_sig(a, rec, b);
     }
     json_t *fr = json_object_get(b, "frontier");
     for (size_t i = 0; i < json_array_size(fr); i++) {
@@ -812,6 +951,7 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     if (e == RONDA_OK) e = check_pending(&a);
     if (e == RONDA_OK) e = load_revocations(&a);
     if (e == RONDA_OK) e = checkpoints(&a);
+    if (e == RONDA_OK) e = cosigns(&a);
     scratch_close(&a);
     store_exec(s, "COMMIT");
     store_idle(s);
@@ -859,12 +999,13 @@ static void signer(ronda_store *s, const uint8_t key[32], json_t *o) {
 }
 
 ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *, json_t *), void *ctx) {
-    static const char *const kinds[] = {"dialogue", "resolution", "amend", "checkpoint", "member", "revoke"};
+    static const char *const kinds[] = {"dialogue", "resolution", "amend", "checkpoint", "member", "revoke", "cosign"};
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT author, count(*), min(seq), max(seq), min(hlc), max(hlc), sum(kind = 'dialogue'),"
                            " sum(kind = 'resolution'), sum(kind = 'amend'), sum(kind = 'checkpoint'),"
-                           " sum(kind = 'member'), sum(kind = 'revoke') FROM records GROUP BY author ORDER BY author",
+                           " sum(kind = 'member'), sum(kind = 'revoke'), sum(kind = 'cosign') FROM records GROUP BY "
+                           "author ORDER BY author",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, 0);
     ronda_err e = RONDA_OK;
@@ -884,7 +1025,7 @@ ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *, json_t *), void *
         json_object_set_new(o, "last_ms",
                             json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 5))));
         json_t *k = json_object();
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 7; i++)
             if (sqlite3_column_int64(st, 6 + i))
                 json_object_set_new(k, kinds[i], json_integer(sqlite3_column_int64(st, 6 + i)));
         json_object_set_new(o, "kinds", k);

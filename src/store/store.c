@@ -22,8 +22,10 @@
 /* The layout of the derived views (views.c). A store whose views have another version
  * (or none: before this key, or before the report tables) rebuilds them once when opened
  * for writing; views are derived, so this loses nothing. 2: dialogues without a copy of
- * the body (read from the records), no (polres, polsek) index. */
-#define VIEWS_VERSION "3"
+ * the body (read from the records), no (polres, polsek) index. 3: suspect (the records that
+ * no longer verify, kept out of reports). 4: cosigns (the cosignatures held per checkpoint,
+ * for its note). */
+#define VIEWS_VERSION "4"
 #define BUSY_TIMEOUT_MS 5000 /* another process (a backup, a reader) holds the lock briefly */
 
 static const char core_schema_sql[] =
@@ -451,16 +453,17 @@ static ronda_err check_author(ronda_store *s, const ronda_record *rec, ronda_det
             return why(d, RONDA_ERR_ROLE, "auditors write no records");
         return why(d, RONDA_ERR_NOT_MEMBER, "author has no membership valid at the record's time (admit it first)");
     }
-    if (rec->kind == RONDA_KIND_CHECKPOINT) {
+    if (rec->kind == RONDA_KIND_CHECKPOINT || rec->kind == RONDA_KIND_COSIGN) {
         /* Checkpoints are an HQ's word on what it holds (proto/record.md §4): a precinct's
-         * would add nothing an auditor can rely on, and costs every node a record. */
+         * would add nothing an auditor can rely on, and costs every node a record. A
+         * cosignature is an HQ's word on another HQ's checkpoint: the same role. */
         st = store_stmt(s, Q_MEMBER_HQ);
         if (!st) return store_dberr(s, d, "roster");
         sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, ms);
         rc = sqlite3_step(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_dberr(s, d, "roster");
-        if (rc == SQLITE_DONE) return why(d, RONDA_ERR_ROLE, "only hq members write checkpoints");
+        if (rc == SQLITE_DONE) return why(d, RONDA_ERR_ROLE, "only hq members write checkpoints and cosignatures");
     }
     st = store_stmt(s, Q_REVOKED);
     if (!st) return store_dberr(s, d, "roster");

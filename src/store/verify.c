@@ -266,7 +266,7 @@ static ronda_err membership(const vctx *v, const ronda_record *rec) {
         }
     }
     if (!live) return RONDA_ERR_NOT_MEMBER;
-    if (rec->kind == RONDA_KIND_CHECKPOINT && !hq) return RONDA_ERR_ROLE;
+    if ((rec->kind == RONDA_KIND_CHECKPOINT || rec->kind == RONDA_KIND_COSIGN) && !hq) return RONDA_ERR_ROLE;
     for (size_t i = 0; i < v->n_revokes; i++)
         if (memcmp(v->revokes[i].key, rec->author, 32) == 0 && rec->seq > v->revokes[i].last_seq)
             return RONDA_ERR_REVOKED;

@@ -103,6 +103,13 @@ static const view_spec specs[] = {
      -1,
      {"member", "last_seq", "last_id", "reason", "record"}},
     {"search", "SELECT dialogue, text FROM @.search ORDER BY dialogue, text", 2, -1, -1, 0, {"dialogue", "text"}},
+    {"cosigns",
+     "SELECT checkpoint, cosigner, record FROM @.cosigns ORDER BY checkpoint, cosigner, record",
+     3,
+     2,
+     1,
+     -1,
+     {"checkpoint", "cosigner", "record"}},
 };
 
 /* ------------------------------------------------------------------ comparing values */
@@ -361,7 +368,8 @@ static const char temp_drop_sql[] =
     "DROP TABLE IF EXISTS temp.heads; DROP TABLE IF EXISTS temp.members; DROP TABLE IF EXISTS temp.revocations;"
     "DROP TABLE IF EXISTS temp.dialogues; DROP TABLE IF EXISTS temp.topics; DROP TABLE IF EXISTS temp.resolutions;"
     "DROP TABLE IF EXISTS temp.search; DROP TABLE IF EXISTS temp.amendments; DROP TABLE IF EXISTS temp.topic_status;"
-    "DROP TABLE IF EXISTS temp.report_rows; DROP TABLE IF EXISTS temp.suspect;";
+    "DROP TABLE IF EXISTS temp.report_rows; DROP TABLE IF EXISTS temp.suspect;"
+    "DROP TABLE IF EXISTS temp.cosigns;";
 
 /* The cached statements were prepared against main's tables, or (during the check) the
  * copies': each side of the check starts with none. */

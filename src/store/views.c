@@ -66,15 +66,37 @@ const char views_schema_sql[] =
     /* The records that no longer verify from their stored bytes (signature, body hash,
      * schema, id): filled by the replay (rebuild) and by each view check (verify, audit, the
      * running node's); every report and page leaves them out (STORE_NOT_SUSPECT). */
-    "CREATE TABLE suspect(id BLOB PRIMARY KEY, error TEXT NOT NULL) WITHOUT ROWID;";
+    "CREATE TABLE suspect(id BLOB PRIMARY KEY, error TEXT NOT NULL) WITHOUT ROWID;"
+    /* Cosignatures by the checkpoint they vouch for (its part 0's id), so a checkpoint's note
+     * (witness.c) finds them without a scan of the records; each is checked again (its
+     * signature over the note) before a note carries it, so this table can only omit one. */
+    "CREATE TABLE cosigns(checkpoint BLOB NOT NULL, cosigner BLOB NOT NULL, record BLOB NOT NULL,"
+    " PRIMARY KEY(checkpoint, cosigner, record)) WITHOUT ROWID;";
 
 const char views_drop_sql[] =
     "DROP TABLE IF EXISTS heads; DROP TABLE IF EXISTS members; DROP TABLE IF EXISTS revocations;"
     "DROP TABLE IF EXISTS dialogues; DROP TABLE IF EXISTS topics; DROP TABLE IF EXISTS resolutions;"
     "DROP TABLE IF EXISTS search; DROP TABLE IF EXISTS amendments;"
-    "DROP TABLE IF EXISTS topic_status; DROP TABLE IF EXISTS report_rows; DROP TABLE IF EXISTS suspect;";
+    "DROP TABLE IF EXISTS topic_status; DROP TABLE IF EXISTS report_rows; DROP TABLE IF EXISTS suspect;"
+    "DROP TABLE IF EXISTS cosigns;";
 
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+/* A cosignature under the checkpoint it names (the view a note reads). */
+static ronda_err put_cosign(ronda_store *s, const ronda_record *rec, json_t *b) {
+    uint8_t cp[RONDA_ID_BYTES];
+    if (!jstr(b, "checkpoint") || ronda_unhex(jstr(b, "checkpoint"), cp, sizeof cp) != RONDA_OK)
+        return RONDA_ERR_SCHEMA;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO cosigns VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, 0);
+    sqlite3_bind_blob(st, 1, cp, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, rec->author, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, rec->id, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
+}
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v) {
     if (v)
@@ -575,6 +597,8 @@ ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *b) {
         return put_revoke(s, rec, b);
     case RONDA_KIND_CHECKPOINT:
         return RONDA_OK; /* no derived view: an auditor reads checkpoints from the records */
+    case RONDA_KIND_COSIGN:
+        return put_cosign(s, rec, b);
     default:
         return RONDA_ERR_KIND;
     }

@@ -141,21 +141,34 @@ rc=0
 check "checkpoint: a precinct may not write one (exit 1, says hq only)" bash -c "test $rc -eq 1 && grep -q 'hq' ck.err"
 
 # ---------------------------------------------------------------- periodic checkpoints
-# `ronda run` on an hq node signs a checkpoint every --checkpoint-every seconds; on a precinct
-# the option is refused with a note in the log and nothing is written.
+# `ronda run` on an hq node signs a checkpoint at start and every --checkpoint-every seconds
+# when the ledger changed since its newest (no identical checkpoint); on a precinct the option
+# is refused with a note in the log and nothing is written.
 checkpoints() { "$RONDA" log --dir "$1" | awk '$2 == "checkpoint"' | wc -l; }
 cp -r trenggalek run-hq
 cp -r durenan run-precinct
+before=$(checkpoints run-hq)
 "$RONDA" run --dir run-hq --listen none --fanout 0 --checkpoint-every 1 2>run-hq.log &
 hq_pid=$!
 "$RONDA" run --dir run-precinct --listen none --fanout 0 --checkpoint-every 1 2>run-precinct.log &
 pr_pid=$!
-for _ in $(seq 100); do [ "$(checkpoints run-hq)" -ge 4 ] && break; sleep 0.1; done
-sleep 1
+for _ in $(seq 100); do [ "$(checkpoints run-hq)" -ge $((before + 1)) ] && break; sleep 0.1; done
+at_start=$(checkpoints run-hq)
+for k in 1 2; do
+    "$RONDA" record dialogue --dir run-hq --polsek "Semua Polsek" --programme warkop --title "Apel $k" \
+        --venue Mapolres --topic "aspiration:Aspirasi $k" >/dev/null 2>>run-hq.err
+    for _ in $(seq 50); do [ "$(checkpoints run-hq)" -ge $((at_start + k)) ] && break; sleep 0.1; done
+done
+after_writes=$(checkpoints run-hq)
+sleep 2.5
+idle=$(checkpoints run-hq)
 kill -TERM "$hq_pid" "$pr_pid"
 wait "$hq_pid" "$pr_pid" || true
-check "run --checkpoint-every 1 on an hq node: at least two more checkpoints within seconds" \
-    test "$(checkpoints run-hq)" -ge 4
+check "run on an hq node: a checkpoint at start (the ledger changed since its newest)" test "$at_start" -eq $((before + 1))
+check "run --checkpoint-every 1: one more checkpoint after each of two writes ($at_start -> $after_writes)" \
+    test "$after_writes" -eq $((at_start + 2))
+check "run --checkpoint-every 1: none while the ledger stays as signed ($after_writes -> $idle)" \
+    test "$idle" -eq "$after_writes"
 check "run on a precinct: --checkpoint-every ignored (logged), no checkpoint written" \
     bash -c "grep -q 'only hq members write checkpoints' run-precinct.log && test \$('$RONDA' log --dir run-precinct | awk '\$2 == \"checkpoint\"' | wc -l) -eq 0"
 check "the periodic checkpoints audit clean" bash -c "'$RONDA' audit --dir run-hq >/dev/null"

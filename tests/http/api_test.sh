@@ -203,12 +203,24 @@ jcheck "$BODY" 'j["fork_count"] == 0 and j["revocations"] == [] and len(j["diges
 get /metrics "${A[@]}"
 expect 200 metrics
 grep -qi '^Content-Type: text/plain; version=0.0.4' <<<"$HDRS" || fail "metrics content type"
-for m in 'ronda_records_appended_total 0' 'ronda_records_received_total [1-9]' 'ronda_peers_connected 1' \
+# appended: the HQ's checkpoint at start (docs/audit.md, "Checkpoints"); none after the
+# catch-up (at most one every RONDA_CHECKPOINT_GAP_MS)
+for m in 'ronda_records_appended_total 1' 'ronda_records_received_total [1-9]' 'ronda_peers_connected 1' \
   'ronda_records_rejected_total{reason="signature"} 0' 'ronda_handshake_failures_total 0' \
   'ronda_sync_lag_max_seconds [0-9.]*' 'ronda_forks 0' '# TYPE ronda_records_rejected_total counter'; do
   grep -q "^$m\$" <<<"$BODY" || fail "/metrics lacks a line matching: $m"
 done
 ok "/metrics: Prometheus text with records, rejections by reason, peers, handshakes, lag, forks"
+
+# ---- /checkpoint: no token; the HQ's newest checkpoint as a signed note (proto/note.md)
+get /checkpoint
+expect 200 checkpoint
+grep -qi '^Content-Type: text/plain; charset=utf-8' <<<"$HDRS" || fail "checkpoint content type"
+[ "$(grep -c $'^\xe2\x80\x94 ronda/' <<<"$BODY")" -eq 1 ] || fail "checkpoint: not one signature line: $BODY"
+[ "$(sed -n 4p <<<"$BODY" | cut -d' ' -f1)" = ronda-checkpoint ] || fail "checkpoint: no ronda-checkpoint line: $BODY"
+printf '%s' "$BODY" >"$WORK/hq.note"
+"$RONDA" audit --dir "$WORK/hq" --note "$WORK/hq.note" >"$WORK/note-audit.txt" 2>&1 || { cat "$WORK/note-audit.txt" >&2; fail "checkpoint: the served note does not audit"; }
+ok "/checkpoint: a signed note without a token, that audits against the HQ's ledger"
 
 # ---- bad requests: 400 with a JSON message, never a crash
 for q in 'limit=0' 'limit=abc' 'limit=501' 'limit=99999999999999999999' 'offset=-1' 'from=2024-13-01' \

@@ -13,6 +13,7 @@
 # 3. The others keep writing and converging meanwhile.
 TEST=net_clock
 RONDA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+NO_CHECKPOINTS=1 # exact record counts: no checkpoints or cosigns (lib.sh start)
 . "$(dirname "$0")/lib.sh"
 DEADLINE=${RONDA_NET_DEADLINE:-60}
 

@@ -18,6 +18,7 @@
 TEST=net_forged
 RONDA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 FILL=${2:-$(dirname "$RONDA")/ronda-fill}
+NO_CHECKPOINTS=1 # exact record counts: no checkpoints or cosigns (lib.sh start)
 . "$(dirname "$0")/lib.sh"
 DEADLINE=${RONDA_NET_DEADLINE:-60}
 [ -x "$FILL" ] || fail "no ronda-fill at $FILL"

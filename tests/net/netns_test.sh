@@ -35,6 +35,7 @@ fi
 ip netns del "$probe"
 
 RONDA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+NO_CHECKPOINTS=1 # exact record counts: no checkpoints or cosigns (lib.sh start)
 . "$(dirname "$0")/lib.sh"
 DEADLINE=${RONDA_NET_DEADLINE:-90}
 NS=ronda$$        # namespace prefix: $NS-sw (the bridge), $NS-<host>

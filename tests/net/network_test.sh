@@ -15,6 +15,7 @@
 # Prints the convergence and catch-up times. Every daemon is stopped on exit.
 TEST=net_network
 RONDA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+NO_CHECKPOINTS=1 # exact record counts: no checkpoints or cosigns (lib.sh start)
 . "$(dirname "$0")/lib.sh"
 DEADLINE=${RONDA_NET_DEADLINE:-60}
 

@@ -16,6 +16,7 @@
 # 4. Records between the remaining two still flow; `ronda verify` passes.
 TEST=net_revoke
 RONDA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+NO_CHECKPOINTS=1 # exact record counts: no checkpoints or cosigns (lib.sh start)
 . "$(dirname "$0")/lib.sh"
 DEADLINE=${RONDA_NET_DEADLINE:-60}
 

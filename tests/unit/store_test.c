@@ -876,7 +876,7 @@ static void test_views_upgrade(void **state) {
     sqlite3_close(db);
     assert_ok(ronda_store_open(w->path, NULL, &w->s));
     assert_int_equal(sql_int(w->path, "SELECT count(*) FROM pragma_table_info('dialogues') WHERE name = 'body'"), 0);
-    assert_int_equal(sql_int(w->path, "SELECT CAST(value AS TEXT) = '3' FROM meta WHERE key = 'views'"), 1);
+    assert_int_equal(sql_int(w->path, "SELECT CAST(value AS TEXT) = '4' FROM meta WHERE key = 'views'"), 1);
     assert_int_equal(sql_int(w->path, "SELECT count(*) FROM sqlite_master WHERE name = 'records_hlc'"), 0);
     json_t *rows2 = fx_query(w->s, NULL);
     assert_true(json_equal(rows, rows2));
