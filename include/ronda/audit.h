@@ -32,6 +32,9 @@ typedef struct ronda_audit_summary {
     uint64_t findings;           /* every finding, verify's included */
     uint64_t notes;              /* checkpoints carrying a note signature (each checked) */
     uint64_t cosigns;            /* cosign records checked (proto/record.md §4) */
+    uint64_t roots;              /* checkpoints whose tree size and root were recomputed (proto/tree.md) */
+    uint64_t roots_unchecked;    /* ... that could not be: an earlier epoch of the writer's tree lacks a
+                                    record or a part (the findings that say so are reported) */
 } ronda_audit_summary;
 
 /* Audit the whole ledger of `s` from one snapshot: everything ronda_store_verify checks, then
