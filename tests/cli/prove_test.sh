@@ -40,7 +40,7 @@ rc=0
 r prove --dir hq "$D1" --out p1.json || rc=$?
 check "inclusion of the first dialogue: written" test "$rc" -eq 0
 check "... against the newest checkpoint" "$PY" -c 'import json,sys
-p = json.load(open("p1.json")); sys.exit(not (p["type"] == "inclusion" and p["size"] == 8 and p["index"] == 2 and len(p["path"]) == 3))'
+p = json.load(open("p1.json")); sys.exit(not (p["type"] == "inclusion" and p["size"] == 8 and len(p["path"]) == 3))'
 check "... ronda prove --check: OK" bash -c "'$RONDA' prove --check p1.json --authority $AUTH | grep -q '^OK: inclusion'"
 r prove --dir hq "$D1" --checkpoint "$CP1" --out p1a.json
 check "inclusion against the first checkpoint (--checkpoint): OK" bash -c "'$RONDA' prove --check p1a.json | grep -q '^OK'"
@@ -87,7 +87,7 @@ rc=0
 "$RONDA" prove --check p1.json --authority "$(printf '%064d' 0)" >out.txt 2>&1 || rc=$?
 check "--check with another network's authority: refused" test "$rc" -eq 1
 
-# The tree: authority 1..2 (members), D1 | CP1, D2, D3 | CP2, D4: size 8, D1 leaf 2.
+# The tree: authority 1..2 (members), D1 | CP1, D2, D3 | CP2, D4: size 8, so a path of 3 hashes (the leaf index of D1 depends on the random keys' order).
 # The audit recomputes every root; a clean ledger has no finding.
 rc=0
 "$RONDA" audit --dir hq --json >audit.json 2>>err.txt || rc=$?
