@@ -1139,6 +1139,51 @@ def consistency_ok(m, n, old_root, new_root, path):
     return sn == 0 and fr == old_root and sr == new_root
 
 
+def tree_root(hashes):
+    """RFC 6962 MTH over leaf hashes."""
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return tree_node(tree_root(hashes[:k]), tree_root(hashes[k:]))
+
+
+def verify_tree_vectors(path, out):
+    """proto/tree-vectors.json: every hash, root and proof recomputed or verified here."""
+    with open(path) as f:
+        v = json.load(f)
+    problems = 0
+    hashes = []
+    for leaf in v["leaves"]:
+        h = tree_leaf(bytes.fromhex(leaf["data"]))
+        hashes.append(h)
+        if h.hex() != leaf["hash"]:
+            problems += 1
+            print("FAILED leaf %s" % leaf["data"], file=out)
+    roots = {}
+    for r in v["roots"]:
+        roots[r["size"]] = bytes.fromhex(r["root"])
+        if tree_root(hashes[:r["size"]]) != roots[r["size"]]:
+            problems += 1
+            print("FAILED root of %d" % r["size"], file=out)
+    for p in v["inclusion"]:
+        i, n = p["index"], p["size"]
+        if not inclusion_ok(hashes[i], i, n, [bytes.fromhex(h) for h in p["path"]], roots[n]):
+            problems += 1
+            print("FAILED inclusion %d of %d" % (i, n), file=out)
+    for p in v["consistency"]:
+        m, n = p["old_size"], p["new_size"]
+        if not consistency_ok(m, n, roots[m], roots[n], [bytes.fromhex(h) for h in p["path"]]):
+            problems += 1
+            print("FAILED consistency %d -> %d" % (m, n), file=out)
+    print("%s: %d leaves, %d roots, %d inclusion and %d consistency proofs, %d problems"
+          % (path, len(hashes), len(roots), len(v["inclusion"]), len(v["consistency"]), problems), file=out)
+    return 1 if problems else 0
+
+
 def verify_proof(path, out):
     """proto/tree.md §5: a proof file, from its bytes alone."""
     with open(path, "rb") as f:
@@ -1198,11 +1243,14 @@ def main(argv):
                                  "(proto/bundle.md) and test vectors (proto/record.md §7).")
     ap.add_argument("--vectors", metavar="VECTORS", help="check a test-vector file")
     ap.add_argument("--proof", metavar="FILE", help="check a proof file (proto/tree.md)")
+    ap.add_argument("--tree-vectors", metavar="FILE", help="check proto/tree-vectors.json")
     ap.add_argument("bundle", nargs="?", metavar="BUNDLE", help="a bundle to verify")
     args = ap.parse_args(argv)
-    if [args.vectors, args.bundle, args.proof].count(None) != 2:
-        ap.error("give one of BUNDLE, --vectors VECTORS, --proof FILE")
+    if [args.vectors, args.bundle, args.proof, args.tree_vectors].count(None) != 3:
+        ap.error("give one of BUNDLE, --vectors VECTORS, --proof FILE, --tree-vectors FILE")
     try:
+        if args.tree_vectors is not None:
+            return verify_tree_vectors(args.tree_vectors, sys.stdout)
         if args.proof is not None:
             return verify_proof(args.proof, sys.stdout)
         if args.vectors is not None:
