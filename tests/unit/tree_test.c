@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "fixtures.h"
 #include "ronda/ronda.h"
 
 static const char *const ct_roots[8] = {
@@ -182,13 +183,96 @@ static void test_consistency_all(void **state) {
     assert_false(ronda_tree_consistency_verify(5, 4, &r_m, &r_n, path, 0));
 }
 
+/* ---- the writer's tree in a store (src/store/tlog.c, the checkpoint writer and the audit) */
+
+static fx_key M1, HQ;
+
+typedef struct tree_findings {
+    int checkpoint, tree, total;
+} tree_findings;
+
+static void on_finding(void *ctx, const ronda_finding *f) {
+    tree_findings *t = ctx;
+    if (strcmp(f->what, "excluded") == 0) return;
+    t->total++;
+    if (strcmp(f->what, "checkpoint") == 0) t->checkpoint++;
+    if (strstr(f->detail, "tree")) t->tree++;
+}
+
+static tree_findings audit(fx_world *w, ronda_audit_summary *sum) {
+    tree_findings t = {0, 0, 0};
+    assert_ok(ronda_store_audit(w->s, 1, on_finding, NULL, &t, sum));
+    return t;
+}
+
+/* A checkpoint's size and root are the tree of proto/tree.md §3, computed here from the ids
+ * in its order; a copy of it signed by the HQ (same frontier, so no new leaf) passes the audit
+ * with the same root, and one with another root is a checkpoint finding. */
+static void test_store_tree(void **state) {
+    fx_world *w = *state;
+    uint8_t m1_member[32], hq_member[32], dlg[32], cp[32];
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, m1_member);
+    fx_admit(w, &HQ, "hq", FX_T0, FX_T0 + FX_YEAR, hq_member);
+    assert_ok(fx_append(w, &M1, RONDA_KIND_DIALOGUE,
+                        fx_dialogue_json("Trenggalek", "Durenan", "2026-01-10", "traffic", "Jalan"), dlg));
+    unsigned parts = 0;
+    ronda_detail d = {{0}};
+    assert_ok(ronda_store_checkpoint(w->s, HQ.sk, fx_now(w), cp, &parts, &d));
+    /* epoch 1: the authority's two records, then M1's dialogue, in key order */
+    ronda_tree_hash leaves[3], root;
+    int auth_first = memcmp(w->authority.pk, M1.pk, 32) < 0;
+    ronda_tree_leaf_hash(m1_member, 32, &leaves[auth_first ? 0 : 1]);
+    ronda_tree_leaf_hash(hq_member, 32, &leaves[auth_first ? 1 : 2]);
+    ronda_tree_leaf_hash(dlg, 32, &leaves[auth_first ? 2 : 0]);
+    ronda_tree_root(leaves, 3, &root);
+    json_t *shown = NULL;
+    assert_ok(ronda_store_show(w->s, cp, &shown));
+    json_t *body = json_object_get(shown, "body");
+    char hex[65];
+    ronda_hex(root.b, 32, hex);
+    assert_int_equal(json_integer_value(json_object_get(body, "size")), 3);
+    assert_string_equal(json_string_value(json_object_get(body, "root")), hex);
+    ronda_audit_summary sum;
+    tree_findings t = audit(w, &sum);
+    assert_int_equal(t.total, 0);
+    assert_int_equal(sum.roots, 1);
+
+    /* the same checkpoint again, without its note signature: no new leaf, the same root holds */
+    json_t *copy = json_deep_copy(body);
+    json_object_del(copy, "note_sig");
+    json_t *bad = json_deep_copy(copy);
+    assert_ok(fx_append(w, &HQ, RONDA_KIND_CHECKPOINT, copy, NULL));
+    t = audit(w, &sum);
+    assert_int_equal(t.total, 0);
+    assert_int_equal(sum.roots, 2);
+    /* one with another root: its root is not the rebuilt tree's */
+    root.b[7] ^= 0x40;
+    ronda_hex(root.b, 32, hex);
+    json_object_set_new(bad, "root", json_string(hex));
+    assert_ok(fx_append(w, &HQ, RONDA_KIND_CHECKPOINT, bad, NULL));
+    t = audit(w, &sum);
+    assert_int_equal(t.total, 1);
+    assert_int_equal(t.checkpoint, 1);
+    assert_int_equal(t.tree, 1);
+    assert_int_equal(sum.roots, 3);
+    /* the next real checkpoint still extends the tree rebuilt from the records */
+    assert_ok(ronda_store_checkpoint(w->s, HQ.sk, fx_now(w), cp, &parts, &d));
+    t = audit(w, &sum);
+    assert_int_equal(t.total, 1);
+    assert_int_equal(sum.roots, 4);
+    json_decref(shown);
+}
+
 int main(void) {
     if (ronda_init() != RONDA_OK) return 1;
+    fx_key_make(&M1, 0x61);
+    fx_key_make(&HQ, 0x63);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_roots),
         cmocka_unit_test(test_range_matches_root),
         cmocka_unit_test(test_inclusion_all),
         cmocka_unit_test(test_consistency_all),
+        cmocka_unit_test_setup_teardown(test_store_tree, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
