@@ -182,13 +182,13 @@ typedef struct ronda_finding {
 } ronda_finding;
 
 typedef struct ronda_verify_summary {
-    uint64_t records;  /* records checked */
-    uint64_t authors;  /* chains checked */
+    uint64_t records;   /* records checked */
+    uint64_t authors;   /* chains checked */
     uint64_t forks;     /* fork-evidence records */
     uint64_t fork_seqs; /* forks found: (author, seq)s with fork evidence, one finding each */
     uint64_t findings;  /* problems found (forks included) */
-    uint64_t excluded; /* held records written after their author's revocation (not findings:
-                          they arrived before the revoke; they are outside digest and views) */
+    uint64_t excluded;  /* held records written after their author's revocation (not findings:
+                           they arrived before the revoke; they are outside digest and views) */
 } ronda_verify_summary;
 
 /* What one check of the derived views found (ronda_store_check_views). */

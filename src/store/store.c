@@ -32,11 +32,11 @@
  * in the ledger or in forks (proto/record.md section 3 step 7): so every node that has seen
  * the same versions holds the same pair, whichever arrived first. A row may only go when two
  * versions with lower ids are held for its seq: no delete can leave a fork unproven. */
-#define FORKS_NO_DELETE_SQL                                                                                     \
-    "CREATE TRIGGER forks_no_delete BEFORE DELETE ON forks WHEN (SELECT count(*) FROM (SELECT id FROM records"   \
-    " WHERE author = OLD.author AND seq = OLD.seq AND id < OLD.id UNION ALL SELECT id FROM forks"               \
-    " WHERE author = OLD.author AND seq = OLD.seq AND id < OLD.id)) < 2"                                         \
-    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only: only a version outside the lowest two of its seq" \
+#define FORKS_NO_DELETE_SQL                                                                                            \
+    "CREATE TRIGGER forks_no_delete BEFORE DELETE ON forks WHEN (SELECT count(*) FROM (SELECT id FROM records"         \
+    " WHERE author = OLD.author AND seq = OLD.seq AND id < OLD.id UNION ALL SELECT id FROM forks"                      \
+    " WHERE author = OLD.author AND seq = OLD.seq AND id < OLD.id)) < 2"                                               \
+    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only: only a version outside the lowest two of its seq"       \
     " may go'); END;"
 
 static const char core_schema_sql[] =
@@ -62,8 +62,7 @@ static const char core_schema_sql[] =
     " envelope BLOB NOT NULL, signature BLOB NOT NULL, body BLOB);"
     "CREATE INDEX forks_author_seq ON forks(author, seq);"
     "CREATE TRIGGER forks_no_update BEFORE UPDATE ON forks"
-    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;"
-    FORKS_NO_DELETE_SQL
+    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;" FORKS_NO_DELETE_SQL
     /* IGNORE, not ABORT: storing evidence already held is a no-op (INSERT OR IGNORE below). */
     "CREATE TRIGGER forks_no_replace BEFORE INSERT ON forks WHEN EXISTS (SELECT 1 FROM forks WHERE id = NEW.id)"
     " BEGIN SELECT RAISE(IGNORE); END;";

@@ -291,7 +291,8 @@ static void end_author(vctx *v) {
         memset(pair, 0, sizeof pair);
         unsigned n = 0;
         /* A pair that cannot be read leaves zeros: the digest then differs, a finding below. */
-        if (v->fork > 0 && store_fork_pair(v->s, v->author, v->fork, pair, &n) != RONDA_OK) memset(pair, 0, sizeof pair);
+        if (v->fork > 0 && store_fork_pair(v->s, v->author, v->fork, pair, &n) != RONDA_OK)
+            memset(pair, 0, sizeof pair);
         store_digest_entry(&v->digest, v->author, v->dseq, v->dseq > 0 ? v->did : zero, v->fork,
                            (const uint8_t(*)[RONDA_ID_BYTES])pair);
     }

@@ -245,7 +245,7 @@ static void test_fork_bounded_and_frozen(void **state) {
     fx_expect_ingest(s2, r[3], l[3], RONDA_OK, RONDA_FORK);
     assert_ok(ronda_store_digest(s2, db, NULL));
     if (kept) assert_memory_not_equal(da, db, 32); /* another pair: the digest names it */
-    for (int k = 39; k >= 0; k--) { /* the floods in the other order: the same pair */
+    for (int k = 39; k >= 0; k--) {                /* the floods in the other order: the same pair */
         ronda_outcome o;
         ronda_record rec;
         assert_ok(ronda_record_open(fk[k], lk[k], &rec, NULL));
