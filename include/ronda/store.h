@@ -104,6 +104,7 @@ typedef struct ronda_stats {
     uint64_t authors;                 /* chains in the frontier */
     uint64_t forks;                   /* fork-evidence records */
     uint64_t fork_seqs;               /* (author, seq)s with fork evidence: the forks found */
+    uint64_t suspects;                /* records the last view check found no longer verify (left out of reports) */
     uint64_t dialogues;               /* derived: dialogues */
     uint64_t topics;                  /* derived: topics raised */
     uint64_t resolutions;             /* derived: resolution records */

@@ -848,6 +848,7 @@ ronda_err ronda_store_stats(ronda_store *s, ronda_stats *out) {
         (e = count(s, "SELECT count(*) FROM resolutions", &st.resolutions)) != RONDA_OK ||
         (e = count(s, "SELECT count(*) FROM members", &st.members)) != RONDA_OK ||
         (e = count(s, "SELECT count(*) FROM revocations", &st.revoked)) != RONDA_OK ||
+        (e = count(s, "SELECT count(*) FROM suspect", &st.suspects)) != RONDA_OK ||
         (e = digest(s, st.digest, &st.authors)) != RONDA_OK)
         return e;
     *out = st;
