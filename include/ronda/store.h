@@ -103,6 +103,8 @@ typedef struct ronda_stats {
     uint64_t records;                 /* records in the ledger (fork evidence not counted) */
     uint64_t authors;                 /* chains in the frontier */
     uint64_t forks;                   /* fork-evidence records */
+    uint64_t fork_seqs;               /* (author, seq)s with fork evidence: the forks found */
+    uint64_t suspects;                /* records the last view check found no longer verify (left out of reports) */
     uint64_t dialogues;               /* derived: dialogues */
     uint64_t topics;                  /* derived: topics raised */
     uint64_t resolutions;             /* derived: resolution records */
@@ -181,12 +183,13 @@ typedef struct ronda_finding {
 } ronda_finding;
 
 typedef struct ronda_verify_summary {
-    uint64_t records;  /* records checked */
-    uint64_t authors;  /* chains checked */
-    uint64_t forks;    /* fork-evidence records */
-    uint64_t findings; /* problems found (forks included) */
-    uint64_t excluded; /* held records written after their author's revocation (not findings:
-                          they arrived before the revoke; they are outside digest and views) */
+    uint64_t records;   /* records checked */
+    uint64_t authors;   /* chains checked */
+    uint64_t forks;     /* fork-evidence records */
+    uint64_t fork_seqs; /* forks found: (author, seq)s with fork evidence, one finding each */
+    uint64_t findings;  /* problems found (forks included) */
+    uint64_t excluded;  /* held records written after their author's revocation (not findings:
+                           they arrived before the revoke; they are outside digest and views) */
 } ronda_verify_summary;
 
 /* What one check of the derived views found (ronda_store_check_views). */
@@ -253,10 +256,15 @@ ronda_err ronda_store_frontier_forks(ronda_store *s,
                                      void *ctx) RONDA_MUST_CHECK;
 /* The lowest seq of the author's fork evidence, 0 when none. */
 ronda_err ronda_store_fork_seq(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq) RONDA_MUST_CHECK;
+/* The fork evidence of (author, seq): the lowest two ids of the versions held for it, in the
+ * ledger or as evidence, ascending (proto/record.md §3 step 7); *n is how many (2 for a fork
+ * found, fewer when there is none). Every node that has seen the same versions has the same. */
+ronda_err ronda_store_fork_pair(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
+                                uint8_t pair[2][RONDA_ID_BYTES], unsigned *n) RONDA_MUST_CHECK;
 /* The id of the author's record `seq` held in the ledger; RONDA_ERR_NOT_FOUND when none. */
 ronda_err ronda_store_id_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
                             uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
-/* The fork evidence held for (author, seq), encoded, to cb (at most one: evidence is
+/* The fork evidence held for (author, seq), encoded, to cb (at most two: evidence is
  * bounded, see ronda_store_apply). */
 ronda_err ronda_store_forks_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
                                int (*cb)(void *ctx, const uint8_t *rec, size_t len), void *ctx) RONDA_MUST_CHECK;

@@ -906,10 +906,11 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
               ex = jint(report, "excluded"), cp = jint(report, "checkpoints"), cl = jint(report, "claims"),
               ch = jint(report, "claims_held"), rf = jint(report, "references");
     fprintf(f,
-            "<p><span class=\"l-id\">%lld catatan dari %lld penulis diperiksa; %lld catatan bukti fork; %lld catatan "
+            "<p><span class=\"l-id\">%lld catatan dari %lld penulis diperiksa; %lld fork (seq yang ditandatangani dua "
+            "kali); %lld catatan "
             "dikecualikan (ditulis setelah penulisnya dicabut); %lld checkpoint menyebut %lld catatan, %lld di "
             "antaranya ada; %lld rujukan diperiksa.</span><span class=\"l-en\">%lld records from %lld authors "
-            "checked; %lld fork-evidence records; %lld records excluded (written after their author's revocation); "
+            "checked; %lld forks (seqs signed twice); %lld records excluded (written after their author's revocation); "
             "%lld checkpoints naming %lld records, %lld of them held; %lld references checked.</span></p>\n",
             rec, au, fo, ex, cp, cl, ch, rf, rec, au, fo, ex, cp, cl, ch, rf);
 

@@ -616,10 +616,11 @@ int cmd_audit(int argc, char **argv) {
     json_t *report = json_pack(
         "{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:o}", "ok", nf == 0, "source",
         source, "audited_at", now, "records", (json_int_t)sum.verify.records, "authors", (json_int_t)sum.verify.authors,
-        "forks", (json_int_t)sum.verify.forks, "excluded", (json_int_t)sum.verify.excluded, "checkpoints",
+        "forks", (json_int_t)sum.verify.fork_seqs, "excluded", (json_int_t)sum.verify.excluded, "checkpoints",
         (json_int_t)sum.checkpoints, "claims", (json_int_t)sum.claims, "claims_held", (json_int_t)sum.claims_held,
         "claims_revoked", (json_int_t)sum.claims_revoked, "references", (json_int_t)sum.references, "digest", dhex,
         "findings", c.findings, "chains", c.chains, "by_polres", units);
+    json_object_set_new(report, "fork_records", json_integer((json_int_t)sum.verify.forks));
     json_object_set_new(report, "excluded_records", c.excluded);
     json_object_set_new(report, "classes", audit_classes(c.findings));
     json_object_set_new(report, "audited_ms", json_integer((json_int_t)now_ms));
@@ -651,9 +652,11 @@ int cmd_audit(int argc, char **argv) {
         cli_print_json(report, 1);
     } else {
         printf("ronda audit of the %s\n", source);
-        printf("  %llu records from %llu authors; %llu fork-evidence records; %llu excluded after a revocation\n",
+        printf("  %llu records from %llu authors; %llu forks (%llu fork-evidence records); %llu excluded after a "
+               "revocation\n",
                (unsigned long long)sum.verify.records, (unsigned long long)sum.verify.authors,
-               (unsigned long long)sum.verify.forks, (unsigned long long)sum.verify.excluded);
+               (unsigned long long)sum.verify.fork_seqs, (unsigned long long)sum.verify.forks,
+               (unsigned long long)sum.verify.excluded);
         printf("  %llu checkpoints naming %llu records: %llu held, %llu after a revocation; %llu references\n",
                (unsigned long long)sum.checkpoints, (unsigned long long)sum.claims, (unsigned long long)sum.claims_held,
                (unsigned long long)sum.claims_revoked, (unsigned long long)sum.references);

@@ -272,9 +272,12 @@ int cmd_authority(int argc, char **argv) {
 static const char status_help[] =
     "usage: ronda status [--dir DIR] [--json]\n"
     "\n"
-    "What this node holds: records, authors (chains), fork evidence, dialogues, topics,\n"
+    "What this node holds: records, authors (chains), forks found, dialogues, topics,\n"
     "resolutions, members, and the ledger digest. Two nodes with equal digests hold equal\n"
-    "ledgers. The JSON has: node, name, authority, records, authors, digest, forks, ...\n"
+    "ledgers. The JSON has: node, name, authority, records, authors, digest, forks (forked\n"
+    "seqs), fork_records (fork-evidence records held: a fork's two lowest ids, and the ledger's\n"
+    "own version beside them), suspect_records (records the last view check found no longer\n"
+    "verify: left out of every report), ...\n"
     "and clock: this node's clock against its peers' as `ronda run` last measured it\n"
     "({offset_ms, age_ms, bound_ms, off}; null when no recent measurement).\n";
 
@@ -317,9 +320,11 @@ int cmd_status(int argc, char **argv) {
         json_t *o =
             json_pack("{s:s, s:s?, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "node", khex, "name", name,
                       "authority", ahex, "records", (json_int_t)st.records, "authors", (json_int_t)st.authors, "digest",
-                      dhex, "forks", (json_int_t)st.forks, "dialogues", (json_int_t)st.dialogues, "topics",
+                      dhex, "forks", (json_int_t)st.fork_seqs, "dialogues", (json_int_t)st.dialogues, "topics",
                       (json_int_t)st.topics, "resolutions", (json_int_t)st.resolutions, "members",
                       (json_int_t)st.members, "revoked", (json_int_t)st.revoked, "admitted", name != NULL);
+        json_object_set_new(o, "fork_records", json_integer((json_int_t)st.forks));
+        json_object_set_new(o, "suspect_records", json_integer((json_int_t)st.suspects));
         json_object_set_new(o, "guard", json_string(ronda_guard_name(guard)));
         json_object_set_new(o, "clock",
                             has_off ? json_pack("{s:I, s:I, s:I, s:b}", "offset_ms", (json_int_t)off, "age_ms",
@@ -336,11 +341,18 @@ int cmd_status(int argc, char **argv) {
         json_decref(o);
     } else {
         printf("node        %s%s%s%s\n", khex, name ? " (" : "", name ? name : "", name ? ")" : " (not admitted yet)");
-        printf("authority   %s\nrecords     %llu from %llu authors\ndigest      %s\nforks       %llu\n", ahex,
-               (unsigned long long)st.records, (unsigned long long)st.authors, dhex, (unsigned long long)st.forks);
+        printf("authority   %s\nrecords     %llu from %llu authors\ndigest      %s\nforks       %llu", ahex,
+               (unsigned long long)st.records, (unsigned long long)st.authors, dhex, (unsigned long long)st.fork_seqs);
+        if (st.forks != st.fork_seqs) printf(" (%llu fork-evidence records)", (unsigned long long)st.forks);
+        printf("\n");
         printf("dialogues   %llu with %llu topics, %llu resolutions\nmembers     %llu (%llu revoked)\n",
                (unsigned long long)st.dialogues, (unsigned long long)st.topics, (unsigned long long)st.resolutions,
                (unsigned long long)st.members, (unsigned long long)st.revoked);
+        if (st.suspects)
+            printf("suspect     %llu record%s no longer verif%s from %s stored bytes: left out of every report and "
+                   "page (`ronda verify` names %s; docs/audit.md)\n",
+                   (unsigned long long)st.suspects, st.suspects == 1 ? "" : "s", st.suspects == 1 ? "ies" : "y",
+                   st.suspects == 1 ? "its" : "their", st.suspects == 1 ? "it" : "them");
         if (guard == RONDA_GUARD_FORKED)
             printf("guard       forked (own chain forked at seq %llu): this key writes no more; a new key must be "
                    "admitted (docs/operations.md, \"A forked chain\")\n",

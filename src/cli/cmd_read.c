@@ -353,15 +353,17 @@ int cmd_verify(int argc, char **argv) {
     }
     if (as_json) {
         json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:s, s:o}", "ok", nf == 0, "records", (json_int_t)sum.records,
-                              "authors", (json_int_t)sum.authors, "forks", (json_int_t)sum.forks, "digest", dhex,
+                              "authors", (json_int_t)sum.authors, "forks", (json_int_t)sum.fork_seqs, "digest", dhex,
                               "findings", json_incref(c.findings));
         json_object_set_new(o, "excluded", json_integer((json_int_t)sum.excluded));
+        json_object_set_new(o, "fork_records", json_integer((json_int_t)sum.forks));
         cli_print_json(o, 1);
         json_decref(o);
     } else {
-        printf("%s: %llu records from %llu authors checked, %llu fork-evidence records, %zu findings\ndigest %s\n",
+        printf("%s: %llu records from %llu authors checked, %llu forks (%llu fork-evidence records), %zu "
+               "findings\ndigest %s\n",
                nf == 0 ? "OK" : "FAILED", (unsigned long long)sum.records, (unsigned long long)sum.authors,
-               (unsigned long long)sum.forks, nf, dhex);
+               (unsigned long long)sum.fork_seqs, (unsigned long long)sum.forks, nf, dhex);
         if (sum.excluded)
             printf("%llu records held but excluded: written after their author's revocation\n",
                    (unsigned long long)sum.excluded);

@@ -67,30 +67,53 @@ ronda_err ronda_store_frontier(ronda_store *s, int (*cb)(void *, const uint8_t *
     return ronda_store_frontier_forks(s, plain_entry, &p);
 }
 
-typedef struct digest_ctx {
-    crypto_generichash_state h;
-    uint64_t n;
-} digest_ctx;
+ronda_err ronda_store_fork_pair(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
+                                uint8_t pair[2][RONDA_ID_BYTES], unsigned *n) {
+    ronda_err e = store_fork_pair(s, author, seq, pair, n);
+    store_idle(s);
+    return e;
+}
 
-static int digest_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork) {
-    digest_ctx *c = vctx;
-    uint8_t entry[32 + 8 + 32 + 8];
+void store_digest_entry(crypto_generichash_state *h, const uint8_t *author, uint64_t seq, const uint8_t *head,
+                        uint64_t fork, const uint8_t pair[2][RONDA_ID_BYTES]) {
+    uint8_t entry[32 + 8 + 32 + 8 + 2 * RONDA_ID_BYTES];
     memcpy(entry, author, 32);
     for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(seq >> (56 - 8 * i));
     memcpy(entry + 40, head, 32);
     for (int i = 0; i < 8; i++) entry[72 + i] = (uint8_t)(fork >> (56 - 8 * i));
-    /* The fork seq only for a forked chain: an unforked ledger's digest is what it was. */
-    crypto_generichash_update(&c->h, entry, fork ? sizeof entry : 72);
+    if (fork) memcpy(entry + 80, pair, 2 * RONDA_ID_BYTES);
+    /* The fork seq and its evidence only for a forked chain: an unforked ledger's digest is
+     * what it was. */
+    crypto_generichash_update(h, entry, fork ? sizeof entry : 72);
+}
+
+typedef struct digest_ctx {
+    ronda_store *s;
+    crypto_generichash_state h;
+    uint64_t n;
+    ronda_err e;
+} digest_ctx;
+
+static int digest_entry(void *vctx, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork) {
+    digest_ctx *c = vctx;
+    uint8_t pair[2][RONDA_ID_BYTES];
+    memset(pair, 0, sizeof pair);
+    unsigned n = 0;
+    if (fork && (c->e = store_fork_pair(c->s, author, fork, pair, &n)) != RONDA_OK) return 1;
+    store_digest_entry(&c->h, author, seq, head, fork, (const uint8_t(*)[RONDA_ID_BYTES])pair);
     c->n++;
     return 0;
 }
 
 ronda_err ronda_store_digest(ronda_store *s, uint8_t digest[RONDA_HASH_BYTES], uint64_t *authors) {
     digest_ctx c;
+    c.s = s;
+    c.e = RONDA_OK;
     c.n = 0;
     crypto_generichash_init(&c.h, NULL, 0, RONDA_HASH_BYTES);
     crypto_generichash_update(&c.h, (const uint8_t *)"ronda-ledger-v1", 15);
     ronda_err e = ronda_store_frontier_forks(s, digest_entry, &c);
+    if (e == RONDA_OK) e = c.e;
     if (e != RONDA_OK) return e;
     crypto_generichash_final(&c.h, digest, RONDA_HASH_BYTES);
     if (authors) *authors = c.n;
@@ -146,7 +169,7 @@ ronda_err ronda_store_forks_at(ronda_store *s, const uint8_t author[RONDA_KEY_BY
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT envelope, signature, body FROM forks WHERE author = ?1 AND seq = ?2"
-                           " ORDER BY rowid LIMIT 1",
+                           " ORDER BY id LIMIT 2",
                            -1, &st, NULL) != SQLITE_OK)
         return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);

@@ -28,6 +28,17 @@
 #define VIEWS_VERSION "4"
 #define BUSY_TIMEOUT_MS 5000 /* another process (a backup, a reader) holds the lock briefly */
 
+/* Fork evidence of one (author, seq) is the two versions with the lowest ids held there,
+ * in the ledger or in forks (proto/record.md section 3 step 7): so every node that has seen
+ * the same versions holds the same pair, whichever arrived first. A row may only go when two
+ * versions with lower ids are held for its seq: no delete can leave a fork unproven. */
+#define FORKS_NO_DELETE_SQL                                                                                            \
+    "CREATE TRIGGER forks_no_delete BEFORE DELETE ON forks WHEN (SELECT count(*) FROM (SELECT id FROM records"         \
+    " WHERE author = OLD.author AND seq = OLD.seq AND id < OLD.id UNION ALL SELECT id FROM forks"                      \
+    " WHERE author = OLD.author AND seq = OLD.seq AND id < OLD.id)) < 2"                                               \
+    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only: only a version outside the lowest two of its seq"       \
+    " may go'); END;"
+
 static const char core_schema_sql[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
     "CREATE TABLE records("
@@ -51,9 +62,7 @@ static const char core_schema_sql[] =
     " envelope BLOB NOT NULL, signature BLOB NOT NULL, body BLOB);"
     "CREATE INDEX forks_author_seq ON forks(author, seq);"
     "CREATE TRIGGER forks_no_update BEFORE UPDATE ON forks"
-    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;"
-    "CREATE TRIGGER forks_no_delete BEFORE DELETE ON forks"
-    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;"
+    " BEGIN SELECT RAISE(ABORT, 'fork evidence is append-only'); END;" FORKS_NO_DELETE_SQL
     /* IGNORE, not ABORT: storing evidence already held is a no-op (INSERT OR IGNORE below). */
     "CREATE TRIGGER forks_no_replace BEFORE INSERT ON forks WHEN EXISTS (SELECT 1 FROM forks WHERE id = NEW.id)"
     " BEGIN SELECT RAISE(IGNORE); END;";
@@ -68,6 +77,11 @@ static const char *const stmt_sql[Q__COUNT] = {
                       " signature, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_FORK_LOW] = "SELECT min(seq) FROM forks WHERE author = ?1",
     [Q_FORK_AT] = "SELECT id FROM forks WHERE author = ?1 AND seq = ?2",
+    [Q_FORK_PAIR] = "SELECT id FROM (SELECT id FROM records WHERE author = ?1 AND seq = ?2 UNION ALL"
+                    " SELECT id FROM forks WHERE author = ?1 AND seq = ?2) ORDER BY id LIMIT 2",
+    [Q_FORK_DROP] = "DELETE FROM forks WHERE author = ?1 AND seq = ?2 AND id NOT IN (SELECT id FROM"
+                    " (SELECT id FROM records WHERE author = ?1 AND seq = ?2 UNION ALL SELECT id FROM forks"
+                    " WHERE author = ?1 AND seq = ?2) ORDER BY id LIMIT 2)",
     [Q_MEMBER_LIVE] = "SELECT 1 FROM members WHERE sign_key = ?1 AND valid_from <= ?2"
                       " AND valid_until > ?2 AND role IN ('precinct', 'hq') LIMIT 1",
     [Q_MEMBER_ANY] = "SELECT role FROM members WHERE sign_key = ?1 LIMIT 1",
@@ -339,6 +353,27 @@ ronda_err ronda_store_open_readonly(const char *path, ronda_store **out) {
     return RONDA_OK;
 }
 
+/* Ledgers made before canonical fork evidence have a trigger that refuses every delete from
+ * forks: replace it by FORKS_NO_DELETE_SQL (once; a missing trigger stays missing, for
+ * verify to report). */
+static ronda_err upgrade_forks_trigger(ronda_store *s) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'forks_no_delete'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, 0);
+    int rc = sqlite3_step(st), old = 0;
+    if (rc == SQLITE_ROW) {
+        const char *sql = (const char *)sqlite3_column_text(st, 0);
+        old = sql && strstr(sql, "OLD.id") == NULL;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(s, rc);
+    if (!old) return RONDA_OK;
+    ronda_err e = store_exec(s, "BEGIN IMMEDIATE; DROP TRIGGER forks_no_delete; " FORKS_NO_DELETE_SQL " COMMIT;");
+    if (e != RONDA_OK && !sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return e;
+}
+
 ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_store **out) {
     ronda_store *s;
     int temp = path[0] == '\0';
@@ -363,6 +398,7 @@ ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_sto
          * every view's fork check reads. */
         if ((e = store_exec(s, "CREATE INDEX IF NOT EXISTS forks_author_seq ON forks(author, seq)")) != RONDA_OK)
             goto fail;
+        if ((e = upgrade_forks_trigger(s)) != RONDA_OK) goto fail;
     }
     *out = s;
     return RONDA_OK;
@@ -494,10 +530,34 @@ ronda_err store_fork_low(ronda_store *s, const uint8_t *author, uint64_t *seq) {
     return RONDA_OK;
 }
 
-/* A second valid record for a held (author, seq). Two distinct records prove a fork, so at
- * most one is kept beside the record held, and none above the lowest fork seq known (the
- * chain is frozen below it: what follows proves nothing more). A surplus one is refused with
- * RONDA_ERR_EXISTS, which the sync core counts against the peer that sent it (a flood). */
+ronda_err store_fork_pair(ronda_store *s, const uint8_t *author, uint64_t seq, uint8_t pair[2][RONDA_ID_BYTES],
+                          unsigned *n) {
+    sqlite3_stmt *st = store_stmt(s, Q_FORK_PAIR);
+    if (!st) return RONDA_ERR_DB;
+    sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)seq);
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < 2) {
+        if (sqlite3_column_bytes(st, 0) != RONDA_ID_BYTES) {
+            sqlite3_reset(st);
+            return RONDA_ERR_TAMPERED;
+        }
+        memcpy(pair[(*n)++], sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+    }
+    ronda_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
+    sqlite3_reset(st);
+    return e;
+}
+
+/* A second valid record for a held (author, seq). Two distinct records prove a fork, and the
+ * proof kept is canonical: the two versions with the lowest ids held for that seq, in the
+ * ledger or here, so nodes that have seen the same versions keep the same pair whichever came
+ * first (a version with a lower id replaces the higher one here; the ledger's own record
+ * stays, outside the pair). None is kept above the lowest fork seq known (the chain is frozen
+ * below it: what follows proves nothing more). A surplus one (an id above both held) is
+ * refused with RONDA_ERR_EXISTS, which the sync core counts against the peer that sent it (a
+ * flood). At most three versions are ever held for one seq: the ledger's and two here. */
 static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void *other, ronda_outcome *outcome,
                             ronda_detail *d) {
     sqlite3_stmt *st = store_stmt(s, Q_FORK_AT);
@@ -514,12 +574,20 @@ static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void 
         held++;
     }
     if (rc != SQLITE_DONE) return store_dberr(s, d, "fork");
-    if (held > 0) return why(d, RONDA_ERR_EXISTS, "fork evidence for this (author, seq) is held already");
     uint64_t low = 0;
     if (store_fork_low(s, rec->author, &low) != RONDA_OK) return store_dberr(s, d, "fork");
     if (low != 0 && rec->seq > low)
         return why(d, RONDA_ERR_EXISTS,
                    "the author's chain is frozen below an earlier fork: no evidence is kept above it");
+    uint8_t pair[2][RONDA_ID_BYTES];
+    unsigned n = 0;
+    ronda_err pe = store_fork_pair(s, rec->author, rec->seq, pair, &n);
+    if (pe == RONDA_ERR_TAMPERED) return why(d, pe, "a held version of this seq has no valid id");
+    if (pe != RONDA_OK) return store_dberr(s, d, "fork");
+    if (n == 2 && memcmp(rec->id, pair[1], RONDA_ID_BYTES) > 0)
+        return why(d, RONDA_ERR_EXISTS,
+                   "fork evidence for this (author, seq) is held already: the two versions with the lowest ids"
+                   " prove it, and this one's id is higher");
     st = store_stmt(s, Q_FORK_INSERT);
     if (!st) return store_dberr(s, d, "fork");
     sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
@@ -532,6 +600,19 @@ static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void 
     if (sqlite3_step(st) != SQLITE_DONE) return store_dberr(s, d, "fork");
     *outcome = sqlite3_changes(s->db) ? RONDA_FORK : RONDA_DUPLICATE;
     if (*outcome != RONDA_FORK) return RONDA_OK;
+    if (held > 0) { /* a lower id than the pair's higher one: that one leaves the evidence */
+        st = store_stmt(s, Q_FORK_DROP);
+        if (!st) return store_dberr(s, d, "fork");
+        sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (int64_t)rec->seq);
+        if (sqlite3_step(st) != SQLITE_DONE) return store_dberr(s, d, "fork");
+        if (d)
+            snprintf(d->text, sizeof d->text,
+                     "fork evidence for seq %llu of this author replaced by a version with a lower id (the pair"
+                     " every node keeps)",
+                     (unsigned long long)rec->seq);
+        return RONDA_OK; /* the chain was frozen at seq - 1 already */
+    }
     /* The chain is frozen at seq - 1 from now on: its resolutions from here on leave the
      * topics' status (the other views read the forks table at query time). */
     if (views_refresh_author(s, rec->author) != RONDA_OK) return store_dberr(s, d, "views");
@@ -761,11 +842,13 @@ ronda_err ronda_store_stats(ronda_store *s, ronda_stats *out) {
     ronda_err e;
     if ((e = count(s, "SELECT count(*) FROM records", &st.records)) != RONDA_OK ||
         (e = count(s, "SELECT count(*) FROM forks", &st.forks)) != RONDA_OK ||
+        (e = count(s, "SELECT count(*) FROM (SELECT DISTINCT author, seq FROM forks)", &st.fork_seqs)) != RONDA_OK ||
         (e = count(s, "SELECT count(*) FROM dialogues", &st.dialogues)) != RONDA_OK ||
         (e = count(s, "SELECT count(*) FROM topics", &st.topics)) != RONDA_OK ||
         (e = count(s, "SELECT count(*) FROM resolutions", &st.resolutions)) != RONDA_OK ||
         (e = count(s, "SELECT count(*) FROM members", &st.members)) != RONDA_OK ||
         (e = count(s, "SELECT count(*) FROM revocations", &st.revoked)) != RONDA_OK ||
+        (e = count(s, "SELECT count(*) FROM suspect", &st.suspects)) != RONDA_OK ||
         (e = digest(s, st.digest, &st.authors)) != RONDA_OK)
         return e;
     *out = st;

@@ -16,6 +16,8 @@ typedef enum stmt_id {
     Q_FORK_INSERT,
     Q_FORK_LOW,
     Q_FORK_AT,
+    Q_FORK_PAIR,
+    Q_FORK_DROP,
     Q_MEMBER_LIVE,
     Q_MEMBER_ANY,
     Q_MEMBER_HQ,
@@ -131,6 +133,13 @@ ronda_err store_verify_each(ronda_store *s, unsigned threads, void (*cb)(void *,
 /* store.c: the lowest seq of the author's fork evidence, 0 when none (the chain is frozen at
  * that seq - 1). */
 ronda_err store_fork_low(ronda_store *s, const uint8_t *author, uint64_t *seq);
+/* The fork evidence of (author, seq): the (at most two) lowest ids held there, in the ledger
+ * or in forks, ascending; *n how many. */
+ronda_err store_fork_pair(ronda_store *s, const uint8_t *author, uint64_t seq, uint8_t pair[2][RONDA_ID_BYTES],
+                          unsigned *n);
+/* One author's part of the ledger digest (proto/record.md section 6): feed.c and verify. */
+void store_digest_entry(crypto_generichash_state *h, const uint8_t *author, uint64_t seq, const uint8_t *head,
+                        uint64_t fork, const uint8_t pair[2][RONDA_ID_BYTES]);
 /* views.c: recompute the topic status of every topic the author's resolutions touch (after
  * a revocation or a fork changed which of its records count). */
 ronda_err views_refresh_author(ronda_store *s, const uint8_t *author);

@@ -286,15 +286,15 @@ static uint64_t fork_of(const vctx *v, const uint8_t *author) {
 static void end_author(vctx *v) {
     if (!v->have_author) return;
     if (v->dseq > 0 || v->fork > 0) {
-        uint8_t entry[32 + 8 + 32 + 8];
-        memcpy(entry, v->author, 32);
-        for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(v->dseq >> (56 - 8 * i));
-        if (v->dseq > 0)
-            memcpy(entry + 40, v->did, 32);
-        else
-            memset(entry + 40, 0, 32);
-        for (int i = 0; i < 8; i++) entry[72 + i] = (uint8_t)(v->fork >> (56 - 8 * i));
-        crypto_generichash_update(&v->digest, entry, v->fork ? sizeof entry : 72); /* as feed.c */
+        static const uint8_t zero[32] = {0};
+        uint8_t pair[2][RONDA_ID_BYTES];
+        memset(pair, 0, sizeof pair);
+        unsigned n = 0;
+        /* A pair that cannot be read leaves zeros: the digest then differs, a finding below. */
+        if (v->fork > 0 && store_fork_pair(v->s, v->author, v->fork, pair, &n) != RONDA_OK)
+            memset(pair, 0, sizeof pair);
+        store_digest_entry(&v->digest, v->author, v->dseq, v->dseq > 0 ? v->did : zero, v->fork,
+                           (const uint8_t(*)[RONDA_ID_BYTES])pair);
     }
     v->sum.authors++;
     v->have_author = 0;
@@ -496,10 +496,13 @@ static ronda_err check_forks(vctx *v) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(v->s->db,
                            "SELECT f.rowid, f.id, f.author, f.seq, f.envelope, f.signature, f.body, r.id"
-                           " FROM forks f LEFT JOIN records r ON r.author = f.author AND r.seq = f.seq",
+                           " FROM forks f LEFT JOIN records r ON r.author = f.author AND r.seq = f.seq"
+                           " ORDER BY f.author, f.seq, f.id",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(v->s, 0);
-    int rc;
+    int rc, have_last = 0;
+    uint8_t last_author[32];
+    uint64_t last_seq = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         v->sum.forks++;
         ronda_record rec;
@@ -516,12 +519,27 @@ static ronda_err check_forks(vctx *v) {
         } else if (!id || memcmp(id, rec.id, 32) != 0 || sqlite3_column_type(st, 7) == SQLITE_NULL) {
             finding(v, "fork-evidence", RONDA_ERR_TAMPERED, 0, rec.id, rec.author, rec.seq,
                     "fork evidence does not match a held record of the same author and seq");
-        } else {
-            char other[65];
-            ronda_hex(sqlite3_column_blob(st, 7), 32, other);
+        } else if (!have_last || memcmp(last_author, rec.author, 32) != 0 || last_seq != rec.seq) {
+            /* One finding per fork, naming its evidence: the two lowest ids held for the seq,
+             * the same at every node that has seen the same versions (the higher one is the
+             * finding's record, so the finding too is the same everywhere). */
+            have_last = 1;
+            memcpy(last_author, rec.author, 32);
+            last_seq = rec.seq;
+            v->sum.fork_seqs++;
+            uint8_t pair[2][RONDA_ID_BYTES];
+            unsigned n = 0;
+            ronda_err pe = store_fork_pair(v->s, rec.author, rec.seq, pair, &n);
+            if (pe != RONDA_OK) {
+                sqlite3_finalize(st);
+                return pe;
+            }
+            char a[65], b[65];
+            ronda_hex(pair[0], 32, a);
+            ronda_hex(pair[1], 32, b);
             char text[200];
-            snprintf(text, sizeof text, "author signed two records for this seq; the ledger holds %.16s...", other);
-            finding(v, "fork", RONDA_ERR_CHAIN, 0, rec.id, rec.author, rec.seq, text);
+            snprintf(text, sizeof text, "author signed two records for this seq: %.16s... and %.16s...", a, b);
+            finding(v, "fork", RONDA_ERR_CHAIN, 0, pair[1], rec.author, rec.seq, text);
         }
     }
     /* An error is no end of the rows: verify must not pass having checked fewer. */

@@ -474,12 +474,18 @@ static int frontier_entry(void *vctx, const uint8_t *author, uint64_t seq, const
         if (f->pass == 0 && !after) return 0; /* sent last round: later */
         if (f->pass == 1 && after) return 1;  /* wrapped around to where this round began */
     }
+    uint8_t pair[2][RONDA_ID_BYTES];
+    unsigned np = 0;
+    if (fork && ronda_store_fork_pair(f->c->s, author, fork, pair, &np) != RONDA_OK) np = 0;
     memcpy(f->last, author, RONDA_KEY_BYTES);
-    cwr_array(&f->w, fork ? 4 : 3); /* a forked chain's entry carries its fork seq */
+    /* A forked chain's entry carries its fork seq and the fork's evidence: the two lowest ids
+     * held for that seq (proto/sync.md), so peers holding another pair fetch the lower ids. */
+    cwr_array(&f->w, fork ? (np == 2 ? 5 : 4) : 3);
     cwr_bin(&f->w, author, RONDA_KEY_BYTES);
     cwr_uint(&f->w, seq);
     cwr_bin(&f->w, head, RONDA_ID_BYTES);
     if (fork) cwr_uint(&f->w, fork);
+    if (fork && np == 2) cwr_bin(&f->w, pair[0], 2 * RONDA_ID_BYTES);
     f->sent++;
     if (--f->n == 0) {
         f->open = 0;
@@ -591,18 +597,36 @@ static void want_evidence(sync_core *c, peer *p, const uint8_t *author, uint64_t
     p->requests++; /* keeps the probes' order count in step with the WANTs on the wire */
 }
 
+/* Does the peer's evidence of the fork at (author, fork) name an id that belongs in ours (the
+ * two lowest ids held) and that we lack? Ids are only names here: what a WANT brings is
+ * stored only if it verifies and is lower (ronda_store_apply). */
+static int lower_evidence(sync_core *c, const uint8_t *author, uint64_t fork, const uint8_t *pair) {
+    uint8_t mine[2][RONDA_ID_BYTES];
+    unsigned n = 0;
+    if (ronda_store_fork_pair(c->s, author, fork, mine, &n) != RONDA_OK) return 0;
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *id = pair + i * RONDA_ID_BYTES;
+        int held = 0;
+        for (unsigned j = 0; j < n; j++) held |= memcmp(id, mine[j], RONDA_ID_BYTES) == 0;
+        if (!held && (n < 2 || memcmp(id, mine[1], RONDA_ID_BYTES) < 0)) return 1;
+    }
+    return 0;
+}
+
 /* One FRONTIER entry of peer p: what to fetch. Seqs beyond ours are fetched (for our own key:
  * a claim that only makes us fetch, see guard_seen), unless the chain is frozen here (a fork:
  * nothing beyond is stored). A head at a seq we hold that is not ours, or a fork seq lower
  * than ours (or one we lack), is a fork one of us has not seen: ask for that seq with its
  * evidence. */
 static void frontier_seen(sync_core *c, peer *p, const uint8_t *author, uint64_t seq, const uint8_t *head,
-                          uint64_t fork) {
+                          uint64_t fork, const uint8_t *pair) {
     uint64_t ours = our_seq(c, author), our_fork = 0;
     if (ronda_store_fork_seq(c->s, author, &our_fork) != RONDA_OK) return;
     if (memcmp(author, c->self, 32) == 0) guard_seen(c, p, seq, head);
     if (fork && (our_fork == 0 || fork < our_fork) && fork <= ours + 1) {
         want_evidence(c, p, author, fork);
+    } else if (fork && fork == our_fork && pair && lower_evidence(c, author, fork, pair)) {
+        want_evidence(c, p, author, fork); /* the same fork, and the peer holds a lower id */
     } else if (seq >= 1 && seq <= ours && (our_fork == 0 || seq < our_fork)) {
         uint8_t id[RONDA_ID_BYTES];
         if (ronda_store_id_at(c->s, author, seq, id) == RONDA_OK && memcmp(id, head, RONDA_ID_BYTES) != 0)
@@ -1137,7 +1161,7 @@ static void answer_want(sync_core *c, peer *p, const uint8_t *author, uint64_t f
     if (from == 0) from = 1;
     uint64_t fork = 0;
     if (ronda_store_fork_seq(c->s, author, &fork) != RONDA_OK) return;
-    if (fork != 0 && max == SYNC_BATCH_RECORDS) max--; /* room for the evidence */
+    if (fork != 0 && max == SYNC_BATCH_RECORDS) max -= 2; /* room for the evidence (at most two) */
     cwr ev;
     cwr_init(&ev);
     range_ctx y = {&ev, 0};
@@ -1269,12 +1293,19 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
         for (uint32_t i = 0; i < entries; i++) {
             uint32_t items, hl;
             const uint8_t *author, *head;
-            uint64_t seq, fork = 0; /* [author, seq, head] or [author, seq, head, fork seq] */
-            if (crd_array(&r, &items) != RONDA_OK || (items != 3 && items != 4) ||
+            const uint8_t *pair = NULL;
+            uint32_t pl = 0;
+            /* [author, seq, head], or [author, seq, head, fork seq] with the fork's two lowest
+             * ids (64 bytes) as a fifth item */
+            uint64_t seq, fork = 0;
+            if (crd_array(&r, &items) != RONDA_OK || items < 3 || items > 5 ||
                 crd_bin(&r, &author, &blen) != RONDA_OK || blen != 32 || crd_uint(&r, &seq) != RONDA_OK ||
-                crd_bin(&r, &head, &hl) != RONDA_OK || hl != 32 || (items == 4 && crd_uint(&r, &fork) != RONDA_OK))
+                crd_bin(&r, &head, &hl) != RONDA_OK || hl != 32 || (items >= 4 && crd_uint(&r, &fork) != RONDA_OK) ||
+                (items == 4 && fork == 0) ||
+                (items == 5 && (crd_bin(&r, &pair, &pl) != RONDA_OK || pl != 2 * RONDA_ID_BYTES || fork == 0 ||
+                                memcmp(pair, pair + RONDA_ID_BYTES, RONDA_ID_BYTES) >= 0)))
                 return bad_msg(c, p, "malformed FRONTIER entry");
-            frontier_seen(c, p, author, seq, head, fork);
+            frontier_seen(c, p, author, seq, head, fork, pair);
         }
         pump(c, p, now);
         return RONDA_OK;

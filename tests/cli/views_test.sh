@@ -150,6 +150,10 @@ check "bytes: after rebuild the record is still a finding (records are never rep
 check "bytes: ... but the views agree with the records again" \
     bash -c '! grep -q "^FAIL view" bytes.verify2 && grep -q "^FAIL record" bytes.verify2'
 check "bytes: ... and the report still does not count it" test "$(resolved bytes)" -eq 0
+check "bytes: ronda status names the record that no longer verifies" \
+    bash -c '"$1" status --dir bytes | grep -q "^suspect     1 record no longer verifies"' _ "$RONDA"
+check "bytes: ... and its JSON counts it" bash -c '"$1" status --dir bytes --json | grep -q "\"suspect_records\": *1"' _ "$RONDA"
+check "the clean ledger's status has no suspect line" bash -c '! "$1" status --dir hq | grep -q "^suspect"' _ "$RONDA"
 
 echo "views: $PASSED passed, $FAILED failed"
 test "$FAILED" -eq 0

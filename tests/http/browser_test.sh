@@ -3,7 +3,8 @@
 # (deploy/demo.sh --keep): the overview shows the four Polres, a search finds a dialogue by
 # a word from its topic, a dialogue page shows its resolution with a verified signature,
 # the network page lists the members, English is one switch away, and a forked record's page
-# shows both versions side by side. With
+# shows both versions side by side, and a change to the views in the database file brings
+# the red banner until `ronda rebuild`. With
 # RONDA_SCREENSHOTS=DIR, a screenshot of each page is written there for a human to look at.
 #
 # Skips (exit 77) only when Chromium is absent or cannot start here.
@@ -120,6 +121,54 @@ page fork-en "/dialogue/$f2" en
 has fork-en "Two versions of one record (fork)"
 has fork-en "signed two different records for one place in its chain"
 say "ok a forked record's page shows both versions side by side, differences marked, in both languages"
+
+# The views changed in the HQ's database file (as an insider with sqlite3 would): the
+# node's view check at start finds it, and every page shows the red banner, with the first
+# difference named, until `ronda rebuild` puts the views back.
+say "views: a dialogue's title changed in the HQ's database; the node's check finds it"
+stop hq
+"$PY" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = db.execute("UPDATE dialogues SET title = ? WHERE title LIKE ?", ("Dialog rekayasa", "Candu Kamtibmas:%")).rowcount
+assert n > 0, "no dialogue to change: the test would show nothing"
+db.commit()' "$WORK/hq/ronda.db" || fail "could not change the views"
+# views_state: the daemon's last view check as GET /api/config reports it: "RESULT DIFFS CHECKS"
+views_state() {
+  curl -s -H "Authorization: Bearer $tok" "$base/api/config" | "$PY" -c 'import json, sys
+v = json.load(sys.stdin).get("views") or {}
+print(v.get("result"), v.get("disagreements"), v.get("checks"))'
+}
+# wait_views RESULT: until a finished check reports RESULT (at most 30 s)
+wait_views() {
+  local st=""
+  for _ in $(seq 150); do
+    st=$(views_state 2>/dev/null || true)
+    case "$st" in "$1 "*) [ "${st##* }" != 0 ] && return 0 ;; esac
+    sleep 0.2
+  done
+  fail "the node's view check never reported $1 (last: $st)"
+}
+restart_hq() {
+  start hq --listen none --fanout 0 --http "127.0.0.1:$port"
+  for _ in $(seq 100); do curl -s -o /dev/null "$base/" && break; sleep 0.1; done
+}
+restart_hq
+wait_views view
+page views-bad / id
+has views-bad "Tampilan tidak cocok dengan catatan bertanda tangan"
+has views-bad "ronda rebuild"
+has views-bad "Dialog rekayasa"
+grep -q 'id="views-banner"' "$WORK/views-bad.html" || fail "the page has no views banner element"
+page views-bad-en / en
+has views-bad-en "The views do not match the signed records"
+say "ok the dashboard shows the red banner while the views disagree, in both languages"
+stop hq
+r rebuild --dir "$WORK/hq" >/dev/null || fail "ronda rebuild failed"
+restart_hq
+wait_views ok
+page views-ok / id
+lacks views-ok "Tampilan tidak cocok"
+say "ok after ronda rebuild the check agrees and the banner is gone"
 
 # Without the token the dashboard asks for it and shows no data.
 PROFILE=$WORK/chromium-fresh

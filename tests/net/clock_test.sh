@@ -33,9 +33,14 @@ at() {
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
 }
 declare -A OFF=([polda]="+0" [umbulsari]="+0" [lumbang]="-15m" [sekar]="-3h" [durenan]="+300d")
+# A simple command put in the background, not the function `at`: then $! is the daemon
+# itself, which stop and stop_all signal (a function in the background is a subshell whose
+# child would outlive its kill).
 start_at() {
   local n=$1
-  at "${OFF[$n]}" "$RONDA" run --dir "$WORK/$n" --log-level info >>"$LOGS/$n.log" 2>&1 &
+  LD_PRELOAD=$FAKETIME_LIB FAKETIME="${OFF[$n]}" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    "$RONDA" run --dir "$WORK/$n" --log-level info >>"$LOGS/$n.log" 2>&1 &
   PID[$n]=$!
   echo "${PID[$n]}" >>"$WORK/pids"
 }

@@ -2342,31 +2342,132 @@ static void selftest_fork_flood(const opts *o) {
     if (ronda_store_id_at(n1->s, n1->pk, 2, prev) != RONDA_OK) abort();
     uint64_t hlc = (T0_MS + w->now) << RONDA_HLC_COUNTER_BITS;
     int banned_at = 0;
+    uint64_t kept_at_ban = 0;
+    sync_stats s0;
+    sync_get_stats(w->nodes[2].c, &s0);
     for (unsigned k = 0; k < 300; k++) {
         size_t len;
         uint8_t *f = seal_as(w, 1, 3, prev, hlc + k, &len);
         push_to(w, 2, ROUTER_BASE + 0, f, len);
         free(f);
-        if (!banned_at && sync_peer_banned(w->nodes[2].c, ROUTER_BASE + 0)) banned_at = (int)k + 1;
+        if (!banned_at && sync_peer_banned(w->nodes[2].c, ROUTER_BASE + 0)) {
+            banned_at = (int)k + 1;
+            sync_stats s1;
+            sync_get_stats(w->nodes[2].c, &s1);
+            kept_at_ban = s1.forks - s0.forks;
+        }
     }
-    check(banned_at > 0 && banned_at <= (int)SYNC_BAD_MAX + 1, "node 2 cuts the flooder off at fork %d", banned_at);
+    /* A fork whose id is below the evidence held replaces it (no flood: the evidence only
+     * gets lower); every other one is surplus and counts against the sender. */
+    check(banned_at > 0 && (uint64_t)banned_at <= SYNC_BAD_MAX + kept_at_ban,
+          "node 2 cuts the flooder off at fork %d (%" PRIu64 " kept as lower evidence, %u surplus)", banned_at,
+          kept_at_ban, (unsigned)((uint64_t)banned_at - kept_at_ban));
     t = run_until_synced_from(w, 1, 60000);
     run_for(w, 5000);
     check(!w->fail[0] && synced_from(w, 1), "nodes 1-4 reach equal digests in %" PRIu64 " ms %s", t, w->fail);
     at_seq ref = held_at(w, 1, n1->pk, 3);
-    int same = 1;
+    int same = ref.forks >= 1 && ref.forks <= 2;
     for (int i = 1; i <= 4; i++) {
         at_seq x = held_at(w, i, n1->pk, 3);
         printf("    node %d holds %u record and %u fork evidence at (node 1, seq 3)\n", i, x.records, x.forks);
-        same = same && x.records == 1 && x.forks == 1 && memcmp(x.ids, ref.ids, 2 * RONDA_ID_BYTES) == 0;
+        same = same && x.records == 1 && x.forks == ref.forks &&
+               memcmp(x.ids, ref.ids, (1 + ref.forks) * RONDA_ID_BYTES) == 0;
     }
-    check(same, "every node holds the same two records of (node 1, seq 3): one record, one evidence");
+    check(same, "every node holds the same records of (node 1, seq 3): its own, and the same evidence");
     uint64_t low = 0, gseq = 0;
     if (ronda_store_fork_seq(w->nodes[3].s, n1->pk, &low) != RONDA_OK) abort();
     ronda_guard g = guard_of(w, 1, &gseq);
     check(low == 3 && g == RONDA_GUARD_FORKED && gseq == 3,
           "node 1's chain is frozen at seq 2 (fork seq %" PRIu64 "); its own guard: %s %" PRIu64, low,
           ronda_guard_name(g), gseq);
+    world_free(w);
+    free(w);
+}
+
+/* The fork evidence of node i at (author, seq): its two lowest ids, as ronda_store_fork_pair. */
+static unsigned pair_at(world *w, int i, const uint8_t *author, uint64_t seq, uint8_t pair[2][RONDA_ID_BYTES]) {
+    unsigned n = 0;
+    memset(pair, 0, 2 * RONDA_ID_BYTES);
+    if (ronda_store_fork_pair(w->nodes[i].s, author, seq, pair, &n) != RONDA_OK) failf(w, "node %d: pair failed", i);
+    return n;
+}
+
+/* A hostile member signs four versions of one seq and hands different ones to different
+ * nodes while they cannot reach each other: node 2 gets versions a and b, node 3 c and d,
+ * node 4 d and a (each a fork, each with another proof). Once the links are back, every node
+ * holds the same evidence, the two lowest ids of the four, and equal digests (the forger's
+ * own node relays too: it is a member like the others). */
+static void selftest_forks_split(const opts *o) {
+    printf("core: four forks of one seq handed to three nodes: the same evidence everywhere\n");
+    world *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    if (world_init(w, o, 1404, 5, 0) != 0) abort();
+    add_link(w, 1, 2); /* 0: node 2 knows node 1 as ROUTER_BASE + 0 */
+    add_link(w, 1, 3); /* 1 */
+    add_link(w, 1, 4); /* 2 */
+    add_link(w, 2, 3); /* 3 */
+    add_link(w, 3, 4); /* 4 */
+    w->maxlat = 5;
+    w->hostile = 1u << 1;
+    world_start(w);
+    do_append(w, 1, 2);
+    uint64_t t = run_until_synced_from(w, 1, 30000);
+    check(!w->fail[0] && synced_from(w, 1), "2 records of node 1 reach nodes 2-4 in %" PRIu64 " ms %s", t, w->fail);
+    link_down(w, 3); /* the honest nodes cannot reach each other */
+    link_down(w, 4);
+    node *n1 = &w->nodes[1];
+    uint8_t prev[RONDA_ID_BYTES], ids[4][RONDA_ID_BYTES];
+    if (ronda_store_id_at(n1->s, n1->pk, 2, prev) != RONDA_OK) abort();
+    uint64_t hlc = (node_now(w, n1) + 1000u) << RONDA_HLC_COUNTER_BITS; /* after its seq 2 */
+    uint8_t *v[4];
+    size_t vl[4];
+    for (int k = 0; k < 4; k++) {
+        v[k] = seal_as(w, 1, 3, prev, hlc + (uint64_t)k, &vl[k]);
+        ronda_record rec;
+        if (ronda_record_open(v[k], vl[k], &rec, NULL) != RONDA_OK) abort();
+        memcpy(ids[k], rec.id, RONDA_ID_BYTES);
+    }
+    static const int to[3][2] = {{0, 1}, {2, 3}, {3, 0}}; /* versions for nodes 2, 3, 4 */
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 2; k++) push_to(w, 2 + i, ROUTER_BASE + (uint32_t)i, v[to[i][k]], vl[to[i][k]]);
+    for (int k = 0; k < 4; k++) free(v[k]);
+    /* the expected evidence: the two lowest of the four ids */
+    int lo[2] = {-1, -1};
+    for (int k = 0; k < 4; k++) {
+        if (lo[0] < 0 || memcmp(ids[k], ids[lo[0]], RONDA_ID_BYTES) < 0) {
+            lo[1] = lo[0];
+            lo[0] = k;
+        } else if (lo[1] < 0 || memcmp(ids[k], ids[lo[1]], RONDA_ID_BYTES) < 0) {
+            lo[1] = k;
+        }
+    }
+    int differ = 0;
+    uint8_t p2[2][RONDA_ID_BYTES], pi[2][RONDA_ID_BYTES];
+    pair_at(w, 2, n1->pk, 3, p2);
+    for (int i = 3; i <= 4; i++) {
+        pair_at(w, i, n1->pk, 3, pi);
+        differ |= memcmp(pi, p2, sizeof pi) != 0;
+    }
+    check(differ, "before the links are back the nodes hold different evidence");
+    link_up(w, 3);
+    link_up(w, 4);
+    t = run_until_synced_from(w, 1, 60000);
+    run_for(w, 3000);
+    int same = synced_from(w, 1);
+    for (int i = 1; i <= 4; i++) {
+        unsigned n = pair_at(w, i, n1->pk, 3, pi);
+        uint64_t low = 0;
+        if (ronda_store_fork_seq(w->nodes[i].s, n1->pk, &low) != RONDA_OK) abort();
+        ronda_stats st = {0};
+        if (ronda_store_stats(w->nodes[i].s, &st) != RONDA_OK) abort();
+        printf("    node %d: fork seq %" PRIu64 ", %" PRIu64 " fork-evidence records, evidence %02x%02x.. %02x%02x..\n",
+               i, low, st.forks, pi[0][0], pi[0][1], pi[1][0], pi[1][1]);
+        same = same && n == 2 && low == 3 && st.fork_seqs == 1 && memcmp(pi[0], ids[lo[0]], RONDA_ID_BYTES) == 0 &&
+               memcmp(pi[1], ids[lo[1]], RONDA_ID_BYTES) == 0;
+    }
+    check(!w->fail[0] && same,
+          "in %" PRIu64 " ms every node holds the two lowest ids of the four as the evidence, equal digests %s", t,
+          w->fail);
     world_free(w);
     free(w);
 }
@@ -2606,6 +2707,7 @@ static int selftest(const opts *o) {
     if (only && strcmp(only, "forks") == 0) {
         selftest_forged_claim(o);
         selftest_fork_flood(o);
+        selftest_forks_split(o);
         selftest_restore_fork(o);
         printf("%d passed, %d failed\n", st_passes, st_failures);
         return st_failures ? 1 : 0;
@@ -2623,6 +2725,7 @@ static int selftest(const opts *o) {
     selftest_determinism(o);
     selftest_forged_claim(o);
     selftest_fork_flood(o);
+    selftest_forks_split(o);
     selftest_restore_fork(o);
     printf("%d passed, %d failed\n", st_passes, st_failures);
     return st_failures ? 1 : 0;

@@ -59,6 +59,8 @@ static void test_append_and_ingest(void **state) {
     ronda_store_close(&b);
 }
 
+static long long sql_int(const char *path, const char *sql);
+
 static void test_duplicate_fork_gap_chain(void **state) {
     fx_world *w = *state;
     fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
@@ -135,8 +137,9 @@ static fr_entry frontier_of(ronda_store *s, const uint8_t *author) {
     return e;
 }
 
-/* Evidence is bounded (two records prove a fork: one row beside the record held per (author,
- * seq), none above the lowest fork seq), and a fork at k freezes the chain at k - 1: from k on
+/* Evidence is bounded and canonical (two records prove a fork: the two lowest ids seen for
+ * the (author, seq), at most two rows beside the record held, none above the lowest fork
+ * seq), and a fork at k freezes the chain at k - 1: from k on
  * its records leave the views and the frontier, nothing more of it is stored, the frontier
  * entry carries k, and a lower fork lowers the freeze. Two stores holding different branches
  * beyond the fork end with equal digests. A fork of the node's own key locks its appends. */
@@ -156,29 +159,59 @@ static void test_fork_bounded_and_frozen(void **state) {
     json_t *q = fx_query(w->s, NULL);
     assert_int_equal(json_array_size(q), 4);
     json_decref(q);
-    /* A fork at 3, then 40 more distinct forks of seq 3: one row kept, the rest refused. */
-    size_t lf;
+    /* A fork at 3, then 40 more distinct forks of seq 3. The evidence kept is the two lowest
+     * ids of all versions seen: a fork below the pair's higher id replaces it, any other is
+     * refused; at most two rows beside the record held, whatever the order. */
+    size_t lf, lk[40];
     fx_chain b = at[2];
-    uint8_t *f3 = fx_next_json(&b, DIA, DLG("2026-01-10", "fork"), 3, &lf, NULL);
+    uint8_t f3id[32], fid[40][32], *fk[40], low2[2][32];
+    uint8_t *f3 = fx_next_json(&b, DIA, DLG("2026-01-10", "fork"), 3, &lf, f3id);
     fx_expect_ingest(w->s, f3, lf, RONDA_OK, RONDA_FORK);
+    int a_low = memcmp(ids[3], f3id, 32) < 0;
+    memcpy(low2[0], a_low ? ids[3] : f3id, 32);
+    memcpy(low2[1], a_low ? f3id : ids[3], 32);
+    unsigned kept = 0;
     for (unsigned k = 0; k < 40; k++) {
         fx_chain b2 = at[2];
-        size_t lk;
         char text[32];
         snprintf(text, sizeof text, "flood %u", k);
-        uint8_t *fk = fx_next_json(&b2, DIA, DLG("2026-01-10", text), 3, &lk, NULL);
-        fx_expect_ingest(w->s, fk, lk, RONDA_ERR_EXISTS, 0);
-        free(fk);
+        fk[k] = fx_next_json(&b2, DIA, DLG("2026-01-10", text), 3, &lk[k], fid[k]);
+        int lower = memcmp(fid[k], low2[1], 32) < 0;
+        fx_expect_ingest(w->s, fk[k], lk[k], lower ? RONDA_OK : RONDA_ERR_EXISTS, lower ? RONDA_FORK : 0);
+        if (lower) {
+            kept++;
+            if (memcmp(fid[k], low2[0], 32) < 0) {
+                memcpy(low2[1], low2[0], 32);
+                memcpy(low2[0], fid[k], 32);
+            } else {
+                memcpy(low2[1], fid[k], 32);
+            }
+        }
     }
-    fx_expect_ingest(w->s, f3, lf, RONDA_OK, RONDA_DUPLICATE); /* the evidence held, again */
-    assert_int_equal(fx_stats(w->s).forks, 1);
+    assert_true(kept >= 1); /* 40 random ids: the chance that none is below the pair is 2/42 */
+    uint8_t pair[2][32];
+    unsigned np = 0;
+    assert_ok(ronda_store_fork_pair(w->s, M1.pk, 3, pair, &np));
+    assert_int_equal(np, 2);
+    assert_memory_equal(pair, low2, sizeof pair);
+    ronda_stats fs = fx_stats(w->s);
+    assert_true(fs.forks >= 1 && fs.forks <= 2);
+    assert_int_equal(fs.fork_seqs, 1);
+    /* Neither version of the pair can be deleted, not even with SQL on the file. */
+    char sql[200], hex[65];
+    for (int k = 0; k < 2; k++) {
+        fx_hex(pair[k], 32, hex);
+        snprintf(sql, sizeof sql, "DELETE FROM forks WHERE id = x'%s'", hex);
+        assert_int_equal(sql_int(w->path, sql), memcmp(pair[k], ids[3], 32) == 0 ? 0 : -1);
+    }
+    assert_int_equal(fx_stats(w->s).forks, fs.forks);
     /* Above the lowest fork seq: refused too; beyond the head: frozen. */
     fx_chain b4 = at[3];
     size_t l4;
     uint8_t *f4 = fx_next_json(&b4, DIA, DLG("2026-01-10", "fork four"), 4, &l4, NULL);
     fx_expect_ingest(w->s, f4, l4, RONDA_ERR_EXISTS, 0);
     fx_expect_ingest(w->s, r[5], l[5], RONDA_ERR_REVOKED, 0);
-    assert_int_equal(fx_stats(w->s).forks, 1);
+    assert_int_equal(fx_stats(w->s).forks, fs.forks);
     uint64_t low = 0;
     assert_ok(ronda_store_fork_seq(w->s, M1.pk, &low));
     assert_int_equal(low, 3);
@@ -211,6 +244,19 @@ static void test_fork_bounded_and_frozen(void **state) {
     assert_memory_not_equal(da, db, 32);
     fx_expect_ingest(s2, r[3], l[3], RONDA_OK, RONDA_FORK);
     assert_ok(ronda_store_digest(s2, db, NULL));
+    if (kept) assert_memory_not_equal(da, db, 32); /* another pair: the digest names it */
+    for (int k = 39; k >= 0; k--) {                /* the floods in the other order: the same pair */
+        ronda_outcome o;
+        ronda_record rec;
+        assert_ok(ronda_record_open(fk[k], lk[k], &rec, NULL));
+        ronda_err ae = ronda_store_apply(s2, &rec, &o, NULL);
+        assert_true(ae == RONDA_OK || ae == RONDA_ERR_EXISTS);
+        free(fk[k]);
+    }
+    uint8_t pair2[2][32];
+    assert_ok(ronda_store_fork_pair(s2, M1.pk, 3, pair2, &np));
+    assert_memory_equal(pair2, pair, sizeof pair);
+    assert_ok(ronda_store_digest(s2, db, NULL));
     assert_memory_equal(da, db, 32);
     /* A fork at 2 lowers the freeze at both. */
     fx_chain b1 = at[1];
@@ -227,7 +273,8 @@ static void test_fork_bounded_and_frozen(void **state) {
     ronda_store_close(&s2);
     ronda_verify_summary sum;
     assert_ok(ronda_store_verify(w->s, 1, NULL, NULL, &sum));
-    assert_int_equal(sum.forks, 2);
+    assert_int_equal(sum.fork_seqs, 2);
+    assert_int_equal(sum.forks, fs.forks + 1);
     assert_true(sum.findings >= 2); /* each fork is a finding */
 
     /* This node's own key forked: its appends are refused for good, and --confirm cannot lift it. */
