@@ -32,6 +32,9 @@ typedef struct ronda_audit_summary {
     uint64_t findings;           /* every finding, verify's included */
     uint64_t notes;              /* checkpoints carrying a note signature (each checked) */
     uint64_t cosigns;            /* cosign records checked (proto/record.md §4) */
+    uint64_t roots;              /* checkpoints whose tree size and root were recomputed (proto/tree.md) */
+    uint64_t roots_unchecked;    /* ... that could not be: an earlier epoch of the writer's tree lacks a
+                                    record or a part (the findings that say so are reported) */
 } ronda_audit_summary;
 
 /* Audit the whole ledger of `s` from one snapshot: everything ronda_store_verify checks, then
@@ -101,5 +104,43 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
  * ronda_store_finding_context, or null). RONDA_ERR_NOT_FOUND when `id` is neither, or the
  * two do not both verify (the audit reports such evidence). */
 ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
+
+/* ---- proofs over the writers' trees (src/store/prove.c, proto/tree.md §5) */
+
+/* An inclusion proof of the record `id` against checkpoint `checkpoint` (its part 0's id),
+ * or, when NULL, against the newest checkpoint with a tree of any hq writer whose tree holds
+ * the record. The tree is rebuilt from this ledger and must have the checkpoint's size and
+ * root. On success *out is a new JSON object (the proof file, caller json_decref's).
+ * RONDA_ERR_NOT_FOUND (d says why) when the record is not held or no checkpoint covers it;
+ * RONDA_ERR_TAMPERED when the rebuilt tree is not the checkpoint's. */
+ronda_err ronda_store_prove_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], const uint8_t *checkpoint,
+                                      json_t **out, ronda_detail *d) RONDA_MUST_CHECK;
+/* A consistency proof between two checkpoints (part 0 ids) of one writer, `old_cp` not later
+ * than `new_cp`. Errors as above; RONDA_ERR_INVALID when they are not two tree checkpoints
+ * of one writer in that order. */
+ronda_err ronda_store_prove_consistency(ronda_store *s, const uint8_t old_cp[RONDA_ID_BYTES],
+                                        const uint8_t new_cp[RONDA_ID_BYTES], json_t **out,
+                                        ronda_detail *d) RONDA_MUST_CHECK;
+
+/* What a proof file proved (ronda_proof_check). */
+typedef struct ronda_proof_result {
+    int consistency;                 /* 0: inclusion, 1: consistency */
+    uint8_t writer[RONDA_KEY_BYTES]; /* the checkpoints' writer */
+    uint64_t seq, size;              /* the (new) checkpoint's part 0 seq and tree size */
+    uint64_t old_seq, old_size;      /* consistency: the old checkpoint's */
+    uint8_t record[RONDA_ID_BYTES];  /* inclusion: the record's id */
+    uint64_t index;                  /* inclusion: its leaf index */
+    int notes;                       /* note signatures checked (0 when the checkpoints carry none) */
+} ronda_proof_result;
+
+/* Checks a proof file offline, from its bytes alone: every record opens (signature, body
+ * hash, schema), the checkpoints are part 0 with a tree, the path proves the claim against
+ * their roots, and each note signature verifies (origin by `authority`, else the file's
+ * `authority`). Not checkable offline: that the writer is an hq member of the network (the
+ * roster) and what the checkpoint claims about the ledger (an audit's work).
+ * RONDA_ERR_MALFORMED (d names the field) for a file that is not a proof; RONDA_ERR_SIGNATURE
+ * / RONDA_ERR_TAMPERED when it does not prove what it says. */
+ronda_err ronda_proof_check(const json_t *proof, const uint8_t *authority, ronda_proof_result *out,
+                            ronda_detail *d) RONDA_MUST_CHECK;
 
 #endif

@@ -93,5 +93,6 @@ ronda_err ronda_init(void) RONDA_MUST_CHECK;
 #include "ronda/bundle.h"
 #include "ronda/audit.h"
 #include "ronda/witness.h"
+#include "ronda/tree.h"
 
 #endif

@@ -104,6 +104,7 @@ int cmd_checkpoint(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
 
 /* Periodic checkpoints of `ronda run` (cmd_audit.c). */
 typedef struct run_checkpoints {

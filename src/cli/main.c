@@ -35,6 +35,8 @@ static const char usage[] =
     "  checkpoint           (hq) sign the frontier this node holds, for later audits\n"
     "  audit                full audit: findings, summary by Polres/Polsek, chains (--json, --html)\n"
     "  history ID           the provenance of one dialogue: amendments, resolutions, signers\n"
+    "  prove ID             Merkle proof of a record against a checkpoint (--consistency OLD NEW,\n"
+    "                       --check FILE: verify one offline)\n"
     "  run                  the node daemon: serve and sync with peers over CurveZMQ\n"
     "  backup FILE          a consistent copy of the node's database, while it runs\n"
     "  restore FILE         put a backup in place (it writes nothing until a peer confirms it)\n"
@@ -72,6 +74,7 @@ int main(int argc, char **argv) {
         {"audit", cmd_audit},
         {"history", cmd_history},
         {"report", cmd_report},
+        {"prove", cmd_prove},
     };
     if (ronda_init() != RONDA_OK) {
         fprintf(stderr, "ronda: libsodium failed to initialise\n");

@@ -104,6 +104,10 @@ static const schema entry_schema = {"frontier entry", entry_fields, N(entry_fiel
 
 static const field checkpoint_fields[] = {
     {"part", T_UINT, 1, 0, NULL, 0, RONDA_CHECKPOINT_PARTS_MAX - 1, NULL},
+    /* The writer's Merkle tree (proto/tree.md), in part 0: its root and size. Optional, so
+     * checkpoints written before trees stay valid. */
+    {"root", T_BIN32, 0, 0, NULL, 0, 0, NULL},
+    {"size", T_UINT, 0, 0, NULL, 0, UINT64_MAX, NULL},
     {"parts", T_UINT, 1, 0, NULL, 1, RONDA_CHECKPOINT_PARTS_MAX, NULL},
     {"digest", T_BIN32, 1, 0, NULL, 0, 0, NULL},
     {"records", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL},

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_int.h"
+#include "store/tlog.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -56,11 +56,7 @@ static int open_row(sqlite3_stmt *st, int env_col, ronda_record *rec, json_t **b
     return 1;
 }
 
-typedef struct fentry {
-    uint8_t author[RONDA_KEY_BYTES];
-    uint64_t seq;
-    uint8_t head[RONDA_ID_BYTES];
-} fentry;
+typedef tlog_entry fentry;
 
 typedef struct fvec {
     fentry *v;
@@ -99,7 +95,7 @@ static int collect(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t
 }
 
 static json_t *part_body(const fvec *f, size_t lo, size_t hi, unsigned part, unsigned parts, const uint8_t *digest,
-                         uint64_t records) {
+                         uint64_t records, const ronda_tree_range *tree) {
     char hex[65];
     json_t *fr = json_array();
     for (size_t i = lo; i < hi && fr; i++) {
@@ -112,8 +108,40 @@ static json_t *part_body(const fvec *f, size_t lo, size_t hi, unsigned part, uns
         json_array_append_new(fr, e);
     }
     ronda_hex(digest, 32, hex);
-    return json_pack("{s:I, s:I, s:s, s:I, s:o}", "part", (json_int_t)part, "parts", (json_int_t)parts, "digest", hex,
-                     "records", (json_int_t)records, "frontier", fr);
+    json_t *b = json_pack("{s:I, s:I, s:s, s:I, s:o}", "part", (json_int_t)part, "parts", (json_int_t)parts, "digest",
+                          hex, "records", (json_int_t)records, "frontier", fr);
+    if (b && part == 0) { /* the tree's size and root: part 0 only, beside its note signature */
+        ronda_tree_hash root;
+        ronda_tree_range_root(tree, &root);
+        ronda_hex(root.b, 32, hex);
+        if (json_object_set_new(b, "size", json_integer((json_int_t)tree->size)) != 0 ||
+            json_object_set_new(b, "root", json_string(hex)) != 0) {
+            json_decref(b);
+            return NULL;
+        }
+    }
+    return b;
+}
+
+/* The writer's tree after this checkpoint (proto/tree.md): its earlier checkpoints' epochs,
+ * rebuilt from its own chain and the records they name, then the new frontier's. */
+static ronda_err writer_tree(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], const fvec *f,
+                             ronda_tree_range *out, ronda_detail *d) {
+    tlog t;
+    tlog_init(&t, 0);
+    ronda_err e = tlog_walk(s, writer, &t, NULL, NULL, d);
+    if (e == RONDA_OK) e = tlog_epoch(s, &t, f->v, f->n, d);
+    if (e == RONDA_OK)
+        *out = t.range;
+    else if (!ronda_err_is_db(e) && e != RONDA_ERR_NOMEM && d) {
+        char why[160];
+        memcpy(why, d->text, sizeof why - 1); /* cut: the prefix below takes the rest */
+        why[sizeof why - 1] = 0;
+        snprintf(d->text, sizeof d->text, "this node's tree cannot be rebuilt from its ledger (%s): run `ronda audit`",
+                 why);
+    }
+    tlog_free(&t);
+    return e;
 }
 
 /* Part 0 carries the writer's signature of the checkpoint's note (proto/note.md), so the
@@ -164,11 +192,16 @@ ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECR
     }
     uint8_t digest[RONDA_HASH_BYTES];
     crypto_generichash_final(&h, digest, sizeof digest);
+    ronda_tree_range tree;
+    if ((e = writer_tree(s, secret + 32, &f, &tree, d)) != RONDA_OK) {
+        if (ronda_err_is_db(e)) e = store_dberr(s, d, "tree");
+        goto out;
+    }
     unsigned parts = (unsigned)((f.n + RONDA_CHECKPOINT_AUTHORS_MAX - 1) / RONDA_CHECKPOINT_AUTHORS_MAX);
     for (unsigned p = 0; p < parts && e == RONDA_OK; p++) {
         size_t lo = (size_t)p * RONDA_CHECKPOINT_AUTHORS_MAX;
         size_t hi = lo + RONDA_CHECKPOINT_AUTHORS_MAX < f.n ? lo + RONDA_CHECKPOINT_AUTHORS_MAX : f.n;
-        json_t *b = part_body(&f, lo, hi, p, parts, digest, records);
+        json_t *b = part_body(&f, lo, hi, p, parts, digest, records, &tree);
         if (b && p == 0 && (e = sign_note(s, secret, b, d)) != RONDA_OK) {
             json_decref(b);
             break;
@@ -234,6 +267,17 @@ typedef struct actx {
     int cp_any;
     int cp_bad; /* already reported as malformed: never completes, not reported again */
     crypto_generichash_state cp_hash;
+    /* the writer's tree (proto/tree.md), grown checkpoint by checkpoint in its chain order */
+    fentry *cp_entries; /* the open checkpoint's frontier, all parts so far */
+    size_t cp_n, cp_cap;
+    int cp_has_tree; /* its part 0 has size and root */
+    uint64_t cp_tsize;
+    ronda_tree_hash cp_troot;
+    tlog tree;
+    uint8_t tree_writer[RONDA_KEY_BYTES];
+    int tree_on;        /* tree is tree_writer's */
+    int tree_broken;    /* an epoch could not be rebuilt: later roots of this writer are not checked */
+    ronda_err tree_err; /* a database failure while rebuilding: the audit's result */
 } actx;
 
 static void report(actx *a, const char *what, ronda_err err, const uint8_t *id, const uint8_t *author, uint64_t seq,
@@ -314,10 +358,47 @@ static uint64_t revoked_after(const actx *a, const uint8_t *author) {
     return UINT64_MAX;
 }
 
+/* The open checkpoint's epoch onto its writer's tree, and its size and root against it. A
+ * checkpoint that is incomplete or malformed here, or an epoch whose records this ledger
+ * lacks or holds in another version, stops the writer's tree: the withheld, fork, gap and
+ * checkpoint findings name the cause, and the later roots are counted as unchecked. */
+static void cp_tree(actx *a, int complete, const char *name) {
+    if (!complete || a->cp_bad) a->tree_broken = 1;
+    if (!a->tree_broken) {
+        ronda_detail d;
+        memset(&d, 0, sizeof d);
+        ronda_err e = tlog_epoch(a->s, &a->tree, a->cp_entries, a->cp_n, &d);
+        if (e == RONDA_ERR_NOMEM || ronda_err_is_db(e)) {
+            a->tree_err = e;
+            a->tree_broken = 1;
+        } else if (e != RONDA_OK) {
+            a->tree_broken = 1;
+        }
+    }
+    if (!a->cp_has_tree) return;
+    if (a->tree_broken) {
+        a->sum.roots_unchecked++;
+        return;
+    }
+    a->sum.roots++;
+    ronda_tree_hash root;
+    ronda_tree_range_root(&a->tree.range, &root);
+    if (a->tree.range.size == a->cp_tsize && sodium_memcmp(root.b, a->cp_troot.b, 32) == 0) return;
+    char text[512], want[65], got[65];
+    ronda_hex(root.b, 32, want);
+    ronda_hex(a->cp_troot.b, 32, got);
+    snprintf(text, sizeof text,
+             "checkpoint by %s: its tree (size %llu, root %.12s) is not the tree rebuilt from its checkpoints and "
+             "the records they name (size %llu, root %.12s; proto/tree.md)",
+             name, (unsigned long long)a->cp_tsize, got, (unsigned long long)a->tree.range.size, want);
+    report(a, "checkpoint", RONDA_ERR_TAMPERED, a->cp_id, a->cp_author, a->cp_seq, text);
+}
+
 static void cp_close(actx *a, int complete) {
     if (!a->open) return;
     char text[512], name[64];
     who(a->s, a->cp_author, name, sizeof name);
+    cp_tree(a, complete, name);
     if (a->cp_bad) {
         /* reported when it was found */
     } else if (!complete) {
@@ -528,6 +609,17 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
         crypto_generichash_update(&a->cp_hash, (const uint8_t *)"ronda-ledger-v1", 15);
         a->cp_next_part = part; /* a part > 0 here is checked for claims but never completes */
         a->cp_bad = part != 0;
+        if (!a->tree_on || memcmp(a->tree_writer, rec->author, 32) != 0) { /* the next writer's tree */
+            tlog_free(&a->tree);
+            tlog_init(&a->tree, 0);
+            memcpy(a->tree_writer, rec->author, 32);
+            a->tree_on = 1;
+            a->tree_broken = 0;
+        }
+        a->cp_n = 0;
+        json_t *tsize = json_object_get(b, "size");
+        a->cp_has_tree = part == 0 && tsize && unhex32(b, "root", a->cp_troot.b);
+        a->cp_tsize = a->cp_has_tree ? (uint64_t)json_integer_value(tsize) : 0;
         if (part == 0) check_note_sig(a, rec, b);
     }
     json_t *fr = json_object_get(b, "frontier");
@@ -546,13 +638,21 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
         a->cp_any = 1;
         digest_entry(&a->cp_hash, c.author, c.seq, c.head);
         a->cp_sum += c.seq;
+        if (a->cp_n == a->cp_cap) {
+            size_t cap = a->cp_cap ? a->cp_cap * 2 : 64;
+            fentry *g = realloc(a->cp_entries, cap * sizeof *g);
+            if (!g) return RONDA_ERR_NOMEM;
+            a->cp_entries = g;
+            a->cp_cap = cap;
+        }
+        a->cp_entries[a->cp_n++] = c;
         ronda_err e = check_claim(a, &c);
         if (e != RONDA_OK) return e;
     }
     a->cp_next_part = part + 1;
     a->cp_next_seq = rec->seq + 1;
     if (a->cp_next_part == a->cp_parts) cp_close(a, 1);
-    return RONDA_OK;
+    return a->tree_err;
 }
 
 static int miss_cmp(const void *x, const void *y) {
@@ -635,6 +735,7 @@ static ronda_err checkpoints(actx *a) {
     if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(a->s, rc);
     sqlite3_finalize(st);
     cp_close(a, 0);
+    if (e == RONDA_OK) e = a->tree_err;
     if (e == RONDA_OK) e = report_missing(a);
     return e;
 }
@@ -966,6 +1067,8 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     free(a.placers);
     free(a.revoked);
     free(a.miss);
+    free(a.cp_entries);
+    tlog_free(&a.tree);
     if (e != RONDA_OK) return e;
     *out = a.sum;
     return RONDA_OK;

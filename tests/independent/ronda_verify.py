@@ -357,6 +357,8 @@ SCHEMAS = {
     ],
     "checkpoint": [
         ("part", ("uint", CHECKPOINT_PARTS_MAX - 1), True),
+        ("root", ID, False),  # the writer's tree (proto/tree.md), in part 0
+        ("size", UINT, False),
         ("parts", ("uint", CHECKPOINT_PARTS_MAX), True),
         ("digest", ID, True),
         ("records", UINT, True),
@@ -733,7 +735,7 @@ class Ledger:
                 continue
             parts0[cid] = (author, seq, b)
             if "note_sig" in b and not ed25519_ok(author, b["note_sig"],
-                                                  self.note_text(author, seq, b["records"], b["digest"])):
+                                                  self.note_text(author, seq, *note_head(b))):
                 problems.append("checkpoint %s: its note signature does not verify" % cid.hex())
         for rid, author, b in self.cosigns:
             text = self.note_text(b["writer"], b["seq"], b["size"], b["root"])
@@ -1067,15 +1069,190 @@ def verify_vectors(path, out):
     return 0 if not problems else 1
 
 
+def note_head(b):
+    """proto/note.md §1: a checkpoint's note size and root: its tree's when part 0 has one."""
+    if "size" in b:
+        return b["size"], b["root"]
+    return b["records"], b["digest"]
+
+
+# ---------------------------------------------------------------------------------------
+# Merkle proofs (proto/tree.md): RFC 6962 hashing with SHA-256, written from RFC 9162
+
+
+def tree_leaf(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def tree_node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def inclusion_ok(leaf, index, size, path, root):
+    """RFC 9162 §2.1.3.2."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = tree_node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = tree_node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def consistency_ok(m, n, old_root, new_root, path):
+    """RFC 9162 §2.1.4.2 (m = n: an empty proof and equal roots)."""
+    if m < 1 or m > n:
+        return False
+    if m == n:
+        return not path and old_root == new_root
+    if not path:
+        return False
+    if m & (m - 1) == 0:
+        path = [old_root] + list(path)
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = tree_node(c, fr)
+            sr = tree_node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = tree_node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+def tree_root(hashes):
+    """RFC 6962 MTH over leaf hashes."""
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return tree_node(tree_root(hashes[:k]), tree_root(hashes[k:]))
+
+
+def verify_tree_vectors(path, out):
+    """proto/tree-vectors.json: every hash, root and proof recomputed or verified here."""
+    with open(path) as f:
+        v = json.load(f)
+    problems = 0
+    hashes = []
+    for leaf in v["leaves"]:
+        h = tree_leaf(bytes.fromhex(leaf["data"]))
+        hashes.append(h)
+        if h.hex() != leaf["hash"]:
+            problems += 1
+            print("FAILED leaf %s" % leaf["data"], file=out)
+    roots = {}
+    for r in v["roots"]:
+        roots[r["size"]] = bytes.fromhex(r["root"])
+        if tree_root(hashes[:r["size"]]) != roots[r["size"]]:
+            problems += 1
+            print("FAILED root of %d" % r["size"], file=out)
+    for p in v["inclusion"]:
+        i, n = p["index"], p["size"]
+        if not inclusion_ok(hashes[i], i, n, [bytes.fromhex(h) for h in p["path"]], roots[n]):
+            problems += 1
+            print("FAILED inclusion %d of %d" % (i, n), file=out)
+    for p in v["consistency"]:
+        m, n = p["old_size"], p["new_size"]
+        if not consistency_ok(m, n, roots[m], roots[n], [bytes.fromhex(h) for h in p["path"]]):
+            problems += 1
+            print("FAILED consistency %d -> %d" % (m, n), file=out)
+    print("%s: %d leaves, %d roots, %d inclusion and %d consistency proofs, %d problems"
+          % (path, len(hashes), len(roots), len(v["inclusion"]), len(v["consistency"]), problems), file=out)
+    return 1 if problems else 0
+
+
+def verify_proof(path, out):
+    """proto/tree.md §5: a proof file, from its bytes alone."""
+    with open(path, "rb") as f:
+        raw = f.read(512 * 1024 + 1)
+    if len(raw) > 512 * 1024:
+        print("FAILED: larger than a proof can be", file=out)
+        return 1
+    try:
+        p = json.loads(raw)
+        if p.get("format") != "ronda-proof-v1" or p.get("type") not in ("inclusion", "consistency"):
+            raise Refused("not a ronda-proof-v1 file")
+        authority = bytes.fromhex(p["authority"])
+        writer = bytes.fromhex(p["writer"])
+        hashes = [bytes.fromhex(h) for h in p["path"]]
+        if len(hashes) > 64 or any(len(h) != 32 for h in hashes):
+            raise Refused("path: at most 64 hashes of 32 bytes")
+        ledger = Ledger(authority)
+
+        def checkpoint(key):
+            rec = open_record(bytes.fromhex(p[key]))
+            b = rec.body
+            if rec.kind != "checkpoint" or b is None or b["part"] != 0 or "size" not in b:
+                raise Refused("%s: not a checkpoint's part 0 with a tree" % key)
+            if rec.author != writer:
+                raise Refused("%s: not the writer's" % key)
+            if "note_sig" in b and not ed25519_ok(writer, b["note_sig"],
+                                                  ledger.note_text(writer, rec.seq, *note_head(b))):
+                raise Refused("%s: its note signature does not verify" % key)
+            return rec
+
+        if p["type"] == "inclusion":
+            cp = checkpoint("checkpoint")
+            rec = open_record(bytes.fromhex(p["record"]))
+            rid = rec.id
+            if p["size"] != cp.body["size"]:
+                raise Refused("size is not the checkpoint's")
+            if not inclusion_ok(tree_leaf(rid), p["index"], p["size"], hashes, cp.body["root"]):
+                raise Refused("the path does not lead from the record to the root")
+            print("OK: record %s is leaf %d of %d" % (rid.hex(), p["index"], p["size"]), file=out)
+        else:
+            old, new = checkpoint("old"), checkpoint("new")
+            if old.seq > new.seq:
+                raise Refused("old is later than new")
+            if p["old_size"] != old.body["size"] or p["new_size"] != new.body["size"]:
+                raise Refused("sizes are not the checkpoints'")
+            if not consistency_ok(p["old_size"], p["new_size"], old.body["root"], new.body["root"], hashes):
+                raise Refused("the path does not prove the old tree a prefix of the new")
+            print("OK: tree of size %d is a prefix of size %d" % (p["old_size"], p["new_size"]), file=out)
+        return 0
+    except (Refused, KeyError, TypeError, ValueError, AttributeError) as e:
+        print("FAILED: %s" % e, file=out)
+        return 1
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description="Independent verifier of ronda bundles "
                                  "(proto/bundle.md) and test vectors (proto/record.md §7).")
     ap.add_argument("--vectors", metavar="VECTORS", help="check a test-vector file")
+    ap.add_argument("--proof", metavar="FILE", help="check a proof file (proto/tree.md)")
+    ap.add_argument("--tree-vectors", metavar="FILE", help="check proto/tree-vectors.json")
     ap.add_argument("bundle", nargs="?", metavar="BUNDLE", help="a bundle to verify")
     args = ap.parse_args(argv)
-    if (args.vectors is None) == (args.bundle is None):
-        ap.error("give either BUNDLE or --vectors VECTORS")
+    if [args.vectors, args.bundle, args.proof, args.tree_vectors].count(None) != 3:
+        ap.error("give one of BUNDLE, --vectors VECTORS, --proof FILE, --tree-vectors FILE")
     try:
+        if args.tree_vectors is not None:
+            return verify_tree_vectors(args.tree_vectors, sys.stdout)
+        if args.proof is not None:
+            return verify_proof(args.proof, sys.stdout)
         if args.vectors is not None:
             return verify_vectors(args.vectors, sys.stdout)
         return verify_bundle(args.bundle, sys.stdout)

@@ -130,8 +130,61 @@ static json_t *dialogue_body(int participants) {
                      "Pemerintah Desa Kamulan", "Karang Taruna", "Babinsa Koramil Durenan");
 }
 
-int main(void) {
+/* --tree: the Merkle tree vectors of proto/tree.md (proto/tree-vectors.json): the eight
+ * reference leaves of Certificate Transparency, the root of each prefix, every inclusion
+ * proof and every consistency proof of those trees. */
+static int tree_vectors(void) {
+    static const char *const data[8] = {
+        "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
+    ronda_tree_hash leaves[8], root, path[RONDA_TREE_PROOF_MAX];
+    json_t *lj = json_array(), *roots = json_array(), *inc = json_array(), *con = json_array();
+    for (int i = 0; i < 8; i++) {
+        uint8_t b[16];
+        size_t n = strlen(data[i]) / 2;
+        if (n && ronda_unhex(data[i], b, n) != RONDA_OK) die("hex", RONDA_ERR_INVALID, NULL);
+        ronda_tree_leaf_hash(b, n, &leaves[i]);
+        json_array_append_new(lj, json_pack("{s:s, s:o}", "data", data[i], "hash", hexj(leaves[i].b, 32)));
+    }
+    for (uint64_t n = 0; n <= 8; n++) {
+        ronda_tree_root(leaves, n, &root);
+        json_array_append_new(roots, json_pack("{s:I, s:o}", "size", (json_int_t)n, "root", hexj(root.b, 32)));
+    }
+    for (uint64_t n = 1; n <= 8; n++)
+        for (uint64_t i = 0; i < n; i++) {
+            unsigned len;
+            if (ronda_tree_inclusion_proof(leaves, n, i, path, &len) != RONDA_OK) die("path", RONDA_ERR_INVALID, NULL);
+            json_t *p = json_array();
+            for (unsigned k = 0; k < len; k++) json_array_append_new(p, hexj(path[k].b, 32));
+            json_array_append_new(
+                inc, json_pack("{s:I, s:I, s:o}", "index", (json_int_t)i, "size", (json_int_t)n, "path", p));
+        }
+    for (uint64_t n = 1; n <= 8; n++)
+        for (uint64_t m = 1; m <= n; m++) {
+            unsigned len;
+            if (ronda_tree_consistency_proof(leaves, n, m, path, &len) != RONDA_OK)
+                die("proof", RONDA_ERR_INVALID, NULL);
+            json_t *p = json_array();
+            for (unsigned k = 0; k < len; k++) json_array_append_new(p, hexj(path[k].b, 32));
+            json_array_append_new(
+                con, json_pack("{s:I, s:I, s:o}", "old_size", (json_int_t)m, "new_size", (json_int_t)n, "path", p));
+        }
+    json_t *doc = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "format", "ronda tree vectors, proto/tree.md v1", "about",
+                            "RFC 6962 trees (SHA-256) over the Certificate Transparency reference leaves: leaf "
+                            "hashes, the root of every prefix, every inclusion proof and every consistency proof.",
+                            "leaves", lj, "roots", roots, "inclusion", inc, "consistency", con);
+    if (!doc) die("json", RONDA_ERR_NOMEM, NULL);
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text) die("json", RONDA_ERR_NOMEM, NULL);
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    free(text);
+    json_decref(doc);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
     if (ronda_init() != RONDA_OK) die("init", RONDA_ERR_INVALID, NULL);
+    if (argc > 1 && strcmp(argv[1], "--tree") == 0) return tree_vectors();
     key authority, node;
     key_make(&authority, "ronda test vectors: authority (Polda Jawa Timur)");
     key_make(&node, "ronda test vectors: node (Polsek Durenan)");
