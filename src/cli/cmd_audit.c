@@ -633,6 +633,8 @@ int cmd_audit(int argc, char **argv) {
     json_object_set_new(report, "newest_record_ms", json_integer((json_int_t)c.newest_ms));
     json_object_set_new(report, "notes", c.notes ? c.notes : json_array());
     json_object_set_new(report, "cosigns", json_integer((json_int_t)sum.cosigns));
+    json_object_set_new(report, "roots", json_integer((json_int_t)sum.roots));
+    json_object_set_new(report, "roots_unchecked", json_integer((json_int_t)sum.roots_unchecked));
     json_object_set_new(report, "checkpoint_notes", json_integer((json_int_t)sum.notes));
     int out_rc = nf == 0 ? EXIT_OK : EXIT_REFUSED;
     if (html) {
@@ -662,6 +664,12 @@ int cmd_audit(int argc, char **argv) {
                (unsigned long long)sum.claims_revoked, (unsigned long long)sum.references);
         printf("  %llu cosignatures of checkpoints; %llu checkpoints carry a note signature\n",
                (unsigned long long)sum.cosigns, (unsigned long long)sum.notes);
+        printf("  %llu checkpoint tree roots recomputed from the records (proto/tree.md)",
+               (unsigned long long)sum.roots);
+        if (sum.roots_unchecked)
+            printf("; %llu not: an earlier checkpoint of their writer could not be rebuilt (see the findings)",
+                   (unsigned long long)sum.roots_unchecked);
+        printf("\n");
         printf("  digest %s\n\n", dhex);
         json_array_foreach(c.warnings, i, x) {
             const char *nm = jstr(x, "author_name") ? jstr(x, "author_name") : jstr(x, "writer");

@@ -93,6 +93,9 @@ rc=0
 "$RONDA" audit --dir hq --json >audit.json 2>>err.txt || rc=$?
 check "audit of the HQ's ledger: exit 0, no finding" "$PY" -c 'import json,sys
 d = json.load(open("audit.json")); sys.exit(not (d["findings"] == [] and d["ok"] is True))'
+check "audit: the three checkpoints' roots recomputed, none left unchecked" "$PY" -c 'import json,sys
+d = json.load(open("audit.json")); sys.exit(not (d["roots"] == 3 and d["roots_unchecked"] == 0))'
+check "audit's text says so" bash -c '"$1" audit --dir hq | grep -q "3 checkpoint tree roots recomputed"' _ "$RONDA"
 
 if [[ -n ${RONDA_VERIFY_PY:-} ]]; then
     for f in p1.json p4.json c13.json c23.json; do
