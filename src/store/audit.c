@@ -123,40 +123,43 @@ static json_t *part_body(const fvec *f, size_t lo, size_t hi, unsigned part, uns
     return b;
 }
 
-/* The writer's tree after this checkpoint (proto/tree.md): its earlier checkpoints' epochs,
- * rebuilt from its own chain and the records they name, then the new frontier's. */
-static ronda_err writer_tree(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], const fvec *f,
-                             ronda_tree_range *out, ronda_detail *d) {
-    tlog t;
-    tlog_init(&t, 0);
-    ronda_err e = tlog_walk(s, writer, &t, NULL, NULL, d);
-    if (e == RONDA_OK) e = tlog_epoch(s, &t, f->v, f->n, d);
-    if (e == RONDA_OK)
-        *out = t.range;
-    else if (!ronda_err_is_db(e) && e != RONDA_ERR_NOMEM && d) {
+/* The writer's tree after this checkpoint (proto/tree.md): the tree after its earlier
+ * checkpoints (saved beside the newest one, or rebuilt from its chain and the records they
+ * name), then the new frontier's epoch. t is the caller's (tlog_init'ed; freed by it). */
+static ronda_err writer_tree(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], const fvec *f, tlog *t,
+                             ronda_detail *d) {
+    ronda_err e = tlog_resume(s, writer, t, NULL, d);
+    if (e == RONDA_OK) e = tlog_epoch(s, t, f->v, f->n, d);
+    if (e != RONDA_OK && !ronda_err_is_db(e) && e != RONDA_ERR_NOMEM && d) {
         char why[160];
         memcpy(why, d->text, sizeof why - 1); /* cut: the prefix below takes the rest */
         why[sizeof why - 1] = 0;
         snprintf(d->text, sizeof d->text, "this node's tree cannot be rebuilt from its ledger (%s): run `ronda audit`",
                  why);
     }
-    tlog_free(&t);
     return e;
+}
+
+/* The seq of the writer's newest record (0: none), in the caller's transaction. */
+static ronda_err head_seq(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], uint64_t *seq) {
+    sqlite3_stmt *st = store_stmt(s, Q_HEAD);
+    if (!st) return store_fail(s, 0);
+    sqlite3_bind_blob(st, 1, writer, RONDA_KEY_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *seq = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
 }
 
 /* Part 0 carries the writer's signature of the checkpoint's note (proto/note.md), so the
  * note can be rebuilt from the ledger alone: its head from the body as it will be stored
  * (ronda_checkpoint_head), its seq the writer's next (this runs in the append's transaction). */
 static ronda_err sign_note(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], json_t *b, ronda_detail *d) {
-    sqlite3_stmt *st = store_stmt(s, Q_HEAD);
-    if (!st) return store_dberr(s, d, "frontier");
-    sqlite3_bind_blob(st, 1, secret + 32, RONDA_KEY_BYTES, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    uint64_t seq = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) + 1 : 1;
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(s, rc);
+    uint64_t seq;
+    ronda_err e = head_seq(s, secret + 32, &seq);
+    if (e != RONDA_OK) return ronda_err_is_db(e) ? store_dberr(s, d, "frontier") : e;
     ronda_note_head h;
-    ronda_err e = ronda_checkpoint_head(s->authority, secret + 32, seq, b, &h);
+    e = ronda_checkpoint_head(s->authority, secret + 32, seq + 1, b, &h);
     if (e != RONDA_OK) return e;
     uint8_t sig[RONDA_SIG_BYTES];
     char hex[2 * RONDA_SIG_BYTES + 1];
@@ -168,6 +171,10 @@ static ronda_err sign_note(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYT
 ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
                                  uint8_t id_out[RONDA_ID_BYTES], unsigned *parts_out, ronda_detail *d) {
     fvec f = {NULL, 0, 0};
+    tlog t;
+    tlog_init(&t, 0);
+    uint8_t first_id[RONDA_ID_BYTES];
+    uint64_t last = 0;
     ronda_err e = ronda_store_begin(s); /* the frontier and the parts: one snapshot, one commit */
     if (e != RONDA_OK) return store_dberr(s, d, "begin");
     if ((e = ronda_store_frontier(s, collect, &f)) != RONDA_OK) {
@@ -192,8 +199,7 @@ ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECR
     }
     uint8_t digest[RONDA_HASH_BYTES];
     crypto_generichash_final(&h, digest, sizeof digest);
-    ronda_tree_range tree;
-    if ((e = writer_tree(s, secret + 32, &f, &tree, d)) != RONDA_OK) {
+    if ((e = writer_tree(s, secret + 32, &f, &t, d)) != RONDA_OK) {
         if (ronda_err_is_db(e)) e = store_dberr(s, d, "tree");
         goto out;
     }
@@ -201,7 +207,7 @@ ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECR
     for (unsigned p = 0; p < parts && e == RONDA_OK; p++) {
         size_t lo = (size_t)p * RONDA_CHECKPOINT_AUTHORS_MAX;
         size_t hi = lo + RONDA_CHECKPOINT_AUTHORS_MAX < f.n ? lo + RONDA_CHECKPOINT_AUTHORS_MAX : f.n;
-        json_t *b = part_body(&f, lo, hi, p, parts, digest, records, &tree);
+        json_t *b = part_body(&f, lo, hi, p, parts, digest, records, &t.range);
         if (b && p == 0 && (e = sign_note(s, secret, b, d)) != RONDA_OK) {
             json_decref(b);
             break;
@@ -211,17 +217,25 @@ ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECR
         uint8_t id[RONDA_ID_BYTES];
         e = b ? ronda_body_from_json(RONDA_KIND_CHECKPOINT, b, &bytes, &len, d) : RONDA_ERR_NOMEM;
         if (e == RONDA_OK) e = ronda_store_append(s, secret, RONDA_KIND_CHECKPOINT, bytes, len, now_ms, id, d);
-        if (e == RONDA_OK && p == 0 && id_out) memcpy(id_out, id, RONDA_ID_BYTES);
+        if (e == RONDA_OK && p == 0) memcpy(first_id, id, RONDA_ID_BYTES);
         free(bytes);
         json_decref(b);
     }
+    /* The tree after this checkpoint, for the next one (parts are the writer's last seqs). */
+    if (e == RONDA_OK) {
+        if ((e = head_seq(s, secret + 32, &last)) == RONDA_OK)
+            e = tlog_save(s, secret + 32, &t, first_id, last - parts + 1, last);
+        if (ronda_err_is_db(e)) e = store_dberr(s, d, "tree state");
+    }
     if (e == RONDA_OK) {
         if ((e = ronda_store_commit(s)) != RONDA_OK) e = store_dberr(s, d, "commit");
+        if (e == RONDA_OK && id_out) memcpy(id_out, first_id, RONDA_ID_BYTES);
         if (e == RONDA_OK && parts_out) *parts_out = parts;
     }
 out:
     if (e != RONDA_OK) ronda_store_rollback(s);
     free(f.v);
+    tlog_free(&t);
     return e;
 }
 

@@ -215,3 +215,145 @@ ronda_err tlog_walk(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog 
     free(v);
     return e;
 }
+
+/* ------------------------------------------------------------ the writer's saved tree */
+
+static const char tree_state_sql[] =
+    "CREATE TABLE IF NOT EXISTS tree_state(writer BLOB PRIMARY KEY, cp BLOB NOT NULL, first INTEGER NOT NULL,"
+    " last INTEGER NOT NULL, range BLOB NOT NULL, marks BLOB NOT NULL) WITHOUT ROWID";
+
+static void put_u64(uint8_t *p, uint64_t v) {
+    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+
+static uint64_t get_u64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+    return v;
+}
+
+/* The saved state into t, when it decodes (the file is not trusted: every length is checked). */
+static int state_decode(tlog *t, const uint8_t *r, size_t rlen, const uint8_t *m, size_t mlen) {
+    if (!r || rlen < 8) return 0;
+    uint64_t size = get_u64(r);
+    unsigned n = (unsigned)__builtin_popcountll(size);
+    if (size > RONDA_TREE_SIZE_MAX || rlen != 8 + (size_t)n * 32) return 0;
+    if (mlen % 40 != 0 || mlen / 40 > (size_t)RONDA_CHECKPOINT_AUTHORS_MAX * RONDA_CHECKPOINT_PARTS_MAX) return 0;
+    size_t nm = mlen / 40;
+    tlog_mark *marks = malloc((nm ? nm : 1) * sizeof *marks);
+    if (!marks) return 0;
+    for (size_t i = 0; i < nm; i++) {
+        memcpy(marks[i].author, m + i * 40, 32);
+        marks[i].seq = get_u64(m + i * 40 + 32);
+        if (i > 0 && memcmp(marks[i - 1].author, marks[i].author, 32) >= 0) {
+            free(marks);
+            return 0;
+        }
+    }
+    t->range.size = size;
+    t->range.n = n;
+    for (unsigned i = 0; i < n; i++) memcpy(t->range.stack[i].b, r + 8 + (size_t)i * 32, 32);
+    free(t->marks);
+    t->marks = marks;
+    t->n_marks = nm;
+    return 1;
+}
+
+/* 1 when the saved state of `writer` is the tree after its newest checkpoint: the state names
+ * part 0 of a checkpoint held at that seq, no checkpoint record of the writer follows its last
+ * part, and the checkpoint's own size and root are the saved tree's. */
+static int state_load(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog *t) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT cp, first, last, range, marks FROM tree_state WHERE writer = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0; /* no table yet (a ledger written before the state was kept) */
+    sqlite3_bind_blob(st, 1, writer, RONDA_KEY_BYTES, SQLITE_STATIC);
+    int ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES;
+    uint8_t cp[RONDA_ID_BYTES];
+    uint64_t first = 0, last = 0;
+    if (ok) {
+        memcpy(cp, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+        first = (uint64_t)sqlite3_column_int64(st, 1);
+        last = (uint64_t)sqlite3_column_int64(st, 2);
+        ok = first >= 1 && last >= first &&
+             state_decode(t, sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
+                          sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4));
+    }
+    sqlite3_finalize(st);
+    if (!ok) return 0;
+    /* No later checkpoint (one written by an older build, or restored from elsewhere). */
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM records WHERE author = ?1 AND seq > ?2 AND kind = 'checkpoint' LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_blob(st, 1, writer, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)last);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (!ok) return 0;
+    /* The checkpoint it names, and that checkpoint's size and root. */
+    if (sqlite3_prepare_v2(s->db, "SELECT id, body FROM records WHERE author = ?1 AND seq = ?2 AND kind = 'checkpoint'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_blob(st, 1, writer, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)first);
+    ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES &&
+         memcmp(sqlite3_column_blob(st, 0), cp, RONDA_ID_BYTES) == 0 && sqlite3_column_type(st, 1) == SQLITE_BLOB;
+    json_t *b = NULL;
+    if (ok)
+        ok = ronda_body_to_json(RONDA_KIND_CHECKPOINT, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+                                &b, NULL) == RONDA_OK;
+    sqlite3_finalize(st);
+    if (!ok) return 0;
+    ronda_tree_hash root, mine;
+    const json_t *size = json_object_get(b, "size");
+    ok = json_integer_value(json_object_get(b, "part")) == 0 && json_is_integer(size) &&
+         (uint64_t)json_integer_value(size) == t->range.size && unhex32(b, "root", root.b);
+    json_decref(b);
+    if (!ok) return 0;
+    ronda_tree_range_root(&t->range, &mine);
+    return memcmp(mine.b, root.b, sizeof root.b) == 0;
+}
+
+ronda_err tlog_resume(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog *t, int *resumed,
+                      ronda_detail *d) {
+    if (state_load(s, writer, t)) {
+        if (resumed) *resumed = 1;
+        return RONDA_OK;
+    }
+    tlog_free(t); /* a state that did not hold leaves nothing behind */
+    tlog_init(t, 0);
+    if (resumed) *resumed = 0;
+    return tlog_walk(s, writer, t, NULL, NULL, d);
+}
+
+ronda_err tlog_save(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], const tlog *t,
+                    const uint8_t cp[RONDA_ID_BYTES], uint64_t first, uint64_t last) {
+    if (sqlite3_exec(s->db, tree_state_sql, NULL, NULL, NULL) != SQLITE_OK) return store_fail(s, 0);
+    uint8_t range[8 + 64 * 32];
+    put_u64(range, t->range.size);
+    for (unsigned i = 0; i < t->range.n; i++) memcpy(range + 8 + (size_t)i * 32, t->range.stack[i].b, 32);
+    uint8_t *marks = malloc(t->n_marks ? t->n_marks * 40 : 1);
+    if (!marks) return RONDA_ERR_NOMEM;
+    for (size_t i = 0; i < t->n_marks; i++) {
+        memcpy(marks + i * 40, t->marks[i].author, 32);
+        put_u64(marks + i * 40 + 32, t->marks[i].seq);
+    }
+    sqlite3_stmt *st;
+    ronda_err e = RONDA_OK;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO tree_state VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) !=
+        SQLITE_OK) {
+        free(marks);
+        return store_fail(s, 0);
+    }
+    sqlite3_bind_blob(st, 1, writer, RONDA_KEY_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, cp, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)first);
+    sqlite3_bind_int64(st, 4, (int64_t)last);
+    sqlite3_bind_blob(st, 5, range, (int)(8 + (size_t)t->range.n * 32), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, marks, (int)(t->n_marks * 40), SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) e = store_fail(s, rc);
+    sqlite3_finalize(st);
+    free(marks);
+    return e;
+}

@@ -56,4 +56,17 @@ ronda_err tlog_walk(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog 
                     int (*cb)(void *ctx, const tlog_cp *cp, const tlog *t), void *ctx,
                     ronda_detail *d) RONDA_MUST_CHECK;
 
+/* The writer's own tree, saved beside its newest checkpoint so the next one costs the records
+ * since, not the whole tree (table tree_state: a cache, not a view; it is believed only when
+ * it names the writer's newest checkpoint and its size and root are that checkpoint's).
+ *
+ * tlog_resume fills t (empty, from tlog_init(t, 0)) with the saved state when it is valid,
+ * else by tlog_walk over the writer's checkpoints; *resumed (may be NULL) says which.
+ * tlog_save records t as the tree after the checkpoint whose parts are seqs first..last of
+ * `writer` (part 0's id `cp`), in the caller's transaction. */
+ronda_err tlog_resume(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog *t, int *resumed,
+                      ronda_detail *d) RONDA_MUST_CHECK;
+ronda_err tlog_save(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], const tlog *t,
+                    const uint8_t cp[RONDA_ID_BYTES], uint64_t first, uint64_t last) RONDA_MUST_CHECK;
+
 #endif

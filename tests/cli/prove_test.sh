@@ -97,6 +97,45 @@ check "audit: the three checkpoints' roots recomputed, none left unchecked" "$PY
 d = json.load(open("audit.json")); sys.exit(not (d["roots"] == 3 and d["roots_unchecked"] == 0))'
 check "audit's text says so" bash -c '"$1" audit --dir hq | grep -q "3 checkpoint tree roots recomputed"' _ "$RONDA"
 
+# The writer's saved tree (table tree_state, proto/tree.md §4): the next checkpoint starts from
+# it when it names the newest checkpoint with that checkpoint's size and root, else the tree
+# is rebuilt from the chain. Each case on a copy of the HQ.
+state() { "$PY" - "$1/ronda.db" "$2" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); what = sys.argv[2]
+if what == "cp":
+    print(db.execute("SELECT hex(cp) FROM tree_state").fetchone()[0].lower())
+elif what == "drop":
+    db.execute("DROP TABLE tree_state")
+elif what == "range":  # one byte of the first subtree root flipped: no longer the checkpoint's root
+    r = bytearray(db.execute("SELECT range FROM tree_state").fetchone()[0]); r[8] ^= 1
+    db.execute("UPDATE tree_state SET range = ?", (bytes(r),))
+elif what == "marks":  # the authors' marks forgotten: the size and root still match the checkpoint
+    db.execute("UPDATE tree_state SET marks = x''")
+db.commit()
+PY
+}
+audit_roots() { # DIR ROOTS FINDINGS: the audit recomputed ROOTS roots and made FINDINGS findings
+    "$RONDA" audit --dir "$1" --json >"$1.audit.json" 2>>err.txt || true
+    "$PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+sys.exit(not (d["roots"] == int(sys.argv[2]) and len(d["findings"]) == int(sys.argv[3])))' "$1.audit.json" "$2" "$3"
+}
+check "the tree state names the newest checkpoint" test "$(state hq cp)" = "$CP3"
+for c in fresh range drop marks; do
+    rm -rf "hq_$c" && cp -r hq "hq_$c"
+    [[ $c = fresh ]] || state "hq_$c" "$c"
+    CP4=$(r checkpoint --dir "hq_$c")
+    check "tree state ($c): the new checkpoint's state is saved" test "$(state "hq_$c" cp)" = "$CP4"
+done
+check "tree state kept: the checkpoint's root is right (audit: 4 roots, no finding)" audit_roots hq_fresh 4 0
+check "tree state not the checkpoint's root: rebuilt from the chain, root right" audit_roots hq_range 4 0
+check "no tree state (a ledger from before it): rebuilt, root right" audit_roots hq_drop 4 0
+audit_roots hq_marks 4 1 || true
+check "tree state's marks tampered: it is used, and the audit finds the wrong root" "$PY" -c 'import json,sys
+d = json.load(open("hq_marks.audit.json"))
+sys.exit(not [f for f in d["findings"] if f["what"] == "checkpoint" and "root" in f["detail"]])'
+
 if [[ -n ${RONDA_VERIFY_PY:-} ]]; then
     for f in p1.json p4.json c13.json c23.json; do
         check "independent verifier: $f" "$PY" "$RONDA_VERIFY_PY" --proof "$f"
