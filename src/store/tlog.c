@@ -282,8 +282,9 @@ static int state_load(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlo
     sqlite3_finalize(st);
     if (!ok) return 0;
     /* No later checkpoint (one written by an older build, or restored from elsewhere). */
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM records WHERE author = ?1 AND seq > ?2 AND kind = 'checkpoint' LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT 1 FROM records WHERE author = ?1 AND seq > ?2 AND kind = 'checkpoint' LIMIT 1", -1,
+                           &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_blob(st, 1, writer, RONDA_KEY_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)last);
@@ -314,8 +315,7 @@ static int state_load(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlo
     return memcmp(mine.b, root.b, sizeof root.b) == 0;
 }
 
-ronda_err tlog_resume(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog *t, int *resumed,
-                      ronda_detail *d) {
+ronda_err tlog_resume(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog *t, int *resumed, ronda_detail *d) {
     if (state_load(s, writer, t)) {
         if (resumed) *resumed = 1;
         return RONDA_OK;
