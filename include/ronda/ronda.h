@@ -89,6 +89,7 @@ ronda_err ronda_init(void) RONDA_MUST_CHECK;
 
 #include "ronda/limits.h"
 #include "ronda/record.h"
+#include "ronda/body.h"
 #include "ronda/store.h"
 #include "ronda/bundle.h"
 #include "ronda/audit.h"

@@ -1,30 +1,39 @@
-/* Body schemas of the v1 kinds: one table per kind drives validation of canonical msgpack
- * bodies, conversion to JSON (for display and derived views) and from JSON (for input).
+/* Body schemas of the v1 kinds: one table per kind drives the decoding of canonical msgpack
+ * bodies into their typed structs (include/ronda/body.h), which checks every rule, JSON made
+ * from those structs (for the CLI and the HTTP server) and bodies made from JSON (input).
  *
  * Validation is written once: ronda_body_from_json converts JSON to msgpack by the table
- * and then runs the same decoder that checks every body from the wire over its output.
+ * and then runs the same decoder that checks every body from the wire over its output, and
+ * JSON is only ever made from a decoded struct.
  * Field tables are kept in canonical key order (shorter keys first, then bytewise), so a
  * body's keys must appear in table order; schema_selfcheck() asserts that. */
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "record/canon.h"
+#include "ronda/body.h"
 #include "record/schema.h"
 #include "util/util.h"
 
-typedef enum ftype { T_NAME, T_TEXT, T_TIME, T_ENUM, T_UINT, T_BIN32, T_SIG64, T_LIST, T_MAP, T_BODY } ftype;
+typedef enum ftype { T_NAME, T_TEXT, T_TIME, T_ENUM, T_UINT, T_BIN32, T_SIG64, T_LIST, T_MAP, T_BODY, T_AKIND } ftype;
 
+/* One field of a schema, and where its value goes in the kind's struct (include/ronda/body.h):
+ * ronda_text for T_NAME, T_TEXT and T_TIME; int for T_ENUM (the value's index in `enums`) and
+ * T_AKIND (the amended ronda_kind); ronda_uint for T_UINT; const uint8_t * for T_BIN32 and
+ * T_SIG64; ronda_list for T_LIST; the union of the amended kinds for T_BODY. */
 typedef struct schema schema;
 typedef struct field {
     const char *key;
     ftype type;
     int required;
     ftype elem;               /* T_LIST: type of the items */
-    const char *const *enums; /* T_ENUM (or items of T_ENUM): NULL-terminated */
+    const char *const *enums; /* T_ENUM, T_AKIND (or items of T_ENUM): NULL-terminated */
     uint64_t min, max;        /* T_UINT: value range; T_LIST: item count range */
     const schema *sub;        /* T_MAP, or T_LIST of T_MAP */
+    size_t off;               /* offset of the value in the struct */
 } field;
 struct schema {
     const char *name;
@@ -40,89 +49,105 @@ static const char *const roles[] = {"precinct", "hq", "auditor", NULL};
 static const char *const amendable[] = {"dialogue", "resolution", NULL};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+/* A field of struct S named k (its key in the body). */
+#define F(S, k, ...)                                                                                                   \
+    { .key = #k, .off = offsetof(S, k), __VA_ARGS__ }
 
 static const field topic_fields[] = {
-    {"summary", T_TEXT, 1, 0, NULL, 0, 0, NULL},
-    {"category", T_ENUM, 1, 0, categories, 0, 0, NULL},
+    F(ronda_topic, summary, .type = T_TEXT, .required = 1),
+    F(ronda_topic, category, .type = T_ENUM, .required = 1, .enums = categories),
 };
 static const schema topic_schema = {"topic", topic_fields, N(topic_fields)};
 
 static const field dialogue_fields[] = {
-    {"when", T_TIME, 1, 0, NULL, 0, 0, NULL},
-    {"title", T_NAME, 1, 0, NULL, 0, 0, NULL},
-    {"venue", T_NAME, 1, 0, NULL, 0, 0, NULL},
-    {"polres", T_NAME, 1, 0, NULL, 0, 0, NULL},
-    {"polsek", T_NAME, 1, 0, NULL, 0, 0, NULL},
-    {"topics", T_LIST, 1, T_MAP, NULL, 1, RONDA_LIST_MAX, &topic_schema},
-    {"village", T_NAME, 0, 0, NULL, 0, 0, NULL},
-    {"messages", T_LIST, 0, T_TEXT, NULL, 0, RONDA_LIST_MAX, NULL},
-    {"officers", T_LIST, 0, T_NAME, NULL, 0, RONDA_LIST_MAX, NULL},
-    {"programme", T_ENUM, 1, 0, programmes, 0, 0, NULL},
-    {"participants", T_UINT, 0, 0, NULL, 0, RONDA_PARTICIPANTS_MAX, NULL},
-    {"stakeholders", T_LIST, 0, T_NAME, NULL, 0, RONDA_LIST_MAX, NULL},
+    F(ronda_dialogue, when, .type = T_TIME, .required = 1),
+    F(ronda_dialogue, title, .type = T_NAME, .required = 1),
+    F(ronda_dialogue, venue, .type = T_NAME, .required = 1),
+    F(ronda_dialogue, polres, .type = T_NAME, .required = 1),
+    F(ronda_dialogue, polsek, .type = T_NAME, .required = 1),
+    F(ronda_dialogue, topics, .type = T_LIST, .required = 1, .elem = T_MAP, .min = 1, .max = RONDA_LIST_MAX,
+      .sub = &topic_schema),
+    F(ronda_dialogue, village, .type = T_NAME, .required = 0),
+    F(ronda_dialogue, messages, .type = T_LIST, .required = 0, .elem = T_TEXT, .max = RONDA_LIST_MAX),
+    F(ronda_dialogue, officers, .type = T_LIST, .required = 0, .elem = T_NAME, .max = RONDA_LIST_MAX),
+    F(ronda_dialogue, programme, .type = T_ENUM, .required = 1, .enums = programmes),
+    F(ronda_dialogue, participants, .type = T_UINT, .required = 0, .max = RONDA_PARTICIPANTS_MAX),
+    F(ronda_dialogue, stakeholders, .type = T_LIST, .required = 0, .elem = T_NAME, .max = RONDA_LIST_MAX),
 };
 
 static const field resolution_fields[] = {
-    {"when", T_TIME, 1, 0, NULL, 0, 0, NULL},      {"topic", T_UINT, 1, 0, NULL, 0, RONDA_LIST_MAX - 1, NULL},
-    {"action", T_TEXT, 1, 0, NULL, 0, 0, NULL},    {"status", T_ENUM, 1, 0, statuses, 0, 0, NULL},
-    {"dialogue", T_BIN32, 1, 0, NULL, 0, 0, NULL}, {"referred_to", T_NAME, 0, 0, NULL, 0, 0, NULL},
+    F(ronda_resolution, when, .type = T_TIME, .required = 1),
+    F(ronda_resolution, topic, .type = T_UINT, .required = 1, .max = RONDA_LIST_MAX - 1),
+    F(ronda_resolution, action, .type = T_TEXT, .required = 1),
+    F(ronda_resolution, status, .type = T_ENUM, .required = 1, .enums = statuses),
+    F(ronda_resolution, dialogue, .type = T_BIN32, .required = 1),
+    F(ronda_resolution, referred_to, .type = T_NAME, .required = 0),
 };
 
 static const field amend_fields[] = {
-    {"body", T_BODY, 1, 0, NULL, 0, 0, NULL},
-    {"kind", T_ENUM, 1, 0, amendable, 0, 0, NULL},
-    {"reason", T_TEXT, 1, 0, NULL, 0, 0, NULL},
-    {"target", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    F(ronda_amend, body, .type = T_BODY, .required = 1),
+    F(ronda_amend, kind, .type = T_AKIND, .required = 1, .enums = amendable),
+    F(ronda_amend, reason, .type = T_TEXT, .required = 1),
+    F(ronda_amend, target, .type = T_BIN32, .required = 1),
 };
 
 static const field member_fields[] = {
-    {"name", T_NAME, 1, 0, NULL, 0, 0, NULL},
-    {"role", T_ENUM, 1, 0, roles, 0, 0, NULL},
-    {"polres", T_NAME, 0, 0, NULL, 0, 0, NULL},
-    {"polsek", T_NAME, 0, 0, NULL, 0, 0, NULL},
-    {"endpoint", T_NAME, 0, 0, NULL, 0, 0, NULL},
-    {"sign_key", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"curve_key", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"valid_from", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL},
-    {"valid_until", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL},
+    F(ronda_member, name, .type = T_NAME, .required = 1),
+    F(ronda_member, role, .type = T_ENUM, .required = 1, .enums = roles),
+    F(ronda_member, polres, .type = T_NAME, .required = 0),
+    F(ronda_member, polsek, .type = T_NAME, .required = 0),
+    F(ronda_member, endpoint, .type = T_NAME, .required = 0),
+    F(ronda_member, sign_key, .type = T_BIN32, .required = 1),
+    F(ronda_member, curve_key, .type = T_BIN32, .required = 1),
+    F(ronda_member, valid_from, .type = T_UINT, .required = 1, .max = UINT64_MAX),
+    F(ronda_member, valid_until, .type = T_UINT, .required = 1, .max = UINT64_MAX),
 };
 
 static const field revoke_fields[] = {
-    {"member", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"reason", T_TEXT, 1, 0, NULL, 0, 0, NULL},
-    {"last_id", T_BIN32, 0, 0, NULL, 0, 0, NULL},
-    {"last_seq", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL},
+    F(ronda_revoke, member, .type = T_BIN32, .required = 1),
+    F(ronda_revoke, reason, .type = T_TEXT, .required = 1),
+    F(ronda_revoke, last_id, .type = T_BIN32, .required = 0),
+    F(ronda_revoke, last_seq, .type = T_UINT, .required = 1, .max = UINT64_MAX),
 };
 
 /* One frontier entry: the author's last record held when the checkpoint was written. */
 static const field entry_fields[] = {
-    {"seq", T_UINT, 1, 0, NULL, 1, UINT64_MAX, NULL},
-    {"head", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"author", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    F(ronda_entry, seq, .type = T_UINT, .required = 1, .min = 1, .max = UINT64_MAX),
+    F(ronda_entry, head, .type = T_BIN32, .required = 1),
+    F(ronda_entry, author, .type = T_BIN32, .required = 1),
 };
 static const schema entry_schema = {"frontier entry", entry_fields, N(entry_fields)};
 
 static const field checkpoint_fields[] = {
-    {"part", T_UINT, 1, 0, NULL, 0, RONDA_CHECKPOINT_PARTS_MAX - 1, NULL},
+    F(ronda_checkpoint, part, .type = T_UINT, .required = 1, .max = RONDA_CHECKPOINT_PARTS_MAX - 1),
     /* The writer's Merkle tree (proto/tree.md), in part 0: its root and size. Optional, so
      * checkpoints written before trees stay valid. */
-    {"root", T_BIN32, 0, 0, NULL, 0, 0, NULL},
-    {"size", T_UINT, 0, 0, NULL, 0, UINT64_MAX, NULL},
-    {"parts", T_UINT, 1, 0, NULL, 1, RONDA_CHECKPOINT_PARTS_MAX, NULL},
-    {"digest", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"records", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL},
-    {"frontier", T_LIST, 1, T_MAP, NULL, 1, RONDA_CHECKPOINT_AUTHORS_MAX, &entry_schema},
+    F(ronda_checkpoint, root, .type = T_BIN32, .required = 0),
+    F(ronda_checkpoint, size, .type = T_UINT, .required = 0, .max = UINT64_MAX),
+    F(ronda_checkpoint, parts, .type = T_UINT, .required = 1, .min = 1, .max = RONDA_CHECKPOINT_PARTS_MAX),
+    F(ronda_checkpoint, digest, .type = T_BIN32, .required = 1),
+    F(ronda_checkpoint, records, .type = T_UINT, .required = 1, .max = UINT64_MAX),
+    F(ronda_checkpoint, frontier, .type = T_LIST, .required = 1, .elem = T_MAP, .min = 1,
+      .max = RONDA_CHECKPOINT_AUTHORS_MAX, .sub = &entry_schema),
     /* The writer's signed-note signature over the checkpoint's note (proto/note.md), in
      * part 0; optional, so checkpoints written before notes stay valid. */
-    {"note_sig", T_SIG64, 0, 0, NULL, 0, 0, NULL},
+    F(ronda_checkpoint, note_sig, .type = T_SIG64, .required = 0),
 };
 
 /* A cosignature: another hq's note signature over a checkpoint it holds every record of. */
 static const field cosign_fields[] = {
-    {"seq", T_UINT, 1, 0, NULL, 1, UINT64_MAX, NULL},  {"root", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"size", T_UINT, 1, 0, NULL, 0, UINT64_MAX, NULL}, {"writer", T_BIN32, 1, 0, NULL, 0, 0, NULL},
-    {"note_sig", T_SIG64, 1, 0, NULL, 0, 0, NULL},     {"checkpoint", T_BIN32, 1, 0, NULL, 0, 0, NULL},
+    F(ronda_cosign, seq, .type = T_UINT, .required = 1, .min = 1, .max = UINT64_MAX),
+    F(ronda_cosign, root, .type = T_BIN32, .required = 1),
+    F(ronda_cosign, size, .type = T_UINT, .required = 1, .max = UINT64_MAX),
+    F(ronda_cosign, writer, .type = T_BIN32, .required = 1),
+    F(ronda_cosign, note_sig, .type = T_SIG64, .required = 1),
+    F(ronda_cosign, checkpoint, .type = T_BIN32, .required = 1),
 };
+
+/* The list fields whose items the ronda_body_* readers walk (schema_selfcheck checks them). */
+#define TOPICS (&dialogue_fields[5])
+#define TEXTS (&dialogue_fields[7])
+#define FRONTIER (&checkpoint_fields[6])
 
 static const schema kind_schemas[RONDA_KIND__COUNT] = {
     [RONDA_KIND_DIALOGUE] = {"dialogue", dialogue_fields, N(dialogue_fields)},
@@ -148,6 +173,9 @@ void schema_selfcheck(void) {
     check_table(&topic_schema);
     check_table(&entry_schema);
     for (int k = RONDA_KIND_DIALOGUE; k < RONDA_KIND__COUNT; k++) check_table(&kind_schemas[k]);
+    assert(strcmp(TOPICS->key, "topics") == 0 && TOPICS->elem == T_MAP && TOPICS->sub == &topic_schema);
+    assert(strcmp(TEXTS->key, "messages") == 0 && TEXTS->elem == T_TEXT);
+    assert(strcmp(FRONTIER->key, "frontier") == 0 && FRONTIER->sub == &entry_schema);
 }
 
 const char *const *schema_enum_values(const char *what) {
@@ -163,17 +191,21 @@ static ronda_err fail(ronda_detail *d, ronda_err e, const char *path, const char
     return e;
 }
 
-static int enum_has(const char *const *values, const uint8_t *s, size_t len) {
-    for (size_t i = 0; values[i]; i++)
-        if (strlen(values[i]) == len && memcmp(values[i], s, len) == 0) return 1;
-    return 0;
+/* The index of a value in a NULL-terminated list; -1 when it is none of them. */
+static int enum_index(const char *const *values, const uint8_t *s, size_t len) {
+    for (int i = 0; values[i]; i++)
+        if (strlen(values[i]) == len && memcmp(values[i], s, len) == 0) return i;
+    return -1;
 }
 
 /* ---------------------------------------------------------------- decoding */
 
-static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char *path, json_t *out, ronda_detail *d);
+#define AT(base, f, T) ((T *)(void *)((char *)(base) + (f)->off))
 
-static ronda_err decode_scalar(crd *r, const field *f, ftype t, const char *path, json_t **out, ronda_detail *d) {
+static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char *path, void *out, ronda_detail *d);
+
+/* One scalar of type t into *slot (the type's value, body.h). */
+static ronda_err decode_scalar(crd *r, const field *f, ftype t, const char *path, void *slot, ronda_detail *d) {
     const uint8_t *p;
     uint32_t len;
     uint64_t v;
@@ -183,6 +215,7 @@ static ronda_err decode_scalar(crd *r, const field *f, ftype t, const char *path
     case T_TEXT:
     case T_TIME:
     case T_ENUM:
+    case T_AKIND:
         if ((e = crd_str(r, &p, &len)) != RONDA_OK) return fail(d, e, path, "expected a UTF-8 string");
         if (len == 0) return fail(d, RONDA_ERR_SCHEMA, path, "must not be empty");
         if (t == T_NAME && len > RONDA_NAME_MAX)
@@ -191,120 +224,114 @@ static ronda_err decode_scalar(crd *r, const field *f, ftype t, const char *path
             return fail(d, RONDA_ERR_TOO_BIG, path, "longer than RONDA_TEXT_MAX (4096 bytes)");
         if (t == T_TIME && !time_parse((const char *)p, len, NULL))
             return fail(d, RONDA_ERR_SCHEMA, path, "not a time YYYY-MM-DDTHH:MM:SS+HH:MM");
-        if (t == T_ENUM && !enum_has(f->enums, p, len))
-            return fail(d, RONDA_ERR_SCHEMA, path, "not one of the allowed values");
-        *out = json_stringn((const char *)p, len);
-        break;
+        if (t == T_ENUM || t == T_AKIND) {
+            int i = enum_index(f->enums, p, len);
+            if (i < 0) return fail(d, RONDA_ERR_SCHEMA, path, "not one of the allowed values");
+            *(int *)slot = t == T_ENUM ? i : (int)ronda_kind_from_name((const char *)p, len);
+        } else {
+            ((ronda_text *)slot)->p = (const char *)p;
+            ((ronda_text *)slot)->len = len;
+        }
+        return RONDA_OK;
     case T_UINT:
         if ((e = crd_uint(r, &v)) != RONDA_OK) return fail(d, e, path, "expected an unsigned integer");
         if (v < f->min || v > f->max) return fail(d, RONDA_ERR_SCHEMA, path, "out of range");
         if (v > (uint64_t)INT64_MAX) return fail(d, RONDA_ERR_SCHEMA, path, "out of range");
-        *out = json_integer((json_int_t)v);
-        break;
-    case T_BIN32: {
+        ((ronda_uint *)slot)->v = v;
+        ((ronda_uint *)slot)->set = 1;
+        return RONDA_OK;
+    case T_BIN32:
+    case T_SIG64:
         if ((e = crd_bin(r, &p, &len)) != RONDA_OK) return fail(d, e, path, "expected bytes");
-        if (len != 32) return fail(d, RONDA_ERR_SCHEMA, path, "expected 32 bytes");
-        char hex[65];
-        ronda_hex(p, 32, hex);
-        *out = json_string(hex);
-        break;
-    }
-    case T_SIG64: {
-        if ((e = crd_bin(r, &p, &len)) != RONDA_OK) return fail(d, e, path, "expected bytes");
-        if (len != 64) return fail(d, RONDA_ERR_SCHEMA, path, "expected 64 bytes");
-        char hex[129];
-        ronda_hex(p, 64, hex);
-        *out = json_string(hex);
-        break;
-    }
+        if (len != (t == T_BIN32 ? 32u : 64u))
+            return fail(d, RONDA_ERR_SCHEMA, path, t == T_BIN32 ? "expected 32 bytes" : "expected 64 bytes");
+        *(const uint8_t **)slot = p;
+        return RONDA_OK;
     default:
         return fail(d, RONDA_ERR_SCHEMA, path, "unexpected type");
     }
-    return *out ? RONDA_OK : RONDA_ERR_NOMEM;
 }
 
-static ronda_err decode_field(crd *r, const field *f, unsigned depth, const char *path, json_t **out, ronda_detail *d) {
+/* Room for one item of any list: a topic, a frontier entry or a scalar. */
+typedef union list_item {
+    ronda_topic topic;
+    ronda_entry entry;
+    ronda_text text;
+} list_item;
+
+/* The next item of list field f from r into *it (depth: the list's own). */
+static ronda_err decode_item(crd *r, const field *f, unsigned depth, const char *path, list_item *it, ronda_detail *d) {
+    memset(it, 0, sizeof *it);
+    return f->elem == T_MAP ? decode_map(r, f->sub, depth - 1, path, it, d) : decode_scalar(r, f, f->elem, path, it, d);
+}
+
+static ronda_err decode_field(crd *r, const field *f, unsigned depth, const char *path, void *out, ronda_detail *d) {
     ronda_err e;
     if (f->type == T_MAP || f->type == T_LIST) {
         if (depth == 0) return fail(d, RONDA_ERR_TOO_BIG, path, "nested too deep");
     }
-    if (f->type == T_LIST) {
-        uint32_t n;
-        if ((e = crd_array(r, &n)) != RONDA_OK) return fail(d, e, path, "expected a list");
-        if (n > f->max)
-            return fail(d, RONDA_ERR_TOO_BIG, path,
-                        f->max == RONDA_LIST_MAX ? "more items than RONDA_LIST_MAX (64)"
-                                                 : "more entries than RONDA_CHECKPOINT_AUTHORS_MAX (512)");
-        if (n < f->min) return fail(d, RONDA_ERR_SCHEMA, path, "too few items");
-        json_t *arr = json_array();
-        if (!arr) return RONDA_ERR_NOMEM;
-        for (uint32_t i = 0; i < n; i++) {
-            char sub[200];
-            snprintf(sub, sizeof sub, "%s[%u]", path, i);
-            json_t *item = NULL;
-            if (f->elem == T_MAP) {
-                if ((item = json_object()) == NULL)
-                    e = RONDA_ERR_NOMEM;
-                else
-                    e = decode_map(r, f->sub, depth - 1, sub, item, d);
-            } else {
-                e = decode_scalar(r, f, f->elem, sub, &item, d);
-            }
-            if (e != RONDA_OK || json_array_append_new(arr, item) != 0) {
-                if (e == RONDA_OK)
-                    e = RONDA_ERR_NOMEM;
-                else
-                    json_decref(item);
-                json_decref(arr);
-                return e;
-            }
-        }
-        *out = arr;
-        return RONDA_OK;
+    if (f->type != T_LIST) return decode_scalar(r, f, f->type, path, AT(out, f, void), d);
+    uint32_t n;
+    if ((e = crd_array(r, &n)) != RONDA_OK) return fail(d, e, path, "expected a list");
+    if (n > f->max)
+        return fail(d, RONDA_ERR_TOO_BIG, path,
+                    f->max == RONDA_LIST_MAX ? "more items than RONDA_LIST_MAX (64)"
+                                             : "more entries than RONDA_CHECKPOINT_AUTHORS_MAX (512)");
+    if (n < f->min) return fail(d, RONDA_ERR_SCHEMA, path, "too few items");
+    ronda_list *l = AT(out, f, ronda_list);
+    l->at = r->p;
+    l->n = n;
+    for (uint32_t i = 0; i < n; i++) {
+        char sub[200];
+        snprintf(sub, sizeof sub, "%s[%u]", path, i);
+        list_item it;
+        if ((e = decode_item(r, f, depth, sub, &it, d)) != RONDA_OK) return e;
     }
-    return decode_scalar(r, f, f->type, path, out, d);
+    l->len = (size_t)(r->p - l->at);
+    return RONDA_OK;
 }
 
 /* Cross-field rules that a table cannot say. */
-static ronda_err check_rules(const schema *s, const char *path, json_t *o, ronda_detail *d) {
+static ronda_err check_rules(const schema *s, const char *path, const void *o, ronda_detail *d) {
     if (s == &kind_schemas[RONDA_KIND_RESOLUTION]) {
-        const char *st = json_string_value(json_object_get(o, "status"));
-        int referred = st && strcmp(st, "referred") == 0;
-        if (referred != (json_object_get(o, "referred_to") != NULL))
+        const ronda_resolution *x = o;
+        if ((x->status == RONDA_STATUS_REFERRED) != (x->referred_to.len > 0))
             return fail(d, RONDA_ERR_SCHEMA, path, "referred_to is required when status is referred, and only then");
     } else if (s == &kind_schemas[RONDA_KIND_MEMBER]) {
-        json_int_t from = json_integer_value(json_object_get(o, "valid_from"));
-        json_int_t until = json_integer_value(json_object_get(o, "valid_until"));
-        if (until <= from) return fail(d, RONDA_ERR_SCHEMA, path, "valid_until must follow valid_from");
-        const char *role = json_string_value(json_object_get(o, "role"));
-        if (role && strcmp(role, "precinct") == 0 && (!json_object_get(o, "polres") || !json_object_get(o, "polsek")))
+        const ronda_member *x = o;
+        if (x->valid_until.v <= x->valid_from.v)
+            return fail(d, RONDA_ERR_SCHEMA, path, "valid_until must follow valid_from");
+        if (x->role == RONDA_ROLE_PRECINCT && (!x->polres.len || !x->polsek.len))
             return fail(d, RONDA_ERR_SCHEMA, path, "a precinct member names its polres and polsek");
-        if (role && strcmp(role, "hq") == 0 && !json_object_get(o, "polres"))
+        if (x->role == RONDA_ROLE_HQ && !x->polres.len)
             return fail(d, RONDA_ERR_SCHEMA, path, "an hq member names its polres");
     } else if (s == &kind_schemas[RONDA_KIND_CHECKPOINT]) {
-        if (json_integer_value(json_object_get(o, "part")) >= json_integer_value(json_object_get(o, "parts")))
-            return fail(d, RONDA_ERR_SCHEMA, path, "part must be below parts");
+        const ronda_checkpoint *x = o;
+        if (x->part.v >= x->parts.v) return fail(d, RONDA_ERR_SCHEMA, path, "part must be below parts");
         /* Entries ascend strictly by author: one entry per author, one order per frontier. */
-        json_t *fr = json_object_get(o, "frontier");
-        for (size_t i = 1; i < json_array_size(fr); i++) {
-            const char *a = json_string_value(json_object_get(json_array_get(fr, i - 1), "author"));
-            const char *b = json_string_value(json_object_get(json_array_get(fr, i), "author"));
-            if (!a || !b || strcmp(a, b) >= 0)
+        crd r = crd_make(x->frontier.at, x->frontier.len);
+        const uint8_t *prev = NULL;
+        for (uint32_t i = 0; i < x->frontier.n; i++) {
+            list_item it;
+            if (decode_item(&r, FRONTIER, RONDA_DEPTH_MAX, "", &it, NULL) != RONDA_OK) break;
+            if (prev && memcmp(prev, it.entry.author, RONDA_KEY_BYTES) >= 0)
                 return fail(d, RONDA_ERR_SCHEMA, path, "frontier entries must ascend strictly by author");
+            prev = it.entry.author;
         }
     } else if (s == &kind_schemas[RONDA_KIND_REVOKE]) {
-        json_int_t last = json_integer_value(json_object_get(o, "last_seq"));
-        if ((last > 0) != (json_object_get(o, "last_id") != NULL))
+        const ronda_revoke *x = o;
+        if ((x->last_seq.v > 0) != (x->last_id != NULL))
             return fail(d, RONDA_ERR_SCHEMA, path, "last_id is required when last_seq > 0, and only then");
     }
     return RONDA_OK;
 }
 
-static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char *path, json_t *out, ronda_detail *d) {
+static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char *path, void *out, ronda_detail *d) {
     uint32_t n;
     ronda_err e;
     const uint8_t *body_at = NULL;
     size_t body_len = 0;
+    uint64_t seen = 0; /* bit j: field j was read (a table has at most 64 fields) */
     if ((e = crd_map(r, &n)) != RONDA_OK) return fail(d, e, path, "expected a map");
     size_t next = 0; /* keys must follow the table's (canonical) order */
     for (uint32_t i = 0; i < n; i++) {
@@ -325,54 +352,188 @@ static ronda_err decode_map(crd *r, const schema *s, unsigned depth, const char 
         const field *f = &s->fields[j];
         char sub[160];
         snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", f->key);
-        json_t *v = NULL;
         if (f->type == T_BODY) {
             /* Checked against its kind's schema once "kind", which sorts after it, is read. */
             body_at = r->p;
             if ((e = crd_skip(r, depth)) != RONDA_OK) return fail(d, e, sub, "malformed body");
             body_len = (size_t)(r->p - body_at);
-            v = json_null();
-        } else if ((e = decode_field(r, f, depth, sub, &v, d)) != RONDA_OK) {
+        } else if ((e = decode_field(r, f, depth, sub, out, d)) != RONDA_OK) {
             return e;
         }
-        if (json_object_set_new(out, f->key, v) != 0) return RONDA_ERR_NOMEM;
+        seen |= (uint64_t)1 << j;
         next = j + 1;
     }
     for (size_t j = 0; j < s->n; j++)
-        if (s->fields[j].required && !json_object_get(out, s->fields[j].key)) {
+        if (s->fields[j].required && !(seen >> j & 1)) {
             char what[200];
             snprintf(what, sizeof what, "missing required field \"%s\"", s->fields[j].key);
             return fail(d, RONDA_ERR_SCHEMA, path, what);
         }
-    if (body_at) {
-        const char *kn = json_string_value(json_object_get(out, "kind"));
-        ronda_kind k = ronda_kind_from_name(kn, strlen(kn));
-        json_t *inner = json_object();
-        if (!inner) return RONDA_ERR_NOMEM;
+    if (body_at) { /* an amend: its kind (T_AKIND) follows the body in the table */
+        ronda_amend *a = out;
         crd br = crd_make(body_at, body_len);
-        if ((e = decode_map(&br, &kind_schemas[k], depth - 1, "body", inner, d)) != RONDA_OK) {
-            json_decref(inner);
-            return e;
-        }
-        if (json_object_set_new(out, "body", inner) != 0) return RONDA_ERR_NOMEM;
+        if ((e = decode_map(&br, &kind_schemas[a->kind], depth - 1, "body", &a->body, d)) != RONDA_OK) return e;
     }
     return check_rules(s, path, out, d);
 }
 
-ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_len, json_t **out, ronda_detail *d) {
+ronda_err ronda_body_decode(ronda_kind kind, const uint8_t *body, size_t body_len, ronda_body *out, ronda_detail *d) {
     if (kind <= RONDA_KIND_NONE || kind >= RONDA_KIND__COUNT) return RONDA_ERR_KIND;
     if (body_len > RONDA_BODY_MAX) return fail(d, RONDA_ERR_TOO_BIG, "body", "larger than RONDA_BODY_MAX");
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    crd r = crd_make(body, body_len);
+    ronda_err e = decode_map(&r, &kind_schemas[kind], RONDA_DEPTH_MAX, "", &out->u, d);
+    if (e == RONDA_OK && crd_left(&r) != 0) e = fail(d, RONDA_ERR_MALFORMED, "body", "trailing bytes");
+    return e;
+}
+
+/* The items of a decoded list: re-read from its bytes (they passed the schema already). */
+static size_t list_items(const ronda_list *l, const field *f, void *out, size_t size, size_t max) {
+    crd r = crd_make(l->at, l->len);
+    size_t i = 0;
+    for (; i < l->n && i < max; i++) {
+        list_item it;
+        if (decode_item(&r, f, RONDA_DEPTH_MAX, "", &it, NULL) != RONDA_OK) break;
+        memcpy((char *)out + i * size, &it, size);
+    }
+    return i;
+}
+
+size_t ronda_body_topics(const ronda_list *l, ronda_topic *out, size_t max) {
+    return list_items(l, TOPICS, out, sizeof *out, max);
+}
+size_t ronda_body_texts(const ronda_list *l, ronda_text *out, size_t max) {
+    return list_items(l, TEXTS, out, sizeof *out, max); /* any list of texts or names */
+}
+size_t ronda_body_entries(const ronda_list *l, ronda_entry *out, size_t max) {
+    return list_items(l, FRONTIER, out, sizeof *out, max);
+}
+
+static const char *enum_name(const char *const *values, int i) {
+    for (int k = 0; values[k]; k++)
+        if (k == i) return values[k];
+    return NULL;
+}
+const char *ronda_programme_name(int v) { return enum_name(programmes, v); }
+const char *ronda_category_name(int v) { return enum_name(categories, v); }
+const char *ronda_status_name(int v) { return enum_name(statuses, v); }
+const char *ronda_role_name(int v) { return enum_name(roles, v); }
+
+int ronda_text_is(ronda_text t, const char *s) { return strlen(s) == t.len && memcmp(t.p, s, t.len) == 0; }
+
+/* ---------------------------------------------------------------- to JSON (the edges) */
+
+/* Whether an optional scalar is present in its slot (required ones always are). */
+static int scalar_present(ftype t, const void *slot) {
+    switch (t) {
+    case T_NAME:
+    case T_TEXT:
+    case T_TIME:
+        return ((const ronda_text *)slot)->len > 0;
+    case T_UINT:
+        return ((const ronda_uint *)slot)->set;
+    case T_BIN32:
+    case T_SIG64:
+        return *(const uint8_t *const *)slot != NULL;
+    default:
+        return 1;
+    }
+}
+
+/* A present scalar as JSON; NULL only when out of memory. */
+static json_t *scalar_json(const field *f, ftype t, const void *slot) {
+    char hex[129];
+    switch (t) {
+    case T_NAME:
+    case T_TEXT:
+    case T_TIME:
+        return json_stringn(((const ronda_text *)slot)->p, ((const ronda_text *)slot)->len);
+    case T_ENUM:
+        return json_string(enum_name(f->enums, *(const int *)slot));
+    case T_AKIND:
+        return json_string(ronda_kind_name((ronda_kind) * (const int *)slot));
+    case T_UINT:
+        return json_integer((json_int_t)((const ronda_uint *)slot)->v);
+    case T_BIN32:
+    case T_SIG64:
+        ronda_hex(*(const uint8_t *const *)slot, t == T_BIN32 ? 32 : 64, hex);
+        return json_string(hex);
+    default:
+        return NULL;
+    }
+}
+
+static ronda_err map_json(const schema *s, const void *o, json_t *out);
+
+static ronda_err list_json(const field *f, const ronda_list *l, json_t **out) {
+    json_t *arr = json_array();
+    if (!arr) return RONDA_ERR_NOMEM;
+    crd r = crd_make(l->at, l->len);
+    for (uint32_t i = 0; i < l->n; i++) {
+        list_item it;
+        json_t *v = NULL;
+        ronda_err e = decode_item(&r, f, RONDA_DEPTH_MAX, "", &it, NULL);
+        if (e == RONDA_OK && f->elem == T_MAP) {
+            if ((v = json_object()) == NULL || map_json(f->sub, &it, v) != RONDA_OK) e = RONDA_ERR_NOMEM;
+        } else if (e == RONDA_OK && (v = scalar_json(f, f->elem, &it)) == NULL) {
+            e = RONDA_ERR_NOMEM;
+        }
+        if (e != RONDA_OK || json_array_append_new(arr, v) != 0) {
+            if (e == RONDA_OK) e = RONDA_ERR_NOMEM;
+            json_decref(v);
+            json_decref(arr);
+            return e;
+        }
+    }
+    *out = arr;
+    return RONDA_OK;
+}
+
+/* The fields of a decoded struct as JSON, in the table's (the body's canonical) order. */
+static ronda_err map_json(const schema *s, const void *o, json_t *out) {
+    const ronda_amend *a = o;
+    for (size_t j = 0; j < s->n; j++) {
+        const field *f = &s->fields[j];
+        json_t *v = NULL;
+        ronda_err e = RONDA_OK;
+        if (f->type == T_LIST) {
+            if (!AT(o, f, const ronda_list)->at) continue; /* absent */
+            e = list_json(f, AT(o, f, const ronda_list), &v);
+        } else if (f->type == T_BODY) {
+            if ((v = json_object()) == NULL || map_json(&kind_schemas[a->kind], &a->body, v) != RONDA_OK)
+                e = RONDA_ERR_NOMEM;
+        } else if (!scalar_present(f->type, AT(o, f, const void))) {
+            continue;
+        } else if ((v = scalar_json(f, f->type, AT(o, f, const void))) == NULL) {
+            e = RONDA_ERR_NOMEM;
+        }
+        if (e != RONDA_OK || json_object_set_new(out, f->key, v) != 0) {
+            if (e == RONDA_OK) e = RONDA_ERR_NOMEM;
+            return e;
+        }
+    }
+    return RONDA_OK;
+}
+
+ronda_err ronda_body_json(const ronda_body *b, json_t **out) {
+    if (b->kind <= RONDA_KIND_NONE || b->kind >= RONDA_KIND__COUNT) return RONDA_ERR_KIND;
     json_t *o = json_object();
     if (!o) return RONDA_ERR_NOMEM;
-    crd r = crd_make(body, body_len);
-    ronda_err e = decode_map(&r, &kind_schemas[kind], RONDA_DEPTH_MAX, "", o, d);
-    if (e == RONDA_OK && crd_left(&r) != 0) e = fail(d, RONDA_ERR_MALFORMED, "body", "trailing bytes");
-    if (e != RONDA_OK || out == NULL) {
+    ronda_err e = map_json(&kind_schemas[b->kind], &b->u, o);
+    if (e != RONDA_OK) {
         json_decref(o);
         return e;
     }
     *out = o;
     return RONDA_OK;
+}
+
+ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_len, json_t **out, ronda_detail *d) {
+    ronda_body b;
+    ronda_err e = ronda_body_decode(kind, body, body_len, &b, d);
+    if (e != RONDA_OK || out == NULL) return e;
+    return ronda_body_json(&b, out);
 }
 
 /* ---------------------------------------------------------------- encoding */
@@ -386,6 +547,7 @@ static ronda_err encode_value(cwr *w, const field *f, ftype t, const json_t *v, 
     case T_TEXT:
     case T_TIME:
     case T_ENUM:
+    case T_AKIND:
         if (!json_is_string(v)) return fail(d, RONDA_ERR_SCHEMA, path, "expected a string");
         cwr_str(w, json_string_value(v), json_string_length(v));
         return RONDA_OK;
