@@ -73,9 +73,9 @@ RONDA_API ronda_err ronda_store_ingest(ronda_store *s, const uint8_t *bytes, siz
  * than RONDA_CLOCK_AHEAD_MAX_MS ahead of it is refused with RONDA_ERR_FUTURE (and stored
  * when it comes again once the clock allows it). Default (now == NULL): CLOCK_REALTIME.
  * The simulator and tests inject their own time; `ctx` is passed to `now` unchanged. The store
- * keeps both and calls `now` from its later calls (apply, ingest, append) on the thread that
- * makes them, until another ronda_store_set_clock or ronda_store_close: `ctx` must stay valid
- * that long (the store never frees it). */
+ * keeps both and calls `now` from each later ronda_store_apply (also within ingest, append and
+ * import) on the thread that makes it, until another ronda_store_set_clock or
+ * ronda_store_close: `ctx` must stay valid that long (the store never frees it). */
 RONDA_API void ronda_store_set_clock(ronda_store *s, ronda_wall (*now)(void *ctx), void *ctx);
 
 /* The daemon's estimate of this node's clock offset from its peers' (this clock minus
