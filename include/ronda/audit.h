@@ -17,9 +17,9 @@
  * RONDA_ERR_ROLE). More than RONDA_CHECKPOINT_AUTHORS_MAX authors are written as consecutive
  * parts, all in one transaction. On success id_out (may be NULL) gets the first part's id and
  * *parts (may be NULL) the number of parts; on failure nothing was stored. */
-ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
-                                 uint8_t id_out[RONDA_ID_BYTES], unsigned *parts,
-                                 ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
+                                           uint8_t id_out[RONDA_ID_BYTES], unsigned *parts,
+                                           ronda_detail *detail) RONDA_MUST_CHECK;
 
 typedef struct ronda_audit_summary {
     ronda_verify_summary verify; /* what ronda_store_verify found (its findings included below) */
@@ -46,15 +46,18 @@ typedef struct ronda_audit_summary {
  * Each record held but excluded by its author's revocation (proto/record.md
  * §5) also goes to `cb`, with what "excluded": a note for the report, not a finding (not
  * counted in `findings`). `progress` (may be NULL) is called every batch of records verified.
- * `threads` verify signatures in parallel (0 = one per core). */
-ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *ctx, const ronda_finding *f),
-                            void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx,
-                            ronda_audit_summary *out) RONDA_MUST_CHECK;
+ * `threads` verify signatures in parallel (0 = one per core); both callbacks run on the
+ * caller's thread. Borrowed: `f` and the strings it points to, valid during the call of `cb`
+ * only (copy what you keep); `ctx` is passed to both unchanged. */
+RONDA_API ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *ctx, const ronda_finding *f),
+                                      void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx,
+                                      ronda_audit_summary *out) RONDA_MUST_CHECK;
 
 /* One JSON object per author chain held, ascending by key: author, name, role, polres,
  * polsek (from the roster; null when unknown), records, first_seq, last_seq, first_ms,
- * last_ms, and counts per kind. For reports. */
-ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *ctx, json_t *chain), void *ctx) RONDA_MUST_CHECK;
+ * last_ms, and counts per kind. For reports. `chain` is borrowed: the library json_decref's it
+ * after `cb` returns (json_incref it to keep it); `cb` returns non-zero to stop the walk. */
+RONDA_API ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *ctx, json_t *chain), void *ctx) RONDA_MUST_CHECK;
 
 /* The provenance of the dialogue that `id` names (the dialogue itself, or one of its
  * amendments or resolutions): the original, each amendment, each resolution and the
@@ -62,7 +65,8 @@ ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *ctx, json_t *chain)
  * body and whether it verifies (signature, body, chain link, membership at its time). On
  * success *out is a new JSON object the caller json_decref's. RONDA_ERR_NOT_FOUND when no
  * dialogue can be found for `id`. */
-ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                        json_t **out) RONDA_MUST_CHECK;
 
 /* ---- findings in plain words (src/store/explain.c) */
 
@@ -94,7 +98,7 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
  *   "names_missing": for a reference finding, the record named but not held {id, kind...}
  *   "fork":     for fork evidence, both versions (ronda_store_fork_versions)
  * The finding's strings are not used. */
-ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, json_t **out) RONDA_MUST_CHECK;
 
 /* Both versions of a record whose author signed two records for one (author, seq): `id` is
  * either (the ledger's record at a forked seq, or the fork evidence). On success *out is a
@@ -103,7 +107,8 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
  * body}, differences (the body fields, "kind" or "prev" that differ) and dialogue (as in
  * ronda_store_finding_context, or null). RONDA_ERR_NOT_FOUND when `id` is neither, or the
  * two do not both verify (the audit reports such evidence). */
-ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                              json_t **out) RONDA_MUST_CHECK;
 
 /* ---- proofs over the writers' trees (src/store/prove.c, proto/tree.md §5) */
 
@@ -113,14 +118,15 @@ ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BY
  * root. On success *out is a new JSON object (the proof file, caller json_decref's).
  * RONDA_ERR_NOT_FOUND (d says why) when the record is not held or no checkpoint covers it;
  * RONDA_ERR_TAMPERED when the rebuilt tree is not the checkpoint's. */
-ronda_err ronda_store_prove_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], const uint8_t *checkpoint,
-                                      json_t **out, ronda_detail *d) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_prove_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                                const uint8_t *checkpoint, json_t **out,
+                                                ronda_detail *d) RONDA_MUST_CHECK;
 /* A consistency proof between two checkpoints (part 0 ids) of one writer, `old_cp` not later
  * than `new_cp`. Errors as above; RONDA_ERR_INVALID when they are not two tree checkpoints
  * of one writer in that order. */
-ronda_err ronda_store_prove_consistency(ronda_store *s, const uint8_t old_cp[RONDA_ID_BYTES],
-                                        const uint8_t new_cp[RONDA_ID_BYTES], json_t **out,
-                                        ronda_detail *d) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_prove_consistency(ronda_store *s, const uint8_t old_cp[RONDA_ID_BYTES],
+                                                  const uint8_t new_cp[RONDA_ID_BYTES], json_t **out,
+                                                  ronda_detail *d) RONDA_MUST_CHECK;
 
 /* What a proof file proved (ronda_proof_check). */
 typedef struct ronda_proof_result {
@@ -140,7 +146,7 @@ typedef struct ronda_proof_result {
  * roster) and what the checkpoint claims about the ledger (an audit's work).
  * RONDA_ERR_MALFORMED (d names the field) for a file that is not a proof; RONDA_ERR_SIGNATURE
  * / RONDA_ERR_TAMPERED when it does not prove what it says. */
-ronda_err ronda_proof_check(const json_t *proof, const uint8_t *authority, ronda_proof_result *out,
-                            ronda_detail *d) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_proof_check(const json_t *proof, const uint8_t *authority, ronda_proof_result *out,
+                                      ronda_detail *d) RONDA_MUST_CHECK;
 
 #endif

@@ -22,11 +22,13 @@ typedef struct ronda_bundle_header {
 } ronda_bundle_header;
 
 /* Write the whole ledger of `s` to `out` from one consistent snapshot. */
-ronda_err ronda_bundle_export(ronda_store *s, FILE *out, uint64_t now_ms, ronda_bundle_header *header) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_bundle_export(ronda_store *s, FILE *out, uint64_t now_ms,
+                                        ronda_bundle_header *header) RONDA_MUST_CHECK;
 
 /* Read only the header of the bundle at `in` (for tools that must know the authority key
  * before importing); the stream position afterwards is unspecified. */
-ronda_err ronda_bundle_read_header(FILE *in, ronda_bundle_header *header, ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_bundle_read_header(FILE *in, ronda_bundle_header *header,
+                                             ronda_detail *detail) RONDA_MUST_CHECK;
 
 typedef struct ronda_import_result {
     ronda_bundle_header header; /* as read from the bundle */
@@ -40,10 +42,10 @@ typedef struct ronda_import_result {
 /* Read a bundle and apply it in one transaction: all of it is stored, or (on the first
  * refused record, a truncated stream, or a count that disagrees with the header) none of
  * it. `threads` check signatures in parallel (0 = one per core). `progress`, when not
- * NULL, is called every batch with the records read so far. `res` is filled in both
- * cases. */
-ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads,
-                              void (*progress)(void *ctx, uint64_t read, uint64_t total), void *ctx,
-                              ronda_import_result *res) RONDA_MUST_CHECK;
+ * NULL, is called every batch with the records read so far (it receives no pointer but
+ * `ctx`, passed unchanged). `res` is filled in both cases. */
+RONDA_API ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads,
+                                        void (*progress)(void *ctx, uint64_t read, uint64_t total), void *ctx,
+                                        ronda_import_result *res) RONDA_MUST_CHECK;
 
 #endif

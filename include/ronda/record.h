@@ -54,43 +54,44 @@ typedef struct ronda_record {
 } ronda_record;
 
 /* "dialogue", "resolution", ...; NULL for an unknown kind. */
-const char *ronda_kind_name(ronda_kind kind);
+RONDA_API const char *ronda_kind_name(ronda_kind kind);
 /* Kind from its name; RONDA_KIND_NONE when unknown. */
-ronda_kind ronda_kind_from_name(const char *name, size_t len);
+RONDA_API ronda_kind ronda_kind_from_name(const char *name, size_t len);
 /* Whether a kind is written by the authority (member, revoke) rather than by members. */
-int ronda_kind_is_authority(ronda_kind kind);
+RONDA_API int ronda_kind_is_authority(ronda_kind kind);
 
 /* Open a whole encoded record [envelope, signature, body]: checks size, canonical form,
  * version, kind, the Ed25519 signature (before the body is parsed), the body hash and
  * the body's schema. Stateless: chain, membership and references are the store's.
  * On success *out views `bytes`. `detail` may be NULL. */
-ronda_err ronda_record_open(const uint8_t *bytes, size_t len, ronda_record *out, ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_record_open(const uint8_t *bytes, size_t len, ronda_record *out,
+                                      ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* The same checks on the three parts as stored separately (body NULL = redacted). */
-ronda_err ronda_record_open_parts(const uint8_t *envelope, size_t envelope_len, const uint8_t *signature,
-                                  size_t signature_len, const uint8_t *body, size_t body_len, ronda_record *out,
-                                  ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_record_open_parts(const uint8_t *envelope, size_t envelope_len, const uint8_t *signature,
+                                            size_t signature_len, const uint8_t *body, size_t body_len,
+                                            ronda_record *out, ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* Build, sign and encode a record. `prev` is NULL iff seq == 1. `body` must already be
  * canonical (see ronda_body_from_json). On success *out is a malloc'd buffer the caller
  * frees, and *out_len its length. The secret key is not retained. */
-ronda_err ronda_record_seal(const uint8_t secret[RONDA_SECRET_BYTES], uint64_t seq, const uint8_t *prev, uint64_t hlc,
-                            ronda_kind kind, const uint8_t *body, size_t body_len, uint8_t **out,
-                            size_t *out_len) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_record_seal(const uint8_t secret[RONDA_SECRET_BYTES], uint64_t seq, const uint8_t *prev,
+                                      uint64_t hlc, ronda_kind kind, const uint8_t *body, size_t body_len,
+                                      uint8_t **out, size_t *out_len) RONDA_MUST_CHECK;
 
 /* Encode the record bytes [envelope, signature, body] of an opened record into a malloc'd
  * buffer (caller frees). */
-ronda_err ronda_record_encode(const ronda_record *rec, uint8_t **out, size_t *out_len) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_record_encode(const ronda_record *rec, uint8_t **out, size_t *out_len) RONDA_MUST_CHECK;
 
 /* Canonical body bytes from JSON, following the kind's schema (ids and keys as hex).
  * On success *out is malloc'd (caller frees). On failure `detail` names the field. */
-ronda_err ronda_body_from_json(ronda_kind kind, const json_t *json, uint8_t **out, size_t *out_len,
-                               ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_body_from_json(ronda_kind kind, const json_t *json, uint8_t **out, size_t *out_len,
+                                         ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* Check canonical body bytes against the kind's schema; when `out` is not NULL also
  * return it as a new JSON object (caller json_decref's it). */
-ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_len, json_t **out,
-                             ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_len, json_t **out,
+                                       ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* A decoded body (include/ronda/body.h) as a new JSON object (caller json_decref's it): for
  * the CLI and the HTTP server; the library itself reads the typed struct. */
@@ -98,13 +99,13 @@ struct ronda_body;
 ronda_err ronda_body_json(const struct ronda_body *body, json_t **out) RONDA_MUST_CHECK;
 
 /* Lower-case hex of `len` bytes into `out` (2*len+1 bytes). */
-void ronda_hex(const uint8_t *bytes, size_t len, char *out);
+RONDA_API void ronda_hex(const uint8_t *bytes, size_t len, char *out);
 /* Exactly 2*len hex digits into `out`; RONDA_ERR_INVALID otherwise. */
-ronda_err ronda_unhex(const char *hex, uint8_t *out, size_t len) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_unhex(const char *hex, uint8_t *out, size_t len) RONDA_MUST_CHECK;
 
 /* HLC helpers: the ms part and a new HLC for a local event, given the wall clock and the
  * largest HLC seen so far (so time never runs backwards in a chain). */
-uint64_t ronda_hlc_ms(uint64_t hlc);
-uint64_t ronda_hlc_next(uint64_t now_ms, uint64_t last_hlc);
+RONDA_API uint64_t ronda_hlc_ms(uint64_t hlc);
+RONDA_API uint64_t ronda_hlc_next(uint64_t now_ms, uint64_t last_hlc);
 
 #endif

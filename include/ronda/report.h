@@ -21,8 +21,8 @@ typedef enum ronda_report_by {
 } ronda_report_by;
 
 /* Parse "polres", "polsek", "programme", "month"; RONDA_ERR_INVALID otherwise. */
-ronda_err ronda_report_by_parse(const char *name, ronda_report_by *out) RONDA_MUST_CHECK;
-const char *ronda_report_by_name(ronda_report_by by);
+RONDA_API ronda_err ronda_report_by_parse(const char *name, ronda_report_by *out) RONDA_MUST_CHECK;
+RONDA_API const char *ronda_report_by_name(ronda_report_by by);
 
 /* Filters shared by reports and lists; NULL or "" means "any". Dates are YYYY-MM-DD,
  * inclusive, compared with the dialogue's local date. */
@@ -36,44 +36,46 @@ typedef struct ronda_filter {
 
 /* Check a filter's values (lengths, date form, known category and status); on an error
  * `detail` names the field and what is wrong. */
-ronda_err ronda_filter_check(const ronda_filter *f, ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_filter_check(const ronda_filter *f, ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* The report: per group, dialogues held, participants, topics by category, follow-ups
  * (open: no follow-up yet, in_progress, referred with to whom, resolved), median days from
  * dialogue to resolution, and follow-ups overdue (open or in progress, dialogue more than
  * overdue_days before now_ms). {"by", "overdue_days", "groups": [...], "total": {...}}.
  * RONDA_ERR_TOO_BIG when there are more than RONDA_REPORT_GROUPS_MAX groups. */
-ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
-                             int64_t now_ms, json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
+                                       int64_t now_ms, json_t **out) RONDA_MUST_CHECK;
 
 /* Dialogues matching the filter, newest first: {"items": [...], "more": bool}; at most
  * `limit` (1..RONDA_LIST_LIMIT_MAX) items after skipping `offset` (<= RONDA_LIST_OFFSET_MAX). */
-ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit,
-                                json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit,
+                                          json_t **out) RONDA_MUST_CHECK;
 
 /* Follow-ups (topics with their current status) in one state: "open" (no follow-up yet or
  * in progress), "overdue" (open and older than overdue_days), "referred", "resolved", or
  * "all"; oldest dialogue first. {"items": [...], "more": bool}. */
-ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const char *state, unsigned overdue_days,
-                                int64_t now_ms, unsigned offset, unsigned limit, json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const char *state,
+                                          unsigned overdue_days, int64_t now_ms, unsigned offset, unsigned limit,
+                                          json_t **out) RONDA_MUST_CHECK;
 
 /* One dialogue for its page: ronda_store_show()'s picture plus each topic's current status,
  * every resolution and amendment with its author and whether its signature verifies now.
  * RONDA_ERR_NOT_FOUND when `id` is not a dialogue held. */
-ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                         json_t **out) RONDA_MUST_CHECK;
 
 /* The roster and the ledger's health: members (with their chain's length and last record
  * time), revocations and fork evidence. */
-ronda_err ronda_store_network(ronda_store *s, json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_network(ronda_store *s, json_t **out) RONDA_MUST_CHECK;
 
 /* Open a database read-only (a second connection beside the node's writer, e.g. for the
  * HTTP server's threads). It never writes, not even to upgrade views. */
-ronda_err ronda_store_open_readonly(const char *path, ronda_store **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_open_readonly(const char *path, ronda_store **out) RONDA_MUST_CHECK;
 
 /* Abandon any statement that runs past timeout_ms from now (it fails with RONDA_ERR_DB and
  * ronda_store_timed_out() says so); 0 removes the bound. For servers answering untrusted
  * queries. */
-void ronda_store_timeout(ronda_store *s, unsigned timeout_ms);
-int ronda_store_timed_out(const ronda_store *s);
+RONDA_API void ronda_store_timeout(ronda_store *s, unsigned timeout_ms);
+RONDA_API int ronda_store_timed_out(const ronda_store *s);
 
 #endif

@@ -1,12 +1,27 @@
 /* libronda public API: errors, version, and the headers of every module.
  *
  * Fallible functions return ronda_err (RONDA_OK == 0) and write their out-parameters
- * only on success. ronda_strerror() gives a one-line text for every code. */
+ * only on success. ronda_strerror() gives a one-line text for every code.
+ *
+ * Include this header alone: it includes every public header (the headers of include/ronda). Every
+ * function they declare is marked RONDA_API (ronda/export.h) and starts with ronda_; the
+ * library exports nothing else.
+ *
+ * Callbacks. A callback is called on the caller's thread, only while the function that
+ * takes it runs (one exception: the clock of ronda_store_set_clock(), kept by the store and
+ * called from its later calls until it is replaced or the store closed). `ctx` is the
+ * caller's own pointer, passed through unchanged: the library never reads or frees it. Every
+ * other pointer a callback receives is borrowed: valid only during that call (the library
+ * reuses or frees it afterwards); a callback that keeps something copies it (json_incref()s
+ * a JSON value). No callback argument is owned by the callee: the comment at each callback
+ * says which arguments it borrows. */
 #ifndef RONDA_RONDA_H
 #define RONDA_RONDA_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ronda/export.h"
 
 #define RONDA_VERSION "0.1.0"
 
@@ -65,14 +80,14 @@ typedef struct ronda_wall {
 } ronda_wall;
 
 /* The two clocks now (clock_gettime). */
-ronda_mono ronda_mono_now(void);
-ronda_wall ronda_wall_now(void);
+RONDA_API ronda_mono ronda_mono_now(void);
+RONDA_API ronda_wall ronda_wall_now(void);
 
 /* Text for an error code; never NULL. */
-const char *ronda_strerror(ronda_err err);
+RONDA_API const char *ronda_strerror(ronda_err err);
 
 /* Stable short name of an error code, for logs and JSON ("signature", "gap", ...). */
-const char *ronda_errname(ronda_err err);
+RONDA_API const char *ronda_errname(ronda_err err);
 
 /* True for RONDA_ERR_DB and each RONDA_ERR_DB_* kind: a caller that treats "the database
  * failed" alike whatever the cause tests this, never `== RONDA_ERR_DB`. */
@@ -82,10 +97,10 @@ static inline int ronda_err_is_db(ronda_err err) {
 
 /* What an operator does about err (one line, for a hint), or NULL when the error's text
  * says all; never NULL for the RONDA_ERR_DB_* kinds. */
-const char *ronda_err_fix(ronda_err err);
+RONDA_API const char *ronda_err_fix(ronda_err err);
 
 /* Initialise libsodium; call once before anything else. Safe to call again. */
-ronda_err ronda_init(void) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_init(void) RONDA_MUST_CHECK;
 
 #include "ronda/limits.h"
 #include "ronda/record.h"
@@ -95,5 +110,6 @@ ronda_err ronda_init(void) RONDA_MUST_CHECK;
 #include "ronda/audit.h"
 #include "ronda/witness.h"
 #include "ronda/tree.h"
+#include "ronda/report.h"
 
 #endif

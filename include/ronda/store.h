@@ -28,33 +28,33 @@ typedef enum ronda_outcome {
 /* Create a new database at `path` (refuses an existing file) for a network whose
  * authority key is `authority`; `node` is this node's signing key. On success *out is
  * the open store, which the caller closes with ronda_store_close(). */
-ronda_err ronda_store_create(const char *path, const uint8_t authority[RONDA_KEY_BYTES],
-                             const uint8_t node[RONDA_KEY_BYTES], ronda_store **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_create(const char *path, const uint8_t authority[RONDA_KEY_BYTES],
+                                       const uint8_t node[RONDA_KEY_BYTES], ronda_store **out) RONDA_MUST_CHECK;
 
 /* Open an existing database. "" opens a private temporary database (for checking bundles);
  * then `authority` must be given; otherwise it is ignored and may be NULL. */
-ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_store **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_open(const char *path, const uint8_t *authority, ronda_store **out) RONDA_MUST_CHECK;
 
 /* Close and set *s to NULL; accepts NULL and *s == NULL. Rolls back an open transaction. */
-void ronda_store_close(ronda_store **s);
+RONDA_API void ronda_store_close(ronda_store **s);
 
 /* SQLite's own text of the store's latest database failure ("" when none): the first
  * failure of its transaction, which the calls after it (SQLite's automatic rollback on a
  * full disk or an I/O error) cannot overwrite. For logs, beside ronda_strerror() of the
  * kind that the failing call returned; valid until the store's next call. */
-const char *ronda_store_errmsg(const ronda_store *s);
+RONDA_API const char *ronda_store_errmsg(const ronda_store *s);
 
 /* Database failures of all stores of this process since it started, of `kind`
  * (RONDA_ERR_DB or one of RONDA_ERR_DB_*; 0 for any other code), for /metrics. */
-uint64_t ronda_store_db_errors(ronda_err kind);
+RONDA_API uint64_t ronda_store_db_errors(ronda_err kind);
 
-void ronda_store_authority(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]);
-void ronda_store_node(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]);
+RONDA_API void ronda_store_authority(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]);
+RONDA_API void ronda_store_node(const ronda_store *s, uint8_t out[RONDA_KEY_BYTES]);
 
 /* Explicit transactions, for batches. Without one, each apply/append commits alone. */
-ronda_err ronda_store_begin(ronda_store *s) RONDA_MUST_CHECK;
-ronda_err ronda_store_commit(ronda_store *s) RONDA_MUST_CHECK;
-void ronda_store_rollback(ronda_store *s);
+RONDA_API ronda_err ronda_store_begin(ronda_store *s) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_commit(ronda_store *s) RONDA_MUST_CHECK;
+RONDA_API void ronda_store_rollback(ronda_store *s);
 
 /* Stateful checks and storage of a record already opened with ronda_record_open*().
  * On RONDA_OK *outcome says what happened. On an error nothing was stored and `detail`
@@ -62,42 +62,47 @@ void ronda_store_rollback(ronda_store *s);
  * (author, seq), none above the author's lowest fork seq (RONDA_ERR_EXISTS for a surplus
  * one); a forked author's chain is frozen, so no record beyond its held head is stored
  * (RONDA_ERR_REVOKED). */
-ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
-                            ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome,
+                                      ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* Open + apply of one encoded record. */
-ronda_err ronda_store_ingest(ronda_store *s, const uint8_t *bytes, size_t len, ronda_outcome *outcome,
-                             ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_ingest(ronda_store *s, const uint8_t *bytes, size_t len, ronda_outcome *outcome,
+                                       ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* The wall clock that ronda_store_apply checks a record's time against: a record more
  * than RONDA_CLOCK_AHEAD_MAX_MS ahead of it is refused with RONDA_ERR_FUTURE (and stored
  * when it comes again once the clock allows it). Default (now == NULL): CLOCK_REALTIME.
- * The simulator and tests inject their own time; `ctx` is passed to `now`. */
-void ronda_store_set_clock(ronda_store *s, ronda_wall (*now)(void *ctx), void *ctx);
+ * The simulator and tests inject their own time; `ctx` is passed to `now` unchanged. The store
+ * keeps both and calls `now` from each later ronda_store_apply (also within ingest, append and
+ * import) on the thread that makes it, until another ronda_store_set_clock or
+ * ronda_store_close: `ctx` must stay valid that long (the store never frees it). */
+RONDA_API void ronda_store_set_clock(ronda_store *s, ronda_wall (*now)(void *ctx), void *ctx);
 
 /* The daemon's estimate of this node's clock offset from its peers' (this clock minus
  * theirs, ms: positive when this clock is ahead) and the wall time it was measured at,
  * kept in meta for other processes (`ronda record`, `ronda status`). RONDA_ERR_NOT_FOUND
  * when none was written (or the row is unreadable). */
-ronda_err ronda_store_set_clock_offset(ronda_store *s, int64_t offset_ms, ronda_wall measured) RONDA_MUST_CHECK;
-ronda_err ronda_store_clock_offset(ronda_store *s, int64_t *offset_ms, ronda_wall *measured) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_set_clock_offset(ronda_store *s, int64_t offset_ms,
+                                                 ronda_wall measured) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_clock_offset(ronda_store *s, int64_t *offset_ms, ronda_wall *measured) RONDA_MUST_CHECK;
 
 /* Append a local record: next seq, prev = current head, HLC from now_ms and the largest
  * HLC held (another author's counted at most RONDA_CLOCK_AHEAD_MAX_MS past now_ms, so a
  * far-future record held cannot push ours past our membership; our own previous record's
  * is always exceeded); signs with `secret` (whose public half is the author) and applies it with the
  * same checks as any record. On success id_out (may be NULL) gets the new record's id. */
-ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], ronda_kind kind,
-                             const uint8_t *body, size_t body_len, uint64_t now_ms, uint8_t id_out[RONDA_ID_BYTES],
-                             ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], ronda_kind kind,
+                                       const uint8_t *body, size_t body_len, uint64_t now_ms,
+                                       uint8_t id_out[RONDA_ID_BYTES], ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* The frontier entry of one author: its last seq and that record's id. */
-ronda_err ronda_store_head(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq,
-                           uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_head(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq,
+                                     uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
 
 /* The latest member record (by validity start) for a signing key, as JSON with a "revoked"
  * field added; RONDA_ERR_NOT_FOUND when the key was never admitted. */
-ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES], json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
+                                       json_t **out) RONDA_MUST_CHECK;
 
 typedef struct ronda_stats {
     uint64_t records;                 /* records in the ledger (fork evidence not counted) */
@@ -113,9 +118,10 @@ typedef struct ronda_stats {
     uint8_t digest[RONDA_HASH_BYTES]; /* ledger digest (proto/record.md) */
 } ronda_stats;
 
-ronda_err ronda_store_stats(ronda_store *s, ronda_stats *out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_stats(ronda_store *s, ronda_stats *out) RONDA_MUST_CHECK;
 
-/* A stored record as its columns hold it (pointers valid during the callback only). */
+/* A stored record as its columns hold it. Borrowed: the struct and every pointer in it are
+ * valid during the callback only (they view SQLite's row): copy what you keep. */
 typedef struct ronda_row {
     int64_t rowid;
     int fork; /* 1 for a fork-evidence record */
@@ -128,17 +134,17 @@ typedef struct ronda_row {
 
 /* Calls cb for every record in arrival order, then for every fork-evidence record.
  * A non-zero return from cb stops the walk and is returned as RONDA_ERR_INVALID.
- * `author` (may be NULL) restricts the walk to one author. */
-ronda_err ronda_store_each(ronda_store *s, const uint8_t *author, int (*cb)(void *ctx, const ronda_row *row),
-                           void *ctx) RONDA_MUST_CHECK;
+ * `author` (may be NULL) restricts the walk to one author. `row` is borrowed (ronda_row). */
+RONDA_API ronda_err ronda_store_each(ronda_store *s, const uint8_t *author, int (*cb)(void *ctx, const ronda_row *row),
+                                     void *ctx) RONDA_MUST_CHECK;
 
 /* Resolve a full or prefix (>= 8 hex digits) id; RONDA_ERR_NOT_FOUND or RONDA_ERR_INVALID
  * (ambiguous or malformed). */
-ronda_err ronda_store_resolve(ronda_store *s, const char *hex, uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_resolve(ronda_store *s, const char *hex, uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
 
 /* A record as JSON: envelope fields, body (or null when redacted) and, for dialogues and
  * resolutions, the derived view (current topics and their status, amendments). */
-ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
 
 /* Filters of ronda_store_query; NULL/0 means "any". Dates are YYYY-MM-DD, inclusive,
  * compared with the dialogue's local date. */
@@ -150,17 +156,19 @@ typedef struct ronda_query {
 } ronda_query;
 
 /* One JSON object per topic matching the filters, with its dialogue's fields and current
- * status, in dialogue time order. */
-ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void *ctx, json_t *row),
-                            void *ctx) RONDA_MUST_CHECK;
+ * status, in dialogue time order. `row` is borrowed: the library json_decref's it after `cb`
+ * returns (json_incref it to keep it); `cb` returns non-zero to stop. */
+RONDA_API ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void *ctx, json_t *row),
+                                      void *ctx) RONDA_MUST_CHECK;
 
 /* Drop and rebuild every derived table (frontier, roster, dialogues, topics, resolutions,
  * search index) from the records alone. */
-ronda_err ronda_store_rebuild(ronda_store *s) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_rebuild(ronda_store *s) RONDA_MUST_CHECK;
 /* The same, calling `progress` (when not NULL) every RONDA_BATCH_MAX records with the
- * records replayed so far and the total. */
-ronda_err ronda_store_rebuild_progress(ronda_store *s, void (*progress)(void *ctx, uint64_t done, uint64_t total),
-                                       void *ctx) RONDA_MUST_CHECK;
+ * records replayed so far and the total (no pointer but `ctx`, passed unchanged). */
+RONDA_API ronda_err ronda_store_rebuild_progress(ronda_store *s,
+                                                 void (*progress)(void *ctx, uint64_t done, uint64_t total),
+                                                 void *ctx) RONDA_MUST_CHECK;
 
 /* ---- verification of a whole database (ronda verify) */
 
@@ -210,87 +218,97 @@ typedef struct ronda_view_check {
  * records that no longer verify replace the `suspect` table, which every report and page
  * leaves out. Call it outside a transaction; it reads one snapshot. *out is written when the
  * check ran: RONDA_OK when the views agree, RONDA_ERR_VIEW when they do not (`ronda rebuild`
- * repairs them); any other code: the check could not run. */
-ronda_err ronda_store_check_views(ronda_store *s, void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
-                                  ronda_view_check *out) RONDA_MUST_CHECK;
+ * repairs them); any other code: the check could not run. `f` is borrowed: it and its strings
+ * are valid during the call of `cb` only. */
+RONDA_API ronda_err ronda_store_check_views(ronda_store *s, void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
+                                            ronda_view_check *out) RONDA_MUST_CHECK;
 
 /* Re-check every record's canonical form, signature, body hash, id and index columns,
  * every chain link, membership at the time of writing (from the authority's records, not
  * the derived roster), the fork evidence, the frontier and the append-only triggers, then
  * the derived views against the records (ronda_store_check_views: its findings, class
  * "view", go to cb and count in `findings`).
- * `threads` verify signatures in parallel (0 = as many as cores). */
-ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
-                             ronda_verify_summary *out) RONDA_MUST_CHECK;
+ * `threads` verify signatures in parallel (0 = as many as cores); `cb` runs on the caller's
+ * thread, and `f` is borrowed: it and its strings are valid during the call only. */
+RONDA_API ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *ctx, const ronda_finding *f),
+                                       void *ctx, ronda_verify_summary *out) RONDA_MUST_CHECK;
 
 /* Open a batch of encoded records in parallel (stateless checks). errs[i] and recs[i]
  * (and details[i] when details != NULL) receive each result. */
-void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads, ronda_record *recs,
-                      ronda_err *errs, ronda_detail *details);
+RONDA_API void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
+                                ronda_record *recs, ronda_err *errs, ronda_detail *details);
 
 /* The same, started on worker threads while the caller does other work (applying the
  * previous batch); ronda_open_wait() checks whatever no worker has taken yet on the
  * caller's thread, then joins them. The arrays must outlive the wait. */
 typedef struct ronda_open_async ronda_open_async;
-ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
-                           ronda_record *recs, ronda_err *errs, ronda_detail *details,
-                           ronda_open_async **out) RONDA_MUST_CHECK;
-void ronda_open_wait(ronda_open_async **a);
+RONDA_API ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
+                                     ronda_record *recs, ronda_err *errs, ronda_detail *details,
+                                     ronda_open_async **out) RONDA_MUST_CHECK;
+RONDA_API void ronda_open_wait(ronda_open_async **a);
 
 /* ---- feeds for replication (src/sync) */
 
 /* Ledger digest and author count from the frontier alone: O(authors), for every round. */
-ronda_err ronda_store_digest(ronda_store *s, uint8_t digest[RONDA_HASH_BYTES], uint64_t *authors) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_digest(ronda_store *s, uint8_t digest[RONDA_HASH_BYTES],
+                                       uint64_t *authors) RONDA_MUST_CHECK;
 
 /* Calls cb for each frontier entry, ascending by author. A non-zero return stops. A chain
- * forked at seq 1 (frontier seq 0) is left out here; ronda_store_frontier_forks has it. */
-ronda_err ronda_store_frontier(ronda_store *s,
-                               int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head),
-                               void *ctx) RONDA_MUST_CHECK;
+ * forked at seq 1 (frontier seq 0) is left out here; ronda_store_frontier_forks has it.
+ * `author` and `head` (RONDA_KEY_BYTES, RONDA_ID_BYTES) are borrowed: valid during the call. */
+RONDA_API ronda_err ronda_store_frontier(ronda_store *s,
+                                         int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head),
+                                         void *ctx) RONDA_MUST_CHECK;
 /* The same with each entry's fork seq: the lowest seq of the author's fork evidence, 0 when
  * none. A forked chain's entry is (seq - 1, id of that record), frozen (proto/record.md §6);
- * forked at seq 1 it is (0, 32 zero bytes). */
-ronda_err ronda_store_frontier_forks(ronda_store *s,
-                                     int (*cb)(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head,
-                                               uint64_t fork_seq),
-                                     void *ctx) RONDA_MUST_CHECK;
+ * forked at seq 1 it is (0, 32 zero bytes). `author` and `head` are borrowed, as above. */
+RONDA_API ronda_err ronda_store_frontier_forks(ronda_store *s,
+                                               int (*cb)(void *ctx, const uint8_t *author, uint64_t seq,
+                                                         const uint8_t *head, uint64_t fork_seq),
+                                               void *ctx) RONDA_MUST_CHECK;
 /* The lowest seq of the author's fork evidence, 0 when none. */
-ronda_err ronda_store_fork_seq(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_fork_seq(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES],
+                                         uint64_t *seq) RONDA_MUST_CHECK;
 /* The fork evidence of (author, seq): the lowest two ids of the versions held for it, in the
  * ledger or as evidence, ascending (proto/record.md §3 step 7); *n is how many (2 for a fork
  * found, fewer when there is none). Every node that has seen the same versions has the same. */
-ronda_err ronda_store_fork_pair(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
-                                uint8_t pair[2][RONDA_ID_BYTES], unsigned *n) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_fork_pair(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
+                                          uint8_t pair[2][RONDA_ID_BYTES], unsigned *n) RONDA_MUST_CHECK;
 /* The id of the author's record `seq` held in the ledger; RONDA_ERR_NOT_FOUND when none. */
-ronda_err ronda_store_id_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
-                            uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_id_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
+                                      uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
 /* The fork evidence held for (author, seq), encoded, to cb (at most two: evidence is
- * bounded, see ronda_store_apply). */
-ronda_err ronda_store_forks_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
-                               int (*cb)(void *ctx, const uint8_t *rec, size_t len), void *ctx) RONDA_MUST_CHECK;
+ * bounded, see ronda_store_apply). `rec` (len bytes) is borrowed: valid during the call. */
+RONDA_API ronda_err ronda_store_forks_at(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t seq,
+                                         int (*cb)(void *ctx, const uint8_t *rec, size_t len),
+                                         void *ctx) RONDA_MUST_CHECK;
 
 /* Encoded records of one author from seq `from`, at most max_count of them and (beyond the
- * first) at most max_bytes in all, to cb in seq order. */
-ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t from, size_t max_count,
-                            size_t max_bytes, int (*cb)(void *ctx, const uint8_t *rec, size_t len),
-                            void *ctx) RONDA_MUST_CHECK;
+ * first) at most max_bytes in all, to cb in seq order. `rec` (len bytes) is borrowed: valid
+ * during the call (ronda_record_open on it views it: copy the bytes to keep the record). */
+RONDA_API ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t from,
+                                      size_t max_count, size_t max_bytes,
+                                      int (*cb)(void *ctx, const uint8_t *rec, size_t len), void *ctx) RONDA_MUST_CHECK;
 
 /* Members live at now_ms give or take RONDA_CLOCK_AHEAD_MAX_MS (valid, writing or not, and
  * not revoked: a node whose clock is a little off still admits and dials them), to cb with their keys,
- * endpoint (NULL when none) and name. For the transport's allowlist and peer choice. */
-ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
-                                   int (*cb)(void *ctx, const uint8_t *sign_key, const uint8_t *curve_key,
-                                             const char *endpoint, const char *name),
-                                   void *ctx) RONDA_MUST_CHECK;
+ * endpoint (NULL when none) and name. For the transport's allowlist and peer choice. All
+ * four are borrowed (keys of RONDA_KEY_BYTES, NUL-ended strings): valid during the call. */
+RONDA_API ronda_err ronda_store_live_members(ronda_store *s, uint64_t now_ms,
+                                             int (*cb)(void *ctx, const uint8_t *sign_key, const uint8_t *curve_key,
+                                                       const char *endpoint, const char *name),
+                                             void *ctx) RONDA_MUST_CHECK;
 
 /* The largest rowid of records (fork = 0) or fork evidence (fork = 1); 0 when empty. */
-ronda_err ronda_store_last_rowid(ronda_store *s, int fork, int64_t *rowid) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_last_rowid(ronda_store *s, int fork, int64_t *rowid) RONDA_MUST_CHECK;
 
 /* Encoded records (fork = 0) or fork evidence (fork = 1) with rowid > after, in rowid order,
- * at most max_count, to cb with their rowid and id. */
-ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,
-                            int (*cb)(void *ctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len),
-                            void *ctx) RONDA_MUST_CHECK;
+ * at most max_count, to cb with their rowid and id. `id` and `rec` (len bytes) are borrowed:
+ * valid during the call. */
+RONDA_API ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_count,
+                                      int (*cb)(void *ctx, int64_t rowid, const uint8_t *id, const uint8_t *rec,
+                                                size_t len),
+                                      void *ctx) RONDA_MUST_CHECK;
 
 /* ---- backup and the restore guard (docs/operations.md) */
 
@@ -298,9 +316,10 @@ ronda_err ronda_store_since(ronda_store *s, int fork, int64_t after, size_t max_
  * SQLite's online backup API, from one read snapshot: it works while another process
  * (`ronda run`, `ronda record`) writes. The copy is written beside `path` and renamed into
  * place once complete and checked, so `path` never holds half a backup. `progress`, when
- * not NULL, is called with pages copied and total. */
-ronda_err ronda_store_backup(ronda_store *s, const char *path,
-                             void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx) RONDA_MUST_CHECK;
+ * not NULL, is called with pages copied and total (no pointer but `ctx`, passed unchanged). */
+RONDA_API ronda_err ronda_store_backup(ronda_store *s, const char *path,
+                                       void (*progress)(void *ctx, uint64_t done, uint64_t total),
+                                       void *ctx) RONDA_MUST_CHECK;
 
 /* Whether this node may append. A restored node may be behind its own history: records it
  * wrote after the backup may live at its peers. Appending then would write a second record
@@ -314,11 +333,11 @@ typedef enum ronda_guard {
     RONDA_GUARD_FORKED = 3,   /* our own chain forked at `seq` (evidence held): this key writes no more */
 } ronda_guard;
 
-ronda_err ronda_store_guard(ronda_store *s, ronda_guard *state, uint64_t *seq) RONDA_MUST_CHECK;
-ronda_err ronda_store_set_guard(ronda_store *s, ronda_guard state, uint64_t seq) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_guard(ronda_store *s, ronda_guard *state, uint64_t *seq) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_set_guard(ronda_store *s, ronda_guard state, uint64_t seq) RONDA_MUST_CHECK;
 /* Short name of a guard state: "none", "restored", "behind", "forked". FORKED is not stored:
  * ronda_store_guard derives it from fork evidence of this node's own key, and it outranks
  * the stored state (no --confirm lifts it; docs/operations.md says what does). */
-const char *ronda_guard_name(ronda_guard state);
+RONDA_API const char *ronda_guard_name(ronda_guard state);
 
 #endif

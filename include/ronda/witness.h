@@ -38,21 +38,25 @@ typedef struct ronda_note_head {
  * `part0` (JSON, as ronda_body_to_json gives it). Size and root are part 0's `size` and
  * `root` when it has them (a Merkle tree over the writer's log), else its `records` and its
  * `digest` (the ledger digest, proto/record.md §6). RONDA_ERR_SCHEMA when neither is there. */
-ronda_err ronda_checkpoint_head(const uint8_t authority[RONDA_KEY_BYTES], const uint8_t writer[RONDA_KEY_BYTES],
-                                uint64_t seq, const json_t *part0, ronda_note_head *out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_checkpoint_head(const uint8_t authority[RONDA_KEY_BYTES],
+                                          const uint8_t writer[RONDA_KEY_BYTES], uint64_t seq, const json_t *part0,
+                                          ronda_note_head *out) RONDA_MUST_CHECK;
 
 /* The note's text (the signed part): "<origin>\n<size>\n<base64 root>\nronda-checkpoint <seq>\n".
  * Writes at most `cap` bytes with a NUL; returns the text's length (>= cap: did not fit). */
-size_t ronda_note_text(const ronda_note_head *h, char *out, size_t cap);
+RONDA_API size_t ronda_note_text(const ronda_note_head *h, char *out, size_t cap);
 /* A node's key name in notes: "ronda/<authority 16 hex>/<key hex>" (a writer's is its origin). */
-void ronda_note_key_name(const uint8_t authority[RONDA_KEY_BYTES], const uint8_t key[RONDA_KEY_BYTES],
-                         char out[RONDA_NOTE_ORIGIN_LEN + 1]);
+RONDA_API void ronda_note_key_name(const uint8_t authority[RONDA_KEY_BYTES], const uint8_t key[RONDA_KEY_BYTES],
+                                   char out[RONDA_NOTE_ORIGIN_LEN + 1]);
 /* The signed-note key id: the first 4 bytes of SHA-256(name || 0x0A || 0x01 || key). */
-void ronda_note_key_id(const char *name, const uint8_t key[RONDA_KEY_BYTES], uint8_t id[RONDA_NOTE_KEY_ID_BYTES]);
+RONDA_API void ronda_note_key_id(const char *name, const uint8_t key[RONDA_KEY_BYTES],
+                                 uint8_t id[RONDA_NOTE_KEY_ID_BYTES]);
 /* Ed25519 signature of the note text by `secret` (seed || public key). */
-void ronda_note_sign(const uint8_t secret[RONDA_SECRET_BYTES], const ronda_note_head *h, uint8_t sig[RONDA_SIG_BYTES]);
+RONDA_API void ronda_note_sign(const uint8_t secret[RONDA_SECRET_BYTES], const ronda_note_head *h,
+                               uint8_t sig[RONDA_SIG_BYTES]);
 /* 1 when `sig` is `key`'s signature of the note text. */
-int ronda_note_verify(const ronda_note_head *h, const uint8_t key[RONDA_KEY_BYTES], const uint8_t sig[RONDA_SIG_BYTES]);
+RONDA_API int ronda_note_verify(const ronda_note_head *h, const uint8_t key[RONDA_KEY_BYTES],
+                                const uint8_t sig[RONDA_SIG_BYTES]);
 
 /* One signature line of a parsed note. */
 typedef struct ronda_note_sig {
@@ -74,7 +78,8 @@ typedef struct ronda_note {
  * RONDA_NOTE_LINE_MAX, the four body lines exactly, a blank line, 1..RONDA_NOTE_SIGS_MAX
  * signature lines, strict base64, nothing else. Checks no signature: ronda_store_check_note
  * does, against a roster. On failure `detail` says what and where. */
-ronda_err ronda_note_parse(const char *text, size_t len, ronda_note *out, ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_note_parse(const char *text, size_t len, ronda_note *out,
+                                     ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* The note of `writer`'s newest checkpoint (written with a note signature) as the ledger
  * holds it: the writer's signature, then every cosignature held whose signature verifies and
@@ -82,8 +87,8 @@ ronda_err ronda_note_parse(const char *text, size_t len, ronda_note *out, ronda_
  * text the caller frees and *cosigners counts the cosignatures. RONDA_ERR_NOT_FOUND (with
  * `detail`) when the writer has no such checkpoint; RONDA_ERR_TAMPERED when its signature
  * does not verify. */
-ronda_err ronda_store_note(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], char **out, size_t *len,
-                           unsigned *cosigners, ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_note(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], char **out, size_t *len,
+                                     unsigned *cosigners, ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* One pass of cosigning (`ronda run`): for every other hq member's newest checkpoint that
  * carries a note signature and that this node (`secret`, an hq member) has not cosigned,
@@ -91,19 +96,19 @@ ronda_err ronda_store_note(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES]
  * and head) and its digest and record count are those of its entries; at most `max`. A
  * checkpoint this ledger cannot vouch for yet is left for a later pass. *written (may be
  * NULL) counts the cosignatures appended. */
-ronda_err ronda_store_cosign_pass(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
-                                  unsigned max, unsigned *written, ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_cosign_pass(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
+                                            unsigned max, unsigned *written, ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* Whether `writer`'s newest checkpoint still signs for the whole ledger: 1 when nothing was
  * added since but its own parts (its records count plus its parts is the frontier's sum of
  * seqs), 0 when the ledger moved on or the writer has no checkpoint. `ronda run` writes no
  * checkpoint identical to the last. */
-ronda_err ronda_store_checkpoint_fresh(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES],
-                                       int *fresh) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_checkpoint_fresh(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES],
+                                                 int *fresh) RONDA_MUST_CHECK;
 /* Arrival marks (local rowids): *content of the newest record that is neither a checkpoint
  * nor a cosign, *any of the newest record (0: none). A catch-up that moved *content brought
  * something to sign for. */
-ronda_err ronda_store_marks(ronda_store *s, int64_t *content, int64_t *any) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_store_marks(ronda_store *s, int64_t *content, int64_t *any) RONDA_MUST_CHECK;
 
 /* The newest checkpoint of an hq writer, for the audit's age warning. */
 typedef struct ronda_checkpoint_age {
@@ -117,10 +122,11 @@ typedef struct ronda_checkpoint_age {
 
 /* For each hq member that wrote a record held (ascending by key), its newest checkpoint;
  * *newest_ms gets the time of the newest record held (0: none), before the first call of
- * `cb` (which may read it). `cb` returns non-zero to stop. */
-ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
-                                      int (*cb)(void *ctx, const ronda_checkpoint_age *age),
-                                      void *ctx) RONDA_MUST_CHECK;
+ * `cb` (which may read it). `cb` returns non-zero to stop. `age` is borrowed: valid during the
+ * call of `cb` only. */
+RONDA_API ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
+                                                int (*cb)(void *ctx, const ronda_checkpoint_age *age),
+                                                void *ctx) RONDA_MUST_CHECK;
 
 /* What checking a note against a ledger found (its findings went to the callback). */
 typedef struct ronda_note_check {
@@ -139,9 +145,10 @@ typedef struct ronda_note_check {
  * with the note's size and root) and every record that checkpoint named. Findings go to `cb`
  * with what "note" (a note that cannot be read or whose signatures do not hold), "truncated"
  * (the ledger lacks the checkpoint or records it named) or "rewritten" (the ledger holds
- * another record, or another size or root, where the note names its checkpoint or a record). */
-ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
-                                 void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
-                                 ronda_note_check *out) RONDA_MUST_CHECK;
+ * another record, or another size or root, where the note names its checkpoint or a record).
+ * `f` is borrowed: it and its strings are valid during the call of `cb` only. */
+RONDA_API ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
+                                           void (*cb)(void *ctx, const ronda_finding *f), void *ctx,
+                                           ronda_note_check *out) RONDA_MUST_CHECK;
 
 #endif
