@@ -149,23 +149,23 @@ typedef struct ronda_body {
 
 /* Decodes canonical body bytes of `kind` into *out (pointing into `body`), checking every
  * rule of the schema. On failure `detail` (may be NULL) names the field. */
-ronda_err ronda_body_decode(ronda_kind kind, const uint8_t *body, size_t body_len, ronda_body *out,
-                            ronda_detail *detail) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_body_decode(ronda_kind kind, const uint8_t *body, size_t body_len, ronda_body *out,
+                                      ronda_detail *detail) RONDA_MUST_CHECK;
 
 /* The items of a decoded list, into out[0..max): returns how many were written (all of
  * them when max >= list->n). The list must come from a decoded body. */
-size_t ronda_body_topics(const ronda_list *list, ronda_topic *out, size_t max);
-size_t ronda_body_texts(const ronda_list *list, ronda_text *out, size_t max);
-size_t ronda_body_entries(const ronda_list *list, ronda_entry *out, size_t max);
+RONDA_API size_t ronda_body_topics(const ronda_list *list, ronda_topic *out, size_t max);
+RONDA_API size_t ronda_body_texts(const ronda_list *list, ronda_text *out, size_t max);
+RONDA_API size_t ronda_body_entries(const ronda_list *list, ronda_entry *out, size_t max);
 
 /* The schema's name of an enum value ("warkop", "aspiration", "resolved", "hq"); NULL when
  * out of range. */
-const char *ronda_programme_name(int programme);
-const char *ronda_category_name(int category);
-const char *ronda_status_name(int status);
-const char *ronda_role_name(int role);
+RONDA_API const char *ronda_programme_name(int programme);
+RONDA_API const char *ronda_category_name(int category);
+RONDA_API const char *ronda_status_name(int status);
+RONDA_API const char *ronda_role_name(int role);
 
 /* 1 when the text equals the NUL-terminated `s`. */
-int ronda_text_is(ronda_text t, const char *s);
+RONDA_API int ronda_text_is(ronda_text t, const char *s);
 
 #endif

@@ -96,7 +96,7 @@ RONDA_API ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, siz
 /* A decoded body (include/ronda/body.h) as a new JSON object (caller json_decref's it): for
  * the CLI and the HTTP server; the library itself reads the typed struct. */
 struct ronda_body;
-ronda_err ronda_body_json(const struct ronda_body *body, json_t **out) RONDA_MUST_CHECK;
+RONDA_API ronda_err ronda_body_json(const struct ronda_body *body, json_t **out) RONDA_MUST_CHECK;
 
 /* Lower-case hex of `len` bytes into `out` (2*len+1 bytes). */
 RONDA_API void ronda_hex(const uint8_t *bytes, size_t len, char *out);
