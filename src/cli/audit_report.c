@@ -633,21 +633,54 @@ void audit_print_plain(FILE *out, json_t *f, const char *lang) {
 
 /* ------------------------------------------------------------------ the report as JSON */
 
+/* The length of the UTF-8 character at p (1 to 4), or 0 when the bytes are not one. */
+static int utf8_len(const unsigned char *p) {
+    int n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    for (int k = 1; k < n; k++)
+        if ((p[k] & 0xc0) != 0x80) return 0; /* also stops at the terminating NUL */
+    return n;
+}
+
+/* A string of the ledger's as JSON, never NULL for bad UTF-8: a detail cut at its size in
+ * the middle of a character, or a view an insider filled with bytes that are no text, is
+ * still shown (each byte that is not UTF-8 as '?') rather than dropped from the report. */
+static json_t *jtext(const char *s) {
+    if (!s) return json_null();
+    json_t *j = json_string(s);
+    if (j) return j;
+    char *c = strdup(s);
+    if (!c) return NULL;
+    for (size_t i = 0; c[i];) {
+        int n = utf8_len((const unsigned char *)c + i);
+        if (n == 0) {
+            c[i++] = '?';
+        } else {
+            i += (size_t)n;
+        }
+    }
+    j = json_string(c);
+    for (size_t i = 0; !j && c[i]; i++) /* what jansson still refuses (overlong forms): ASCII only */
+        if ((unsigned char)c[i] >= 0x80) c[i] = '?';
+    if (!j) j = json_string(c);
+    free(c);
+    return j;
+}
+
 /* One finding (or excluded record) as the report's JSON shows it; NULL on out of memory. */
 static json_t *finding_json(const ronda_report_finding *x) {
     char id[65], au[65], dh[65];
     ronda_hex(x->f.id, RONDA_ID_BYTES, id);
     ronda_hex(x->f.author, RONDA_KEY_BYTES, au);
     ronda_hex(x->f.dialogue, RONDA_ID_BYTES, dh);
-    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "what", ronda_finding_kind_name(x->f.kind), "error",
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:o}", "what", ronda_finding_kind_name(x->f.kind), "error",
                           ronda_errname(x->f.err), "rowid", (json_int_t)x->f.rowid, "id", id, "author", au, "seq",
-                          (json_int_t)x->f.seq, "detail", x->f.detail);
+                          (json_int_t)x->f.seq, "detail", jtext(x->f.detail));
     if (!o) return NULL;
     json_object_set_new(o, "dialogue", x->f.has_dialogue ? json_string(dh) : json_null());
-    json_object_set_new(o, "field", x->f.field ? json_string(x->f.field) : json_null());
-    json_object_set_new(o, "records_value", x->f.records_value ? json_string(x->f.records_value) : json_null());
-    json_object_set_new(o, "view_value", x->f.view_value ? json_string(x->f.view_value) : json_null());
-    json_object_set_new(o, "author_name", x->author_name ? json_string(x->author_name) : json_null());
+    json_object_set_new(o, "field", jtext(x->f.field));
+    json_object_set_new(o, "records_value", jtext(x->f.records_value));
+    json_object_set_new(o, "view_value", jtext(x->f.view_value));
+    json_object_set_new(o, "author_name", jtext(x->author_name));
     if (x->context) json_object_set(o, "context", x->context);
     return o;
 }
@@ -710,12 +743,14 @@ json_t *audit_report_json(const ronda_audit_report *r, const char *source, const
     ronda_hex(r->stats.digest, RONDA_HASH_BYTES, dhex);
     json_t *findings = json_array(), *excluded = json_array(), *ages = json_array(), *warnings = json_array(),
            *notes = json_array();
+    int bad = 0; /* a finding left out would shift every card after it: all or nothing */
     for (size_t i = 0; i < r->nfindings; i++) {
         json_t *x = finding_json(&r->findings[i]);
         if (x) audit_plain(x, r->findings[i].f.kind, z);
-        json_array_append_new(findings, x);
+        bad |= json_array_append_new(findings, x) != 0;
     }
-    for (size_t i = 0; i < r->nexcluded; i++) json_array_append_new(excluded, finding_json(&r->excluded[i]));
+    for (size_t i = 0; i < r->nexcluded; i++)
+        bad |= json_array_append_new(excluded, finding_json(&r->excluded[i])) != 0;
     for (size_t i = 0; i < r->nages; i++) {
         json_t *o = age_json(r, &r->ages[i]);
         json_array_append(ages, o);
@@ -732,7 +767,8 @@ json_t *audit_report_json(const ronda_audit_report *r, const char *source, const
                           (json_int_t)m->claims_held, "claims_revoked", (json_int_t)m->claims_revoked, "references",
                           (json_int_t)m->references, "digest", dhex, "findings", findings, "chains", r->chains,
                           "by_polres", units_json(r));
-    if (!o) {
+    if (!o || bad) {
+        json_decref(o);
         json_decref(excluded);
         json_decref(ages);
         json_decref(warnings);

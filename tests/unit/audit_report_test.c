@@ -77,7 +77,30 @@ static void test_view_finding_beside(void **state) {
     assert_null(r);
 }
 
+/* Bytes from the ledger that are no UTF-8 (a view an insider filled, a detail cut in the
+ * middle of a character) stay in the report, as '?': never a finding dropped from the JSON
+ * (which would shift the words and cards of every finding after it). */
+static void test_not_utf8_kept(void **state) {
+    (void)state;
+    audit_zone z = {"WIB", 7 * 60};
+    ronda_audit_report *r = view_report();
+    free((char *)r->findings[0].f.view_value);
+    r->findings[0].f.view_value = strdup("99\xff"
+                                         "9");
+    snprintf(r->findings[0].f.detail, sizeof r->findings[0].f.detail, "cut \xe2\x80");
+    json_t *doc = audit_report_json(r, "node directory hq", "now", &z, "en");
+    assert_non_null(doc);
+    json_t *f = json_array_get(json_object_get(doc, "findings"), 0);
+    assert_non_null(f);
+    assert_string_equal(json_string_value(json_object_get(f, "view_value")), "99?9");
+    assert_string_equal(json_string_value(json_object_get(f, "detail")), "cut ??");
+    assert_non_null(json_object_get(f, "plain"));
+    json_decref(doc);
+    ronda_audit_report_destroy(&r);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_view_finding_beside)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_view_finding_beside),
+                                       cmocka_unit_test(test_not_utf8_kept)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
