@@ -40,12 +40,13 @@ typedef struct ronda_audit_summary {
 /* Audit the whole ledger of `s` from one snapshot: everything ronda_store_verify checks, then
  * every checkpoint (each claim held, consistent with the ledger and with other checkpoints;
  * parts complete; digest and record count consistent with its frontier), every amend target
- * and every resolution's dialogue and topic. Findings go to `cb` (what: "record", "chain",
- * "membership", "fork", "fork-evidence", "frontier", "store", "withheld", "checkpoint",
- * "reference", "witness": a cosignature that does not hold or names a checkpoint not held).
- * Each record held but excluded by its author's revocation (proto/record.md
- * §5) also goes to `cb`, with what "excluded": a note for the report, not a finding (not
- * counted in `findings`). `progress` (may be NULL) is called every batch of records verified.
+ * and every resolution's dialogue and topic. Findings go to `cb` (kind RONDA_FINDING_RECORD,
+ * _CHAIN, _MEMBERSHIP, _FORK, _FORK_EVIDENCE, _FRONTIER, _STORE, _VIEW, _PLACE, _WITHHELD,
+ * _CHECKPOINT, _REFERENCE, _WITNESS: a cosignature that does not hold or names a checkpoint
+ * not held). Each record held but excluded by its author's revocation (proto/record.md
+ * §5) also goes to `cb`, with kind RONDA_FINDING_EXCLUDED: a note for the report, not a
+ * finding (not counted in `findings`). The whole report, grouped, is
+ * ronda_audit_report_build (ronda/audit_report.h). `progress` (may be NULL) is called every batch of records verified.
  * `threads` verify signatures in parallel (0 = one per core); both callbacks run on the
  * caller's thread. Borrowed: `f` and the strings it points to, valid during the call of `cb`
  * only (copy what you keep); `ctx` is passed to both unchanged. */
@@ -97,7 +98,7 @@ RONDA_API ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_I
  *               when, reason}; "missing_count" counts them all
  *   "names_missing": for a reference finding, the record named but not held {id, kind...}
  *   "fork":     for fork evidence, both versions (ronda_store_fork_versions)
- * The finding's strings are not used. */
+ * Of the finding, its kind, err, id, author, seq and dialogue are read; its strings are not. */
 RONDA_API ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, json_t **out) RONDA_MUST_CHECK;
 
 /* Both versions of a record whose author signed two records for one (author, seq): `id` is

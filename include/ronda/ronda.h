@@ -108,6 +108,7 @@ RONDA_API ronda_err ronda_init(void) RONDA_MUST_CHECK;
 #include "ronda/store.h"
 #include "ronda/bundle.h"
 #include "ronda/audit.h"
+#include "ronda/audit_report.h"
 #include "ronda/witness.h"
 #include "ronda/tree.h"
 #include "ronda/report.h"

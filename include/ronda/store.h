@@ -172,10 +172,39 @@ RONDA_API ronda_err ronda_store_rebuild_progress(ronda_store *s,
 
 /* ---- verification of a whole database (ronda verify) */
 
+/* What a finding is about: compare these, never the name. ronda_finding_kind_name() gives
+ * the name reports print ("record", "chain", ...; proto/record.md §8, docs/audit.md). */
+typedef enum ronda_finding_kind {
+    RONDA_FINDING_RECORD = 1,    /* a record that does not verify (signature, body hash, columns) */
+    RONDA_FINDING_CHAIN,         /* a gap or a broken link in an author's chain */
+    RONDA_FINDING_MEMBERSHIP,    /* written by a non-member, or in a role that may not write the kind */
+    RONDA_FINDING_FORK,          /* two records for one (author, seq) */
+    RONDA_FINDING_FORK_EVIDENCE, /* stored fork evidence that does not hold */
+    RONDA_FINDING_FRONTIER,      /* the frontier table disagrees with the records */
+    RONDA_FINDING_STORE,         /* the append-only triggers are gone */
+    RONDA_FINDING_WITHHELD,      /* records a checkpoint names are not held */
+    RONDA_FINDING_CHECKPOINT,    /* a checkpoint incomplete or inconsistent with itself */
+    RONDA_FINDING_REFERENCE,     /* an amend target or resolution dialogue not held */
+    RONDA_FINDING_WITNESS,       /* a cosignature that does not hold, or names a checkpoint not held */
+    RONDA_FINDING_PLACE,         /* a dialogue filed for a place its author is not admitted for */
+    RONDA_FINDING_VIEW,          /* a derived view that differs from the records */
+    RONDA_FINDING_TRUNCATED,     /* a kept note names what is no longer held */
+    RONDA_FINDING_REWRITTEN,     /* a kept note names another record, size or root */
+    RONDA_FINDING_NOTE,          /* a kept note that cannot be read or does not verify */
+    RONDA_FINDING_BUNDLE,        /* a bundle refused, or not the digest its header declares */
+    RONDA_FINDING_EXCLUDED,      /* not a finding: a record held after its author's revocation */
+    RONDA_FINDING__COUNT
+} ronda_finding_kind;
+
+/* The name of a kind, as reports print it ("fork-evidence" for RONDA_FINDING_FORK_EVIDENCE);
+ * "other" for a value outside the enum. A static string. */
+RONDA_API const char *ronda_finding_kind_name(ronda_finding_kind k);
+
 typedef struct ronda_finding {
-    const char *what; /* short class: "record", "chain", "membership", "fork", ... */
-    ronda_err err;    /* the check that failed */
-    int64_t rowid;    /* 0 when not about one row */
+    ronda_finding_kind kind; /* what the finding is about */
+    const char *what;        /* ronda_finding_kind_name(kind): for output only */
+    ronda_err err;           /* the check that failed */
+    int64_t rowid;           /* 0 when not about one row */
     uint8_t id[RONDA_ID_BYTES];
     uint8_t author[RONDA_KEY_BYTES];
     uint64_t seq;

@@ -118,124 +118,131 @@ static void dialogue_phrase(sb *b, json_t *d, const audit_zone *z, int en) {
 /* ------------------------------------------------------------------ the classes */
 
 typedef struct cls {
-    const char *what;
+    ronda_finding_kind kind; /* 0: the findings of no class below */
     const char *title[2], *explain[2];
 } cls;
 
 /* Report order: what changes the figures HQ sees first, then what breaks the chains, the
  * checkpoints and the store. */
 static const cls classes[] = {
-    {"view",
+    {RONDA_FINDING_VIEW,
      {"Tampilan berbeda dari catatan", "Views differ from the records"},
      {"Dasbor dan laporan membaca tabel turunan (tampilan) yang dibangun dari catatan bertanda tangan. Di sini "
       "tampilan itu tidak lagi sama dengan catatannya: angka dan teks yang dilihat HQ salah.",
       "The dashboard and reports read derived tables (views) built from the signed records. Here those views no "
       "longer match the records: figures and text HQ sees are wrong."}},
-    {"record",
+    {RONDA_FINDING_RECORD,
      {"Catatan diubah atau rusak", "Records altered or damaged"},
      {"Setiap catatan ditandatangani penulisnya. Catatan di bawah tidak lagi cocok dengan tanda tangannya, atau "
       "kolomnya berbeda dari yang ditandatangani: seseorang mengubahnya setelah ditandatangani, atau berkasnya rusak.",
       "Every record is signed by its author. The records below no longer match their signature, or their columns "
       "differ from what was signed: someone changed them after signing, or the file is damaged."}},
-    {"chain",
+    {RONDA_FINDING_CHAIN,
      {"Catatan hilang dari rantai", "Records missing from a chain"},
      {"Catatan setiap node bernomor urut (seq 1, 2, 3, ...) dan masing-masing menyebut id catatan sebelumnya. "
       "Celah berarti ada catatan yang dihapus atau tidak pernah diterima.",
       "Each node's records are numbered (seq 1, 2, 3, ...) and each names the id of the one before. A gap means "
       "records were deleted or never arrived."}},
-    {"withheld",
+    {RONDA_FINDING_WITHHELD,
      {"Catatan yang pernah dijamin HQ tidak ada", "Records an HQ signed for are missing"},
      {"Checkpoint adalah tanda tangan HQ atas semua catatan yang dipegangnya. Buku besar ini tidak lagi memuat "
       "catatan yang dijamin oleh checkpoint: catatan hilang atau ditahan.",
       "A checkpoint is an HQ's signature over every record it held. This ledger no longer holds records a "
       "checkpoint vouched for: they were lost or withheld."}},
-    {"fork",
+    {RONDA_FINDING_FORK,
      {"Dua versi sejarah (fork)", "Two histories (fork)"},
      {"Kunci satu node menandatangani dua catatan berbeda untuk satu tempat (seq yang sama) di rantainya. Biasanya "
       "terjadi setelah node dipulihkan dari cadangan lama; bisa juga kuncinya dicuri.",
       "One node's key signed two different records for one place (the same seq) in its chain. Usually this follows "
       "a restore from an old backup; it can also mean a stolen key."}},
-    {"reference",
+    {RONDA_FINDING_REFERENCE,
      {"Rujukan ke catatan yang tidak ada", "References to records not held"},
      {"Koreksi dan tindak lanjut menyebut catatan yang mereka koreksi atau tindak lanjuti. Catatan yang disebut "
       "tidak ada di buku besar ini, atau bukan jenis yang benar.",
       "Corrections and follow-ups name the record they correct or follow up. The record named is not in this "
       "ledger, or is not of the right kind."}},
-    {"membership",
+    {RONDA_FINDING_MEMBERSHIP,
      {"Ditulis oleh yang tidak berhak", "Written by someone not entitled"},
      {"Hanya anggota yang diterima Polda, dengan peran yang sesuai, boleh menulis catatan.",
       "Only members admitted by the Polda, in a role that may write the kind, may write records."}},
-    {"place",
+    {RONDA_FINDING_PLACE,
      {"Dialog atas nama wilayah lain", "Dialogues filed for another place"},
      {"Polsek hanya mengajukan dialog untuk Polres dan Polsek-nya sendiri, HQ untuk Polres-nya.",
       "A Polsek files dialogues only for its own Polres and Polsek, an HQ only for its own Polres."}},
-    {"checkpoint",
+    {RONDA_FINDING_CHECKPOINT,
      {"Checkpoint tidak utuh", "Checkpoints incomplete or inconsistent"},
      {"Checkpoint yang bagiannya hilang, atau yang digest atau jumlah catatannya bertentangan dengan isinya sendiri.",
       "A checkpoint with a part missing, or whose digest or record count contradicts its own content."}},
-    {"fork-evidence",
+    {RONDA_FINDING_FORK_EVIDENCE,
      {"Bukti fork tidak sah", "Fork evidence not what it claims"},
      {"Bukti fork yang tersimpan tidak cocok dengan catatan yang seharusnya ia bantah.",
       "Stored fork evidence does not match the record it claims to contradict."}},
-    {"frontier",
+    {RONDA_FINDING_FRONTIER,
      {"Tabel frontier salah", "Frontier table wrong"},
      {"Tabel yang mencatat catatan terakhir setiap node tidak sesuai dengan catatannya.",
       "The table of each node's last record does not match the records."}},
-    {"store",
+    {RONDA_FINDING_STORE,
      {"Perlindungan basis data dilepas", "Database protection removed"},
      {"Trigger yang melarang perubahan dan penghapusan catatan telah dihapus dari basis data.",
       "The triggers that forbid changing or deleting records were removed from the database."}},
-    {"witness",
+    {RONDA_FINDING_WITNESS,
      {"Tanda tangan saksi tidak sah", "Cosignatures that do not hold"},
      {"HQ lain menandatangani checkpoint sebagai saksi. Tanda tangan saksi ini tidak sah, atau menyebut checkpoint "
       "yang tidak ada lagi di buku besar ini: checkpoint itu dan catatan yang dijaminnya dihapus.",
       "Other HQs cosign checkpoints as witnesses. This cosignature does not verify, or names a checkpoint this "
       "ledger no longer holds: that checkpoint and records it vouched for were removed."}},
-    {"truncated",
+    {RONDA_FINDING_TRUNCATED,
      {"Buku besar dipotong (menurut catatan checkpoint)", "Ledger truncated (by a kept note)"},
      {"Catatan checkpoint yang disimpan auditor di luar buku besar menyebut checkpoint atau catatan yang tidak ada "
       "lagi di sini: catatan terbaru dihapus bersama checkpoint yang menyebutnya.",
       "A checkpoint note the auditor kept outside the ledger names a checkpoint or records no longer here: the "
       "newest records were removed together with the checkpoints naming them."}},
-    {"rewritten",
+    {RONDA_FINDING_REWRITTEN,
      {"Sejarah ditulis ulang (menurut catatan checkpoint)", "History rewritten (by a kept note)"},
      {"Di tempat checkpoint yang disebut catatan auditor, buku besar ini memuat catatan lain, atau ukuran dan akar "
       "lain: sejarah penulisnya ditulis ulang.",
       "Where the auditor's note names a checkpoint, this ledger holds another record, or another size or root: "
       "the writer's history was rewritten."}},
-    {"note",
+    {RONDA_FINDING_NOTE,
      {"Catatan checkpoint tidak sah", "Checkpoint note not valid"},
      {"Catatan checkpoint yang diberikan tidak bisa dibaca, atau tanda tangannya tidak sah menurut daftar anggota "
       "buku besar ini; ia tidak membuktikan apa-apa.",
       "The checkpoint note given cannot be read, or its signatures do not hold by this ledger's roster; it proves "
       "nothing."}},
-    {"bundle",
+    {RONDA_FINDING_BUNDLE,
      {"Bundel ditolak", "Bundle refused"},
      {"Bundel ekspor tidak bisa dibaca seluruhnya, atau digest di kepalanya tidak sesuai isinya.",
       "The export bundle could not be read whole, or its header's digest does not match its records."}},
 };
-static const cls other_class = {NULL,
+static const cls other_class = {0,
                                 {"Temuan lain", "Other findings"},
                                 {"Temuan yang tidak termasuk kelas di atas; lihat docs/audit.md.",
                                  "Findings of no class above; see docs/audit.md."}};
 
-static const cls *class_of(const char *what) {
-    for (size_t i = 0; what && i < sizeof classes / sizeof classes[0]; i++)
-        if (strcmp(classes[i].what, what) == 0) return &classes[i];
+static const cls *class_of(ronda_finding_kind kind) {
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+        if (classes[i].kind == kind) return &classes[i];
     return &other_class;
 }
 
-json_t *audit_classes(json_t *findings) {
+static const char *class_name(const cls *k) { return k->kind ? ronda_finding_kind_name(k->kind) : "other"; }
+
+/* How many findings of the report are of class k (the other class: those of no class). */
+static uint64_t class_count(const ronda_audit_report *r, const cls *k) {
+    if (k->kind) return r->by_kind[k->kind];
+    uint64_t n = 0;
+    for (size_t i = 0; i < r->nfindings; i++) n += class_of(r->findings[i].f.kind) == &other_class;
+    return n;
+}
+
+json_t *audit_classes(const ronda_audit_report *r) {
     json_t *out = json_array();
     size_t n = sizeof classes / sizeof classes[0];
     for (size_t c = 0; c <= n; c++) {
         const cls *k = c < n ? &classes[c] : &other_class;
-        long long count = 0;
-        size_t i;
-        json_t *f;
-        json_array_foreach(findings, i, f) if (class_of(jstr(f, "what")) == k) count++;
+        uint64_t count = class_count(r, k);
         if (!count) continue;
-        json_t *o = json_pack("{s:s, s:I, s:{s:s, s:s}, s:{s:s, s:s}}", "class", k->what ? k->what : "other", "count",
+        json_t *o = json_pack("{s:s, s:I, s:{s:s, s:s}, s:{s:s, s:s}}", "class", class_name(k), "count",
                               (json_int_t)count, "title", "id", k->title[0], "en", k->title[1], "explanation", "id",
                               k->explain[0], "en", k->explain[1]);
         json_array_append_new(out, o);
@@ -247,7 +254,7 @@ json_t *audit_classes(json_t *findings) {
 
 /* The record a finding is about, as a subject: "Tindak lanjut (topik 0, selesai) dari dialog
  * ..." / "A follow-up (topic 0, resolved) of dialogue ...". */
-static void subject(sb *b, json_t *f, const audit_zone *z, int en) {
+static void subject(sb *b, json_t *f, ronda_finding_kind kind_f, const audit_zone *z, int en) {
     json_t *cx = json_object_get(f, "context"), *r = json_object_get(cx, "record"),
            *d = json_object_get(cx, "dialogue");
     json_t *au = json_object_get(cx, "author");
@@ -269,7 +276,7 @@ static void subject(sb *b, json_t *f, const audit_zone *z, int en) {
         return;
     }
     json_t *m0 = json_array_get(json_object_get(cx, "missing"), 0);
-    if (m0 && (strcmp(js(f, "what"), "chain") == 0 || strcmp(js(f, "what"), "withheld") == 0)) {
+    if (m0 && (kind_f == RONDA_FINDING_CHAIN || kind_f == RONDA_FINDING_WITHHELD)) {
         /* about what is gone, not the record after it */
         const char *mk = jstr(m0, "kind");
         json_t *md = json_object_get(m0, "dialogue");
@@ -377,10 +384,10 @@ static json_t *missing_line(json_t *m, const audit_zone *z, int en) {
 }
 
 /* What is wrong, in words, for the finding's class and check. */
-static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
-    const char *what = js(f, "what"), *err = js(f, "error");
+static void wrong(sb *b, json_t *f, ronda_finding_kind what, const audit_zone *z, int en) {
+    const char *err = js(f, "error");
     json_t *cx = json_object_get(f, "context");
-    if (strcmp(what, "view") == 0) {
+    if (what == RONDA_FINDING_VIEW) {
         if (jstr(f, "field"))
             sbf(b,
                 en ? "The views say %s is \"%s\"; the signed records say \"%s\"."
@@ -389,7 +396,7 @@ static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
                 jstr(f, "records_value") ? jstr(f, "records_value") : (en ? "(nothing)" : "(tidak ada)"));
         else
             sbf(b, "%s", en ? "The views disagree with the signed records." : "Tampilan tidak sesuai catatan.");
-    } else if (strcmp(what, "record") == 0) {
+    } else if (what == RONDA_FINDING_RECORD) {
         if (strcmp(err, "signature") == 0)
             sbf(b, "%s",
                 en ? "Its signature does not verify: the signed part was changed."
@@ -404,7 +411,7 @@ static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
                    : "Yang tersimpan berbeda dari yang ditandatangani (kolomnya, atau isinya dihapus).");
         else
             sbf(b, "%s", en ? "The record does not verify." : "Catatan ini tidak lolos pemeriksaan.");
-    } else if (strcmp(what, "chain") == 0 && strcmp(err, "gap") == 0) {
+    } else if (what == RONDA_FINDING_CHAIN && strcmp(err, "gap") == 0) {
         long long n = jint(cx, "missing_count");
         if (n > 0 && en)
             sbf(b, "%lld record%s missing before seq %lld of this chain.", n, n == 1 ? " is" : "s are", jint(f, "seq"));
@@ -414,17 +421,17 @@ static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
             sbf(b, "%s",
                 en ? "Records are missing before this one in its chain."
                    : "Ada catatan yang hilang sebelum catatan ini di rantainya.");
-    } else if (strcmp(what, "chain") == 0) {
+    } else if (what == RONDA_FINDING_CHAIN) {
         sbf(b, "%s",
             en ? "It does not follow the record before it (prev or time): the chain was rearranged."
                : "Catatan ini tidak menyambung ke catatan sebelumnya (prev atau waktu): rantainya diatur ulang.");
-    } else if (strcmp(what, "withheld") == 0) {
+    } else if (what == RONDA_FINDING_WITHHELD) {
         long long n = jint(cx, "missing_count");
         sbf(b,
             en ? "A checkpoint signed for this chain up to seq %lld; %lld of those records are not here."
                : "Sebuah checkpoint menjamin rantai ini sampai seq %lld; %lld catatan itu tidak ada di sini.",
             jint(f, "seq"), n);
-    } else if (strcmp(what, "fork") == 0) {
+    } else if (what == RONDA_FINDING_FORK) {
         json_t *fk = json_object_get(cx, "fork");
         if (json_is_object(fk))
             sbf(b,
@@ -435,7 +442,7 @@ static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
             sbf(b, "%s",
                 en ? "Two records, or two checkpoints, name different records for one seq of this chain."
                    : "Dua catatan, atau dua checkpoint, menyebut catatan berbeda untuk satu seq di rantai ini.");
-    } else if (strcmp(what, "reference") == 0) {
+    } else if (what == RONDA_FINDING_REFERENCE) {
         json_t *nm = json_object_get(cx, "names_missing");
         if (json_is_object(nm)) {
             sbf(b,
@@ -454,17 +461,17 @@ static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
                 en ? "It names a record this ledger does not hold, or one of the wrong kind."
                    : "Catatan ini menyebut catatan yang tidak ada di buku besar ini, atau yang jenisnya salah.");
         }
-    } else if (strcmp(what, "membership") == 0) {
+    } else if (what == RONDA_FINDING_MEMBERSHIP) {
         sbf(b, "%s",
             strcmp(err, "role") == 0 ? (en ? "Its author's role may not write this kind of record."
                                            : "Peran penulisnya tidak boleh menulis jenis catatan ini.")
                                      : (en ? "Its author was not a member at the time it was written."
                                            : "Penulisnya bukan anggota pada waktu catatan ini ditulis."));
-    } else if (strcmp(what, "place") == 0) {
+    } else if (what == RONDA_FINDING_PLACE) {
         sbf(b, "%s",
             en ? "It is filed for a Polres or Polsek its author is not admitted for."
                : "Catatan ini diajukan untuk Polres atau Polsek yang bukan wilayah penulisnya.");
-    } else if (strcmp(what, "store") == 0) {
+    } else if (what == RONDA_FINDING_STORE) {
         sbf(b, "%s",
             en ? "The append-only triggers are gone: records can be changed without an error."
                : "Trigger hanya-tambah hilang: catatan bisa diubah tanpa ditolak.");
@@ -473,38 +480,52 @@ static void wrong(sb *b, json_t *f, const audit_zone *z, int en) {
     }
 }
 
-static void meaning(sb *b, const char *what, int en) {
-    static const char *const m[][3] = {
-        {"view", "Kapolres dan HQ melihat angka atau teks yang bukan isi catatan: seseorang mengubah tabel tampilan.",
-         "The Kapolres and HQ see figures or text that are not what the records say: someone changed the views."},
-        {"record", "Isi catatan ini tidak bisa dipercaya; penulisnya tidak menandatangani yang tersimpan sekarang.",
-         "This record's content cannot be trusted: its author did not sign what is stored now."},
-        {"chain", "Seseorang dengan akses berkas menghapus catatan, atau basis data rusak; laporan tidak memuatnya.",
-         "Someone with file access deleted records, or the database is damaged; reports leave them out."},
-        {"withheld", "Catatan yang pernah ada di buku besar dihapus atau ditahan setelah HQ menjaminnya.",
-         "Records that were in the ledger were removed or withheld after an HQ vouched for them."},
-        {"fork",
-         "Ada dua versi sejarah node ini; rantainya dibekukan sebelum seq fork dan tidak ada versi yang dihitung.",
-         "This node has two histories; its chain is frozen before the fork seq and neither version counts."},
-        {"reference", "Sejarah dialog tidak lengkap: catatan yang dirujuk hilang atau ditahan.",
-         "A dialogue's story is incomplete: the record referred to was lost or withheld."},
-        {"membership", "Catatan ini tidak sah dan tidak boleh dihitung.",
-         "This record is not valid and must not count."},
-        {"place", "Dialog ini bisa menggelembungkan angka wilayah lain.",
-         "This dialogue could inflate another place's figures."},
-        {"store", "Perubahan berikutnya tidak akan ditolak oleh basis data.",
-         "Further changes will not be refused by the database."},
-        {"witness", "Checkpoint yang pernah dijamin HQ lain hilang dari salinan ini, atau tanda tangan saksi palsu.",
-         "A checkpoint another HQ vouched for is gone from this copy, or a cosignature is forged."},
-        {"truncated", "Seseorang dengan akses berkas menghapus catatan terbaru dan checkpoint yang menyebutnya.",
-         "Someone with file access removed the newest records and the checkpoints that named them."},
-        {"rewritten", "Sejarah penulis ini di salinan ini berbeda dari yang ditandatangani sebelumnya.",
-         "This writer's history in this copy differs from what was signed before."},
-        {"note", "Catatan checkpoint ini tidak bisa dipakai sebagai bukti.", "This note cannot serve as evidence."},
+static void meaning(sb *b, ronda_finding_kind what, int en) {
+    static const struct {
+        ronda_finding_kind kind;
+        const char *text[2];
+    } m[] = {
+        {RONDA_FINDING_VIEW,
+         {"Kapolres dan HQ melihat angka atau teks yang bukan isi catatan: seseorang mengubah tabel tampilan.",
+          "The Kapolres and HQ see figures or text that are not what the records say: someone changed the views."}},
+        {RONDA_FINDING_RECORD,
+         {"Isi catatan ini tidak bisa dipercaya; penulisnya tidak menandatangani yang tersimpan sekarang.",
+          "This record's content cannot be trusted: its author did not sign what is stored now."}},
+        {RONDA_FINDING_CHAIN,
+         {"Seseorang dengan akses berkas menghapus catatan, atau basis data rusak; laporan tidak memuatnya.",
+          "Someone with file access deleted records, or the database is damaged; reports leave them out."}},
+        {RONDA_FINDING_WITHHELD,
+         {"Catatan yang pernah ada di buku besar dihapus atau ditahan setelah HQ menjaminnya.",
+          "Records that were in the ledger were removed or withheld after an HQ vouched for them."}},
+        {RONDA_FINDING_FORK,
+         {"Ada dua versi sejarah node ini; rantainya dibekukan sebelum seq fork dan tidak ada versi yang dihitung.",
+          "This node has two histories; its chain is frozen before the fork seq and neither version counts."}},
+        {RONDA_FINDING_REFERENCE,
+         {"Sejarah dialog tidak lengkap: catatan yang dirujuk hilang atau ditahan.",
+          "A dialogue's story is incomplete: the record referred to was lost or withheld."}},
+        {RONDA_FINDING_MEMBERSHIP,
+         {"Catatan ini tidak sah dan tidak boleh dihitung.", "This record is not valid and must not count."}},
+        {RONDA_FINDING_PLACE,
+         {"Dialog ini bisa menggelembungkan angka wilayah lain.",
+          "This dialogue could inflate another place's figures."}},
+        {RONDA_FINDING_STORE,
+         {"Perubahan berikutnya tidak akan ditolak oleh basis data.",
+          "Further changes will not be refused by the database."}},
+        {RONDA_FINDING_WITNESS,
+         {"Checkpoint yang pernah dijamin HQ lain hilang dari salinan ini, atau tanda tangan saksi palsu.",
+          "A checkpoint another HQ vouched for is gone from this copy, or a cosignature is forged."}},
+        {RONDA_FINDING_TRUNCATED,
+         {"Seseorang dengan akses berkas menghapus catatan terbaru dan checkpoint yang menyebutnya.",
+          "Someone with file access removed the newest records and the checkpoints that named them."}},
+        {RONDA_FINDING_REWRITTEN,
+         {"Sejarah penulis ini di salinan ini berbeda dari yang ditandatangani sebelumnya.",
+          "This writer's history in this copy differs from what was signed before."}},
+        {RONDA_FINDING_NOTE,
+         {"Catatan checkpoint ini tidak bisa dipakai sebagai bukti.", "This note cannot serve as evidence."}},
     };
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
-        if (strcmp(m[i][0], what) == 0) {
-            sbf(b, "%s", m[i][1 + en]);
+        if (m[i].kind == what) {
+            sbf(b, "%s", m[i].text[en]);
             return;
         }
     sbf(b, "%s",
@@ -513,41 +534,47 @@ static void meaning(sb *b, const char *what, int en) {
              "tangannya.");
 }
 
-static void next_step(sb *b, const char *what, int en) {
-    static const char *const m[][3] = {
-        {"view",
-         "Jalankan `ronda rebuild` agar tampilan dibangun ulang dari catatan, lalu selidiki siapa mengubah berkas.",
-         "Run `ronda rebuild` to rebuild the views from the records, then find out who changed the file."},
-        {"record",
-         "Ambil salinan catatan ini dari node penulis atau HQ lain (`ronda export`, `ronda import`) atau pulihkan "
-         "cadangan; laporkan ke Polda.",
-         "Get this record again from its author's node or another HQ (`ronda export`, `ronda import`) or restore a "
-         "backup; report to the Polda."},
-        {"chain",
-         "Ambil catatan yang hilang dari node penulis atau HQ lain (`ronda export`, `ronda import`), lalu jalankan "
-         "`ronda audit` lagi; selidiki siapa punya akses berkas.",
-         "Fetch the missing records from the author's node or another HQ (`ronda export`, `ronda import`), then run "
-         "`ronda audit` again; find out who had file access."},
-        {"withheld",
-         "Ambil catatan itu dari HQ yang menandatangani checkpoint (`ronda export` di sana, `ronda import` di sini).",
-         "Fetch those records from the HQ that signed the checkpoint (`ronda export` there, `ronda import` here)."},
-        {"fork",
-         "Bandingkan kedua versi; tanyakan ke node itu apa yang terjadi. Polda memberi kunci baru dan mencabut yang "
-         "lama di seq sebelum fork (docs/operations.md, \"A forked chain\").",
-         "Compare both versions; ask that node what happened. The Polda admits a new key and revokes the old one at "
-         "the seq before the fork (docs/operations.md, \"A forked chain\")."},
-        {"reference", "Ambil catatan yang dirujuk dari node lain; bila tidak ada di mana pun, laporkan ke Polda.",
-         "Fetch the record referred to from another node; if no node has it, report to the Polda."},
-        {"membership", "Laporkan ke Polda: kunci ini tidak berhak menulis.",
-         "Report to the Polda: this key may not write."},
-        {"place", "Tanyakan ke penulis; Polda memutuskan apakah kuncinya dicabut.",
-         "Ask the author; the Polda decides whether to revoke the key."},
-        {"store", "Pulihkan basis data dari cadangan atau bangun ulang node; selidiki siapa punya akses berkas.",
-         "Restore the database from a backup or rebuild the node; find out who had file access."},
+static void next_step(sb *b, ronda_finding_kind what, int en) {
+    static const struct {
+        ronda_finding_kind kind;
+        const char *text[2];
+    } m[] = {
+        {RONDA_FINDING_VIEW,
+         {"Jalankan `ronda rebuild` agar tampilan dibangun ulang dari catatan, lalu selidiki siapa mengubah berkas.",
+          "Run `ronda rebuild` to rebuild the views from the records, then find out who changed the file."}},
+        {RONDA_FINDING_RECORD,
+         {"Ambil salinan catatan ini dari node penulis atau HQ lain (`ronda export`, `ronda import`) atau pulihkan "
+          "cadangan; laporkan ke Polda.",
+          "Get this record again from its author's node or another HQ (`ronda export`, `ronda import`) or restore a "
+          "backup; report to the Polda."}},
+        {RONDA_FINDING_CHAIN,
+         {"Ambil catatan yang hilang dari node penulis atau HQ lain (`ronda export`, `ronda import`), lalu jalankan "
+          "`ronda audit` lagi; selidiki siapa punya akses berkas.",
+          "Fetch the missing records from the author's node or another HQ (`ronda export`, `ronda import`), then run "
+          "`ronda audit` again; find out who had file access."}},
+        {RONDA_FINDING_WITHHELD,
+         {"Ambil catatan itu dari HQ yang menandatangani checkpoint (`ronda export` di sana, `ronda import` di sini).",
+          "Fetch those records from the HQ that signed the checkpoint (`ronda export` there, `ronda import` here)."}},
+        {RONDA_FINDING_FORK,
+         {"Bandingkan kedua versi; tanyakan ke node itu apa yang terjadi. Polda memberi kunci baru dan mencabut yang "
+          "lama di seq sebelum fork (docs/operations.md, \"A forked chain\").",
+          "Compare both versions; ask that node what happened. The Polda admits a new key and revokes the old one at "
+          "the seq before the fork (docs/operations.md, \"A forked chain\")."}},
+        {RONDA_FINDING_REFERENCE,
+         {"Ambil catatan yang dirujuk dari node lain; bila tidak ada di mana pun, laporkan ke Polda.",
+          "Fetch the record referred to from another node; if no node has it, report to the Polda."}},
+        {RONDA_FINDING_MEMBERSHIP,
+         {"Laporkan ke Polda: kunci ini tidak berhak menulis.", "Report to the Polda: this key may not write."}},
+        {RONDA_FINDING_PLACE,
+         {"Tanyakan ke penulis; Polda memutuskan apakah kuncinya dicabut.",
+          "Ask the author; the Polda decides whether to revoke the key."}},
+        {RONDA_FINDING_STORE,
+         {"Pulihkan basis data dari cadangan atau bangun ulang node; selidiki siapa punya akses berkas.",
+          "Restore the database from a backup or rebuild the node; find out who had file access."}},
     };
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
-        if (strcmp(m[i][0], what) == 0) {
-            sbf(b, "%s", m[i][1 + en]);
+        if (m[i].kind == what) {
+            sbf(b, "%s", m[i].text[en]);
             return;
         }
     sbf(b, "%s",
@@ -555,19 +582,19 @@ static void next_step(sb *b, const char *what, int en) {
            : "Lihat docs/audit.md untuk kelas ini; bandingkan dengan salinan di node lain.");
 }
 
-void audit_plain(json_t *f, const audit_zone *z) {
+void audit_plain(json_t *f, ronda_finding_kind kind, const audit_zone *z) {
     json_t *plain = json_object();
     json_t *cx = json_object_get(f, "context");
     for (int en = 0; en < 2; en++) {
         json_t *o = json_object();
         sb b = {0};
-        subject(&b, f, z, en);
+        subject(&b, f, kind, z, en);
         json_object_set_new(o, "subject", sbj(&b));
-        wrong(&b, f, z, en);
+        wrong(&b, f, kind, z, en);
         json_object_set_new(o, "wrong", sbj(&b));
-        meaning(&b, js(f, "what"), en);
+        meaning(&b, kind, en);
         json_object_set_new(o, "meaning", sbj(&b));
-        next_step(&b, js(f, "what"), en);
+        next_step(&b, kind, en);
         json_object_set_new(o, "next", sbj(&b));
         json_t *miss = json_object_get(cx, "missing");
         if (json_array_size(miss)) {
@@ -604,6 +631,169 @@ void audit_print_plain(FILE *out, json_t *f, const char *lang) {
     fprintf(out, "     %s %s\n", en ? "next:   " : "langkah:", js(p, "next"));
 }
 
+/* ------------------------------------------------------------------ the report as JSON */
+
+/* The length of the UTF-8 character at p (1 to 4), or 0 when the bytes are not one. */
+static int utf8_len(const unsigned char *p) {
+    int n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    for (int k = 1; k < n; k++)
+        if ((p[k] & 0xc0) != 0x80) return 0; /* also stops at the terminating NUL */
+    return n;
+}
+
+/* A string of the ledger's as JSON, never NULL for bad UTF-8: a detail cut at its size in
+ * the middle of a character, or a view an insider filled with bytes that are no text, is
+ * still shown (each byte that is not UTF-8 as '?') rather than dropped from the report. */
+static json_t *jtext(const char *s) {
+    if (!s) return json_null();
+    json_t *j = json_string(s);
+    if (j) return j;
+    char *c = strdup(s);
+    if (!c) return NULL;
+    for (size_t i = 0; c[i];) {
+        int n = utf8_len((const unsigned char *)c + i);
+        if (n == 0) {
+            c[i++] = '?';
+        } else {
+            i += (size_t)n;
+        }
+    }
+    j = json_string(c);
+    for (size_t i = 0; !j && c[i]; i++) /* what jansson still refuses (overlong forms): ASCII only */
+        if ((unsigned char)c[i] >= 0x80) c[i] = '?';
+    if (!j) j = json_string(c);
+    free(c);
+    return j;
+}
+
+/* One finding (or excluded record) as the report's JSON shows it; NULL on out of memory. */
+static json_t *finding_json(const ronda_report_finding *x) {
+    char id[65], au[65], dh[65];
+    ronda_hex(x->f.id, RONDA_ID_BYTES, id);
+    ronda_hex(x->f.author, RONDA_KEY_BYTES, au);
+    ronda_hex(x->f.dialogue, RONDA_ID_BYTES, dh);
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:o}", "what", ronda_finding_kind_name(x->f.kind), "error",
+                          ronda_errname(x->f.err), "rowid", (json_int_t)x->f.rowid, "id", id, "author", au, "seq",
+                          (json_int_t)x->f.seq, "detail", jtext(x->f.detail));
+    if (!o) return NULL;
+    json_object_set_new(o, "dialogue", x->f.has_dialogue ? json_string(dh) : json_null());
+    json_object_set_new(o, "field", jtext(x->f.field));
+    json_object_set_new(o, "records_value", jtext(x->f.records_value));
+    json_object_set_new(o, "view_value", jtext(x->f.view_value));
+    json_object_set_new(o, "author_name", jtext(x->author_name));
+    if (x->context) json_object_set(o, "context", x->context);
+    return o;
+}
+
+/* An HQ's newest checkpoint (age) or, with a NULL age, the ledger's warning. */
+static json_t *age_json(const ronda_audit_report *r, const ronda_report_age *a) {
+    static const char *const warning[] = {NULL, "stale", "none"};
+    json_t *o;
+    if (!a) {
+        int stale = r->ledger_warning == RONDA_AGE_STALE;
+        o = json_pack("{s:n, s:s, s:n, s:o, s:I, s:I}", "writer", "author_name", "(ledger)", "checkpoint", "signed_ms",
+                      stale ? json_integer((json_int_t)r->newest_cp_ms) : json_null(), "age_ms",
+                      (json_int_t)(stale ? r->ledger_age_ms : 0), "cosigners", (json_int_t)0);
+        if (o) json_object_set_new(o, "warning", json_string(warning[r->ledger_warning]));
+        return o;
+    }
+    char w[65], id[65];
+    ronda_hex(a->age.writer, RONDA_KEY_BYTES, w);
+    ronda_hex(a->age.id, RONDA_ID_BYTES, id);
+    int has = a->age.has;
+    o = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:I, s:I}", "writer", w, "author_name", a->author_name, "checkpoint",
+                  has ? json_string(id) : json_null(), "seq", has ? json_integer((json_int_t)a->age.seq) : json_null(),
+                  "signed_ms", has ? json_integer((json_int_t)a->age.signed_ms) : json_null(), "age_ms",
+                  (json_int_t)a->age_ms, "cosigners", (json_int_t)a->age.cosigners);
+    if (o && a->warning != RONDA_AGE_OK) json_object_set_new(o, "warning", json_string(warning[a->warning]));
+    return o;
+}
+
+static json_t *note_json(const ronda_report_note *n) {
+    char w[65];
+    ronda_hex(n->check.head.writer, RONDA_KEY_BYTES, w);
+    const ronda_note_check *c = &n->check;
+    return json_pack("{s:s, s:b, s:s, s:I, s:I, s:b, s:I, s:I, s:I, s:I}", "file", n->file, "parsed", c->parsed,
+                     "writer", c->parsed ? w : "", "seq", (json_int_t)c->head.seq, "size", (json_int_t)c->head.size,
+                     "writer_signed", c->writer_signed, "cosigners", (json_int_t)c->cosigners, "other_signatures",
+                     (json_int_t)c->other_sigs, "claims", (json_int_t)c->claims, "claims_held",
+                     (json_int_t)c->claims_held);
+}
+
+/* {polres: {polsek: {nodes, records, dialogues, resolutions, checkpoints, findings}}} */
+static json_t *units_json(const ronda_audit_report *r) {
+    json_t *units = json_object();
+    for (size_t i = 0; units && i < r->nunits; i++) {
+        const ronda_report_unit *u = &r->units[i];
+        json_t *p = json_object_get(units, u->polres);
+        if (!p) json_object_set_new(units, u->polres, p = json_object());
+        json_object_set_new(p, u->polsek,
+                            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "nodes", (json_int_t)u->nodes, "records",
+                                      (json_int_t)u->records, "dialogues", (json_int_t)u->dialogues, "resolutions",
+                                      (json_int_t)u->resolutions, "checkpoints", (json_int_t)u->checkpoints, "findings",
+                                      (json_int_t)u->findings));
+    }
+    return units;
+}
+
+json_t *audit_report_json(const ronda_audit_report *r, const char *source, const char *audited_at, const audit_zone *z,
+                          const char *lang) {
+    const ronda_audit_summary *m = &r->sum;
+    char dhex[65];
+    ronda_hex(r->stats.digest, RONDA_HASH_BYTES, dhex);
+    json_t *findings = json_array(), *excluded = json_array(), *ages = json_array(), *warnings = json_array(),
+           *notes = json_array();
+    int bad = 0; /* a finding left out would shift every card after it: all or nothing */
+    for (size_t i = 0; i < r->nfindings; i++) {
+        json_t *x = finding_json(&r->findings[i]);
+        if (x) audit_plain(x, r->findings[i].f.kind, z);
+        bad |= json_array_append_new(findings, x) != 0;
+    }
+    for (size_t i = 0; i < r->nexcluded; i++)
+        bad |= json_array_append_new(excluded, finding_json(&r->excluded[i])) != 0;
+    for (size_t i = 0; i < r->nages; i++) {
+        json_t *o = age_json(r, &r->ages[i]);
+        json_array_append(ages, o);
+        if (r->ages[i].warning != RONDA_AGE_OK) json_array_append(warnings, o);
+        json_decref(o);
+    }
+    if (r->ledger_warning != RONDA_AGE_OK) json_array_append_new(warnings, age_json(r, NULL));
+    for (size_t i = 0; i < r->nnotes; i++) json_array_append_new(notes, note_json(&r->notes[i]));
+    json_t *o = json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:O, s:o}", "ok",
+                          r->nfindings == 0, "source", source, "audited_at", audited_at, "records",
+                          (json_int_t)m->verify.records, "authors", (json_int_t)m->verify.authors, "forks",
+                          (json_int_t)m->verify.fork_seqs, "excluded", (json_int_t)m->verify.excluded, "checkpoints",
+                          (json_int_t)m->checkpoints, "claims", (json_int_t)m->claims, "claims_held",
+                          (json_int_t)m->claims_held, "claims_revoked", (json_int_t)m->claims_revoked, "references",
+                          (json_int_t)m->references, "digest", dhex, "findings", findings, "chains", r->chains,
+                          "by_polres", units_json(r));
+    if (!o || bad) {
+        json_decref(o);
+        json_decref(excluded);
+        json_decref(ages);
+        json_decref(warnings);
+        json_decref(notes);
+        return NULL;
+    }
+    json_object_set_new(o, "fork_records", json_integer((json_int_t)m->verify.forks));
+    json_object_set_new(o, "excluded_records", excluded);
+    json_object_set_new(o, "classes", audit_classes(r));
+    json_object_set_new(o, "audited_ms", json_integer((json_int_t)r->audited_ms));
+    json_object_set_new(o, "zone", json_string(z->name));
+    json_object_set_new(o, "zone_offset_min", json_integer(z->offset_min));
+    json_object_set_new(o, "lang", json_string(lang));
+    json_object_set_new(o, "checkpoint_ages", ages);
+    json_object_set_new(o, "checkpoint_warnings", warnings);
+    json_object_set_new(o, "max_checkpoint_age_s", json_integer((json_int_t)(r->max_age_ms / 1000u)));
+    json_object_set_new(o, "newest_record_ms", json_integer((json_int_t)r->newest_ms));
+    json_object_set_new(o, "notes", notes);
+    json_object_set_new(o, "cosigns", json_integer((json_int_t)m->cosigns));
+    json_object_set_new(o, "roots", json_integer((json_int_t)m->roots));
+    json_object_set_new(o, "roots_unchecked", json_integer((json_int_t)m->roots_unchecked));
+    json_object_set_new(o, "checkpoint_notes", json_integer((json_int_t)m->notes));
+    return o;
+}
+
 /* ------------------------------------------------------------------ the page */
 
 static void esc(FILE *f, const char *s) {
@@ -638,8 +828,6 @@ static void bi(FILE *f, const char *id, const char *en) {
     esc(f, en);
     fputs("</span>", f);
 }
-
-static void bij(FILE *f, json_t *pair) { bi(f, js(pair, "id"), js(pair, "en")); }
 
 static const char page_css[] =
     "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}"
@@ -853,13 +1041,13 @@ static void finding_card(FILE *f, json_t *x, const audit_zone *z) {
     fputs("</p>\n</div>\n", f);
 }
 
-void audit_write_html(FILE *f, const char *source, json_t *report, const audit_zone *z, const char *lang) {
-    json_t *findings = json_object_get(report, "findings"), *chains = json_object_get(report, "chains");
-    json_t *units = json_object_get(report, "by_polres"), *classes_j = json_object_get(report, "classes");
-    size_t nf = json_array_size(findings), i;
-    char now_id[64], now_en[64];
-    fmt_ms(jint(report, "audited_ms"), z, 0, 1, now_id, sizeof now_id);
-    fmt_ms(jint(report, "audited_ms"), z, 1, 1, now_en, sizeof now_en);
+/* ------------------------------------------------------------------ the page, section by section */
+
+static void html_head(FILE *f, const char *source, const ronda_audit_report *r, const audit_zone *z, const char *lang) {
+    char now_id[64], now_en[64], digest[65];
+    fmt_ms((int64_t)r->audited_ms, z, 0, 1, now_id, sizeof now_id);
+    fmt_ms((int64_t)r->audited_ms, z, 1, 1, now_en, sizeof now_en);
+    ronda_hex(r->stats.digest, RONDA_HASH_BYTES, digest);
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\" data-lang=\"%s\"><head><meta charset=\"utf-8\">", lang, lang);
     fputs("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
           "script-src 'unsafe-inline'\">",
@@ -890,7 +1078,11 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
     bi(f, "dengan", "with");
     fprintf(f, " ronda %s<br>", RONDA_VERSION);
     bi(f, "Digest buku besar", "Ledger digest");
-    fprintf(f, " <code>%s</code></p>\n", js(report, "digest"));
+    fprintf(f, " <code>%s</code></p>\n", digest);
+}
+
+static void html_verdict(FILE *f, const ronda_audit_report *r) {
+    size_t nf = r->nfindings;
     if (nf == 0) {
         fputs("<div class=\"verdict ok\">", f);
         bi(f, "Tidak ada temuan: setiap catatan, rantai, keanggotaan, checkpoint dan rujukan lolos pemeriksaan.",
@@ -902,9 +1094,10 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
                 "<span class=\"l-en\">%zu finding%s: see below.</span></div>\n",
                 nf, nf, nf == 1 ? "" : "s");
     }
-    long long rec = jint(report, "records"), au = jint(report, "authors"), fo = jint(report, "forks"),
-              ex = jint(report, "excluded"), cp = jint(report, "checkpoints"), cl = jint(report, "claims"),
-              ch = jint(report, "claims_held"), rf = jint(report, "references");
+    long long rec = (long long)r->sum.verify.records, au = (long long)r->sum.verify.authors,
+              fo = (long long)r->sum.verify.fork_seqs, ex = (long long)r->sum.verify.excluded,
+              cp = (long long)r->sum.checkpoints, cl = (long long)r->sum.claims, ch = (long long)r->sum.claims_held,
+              rf = (long long)r->sum.references;
     fprintf(f,
             "<p><span class=\"l-id\">%lld catatan dari %lld penulis diperiksa; %lld fork (seq yang ditandatangani dua "
             "kali); %lld catatan "
@@ -913,8 +1106,11 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
             "checked; %lld forks (seqs signed twice); %lld records excluded (written after their author's revocation); "
             "%lld checkpoints naming %lld records, %lld of them held; %lld references checked.</span></p>\n",
             rec, au, fo, ex, cp, cl, ch, rf, rec, au, fo, ex, cp, cl, ch, rf);
+}
 
-    /* The findings, one section per class */
+/* The findings, one section per class; each card from the finding's JSON (its plain words). */
+static void html_findings(FILE *f, const ronda_audit_report *r, json_t *findings, const audit_zone *z) {
+    size_t nf = r->nfindings, n = sizeof classes / sizeof classes[0];
     fprintf(f,
             "<h2 class=\"first\"><span class=\"l-id\">Temuan (%zu)</span><span class=\"l-en\">Findings (%zu)</span>"
             "</h2>\n",
@@ -929,95 +1125,110 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
         fputs("</th><th>", f);
         bi(f, "jumlah", "count");
         fputs("</th></tr></thead><tbody>\n", f);
-        json_t *c;
-        json_array_foreach(classes_j, i, c) {
+        for (size_t c = 0; c <= n; c++) {
+            const cls *k = c < n ? &classes[c] : &other_class;
+            uint64_t count = class_count(r, k);
+            if (!count) continue;
             fputs("<tr class=\"f\"><td>", f);
-            bij(f, json_object_get(c, "title"));
-            fprintf(f, "</td><td class=\"n bad\">%lld</td></tr>\n", jint(c, "count"));
+            bi(f, k->title[0], k->title[1]);
+            fprintf(f, "</td><td class=\"n bad\">%lld</td></tr>\n", (long long)count);
         }
         fputs("</tbody></table>\n", f);
     }
-    json_t *c;
-    json_array_foreach(classes_j, i, c) {
-        json_t *t = json_object_get(c, "title");
-        fprintf(f, "<h2 class=\"class\" id=\"class-%s\"><span class=\"l-id\">", js(c, "class"));
-        esc(f, js(t, "id"));
-        fprintf(f, " (%lld)</span><span class=\"l-en\">", jint(c, "count"));
-        esc(f, js(t, "en"));
-        fprintf(f, " (%lld)</span></h2>\n<p class=\"cls\">", jint(c, "count"));
-        bij(f, json_object_get(c, "explanation"));
+    for (size_t c = 0; c <= n; c++) {
+        const cls *k = c < n ? &classes[c] : &other_class;
+        long long count = (long long)class_count(r, k);
+        if (!count) continue;
+        fprintf(f, "<h2 class=\"class\" id=\"class-%s\"><span class=\"l-id\">", class_name(k));
+        esc(f, k->title[0]);
+        fprintf(f, " (%lld)</span><span class=\"l-en\">", count);
+        esc(f, k->title[1]);
+        fprintf(f, " (%lld)</span></h2>\n<p class=\"cls\">", count);
+        bi(f, k->explain[0], k->explain[1]);
         fputs("</p>\n", f);
-        size_t j;
-        json_t *x;
-        json_array_foreach(findings, j, x) {
-            const cls *k = class_of(jstr(x, "what"));
-            const char *name = k->what ? k->what : "other";
-            if (strcmp(name, js(c, "class")) == 0) finding_card(f, x, z);
-        }
+        for (size_t j = 0; j < nf; j++)
+            if (class_of(r->findings[j].f.kind) == k) finding_card(f, json_array_get(findings, j), z);
     }
+}
 
-    json_t *excl = json_object_get(report, "excluded_records");
-    if (json_array_size(excl)) {
-        fprintf(f,
-                "<h2><span class=\"l-id\">Catatan dikecualikan (%zu)</span><span class=\"l-en\">Excluded records "
-                "(%zu)</span></h2>\n<p>",
-                json_array_size(excl), json_array_size(excl));
-        bi(f,
-           "Ditulis setelah penulisnya dicabut: tersimpan karena tiba sebelum pencabutan, di luar digest dan "
-           "tampilan. Bukan temuan, tetapi perlu diketahui: kunci yang dicabut masih menandatangani.",
-           "Written after their author's revocation: held because they arrived before the revocation, outside the "
-           "ledger's digest and views. Not findings, but worth knowing: a revoked key went on signing.");
-        fputs("</p>\n<table><thead><tr><th>node</th><th>seq</th><th>", f);
-        bi(f, "catatan", "record");
-        fputs("</th></tr></thead><tbody>\n", f);
-        json_t *x;
-        json_array_foreach(excl, i, x) {
-            fputs("<tr><td>", f);
-            esc(f, js(x, "author_name"));
-            fprintf(f, "</td><td class=\"n\">%lld</td><td><code>", jint(x, "seq"));
-            esc(f, js(x, "id"));
-            fputs("</code></td></tr>\n", f);
-        }
-        fputs("</tbody></table>\n", f);
+static void html_excluded(FILE *f, const ronda_audit_report *r) {
+    if (!r->nexcluded) return;
+    fprintf(f,
+            "<h2><span class=\"l-id\">Catatan dikecualikan (%zu)</span><span class=\"l-en\">Excluded records "
+            "(%zu)</span></h2>\n<p>",
+            r->nexcluded, r->nexcluded);
+    bi(f,
+       "Ditulis setelah penulisnya dicabut: tersimpan karena tiba sebelum pencabutan, di luar digest dan "
+       "tampilan. Bukan temuan, tetapi perlu diketahui: kunci yang dicabut masih menandatangani.",
+       "Written after their author's revocation: held because they arrived before the revocation, outside the "
+       "ledger's digest and views. Not findings, but worth knowing: a revoked key went on signing.");
+    fputs("</p>\n<table><thead><tr><th>node</th><th>seq</th><th>", f);
+    bi(f, "catatan", "record");
+    fputs("</th></tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < r->nexcluded; i++) {
+        const ronda_report_finding *x = &r->excluded[i];
+        char id[65];
+        ronda_hex(x->f.id, RONDA_ID_BYTES, id);
+        fputs("<tr><td>", f);
+        esc(f, x->author_name ? x->author_name : "");
+        fprintf(f, "</td><td class=\"n\">%lld</td><td><code>", (long long)x->f.seq);
+        esc(f, id);
+        fputs("</code></td></tr>\n", f);
     }
-    json_t *warn = json_object_get(report, "checkpoint_warnings");
-    if (json_array_size(warn)) {
-        fprintf(f,
-                "<h2><span class=\"l-id\">Peringatan checkpoint (%zu)</span><span class=\"l-en\">Checkpoint warnings "
-                "(%zu)</span></h2>\n<p>",
-                json_array_size(warn), json_array_size(warn));
-        bi(f,
-           "Checkpoint terbaru lebih tua dari batas (diukur dari catatan terbaru di buku besar), atau tidak ada. "
-           "Bukan temuan: catatan yang lebih baru dari checkpoint terakhir bisa dihapus tanpa jejak.",
-           "The newest checkpoint is older than the limit (measured from the newest record in the ledger), or there "
-           "is none. Not findings: records newer than the last checkpoint can be removed without a trace.");
-        fputs("</p>\n<table><thead><tr><th>HQ</th><th>", f);
-        bi(f, "checkpoint terbaru", "newest checkpoint");
-        fputs("</th><th>", f);
-        bi(f, "umur", "age");
-        fputs("</th><th>", f);
-        bi(f, "saksi", "cosigners");
-        fputs("</th></tr></thead><tbody>\n", f);
-        json_t *x;
-        json_array_foreach(warn, i, x) {
-            fputs("<tr><td>", f);
-            esc(f, js(x, "author_name") && *js(x, "author_name") ? js(x, "author_name") : js(x, "writer"));
-            fputs("</td><td>", f);
-            if (json_is_integer(json_object_get(x, "signed_ms"))) {
-                char t[64], te[64];
-                fmt_ms(jint(x, "signed_ms"), z, 0, 1, t, sizeof t);
-                fmt_ms(jint(x, "signed_ms"), z, 1, 1, te, sizeof te);
-                bi(f, t, te);
-                fputs("</td><td class=\"n\">", f);
-                fprintf(f, "%lld h %02lld min", jint(x, "age_ms") / 3600000, jint(x, "age_ms") / 60000 % 60);
-            } else {
-                bi(f, "tidak ada", "none");
-                fputs("</td><td class=\"n\">", f);
-            }
-            fprintf(f, "</td><td class=\"n\">%lld</td></tr>\n", jint(x, "cosigners"));
-        }
-        fputs("</tbody></table>\n", f);
+    fputs("</tbody></table>\n", f);
+}
+
+/* One row of the checkpoint warnings: an HQ's (a) or, with a NULL a, the ledger's. */
+static void html_warning_row(FILE *f, const ronda_audit_report *r, const ronda_report_age *a, const audit_zone *z) {
+    char w[65];
+    int has = a ? a->age.has : r->ledger_warning == RONDA_AGE_STALE;
+    uint64_t signed_ms = a ? a->age.signed_ms : r->newest_cp_ms, age_ms = a ? a->age_ms : r->ledger_age_ms;
+    if (a) ronda_hex(a->age.writer, RONDA_KEY_BYTES, w);
+    fputs("<tr><td>", f);
+    esc(f, !a ? "(ledger)" : a->author_name && *a->author_name ? a->author_name : w);
+    fputs("</td><td>", f);
+    if (has) {
+        char t[64], te[64];
+        fmt_ms((int64_t)signed_ms, z, 0, 1, t, sizeof t);
+        fmt_ms((int64_t)signed_ms, z, 1, 1, te, sizeof te);
+        bi(f, t, te);
+        fputs("</td><td class=\"n\">", f);
+        fprintf(f, "%lld h %02lld min", (long long)(age_ms / 3600000), (long long)(age_ms / 60000 % 60));
+    } else {
+        bi(f, "tidak ada", "none");
+        fputs("</td><td class=\"n\">", f);
     }
+    fprintf(f, "</td><td class=\"n\">%lld</td></tr>\n", a ? (long long)a->age.cosigners : 0LL);
+}
+
+static void html_warnings(FILE *f, const ronda_audit_report *r, const audit_zone *z) {
+    size_t n = r->ledger_warning != RONDA_AGE_OK;
+    for (size_t i = 0; i < r->nages; i++) n += r->ages[i].warning != RONDA_AGE_OK;
+    if (!n) return;
+    fprintf(f,
+            "<h2><span class=\"l-id\">Peringatan checkpoint (%zu)</span><span class=\"l-en\">Checkpoint warnings "
+            "(%zu)</span></h2>\n<p>",
+            n, n);
+    bi(f,
+       "Checkpoint terbaru lebih tua dari batas (diukur dari catatan terbaru di buku besar), atau tidak ada. "
+       "Bukan temuan: catatan yang lebih baru dari checkpoint terakhir bisa dihapus tanpa jejak.",
+       "The newest checkpoint is older than the limit (measured from the newest record in the ledger), or there "
+       "is none. Not findings: records newer than the last checkpoint can be removed without a trace.");
+    fputs("</p>\n<table><thead><tr><th>HQ</th><th>", f);
+    bi(f, "checkpoint terbaru", "newest checkpoint");
+    fputs("</th><th>", f);
+    bi(f, "umur", "age");
+    fputs("</th><th>", f);
+    bi(f, "saksi", "cosigners");
+    fputs("</th></tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < r->nages; i++)
+        if (r->ages[i].warning != RONDA_AGE_OK) html_warning_row(f, r, &r->ages[i], z);
+    if (r->ledger_warning != RONDA_AGE_OK) html_warning_row(f, r, NULL, z);
+    fputs("</tbody></table>\n", f);
+}
+
+/* The summary by Polres and Polsek (its table is closed by the chains' section). */
+static void html_units(FILE *f, const ronda_audit_report *r) {
     fputs("<h2><span class=\"l-id\">Per Polres dan Polsek</span><span class=\"l-en\">By Polres and Polsek</span></h2>\n"
           "<table><thead><tr><th>Polres</th><th>Polsek</th><th>node</th><th>",
           f);
@@ -1029,24 +1240,23 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
     fputs("</th><th>checkpoint</th><th>", f);
     bi(f, "temuan", "findings");
     fputs("</th></tr></thead><tbody>\n", f);
-    const char *pr;
-    json_t *p;
-    json_object_foreach(units, pr, p) {
-        const char *ps;
-        json_t *u;
-        json_object_foreach(p, ps, u) {
-            long long fnd = jint(u, "findings");
-            fputs("<tr><td>", f);
-            esc(f, pr);
-            fputs("</td><td>", f);
-            esc(f, ps);
-            fprintf(f,
-                    "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td "
-                    "class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n %s\">%lld</td></tr>\n",
-                    jint(u, "nodes"), jint(u, "records"), jint(u, "dialogues"), jint(u, "resolutions"),
-                    jint(u, "checkpoints"), fnd ? "bad" : "ok", fnd);
-        }
+    for (size_t i = 0; i < r->nunits; i++) {
+        const ronda_report_unit *u = &r->units[i];
+        fputs("<tr><td>", f);
+        esc(f, u->polres);
+        fputs("</td><td>", f);
+        esc(f, u->polsek);
+        fprintf(f,
+                "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td "
+                "class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n %s\">%lld</td></tr>\n",
+                (long long)u->nodes, (long long)u->records, (long long)u->dialogues, (long long)u->resolutions,
+                (long long)u->checkpoints, u->findings ? "bad" : "ok", (long long)u->findings);
     }
+}
+
+static void html_chains(FILE *f, const ronda_audit_report *r, const audit_zone *z) {
+    json_t *chains = r->chains;
+    size_t i;
     fputs("</tbody></table>\n<h2><span class=\"l-id\">Rantai</span><span class=\"l-en\">Chains</span></h2>\n"
           "<table><thead><tr><th>node</th><th>",
           f);
@@ -1103,6 +1313,9 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
         esc(f, js(chn, "author"));
         fputs("</code></td></tr>\n", f);
     }
+}
+
+static void html_foot(FILE *f) {
     fputs("</tbody></table>\n<footer>", f);
     bi(f,
        "Ditulis oleh `ronda audit`. Setiap temuan menyebut catatannya (id), penulis dan seq-nya; `ronda show ID` "
@@ -1112,4 +1325,16 @@ void audit_write_html(FILE *f, const char *source, json_t *report, const audit_z
     fputs("</footer>\n<script>", f);
     fputs(page_js, f);
     fputs("</script>\n</body></html>\n", f);
+}
+
+void audit_write_html(FILE *f, const char *source, const ronda_audit_report *r, json_t *doc, const audit_zone *z,
+                      const char *lang) {
+    html_head(f, source, r, z, lang);
+    html_verdict(f, r);
+    html_findings(f, r, json_object_get(doc, "findings"), z);
+    html_excluded(f, r);
+    html_warnings(f, r, z);
+    html_units(f, r);
+    html_chains(f, r, z);
+    html_foot(f);
 }

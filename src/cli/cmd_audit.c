@@ -253,499 +253,318 @@ static const char audit_help[] =
     "Progress goes to stderr: a line on a terminal, JSON events with --json. Exit status: 0 no finding; 1 findings\n"
     "(or the bundle was refused); 2 bad command line; 3 the database or a file unusable.\n";
 
-typedef struct audit_ctx {
-    ronda_store *s;
-    json_t *notes;    /* array: each --note checked (null until one is) */
-    json_t *ages;     /* array: every hq writer's newest checkpoint */
-    json_t *warnings; /* array: those older than the limit, or none */
-    uint64_t newest_ms, max_age_ms, newest_cp_ms;
-    int any_cp;
-    json_t *findings; /* array */
-    json_t *excluded; /* array: records after their author's revocation (notes) */
-    json_t *chains;   /* array */
-    progress prog;    /* a terminal line, or JSON events with --json (cli/log.h) */
-    uint64_t total;   /* the last total the audit reported */
-} audit_ctx;
-
-static void on_audit_finding(void *vctx, const ronda_finding *f) {
-    audit_ctx *c = vctx;
-    char id[65], au[65];
-    ronda_hex(f->id, 32, id);
-    ronda_hex(f->author, 32, au);
-    json_array_append_new(strcmp(f->what, "excluded") == 0 ? c->excluded : c->findings,
-                          json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "what", f->what, "error",
-                                    ronda_errname(f->err), "rowid", (json_int_t)f->rowid, "id", id, "author", au, "seq",
-                                    (json_int_t)f->seq, "detail", f->detail));
-    /* the structured parts, for the plain words (null when the finding has none) */
-    json_t *x = json_array_get(strcmp(f->what, "excluded") == 0 ? c->excluded : c->findings,
-                               json_array_size(strcmp(f->what, "excluded") == 0 ? c->excluded : c->findings) - 1);
-    char dh[65];
-    ronda_hex(f->dialogue, 32, dh);
-    json_object_set_new(x, "dialogue", f->has_dialogue ? json_string(dh) : json_null());
-    json_object_set_new(x, "field", f->field ? json_string(f->field) : json_null());
-    json_object_set_new(x, "records_value", f->records_value ? json_string(f->records_value) : json_null());
-    json_object_set_new(x, "view_value", f->view_value ? json_string(f->view_value) : json_null());
-}
-
-static int on_age(void *vctx, const ronda_checkpoint_age *a) {
-    audit_ctx *c = vctx;
-    char w[65], id[65];
-    ronda_hex(a->writer, 32, w);
-    ronda_hex(a->id, 32, id);
-    json_t *m = NULL;
-    const char *name = NULL;
-    if (ronda_store_member(c->s, a->writer, &m) == RONDA_OK) name = json_string_value(json_object_get(m, "name"));
-    uint64_t age = a->has && c->newest_ms > a->signed_ms ? c->newest_ms - a->signed_ms : 0;
-    json_t *o = json_pack("{s:s, s:s?, s:o, s:o, s:o, s:I, s:I}", "writer", w, "author_name", name, "checkpoint",
-                          a->has ? json_string(id) : json_null(), "seq",
-                          a->has ? json_integer((json_int_t)a->seq) : json_null(), "signed_ms",
-                          a->has ? json_integer((json_int_t)a->signed_ms) : json_null(), "age_ms", (json_int_t)age,
-                          "cosigners", (json_int_t)a->cosigners);
-    json_decref(m);
-    if (!o) return 1;
-    json_array_append(c->ages, o);
-    if (!a->has || age > c->max_age_ms) {
-        json_object_set_new(o, "warning", json_string(a->has ? "stale" : "none"));
-        json_array_append(c->warnings, o);
-    }
-    json_decref(o);
-    if (a->has) {
-        if (!c->any_cp || a->signed_ms > c->newest_cp_ms) c->newest_cp_ms = a->signed_ms;
-        c->any_cp = 1;
-    }
-    return 0;
-}
-
-/* Each finding's context from the store (what the ledger still knows of its record:
- * ronda_store_finding_context), at most RONDA_EXPLAIN_FINDINGS_MAX of them, rebuilt from the
- * finding's JSON once the audit is done (the audit's callback must stay quick). */
-static ronda_err add_contexts(ronda_store *s, json_t *findings) {
-    size_t i;
-    json_t *x;
-    json_array_foreach(findings, i, x) {
-        if (i >= RONDA_EXPLAIN_FINDINGS_MAX) break;
-        ronda_finding f;
-        memset(&f, 0, sizeof f);
-        f.what = json_string_value(json_object_get(x, "what"));
-        const char *en = json_string_value(json_object_get(x, "error"));
-        for (int k = 0; en && k < RONDA_ERR__COUNT; k++)
-            if (strcmp(ronda_errname((ronda_err)k), en) == 0) f.err = (ronda_err)k;
-        const char *h = json_string_value(json_object_get(x, "id"));
-        if (h && ronda_unhex(h, f.id, 32) != RONDA_OK) memset(f.id, 0, 32);
-        h = json_string_value(json_object_get(x, "author"));
-        if (h && ronda_unhex(h, f.author, 32) != RONDA_OK) memset(f.author, 0, 32);
-        h = json_string_value(json_object_get(x, "dialogue"));
-        f.has_dialogue = h && ronda_unhex(h, f.dialogue, 32) == RONDA_OK;
-        f.seq = (uint64_t)json_integer_value(json_object_get(x, "seq"));
-        json_t *cx = NULL;
-        ronda_err e = ronda_store_finding_context(s, &f, &cx);
-        if (e != RONDA_OK) return e;
-        json_object_set_new(x, "context", cx);
-    }
-    return RONDA_OK;
-}
-
-static void on_progress(void *vctx, uint64_t done, uint64_t total) {
-    audit_ctx *c = vctx;
-    c->total = total;
-    progress_update(&c->prog, done, total, 0);
-}
-
-static int on_chain(void *vctx, json_t *chain) {
-    audit_ctx *c = vctx;
-    json_array_append(c->chains, chain);
-    return 0;
-}
-
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
-/* The chain (author) a finding is about; NULL for findings about the whole store. */
-static json_t *chain_of(audit_ctx *c, const char *author) {
+/* ---- the report on the terminal (the model's figures; each finding's words from its JSON) */
+
+static void print_summary(const ronda_audit_report *r, const char *source) {
+    const ronda_audit_summary *m = &r->sum;
+    char dhex[65];
+    ronda_hex(r->stats.digest, RONDA_HASH_BYTES, dhex);
+    printf("ronda audit of the %s\n", source);
+    printf("  %llu records from %llu authors; %llu forks (%llu fork-evidence records); %llu excluded after a "
+           "revocation\n",
+           (unsigned long long)m->verify.records, (unsigned long long)m->verify.authors,
+           (unsigned long long)m->verify.fork_seqs, (unsigned long long)m->verify.forks,
+           (unsigned long long)m->verify.excluded);
+    printf("  %llu checkpoints naming %llu records: %llu held, %llu after a revocation; %llu references\n",
+           (unsigned long long)m->checkpoints, (unsigned long long)m->claims, (unsigned long long)m->claims_held,
+           (unsigned long long)m->claims_revoked, (unsigned long long)m->references);
+    printf("  %llu cosignatures of checkpoints; %llu checkpoints carry a note signature\n",
+           (unsigned long long)m->cosigns, (unsigned long long)m->notes);
+    printf("  %llu checkpoint tree roots recomputed from the records (proto/tree.md)", (unsigned long long)m->roots);
+    if (m->roots_unchecked)
+        printf("; %llu not: an earlier checkpoint of their writer could not be rebuilt (see the findings)",
+               (unsigned long long)m->roots_unchecked);
+    printf("\n");
+    printf("  digest %s\n\n", dhex);
+}
+
+/* One checkpoint-age warning: an HQ's (a) or, with a NULL a, the ledger's. */
+static void print_warning(const ronda_audit_report *r, const ronda_report_age *a) {
+    char w[65];
+    if (a) ronda_hex(a->age.writer, RONDA_KEY_BYTES, w);
+    const char *nm = !a ? "(ledger)" : a->author_name ? a->author_name : w;
+    ronda_report_age_warning warn = a ? a->warning : r->ledger_warning;
+    uint64_t age_ms = a ? a->age_ms : r->ledger_age_ms;
+    if (warn == RONDA_AGE_NONE)
+        printf("WARN checkpoint-age %s: no checkpoint at all; records newer than the last checkpoint can be "
+               "removed without a trace\n",
+               nm);
+    else
+        printf("WARN checkpoint-age %s: newest checkpoint is %lld min older than the ledger's newest record "
+               "(limit %llu min)\n",
+               nm, (long long)(age_ms / 60000), (unsigned long long)(r->max_age_ms / 60000u));
+}
+
+static void print_warnings_notes(const ronda_audit_report *r) {
+    size_t nwarn = r->ledger_warning != RONDA_AGE_OK;
+    for (size_t i = 0; i < r->nages; i++)
+        if (r->ages[i].warning != RONDA_AGE_OK) {
+            print_warning(r, &r->ages[i]);
+            nwarn++;
+        }
+    if (r->ledger_warning != RONDA_AGE_OK) print_warning(r, NULL);
+    for (size_t i = 0; i < r->nnotes; i++) {
+        const ronda_note_check *c = &r->notes[i].check;
+        char w[65];
+        ronda_hex(c->head.writer, RONDA_KEY_BYTES, w);
+        printf("NOTE note %s: checkpoint seq %lld of %.12s, size %lld; writer %s, %lld cosigner%s; %lld of %lld "
+               "records it named held\n",
+               r->notes[i].file, (long long)c->head.seq, c->parsed ? w : "", (long long)c->head.size,
+               c->writer_signed ? "signed" : "NOT signed", (long long)c->cosigners, c->cosigners == 1 ? "" : "s",
+               (long long)c->claims_held, (long long)c->claims);
+    }
+    if (nwarn || r->nnotes) printf("\n");
+}
+
+static void print_findings(const ronda_audit_report *r, json_t *doc, const char *lang) {
+    json_t *findings = json_object_get(doc, "findings");
+    printf("Findings (%zu)\n", r->nfindings);
+    for (size_t i = 0; i < r->nfindings; i++) {
+        const ronda_report_finding *x = &r->findings[i];
+        char id[65];
+        ronda_hex(x->f.id, RONDA_ID_BYTES, id);
+        const char *check = x->f.err == RONDA_ERR_VIEW && x->f.field ? x->f.field : ronda_errname(x->f.err);
+        printf("FAIL %-13s %-10s %s seq %lld record %.12s: %s\n", ronda_finding_kind_name(x->f.kind), check,
+               x->author_name ? x->author_name : "-", (long long)x->f.seq, id, x->f.detail);
+        audit_print_plain(stdout, json_array_get(findings, i), lang);
+    }
+    if (r->nexcluded) {
+        printf("\nExcluded (%zu): written after their author's revocation; held, outside the ledger, not "
+               "findings\n",
+               r->nexcluded);
+        for (size_t i = 0; i < r->nexcluded; i++) {
+            char id[65];
+            ronda_hex(r->excluded[i].f.id, RONDA_ID_BYTES, id);
+            printf("NOTE excluded %s seq %lld record %.12s\n",
+                   r->excluded[i].author_name ? r->excluded[i].author_name : "-", (long long)r->excluded[i].f.seq, id);
+        }
+    }
+}
+
+static void print_units_chains(const ronda_audit_report *r) {
+    printf("\nBy Polres and Polsek          nodes  records  dialogues  resolutions  checkpoints  findings\n");
+    for (size_t i = 0; i < r->nunits; i++) {
+        const ronda_report_unit *u = &r->units[i];
+        printf("  %-13.13s %-14.14s %5lld  %7lld  %9lld  %11lld  %11lld  %8lld\n", u->polres, u->polsek,
+               (long long)u->nodes, (long long)u->records, (long long)u->dialogues, (long long)u->resolutions,
+               (long long)u->checkpoints, (long long)u->findings);
+    }
+    printf("\nChains\n");
     size_t i;
     json_t *ch;
-    json_array_foreach(c->chains, i, ch) if (strcmp(jstr(ch, "author"), author) == 0) return ch;
-    return NULL;
+    json_array_foreach(r->chains, i, ch) {
+        char a[32], b[32];
+        when(json_integer_value(json_object_get(ch, "first_ms")), a);
+        when(json_integer_value(json_object_get(ch, "last_ms")), b);
+        printf("  %-24.24s %-9s seq %lld..%lld  %s .. %s  %lld finding%s  %.12s\n",
+               jstr(ch, "name") ? jstr(ch, "name") : "(unknown key)", jstr(ch, "role") ? jstr(ch, "role") : "-",
+               (long long)json_integer_value(json_object_get(ch, "first_seq")),
+               (long long)json_integer_value(json_object_get(ch, "last_seq")), a, b,
+               (long long)json_integer_value(json_object_get(ch, "findings")),
+               json_integer_value(json_object_get(ch, "findings")) == 1 ? "" : "s", jstr(ch, "author"));
+    }
+    printf("\n%s: %zu finding%s\n", r->nfindings == 0 ? "OK" : "FAILED", r->nfindings, r->nfindings == 1 ? "" : "s");
 }
 
-/* Findings per chain, and the summary by Polres and Polsek: {polres: {polsek: {...}}};
- * "(HQ)" is the Polres's own node, "(network)" the authority and unknown keys. */
-static json_t *by_unit(audit_ctx *c) {
-    size_t i;
-    json_t *ch, *f;
-    json_array_foreach(c->chains, i, ch) json_object_set_new(ch, "findings", json_integer(0));
-    json_t *store_findings = json_integer(0);
-    json_array_foreach(c->findings, i, f) {
-        json_t *owner = chain_of(c, jstr(f, "author"));
-        if (owner)
-            json_object_set_new(owner, "findings",
-                                json_integer(json_integer_value(json_object_get(owner, "findings")) + 1));
-        else
-            json_integer_set(store_findings, json_integer_value(store_findings) + 1);
+/* ---- the command */
+
+typedef struct audit_args {
+    const char *dir, *bundle, *html, *lang;
+    int as_json;
+    unsigned threads;
+    uint64_t max_age_ms;
+    audit_zone z;
+    strlist notes;
+    char *note_text[RONDA_LIST_MAX]; /* read before the ledger: a note that cannot be read is a usage problem */
+    size_t note_len[RONDA_LIST_MAX];
+} audit_args;
+
+static void free_notes(audit_args *a) {
+    for (size_t k = 0; k < a->notes.n; k++) {
+        free(a->note_text[k]);
+        a->note_text[k] = NULL;
     }
-    json_t *units = json_object();
-    json_array_foreach(c->chains, i, ch) {
-        const char *pr = jstr(ch, "polres") ? jstr(ch, "polres") : "(network)";
-        const char *ps = jstr(ch, "polsek")                                               ? jstr(ch, "polsek")
-                         : jstr(ch, "role") && strcmp(jstr(ch, "role"), "hq") == 0        ? "(HQ)"
-                         : jstr(ch, "role") && strcmp(jstr(ch, "role"), "authority") == 0 ? "(authority)"
-                                                                                          : "(unknown key)";
-        json_t *p = json_object_get(units, pr);
-        if (!p) json_object_set_new(units, pr, p = json_object());
-        json_t *u = json_object_get(p, ps);
-        if (!u)
-            json_object_set_new(p, ps,
-                                u = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "nodes", 0, "records", 0, "dialogues",
-                                              0, "resolutions", 0, "checkpoints", 0, "findings", 0));
-        json_t *k = json_object_get(ch, "kinds");
-#define ADD(key, v) json_object_set_new(u, key, json_integer(json_integer_value(json_object_get(u, key)) + (v)))
-        ADD("nodes", 1);
-        ADD("records", json_integer_value(json_object_get(ch, "records")));
-        ADD("dialogues", json_integer_value(json_object_get(k, "dialogue")));
-        ADD("resolutions", json_integer_value(json_object_get(k, "resolution")));
-        ADD("checkpoints", json_integer_value(json_object_get(k, "checkpoint")));
-        ADD("findings", json_integer_value(json_object_get(ch, "findings")));
-#undef ADD
-    }
-    if (json_integer_value(store_findings)) {
-        json_t *p = json_object_get(units, "(network)");
-        if (!p) json_object_set_new(units, "(network)", p = json_object());
-        json_object_set_new(p, "(whole ledger)",
-                            json_pack("{s:i, s:i, s:i, s:i, s:i, s:O}", "nodes", 0, "records", 0, "dialogues", 0,
-                                      "resolutions", 0, "checkpoints", 0, "findings", store_findings));
-    }
-    json_decref(store_findings);
-    return units;
 }
 
-static void audit_ctx_free(audit_ctx *c, char **note_text, size_t n) {
-    json_decref(c->findings);
-    json_decref(c->chains);
-    json_decref(c->excluded);
-    json_decref(c->ages);
-    json_decref(c->warnings);
-    json_decref(c->notes);
-    c->findings = c->chains = c->excluded = c->ages = c->warnings = c->notes = NULL;
-    for (size_t k = 0; k < n; k++) free(note_text[k]);
-}
-
-int cmd_audit(int argc, char **argv) {
-    const char *dir = NULL, *bundle = NULL, *threads = NULL, *html = NULL, *zone = NULL, *lang = NULL, *max_age = NULL;
-    int as_json = 0;
-    strlist notes = {{0}, 0};
+/* The command line, and the notes it names; -1 to go on, else the exit status. */
+static int audit_parse(int argc, char **argv, audit_args *a) {
+    const char *threads = NULL, *zone = NULL, *max_age = NULL;
+    memset(a, 0, sizeof *a);
     const opt opts[] = {
-        {"dir", OPT_STR, &dir},   {"bundle", OPT_STR, &bundle},   {"json", OPT_FLAG, &as_json},
-        {"html", OPT_STR, &html}, {"threads", OPT_STR, &threads}, {"zone", OPT_STR, &zone},
-        {"lang", OPT_STR, &lang}, {"note", OPT_LIST, &notes},     {"max-checkpoint-age", OPT_STR, &max_age}};
+        {"dir", OPT_STR, &a->dir},   {"bundle", OPT_STR, &a->bundle}, {"json", OPT_FLAG, &a->as_json},
+        {"html", OPT_STR, &a->html}, {"threads", OPT_STR, &threads},  {"zone", OPT_STR, &zone},
+        {"lang", OPT_STR, &a->lang}, {"note", OPT_LIST, &a->notes},   {"max-checkpoint-age", OPT_STR, &max_age}};
     const char *pos[1];
     size_t npos;
     int rc = cli_parse("audit", audit_help, argc, argv, opts, 9, pos, 0, &npos);
     if (rc >= 0) return rc;
-    uint64_t max_age_ms = RONDA_CHECKPOINT_STALE_MS;
+    a->max_age_ms = RONDA_CHECKPOINT_STALE_MS;
     if (max_age) {
         char *end;
         unsigned long long v = strtoull(max_age, &end, 10);
         if (!*max_age || *end || v == 0 || v > 3650ull * 24 * 3600)
             return cli_usage("audit", "--max-checkpoint-age is a number of seconds (1 to ten years)");
-        max_age_ms = (uint64_t)v * 1000u;
+        a->max_age_ms = (uint64_t)v * 1000u;
     }
-    /* The notes are read before the ledger: a note that cannot be read is a usage problem. */
-    char *note_text[RONDA_LIST_MAX] = {0};
-    size_t note_len[RONDA_LIST_MAX] = {0};
-    for (size_t k = 0; k < notes.n; k++) {
-        FILE *nf_ = fopen(notes.v[k], "rb");
+    for (size_t k = 0; k < a->notes.n; k++) {
+        FILE *nf_ = fopen(a->notes.v[k], "rb");
         char *buf = nf_ ? malloc(RONDA_NOTE_MAX + 1) : NULL;
         size_t got = buf ? fread(buf, 1, RONDA_NOTE_MAX + 1, nf_) : 0; /* one byte past the limit: too big */
         int bad = !nf_ || !buf || ferror(nf_);
         if (nf_) fclose(nf_);
         if (bad) {
-            perror(notes.v[k]);
+            perror(a->notes.v[k]);
             free(buf);
-            for (size_t j = 0; j < k; j++) free(note_text[j]);
+            free_notes(a);
             return EXIT_ENV;
         }
-        note_text[k] = buf;
-        note_len[k] = got;
+        a->note_text[k] = buf;
+        a->note_len[k] = got;
     }
-    if (dir && bundle) return cli_usage("audit", "give --dir or --bundle, not both");
+    rc = -1;
     /* the dashboard's zones and default (docs/http.md) */
-    audit_zone z = {zone ? zone : "WIB", http_zone_offset(zone ? zone : "WIB")};
-    if (z.offset_min < 0) return cli_usage("audit", "--zone is WIB (UTC+7), WITA (UTC+8) or WIT (UTC+9)");
-    if (!lang) lang = "id";
-    if (strcmp(lang, "id") != 0 && strcmp(lang, "en") != 0)
-        return cli_usage("audit", "--lang is id (Bahasa Indonesia, the default) or en (English)");
-    unsigned nthreads = 0;
-    if (threads) {
+    a->z = (audit_zone){zone ? zone : "WIB", http_zone_offset(zone ? zone : "WIB")};
+    if (!a->lang) a->lang = "id";
+    if (a->dir && a->bundle)
+        rc = cli_usage("audit", "give --dir or --bundle, not both");
+    else if (a->z.offset_min < 0)
+        rc = cli_usage("audit", "--zone is WIB (UTC+7), WITA (UTC+8) or WIT (UTC+9)");
+    else if (strcmp(a->lang, "id") != 0 && strcmp(a->lang, "en") != 0)
+        rc = cli_usage("audit", "--lang is id (Bahasa Indonesia, the default) or en (English)");
+    if (rc < 0 && threads) {
         char *end;
         unsigned long t = strtoul(threads, &end, 10);
         if (!*threads || *end || t == 0 || t > RONDA_VERIFY_THREADS_MAX)
-            return cli_usage("audit", "--threads is 1 to %u", RONDA_VERIFY_THREADS_MAX);
-        nthreads = (unsigned)t;
+            rc = cli_usage("audit", "--threads is 1 to %u", RONDA_VERIFY_THREADS_MAX);
+        a->threads = (unsigned)t;
     }
-    audit_ctx c;
-    memset(&c, 0, sizeof c);
-    c.max_age_ms = max_age_ms;
-    c.ages = json_array();
-    c.warnings = json_array();
-    c.findings = json_array();
-    c.chains = json_array();
-    c.excluded = json_array();
-    progress_init(&c.prog, "audit", "records", as_json ? "json" : "auto");
+    if (rc >= 0) free_notes(a);
+    return rc;
+}
+
+typedef struct audit_progress {
+    progress prog;  /* a terminal line, or JSON events with --json (cli/log.h) */
+    uint64_t total; /* the last total the audit reported */
+} audit_progress;
+
+static void on_progress(void *vctx, uint64_t done, uint64_t total) {
+    audit_progress *p = vctx;
+    p->total = total;
+    progress_update(&p->prog, done, total, 0);
+}
+
+/* A bundle into a private temporary store: *s the store (NULL when the bundle was refused:
+ * then *refused says why, the report's one finding); -1 to go on, else the exit status. */
+static int open_bundle(const char *bundle, unsigned threads, ronda_store **s, ronda_finding *refused,
+                       ronda_import_result *res) {
+    FILE *f = fopen(bundle, "rb");
+    if (!f) {
+        perror(bundle);
+        return EXIT_ENV;
+    }
+    ronda_bundle_header hdr;
+    memset(&hdr, 0, sizeof hdr);
+    ronda_err e = ronda_bundle_read_header(f, &hdr, &res->detail);
+    rewind(f);
+    if (e == RONDA_OK) e = ronda_store_open("", hdr.authority, s);
+    if (e == RONDA_OK) e = ronda_bundle_import(*s, f, threads, NULL, NULL, res);
+    fclose(f);
+    if (e != RONDA_OK) {
+        memset(refused, 0, sizeof *refused);
+        refused->kind = RONDA_FINDING_BUNDLE;
+        refused->what = ronda_finding_kind_name(refused->kind);
+        refused->err = e;
+        refused->seq = res->failed_index;
+        snprintf(refused->detail, sizeof refused->detail, "record %llu of the bundle refused: %.200s",
+                 (unsigned long long)res->failed_index, res->detail.text);
+        ronda_store_close(s);
+    }
+    return -1;
+}
+
+/* The report rendered: the page (--html), then JSON or the terminal's lines. */
+static int audit_render(const ronda_audit_report *r, const audit_args *a, const char *source) {
+    char now[32];
+    when((int64_t)r->audited_ms, now);
+    json_t *doc = audit_report_json(r, source, now, &a->z, a->lang);
+    if (!doc) return cli_fail(EXIT_ENV, "audit", RONDA_ERR_NOMEM, NULL, NULL);
+    int out_rc = r->nfindings == 0 ? EXIT_OK : EXIT_REFUSED;
+    FILE *f = a->html ? fopen(a->html, "w") : NULL;
+    if (a->html && !f) {
+        perror(a->html);
+        out_rc = EXIT_ENV;
+    } else if (f) {
+        audit_write_html(f, source, r, doc, &a->z, a->lang);
+        if (fclose(f) != 0) {
+            perror(a->html);
+            out_rc = EXIT_ENV;
+        }
+    }
+    if (a->as_json) {
+        cli_print_json(doc, 1);
+    } else {
+        print_summary(r, source);
+        print_warnings_notes(r);
+        print_findings(r, doc, a->lang);
+        print_units_chains(r);
+    }
+    json_decref(doc);
+    return out_rc;
+}
+
+int cmd_audit(int argc, char **argv) {
+    audit_args a;
+    int rc = audit_parse(argc, argv, &a);
+    if (rc >= 0) return rc;
+    audit_progress p = {.total = 0};
+    progress_init(&p.prog, "audit", "records", a.as_json ? "json" : "auto");
     node n;
-    int have_node = 0;
-    ronda_err e = RONDA_OK;
+    ronda_store *s = NULL;
+    ronda_finding refused;
     ronda_import_result res;
     memset(&res, 0, sizeof res);
     char source[4200];
-    if (bundle) {
-        snprintf(source, sizeof source, "bundle %s", bundle);
-        FILE *f = fopen(bundle, "rb");
-        if (!f) {
-            perror(bundle);
-            audit_ctx_free(&c, note_text, notes.n);
-            return EXIT_ENV;
-        }
-        ronda_bundle_header hdr;
-        memset(&hdr, 0, sizeof hdr);
-        e = ronda_bundle_read_header(f, &hdr, &res.detail);
-        rewind(f);
-        if (e == RONDA_OK) e = ronda_store_open("", hdr.authority, &c.s);
-        if (e == RONDA_OK) e = ronda_bundle_import(c.s, f, nthreads, NULL, NULL, &res);
-        fclose(f);
-        if (e != RONDA_OK) {
-            ronda_finding fi;
-            memset(&fi, 0, sizeof fi);
-            fi.what = "bundle";
-            fi.err = e;
-            fi.seq = res.failed_index;
-            snprintf(fi.detail, sizeof fi.detail, "record %llu of the bundle refused: %.200s",
-                     (unsigned long long)res.failed_index, res.detail.text);
-            on_audit_finding(&c, &fi);
-            ronda_store_close(&c.s);
-        }
-    } else {
-        if ((rc = node_open(&n, cli_dir(dir), 0)) != EXIT_OK) {
-            audit_ctx_free(&c, note_text, notes.n);
-            return rc;
-        }
+    if (a.bundle) {
+        snprintf(source, sizeof source, "bundle %s", a.bundle);
+        rc = open_bundle(a.bundle, a.threads, &s, &refused, &res);
+    } else if ((rc = node_open(&n, cli_dir(a.dir), 0)) == EXIT_OK) {
         snprintf(source, sizeof source, "node directory %s", n.dir);
-        have_node = 1;
-        c.s = n.store;
+        s = n.store;
+        rc = -1;
     }
-    ronda_audit_summary sum;
-    memset(&sum, 0, sizeof sum);
-    ronda_stats st;
-    memset(&st, 0, sizeof st);
-    ronda_err ae = RONDA_OK;
-    if (c.s) {
-        ae = ronda_store_audit(c.s, nthreads, on_audit_finding, on_progress, &c, &sum);
-        if (ae == RONDA_OK)
-            progress_update(&c.prog, c.total, c.total, 1);
-        else if (c.prog.shown)
-            fputc('\n', stderr);
-        if (ae == RONDA_OK) ae = ronda_store_stats(c.s, &st);
-        if (ae == RONDA_OK) ae = ronda_store_chains(c.s, on_chain, &c);
-        if (ae == RONDA_OK) ae = ronda_store_checkpoint_ages(c.s, &c.newest_ms, on_age, &c);
-        for (size_t k = 0; ae == RONDA_OK && k < notes.n; k++) {
-            ronda_note_check nc;
-            ae = ronda_store_check_note(c.s, note_text[k], note_len[k], on_audit_finding, &c, &nc);
-            if (ae == RONDA_OK) {
-                char w[65];
-                ronda_hex(nc.head.writer, 32, w);
-                if (!c.notes) c.notes = json_array();
-                json_array_append_new(c.notes, json_pack("{s:s, s:b, s:s, s:I, s:I, s:b, s:I, s:I, s:I, s:I}", "file",
-                                                         notes.v[k], "parsed", nc.parsed, "writer", nc.parsed ? w : "",
-                                                         "seq", (json_int_t)nc.head.seq, "size",
-                                                         (json_int_t)nc.head.size, "writer_signed", nc.writer_signed,
-                                                         "cosigners", (json_int_t)nc.cosigners, "other_signatures",
-                                                         (json_int_t)nc.other_sigs, "claims", (json_int_t)nc.claims,
-                                                         "claims_held", (json_int_t)nc.claims_held));
-            }
-        }
-        if (ae == RONDA_OK && bundle && memcmp(st.digest, res.header.digest, 32) != 0) {
-            ronda_finding fi;
-            memset(&fi, 0, sizeof fi);
-            fi.what = "bundle";
-            fi.err = RONDA_ERR_TAMPERED;
-            snprintf(fi.detail, sizeof fi.detail, "the records do not give the digest the bundle header declares");
-            on_audit_finding(&c, &fi);
-        }
+    if (rc >= 0) {
+        free_notes(&a);
+        return rc;
     }
-    /* Name each finding's node while the roster is at hand. */
-    size_t i;
-    json_t *x;
-    json_array_foreach(c.findings, i, x) {
-        json_t *ch = chain_of(&c, jstr(x, "author"));
-        json_object_set_new(x, "author_name", ch && jstr(ch, "name") ? json_string(jstr(ch, "name")) : json_null());
-    }
-    json_array_foreach(c.excluded, i, x) {
-        json_t *ch = chain_of(&c, jstr(x, "author"));
-        json_object_set_new(x, "author_name", ch && jstr(ch, "name") ? json_string(jstr(ch, "name")) : json_null());
-    }
-    if (ae == RONDA_OK && c.s) ae = add_contexts(c.s, c.findings);
-    if (have_node)
+    ronda_audit_report_opts o = {.threads = a.threads,
+                                 .max_age_ms = a.max_age_ms,
+                                 .note_file = a.notes.v,
+                                 .note_text = (const char *const *)a.note_text,
+                                 .note_len = a.note_len,
+                                 .nnotes = a.notes.n,
+                                 .prior = a.bundle && !s ? &refused : NULL,
+                                 .nprior = a.bundle && !s ? 1 : 0,
+                                 .expect_digest = a.bundle && s ? res.header.digest : NULL,
+                                 .progress = on_progress,
+                                 .progress_ctx = &p};
+    ronda_audit_report *r = NULL;
+    ronda_err e = ronda_audit_report_build(s, &o, &r);
+    if (e == RONDA_OK) r->audited_ms = cli_now_ms(); /* the report is dated when done */
+    if (e == RONDA_OK && s)
+        progress_update(&p.prog, p.total, p.total, 1);
+    else if (e != RONDA_OK && p.prog.shown)
+        fputc('\n', stderr);
+    if (!a.bundle)
         node_close(&n);
     else
-        ronda_store_close(&c.s);
-    for (size_t k = 0; k < notes.n; k++) free(note_text[k]);
-    if (ae != RONDA_OK) {
-        audit_ctx_free(&c, NULL, 0);
-        return cli_fail(EXIT_ENV, "audit", ae, NULL, NULL);
-    }
-    /* The ledger's newest checkpoint of all, against its newest record (not the auditor's
-     * clock: an old copy audited today is judged by its own time). */
-    uint64_t ledger_age = c.any_cp && c.newest_ms > c.newest_cp_ms ? c.newest_ms - c.newest_cp_ms : 0;
-    if (c.s || have_node) {
-        if (!c.any_cp && c.newest_ms)
-            json_array_append_new(c.warnings, json_pack("{s:n, s:s, s:n, s:n, s:I, s:I, s:s}", "writer", "author_name",
-                                                        "(ledger)", "checkpoint", "signed_ms", "age_ms", (json_int_t)0,
-                                                        "cosigners", (json_int_t)0, "warning", "none"));
-        else if (c.any_cp && ledger_age > c.max_age_ms)
-            json_array_append_new(c.warnings,
-                                  json_pack("{s:n, s:s, s:n, s:I, s:I, s:I, s:s}", "writer", "author_name", "(ledger)",
-                                            "checkpoint", "signed_ms", (json_int_t)c.newest_cp_ms, "age_ms",
-                                            (json_int_t)ledger_age, "cosigners", (json_int_t)0, "warning", "stale"));
-    }
-    size_t nf = json_array_size(c.findings);
-    char dhex[65], now[32];
-    ronda_hex(st.digest, 32, dhex);
-    uint64_t now_ms = cli_now_ms();
-    when((int64_t)now_ms, now);
-    json_array_foreach(c.findings, i, x) audit_plain(x, &z);
-    json_t *units = by_unit(&c);
-    /* the report takes the arrays over; c.findings and c.chains stay valid until it goes */
-    json_t *report = json_pack(
-        "{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:o}", "ok", nf == 0, "source",
-        source, "audited_at", now, "records", (json_int_t)sum.verify.records, "authors", (json_int_t)sum.verify.authors,
-        "forks", (json_int_t)sum.verify.fork_seqs, "excluded", (json_int_t)sum.verify.excluded, "checkpoints",
-        (json_int_t)sum.checkpoints, "claims", (json_int_t)sum.claims, "claims_held", (json_int_t)sum.claims_held,
-        "claims_revoked", (json_int_t)sum.claims_revoked, "references", (json_int_t)sum.references, "digest", dhex,
-        "findings", c.findings, "chains", c.chains, "by_polres", units);
-    json_object_set_new(report, "fork_records", json_integer((json_int_t)sum.verify.forks));
-    json_object_set_new(report, "excluded_records", c.excluded);
-    json_object_set_new(report, "classes", audit_classes(c.findings));
-    json_object_set_new(report, "audited_ms", json_integer((json_int_t)now_ms));
-    json_object_set_new(report, "zone", json_string(z.name));
-    json_object_set_new(report, "zone_offset_min", json_integer(z.offset_min));
-    json_object_set_new(report, "lang", json_string(lang));
-    json_object_set_new(report, "checkpoint_ages", c.ages);
-    json_object_set_new(report, "checkpoint_warnings", c.warnings);
-    json_object_set_new(report, "max_checkpoint_age_s", json_integer((json_int_t)(c.max_age_ms / 1000u)));
-    json_object_set_new(report, "newest_record_ms", json_integer((json_int_t)c.newest_ms));
-    json_object_set_new(report, "notes", c.notes ? c.notes : json_array());
-    json_object_set_new(report, "cosigns", json_integer((json_int_t)sum.cosigns));
-    json_object_set_new(report, "roots", json_integer((json_int_t)sum.roots));
-    json_object_set_new(report, "roots_unchecked", json_integer((json_int_t)sum.roots_unchecked));
-    json_object_set_new(report, "checkpoint_notes", json_integer((json_int_t)sum.notes));
-    int out_rc = nf == 0 ? EXIT_OK : EXIT_REFUSED;
-    if (html) {
-        FILE *f = fopen(html, "w");
-        if (!f) {
-            perror(html);
-            out_rc = EXIT_ENV;
-        } else {
-            audit_write_html(f, source, report, &z, lang);
-            if (fclose(f) != 0) {
-                perror(html);
-                out_rc = EXIT_ENV;
-            }
-        }
-    }
-    if (as_json) {
-        cli_print_json(report, 1);
-    } else {
-        printf("ronda audit of the %s\n", source);
-        printf("  %llu records from %llu authors; %llu forks (%llu fork-evidence records); %llu excluded after a "
-               "revocation\n",
-               (unsigned long long)sum.verify.records, (unsigned long long)sum.verify.authors,
-               (unsigned long long)sum.verify.fork_seqs, (unsigned long long)sum.verify.forks,
-               (unsigned long long)sum.verify.excluded);
-        printf("  %llu checkpoints naming %llu records: %llu held, %llu after a revocation; %llu references\n",
-               (unsigned long long)sum.checkpoints, (unsigned long long)sum.claims, (unsigned long long)sum.claims_held,
-               (unsigned long long)sum.claims_revoked, (unsigned long long)sum.references);
-        printf("  %llu cosignatures of checkpoints; %llu checkpoints carry a note signature\n",
-               (unsigned long long)sum.cosigns, (unsigned long long)sum.notes);
-        printf("  %llu checkpoint tree roots recomputed from the records (proto/tree.md)",
-               (unsigned long long)sum.roots);
-        if (sum.roots_unchecked)
-            printf("; %llu not: an earlier checkpoint of their writer could not be rebuilt (see the findings)",
-                   (unsigned long long)sum.roots_unchecked);
-        printf("\n");
-        printf("  digest %s\n\n", dhex);
-        json_array_foreach(c.warnings, i, x) {
-            const char *nm = jstr(x, "author_name") ? jstr(x, "author_name") : jstr(x, "writer");
-            if (strcmp(jstr(x, "warning"), "none") == 0)
-                printf("WARN checkpoint-age %s: no checkpoint at all; records newer than the last checkpoint can be "
-                       "removed without a trace\n",
-                       nm ? nm : "-");
-            else
-                printf("WARN checkpoint-age %s: newest checkpoint is %lld min older than the ledger's newest record "
-                       "(limit %llu min)\n",
-                       nm ? nm : "-", (long long)(json_integer_value(json_object_get(x, "age_ms")) / 60000),
-                       (unsigned long long)(c.max_age_ms / 60000u));
-        }
-        json_array_foreach(json_object_get(report, "notes"), i, x)
-            printf("NOTE note %s: checkpoint seq %lld of %.12s, size %lld; writer %s, %lld cosigner%s; %lld of %lld "
-                   "records it named held\n",
-                   jstr(x, "file"), (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "writer"),
-                   (long long)json_integer_value(json_object_get(x, "size")),
-                   json_is_true(json_object_get(x, "writer_signed")) ? "signed" : "NOT signed",
-                   (long long)json_integer_value(json_object_get(x, "cosigners")),
-                   json_integer_value(json_object_get(x, "cosigners")) == 1 ? "" : "s",
-                   (long long)json_integer_value(json_object_get(x, "claims_held")),
-                   (long long)json_integer_value(json_object_get(x, "claims")));
-        if (json_array_size(c.warnings) || json_array_size(json_object_get(report, "notes"))) printf("\n");
-        printf("Findings (%zu)\n", nf);
-        json_array_foreach(c.findings, i, x) {
-            const char *nm = jstr(x, "author_name");
-            const char *check =
-                strcmp(jstr(x, "error"), "view") == 0 && jstr(x, "field") ? jstr(x, "field") : jstr(x, "error");
-            printf("FAIL %-13s %-10s %s seq %lld record %.12s: %s\n", jstr(x, "what"), check, nm ? nm : "-",
-                   (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"), jstr(x, "detail"));
-            audit_print_plain(stdout, x, lang);
-        }
-        if (json_array_size(c.excluded)) {
-            printf("\nExcluded (%zu): written after their author's revocation; held, outside the ledger, not "
-                   "findings\n",
-                   json_array_size(c.excluded));
-            json_array_foreach(c.excluded, i, x) {
-                const char *nm = jstr(x, "author_name");
-                printf("NOTE excluded %s seq %lld record %.12s\n", nm ? nm : "-",
-                       (long long)json_integer_value(json_object_get(x, "seq")), jstr(x, "id"));
-            }
-        }
-        printf("\nBy Polres and Polsek          nodes  records  dialogues  resolutions  checkpoints  findings\n");
-        const char *pr;
-        json_t *p;
-        json_object_foreach(units, pr, p) {
-            const char *ps;
-            json_t *u;
-            json_object_foreach(p, ps, u) {
-                printf("  %-13.13s %-14.14s %5lld  %7lld  %9lld  %11lld  %11lld  %8lld\n", pr, ps,
-                       (long long)json_integer_value(json_object_get(u, "nodes")),
-                       (long long)json_integer_value(json_object_get(u, "records")),
-                       (long long)json_integer_value(json_object_get(u, "dialogues")),
-                       (long long)json_integer_value(json_object_get(u, "resolutions")),
-                       (long long)json_integer_value(json_object_get(u, "checkpoints")),
-                       (long long)json_integer_value(json_object_get(u, "findings")));
-            }
-        }
-        printf("\nChains\n");
-        json_t *ch;
-        json_array_foreach(c.chains, i, ch) {
-            char a[32], b[32];
-            when(json_integer_value(json_object_get(ch, "first_ms")), a);
-            when(json_integer_value(json_object_get(ch, "last_ms")), b);
-            printf("  %-24.24s %-9s seq %lld..%lld  %s .. %s  %lld finding%s  %.12s\n",
-                   jstr(ch, "name") ? jstr(ch, "name") : "(unknown key)", jstr(ch, "role") ? jstr(ch, "role") : "-",
-                   (long long)json_integer_value(json_object_get(ch, "first_seq")),
-                   (long long)json_integer_value(json_object_get(ch, "last_seq")), a, b,
-                   (long long)json_integer_value(json_object_get(ch, "findings")),
-                   json_integer_value(json_object_get(ch, "findings")) == 1 ? "" : "s", jstr(ch, "author"));
-        }
-        printf("\n%s: %zu finding%s\n", nf == 0 ? "OK" : "FAILED", nf, nf == 1 ? "" : "s");
-    }
-    json_decref(report);
-    return out_rc;
+        ronda_store_close(&s);
+    free_notes(&a);
+    if (e != RONDA_OK) return cli_fail(EXIT_ENV, "audit", e, NULL, NULL);
+    rc = audit_render(r, &a, source);
+    ronda_audit_report_destroy(&r);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ ronda history */

@@ -309,7 +309,8 @@ int cmd_verify(int argc, char **argv) {
         if (e != RONDA_OK) {
             ronda_finding fi;
             memset(&fi, 0, sizeof fi);
-            fi.what = "bundle";
+            fi.kind = RONDA_FINDING_BUNDLE;
+            fi.what = ronda_finding_kind_name(fi.kind);
             fi.err = e;
             fi.seq = res.failed_index;
             snprintf(fi.detail, sizeof fi.detail, "record %llu of the bundle refused: %.200s",
@@ -345,7 +346,8 @@ int cmd_verify(int argc, char **argv) {
     if (bundle && e == RONDA_OK && !digest_match) {
         ronda_finding fi;
         memset(&fi, 0, sizeof fi);
-        fi.what = "bundle";
+        fi.kind = RONDA_FINDING_BUNDLE;
+        fi.what = ronda_finding_kind_name(fi.kind);
         fi.err = RONDA_ERR_TAMPERED;
         snprintf(fi.detail, sizeof fi.detail, "the records do not give the digest the bundle header declares");
         on_finding(&c, &fi);

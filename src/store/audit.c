@@ -294,11 +294,12 @@ typedef struct actx {
     ronda_err tree_err; /* a database failure while rebuilding: the audit's result */
 } actx;
 
-static void report(actx *a, const char *what, ronda_err err, const uint8_t *id, const uint8_t *author, uint64_t seq,
-                   const char *detail) {
+static void report(actx *a, ronda_finding_kind kind, ronda_err err, const uint8_t *id, const uint8_t *author,
+                   uint64_t seq, const char *detail) {
     ronda_finding f;
     memset(&f, 0, sizeof f);
-    f.what = what;
+    f.kind = kind;
+    f.what = ronda_finding_kind_name(kind);
     f.err = err;
     if (id) memcpy(f.id, id, 32);
     if (author) memcpy(f.author, author, 32);
@@ -318,7 +319,7 @@ static void on_verify_finding(void *ctx, const ronda_finding *f) {
 
 static void on_verify_note(void *ctx, const ronda_finding *f) {
     actx *a = ctx;
-    if (a->cb) a->cb(a->ctx, f); /* "excluded": a note, not counted as a finding */
+    if (a->cb) a->cb(a->ctx, f); /* RONDA_FINDING_EXCLUDED: a note, not counted as a finding */
 }
 
 static void on_verify_progress(void *ctx, uint64_t done, uint64_t total) {
@@ -405,7 +406,7 @@ static void cp_tree(actx *a, int complete, const char *name) {
              "checkpoint by %s: its tree (size %llu, root %.12s) is not the tree rebuilt from its checkpoints and "
              "the records they name (size %llu, root %.12s; proto/tree.md)",
              name, (unsigned long long)a->cp_tsize, got, (unsigned long long)a->tree.range.size, want);
-    report(a, "checkpoint", RONDA_ERR_TAMPERED, a->cp_id, a->cp_author, a->cp_seq, text);
+    report(a, RONDA_FINDING_CHECKPOINT, RONDA_ERR_TAMPERED, a->cp_id, a->cp_author, a->cp_seq, text);
 }
 
 static void cp_close(actx *a, int complete) {
@@ -419,7 +420,7 @@ static void cp_close(actx *a, int complete) {
         snprintf(text, sizeof text,
                  "checkpoint by %s is incomplete: part %u of %u is missing (its claims so far were checked)", name,
                  a->cp_next_part + 1, a->cp_parts);
-        report(a, "checkpoint", RONDA_ERR_GAP, a->cp_id, a->cp_author, a->cp_seq, text);
+        report(a, RONDA_FINDING_CHECKPOINT, RONDA_ERR_GAP, a->cp_id, a->cp_author, a->cp_seq, text);
     } else {
         uint8_t digest[RONDA_HASH_BYTES];
         crypto_generichash_final(&a->cp_hash, digest, sizeof digest);
@@ -428,7 +429,7 @@ static void cp_close(actx *a, int complete) {
                      "checkpoint by %s is inconsistent: its digest or record count (%llu) does not match its own "
                      "frontier (%llu records)",
                      name, (unsigned long long)a->cp_records, (unsigned long long)a->cp_sum);
-            report(a, "checkpoint", RONDA_ERR_TAMPERED, a->cp_id, a->cp_author, a->cp_seq, text);
+            report(a, RONDA_FINDING_CHECKPOINT, RONDA_ERR_TAMPERED, a->cp_id, a->cp_author, a->cp_seq, text);
         }
     }
     a->open = 0;
@@ -456,7 +457,7 @@ static ronda_err check_claim(actx *a, const fentry *c) {
         snprintf(text, sizeof text,
                  "two histories: checkpoint %.12s by %s names %.12s for this seq, the ledger holds %.12s", cp, name,
                  claimed, held);
-        report(a, "fork", RONDA_ERR_CHAIN, c->head, c->author, c->seq, text);
+        report(a, RONDA_FINDING_FORK, RONDA_ERR_CHAIN, c->head, c->author, c->seq, text);
         return RONDA_OK;
     }
     if (c->seq > revoked_after(a, c->author)) { /* after the revocation: a node may drop it */
@@ -494,7 +495,7 @@ static void check_note_sig(actx *a, const ronda_record *rec, json_t *b) {
     who(a->s, rec->author, name, sizeof name);
     snprintf(text, sizeof text, "checkpoint by %s: its note signature does not verify over its note (proto/note.md)",
              name);
-    report(a, "checkpoint", RONDA_ERR_SIGNATURE, rec->id, rec->author, rec->seq, text);
+    report(a, RONDA_FINDING_CHECKPOINT, RONDA_ERR_SIGNATURE, rec->id, rec->author, rec->seq, text);
 }
 
 /* A cosignature (proto/record.md §4): the checkpoint it names must be held, be its writer's
@@ -520,14 +521,14 @@ static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
     ronda_hex(cp, 32, cph);
     if (memcmp(writer, rec->author, 32) == 0) {
         snprintf(text, sizeof text, "%s cosigns its own checkpoint %.12s: a witness must be another HQ", cname, cph);
-        report(a, "witness", RONDA_ERR_ROLE, rec->id, rec->author, rec->seq, text);
+        report(a, RONDA_FINDING_WITNESS, RONDA_ERR_ROLE, rec->id, rec->author, rec->seq, text);
         return RONDA_OK;
     }
     if (!ronda_note_verify(&claimed, rec->author, sig)) {
         snprintf(text, sizeof text,
                  "cosignature by %s of checkpoint %.12s (%s, seq %llu) does not verify over its note", cname, cph,
                  wname, (unsigned long long)claimed.seq);
-        report(a, "witness", RONDA_ERR_SIGNATURE, rec->id, rec->author, rec->seq, text);
+        report(a, RONDA_FINDING_WITNESS, RONDA_ERR_SIGNATURE, rec->id, rec->author, rec->seq, text);
         return RONDA_OK;
     }
     sqlite3_stmt *st;
@@ -543,7 +544,7 @@ static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
                  "%s cosigned checkpoint %.12s of %s (seq %llu, %llu records), which this ledger does not hold: it and "
                  "records it named were lost or removed",
                  cname, cph, wname, (unsigned long long)claimed.seq, (unsigned long long)claimed.size);
-        report(a, "witness", RONDA_ERR_NOT_FOUND, cp, writer, claimed.seq, text);
+        report(a, RONDA_FINDING_WITNESS, RONDA_ERR_NOT_FOUND, cp, writer, claimed.seq, text);
     } else if (rc != SQLITE_ROW) {
         e = store_fail(a->s, rc);
     } else {
@@ -563,7 +564,7 @@ static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
         if (problem) {
             snprintf(text, sizeof text, "cosignature by %s names checkpoint %.12s of %s, but the record held %s", cname,
                      cph, wname, problem);
-            report(a, "witness", RONDA_ERR_TAMPERED, rec->id, rec->author, rec->seq, text);
+            report(a, RONDA_FINDING_WITNESS, RONDA_ERR_TAMPERED, rec->id, rec->author, rec->seq, text);
         }
     }
     sqlite3_finalize(st);
@@ -608,7 +609,7 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
             who(a->s, rec->author, name, sizeof name);
             snprintf(text, sizeof text, "part %u of %u of a checkpoint by %s without the parts before it", part + 1,
                      parts, name);
-            report(a, "checkpoint", RONDA_ERR_GAP, rec->id, rec->author, rec->seq, text);
+            report(a, RONDA_FINDING_CHECKPOINT, RONDA_ERR_GAP, rec->id, rec->author, rec->seq, text);
         }
         a->open = 1;
         memcpy(a->cp_id, rec->id, 32);
@@ -644,7 +645,7 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
         c.seq = (uint64_t)json_integer_value(json_object_get(en, "seq"));
         if (a->cp_any && memcmp(c.author, a->cp_last, 32) <= 0) {
             if (!a->cp_bad)
-                report(a, "checkpoint", RONDA_ERR_SCHEMA, rec->id, rec->author, rec->seq,
+                report(a, RONDA_FINDING_CHECKPOINT, RONDA_ERR_SCHEMA, rec->id, rec->author, rec->seq,
                        "checkpoint parts do not ascend by author across parts");
             a->cp_bad = 1;
         }
@@ -697,8 +698,8 @@ static ronda_err report_missing(actx *a) {
                          "two histories: checkpoints by %s and by %s name different records for this seq "
                          "(%.12s and %.12s)",
                          n1, n2, h1, h2);
-                report(a, "fork", RONDA_ERR_CHAIN, a->miss[j].claim.head, a->miss[j].claim.author, a->miss[j].claim.seq,
-                       text);
+                report(a, RONDA_FINDING_FORK, RONDA_ERR_CHAIN, a->miss[j].claim.head, a->miss[j].claim.author,
+                       a->miss[j].claim.seq, text);
             }
             if (a->miss[j].claim.seq >= top) {
                 top = a->miss[j].claim.seq;
@@ -725,7 +726,7 @@ static ronda_err report_missing(actx *a) {
                  "holds %llu record%s of it (%zu claim%s not held)",
                  cp, cpn, name, (unsigned long long)top, (unsigned long long)held, held == 1 ? "" : "s", j - i,
                  j - i == 1 ? "" : "s");
-        report(a, "withheld", RONDA_ERR_NOT_FOUND, m->claim.head, m->claim.author, top, text);
+        report(a, RONDA_FINDING_WITHHELD, RONDA_ERR_NOT_FOUND, m->claim.head, m->claim.author, top, text);
         i = j;
     }
     return RONDA_OK;
@@ -822,7 +823,7 @@ static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res)
         snprintf(text, sizeof text,
                  "%s names dialogue %.12s, which this ledger does not hold (lost, withheld, or not synced yet)",
                  ronda_kind_name(rec->kind), hex);
-        report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
+        report(a, RONDA_FINDING_REFERENCE, RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
     } else {
         const char *kind = (const char *)sqlite3_column_text(st, 2);
         json_t *b = NULL;
@@ -830,7 +831,7 @@ static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res)
         if (!kind || strcmp(kind, "dialogue") != 0) {
             snprintf(text, sizeof text, "%s names %.12s as its dialogue, but that is a %s record",
                      ronda_kind_name(rec->kind), hex, kind ? kind : "?");
-            report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
+            report(a, RONDA_FINDING_REFERENCE, RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
         } else if (sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_type(st, 3) != SQLITE_NULL &&
                    ronda_body_to_json(RONDA_KIND_DIALOGUE, sqlite3_column_blob(st, 3),
                                       (size_t)sqlite3_column_bytes(st, 3), &b, NULL) == RONDA_OK) {
@@ -876,7 +877,7 @@ static ronda_err check_pending(actx *a) {
         ronda_hex(sqlite3_column_blob(st, 4), 32, hex);
         snprintf(text, sizeof text, "%s follows up topic %llu of dialogue %.12s, which has no such topic",
                  (const char *)sqlite3_column_text(st, 3), (unsigned long long)topic, hex);
-        report(a, "reference", RONDA_ERR_REFERENCE, sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1),
+        report(a, RONDA_FINDING_REFERENCE, RONDA_ERR_REFERENCE, sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1),
                (uint64_t)sqlite3_column_int64(st, 2), text);
     }
     ronda_err e = rc == SQLITE_DONE ? RONDA_OK : store_fail(a->s, rc); /* every reference, or an error */
@@ -908,7 +909,7 @@ static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
         problem = "amend names another kind than its target's";
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (problem) report(a, "reference", RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, problem);
+    if (problem) report(a, RONDA_FINDING_REFERENCE, RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, problem);
     json_t *inner = json_object_get(b, "body");
     uint64_t k = json_array_size(json_object_get(inner, "topics"));
     if (k > 0) { /* a version of its target with k topics, for the resolutions held back */
@@ -1010,7 +1011,7 @@ static void check_place(actx *a, const ronda_record *rec, json_t *dialogue) {
     snprintf(text, sizeof text, "%s claims Polres %.40s / Polsek %.40s; its author %.40s is admitted for %.96s",
              rec->kind == RONDA_KIND_AMEND ? "amend of a dialogue" : "dialogue", polres ? polres : "?",
              polsek ? polsek : "?", jstr(first, "name") ? jstr(first, "name") : "?", mine);
-    report(a, "place", RONDA_ERR_PLACE, rec->id, rec->author, rec->seq, text);
+    report(a, RONDA_FINDING_PLACE, RONDA_ERR_PLACE, rec->id, rec->author, rec->seq, text);
 }
 
 /* Verify's pass hands on every record that opens: its references and its place are checked

@@ -485,7 +485,7 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
     if (!dj && held) dj = dialogue_of_body(s, rec.kind, rec.id, b, 0);
     if (dj) json_object_set_new(o, "dialogue", dj);
     /* What is missing, and what still names it. */
-    if (has_author && f->what && strcmp(f->what, "chain") == 0 && f->err == RONDA_ERR_GAP && f->seq > 1) {
+    if (has_author && f->kind == RONDA_FINDING_CHAIN && f->err == RONDA_ERR_GAP && f->seq > 1) {
         int64_t below = held_below(s, f->author, f->seq);
         if (below >= 0) {
             json_object_set_new(o, "missing",
@@ -493,7 +493,7 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
                                               held && rec.has_prev ? rec.prev : NULL, "prev of the next record"));
             json_object_set_new(o, "missing_count", json_integer((json_int_t)(f->seq - 1 - (uint64_t)below)));
         }
-    } else if (has_author && f->what && strcmp(f->what, "withheld") == 0) {
+    } else if (has_author && f->kind == RONDA_FINDING_WITHHELD) {
         int64_t top = held_below(s, f->author, UINT64_MAX >> 1);
         if (top >= 0 && f->seq > (uint64_t)top) {
             json_object_set_new(
@@ -501,7 +501,7 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
                 missing_range(s, f->author, (uint64_t)top + 1, f->seq, has_id ? f->id : NULL, "checkpoint"));
             json_object_set_new(o, "missing_count", json_integer((json_int_t)(f->seq - (uint64_t)top)));
         }
-    } else if (held && f->what && strcmp(f->what, "reference") == 0 && b) {
+    } else if (held && f->kind == RONDA_FINDING_REFERENCE && b) {
         /* the record it names, when not held */
         uint8_t t[32];
         int named = 0;
@@ -522,7 +522,7 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
             }
         }
     }
-    if (has_id && f->what && strcmp(f->what, "fork") == 0) {
+    if (has_id && f->kind == RONDA_FINDING_FORK) {
         json_t *fv = NULL;
         if (ronda_store_fork_versions(s, f->id, &fv) == RONDA_OK) json_object_set_new(o, "fork", fv);
     }

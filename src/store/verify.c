@@ -206,11 +206,12 @@ typedef struct vctx {
     crypto_generichash_state digest;
 } vctx;
 
-static void finding(vctx *v, const char *what, ronda_err err, int64_t rowid, const uint8_t *id, const uint8_t *author,
-                    uint64_t seq, const char *detail) {
+static void finding(vctx *v, ronda_finding_kind kind, ronda_err err, int64_t rowid, const uint8_t *id,
+                    const uint8_t *author, uint64_t seq, const char *detail) {
     ronda_finding f;
     memset(&f, 0, sizeof f);
-    f.what = what;
+    f.kind = kind;
+    f.what = ronda_finding_kind_name(kind);
     f.err = err;
     f.rowid = rowid;
     if (id) memcpy(f.id, id, RONDA_ID_BYTES);
@@ -324,7 +325,7 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
         v->fork = fork_of(v, author);
     }
     if (err != RONDA_OK) {
-        finding(v, "record", err, r->rowid, r->id_len == 32 ? r->id : NULL, author, r->seq, d->text);
+        finding(v, RONDA_FINDING_RECORD, err, r->rowid, r->id_len == 32 ? r->id : NULL, author, r->seq, d->text);
         v->chain_broken = 1;
         v->last_seq = v->dseq = r->seq;
         if (r->id_len == 32) {
@@ -335,20 +336,20 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
     }
     if (r->id_len != 32 || memcmp(r->id, rec->id, 32) != 0 || !author || memcmp(author, rec->author, 32) != 0 ||
         r->seq != rec->seq || r->hlc != rec->hlc || strcmp(r->kind, ronda_kind_name(rec->kind)) != 0) {
-        finding(v, "record", RONDA_ERR_TAMPERED, r->rowid, rec->id, rec->author, rec->seq,
+        finding(v, RONDA_FINDING_RECORD, RONDA_ERR_TAMPERED, r->rowid, rec->id, rec->author, rec->seq,
                 "index columns (id, author, seq, hlc, kind) disagree with the signed envelope");
         v->chain_broken = 1;
     }
     if (!rec->body) /* the body is not signed, so only this catches a stripped one */
-        finding(v, "record", RONDA_ERR_TAMPERED, r->rowid, rec->id, rec->author, rec->seq,
+        finding(v, RONDA_FINDING_RECORD, RONDA_ERR_TAMPERED, r->rowid, rec->id, rec->author, rec->seq,
                 "body removed (redacted): a ledger never stores a record without its body");
     if (!v->chain_broken) {
         if (rec->seq != v->last_seq + 1) {
-            finding(v, "chain", RONDA_ERR_GAP, r->rowid, rec->id, rec->author, rec->seq,
+            finding(v, RONDA_FINDING_CHAIN, RONDA_ERR_GAP, r->rowid, rec->id, rec->author, rec->seq,
                     "seq does not follow the previous record held (records missing)");
             v->chain_broken = 1;
         } else if (rec->seq > 1 && (memcmp(rec->prev, v->last_id, 32) != 0 || rec->hlc <= v->last_hlc)) {
-            finding(v, "chain", RONDA_ERR_CHAIN, r->rowid, rec->id, rec->author, rec->seq,
+            finding(v, RONDA_FINDING_CHAIN, RONDA_ERR_CHAIN, r->rowid, rec->id, rec->author, rec->seq,
                     "prev or hlc does not follow the previous record");
             v->chain_broken = 1;
         }
@@ -361,7 +362,8 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
         if (v->note) {
             ronda_finding f;
             memset(&f, 0, sizeof f);
-            f.what = "excluded";
+            f.kind = RONDA_FINDING_EXCLUDED;
+            f.what = ronda_finding_kind_name(f.kind);
             f.err = RONDA_ERR_REVOKED;
             f.rowid = r->rowid;
             memcpy(f.id, rec->id, 32);
@@ -373,7 +375,7 @@ static void check_row(vctx *v, const vrow *r, const ronda_record *rec, ronda_err
         }
     } else {
         if (m != RONDA_OK)
-            finding(v, "membership", m, r->rowid, rec->id, rec->author, rec->seq,
+            finding(v, RONDA_FINDING_MEMBERSHIP, m, r->rowid, rec->id, rec->author, rec->seq,
                     m == RONDA_ERR_ROLE ? "author's role may not write this kind"
                                         : "author was not a member with a writing role at the record's time");
         if (v->fork == 0 || rec->seq < v->fork) {
@@ -515,9 +517,9 @@ static ronda_err check_forks(vctx *v) {
         const uint8_t *author = sqlite3_column_bytes(st, 2) == 32 ? sqlite3_column_blob(st, 2) : NULL;
         uint64_t seq = (uint64_t)sqlite3_column_int64(st, 3);
         if (e != RONDA_OK) {
-            finding(v, "fork-evidence", e, 0, id, author, seq, d.text);
+            finding(v, RONDA_FINDING_FORK_EVIDENCE, e, 0, id, author, seq, d.text);
         } else if (!id || memcmp(id, rec.id, 32) != 0 || sqlite3_column_type(st, 7) == SQLITE_NULL) {
-            finding(v, "fork-evidence", RONDA_ERR_TAMPERED, 0, rec.id, rec.author, rec.seq,
+            finding(v, RONDA_FINDING_FORK_EVIDENCE, RONDA_ERR_TAMPERED, 0, rec.id, rec.author, rec.seq,
                     "fork evidence does not match a held record of the same author and seq");
         } else if (!have_last || memcmp(last_author, rec.author, 32) != 0 || last_seq != rec.seq) {
             /* One finding per fork, naming its evidence: the two lowest ids held for the seq,
@@ -539,7 +541,7 @@ static ronda_err check_forks(vctx *v) {
             ronda_hex(pair[1], 32, b);
             char text[200];
             snprintf(text, sizeof text, "author signed two records for this seq: %.16s... and %.16s...", a, b);
-            finding(v, "fork", RONDA_ERR_CHAIN, 0, pair[1], rec.author, rec.seq, text);
+            finding(v, RONDA_FINDING_FORK, RONDA_ERR_CHAIN, 0, pair[1], rec.author, rec.seq, text);
         }
     }
     /* An error is no end of the rows: verify must not pass having checked fewer. */
@@ -603,7 +605,7 @@ ronda_err store_verify_each(ronda_store *s, unsigned threads, void (*cb)(void *,
         if (rc != SQLITE_ROW)
             e = store_fail(s, rc);
         else if (sqlite3_column_int(st, 0) != 6)
-            finding(&v, "store", RONDA_ERR_TAMPERED, 0, NULL, NULL, 0,
+            finding(&v, RONDA_FINDING_STORE, RONDA_ERR_TAMPERED, 0, NULL, NULL, 0,
                     "append-only triggers are missing: the database was altered outside ronda");
         sqlite3_finalize(st);
     }
@@ -624,7 +626,7 @@ ronda_err store_verify_each(ronda_store *s, unsigned threads, void (*cb)(void *,
         ronda_stats stats;
         crypto_generichash_final(&v.digest, from_records, sizeof from_records);
         if ((e = ronda_store_stats(s, &stats)) == RONDA_OK && memcmp(from_records, stats.digest, 32) != 0)
-            finding(&v, "frontier", RONDA_ERR_TAMPERED, 0, NULL, NULL, 0,
+            finding(&v, RONDA_FINDING_FRONTIER, RONDA_ERR_TAMPERED, 0, NULL, NULL, 0,
                     "the frontier table disagrees with the records (run `ronda rebuild` after checking why)");
     }
     if (!in_txn) store_exec(s, "COMMIT");

@@ -237,7 +237,8 @@ static void differ(check *k, const view_spec *v, sqlite3_stmt *rec, sqlite3_stmt
     sqlite3_stmt *row = rec ? rec : view;
     ronda_finding f;
     memset(&f, 0, sizeof f);
-    f.what = "view";
+    f.kind = RONDA_FINDING_VIEW;
+    f.what = ronda_finding_kind_name(f.kind);
     f.err = RONDA_ERR_VIEW;
     if (v->id_col >= 0 && sqlite3_column_bytes(row, v->id_col) == RONDA_ID_BYTES)
         memcpy(f.id, sqlite3_column_blob(row, v->id_col), RONDA_ID_BYTES);
@@ -472,7 +473,8 @@ ronda_err ronda_store_check_views(ronda_store *s, void (*cb)(void *, const ronda
     if (k.out.disagreements > RONDA_VIEW_FINDINGS_MAX && cb) {
         ronda_finding f;
         memset(&f, 0, sizeof f);
-        f.what = "view";
+        f.kind = RONDA_FINDING_VIEW;
+        f.what = ronda_finding_kind_name(f.kind);
         f.err = RONDA_ERR_VIEW;
         snprintf(f.detail, sizeof f.detail, "%llu more differences between the views and the records, not listed",
                  (unsigned long long)(k.out.disagreements - RONDA_VIEW_FINDINGS_MAX));

@@ -782,14 +782,15 @@ ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
 
 /* ------------------------------------------------------------------ checking a kept note */
 
-static void finding(void (*cb)(void *, const ronda_finding *), void *ctx, const char *what, ronda_err err,
+static void finding(void (*cb)(void *, const ronda_finding *), void *ctx, ronda_finding_kind kind, ronda_err err,
                     const uint8_t *id, const uint8_t *author, uint64_t seq, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
-static void finding(void (*cb)(void *, const ronda_finding *), void *ctx, const char *what, ronda_err err,
+static void finding(void (*cb)(void *, const ronda_finding *), void *ctx, ronda_finding_kind kind, ronda_err err,
                     const uint8_t *id, const uint8_t *author, uint64_t seq, const char *fmt, ...) {
     ronda_finding f;
     memset(&f, 0, sizeof f);
-    f.what = what;
+    f.kind = kind;
+    f.what = ronda_finding_kind_name(kind);
     f.err = err;
     if (id) memcpy(f.id, id, 32);
     if (author) memcpy(f.author, author, 32);
@@ -810,7 +811,7 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
     ronda_detail d = {{0}};
     ronda_err pe = ronda_note_parse(text, len, n, &d);
     if (pe != RONDA_OK) {
-        finding(cb, ctx, "note", pe, NULL, NULL, 0, "the note cannot be read: %s", d.text);
+        finding(cb, ctx, RONDA_FINDING_NOTE, pe, NULL, NULL, 0, "the note cannot be read: %s", d.text);
         free(n);
         *out = r;
         return RONDA_OK;
@@ -822,7 +823,7 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
     ronda_hex(s->authority, 32, ahex);
     ronda_err e = RONDA_OK;
     if (memcmp(n->authority_prefix, ahex, 16) != 0) {
-        finding(cb, ctx, "note", RONDA_ERR_INVALID, NULL, w, n->head.seq,
+        finding(cb, ctx, RONDA_FINDING_NOTE, RONDA_ERR_INVALID, NULL, w, n->head.seq,
                 "the note is of another network (origin authority %.16s, this ledger's %.16s)", n->authority_prefix,
                 ahex);
         goto done;
@@ -846,14 +847,14 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
         char who[17];
         ronda_hex(key, 8, who);
         if (strcmp(kn, g->name) != 0 || memcmp(kid, g->key_id, 4) != 0 || !g->ed25519) {
-            finding(cb, ctx, "note", RONDA_ERR_SIGNATURE, NULL, key, n->head.seq,
+            finding(cb, ctx, RONDA_FINDING_NOTE, RONDA_ERR_SIGNATURE, NULL, key, n->head.seq,
                     "signature line %zu (key %s): its key id or form is not an Ed25519 signature of that key", i + 1,
                     who);
         } else if (!ronda_note_verify(&n->head, key, g->sig)) {
-            finding(cb, ctx, "note", RONDA_ERR_SIGNATURE, NULL, key, n->head.seq,
+            finding(cb, ctx, RONDA_FINDING_NOTE, RONDA_ERR_SIGNATURE, NULL, key, n->head.seq,
                     "signature line %zu (key %s) does not verify over the note's text", i + 1, who);
         } else if (!is_hq(s, key)) {
-            finding(cb, ctx, "note", RONDA_ERR_ROLE, NULL, key, n->head.seq,
+            finding(cb, ctx, RONDA_FINDING_NOTE, RONDA_ERR_ROLE, NULL, key, n->head.seq,
                     "signature line %zu: key %s is no hq member of this ledger's roster", i + 1, who);
         } else if (is_writer) {
             r.writer_signed = writer_hq;
@@ -862,7 +863,7 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
         }
     }
     if (!r.writer_signed)
-        finding(cb, ctx, "note", RONDA_ERR_SIGNATURE, NULL, w, n->head.seq,
+        finding(cb, ctx, RONDA_FINDING_NOTE, RONDA_ERR_SIGNATURE, NULL, w, n->head.seq,
                 "the note carries no valid signature of its writer (an hq member): it proves nothing");
     /* The ledger: the checkpoint the note names, and every record that named. */
     ronda_kind k = RONDA_KIND_NONE;
@@ -889,7 +890,7 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
             e = store_fail(s, rc);
             goto done;
         }
-        finding(cb, ctx, "truncated", RONDA_ERR_NOT_FOUND, NULL, w, n->head.seq,
+        finding(cb, ctx, RONDA_FINDING_TRUNCATED, RONDA_ERR_NOT_FOUND, NULL, w, n->head.seq,
                 "the note names the writer's checkpoint at seq %llu (log size %llu); this ledger holds the writer's "
                 "chain up to seq %llu%s: records were removed after the note was signed",
                 (unsigned long long)n->head.seq, (unsigned long long)n->head.size, (unsigned long long)top,
@@ -899,11 +900,11 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
     ronda_note_head held;
     if (k != RONDA_KIND_CHECKPOINT || json_integer_value(json_object_get(b, "part")) != 0 ||
         ronda_checkpoint_head(s->authority, w, n->head.seq, b, &held) != RONDA_OK) {
-        finding(cb, ctx, "rewritten", RONDA_ERR_CHAIN, id, w, n->head.seq,
+        finding(cb, ctx, RONDA_FINDING_REWRITTEN, RONDA_ERR_CHAIN, id, w, n->head.seq,
                 "the note names a checkpoint at the writer's seq %llu; this ledger holds a %s record there",
                 (unsigned long long)n->head.seq, ronda_kind_name(k) ? ronda_kind_name(k) : "?");
     } else if (held.size != n->head.size || sodium_memcmp(held.root, n->head.root, 32) != 0) {
-        finding(cb, ctx, "rewritten", RONDA_ERR_CHAIN, id, w, n->head.seq,
+        finding(cb, ctx, RONDA_FINDING_REWRITTEN, RONDA_ERR_CHAIN, id, w, n->head.seq,
                 "the writer's checkpoint at seq %llu says size %llu and another root; the note says size %llu: "
                 "the writer's history was rewritten",
                 (unsigned long long)n->head.seq, (unsigned long long)held.size, (unsigned long long)n->head.size);
@@ -913,13 +914,13 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
         r.claims = cl.entries;
         r.claims_held = cl.held;
         if (cl.parts_held < cl.parts || cl.held + cl.other < cl.entries)
-            finding(cb, ctx, "truncated", RONDA_ERR_NOT_FOUND, id, w, n->head.seq,
+            finding(cb, ctx, RONDA_FINDING_TRUNCATED, RONDA_ERR_NOT_FOUND, id, w, n->head.seq,
                     "the checkpoint the note names is held, but %u of its %u parts and %llu of the %llu records it "
                     "names are not: records were removed after the note was signed",
                     cl.parts - cl.parts_held, cl.parts, (unsigned long long)(cl.entries - cl.held - cl.other),
                     (unsigned long long)cl.entries);
         if (cl.other)
-            finding(cb, ctx, "rewritten", RONDA_ERR_CHAIN, id, w, n->head.seq,
+            finding(cb, ctx, RONDA_FINDING_REWRITTEN, RONDA_ERR_CHAIN, id, w, n->head.seq,
                     "%llu record(s) the checkpoint the note names are held under other ids: those chains were "
                     "rewritten (fork evidence)",
                     (unsigned long long)cl.other);

@@ -20,7 +20,7 @@ typedef struct caught {
 static void on_finding(void *ctx, const ronda_finding *f) {
     caught *c = ctx;
     c->n++;
-    if (!c->have && strcmp(f->what, "chain") == 0) {
+    if (!c->have && f->kind == RONDA_FINDING_CHAIN) {
         c->f = *f;
         c->f.detail[0] = '\0';
         c->f.field = c->f.records_value = c->f.view_value = NULL;
@@ -140,7 +140,7 @@ static void test_fork_versions(void **state) {
     /* and a fork finding's context carries them */
     ronda_finding f;
     memset(&f, 0, sizeof f);
-    f.what = "fork";
+    f.kind = RONDA_FINDING_FORK; /* the kind is what the context reads, not the name */
     f.err = RONDA_ERR_CHAIN;
     memcpy(f.id, v2, 32);
     memcpy(f.author, M3.pk, 32);
