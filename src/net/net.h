@@ -30,8 +30,8 @@
 /* net_poll stops delivering after this long, so the daemon's loop (ticks, watchdog, progress)
  * runs between big batches. It is also the daemon's group commit (sync_hold): the messages of
  * one poll share a transaction, and during a catch-up 500 ms holds ~5 replies of 1,024 records,
- * where 100 ms held one or two: 100,000 records caught up at 7,700/s instead of 6,200/s
- * (median of 3, bench/sync_bench.sh). Other writers wait at most this long for the lock. */
+ * where 100 ms held one or two: fewer commits, a faster catch-up (README.md, Performance,
+ * measured with bench/sync_bench.sh). Other writers wait at most this long for the lock. */
 #define NET_POLL_BUDGET_MS 500
 #define NET_BAN_MS 600000 /* a member cut off for bad records is ignored this long... */
 #define NET_BANS_MAX 64u  /* ...up to this many at once (the oldest ban ends first) */
