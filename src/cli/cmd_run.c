@@ -601,7 +601,7 @@ int cmd_run(int argc, char **argv) {
         }
         if (d.http && now >= next_publish) {
             static http_snapshot snap; /* ~5 KiB, one per process */
-            node_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[32])d.dealer_sign, started, t);
+            node_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[RONDA_KEY_BYTES])d.dealer_sign, started, t);
             snap.view_enabled = vw != NULL;
             snap.view_checks = vs.checks;
             snap.view_err = (int)vs.err;

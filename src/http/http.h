@@ -45,12 +45,12 @@ typedef struct http_net_counters {
 
 typedef struct http_peer {
     uint32_t id;
-    int outgoing;          /* we connected to it (else it connected to us) */
-    int known;             /* sign is its signing key */
-    uint8_t sign[32];      /* its member key (from the roster or its handshake) */
-    uint64_t up_ms;        /* connection up since */
-    uint64_t last_sync_ms; /* last round with equal digests; 0: not yet */
-    uint64_t bad;          /* refused records it sent */
+    int outgoing;                  /* we connected to it (else it connected to us) */
+    int known;                     /* sign is its signing key */
+    uint8_t sign[RONDA_KEY_BYTES]; /* its member key (from the roster or its handshake) */
+    uint64_t up_ms;                /* connection up since */
+    uint64_t last_sync_ms;         /* last round with equal digests; 0: not yet */
+    uint64_t bad;                  /* refused records it sent */
     int banned;
     int has_offset;    /* its HELLO told its clock */
     int64_t offset_ms; /* our wall clock minus its */

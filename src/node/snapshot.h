@@ -19,7 +19,7 @@
  * for those that dialled us. Times are measured on the monotonic clock (`started`, the sync
  * core's peer times) and shown on the wall clock as `now` reads it, so a step of the wall
  * clock shifts them all. */
-void node_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, const uint8_t (*dealer_sign)[32],
-                        sync_clock started, sync_clock now);
+void node_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n,
+                        const uint8_t (*dealer_sign)[RONDA_KEY_BYTES], sync_clock started, sync_clock now);
 
 #endif
