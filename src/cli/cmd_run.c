@@ -23,6 +23,7 @@
 #include "cli/viewwatch.h"
 #include "http/http.h"
 #include "net/net.h"
+#include "node/snapshot.h"
 #include "sync/sync.h"
 #include "util/util.h"
 
@@ -600,7 +601,7 @@ int cmd_run(int argc, char **argv) {
         }
         if (d.http && now >= next_publish) {
             static http_snapshot snap; /* ~5 KiB, one per process */
-            http_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[32])d.dealer_sign, started, t);
+            node_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[RONDA_KEY_BYTES])d.dealer_sign, started, t);
             snap.view_enabled = vw != NULL;
             snap.view_checks = vs.checks;
             snap.view_err = (int)vs.err;

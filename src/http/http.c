@@ -909,36 +909,6 @@ void http_publish(http_server *h, const http_snapshot *snap) {
     pthread_mutex_unlock(&h->snap_mu);
 }
 
-void http_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, const uint8_t (*dealer_sign)[32],
-                        sync_clock started, sync_clock now) {
-    memset(snap, 0, sizeof *snap);
-    snap->taken_ms = now.wall.ms;
-#define WALL_OF(mono_ms) (now.wall.ms - (now.mono.ms > (mono_ms) ? now.mono.ms - (mono_ms) : 0))
-    snap->started_ms = WALL_OF(started.mono.ms);
-    snap->offset_peers = sync_clock_offset(sync, &snap->offset_ms);
-    sync_get_stats(sync, &snap->sync);
-    net_get_stats(n, &snap->net);
-    sync_peer_info info[SYNC_PEERS_MAX];
-    size_t np = sync_get_peers(sync, info, SYNC_PEERS_MAX);
-    for (size_t i = 0; i < np; i++) {
-        http_peer *p = &snap->peers[snap->npeers++];
-        p->id = info[i].id;
-        p->outgoing = info[i].id <= NET_DEALERS_MAX;
-        p->up_ms = WALL_OF(info[i].up_ms);
-        p->last_sync_ms = info[i].last_sync_ms ? WALL_OF(info[i].last_sync_ms) : 0;
-        p->has_offset = info[i].has_offset;
-        p->offset_ms = info[i].offset_ms;
-        p->bad = info[i].bad;
-        p->banned = info[i].banned;
-        const uint8_t *k = p->outgoing ? dealer_sign[p->id] : net_peer_sign(n, p->id);
-        if (k) {
-            memcpy(p->sign, k, 32);
-            p->known = !sodium_is_zero(k, 32);
-        }
-    }
-#undef WALL_OF
-}
-
 void http_stop(http_server **hp) {
     if (!hp || !*hp) return;
     http_server *h = *hp;

@@ -4,16 +4,15 @@
  * It runs on its own threads (RONDA_HTTP_THREADS), each answering from its own read-only
  * SQLite connection, so a slow query never blocks the sync loop, and the sync loop never
  * waits for a browser. What only the daemon knows (peers, sync and transport counters) it
- * publishes now and then as an http_snapshot, copied under a mutex. */
+ * publishes now and then as an http_snapshot, copied under a mutex: plain data, filled by
+ * src/node/snapshot.c, so that this layer knows neither the sync core nor the transport. */
 #ifndef RONDA_HTTP_H
 #define RONDA_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/net.h"
 #include "ronda/ronda.h"
-#include "sync/sync.h"
 
 /* The API token file in the node directory: `ronda-http-token-v1 HEX`, mode 0600, created
  * on first use. The token is never printed or logged. */
@@ -22,14 +21,36 @@
 #define HTTP_TOKEN_BYTES 32u
 #define HTTP_PUBLISH_MS 250u /* the daemon refreshes the snapshot this often */
 
+/* Peers one snapshot lists: every connection a node keeps (at least SYNC_PEERS_MAX, checked
+ * at compile time where the snapshot is filled, src/node/snapshot.c). */
+#define HTTP_PEERS_MAX 64u
+
+/* The sync core's counters the API and /metrics show (from sync_stats). */
+typedef struct http_sync_counters {
+    uint64_t received;   /* records received from peers */
+    uint64_t stored;     /* of those, new and stored */
+    uint64_t duplicates; /* already held */
+    uint64_t forks;      /* stored as fork evidence */
+    uint64_t rejected;   /* refused (bad records) */
+    uint64_t deferred;   /* not applicable yet: fetched again later */
+    uint64_t future;     /* dated too far ahead of this node's clock */
+    uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
+    uint64_t rejected_by[RONDA_ERR__COUNT]; /* `rejected` by the check that refused them */
+} http_sync_counters;
+
+/* The transport's counters the API and /metrics show (from net_stats). */
+typedef struct http_net_counters {
+    uint64_t zap_accepted, zap_refused; /* handshakes the ZAP handler admitted / refused */
+} http_net_counters;
+
 typedef struct http_peer {
     uint32_t id;
-    int outgoing;          /* we connected to it (else it connected to us) */
-    int known;             /* sign is its signing key */
-    uint8_t sign[32];      /* its member key (from the roster or its handshake) */
-    uint64_t up_ms;        /* connection up since */
-    uint64_t last_sync_ms; /* last round with equal digests; 0: not yet */
-    uint64_t bad;          /* refused records it sent */
+    int outgoing;                  /* we connected to it (else it connected to us) */
+    int known;                     /* sign is its signing key */
+    uint8_t sign[RONDA_KEY_BYTES]; /* its member key (from the roster or its handshake) */
+    uint64_t up_ms;                /* connection up since */
+    uint64_t last_sync_ms;         /* last round with equal digests; 0: not yet */
+    uint64_t bad;                  /* refused records it sent */
     int banned;
     int has_offset;    /* its HELLO told its clock */
     int64_t offset_ms; /* our wall clock minus its */
@@ -41,10 +62,10 @@ typedef struct http_snapshot {
     uint64_t started_ms; /* the daemon's start (on the wall clock as it reads now) */
     size_t offset_peers; /* peers the clock offset is drawn from; 0: not known */
     int64_t offset_ms;   /* this node's clock minus its peers' (sync_clock_offset) */
-    sync_stats sync;
-    net_stats net;
+    http_sync_counters sync;
+    http_net_counters net;
     size_t npeers;
-    http_peer peers[SYNC_PEERS_MAX];
+    http_peer peers[HTTP_PEERS_MAX];
     /* the daemon's view check (src/cli/viewwatch.h), filled by the daemon after the take */
     int view_enabled;            /* --view-check > 0 */
     uint64_t view_checks;        /* checks finished; 0: none yet */
@@ -75,14 +96,6 @@ ronda_err http_token(const char *dir, char hex_out[2 * HTTP_TOKEN_BYTES + 1]) RO
 
 /* Start serving. On failure *out is untouched and `why` (len bytes) says what went wrong. */
 ronda_err http_start(const http_config *cfg, http_server **out, char *why, size_t len) RONDA_MUST_CHECK;
-
-/* Take a snapshot of the daemon's state: sync counters, transport counters, and each
- * connected peer with the member key known for it (dealer_sign[id] for peers we dialled,
- * indexed 1..NET_DEALERS_MAX; the handshake's key for those that dialled us). */
-/* Times are measured on the monotonic clock (`started`, the sync core's peer times) and
- * shown on the wall clock as `now` reads it, so a step of the wall clock shifts them all. */
-void http_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, const uint8_t (*dealer_sign)[32],
-                        sync_clock started, sync_clock now);
 
 /* Replace the published snapshot (a copy is taken under the server's mutex). */
 void http_publish(http_server *h, const http_snapshot *snap);

@@ -27,7 +27,6 @@
 #include <zmq.h>
 
 #include "net/net.h"
-#include "sync/sync.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define IDENTITY_MAX 256u
@@ -67,7 +66,7 @@ struct net {
     uint8_t curve_pk[32], curve_sk[32];
     char bound_ep[ENDPOINT_MAX]; /* the address the ROUTER is bound to, for binding again */
     int router_lost;             /* it could not be bound again: closed */
-    rpeer rpeers[SYNC_PEERS_MAX];
+    rpeer rpeers[NET_ROUTER_PEERS_MAX];
     uint32_t next_rid;
     dpeer dpeers[NET_DEALERS_MAX];
     unsigned mon_gen; /* makes each monitor endpoint unique */
@@ -254,7 +253,7 @@ static void *zap_main(void *arg) {
 /* Every bound on a socket; NULL, or the name of the option libzmq refused. */
 static const char *bound(void *sock) {
     int hwm = NET_HWM, linger = 0, hb = NET_HEARTBEAT_MS, hbt = NET_HEARTBEAT_TIMEOUT_MS, hs = NET_HANDSHAKE_MS;
-    int64_t maxmsg = SYNC_MSG_MAX;
+    int64_t maxmsg = NET_MSG_MAX;
     int rc = NET_RECONNECT_MS, rcmax = NET_RECONNECT_MAX_MS;
     SETOPT(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     SETOPT(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -482,7 +481,7 @@ ronda_err net_allow(net *n, const uint8_t (*sign)[32], const uint8_t (*curve)[32
     int close_all = admitted_unwelcome_locked(n);
     pthread_mutex_unlock(&n->lock);
     /* Nothing more goes to a ROUTER peer whose key left the list: its slot goes now. */
-    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+    for (size_t i = 0; i < NET_ROUTER_PEERS_MAX; i++) {
         rpeer *r = &n->rpeers[i];
         if (!r->id || allowed_sign(n, r->sign)) continue;
         if (ev && ev->down) ev->down(ev->ctx, r->id);
@@ -548,7 +547,7 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
 
 void net_disconnect(net *n, uint32_t peer) {
     if (peer >= 1 && peer <= NET_DEALERS_MAX && n->dpeers[peer - 1].sock) dpeer_close(&n->dpeers[peer - 1]);
-    for (size_t i = 0; i < SYNC_PEERS_MAX; i++)
+    for (size_t i = 0; i < NET_ROUTER_PEERS_MAX; i++)
         if (n->rpeers[i].id == peer && peer != 0) memset(&n->rpeers[i], 0, sizeof n->rpeers[i]);
 }
 
@@ -558,7 +557,7 @@ const uint8_t *net_peer_curve(const net *n, uint32_t peer) {
 }
 
 const uint8_t *net_peer_sign(const net *n, uint32_t peer) {
-    for (size_t i = 0; i < SYNC_PEERS_MAX && peer >= NET_ROUTER_PEER_BASE; i++)
+    for (size_t i = 0; i < NET_ROUTER_PEERS_MAX && peer >= NET_ROUTER_PEER_BASE; i++)
         if (n->rpeers[i].id == peer) return n->rpeers[i].sign;
     return NULL;
 }
@@ -570,7 +569,7 @@ const uint8_t *net_peer_sign(const net *n, uint32_t peer) {
 static rpeer *rpeer_for(net *n, const uint8_t *identity, size_t len, const uint8_t *sign, const net_events *ev) {
     rpeer *free_slot = NULL;
     if (len > IDENTITY_MAX) return NULL;
-    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+    for (size_t i = 0; i < NET_ROUTER_PEERS_MAX; i++) {
         rpeer *r = &n->rpeers[i];
         if (r->id && memcmp(r->sign, sign, 32) == 0) {
             memcpy(r->identity, identity, len);
@@ -598,7 +597,7 @@ static int banned(net *n, const uint8_t sign[32]) {
 void net_ban(net *n, uint32_t peer) {
     int close_all = 0;
     pthread_mutex_lock(&n->lock);
-    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+    for (size_t i = 0; i < NET_ROUTER_PEERS_MAX; i++) {
         rpeer *r = &n->rpeers[i];
         if (r->id != peer || peer == 0) continue;
         size_t slot = 0; /* a free or expired slot, else the ban ending first */
@@ -636,7 +635,7 @@ static void router_recv(net *n, const net_events *ev) {
     int have_sign = user && ronda_unhex(user, sign, 32) == RONDA_OK;
     if (!have_sign || !allowed_sign(n, sign)) {
         n->st.dropped_unauthorised++;
-        for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        for (size_t i = 0; i < NET_ROUTER_PEERS_MAX; i++) {
             rpeer *r = &n->rpeers[i];
             if (r->id && ((have_sign && memcmp(r->sign, sign, 32) == 0) ||
                           (r->identity_len == zmq_msg_size(&id) &&
@@ -816,7 +815,7 @@ ronda_err net_send(net *n, uint32_t peer, const uint8_t *data, size_t len) {
     if (peer >= 1 && peer <= NET_DEALERS_MAX) {
         if (n->dpeers[peer - 1].sock) rc = zmq_send(n->dpeers[peer - 1].sock, data, len, ZMQ_DONTWAIT);
     } else if (n->router) {
-        for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        for (size_t i = 0; i < NET_ROUTER_PEERS_MAX; i++) {
             rpeer *r = &n->rpeers[i];
             if (r->id != peer || peer == 0) continue;
             if (zmq_send(n->router, r->identity, r->identity_len, ZMQ_DONTWAIT | ZMQ_SNDMORE) >= 0)

@@ -12,7 +12,7 @@
 #include "ronda/ronda.h"
 
 #define NET_ZAP_DOMAIN "ronda"        /* set on the server and enforced by our ZAP handler */
-#define NET_HWM 32                    /* messages queued per connection, each way (x SYNC_MSG_MAX) */
+#define NET_HWM 32                    /* messages queued per connection, each way (x NET_MSG_MAX) */
 #define NET_HEARTBEAT_MS 2000         /* ZMTP heartbeats detect dead peers... */
 #define NET_HEARTBEAT_TIMEOUT_MS 6000 /* ...and drop them after this long without traffic */
 #define NET_HANDSHAKE_MS 5000         /* a CURVE handshake must finish in this time */
@@ -21,11 +21,17 @@
 #define NET_ALLOW_MAX 10000u          /* members in the allowlist */
 #define NET_DEALERS_MAX 32u           /* peers this node connects to */
 #define NET_ROUTER_PEER_BASE 1000u    /* ids of peers that connected to us start here */
+/* The transport's own bounds, so that it includes no header of the sync protocol above it;
+ * src/node/snapshot.c checks at compile time that they equal the protocol's (SYNC_MSG_MAX,
+ * SYNC_PEERS_MAX). The largest message (ZMQ_MAXMSGSIZE) is a RECORDS message: 512 KiB of
+ * records, plus one maximal record, plus 1 KiB of framing. */
+#define NET_MSG_MAX (512u * 1024u + RONDA_RECORD_MAX + 1024u)
+#define NET_ROUTER_PEERS_MAX 64u /* peers that connected to us, tracked at once */
 /* net_poll stops delivering after this long, so the daemon's loop (ticks, watchdog, progress)
  * runs between big batches. It is also the daemon's group commit (sync_hold): the messages of
  * one poll share a transaction, and during a catch-up 500 ms holds ~5 replies of 1,024 records,
- * where 100 ms held one or two: 100,000 records caught up at 7,700/s instead of 6,200/s
- * (median of 3, bench/sync_bench.sh). Other writers wait at most this long for the lock. */
+ * where 100 ms held one or two: fewer commits, a faster catch-up (README.md, Performance,
+ * measured with bench/sync_bench.sh). Other writers wait at most this long for the lock. */
 #define NET_POLL_BUDGET_MS 500
 #define NET_BAN_MS 600000 /* a member cut off for bad records is ignored this long... */
 #define NET_BANS_MAX 64u  /* ...up to this many at once (the oldest ban ends first) */
