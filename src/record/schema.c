@@ -5,13 +5,13 @@
  * and then runs the same decoder that checks every body from the wire over its output.
  * Field tables are kept in canonical key order (shorter keys first, then bytewise), so a
  * body's keys must appear in table order; schema_selfcheck() asserts that. */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "record/canon.h"
 #include "record/schema.h"
+#include "util/assert.h"
 #include "util/util.h"
 
 typedef enum ftype { T_NAME, T_TEXT, T_TIME, T_ENUM, T_UINT, T_BIN32, T_SIG64, T_LIST, T_MAP, T_BODY } ftype;
@@ -140,8 +140,8 @@ static int canonical_before(const char *a, const char *b) {
 }
 
 static void check_table(const schema *s) {
-    for (size_t i = 1; i < s->n; i++) assert(canonical_before(s->fields[i - 1].key, s->fields[i].key));
-    for (size_t i = 0; i < s->n; i++) assert(strlen(s->fields[i].key) < 32); /* fixstr keys */
+    for (size_t i = 1; i < s->n; i++) RONDA_ASSERT(canonical_before(s->fields[i - 1].key, s->fields[i].key));
+    for (size_t i = 0; i < s->n; i++) RONDA_ASSERT(strlen(s->fields[i].key) < 32); /* fixstr keys */
 }
 
 void schema_selfcheck(void) {
