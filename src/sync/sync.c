@@ -51,6 +51,7 @@
 
 #include "record/canon.h"
 #include "sync/sync.h"
+#include "util/assert.h"
 
 enum { MSG_HELLO = 0, MSG_SYNCED = 1, MSG_FRONTIER = 2, MSG_WANT = 3, MSG_RECORDS = 4 };
 
@@ -318,6 +319,7 @@ static void enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
         p->qhead = m;
     p->qtail = m;
     p->qlen++;
+    RONDA_ASSERT(p->qlen <= SYNC_OUTQ_MAX); /* invariant 2: the check above admits one more at most */
 }
 
 static void send_hello(sync_core *c, peer *p, uint64_t now) {
@@ -571,6 +573,7 @@ static void want_add(sync_core *c, peer *p, const uint8_t *author, uint64_t targ
         p->wants[p->nwants] = w;
     }
     p->nwants++;
+    RONDA_ASSERT(p->nwants <= SYNC_WANTS_MAX); /* invariant 4: the wants array's size */
 }
 
 /* Forget the queued want of an author: a reply brought nothing of it, so asking again at
@@ -586,6 +589,10 @@ static void want_drop(peer *p, const uint8_t *author) {
 }
 
 static void send_want(sync_core *c, peer *p, inflight *f, uint64_t now) {
+    /* Invariant 3: next_range gives 1 <= from <= to <= target, at most a batch long. */
+    RONDA_ASSERT_MSG(f->from >= 1 && f->from <= f->to && f->to <= f->target && f->to - f->from < SYNC_BATCH_RECORDS,
+                     "WANT %llu..%llu of target %llu", (unsigned long long)f->from, (unsigned long long)f->to,
+                     (unsigned long long)f->target);
     cwr w;
     cwr_init(&w);
     cwr_array(&w, 4);
@@ -889,6 +896,7 @@ static void skip_add(sync_core *c, int64_t from, int64_t to) {
         return;
     }
     if (c->nskip == SKIP_SPANS_MAX) memmove(c->skip, c->skip + 1, --c->nskip * sizeof *c->skip);
+    RONDA_ASSERT(c->nskip < SKIP_SPANS_MAX && from <= to); /* invariant 8 */
     c->skip[c->nskip++] = (skip_span){from, to};
 }
 
@@ -1138,6 +1146,7 @@ static ronda_err defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t
     /* The oldest, while this one is being checked; a failure there is reported, and this
      * reply still queued (messages keep their order). */
     e = c->nrx == SYNC_DEFER_MAX ? rx_settle_one(c) : RONDA_OK;
+    RONDA_ASSERT(c->nrx < SYNC_DEFER_MAX); /* invariant 6: rx_settle_one took the oldest, even on failure */
     c->rxq[c->nrx++] = x;
     c->st.replies_ahead++;
     return e;
