@@ -27,11 +27,14 @@
 #include <zmq.h>
 
 #include "net/net.h"
+#include "util/assert.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define IDENTITY_MAX 256u
 #define NET_MON_FLAG 0x80000000u /* in net_poll: a dealer's monitor, not the dealer */
 #define ENDPOINT_MAX 256u        /* the ROUTER's bound address (ZMQ_LAST_ENDPOINT) */
+_Static_assert(NET_DEALERS_MAX < NET_ROUTER_PEER_BASE, "dealer ids (1..NET_DEALERS_MAX) and ROUTER ids do not meet");
+_Static_assert(NET_DEALERS_MAX < NET_MON_FLAG, "a dealer's index leaves the monitor flag free");
 
 typedef struct allow_entry {
     uint8_t sign[32], curve[32];
@@ -144,6 +147,7 @@ static void refused_note(net *n, const char *address, size_t len, const char *re
     a[k] = 0;
     if (k == 0) snprintf(a, NET_ADDRESS_MAX, "(none given)");
     n->refusals[n->nrefusals++].reason = reason;
+    RONDA_ASSERT(n->nrefusals <= NET_REFUSED_LOG_MAX && n->refused_in_window <= NET_REFUSED_LOG_MAX);
 }
 
 /* The ZAP decision for a CURVE client key, in one critical section with the record of the
@@ -165,6 +169,7 @@ static const char *zap_decide(net *n, const uint8_t *curve, uint8_t sign_out[32]
                 memcpy(n->admitted[n->nadmitted++], sign_out, 32);
             else if (!known)
                 n->admitted_lost = 1;
+            RONDA_ASSERT(n->nadmitted <= NET_ADMITTED_MAX);
             break;
         }
     pthread_mutex_unlock(&n->lock);
@@ -540,6 +545,7 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
         d->backoff_ms = NET_RECONNECT_MS;
         memcpy(d->curve, server_curve, 32);
         snprintf(d->endpoint, sizeof d->endpoint, "%s", endpoint);
+        RONDA_ASSERT(i + 1 <= NET_DEALERS_MAX);
         return i + 1;
     }
     return 0;
@@ -562,6 +568,22 @@ const uint8_t *net_peer_sign(const net *n, uint32_t peer) {
     return NULL;
 }
 
+/* The ROUTER peer table: a used slot has an id of the ROUTER range, unique, and an identity
+ * that fits; a free one is all zero. Walked when a slot is taken (a new member's first
+ * message), not per message. */
+static void rpeers_assert(const net *n) {
+    for (size_t i = 0; i < NET_ROUTER_PEERS_MAX; i++) {
+        const rpeer *r = &n->rpeers[i];
+        if (!r->id) {
+            RONDA_ASSERT(r->identity_len == 0);
+            continue;
+        }
+        RONDA_ASSERT_MSG(r->id >= NET_ROUTER_PEER_BASE && r->identity_len <= IDENTITY_MAX, "slot %zu: id %u", i, r->id);
+        for (size_t k = 0; k < i; k++)
+            RONDA_ASSERT_MSG(n->rpeers[k].id != r->id, "id %u in slots %zu and %zu", r->id, k, i);
+    }
+}
+
 /* One slot (and peer id) per member, found by the signing key its handshake proved. Each
  * connection has a new routing id (a restarted or reconnected peer), so keying slots by
  * routing id leaked one per reconnection until the table was full and new peers were
@@ -579,10 +601,19 @@ static rpeer *rpeer_for(net *n, const uint8_t *identity, size_t len, const uint8
         if (!r->id && !free_slot) free_slot = r;
     }
     if (!free_slot) return NULL; /* full: the peer is ignored */
+    /* Ids are never reused while in use and stay above the dealers' 1..NET_DEALERS_MAX, also
+     * after 2^32 connections have worn the counter round (each member reconnecting often). */
+    for (int taken = 1; taken;) {
+        if (n->next_rid < NET_ROUTER_PEER_BASE) n->next_rid = NET_ROUTER_PEER_BASE;
+        taken = 0;
+        for (size_t i = 0; i < NET_ROUTER_PEERS_MAX; i++) taken |= n->rpeers[i].id == n->next_rid;
+        if (taken) n->next_rid++;
+    }
     free_slot->id = n->next_rid++;
     memcpy(free_slot->identity, identity, len);
     free_slot->identity_len = len;
     memcpy(free_slot->sign, sign, 32);
+    rpeers_assert(n);
     if (ev->up) ev->up(ev->ctx, free_slot->id);
     return free_slot;
 }
@@ -714,6 +745,7 @@ static int router_monitor_recv(net *n) {
 }
 
 static void dealer_recv(net *n, uint32_t peer, const net_events *ev) {
+    RONDA_ASSERT(peer >= 1 && peer <= NET_DEALERS_MAX && n->dpeers[peer - 1].sock);
     zmq_msg_t body;
     zmq_msg_init(&body);
     if (zmq_msg_recv(&body, n->dpeers[peer - 1].sock, ZMQ_DONTWAIT) >= 0 && !zmq_msg_more(&body) && ev->msg)
@@ -728,6 +760,7 @@ static void report_refusals(net *n, const net_events *ev) {
     pthread_mutex_lock(&n->lock);
     refused_roll(n, mono_ms());
     size_t k = n->nrefusals;
+    RONDA_ASSERT(k <= NET_REFUSED_LOG_MAX);
     for (size_t i = 0; i < k; i++) {
         memcpy(addr[i], n->refusals[i].address, NET_ADDRESS_MAX);
         why[i] = n->refusals[i].reason;
@@ -773,6 +806,7 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
             items[k] = (zmq_pollitem_t){n->dpeers[i].mon, 0, ZMQ_POLLIN, 0};
             who[k++] = NET_MON_FLAG | (i + 1);
         }
+    RONDA_ASSERT(k <= (int)(2 + 2 * NET_DEALERS_MAX));
     int r = zmq_poll(items, k, timeout_ms);
     if (r < 0) return zmq_errno() == EINTR ? RONDA_OK : RONDA_ERR_IO;
     uint64_t began = mono_ms();
@@ -789,6 +823,7 @@ ronda_err net_poll(net *n, int timeout_ms, const net_events *ev) {
             continue;
         }
         if (who[i] & NET_MON_FLAG) {
+            RONDA_ASSERT((who[i] & ~NET_MON_FLAG) >= 1 && (who[i] & ~NET_MON_FLAG) <= NET_DEALERS_MAX);
             dpeer *d = &n->dpeers[(who[i] & ~NET_MON_FLAG) - 1];
             if (d->mon) monitor_recv(d, who[i] & ~NET_MON_FLAG, ev);
             continue;

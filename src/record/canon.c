@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/assert.h"
+
 static uint64_t be(const uint8_t *p, unsigned n) {
     uint64_t v = 0;
     for (unsigned i = 0; i < n; i++) v = (v << 8) | p[i];
@@ -252,18 +254,74 @@ void cwr_init(cwr *w) {
 
 void cwr_destroy(cwr *w) { msgpack_sbuffer_destroy(&w->buf); }
 
+/* One value is about to be written: it fills a slot of the innermost container that still
+ * needs items (full ones close here, lazily, so `depth` is the true nesting meanwhile). */
+static void item(cwr *w) {
+    while (w->depth > 0 && w->left[w->depth - 1] == 0) w->depth--;
+    if (w->depth > 0) w->left[w->depth - 1]--;
+}
+
+/* A container of n items opens: nested at most RONDA_DEPTH_MAX deep, what the reader takes. */
+static void open_container(cwr *w, uint64_t n) {
+    item(w);
+    if (n == 0) return;
+    RONDA_ASSERT_MSG(w->depth < RONDA_DEPTH_MAX, "a container nested %u deep", w->depth + 1);
+    RONDA_ASSERT(n <= UINT32_MAX);
+    w->left[w->depth++] = (uint32_t)n;
+}
+
 /* msgpack-c's packer picks the shortest form for every integer and length, which is
  * what canonical form asks; uint goes through msgpack_pack_uint64 for that reason. */
-void cwr_array(cwr *w, uint32_t n) { (void)msgpack_pack_array(&w->pk, n); }
-void cwr_map(cwr *w, uint32_t n) { (void)msgpack_pack_map(&w->pk, n); }
-void cwr_uint(cwr *w, uint64_t v) { (void)msgpack_pack_uint64(&w->pk, v); }
-void cwr_nil(cwr *w) { (void)msgpack_pack_nil(&w->pk); }
-void cwr_str(cwr *w, const char *s, size_t len) { (void)msgpack_pack_str_with_body(&w->pk, s, len); }
-void cwr_bin(cwr *w, const uint8_t *b, size_t len) { (void)msgpack_pack_bin_with_body(&w->pk, b, len); }
-void cwr_raw(cwr *w, const uint8_t *b, size_t len) { (void)sbuf_write(w, (const char *)b, len); }
+void cwr_array(cwr *w, uint32_t n) {
+    open_container(w, n);
+    (void)msgpack_pack_array(&w->pk, n);
+}
+void cwr_map(cwr *w, uint32_t n) {
+    open_container(w, 2 * (uint64_t)n); /* a key and a value each */
+    (void)msgpack_pack_map(&w->pk, n);
+}
+void cwr_uint(cwr *w, uint64_t v) {
+    item(w);
+    (void)msgpack_pack_uint64(&w->pk, v);
+}
+void cwr_nil(cwr *w) {
+    item(w);
+    (void)msgpack_pack_nil(&w->pk);
+}
+/* Lengths: msgpack has 32 bits for them, and every caller's own limit (RONDA_RECORD_MAX,
+ * SYNC_MSG_MAX) is far below; beyond it the header would silently wrap. */
+void cwr_str(cwr *w, const char *s, size_t len) {
+    RONDA_ASSERT(len <= UINT32_MAX && (s || len == 0));
+    item(w);
+    (void)msgpack_pack_str_with_body(&w->pk, s, len);
+}
+void cwr_bin(cwr *w, const uint8_t *b, size_t len) {
+    RONDA_ASSERT(len <= UINT32_MAX && (b || len == 0));
+    item(w);
+    (void)msgpack_pack_bin_with_body(&w->pk, b, len);
+}
+void cwr_raw(cwr *w, const uint8_t *b, size_t len) {
+    /* Count the values: for the records a batch carries (bin) a skip is a header read. */
+    crd r = crd_make(b, len);
+    while (crd_left(&r) > 0) {
+        ronda_err e = crd_skip(&r, RONDA_DEPTH_MAX);
+        RONDA_ASSERT_MSG(e == RONDA_OK, "raw bytes that are not canonical values (%s at byte %zu of %zu)",
+                         ronda_strerror(e), len - crd_left(&r), len);
+        item(w);
+    }
+    (void)sbuf_write(w, (const char *)b, len);
+}
+
+int cwr_complete(const cwr *w) {
+    for (unsigned i = 0; i < w->depth; i++)
+        if (w->left[i] != 0) return 0;
+    return 1;
+}
 
 ronda_err cwr_take(cwr *w, uint8_t **out, size_t *len) {
     if (w->failed) return RONDA_ERR_NOMEM;
+    RONDA_ASSERT_MSG(cwr_complete(w), "a container of the %zu bytes written lacks items", w->buf.size);
+    RONDA_ASSERT(w->buf.size <= w->buf.alloc);
     size_t n = w->buf.size;
     uint8_t *p = (uint8_t *)msgpack_sbuffer_release(&w->buf);
     if (p == NULL) { /* empty buffer: hand back a valid, freeable pointer */
@@ -272,5 +330,6 @@ ronda_err cwr_take(cwr *w, uint8_t **out, size_t *len) {
     }
     *out = p;
     *len = n;
+    w->depth = 0;
     return RONDA_OK;
 }

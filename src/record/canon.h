@@ -38,11 +38,18 @@ ronda_err crd_skip(crd *r, unsigned depth);
 /* Whether `len` bytes are valid UTF-8 without NUL (v1 strings). */
 int canon_utf8_ok(const uint8_t *s, size_t len);
 
-/* Writer: a msgpack-c packer over a growable buffer. */
+/* Writer: a msgpack-c packer over a growable buffer. It keeps count of the containers it
+ * has open (how many items each still needs), so that a wrong array or map count, which
+ * would send bytes no peer can read, stops at the writer (RONDA_ASSERT in cwr_take) rather
+ * than at the reader. It does not check string contents: text from a form may hold what v1
+ * refuses (a NUL), and the reader refuses it after sealing (the writer asserts only what
+ * our own code decides: counts, nesting, lengths). */
 typedef struct cwr {
     msgpack_sbuffer buf;
     msgpack_packer pk;
-    int failed; /* a write failed for lack of memory */
+    int failed;                     /* a write failed for lack of memory */
+    unsigned depth;                 /* containers open (a full one closes at the next value) */
+    uint32_t left[RONDA_DEPTH_MAX]; /* items each open container still needs */
 } cwr;
 
 void cwr_init(cwr *w);
@@ -53,9 +60,13 @@ void cwr_uint(cwr *w, uint64_t v);
 void cwr_nil(cwr *w);
 void cwr_str(cwr *w, const char *s, size_t len);
 void cwr_bin(cwr *w, const uint8_t *b, size_t len);
-/* Append bytes that are already one canonical value. */
+/* Append bytes that are already canonical values written by another cwr (each counts as
+ * one item of the open container; a value of them that does not read back is a bug). */
 void cwr_raw(cwr *w, const uint8_t *b, size_t len);
-/* Hand the bytes to the caller (malloc'd); the writer is then empty. */
+/* 1 when every container opened has all its items (a writer ready to be read). */
+int cwr_complete(const cwr *w);
+/* Hand the bytes to the caller (malloc'd); the writer is then empty. Asserts that the
+ * bytes are complete values (cwr_complete) unless a write failed (RONDA_ERR_NOMEM then). */
 ronda_err cwr_take(cwr *w, uint8_t **out, size_t *len);
 
 #endif

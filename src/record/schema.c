@@ -7,7 +7,6 @@
  * JSON is only ever made from a decoded struct.
  * Field tables are kept in canonical key order (shorter keys first, then bytewise), so a
  * body's keys must appear in table order; schema_selfcheck() asserts that. */
-#include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "record/canon.h"
 #include "ronda/body.h"
 #include "record/schema.h"
+#include "util/assert.h"
 #include "util/util.h"
 
 typedef enum ftype { T_NAME, T_TEXT, T_TIME, T_ENUM, T_UINT, T_BIN32, T_SIG64, T_LIST, T_MAP, T_BODY, T_AKIND } ftype;
@@ -165,17 +165,17 @@ static int canonical_before(const char *a, const char *b) {
 }
 
 static void check_table(const schema *s) {
-    for (size_t i = 1; i < s->n; i++) assert(canonical_before(s->fields[i - 1].key, s->fields[i].key));
-    for (size_t i = 0; i < s->n; i++) assert(strlen(s->fields[i].key) < 32); /* fixstr keys */
+    for (size_t i = 1; i < s->n; i++) RONDA_ASSERT(canonical_before(s->fields[i - 1].key, s->fields[i].key));
+    for (size_t i = 0; i < s->n; i++) RONDA_ASSERT(strlen(s->fields[i].key) < 32); /* fixstr keys */
 }
 
 void schema_selfcheck(void) {
     check_table(&topic_schema);
     check_table(&entry_schema);
     for (int k = RONDA_KIND_DIALOGUE; k < RONDA_KIND__COUNT; k++) check_table(&kind_schemas[k]);
-    assert(strcmp(TOPICS->key, "topics") == 0 && TOPICS->elem == T_MAP && TOPICS->sub == &topic_schema);
-    assert(strcmp(TEXTS->key, "messages") == 0 && TEXTS->elem == T_TEXT);
-    assert(strcmp(FRONTIER->key, "frontier") == 0 && FRONTIER->sub == &entry_schema);
+    RONDA_ASSERT(strcmp(TOPICS->key, "topics") == 0 && TOPICS->elem == T_MAP && TOPICS->sub == &topic_schema);
+    RONDA_ASSERT(strcmp(TEXTS->key, "messages") == 0 && TEXTS->elem == T_TEXT);
+    RONDA_ASSERT(strcmp(FRONTIER->key, "frontier") == 0 && FRONTIER->sub == &entry_schema);
 }
 
 const char *const *schema_enum_values(const char *what) {

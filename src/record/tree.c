@@ -6,12 +6,12 @@
  * iterative algorithms of RFC 9162 §2.1.3.2 and §2.1.4.2, which never build a tree. Both
  * sides written from the RFCs, so a slip on one side shows as a failed proof in the unit
  * test over every size and index up to 64 (tests/unit/tree_test.c). */
-#include <assert.h>
 #include <sodium.h>
 #include <string.h>
 
 #include "ronda/ronda.h"
 #include "ronda/tree.h"
+#include "util/assert.h"
 
 _Static_assert(RONDA_TREE_HASH_BYTES == crypto_hash_sha256_BYTES, "tree hashes are SHA-256");
 _Static_assert(RONDA_TREE_PROOF_MAX >= 64, "a path in a tree below 2^63 leaves has at most 63 hashes, a "
@@ -38,7 +38,7 @@ void ronda_tree_node_hash(const ronda_tree_hash *left, const ronda_tree_hash *ri
 
 /* The largest power of two below n (n >= 2): where RFC 6962 splits a tree of n leaves. */
 static uint64_t split(uint64_t n) {
-    assert(n >= 2);
+    RONDA_ASSERT(n >= 2);
     uint64_t k = 1;
     while (k << 1 < n) k <<= 1;
     return k;
@@ -71,17 +71,17 @@ void ronda_tree_range_init(ronda_tree_range *r) { memset(r, 0, sizeof *r); }
 
 ronda_err ronda_tree_range_append(ronda_tree_range *r, const ronda_tree_hash *leaf) {
     if (r->size >= RONDA_TREE_SIZE_MAX) return RONDA_ERR_TOO_BIG;
-    assert(r->n < 64);
+    RONDA_ASSERT(r->n < 64);
     r->stack[r->n++] = *leaf;
     /* Each trailing 1 bit of the old size is a full subtree of the new leaf's height to its
      * left: merge them, as binary addition carries. */
     for (uint64_t s = r->size; s & 1; s >>= 1) {
-        assert(r->n >= 2);
+        RONDA_ASSERT(r->n >= 2);
         ronda_tree_node_hash(&r->stack[r->n - 2], &r->stack[r->n - 1], &r->stack[r->n - 2]);
         r->n--;
     }
     r->size++;
-    assert((unsigned)__builtin_popcountll(r->size) == r->n);
+    RONDA_ASSERT((unsigned)__builtin_popcountll(r->size) == r->n);
     return RONDA_OK;
 }
 
@@ -116,7 +116,7 @@ ronda_err ronda_tree_inclusion_proof(const ronda_tree_hash *leaves, uint64_t n, 
     if (index >= n || n > RONDA_TREE_SIZE_MAX) return RONDA_ERR_INVALID;
     unsigned l = 0;
     path_rec(leaves, n, index, path, &l); /* at most 63 hashes: one per level */
-    assert(l <= RONDA_TREE_PROOF_MAX);
+    RONDA_ASSERT(l <= RONDA_TREE_PROOF_MAX);
     *len = l;
     return RONDA_OK;
 }
@@ -167,7 +167,7 @@ ronda_err ronda_tree_consistency_proof(const ronda_tree_hash *leaves, uint64_t n
     if (m == 0 || m > n || n > RONDA_TREE_SIZE_MAX) return RONDA_ERR_INVALID;
     unsigned l = 0;
     subproof(leaves, n, m, 1, path, &l); /* one hash per level, and one more: at most 64 */
-    assert(l <= RONDA_TREE_PROOF_MAX);
+    RONDA_ASSERT(l <= RONDA_TREE_PROOF_MAX);
     *len = l;
     return RONDA_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "record/canon.h"
 #include "store/store_int.h"
+#include "util/assert.h"
 
 ronda_err ronda_store_frontier_forks(ronda_store *s,
                                      int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *, uint64_t),
@@ -129,6 +130,8 @@ static ronda_err encode_row(sqlite3_stmt *st, cwr *w) {
         cwr_nil(w);
     else
         cwr_bin(w, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+    /* Read straight from w->buf by the callers (not through cwr_take): one whole value. */
+    RONDA_ASSERT(w->failed || cwr_complete(w));
     return w->failed ? RONDA_ERR_NOMEM : RONDA_OK;
 }
 
@@ -143,7 +146,7 @@ ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES
     sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)from);
     sqlite3_bind_int64(st, 3, (int64_t)max_count);
-    size_t bytes = 0;
+    size_t bytes = 0, n = 0;
     ronda_err e = RONDA_OK;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -155,6 +158,10 @@ ronda_err ronda_store_range(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES
             break;
         }
         bytes += w.buf.size;
+        /* What a reply's caller sizes its message by: at most max_count records, and at most
+         * max_bytes unless one record alone is larger. */
+        RONDA_ASSERT_MSG(++n <= max_count && (n == 1 || bytes <= max_bytes), "%zu records, %zu bytes of %zu", n, bytes,
+                         max_bytes);
         int stop = e == RONDA_OK ? cb(ctx, (const uint8_t *)w.buf.data, w.buf.size) : 1;
         cwr_destroy(&w);
         if (stop) break;

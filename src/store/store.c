@@ -17,6 +17,7 @@
 #include "record/record_int.h"
 #include "ronda/report.h"
 #include "store/store_int.h"
+#include "util/assert.h"
 
 #define SCHEMA_VERSION "1"
 /* The layout of the derived views (views.c). A store whose views have another version
@@ -627,6 +628,7 @@ static ronda_err store_fork(ronda_store *s, const ronda_record *rec, const void 
  * record from outside; a local append dates its own record from the caller's now_ms). */
 static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome, ronda_detail *d,
                              int future) {
+    RONDA_ASSERT(s->in_txn); /* every write below belongs to the caller's transaction */
     ronda_err e;
     /* The author's head first: a seq above it is not held (chains are continuous), so only
      * a seq at or below it needs the by-seq lookup for a duplicate or a fork. */
@@ -694,7 +696,11 @@ static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outc
     if ((e = ronda_body_to_json(rec->kind, rec->body, rec->body_len, &body, d)) != RONDA_OK) return e;
     if ((e = views_check(s, rec, body, d)) != RONDA_OK) goto out;
 
-    /* Writes: nothing above has changed the database. */
+    /* Writes: nothing above has changed the database. The checks above leave exactly one
+     * place for the record: the author's next seq (chains are continuous, invariant 2). */
+    RONDA_ASSERT_MSG(rec->seq == head_seq + 1, "seq %llu after head %llu", (unsigned long long)rec->seq,
+                     (unsigned long long)head_seq);
+    RONDA_ASSERT(rec->seq == 1 || rec->hlc > head_hlc);
     st = store_stmt(s, Q_INSERT);
     if (!st) {
         e = store_dberr(s, d, "insert");
@@ -733,12 +739,24 @@ out:
     return e;
 }
 
+/* What apply_inner reports on success: one of the three outcomes (written only then). */
+static int outcome_ok(ronda_outcome o) { return o == RONDA_STORED || o == RONDA_DUPLICATE || o == RONDA_FORK; }
+
 ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outcome *outcome, ronda_detail *d) {
-    if (s->in_txn) return apply_inner(s, rec, outcome, d, 1);
+    ronda_outcome o = (ronda_outcome)0;
+    if (s->in_txn) {
+        /* Through a local, so *outcome is written only on success (a fork's later step may
+         * fail after the outcome is known). */
+        ronda_err ie = apply_inner(s, rec, &o, d, 1);
+        if (ie == RONDA_OK) {
+            RONDA_ASSERT_MSG(outcome_ok(o), "outcome %d", (int)o);
+            *outcome = o;
+        }
+        return ie;
+    }
     /* Autocommit: begin/commit below end with store_idle(). */
     ronda_err e = ronda_store_begin(s);
     if (e != RONDA_OK) return store_dberr(s, d, "begin");
-    ronda_outcome o;
     e = apply_inner(s, rec, &o, d, 1);
     if (e == RONDA_OK) {
         e = ronda_store_commit(s);
@@ -746,7 +764,10 @@ ronda_err ronda_store_apply(ronda_store *s, const ronda_record *rec, ronda_outco
     } else {
         ronda_store_rollback(s);
     }
-    if (e == RONDA_OK) *outcome = o;
+    if (e == RONDA_OK) {
+        RONDA_ASSERT_MSG(outcome_ok(o), "outcome %d", (int)o);
+        *outcome = o;
+    }
     return e;
 }
 
@@ -811,6 +832,10 @@ ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[RONDA_SECRET_B
         e = RONDA_ERR_EXISTS;
         goto out;
     }
+    /* Stored as sealed: our key, the next seq after the head read above, linked to it. */
+    RONDA_ASSERT(sodium_memcmp(rec.author, secret + 32, RONDA_KEY_BYTES) == 0);
+    RONDA_ASSERT_MSG(rec.seq == seq && rec.has_prev == has_prev, "seq %llu (sealed %llu), prev %d (sealed %d)",
+                     (unsigned long long)rec.seq, (unsigned long long)seq, rec.has_prev, has_prev);
     if (own_txn && (e = ronda_store_commit(s)) != RONDA_OK) goto out;
     if (id_out) memcpy(id_out, rec.id, RONDA_ID_BYTES);
 out:

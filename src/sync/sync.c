@@ -24,7 +24,25 @@
  *   6. at most SYNC_DEFER_MAX deferred replies, in arrival order (their holds do not go
  *      back), each a large reply of its peer taken in a hold that began;
  *   7. the core's store transaction is open only under sync_hold;
- *   8. the spans not to push are at most SKIP_SPANS_MAX, each from <= to, ascending. */
+ *   8. the spans not to push are at most SKIP_SPANS_MAX, each from <= to, ascending;
+ * and, beyond the numbers of those:
+ *   2b. every queued message is one a peer takes: at most SYNC_MSG_MAX bytes, a msgpack
+ *       array whose first item is a known message type;
+ *   3b. WANTs in flight have distinct send orders and were sent no later than now;
+ *   4b. one want per author, the authority's (when queued) first: its chain carries the
+ *       roster;
+ *   5b. a peer with SYNC_BAD_MAX refusals is cut off;
+ *   6b. a deferred reply's peer is connected (sync_peer_down applies its replies first);
+ *       the replies came no later than now, in order of time; in a hold only replies of it
+ *       and of the hold before wait, outside one only those of the last (sync_release);
+ *   9. timers: a connected peer's next HELLO is due within SYNC_ROUND_MS; it came up and
+ *      last synced no later than now; at most SYNC_EVIDENCE_WANTS_MAX evidence WANTs a round;
+ *  10. push cursors: every peer's, and the scan's, lie within the store's rows (0..last);
+ *  11. counters: outcomes of records (stored, duplicates, forks, deferred) never exceed the
+ *      records received, `future` never exceeds `deferred`, `rejected` is the sum of
+ *      `rejected_by`, and the connected peers' refusals and undelivered claims their sums;
+ *      no counter goes back between two checks.
+ * sync_check() keeps one thing of its own: the counters as it last saw them (for 11). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +51,7 @@
 
 #include "record/canon.h"
 #include "sync/sync.h"
+#include "util/assert.h"
 
 enum { MSG_HELLO = 0, MSG_SYNCED = 1, MSG_FRONTIER = 2, MSG_WANT = 3, MSG_RECORDS = 4 };
 
@@ -163,6 +182,7 @@ struct sync_core {
      * current window, lines left out of it, and when the window began. */
     uint32_t deferred_logged;
     uint64_t deferred_suppressed, deferred_window_ms;
+    sync_stats checked; /* the counters at the last sync_check (invariant 11: none goes back) */
 };
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
@@ -299,6 +319,7 @@ static void enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
         p->qhead = m;
     p->qtail = m;
     p->qlen++;
+    RONDA_ASSERT(p->qlen <= SYNC_OUTQ_MAX); /* invariant 2: the check above admits one more at most */
 }
 
 static void send_hello(sync_core *c, peer *p, uint64_t now) {
@@ -552,6 +573,7 @@ static void want_add(sync_core *c, peer *p, const uint8_t *author, uint64_t targ
         p->wants[p->nwants] = w;
     }
     p->nwants++;
+    RONDA_ASSERT(p->nwants <= SYNC_WANTS_MAX); /* invariant 4: the wants array's size */
 }
 
 /* Forget the queued want of an author: a reply brought nothing of it, so asking again at
@@ -567,6 +589,10 @@ static void want_drop(peer *p, const uint8_t *author) {
 }
 
 static void send_want(sync_core *c, peer *p, inflight *f, uint64_t now) {
+    /* Invariant 3: next_range gives 1 <= from <= to <= target, at most a batch long. */
+    RONDA_ASSERT_MSG(f->from >= 1 && f->from <= f->to && f->to <= f->target && f->to - f->from < SYNC_BATCH_RECORDS,
+                     "WANT %llu..%llu of target %llu", (unsigned long long)f->from, (unsigned long long)f->to,
+                     (unsigned long long)f->target);
     cwr w;
     cwr_init(&w);
     cwr_array(&w, 4);
@@ -870,6 +896,7 @@ static void skip_add(sync_core *c, int64_t from, int64_t to) {
         return;
     }
     if (c->nskip == SKIP_SPANS_MAX) memmove(c->skip, c->skip + 1, --c->nskip * sizeof *c->skip);
+    RONDA_ASSERT(c->nskip < SKIP_SPANS_MAX && from <= to); /* invariant 8 */
     c->skip[c->nskip++] = (skip_span){from, to};
 }
 
@@ -1119,6 +1146,7 @@ static ronda_err defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t
     /* The oldest, while this one is being checked; a failure there is reported, and this
      * reply still queued (messages keep their order). */
     e = c->nrx == SYNC_DEFER_MAX ? rx_settle_one(c) : RONDA_OK;
+    RONDA_ASSERT(c->nrx < SYNC_DEFER_MAX); /* invariant 6: rx_settle_one took the oldest, even on failure */
     c->rxq[c->nrx++] = x;
     c->st.replies_ahead++;
     return e;
@@ -1194,7 +1222,10 @@ static void answer_want(sync_core *c, peer *p, const uint8_t *author, uint64_t f
     cwr_uint(&w, 1);
     cwr_bin(&w, author, RONDA_KEY_BYTES);
     cwr_array(&w, x.n);
-    if (!body.failed) cwr_raw(&w, (const uint8_t *)body.buf.data, body.buf.size);
+    if (body.failed) /* the array's items are lost: the reply is not sent (the WANT times out) */
+        w.failed = 1;
+    else
+        cwr_raw(&w, (const uint8_t *)body.buf.data, body.buf.size);
     cwr_destroy(&body);
     enqueue(c, p, &w, 0);
 }
@@ -1424,7 +1455,10 @@ static void push_flush(sync_core *c, peer *p, push_msg *m) {
     cwr_uint(&w, 0);
     cwr_nil(&w);
     cwr_array(&w, m->n);
-    if (!m->body.failed) cwr_raw(&w, (const uint8_t *)m->body.buf.data, m->body.buf.size);
+    if (m->body.failed) /* its items are lost: not sent (dropped, repaired by a round) */
+        w.failed = 1;
+    else
+        cwr_raw(&w, (const uint8_t *)m->body.buf.data, m->body.buf.size);
     cwr_destroy(&m->body);
     cwr_init(&m->body);
     m->n = 0;
@@ -1662,6 +1696,16 @@ static int check_peer(const sync_core *c, const peer *p, char *why, size_t len) 
     if (n != p->qlen || last != p->qtail || (p->qtail && p->qtail->next))
         return broken(why, len, "2: peer %u: queue of %zu messages, qlen %zu, or its tail is not its last", p->id, n,
                       p->qlen);
+    size_t qi = 0;
+    for (const outmsg *m = p->qhead; m; m = m->next, qi++) {
+        crd r = crd_make(m->data, m->len);
+        uint32_t items;
+        uint64_t type;
+        if (!m->data || m->len > SYNC_MSG_MAX || crd_array(&r, &items) != RONDA_OK || items < 1 ||
+            crd_uint(&r, &type) != RONDA_OK || type > MSG_RECORDS)
+            return broken(why, len, "2b: peer %u: queued message %zu (%zu bytes) is not one a peer takes", p->id, qi,
+                          m->len);
+    }
     for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
         const inflight *f = &p->fl[i];
         if (!f->used) continue;
@@ -1673,6 +1717,13 @@ static int check_peer(const sync_core *c, const peer *p, char *why, size_t len) 
         if (f->order >= p->requests)
             return broken(why, len, "3: peer %u: WANT of order %llu, only %llu sent", p->id,
                           (unsigned long long)f->order, (unsigned long long)p->requests);
+        if (f->sent_ms > c->mono_ms)
+            return broken(why, len, "3b: peer %u: WANT sent at %llu ms, after now (%llu ms)", p->id,
+                          (unsigned long long)f->sent_ms, (unsigned long long)c->mono_ms);
+        for (size_t j = i + 1; j < SYNC_INFLIGHT_MAX; j++)
+            if (p->fl[j].used && p->fl[j].order == f->order)
+                return broken(why, len, "3b: peer %u: two WANTs in flight of send order %llu", p->id,
+                              (unsigned long long)f->order);
         for (size_t k = i + 1; k < SYNC_INFLIGHT_MAX; k++) {
             const inflight *g = &p->fl[k];
             if (g->used && memcmp(g->author, f->author, RONDA_KEY_BYTES) == 0 && g->from <= f->to && f->from <= g->to)
@@ -1683,9 +1734,74 @@ static int check_peer(const sync_core *c, const peer *p, char *why, size_t len) 
     }
     if (p->nwants > SYNC_WANTS_MAX || (p->nwants && !p->wants))
         return broken(why, len, "4: peer %u has %zu wants", p->id, p->nwants);
-    for (size_t i = 0; i < p->nwants; i++)
+    for (size_t i = 0; i < p->nwants; i++) {
         if (p->wants[i].target == 0) return broken(why, len, "4: peer %u wants an author up to seq 0", p->id);
+        if (i > 0 && memcmp(p->wants[i].author, c->authority, RONDA_KEY_BYTES) == 0)
+            return broken(why, len, "4b: peer %u: the authority's want is queued at %zu, not first", p->id, i);
+        /* Quadratic in the wants (at most SYNC_WANTS_MAX): a test's check, not a daemon's. */
+        for (size_t j = 0; j < i; j++)
+            if (memcmp(p->wants[j].author, p->wants[i].author, RONDA_KEY_BYTES) == 0)
+                return broken(why, len, "4b: peer %u: wants %zu and %zu name one author", p->id, j, i);
+    }
     if (p->banned && (p->qlen || p->nwants)) return broken(why, len, "5: cut-off peer %u has a queue or wants", p->id);
+    if (p->id != 0 && p->bad >= SYNC_BAD_MAX && !p->banned)
+        return broken(why, len, "5b: peer %u sent %llu refused records and is not cut off", p->id,
+                      (unsigned long long)p->bad);
+    if (p->id != 0 && !p->banned) {
+        if (p->next_hello_ms > c->mono_ms + SYNC_ROUND_MS)
+            return broken(why, len, "9: peer %u: next HELLO at %llu ms, more than a round after now (%llu ms)", p->id,
+                          (unsigned long long)p->next_hello_ms, (unsigned long long)c->mono_ms);
+        if (p->up_ms > c->mono_ms || p->last_sync_ms > c->mono_ms)
+            return broken(why, len, "9: peer %u came up (%llu ms) or synced (%llu ms) after now (%llu ms)", p->id,
+                          (unsigned long long)p->up_ms, (unsigned long long)p->last_sync_ms,
+                          (unsigned long long)c->mono_ms);
+        if (p->evidence_sent > SYNC_EVIDENCE_WANTS_MAX)
+            return broken(why, len, "9: peer %u: %u evidence WANTs this round", p->id, p->evidence_sent);
+        if (p->push_after < 0)
+            return broken(why, len, "10: peer %u: push cursor %lld", p->id, (long long)p->push_after);
+    }
+    return 1;
+}
+
+/* Invariant 11 (file top): relations between the counters, and none gone back since the
+ * last check (sync_stats is all uint64_t counters). */
+static int check_stats(const sync_core *c, sync_stats *checked, char *why, size_t len) {
+    const sync_stats *st = &c->st;
+    if (st->stored + st->duplicates + st->forks + st->deferred > st->received || st->future > st->deferred)
+        return broken(why, len,
+                      "11: %llu records received, but %llu stored, %llu duplicates, %llu forks, %llu deferred (%llu "
+                      "future)",
+                      (unsigned long long)st->received, (unsigned long long)st->stored,
+                      (unsigned long long)st->duplicates, (unsigned long long)st->forks,
+                      (unsigned long long)st->deferred, (unsigned long long)st->future);
+    uint64_t by = 0, bad = 0, undelivered = 0;
+    for (size_t i = 0; i < RONDA_ERR__COUNT; i++) by += st->rejected_by[i];
+    if (by != st->rejected)
+        return broken(why, len, "11: %llu records rejected, %llu by their checks", (unsigned long long)st->rejected,
+                      (unsigned long long)by);
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        bad += c->peers[i].bad;
+        undelivered += c->peers[i].undelivered;
+    }
+    if (bad > st->rejected || undelivered > st->claims_undelivered)
+        return broken(why, len,
+                      "11: peers' refusals (%llu) or undelivered claims (%llu) exceed the totals (%llu, %llu)",
+                      (unsigned long long)bad, (unsigned long long)undelivered, (unsigned long long)st->rejected,
+                      (unsigned long long)st->claims_undelivered);
+    if (st->rounds_in_sync > st->msgs_in || c->nrx > st->replies_ahead)
+        return broken(why, len, "11: %llu rounds in sync of %llu messages in, or %zu replies waiting of %llu taken",
+                      (unsigned long long)st->rounds_in_sync, (unsigned long long)st->msgs_in, c->nrx,
+                      (unsigned long long)st->replies_ahead);
+    enum { N = sizeof(sync_stats) / sizeof(uint64_t) };
+    _Static_assert(sizeof(sync_stats) % sizeof(uint64_t) == 0, "sync_stats holds only uint64_t counters");
+    uint64_t now[N], then[N];
+    memcpy(now, st, sizeof now);
+    memcpy(then, checked, sizeof then);
+    for (size_t i = 0; i < N; i++)
+        if (now[i] < then[i])
+            return broken(why, len, "11: counter %zu of sync_stats went back from %llu to %llu", i,
+                          (unsigned long long)then[i], (unsigned long long)now[i]);
+    *checked = *st;
     return 1;
 }
 
@@ -1702,6 +1818,15 @@ int sync_check(const sync_core *c, char *why, size_t len) {
             x->peer == 0)
             return broken(why, len, "6: deferred reply %zu: %u records of %u read, peer %u", i, x->b.got, x->count,
                           x->peer);
+        int connected = 0;
+        for (size_t k = 0; k < SYNC_PEERS_MAX; k++) connected |= c->peers[k].id == x->peer;
+        if (!connected) return broken(why, len, "6b: deferred reply %zu is of peer %u, not connected", i, x->peer);
+        if (x->now > c->mono_ms || (i > 0 && x->now < c->rxq[i - 1].now))
+            return broken(why, len, "6b: deferred reply %zu came at %llu ms (now %llu ms), out of order of time", i,
+                          (unsigned long long)x->now, (unsigned long long)c->mono_ms);
+        if (c->hold ? x->hold + 1 < c->holds : x->hold != c->holds)
+            return broken(why, len, "6b: deferred reply %zu of hold %llu still waits %s hold %llu", i,
+                          (unsigned long long)x->hold, c->hold ? "in" : "after", (unsigned long long)c->holds);
     }
     if (c->txn_open && !c->hold) return broken(why, len, "7: the core's store transaction is open outside a hold");
     if (c->nskip > SKIP_SPANS_MAX) return broken(why, len, "8: %zu spans not to push", c->nskip);
@@ -1709,5 +1834,24 @@ int sync_check(const sync_core *c, char *why, size_t len) {
         if (c->skip[i].from > c->skip[i].to || (i > 0 && c->skip[i].from <= c->skip[i - 1].to))
             return broken(why, len, "8: span %zu not to push (%lld..%lld) is empty or out of order", i,
                           (long long)c->skip[i].from, (long long)c->skip[i].to);
-    return 1;
+    /* Two indexed reads (max rowid): the cursors against the rows they walk. A store error
+     * is reported as such, not taken as a pass. */
+    int64_t rows = 0, forks = 0;
+    ronda_err e = ronda_store_last_rowid(c->s, 0, &rows);
+    if (e == RONDA_OK) e = ronda_store_last_rowid(c->s, 1, &forks);
+    if (e != RONDA_OK)
+        return broken(why, len, "10: cannot read the store's last rows: %s (%s)", ronda_strerror(e),
+                      ronda_store_errmsg(c->s));
+    if (c->pushed_rowid < 0 || c->pushed_rowid > rows || c->pushed_fork_rowid < 0 || c->pushed_fork_rowid > forks)
+        return broken(why, len, "10: push scans at row %lld of %lld, fork row %lld of %lld", (long long)c->pushed_rowid,
+                      (long long)rows, (long long)c->pushed_fork_rowid, (long long)forks);
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        const peer *p = &c->peers[i];
+        if (p->id != 0 && !p->banned && p->push_after > rows)
+            return broken(why, len, "10: peer %u: push cursor at row %lld, the store's last is %lld", p->id,
+                          (long long)p->push_after, (long long)rows);
+    }
+    /* The one state of sync_check's own (its last view of the counters); the core is
+     * always heap-allocated (sync_new), never a const object. */
+    return check_stats(c, &((sync_core *)c)->checked, why, len);
 }
