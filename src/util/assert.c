@@ -17,28 +17,31 @@ static const char *tree_path(const char *file) {
     return best ? best : file;
 }
 
-static _Noreturn void fail(const char *expr, const char *file, int line, const char *func, const char *fmt,
-                           va_list *ap) {
-    /* Under stderr's lock, so the line is not interleaved with another thread's (the
-     * signature workers); the location last, whatever the length of the text before it. */
+/* Under stderr's lock, so the line is not interleaved with another thread's (the signature
+ * workers); the location last, whatever the length of the text before it. */
+static void begin(const char *expr) {
     flockfile(stderr);
     fprintf(stderr, "ronda: assertion failed: %s", expr);
-    if (fmt) {
-        fputs(": ", stderr);
-        vfprintf(stderr, fmt, *ap);
-    }
+}
+
+static _Noreturn void end(const char *file, int line, const char *func) {
     fprintf(stderr, " (%s:%d, %s)\n", tree_path(file), line, func);
     fflush(stderr);
     abort();
 }
 
 _Noreturn void ronda_assert_fail(const char *expr, const char *file, int line, const char *func) {
-    fail(expr, file, line, func, NULL, NULL);
+    begin(expr);
+    end(file, line, func);
 }
 
 _Noreturn void ronda_assert_failf(const char *expr, const char *file, int line, const char *func, const char *fmt,
                                   ...) {
     va_list ap;
+    begin(expr);
+    fputs(": ", stderr);
     va_start(ap, fmt);
-    fail(expr, file, line, func, fmt, &ap);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    end(file, line, func);
 }
