@@ -18,7 +18,7 @@ typedef struct crd {
 } crd;
 
 static inline crd crd_make(const uint8_t *p, size_t len) {
-    crd r = {p, p + len};
+    crd r = {p, p ? p + len : p}; /* no bytes may come as NULL: NULL + 0 is undefined */
     return r;
 }
 static inline size_t crd_left(const crd *r) { return (size_t)(r->end - r->p); }

@@ -36,11 +36,13 @@ for h in "$src"/include/ronda/*.h; do
 done
 # The declarations of the public headers, comments gone: one statement a line (split at ; { }).
 # A function's statement has a "(" after its name; typedefs, static inline functions (not
-# exported) and static asserts are left out. has_api: the statement carries RONDA_API.
+# exported), static asserts and function-pointer fields ("void (*progress)(...)") are left
+# out. has_api: the statement carries RONDA_API.
 awk '/^# [0-9]+ "/ { keep = ($3 ~ /\/include\/ronda\//); next } keep' "$work/umbrella.i" | tr '\n' ' ' |
   tr ';{}' '\n\n\n' | grep -vE '\b(static|typedef|_Static_assert)\b' | grep '(' >"$work/decls" || true
 sed -E 's/__attribute__ *\(\([a-z_]+(\("[a-z]+"\))?\)\)/ /g' "$work/decls" |
   awk -v api="$work/decls" '{ getline orig <api; pre = substr($0, 1, index($0, "(") - 1)
+        if (substr($0, index($0, "(") + 1) ~ /^ *\*/) next # a function pointer (a struct field), not a function
         if (match(pre, /[A-Za-z_][A-Za-z0-9_]* *$/)) { n = substr(pre, RSTART, RLENGTH); sub(/ +$/, "", n)
           print n, (orig ~ /visibility\("default"\)/ ? "api" : "none") } }' >"$work/names"
 awk '{ print $1 }' "$work/names" | sort -u >"$work/declared"
