@@ -106,29 +106,6 @@ int cmd_history(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 
-/* Periodic checkpoints of `ronda run` (cmd_audit.c). */
-typedef struct run_checkpoints {
-    uint64_t every_ms;    /* 0: never */
-    uint64_t next_ms;     /* the next hourly one (monotonic) */
-    int hq;               /* this node is an hq member: it checkpoints and cosigns */
-    uint64_t last_ms;     /* when this process last wrote one (monotonic); 0: not yet */
-    int64_t content_mark; /* ronda_store_marks' content when it did */
-    int64_t cosign_mark;  /* ronda_store_marks' any at the last cosign pass */
-    int guarded;          /* this node's own chain forked: it writes nothing (appends refused) */
-} run_checkpoints;
-/* From --checkpoint-every (NULL: the role's default, hourly for hq, never otherwise); `note`
- * gets a line for the log. Returns -1 to go on, or EXIT_USAGE after printing the error. */
-int run_checkpoints_init(run_checkpoints *c, node *n, const char *every, ronda_mono now, char *note, size_t len);
-/* Write a checkpoint when one is due: 0 none due, 1 written, -1 failed; `text` says which. */
-int run_checkpoints_tick(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len);
-/* At start (after the store opened), and when a round with a peer ended in sync: write a
- * checkpoint when the ledger changed since this node's newest (at start: any change; after a
- * catch-up: records other than checkpoints and cosignatures, at most every
- * RONDA_CHECKPOINT_GAP_MS), and after a catch-up cosign other HQs' checkpoints this ledger
- * can vouch for (at most RONDA_COSIGN_PASS_MAX). Same returns as run_checkpoints_tick. */
-int run_checkpoints_start(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len);
-int run_checkpoints_synced(run_checkpoints *c, node *n, ronda_mono now, ronda_wall wall, char *text, size_t len);
-
 /* A tiny option parser shared by every verb: --name VALUE, --name=VALUE, --flag. */
 typedef enum opt_kind { OPT_FLAG, OPT_STR, OPT_LIST } opt_kind;
 typedef struct strlist {

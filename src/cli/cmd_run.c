@@ -23,13 +23,16 @@
 #include "cli/viewwatch.h"
 #include "http/http.h"
 #include "net/net.h"
+#include "node/catchup.h"
+#include "node/checkpoints.h"
+#include "node/peers.h"
 #include "node/snapshot.h"
 #include "sync/sync.h"
+#include "util/assert.h"
 #include "util/util.h"
 
 #define TICK_MS 50            /* push latency: new local records go out within this */
 #define ALLOW_REFRESH_MS 1000 /* roster changes reach the allowlist within this */
-#define BOOTSTRAP_MAX 16      /* --peer endpoints */
 #define STATS_MS 5000         /* a stats line in the log this often (debug level) */
 #define STATUS_MS 2000        /* systemd STATUS= and catch-up progress this often */
 #define SYNCED_CHECK_MS 1000  /* rounds that ended in sync looked for this often (checkpoints, cosigns) */
@@ -45,19 +48,21 @@ typedef struct daemon_ctx {
     node n;
     net *net;
     sync_core *sync;
-    const char *bootstrap[BOOTSTRAP_MAX];
-    int warned[BOOTSTRAP_MAX]; /* an unknown --peer was reported */
+    const char *bootstrap[NODE_BOOTSTRAP_MAX];
+    int warned[NODE_BOOTSTRAP_MAX]; /* an unknown --peer was reported */
     size_t nbootstrap;
     unsigned fanout;
     uint8_t self[32];
-    uint32_t dealer_peer[NET_DEALERS_MAX + 1]; /* connected dealer peer ids (by slot) */
-    uint8_t dealer_sign[NET_DEALERS_MAX + 1][32];
     http_server *http; /* --http: the HQ dashboard and API (src/http), or NULL */
+    /* Peers the sync core cut off (its sync_on_ban hook), acted on once the core's call
+     * returns: each peer at most once until it is down, so SYNC_PEERS_MAX of them. */
+    uint32_t banned[SYNC_PEERS_MAX];
+    size_t nbanned;
     /* Catch-up progress, also reported between messages of one poll (ev_msg): a catch-up
-     * of a few thousand records can begin and end within one poll. Owned by cmd_run. */
-    progress *catchup;
-    int *catching_up;
-    uint64_t *catchup_base, *next_progress;
+     * of a few thousand records can begin and end within one poll. */
+    progress catchup;
+    node_catchup caught;
+    uint64_t next_progress;
     const char *who;
     int clock_off;          /* the node's clock is off by more than the bound (as last logged) */
     int64_t offset_written; /* the clock offset last written to the store */
@@ -96,11 +101,7 @@ static void log_dberr(daemon_ctx *d, const char *what, ronda_err e) {
 
 /* A peer in the log: the member's signing key, shortened by cli_short() like every id. */
 static void peer_name(daemon_ctx *d, uint32_t peer, char out[24]) {
-    const uint8_t *sign = NULL;
-    if (peer >= 1 && peer <= NET_DEALERS_MAX && d->dealer_peer[peer])
-        sign = d->dealer_sign[peer];
-    else if (peer >= NET_ROUTER_PEER_BASE)
-        sign = net_peer_sign(d->net, peer);
+    const uint8_t *sign = net_peer_sign(d->net, peer);
     if (sign)
         cli_short(sign, out);
     else
@@ -115,41 +116,12 @@ static void sync_log(void *ctx, int level, uint32_t peer, const char *text) {
     logmsg(ctx, level, "peer %s: %s", who, text);
 }
 
-typedef struct roster_ctx {
-    daemon_ctx *d;
-    uint8_t (*sign)[32];
-    uint8_t (*curve)[32];
-    char (*endpoint)[160];
-    size_t n, cap;
-} roster_ctx;
-
-static int roster_add(void *vctx, const uint8_t *sign, const uint8_t *curve, const char *endpoint, const char *name) {
-    roster_ctx *r = vctx;
-    (void)name;
-    if (r->n >= r->cap) return 1;
-    memcpy(r->sign[r->n], sign, 32);
-    memcpy(r->curve[r->n], curve, 32);
-    snprintf(r->endpoint[r->n], sizeof r->endpoint[r->n], "%s", endpoint ? endpoint : "");
-    r->n++;
-    return 0;
-}
-
-static int connected_to(daemon_ctx *d, const uint8_t *curve) {
-    for (uint32_t p = 1; p <= NET_DEALERS_MAX; p++) {
-        const uint8_t *c = net_peer_curve(d->net, p);
-        if (c && memcmp(c, curve, 32) == 0) return 1;
-    }
-    return 0;
-}
-
 static void connect_peer(daemon_ctx *d, const char *endpoint, const uint8_t *sign, const uint8_t *curve) {
-    uint32_t id = net_connect(d->net, endpoint, curve);
+    uint32_t id = net_connect(d->net, endpoint, curve, sign);
     if (!id) {
         logmsg(d, 4, "cannot connect to %s: %s", endpoint, net_error(d->net));
         return;
     }
-    d->dealer_peer[id] = id;
-    memcpy(d->dealer_sign[id], sign, 32);
     char who[13];
     cli_short(sign, who);
     logmsg(d, 6, "peer %s: connecting to %s", who, endpoint);
@@ -158,66 +130,78 @@ static void connect_peer(daemon_ctx *d, const char *endpoint, const uint8_t *sig
 
 static void ev_down(void *ctx, uint32_t peer);
 
-/* Recompute the allowlist from the roster; drop revoked peers; connect to new ones. */
+static uint32_t uniform(void *rng, uint32_t n) {
+    (void)rng;
+    return randombytes_uniform(n);
+}
+
+/* Recompute the allowlist from the roster; drop peers that left it; dial new ones
+ * (src/node/peers.h chooses whom). */
 static void refresh(daemon_ctx *d) {
-    roster_ctx r = {d, NULL, NULL, NULL, 0, NET_ALLOW_MAX};
-    r.sign = malloc(NET_ALLOW_MAX * sizeof *r.sign);
-    r.curve = malloc(NET_ALLOW_MAX * sizeof *r.curve);
-    r.endpoint = malloc(NET_ALLOW_MAX * sizeof *r.endpoint);
-    if (!r.sign || !r.curve || !r.endpoint ||
-        ronda_store_live_members(d->n.store, cli_now_ms(), roster_add, &r) != RONDA_OK) {
-        free(r.sign);
-        free(r.curve);
-        free(r.endpoint);
+    node_roster r;
+    ronda_err e = node_roster_load(&r, d->n.store, cli_now_ms());
+    if (e != RONDA_OK) {
+        log_dberr(d, "reading the roster failed (peers and allowlist unchanged)", e);
         return;
+    }
+    static int warned_full;
+    if (r.full && !warned_full) {
+        logmsg(d, 4, "more than %u live members: the rest are neither admitted nor dialled", NODE_ROSTER_MAX);
+        warned_full = 1;
+    }
+    /* The allowlist takes the keys as two arrays. */
+    uint8_t(*sign)[32] = malloc((r.n ? r.n : 1) * sizeof *sign);
+    uint8_t(*curve)[32] = malloc((r.n ? r.n : 1) * sizeof *curve);
+    if (!sign || !curve) {
+        free(sign);
+        free(curve);
+        node_roster_free(&r);
+        logmsg(d, 3, "allowlist: out of memory (unchanged)");
+        return;
+    }
+    for (size_t i = 0; i < r.n; i++) {
+        memcpy(sign[i], r.m[i].sign, 32);
+        memcpy(curve[i], r.m[i].curve, 32);
     }
     /* Members connected to our ROUTER whose keys left the roster are reported down here and
      * their connections closed (net.h); a failure leaves the node refusing every handshake
      * (out of memory) or not serving (net_poll then fails and the daemon stops). */
     net_events down = {d, NULL, ev_down, NULL, NULL, NULL};
-    if (net_allow(d->net, (const uint8_t(*)[32])r.sign, (const uint8_t(*)[32])r.curve, r.n, &down) != RONDA_OK)
+    if (net_allow(d->net, (const uint8_t(*)[32])sign, (const uint8_t(*)[32])curve, r.n, &down) != RONDA_OK)
         logmsg(d, 3, "allowlist: %s", net_error(d->net));
+    free(sign);
+    free(curve);
     /* Dealers to servers that are no longer live members are closed. */
+    uint8_t connected[NET_DEALERS_MAX][32];
+    size_t nconnected = 0;
     for (uint32_t p = 1; p <= NET_DEALERS_MAX; p++) {
         const uint8_t *c = net_peer_curve(d->net, p);
         if (!c) continue;
-        int live = 0;
-        for (size_t i = 0; i < r.n && !live; i++) live = memcmp(r.curve[i], c, 32) == 0;
-        if (!live || sync_peer_banned(d->sync, p)) {
+        if (!node_roster_find_curve(&r, c)) {
             char who[24];
             peer_name(d, p, who);
-            logmsg(d, 5, "peer %s: dropped, %s", who, live ? "misbehaved" : "no longer a live member");
+            logmsg(d, 5, "peer %s: dropped, no longer a live member", who);
             sync_peer_down(d->sync, p);
             net_disconnect(d->net, p);
-            d->dealer_peer[p] = 0;
+            continue;
         }
+        memcpy(connected[nconnected++], c, 32);
     }
-    /* Bootstrap endpoints first (their keys come from the roster), then random members. */
-    for (size_t b = 0; b < d->nbootstrap; b++) {
-        int known = 0;
-        for (size_t i = 0; i < r.n; i++)
-            if (strcmp(r.endpoint[i], d->bootstrap[b]) == 0 && memcmp(r.sign[i], d->self, 32) != 0) {
-                known = 1;
-                if (!connected_to(d, r.curve[i])) connect_peer(d, r.endpoint[i], r.sign[i], r.curve[i]);
-            }
-        if (!known && !d->warned[b]) {
+    node_peer_choice ch;
+    node_choose_peers(&r, d->self, d->bootstrap, d->nbootstrap, (const uint8_t(*)[32])connected, nconnected, d->fanout,
+                      uniform, NULL, &ch);
+    for (size_t b = 0; b < d->nbootstrap; b++)
+        if ((ch.unknown_bootstrap >> b & 1u) && !d->warned[b]) {
             logmsg(d, 4,
                    "--peer %s is no live member's endpoint in the roster: not connecting (its CURVE key is unknown)",
                    d->bootstrap[b]);
             d->warned[b] = 1;
         }
+    for (size_t k = 0; k < ch.ndial; k++) {
+        const node_member *m = &r.m[ch.dial[k]];
+        connect_peer(d, m->endpoint, m->sign, m->curve);
     }
-    unsigned have = 0;
-    for (uint32_t p = 1; p <= NET_DEALERS_MAX; p++) have += net_peer_curve(d->net, p) != NULL;
-    for (unsigned tries = 0; have < d->fanout + d->nbootstrap && tries < 4 * r.n && r.n > 0; tries++) {
-        size_t i = randombytes_uniform((uint32_t)r.n);
-        if (!r.endpoint[i][0] || memcmp(r.sign[i], d->self, 32) == 0 || connected_to(d, r.curve[i])) continue;
-        connect_peer(d, r.endpoint[i], r.sign[i], r.curve[i]);
-        have++;
-    }
-    free(r.sign);
-    free(r.curve);
-    free(r.endpoint);
+    node_roster_free(&r);
 }
 
 static void ev_up(void *ctx, uint32_t peer) {
@@ -265,63 +249,67 @@ static void ev_ready(void *ctx, uint32_t peer) {
     flush(d);
 }
 
-/* Each message's answers go out at once: the next WANT leaves as soon as a batch is applied,
- * not after every message of this poll has been handled. */
-/* A ROUTER peer the sync core wants cut off (bad records) is banned by the transport. */
-static void cut_off(daemon_ctx *d, uint32_t peer) {
-    if (!sync_peer_banned(d->sync, peer) || peer < NET_ROUTER_PEER_BASE) return;
-    char who[24];
-    peer_name(d, peer, who);
-    sync_peer_down(d->sync, peer);
-    net_ban(d->net, peer);
-    logmsg(d, 4, "peer %s: cut off for %d s", who, NET_BAN_MS / 1000);
+/* The sync core's hook (sync_on_ban): it cut a peer off. Noted here, acted on by cut_off()
+ * once the core's call has returned. */
+static void on_ban(void *ctx, uint32_t peer) {
+    daemon_ctx *d = ctx;
+    for (size_t i = 0; i < d->nbanned; i++)
+        if (d->banned[i] == peer) return;
+    RONDA_ASSERT_MSG(d->nbanned < SYNC_PEERS_MAX, "%zu bans pending", d->nbanned);
+    d->banned[d->nbanned++] = peer;
 }
 
-static void report_status(daemon_ctx *d, const char *who, progress *catchup, int *catching_up, uint64_t *base,
-                          int notify);
+/* The peers the core cut off since the last call: a member that dialled us is banned by
+ * the transport (its handshakes refused for NET_BAN_MS), a server we dialled is closed.
+ * A large reply is applied when the next message arrives or at sync_release (sync.h), so
+ * the peer its bad records get cut off may not be the one whose message was handled: the
+ * hook names it whichever call it was. */
+static void cut_off(daemon_ctx *d) {
+    for (size_t i = 0; i < d->nbanned; i++) {
+        uint32_t peer = d->banned[i];
+        char who[24];
+        peer_name(d, peer, who);
+        sync_peer_down(d->sync, peer);
+        if (peer >= NET_ROUTER_PEER_BASE) {
+            net_ban(d->net, peer);
+            logmsg(d, 4, "peer %s: cut off for %d s", who, NET_BAN_MS / 1000);
+        } else {
+            net_disconnect(d->net, peer);
+            logmsg(d, 5, "peer %s: dropped, misbehaved", who);
+        }
+    }
+    d->nbanned = 0;
+}
 
+static void report_status(daemon_ctx *d, int notify);
+
+/* Each message's answers go out at once: the next WANT leaves as soon as a batch is applied,
+ * not after every message of this poll has been handled. */
 static void ev_msg(void *ctx, uint32_t peer, const uint8_t *data, size_t len) {
     daemon_ctx *d = ctx;
     sync_clock t = clocks_now();
     uint64_t now = t.mono.ms; /* progress timer */
     ronda_err re = sync_receive(d->sync, peer, data, len, t);
     if (re != RONDA_OK) log_dberr(d, "storing what a peer sent failed", re);
-    cut_off(d, peer);
+    cut_off(d);
     flush(d);
-    if (d->catchup && d->catchup->mode != PROGRESS_NONE && now >= *d->next_progress) {
-        report_status(d, d->who, d->catchup, d->catching_up, d->catchup_base, 0);
-        *d->next_progress = now + PROGRESS_EVERY_MS;
+    if (d->catchup.mode != PROGRESS_NONE && now >= d->next_progress) {
+        report_status(d, 0);
+        d->next_progress = now + PROGRESS_EVERY_MS;
     }
 }
 
-/* A large reply is applied when the next message arrives or at sync_release (sync.h), so
- * the peer its bad records get cut off may not be the one whose message was handled. */
-static void cut_off_all(daemon_ctx *d) {
-    sync_peer_info info[SYNC_PEERS_MAX];
-    size_t n = sync_get_peers(d->sync, info, SYNC_PEERS_MAX);
-    for (size_t i = 0; i < n; i++)
-        if (info[i].banned) cut_off(d, info[i].id);
-}
-
-/* systemd's STATUS= line, and catch-up progress while peers hold records we do not. */
-static void report_status(daemon_ctx *d, const char *who, progress *catchup, int *catching_up, uint64_t *base,
-                          int notify) {
+/* systemd's STATUS= line, and catch-up progress while peers hold records we do not
+ * (src/node/catchup.h keeps the count; shown here). */
+static void report_status(daemon_ctx *d, int notify) {
     sync_stats st;
     sync_get_stats(d->sync, &st);
-    uint64_t backlog = catchup->mode != PROGRESS_NONE || *catching_up ? sync_backlog(d->sync) : 0;
-    if (backlog > 0 && !*catching_up) {
-        *catching_up = 1;
-        *base = st.stored;
-        logmsg(d, 6, "catching up: %llu records to fetch", (unsigned long long)backlog);
-    }
-    if (*catching_up) {
-        uint64_t done = st.stored - *base;
-        progress_update(catchup, done, done + backlog, backlog == 0);
-        if (backlog == 0) {
-            *catching_up = 0;
-            logmsg(d, 6, "caught up: %llu records fetched", (unsigned long long)done);
-        }
-    }
+    uint64_t backlog = d->catchup.mode != PROGRESS_NONE || d->caught.active ? sync_backlog(d->sync) : 0;
+    uint64_t done, total;
+    node_catchup_event ev = node_catchup_update(&d->caught, st.stored, backlog, &done, &total);
+    if (ev == NODE_CATCHUP_BEGAN) logmsg(d, 6, "catching up: %llu records to fetch", (unsigned long long)backlog);
+    if (ev != NODE_CATCHUP_IDLE) progress_update(&d->catchup, done, total, ev == NODE_CATCHUP_ENDED);
+    if (ev == NODE_CATCHUP_ENDED) logmsg(d, 6, "caught up: %llu records fetched", (unsigned long long)done);
     if (!notify) return;
     unsigned peers = 0;
     for (uint32_t p = 1; p <= NET_DEALERS_MAX; p++) peers += net_peer_curve(d->net, p) != NULL;
@@ -331,9 +319,9 @@ static void report_status(daemon_ctx *d, const char *who, progress *catchup, int
     if (ronda_store_digest(d->n.store, dg, &authors) != RONDA_OK) return;
     char digest[13];
     cli_short(dg, digest);
-    snprintf(status, sizeof status, "node %s: %llu authors, digest %s, %u peers dialled, %llu stored from peers%s", who,
-             (unsigned long long)authors, digest, peers, (unsigned long long)st.stored,
-             *catching_up ? ", catching up" : "");
+    snprintf(status, sizeof status, "node %s: %llu authors, digest %s, %u peers dialled, %llu stored from peers%s",
+             d->who, (unsigned long long)authors, digest, peers, (unsigned long long)st.stored,
+             d->caught.active ? ", catching up" : "");
     notify_status(status);
 }
 
@@ -426,10 +414,9 @@ int cmd_run(int argc, char **argv) {
     if (d.fanout > NET_DEALERS_MAX / 2) d.fanout = NET_DEALERS_MAX / 2;
     const char *const *peers;
     size_t npeers = config_list(&cfg, CFG_PEER, &peers);
-    _Static_assert(RONDA_CONFIG_LIST_MAX <= BOOTSTRAP_MAX, "every configured peer fits");
+    _Static_assert(RONDA_CONFIG_LIST_MAX <= NODE_BOOTSTRAP_MAX, "every configured peer fits");
     for (size_t i = 0; i < npeers; i++) d.bootstrap[d.nbootstrap++] = peers[i];
-    progress catchup;
-    progress_init(&catchup, "catch-up", "records", config_str(&cfg, CFG_PROGRESS));
+    progress_init(&d.catchup, "catch-up", "records", config_str(&cfg, CFG_PROGRESS));
     const char *http = config_str(&cfg, CFG_HTTP), *zone = config_str(&cfg, CFG_HTTP_ZONE);
     if (!http[0]) http = NULL;
 
@@ -437,10 +424,23 @@ int cmd_run(int argc, char **argv) {
         config_free(&cfg);
         return rc;
     }
-    run_checkpoints ck;
+    node_checkpoints ck;
     char ck_note[160];
     const char *ckpt = config_str(&cfg, CFG_CHECKPOINT_EVERY);
-    if ((rc = run_checkpoints_init(&ck, &d.n, ckpt[0] ? ckpt : NULL, ronda_mono_now(), ck_note, sizeof ck_note)) >= 0) {
+    long every_s = -1; /* the role's default */
+    if (ckpt[0]) {
+        char *end;
+        unsigned long v = strtoul(ckpt, &end, 10);
+        if (*end != '\0' || ckpt[0] == '-' || v > NODE_CHECKPOINT_EVERY_MAX_S) {
+            node_close(&d.n);
+            config_free(&cfg);
+            return cli_usage("run", "--checkpoint-every is a number of seconds (0: never)");
+        }
+        every_s = (long)v;
+    }
+    ronda_err e = node_checkpoints_init(&ck, d.n.store, every_s, ronda_mono_now(), ck_note, sizeof ck_note);
+    if (e != RONDA_OK) {
+        rc = cli_fail(EXIT_ENV, "run", e, NULL, "reading this node's member record");
         node_close(&d.n);
         config_free(&cfg);
         return rc;
@@ -448,7 +448,7 @@ int cmd_run(int argc, char **argv) {
     uint8_t csk[32], cpk[32];
     char path[4200];
     node_path(&d.n, NODE_CURVE_KEY, path, sizeof path);
-    ronda_err e = keyfile_read(path, CURVE_KEY_TYPE, csk, sizeof csk);
+    e = keyfile_read(path, CURVE_KEY_TYPE, csk, sizeof csk);
     if (e != RONDA_OK) {
         node_close(&d.n);
         config_free(&cfg);
@@ -468,6 +468,7 @@ int cmd_run(int argc, char **argv) {
     e = net_new(endpoint[0] ? endpoint : NULL, cpk, csk, &d.net);
     sodium_memzero(csk, sizeof csk);
     if (e == RONDA_OK) e = sync_new(d.n.store, sync_log, &d, &d.sync);
+    if (e == RONDA_OK) sync_on_ban(d.sync, on_ban, &d);
     if (e != RONDA_OK) {
         net_destroy(&d.net);
         node_close(&d.n);
@@ -506,21 +507,16 @@ int cmd_run(int argc, char **argv) {
     char status[320];
     snprintf(status, sizeof status, "node %s serving %s", who, endpoint[0] ? endpoint : "nothing");
     notify_ready(status);
-    uint64_t watchdog_ms = notify_watchdog_ms(), next_watchdog = 0, next_status = 0, next_progress = 0;
-    uint64_t catchup_base = 0; /* records stored when the current catch-up began */
-    int catching_up = 0;
+    uint64_t watchdog_ms = notify_watchdog_ms(), next_watchdog = 0, next_status = 0;
     if (ck_note[0]) logmsg(&d, 5, "%s", ck_note);
     {
         char ck_text[300];
-        int ck_rc = run_checkpoints_start(&ck, &d.n, ronda_mono_now(), ronda_wall_now(), ck_text, sizeof ck_text);
+        int ck_rc = node_checkpoints_start(&ck, d.n.store, d.n.secret, ronda_mono_now(), ronda_wall_now(), ck_text,
+                                           sizeof ck_text);
         if (ck_rc) logmsg(&d, ck_rc > 0 ? 6 : 3, "%s", ck_text);
     }
     uint64_t last_synced = 0, next_synced_check = 0; /* the newest round that found a peer in sync */
 
-    d.catchup = &catchup;
-    d.catching_up = &catching_up;
-    d.catchup_base = &catchup_base;
-    d.next_progress = &next_progress;
     d.who = who;
     net_events ev = {&d, ev_up, ev_down, ev_msg, ev_ready, ev_refused};
     int poll_failed = 0;
@@ -546,10 +542,11 @@ int cmd_run(int argc, char **argv) {
             next_refresh = now + ALLOW_REFRESH_MS;
         }
         char ck_text[300];
-        int ck_rc = run_checkpoints_tick(&ck, &d.n, t.mono, t.wall, ck_text, sizeof ck_text);
+        int ck_rc = node_checkpoints_tick(&ck, d.n.store, d.n.secret, t.mono, t.wall, ck_text, sizeof ck_text);
         if (ck_rc) logmsg(&d, ck_rc > 0 ? 6 : 3, "%s", ck_text);
         ronda_err te = sync_tick(d.sync, t);
         if (te != RONDA_OK) log_dberr(&d, "sync round failed", te);
+        cut_off(&d);
         if (now >= next_clock) {
             clock_check(&d, t);
             next_clock = now + CLOCK_CHECK_MS;
@@ -559,7 +556,7 @@ int cmd_run(int argc, char **argv) {
         ronda_err pe = net_poll(d.net, TICK_MS, &ev);
         ronda_err ce = sync_release(d.sync);
         if (ce != RONDA_OK) log_dberr(&d, "commit of records received failed (asked for again)", ce);
-        cut_off_all(&d);
+        cut_off(&d);
         if (pe != RONDA_OK) {
             logmsg(&d, 3, "poll failed: %s", net_error(d.net)[0] ? net_error(d.net) : "zmq_poll");
             poll_failed = 1; /* a non-zero exit, so that systemd (Restart=on-failure) restarts us */
@@ -594,14 +591,15 @@ int cmd_run(int argc, char **argv) {
             if (newest != last_synced) {
                 last_synced = newest;
                 char sy_text[600];
-                int sy_rc = run_checkpoints_synced(&ck, &d.n, t.mono, t.wall, sy_text, sizeof sy_text);
+                int sy_rc =
+                    node_checkpoints_synced(&ck, d.n.store, d.n.secret, t.mono, t.wall, sy_text, sizeof sy_text);
                 if (sy_rc) logmsg(&d, sy_rc > 0 ? 6 : 3, "%s", sy_text);
             }
             next_synced_check = now + SYNCED_CHECK_MS;
         }
         if (d.http && now >= next_publish) {
             static http_snapshot snap; /* ~5 KiB, one per process */
-            node_snapshot_take(&snap, d.sync, d.net, (const uint8_t(*)[RONDA_KEY_BYTES])d.dealer_sign, started, t);
+            node_snapshot_take(&snap, d.sync, d.net, started, t);
             snap.view_enabled = vw != NULL;
             snap.view_checks = vs.checks;
             snap.view_err = (int)vs.err;
@@ -628,11 +626,11 @@ int cmd_run(int argc, char **argv) {
             next_watchdog = now + watchdog_ms;
         }
         /* Progress is checked often when it is shown; systemd's STATUS= every STATUS_MS. */
-        if (now >= next_status || (catchup.mode != PROGRESS_NONE && now >= next_progress)) {
+        if (now >= next_status || (d.catchup.mode != PROGRESS_NONE && now >= d.next_progress)) {
             int notify = now >= next_status;
-            report_status(&d, who, &catchup, &catching_up, &catchup_base, notify);
+            report_status(&d, notify);
             if (notify) next_status = now + STATUS_MS;
-            next_progress = now + PROGRESS_EVERY_MS;
+            d.next_progress = now + PROGRESS_EVERY_MS;
         }
     }
     notify_stopping();

@@ -53,6 +53,7 @@ typedef struct dpeer {
     uint64_t redial_at; /* monotonic ms of the next connect after a refusal; 0 = none */
     int backoff_ms;
     uint8_t curve[32];
+    uint8_t sign[32]; /* the member's signing key the roster gave for this server (net_connect) */
     char endpoint[256];
 } dpeer;
 
@@ -496,7 +497,7 @@ ronda_err net_allow(net *n, const uint8_t (*sign)[32], const uint8_t (*curve)[32
     return e;
 }
 
-uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32]) {
+uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32], const uint8_t server_sign[32]) {
     for (uint32_t i = 0; i < NET_DEALERS_MAX; i++) {
         dpeer *d = &n->dpeers[i];
         if (d->sock) continue;
@@ -544,6 +545,10 @@ uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32
         d->mon = m;
         d->backoff_ms = NET_RECONNECT_MS;
         memcpy(d->curve, server_curve, 32);
+        if (server_sign)
+            memcpy(d->sign, server_sign, 32);
+        else
+            memset(d->sign, 0, 32);
         snprintf(d->endpoint, sizeof d->endpoint, "%s", endpoint);
         RONDA_ASSERT(i + 1 <= NET_DEALERS_MAX);
         return i + 1;
@@ -563,6 +568,10 @@ const uint8_t *net_peer_curve(const net *n, uint32_t peer) {
 }
 
 const uint8_t *net_peer_sign(const net *n, uint32_t peer) {
+    if (peer >= 1 && peer <= NET_DEALERS_MAX) {
+        const dpeer *d = &n->dpeers[peer - 1];
+        return d->sock && !sodium_is_zero(d->sign, sizeof d->sign) ? d->sign : NULL;
+    }
     for (size_t i = 0; i < NET_ROUTER_PEERS_MAX && peer >= NET_ROUTER_PEER_BASE; i++)
         if (n->rpeers[i].id == peer) return n->rpeers[i].sign;
     return NULL;

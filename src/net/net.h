@@ -84,14 +84,18 @@ void net_destroy(net **n);
 ronda_err net_allow(net *n, const uint8_t (*sign)[32], const uint8_t (*curve)[32], size_t count,
                     const net_events *ev) RONDA_MUST_CHECK;
 
-/* Connect a DEALER to a peer's endpoint; its CURVE key authenticates the server. Returns
- * the peer id (1..NET_DEALERS_MAX) or 0 (net_error says why, e.g. the option refused).
- * Reconnects with backoff by itself. */
-uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32]);
+/* Connect a DEALER to a peer's endpoint; its CURVE key authenticates the server. The
+ * member's signing key (from the roster entry that gave the endpoint and CURVE key; NULL:
+ * unknown) is the peer's identity from then on: net_peer_sign() answers it for this peer,
+ * so the layers above keep no table of their own. Returns the peer id (1..NET_DEALERS_MAX)
+ * or 0 (net_error says why, e.g. the option refused). Reconnects with backoff by itself. */
+uint32_t net_connect(net *n, const char *endpoint, const uint8_t server_curve[32], const uint8_t server_sign[32]);
 void net_disconnect(net *n, uint32_t peer);
 /* The server key a DEALER peer was connected with (for dropping revoked servers). */
 const uint8_t *net_peer_curve(const net *n, uint32_t peer);
-/* The signing key a ROUTER peer (id >= NET_ROUTER_PEER_BASE) proved in its handshake. */
+/* The member's signing key behind a peer: for a ROUTER peer (id >= NET_ROUTER_PEER_BASE)
+ * the key its handshake proved, for a DEALER peer the key given to net_connect. NULL when
+ * the peer is not connected or its key is unknown. Borrowed: valid until the peer goes. */
 const uint8_t *net_peer_sign(const net *n, uint32_t peer);
 
 struct net_events {

@@ -13,8 +13,7 @@ _Static_assert(HTTP_PEERS_MAX >= SYNC_PEERS_MAX, "a snapshot lists every connect
 _Static_assert(sizeof(((http_sync_counters *)0)->rejected_by) == sizeof(((sync_stats *)0)->rejected_by),
                "refusals are counted by the same error codes");
 
-void node_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n,
-                        const uint8_t (*dealer_sign)[RONDA_KEY_BYTES], sync_clock started, sync_clock now) {
+void node_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, sync_clock started, sync_clock now) {
     memset(snap, 0, sizeof *snap);
     snap->taken_ms = now.wall.ms;
 #define WALL_OF(mono_ms) (now.wall.ms - (now.mono.ms > (mono_ms) ? now.mono.ms - (mono_ms) : 0))
@@ -50,7 +49,7 @@ void node_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n,
         p->offset_ms = info[i].offset_ms;
         p->bad = info[i].bad;
         p->banned = info[i].banned;
-        const uint8_t *k = p->outgoing ? dealer_sign[p->id] : net_peer_sign(n, p->id);
+        const uint8_t *k = net_peer_sign(n, p->id);
         if (k) {
             memcpy(p->sign, k, RONDA_KEY_BYTES);
             p->known = !sodium_is_zero(k, RONDA_KEY_BYTES);

@@ -14,12 +14,10 @@
 
 /* Fill *snap (every field it had is overwritten; the view-check fields are left zero for
  * the caller) from the sync core's counters and peers and the transport's counters, with
- * the member key known for each connected peer: dealer_sign[id] for peers we dialled
- * (indexed 1..NET_DEALERS_MAX; borrowed, read only during the call), the handshake's key
- * for those that dialled us. Times are measured on the monotonic clock (`started`, the sync
- * core's peer times) and shown on the wall clock as `now` reads it, so a step of the wall
- * clock shifts them all. */
-void node_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n,
-                        const uint8_t (*dealer_sign)[RONDA_KEY_BYTES], sync_clock started, sync_clock now);
+ * the member key the transport knows for each connected peer (net_peer_sign: the roster's
+ * for peers we dialled, the handshake's for those that dialled us). Times are measured on the monotonic clock
+ * (`started`, the sync core's peer times) and shown on the wall clock as `now` reads it, so a step of the wall clock
+ * shifts them all. */
+void node_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, sync_clock started, sync_clock now);
 
 #endif

@@ -158,6 +158,8 @@ struct sync_core {
     uint8_t authority[RONDA_KEY_BYTES];
     sync_log_fn log;
     void *log_ctx;
+    sync_ban_fn on_ban; /* sync_on_ban(): told of every peer the core cuts off, once */
+    void *ban_ctx;
     peer peers[SYNC_PEERS_MAX];
     uint32_t rr;               /* round-robin cursor for sync_next_out */
     int64_t pushed_rowid;      /* highest store row a push scan reached: a new peer's cursor */
@@ -374,6 +376,11 @@ void sync_peer_down(sync_core *c, uint32_t id) {
     if (rx_settle(c) != RONDA_OK) logf_(c, 3, id, "could not store the records of the last reply");
     peer *p = find(c, id);
     if (p) peer_clear(p);
+}
+
+void sync_on_ban(sync_core *c, sync_ban_fn fn, void *ctx) {
+    c->on_ban = fn;
+    c->ban_ctx = ctx;
 }
 
 int sync_peer_banned(const sync_core *c, uint32_t id) {
@@ -791,8 +798,9 @@ static int is_bad(const sync_core *c, ronda_err e, const ronda_record *rec) {
 }
 
 /* Cut a peer off: nothing more is read from it or sent to it (what was queued is dropped);
- * the caller sees sync_peer_banned() and closes the connection. */
-static void ban(peer *p) {
+ * the caller is told through its sync_on_ban() hook and closes the connection. */
+static void ban(sync_core *c, peer *p) {
+    RONDA_ASSERT(!p->banned && p->id != 0); /* once per peer: the hook hears of it once */
     p->banned = 1;
     for (outmsg *m = p->qhead, *n; m; m = n) {
         n = m->next;
@@ -803,6 +811,7 @@ static void ban(peer *p) {
     p->qlen = 0;
     p->nwants = 0;
     memset(p->fl, 0, sizeof p->fl);
+    if (c->on_ban) c->on_ban(c->ban_ctx, p->id);
 }
 
 /* "author 1a2b3c4d5e6f seq 7" of a record that opened, or what is known of one that did not. */
@@ -824,7 +833,7 @@ static void count_bad_rec(sync_core *c, peer *p, ronda_err e, const ronda_detail
     rec_name(rec, name, sizeof name);
     logf_(c, 4, p->id, "refused a record from peer (%s): %s (%s)", name, ronda_strerror(e), d->text);
     if (p->bad >= SYNC_BAD_MAX && !p->banned) { /* the SYNC_BAD_MAX-th refusal cuts it off */
-        ban(p);
+        ban(c, p);
         logf_(c, 3, p->id, "peer sent %llu bad records: cutting it off", (unsigned long long)p->bad);
     }
 }
@@ -1284,7 +1293,7 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
             (n == 5 && crd_uint(&r, &clock) != RONDA_OK))
             return bad_msg(c, p, "malformed HELLO");
         if (version != SYNC_PROTO_VERSION || memcmp(auth, c->authority, 32) != 0) {
-            ban(p);
+            ban(c, p);
             logf_(c, 3, id, "peer speaks another protocol version or belongs to another network");
             return RONDA_OK;
         }

@@ -106,8 +106,16 @@ void sync_peer_down(sync_core *c, uint32_t id);
 /* The transport to a peer is (again) ready: start a round now instead of at the next timer
  * (a HELLO sent before a connection completes is dropped by the transport). */
 void sync_peer_ready(sync_core *c, uint32_t id, sync_clock now);
-/* Whether the core wants this peer cut off (too many bad records, wrong network). */
+/* Whether the core has cut this peer off (too many bad records, wrong network). */
 int sync_peer_banned(const sync_core *c, uint32_t id);
+/* A ban is an event: `fn` (NULL: none) is called once for each peer the core cuts off, at
+ * the moment it does, from within whichever call applied what did it (sync_receive,
+ * sync_release, sync_tick, sync_peer_down, sync_destroy: deferred replies, see sync_hold).
+ * The peer stays in the core's table, cut off, until sync_peer_down. The hook must not call
+ * into the core: it notes the id and the caller acts once the call returns (the daemon
+ * closes the connection and bans the member in the transport). */
+typedef void (*sync_ban_fn)(void *ctx, uint32_t id);
+void sync_on_ban(sync_core *c, sync_ban_fn fn, void *ctx);
 
 /* One message from peer `id`. Malformed messages are counted and ignored; the return is
  * RONDA_OK unless the store failed. */
@@ -130,8 +138,7 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
  * and those taken in a hold are checked while sync_release commits it. sync_tick applies
  * any still waiting SYNC_DEFER_MS after it came (a caller that stopped holding). Messages
  * still take effect in the order they arrived. A peer that such a reply gets cut off may
- * therefore not be the peer of the message just received: callers check sync_peer_banned
- * for every peer after sync_release. */
+ * therefore not be the peer of the message just received: the sync_on_ban hook names it. */
 void sync_hold(sync_core *c);
 ronda_err sync_release(sync_core *c) RONDA_MUST_CHECK;
 

@@ -107,7 +107,7 @@ int main(int argc, char **argv) {
     if (!take(&w, &frontier, &flen)) return 2;
     net *n = NULL;
     if (net_new(NULL, cpk, csk, &n) != RONDA_OK) return 2;
-    uint32_t peer = net_connect(n, argv[2], server);
+    uint32_t peer = net_connect(n, argv[2], server, NULL);
     client = n;
     server_peer = peer;
     net_events ev = {NULL, NULL, NULL, on_msg, on_ready, NULL};

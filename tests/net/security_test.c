@@ -132,7 +132,7 @@ static void pump(server *s, client *c, int ms) {
 static int client_new(client *c, const keys *k, const server *s, const uint8_t server_pk[32]) {
     memset(c, 0, sizeof *c);
     if (net_new(NULL, k->cpk, k->csk, &c->n) != RONDA_OK) return 0;
-    c->peer = net_connect(c->n, s->endpoint, server_pk);
+    c->peer = net_connect(c->n, s->endpoint, server_pk, NULL);
     return c->peer != 0;
 }
 

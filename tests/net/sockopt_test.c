@@ -100,7 +100,7 @@ int main(void) {
                 continue;
             }
             fail_set = o->option;
-            uint32_t peer = net_connect(n, "tcp://127.0.0.1:9", server);
+            uint32_t peer = net_connect(n, "tcp://127.0.0.1:9", server, NULL);
             fail_set = -1;
             snprintf(what, sizeof what, "DEALER: %s refused -> net_connect refuses, naming it", o->name);
             snprintf(detail, sizeof detail, "peer %u; net_error: %s", peer, net_error(n));
@@ -115,7 +115,7 @@ int main(void) {
     check(e != RONDA_OK && n == NULL, "ZMQ_MAXMSGSIZE read back as unbounded -> net_new refuses to serve", NULL);
     net_destroy(&n);
     uint32_t peer = 0;
-    if (net_new(NULL, pk, sk, &n) == RONDA_OK) peer = net_connect(n, "tcp://127.0.0.1:9", server);
+    if (net_new(NULL, pk, sk, &n) == RONDA_OK) peer = net_connect(n, "tcp://127.0.0.1:9", server, NULL);
     snprintf(detail, sizeof detail, "peer %u; net_error: %s", peer, n ? net_error(n) : "(no net)");
     check(n && peer == 0 && strstr(net_error(n), "ZMQ_MAXMSGSIZE"), "ZMQ_MAXMSGSIZE read back -> net_connect refuses",
           detail);
@@ -123,7 +123,7 @@ int main(void) {
     lie_maxmsgsize = 0;
     /* And with nothing refused, both work. */
     e = net_new("tcp://127.0.0.1:*", pk, sk, &n);
-    peer = e == RONDA_OK ? net_connect(n, "tcp://127.0.0.1:9", server) : 0;
+    peer = e == RONDA_OK ? net_connect(n, "tcp://127.0.0.1:9", server, NULL) : 0;
     check(e == RONDA_OK && peer != 0, "nothing refused: net_new serves and net_connect connects", net_error(n));
     net_destroy(&n);
     printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);

@@ -347,7 +347,7 @@ void selftest_fork_flood(const opts *o) {
     uint8_t prev[RONDA_ID_BYTES];
     if (ronda_store_id_at(n1->s, n1->pk, 2, prev) != RONDA_OK) abort();
     uint64_t hlc = (T0_MS + w->now) << RONDA_HLC_COUNTER_BITS;
-    int banned_at = 0;
+    int banned_at = 0, heard_at = 0;
     uint64_t kept_at_ban = 0;
     sync_stats s0;
     sync_get_stats(w->nodes[2].c, &s0);
@@ -356,6 +356,7 @@ void selftest_fork_flood(const opts *o) {
         uint8_t *f = seal_as(w, 1, 3, prev, hlc + k, &len);
         push_to(w, 2, ROUTER_BASE + 0, f, len);
         free(f);
+        if (!heard_at && w->nodes[2].bans_heard) heard_at = (int)k + 1;
         if (!banned_at && sync_peer_banned(w->nodes[2].c, ROUTER_BASE + 0)) {
             banned_at = (int)k + 1;
             sync_stats s1;
@@ -368,6 +369,8 @@ void selftest_fork_flood(const opts *o) {
     check(banned_at > 0 && (uint64_t)banned_at <= SYNC_BAD_MAX + kept_at_ban,
           "node 2 cuts the flooder off at fork %d (%" PRIu64 " kept as lower evidence, %u surplus)", banned_at,
           kept_at_ban, (unsigned)((uint64_t)banned_at - kept_at_ban));
+    check(heard_at == banned_at && w->nodes[2].bans_heard == 1 && w->nodes[2].last_ban == ROUTER_BASE + 0,
+          "the ban is one event: node 2's hook names the flooder once, at fork %d", heard_at);
     t = run_until_synced_from(w, 1, 60000);
     run_for(w, 5000);
     check(!w->fail[0] && synced_from(w, 1), "nodes 1-4 reach equal digests in %" PRIu64 " ms %s", t, w->fail);
@@ -522,6 +525,7 @@ void selftest_restore_fork(const opts *o) {
         ronda_store_set_guard(r->s, RONDA_GUARD_RESTORED, 3) != RONDA_OK ||
         sync_new(r->s, sim_log, r, &r->c) != RONDA_OK)
         abort();
+    sync_on_ban(r->c, sim_on_ban, r);
     memset(r->seen_seq, 0, sizeof r->seen_seq); /* its frontier moved back: that is the restore */
     link_up(w, 0);
     run_for(w, 3000);

@@ -93,12 +93,19 @@ void restore_checks(world *w) {
               w->backup_seq);
 }
 
-/* The core's own invariants (sync_check), for every live node after every step. */
+/* The core's own invariants (sync_check), for every live node after every step; and a ban
+ * is an event: every peer a core has cut off was named by its sync_on_ban hook. */
 void check_cores(world *w) {
     for (unsigned i = 0; i < w->n && !w->fail[0]; i++) {
         char why[300];
-        if (w->nodes[i].alive && !sync_check(w->nodes[i].c, why, sizeof why))
-            failf(w, "node %u: sync_check: invariant %s", i, why);
+        node *nd = &w->nodes[i];
+        if (!nd->alive) continue;
+        if (!sync_check(nd->c, why, sizeof why)) failf(w, "node %u: sync_check: invariant %s", i, why);
+        sync_peer_info info[SYNC_PEERS_MAX];
+        size_t np = sync_get_peers(nd->c, info, SYNC_PEERS_MAX), banned = 0;
+        for (size_t k = 0; k < np; k++) banned += info[k].banned != 0;
+        if (banned > nd->bans_heard)
+            failf(w, "node %u: %zu peers cut off, but its ban hook heard of %" PRIu64, i, banned, nd->bans_heard);
     }
 }
 

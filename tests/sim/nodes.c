@@ -168,6 +168,13 @@ ronda_err admit_key(world *w, const uint8_t *pk, int i) {
                   "Trenggalek", "sign_key", sign, "curve_key", curve, "valid_from", (json_int_t)(T0_MS - DAY_MS),
                   "valid_until", (json_int_t)(T0_MS + (i == w->long_member ? 730 : 30) * DAY_MS));
     if (i % 5 != 4) json_object_set_new(j, "polsek", json_string(polsek_names[i % 6]));
+    /* An endpoint to dial (peer choice, src/node/peers.h), but not for every seventh member:
+     * a phone that only dials out. */
+    if (i % 7 != 6) {
+        char ep[32];
+        snprintf(ep, sizeof ep, "sim://node%d", i);
+        json_object_set_new(j, "endpoint", json_string(ep));
+    }
     uint8_t *body = NULL;
     size_t len = 0;
     ronda_detail d = {{0}};
@@ -184,6 +191,12 @@ ronda_err admit_key(world *w, const uint8_t *pk, int i) {
 }
 
 ronda_err admit(world *w, int i) { return admit_key(w, w->nodes[i].pk, i); }
+
+void sim_on_ban(void *ctx, uint32_t peer) {
+    node *nd = ctx;
+    nd->bans_heard++;
+    nd->last_ban = peer;
+}
 
 /* The authority revokes node i, its last good record being the last the authority holds. */
 void revoke(world *w, int i) {
@@ -355,6 +368,7 @@ void restart(world *w, int i) {
         failf(w, "node %d: sync_new failed: %s", i, errname(e));
         return;
     }
+    sync_on_ban(nd->c, sim_on_ban, nd);
     nd->alive = 1;
     nd->next_tick = w->now + rng_below(&w->work, TICK_MS);
     trace_u64(w, 0x44440000u + (unsigned)i);

@@ -1,7 +1,9 @@
 /* Focused scenarios (--selftest) on two or a few nodes: rounds and forgery, replay and
- * determinism, big frontiers, group commit and replies checked ahead; and the list of all
+ * determinism, big frontiers, group commit and replies checked ahead, peer choice; and the list of all
  * scenarios, selftest() (sim.h). */
 #include "sim.h"
+
+#include "node/peers.h"
 
 /* ------------------------------------------------------------------ selftest */
 
@@ -467,6 +469,93 @@ static void selftest_replies_ahead(const opts *o) {
     free(w);
 }
 
+/* ------------------------------------------------------------------ peer choice */
+
+static uint32_t sim_uniform(void *rng_, uint32_t n) { return (uint32_t)rng_below(rng_, n); }
+
+/* Nodes 1..n-1 (the members; node 0 is the authority's store, not linked) hold equal digests. */
+static int members_synced(world *w) {
+    uint8_t d0[RONDA_HASH_BYTES], d[RONDA_HASH_BYTES];
+    for (unsigned i = 1; i < w->n; i++) {
+        if (!w->nodes[i].alive || ronda_store_digest(w->nodes[i].s, i == 1 ? d0 : d, NULL) != RONDA_OK) return 0;
+        if (i > 1 && memcmp(d0, d, sizeof d) != 0) return 0;
+    }
+    return 1;
+}
+
+/* Whom a node dials, chosen as the daemon chooses (src/node/peers.h) from the roster its
+ * own store holds, builds the network: ten nodes, fanout 2, node 1 a bootstrap peer of the
+ * others, node 6 a member without an endpoint (it only dials). Each choice is checked
+ * (never itself, never a member without an endpoint, nobody twice, the bootstrap peer
+ * first, the right number), then every node writes and all reach equal digests. */
+static void selftest_peer_choice(const opts *o) {
+    printf("core: peer choice (src/node/peers.h) builds the network: ten nodes, fanout 2, one bootstrap peer\n");
+    enum { N = 10, FANOUT = 2, MUTE = 6 };
+    world *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    if (world_init(w, o, 1606, N, 0) != 0) abort();
+    rng pick = rng_make(1606, 9);
+    int ok = 1, dialled_mute = 0, bootstrap_first = 1;
+    size_t dials = 0;
+    for (int i = 1; i < N; i++) {
+        node *nd = &w->nodes[i];
+        node_roster r;
+        if (node_roster_load(&r, nd->s, node_now(w, nd)) != RONDA_OK) abort();
+        const char *boot[1] = {"sim://node1"};
+        size_t nboot = i == 1 ? 0 : 1;
+        node_peer_choice ch;
+        node_choose_peers(&r, nd->pk, boot, nboot, NULL, 0, FANOUT, sim_uniform, &pick, &ch);
+        ok = ok && r.n == N - 1 && ch.unknown_bootstrap == 0 && ch.ndial == FANOUT + nboot;
+        for (size_t k = 0; k < ch.ndial; k++) {
+            const node_member *m = &r.m[ch.dial[k]];
+            int j = -1;
+            if (sscanf(m->endpoint, "sim://node%d", &j) != 1 || j <= 0 || j >= N) {
+                ok = 0;
+                continue;
+            }
+            for (size_t q = 0; q < k; q++) ok = ok && ch.dial[q] != ch.dial[k];
+            ok = ok && j != i && memcmp(m->sign, w->nodes[j].pk, RONDA_KEY_BYTES) == 0;
+            dialled_mute |= j == MUTE;
+            if (k == 0 && nboot) bootstrap_first = bootstrap_first && j == 1;
+            add_link(w, i, j);
+            dials++;
+        }
+        node_roster_free(&r);
+    }
+    /* An endpoint nobody holds is reported, not dialled. */
+    node_roster r;
+    if (node_roster_load(&r, w->nodes[2].s, node_now(w, &w->nodes[2])) != RONDA_OK) abort();
+    const char *stranger[2] = {"sim://node1", "sim://nobody"};
+    node_peer_choice ch;
+    node_choose_peers(&r, w->nodes[2].pk, stranger, 2, NULL, 0, 0, sim_uniform, &pick, &ch);
+    /* fanout 0 with two bootstrap endpoints: two in all, node 1 first, one drawn at random */
+    int unknown_ok =
+        ch.ndial == 2 && ch.unknown_bootstrap == 2u && strcmp(r.m[ch.dial[0]].endpoint, "sim://node1") == 0;
+    /* Dialled already: not chosen again; and the bound on connections holds. */
+    uint8_t have[NODE_DIAL_MAX][RONDA_KEY_BYTES];
+    for (size_t k = 0; k < r.n; k++) memcpy(have[k % NODE_DIAL_MAX], r.m[k].curve, RONDA_KEY_BYTES);
+    node_choose_peers(&r, w->nodes[2].pk, stranger, 2, (const uint8_t(*)[RONDA_KEY_BYTES])have,
+                      r.n < NODE_DIAL_MAX ? r.n : NODE_DIAL_MAX, 5, sim_uniform, &pick, &ch);
+    unknown_ok = unknown_ok && ch.ndial == 0;
+    node_roster_free(&r);
+    check(ok && bootstrap_first && !dialled_mute,
+          "every node dials the bootstrap peer and %d more (never itself, never node %d without an endpoint): "
+          "%zu connections",
+          FANOUT, MUTE, dials);
+    check(unknown_ok, "an unknown bootstrap endpoint is reported, not dialled; a peer dialled already is not chosen");
+    w->maxlat = 20;
+    world_start(w);
+    for (int i = 1; i < N; i++) do_append(w, i, 2);
+    uint64_t start = w->now;
+    while (!w->fail[0] && !members_synced(w) && w->now < start + 60000) step(w);
+    check(!w->fail[0] && members_synced(w), "the nine members reach equal digests in %" PRIu64 " ms %s", w->now - start,
+          w->fail);
+    world_free(w);
+    free(w);
+}
+
+/* ------------------------------------------------------------------ all scenarios */
+
 int selftest(const opts *o) {
     const char *only = getenv("RONDA_SIM_ONLY"); /* "forks": only the fork and guard tests */
     if (only && strcmp(only, "forks") == 0) {
@@ -478,6 +567,7 @@ int selftest(const opts *o) {
         return st_failures ? 1 : 0;
     }
     selftest_line_relay(o);
+    selftest_peer_choice(o);
     selftest_impersonation(o);
     selftest_round_and_forgery(o);
     selftest_replay(o);

@@ -142,6 +142,8 @@ typedef struct node {
     int crash_armed;                              /* crash after its next RECORDS in a held pass */
     uint8_t committed_digest[RONDA_HASH_BYTES];   /* at its crash: what its store had committed */
     uint64_t committed_records;
+    uint64_t bans_heard; /* calls of its core's sync_on_ban hook (sim_on_ban) */
+    uint32_t last_ban;   /* the peer the last one named */
 } node;
 
 typedef struct wire {
@@ -249,6 +251,8 @@ uint64_t node_now(const world *w, const node *nd);
 sync_clock node_clock(const world *w, const node *nd);
 ronda_wall store_wall(void *ctx);
 void sim_log(void *ctx, int level, uint32_t peer, const char *text);
+/* The sync core's ban hook (sync_on_ban), set on every node's core: counts the events. */
+void sim_on_ban(void *ctx, uint32_t peer);
 void vlog(world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *errname(ronda_err e);
 void world_free(world *w);

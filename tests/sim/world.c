@@ -230,7 +230,10 @@ void pick_topology(world *w) {
 void world_start(world *w) {
     for (unsigned i = 0; i < w->n && !w->fail[0]; i++) {
         node *nd = &w->nodes[i];
-        if (sync_new(nd->s, sim_log, nd, &nd->c) != RONDA_OK) failf(w, "node %u: sync_new failed", i);
+        if (sync_new(nd->s, sim_log, nd, &nd->c) != RONDA_OK)
+            failf(w, "node %u: sync_new failed", i);
+        else
+            sync_on_ban(nd->c, sim_on_ban, nd);
         nd->next_tick = rng_below(&w->setup, TICK_MS);
         check_frontier(w, (int)i, 0);
     }
