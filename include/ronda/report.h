@@ -68,14 +68,4 @@ RONDA_API ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_
  * time), revocations and fork evidence. */
 RONDA_API ronda_err ronda_store_network(ronda_store *s, json_t **out) RONDA_MUST_CHECK;
 
-/* Open a database read-only (a second connection beside the node's writer, e.g. for the
- * HTTP server's threads). It never writes, not even to upgrade views. */
-RONDA_API ronda_err ronda_store_open_readonly(const char *path, ronda_store **out) RONDA_MUST_CHECK;
-
-/* Abandon any statement that runs past timeout_ms from now (it fails with RONDA_ERR_DB and
- * ronda_store_timed_out() says so); 0 removes the bound. For servers answering untrusted
- * queries. */
-RONDA_API void ronda_store_timeout(ronda_store *s, unsigned timeout_ms);
-RONDA_API int ronda_store_timed_out(const ronda_store *s);
-
 #endif

@@ -1,5 +1,5 @@
-/* The audit trail: writing checkpoints, auditing a whole ledger, the chains a report lists
- * and the history of one dialogue.
+/* The audit of a whole ledger (ronda_store_audit). Writing checkpoints is checkpoint.c, the
+ * chains a report lists chains.c, the history of one dialogue history.c.
  *
  * The audit is ronda_store_verify (every record re-opened from its bytes, every chain link,
  * membership from the authority's own records, the digest recomputed) plus what only a
@@ -20,20 +20,13 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
-static int unhex32(json_t *o, const char *k, uint8_t out[32]) {
-    const char *h = jstr(o, k);
-    return h && ronda_unhex(h, out, 32) == RONDA_OK;
-}
-
 /* "Polres Trenggalek HQ" or a short key when the roster does not know the key. */
 static void who(ronda_store *s, const uint8_t key[32], char *out, size_t len) {
     json_t *m = NULL;
     if (memcmp(key, s->authority, 32) == 0) {
         snprintf(out, len, "the authority");
-    } else if (ronda_store_member(s, key, &m) == RONDA_OK && jstr(m, "name")) {
-        snprintf(out, len, "%s", jstr(m, "name"));
+    } else if (ronda_store_member(s, key, &m) == RONDA_OK && store_jstr(m, "name")) {
+        snprintf(out, len, "%s", store_jstr(m, "name"));
     } else {
         char hex[65];
         ronda_hex(key, 32, hex);
@@ -44,7 +37,7 @@ static void who(ronda_store *s, const uint8_t key[32], char *out, size_t len) {
 
 /* A record's columns, opened (stateless checks) and its body decoded; 0 when it does not
  * verify (verify reports that). */
-static int open_row(sqlite3_stmt *st, int env_col, ronda_record *rec, json_t **body) {
+int store_open_row(sqlite3_stmt *st, int env_col, ronda_record *rec, json_t **body) {
     const uint8_t *b =
         sqlite3_column_type(st, env_col + 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, env_col + 2);
     if (ronda_record_open_parts(sqlite3_column_blob(st, env_col), (size_t)sqlite3_column_bytes(st, env_col),
@@ -58,185 +51,12 @@ static int open_row(sqlite3_stmt *st, int env_col, ronda_record *rec, json_t **b
 
 typedef tlog_entry fentry;
 
-typedef struct fvec {
-    fentry *v;
-    size_t n, cap;
-} fvec;
-
-static int fvec_push(fvec *f, const uint8_t *author, uint64_t seq, const uint8_t *head) {
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 64;
-        fentry *g = realloc(f->v, cap * sizeof *g);
-        if (!g) return 0;
-        f->v = g;
-        f->cap = cap;
-    }
-    memcpy(f->v[f->n].author, author, 32);
-    f->v[f->n].seq = seq;
-    memcpy(f->v[f->n].head, head, 32);
-    f->n++;
-    return 1;
-}
-
-static void digest_entry(crypto_generichash_state *h, const uint8_t *author, uint64_t seq, const uint8_t *head) {
+void store_frontier_entry(crypto_generichash_state *h, const uint8_t *author, uint64_t seq, const uint8_t *head) {
     uint8_t entry[32 + 8 + 32];
     memcpy(entry, author, 32);
     for (int i = 0; i < 8; i++) entry[32 + i] = (uint8_t)(seq >> (56 - 8 * i));
     memcpy(entry + 40, head, 32);
     crypto_generichash_update(h, entry, sizeof entry);
-}
-
-/* ------------------------------------------------------------------ writing checkpoints */
-
-static int collect(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t *head) {
-    fvec *f = ctx;
-    if (f->n >= (size_t)RONDA_CHECKPOINT_AUTHORS_MAX * RONDA_CHECKPOINT_PARTS_MAX) return 1;
-    return fvec_push(f, author, seq, head) ? 0 : 1;
-}
-
-static json_t *part_body(const fvec *f, size_t lo, size_t hi, unsigned part, unsigned parts, const uint8_t *digest,
-                         uint64_t records, const ronda_tree_range *tree) {
-    char hex[65];
-    json_t *fr = json_array();
-    for (size_t i = lo; i < hi && fr; i++) {
-        json_t *e = json_object();
-        ronda_hex(f->v[i].author, 32, hex);
-        json_object_set_new(e, "author", json_string(hex));
-        json_object_set_new(e, "seq", json_integer((json_int_t)f->v[i].seq));
-        ronda_hex(f->v[i].head, 32, hex);
-        json_object_set_new(e, "head", json_string(hex));
-        json_array_append_new(fr, e);
-    }
-    ronda_hex(digest, 32, hex);
-    json_t *b = json_pack("{s:I, s:I, s:s, s:I, s:o}", "part", (json_int_t)part, "parts", (json_int_t)parts, "digest",
-                          hex, "records", (json_int_t)records, "frontier", fr);
-    if (b && part == 0) { /* the tree's size and root: part 0 only, beside its note signature */
-        ronda_tree_hash root;
-        ronda_tree_range_root(tree, &root);
-        ronda_hex(root.b, 32, hex);
-        if (json_object_set_new(b, "size", json_integer((json_int_t)tree->size)) != 0 ||
-            json_object_set_new(b, "root", json_string(hex)) != 0) {
-            json_decref(b);
-            return NULL;
-        }
-    }
-    return b;
-}
-
-/* The writer's tree after this checkpoint (proto/tree.md): the tree after its earlier
- * checkpoints (saved beside the newest one, or rebuilt from its chain and the records they
- * name), then the new frontier's epoch. t is the caller's (tlog_init'ed; freed by it). */
-static ronda_err writer_tree(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], const fvec *f, tlog *t,
-                             ronda_detail *d) {
-    ronda_err e = tlog_resume(s, writer, t, NULL, d);
-    if (e == RONDA_OK) e = tlog_epoch(s, t, f->v, f->n, d);
-    if (e != RONDA_OK && !ronda_err_is_db(e) && e != RONDA_ERR_NOMEM && d) {
-        char why[160];
-        memcpy(why, d->text, sizeof why - 1); /* cut: the prefix below takes the rest */
-        why[sizeof why - 1] = 0;
-        snprintf(d->text, sizeof d->text, "this node's tree cannot be rebuilt from its ledger (%s): run `ronda audit`",
-                 why);
-    }
-    return e;
-}
-
-/* The seq of the writer's newest record (0: none), in the caller's transaction. */
-static ronda_err head_seq(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], uint64_t *seq) {
-    sqlite3_stmt *st = store_stmt(s, Q_HEAD);
-    if (!st) return store_fail(s, 0);
-    sqlite3_bind_blob(st, 1, writer, RONDA_KEY_BYTES, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *seq = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
-}
-
-/* Part 0 carries the writer's signature of the checkpoint's note (proto/note.md), so the
- * note can be rebuilt from the ledger alone: its head from the body as it will be stored
- * (ronda_checkpoint_head), its seq the writer's next (this runs in the append's transaction). */
-static ronda_err sign_note(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], json_t *b, ronda_detail *d) {
-    uint64_t seq;
-    ronda_err e = head_seq(s, secret + 32, &seq);
-    if (e != RONDA_OK) return ronda_err_is_db(e) ? store_dberr(s, d, "frontier") : e;
-    ronda_note_head h;
-    e = ronda_checkpoint_head(s->authority, secret + 32, seq + 1, b, &h);
-    if (e != RONDA_OK) return e;
-    uint8_t sig[RONDA_SIG_BYTES];
-    char hex[2 * RONDA_SIG_BYTES + 1];
-    ronda_note_sign(secret, &h, sig);
-    ronda_hex(sig, sizeof sig, hex);
-    return json_object_set_new(b, "note_sig", json_string(hex)) == 0 ? RONDA_OK : RONDA_ERR_NOMEM;
-}
-
-ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
-                                 uint8_t id_out[RONDA_ID_BYTES], unsigned *parts_out, ronda_detail *d) {
-    fvec f = {NULL, 0, 0};
-    tlog t;
-    tlog_init(&t, 0);
-    uint8_t first_id[RONDA_ID_BYTES];
-    uint64_t last = 0;
-    ronda_err e = ronda_store_begin(s); /* the frontier and the parts: one snapshot, one commit */
-    if (e != RONDA_OK) return store_dberr(s, d, "begin");
-    if ((e = ronda_store_frontier(s, collect, &f)) != RONDA_OK) {
-        if (ronda_err_is_db(e)) e = store_dberr(s, d, "frontier");
-        goto out;
-    }
-    if (f.n >= (size_t)RONDA_CHECKPOINT_AUTHORS_MAX * RONDA_CHECKPOINT_PARTS_MAX || f.n == 0) {
-        e = f.n ? RONDA_ERR_TOO_BIG : RONDA_ERR_INVALID;
-        if (d)
-            snprintf(d->text, sizeof d->text, "%s",
-                     f.n ? "more authors than RONDA_CHECKPOINT_PARTS_MAX x RONDA_CHECKPOINT_AUTHORS_MAX"
-                         : "the ledger is empty: nothing to sign for");
-        goto out;
-    }
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, NULL, 0, RONDA_HASH_BYTES);
-    crypto_generichash_update(&h, (const uint8_t *)"ronda-ledger-v1", 15);
-    uint64_t records = 0;
-    for (size_t i = 0; i < f.n; i++) {
-        digest_entry(&h, f.v[i].author, f.v[i].seq, f.v[i].head);
-        records += f.v[i].seq;
-    }
-    uint8_t digest[RONDA_HASH_BYTES];
-    crypto_generichash_final(&h, digest, sizeof digest);
-    if ((e = writer_tree(s, secret + 32, &f, &t, d)) != RONDA_OK) {
-        if (ronda_err_is_db(e)) e = store_dberr(s, d, "tree");
-        goto out;
-    }
-    unsigned parts = (unsigned)((f.n + RONDA_CHECKPOINT_AUTHORS_MAX - 1) / RONDA_CHECKPOINT_AUTHORS_MAX);
-    for (unsigned p = 0; p < parts && e == RONDA_OK; p++) {
-        size_t lo = (size_t)p * RONDA_CHECKPOINT_AUTHORS_MAX;
-        size_t hi = lo + RONDA_CHECKPOINT_AUTHORS_MAX < f.n ? lo + RONDA_CHECKPOINT_AUTHORS_MAX : f.n;
-        json_t *b = part_body(&f, lo, hi, p, parts, digest, records, &t.range);
-        if (b && p == 0 && (e = sign_note(s, secret, b, d)) != RONDA_OK) {
-            json_decref(b);
-            break;
-        }
-        uint8_t *bytes = NULL;
-        size_t len = 0;
-        uint8_t id[RONDA_ID_BYTES];
-        e = b ? ronda_body_from_json(RONDA_KIND_CHECKPOINT, b, &bytes, &len, d) : RONDA_ERR_NOMEM;
-        if (e == RONDA_OK) e = ronda_store_append(s, secret, RONDA_KIND_CHECKPOINT, bytes, len, now_ms, id, d);
-        if (e == RONDA_OK && p == 0) memcpy(first_id, id, RONDA_ID_BYTES);
-        free(bytes);
-        json_decref(b);
-    }
-    /* The tree after this checkpoint, for the next one (parts are the writer's last seqs). */
-    if (e == RONDA_OK) {
-        if ((e = head_seq(s, secret + 32, &last)) == RONDA_OK)
-            e = tlog_save(s, secret + 32, &t, first_id, last - parts + 1, last);
-        if (ronda_err_is_db(e)) e = store_dberr(s, d, "tree state");
-    }
-    if (e == RONDA_OK) {
-        if ((e = ronda_store_commit(s)) != RONDA_OK) e = store_dberr(s, d, "commit");
-        if (e == RONDA_OK && id_out) memcpy(id_out, first_id, RONDA_ID_BYTES);
-        if (e == RONDA_OK && parts_out) *parts_out = parts;
-    }
-out:
-    if (e != RONDA_OK) ronda_store_rollback(s);
-    free(f.v);
-    tlog_free(&t);
-    return e;
 }
 
 /* ------------------------------------------------------------------ audit */
@@ -340,8 +160,8 @@ static ronda_err load_revocations(actx *a) {
         ronda_record rec;
         json_t *b;
         uint8_t member[32];
-        if (!open_row(st, 0, &rec, &b)) continue;
-        if (unhex32(b, "member", member)) {
+        if (!store_open_row(st, 0, &rec, &b)) continue;
+        if (store_unhex32(b, "member", member)) {
             uint64_t last = (uint64_t)json_integer_value(json_object_get(b, "last_seq"));
             size_t i;
             for (i = 0; i < a->n_revoked && memcmp(a->revoked[i].author, member, 32) != 0; i++) {}
@@ -482,7 +302,7 @@ static ronda_err check_claim(actx *a, const fentry *c) {
  * signature of the checkpoint's note (proto/note.md): a checkpoint whose note would not
  * verify cannot be published, and says its body or its writer's key was meddled with. */
 static void check_note_sig(actx *a, const ronda_record *rec, json_t *b) {
-    const char *hex = jstr(b, "note_sig");
+    const char *hex = store_jstr(b, "note_sig");
     uint8_t sig[RONDA_SIG_BYTES];
     ronda_note_head h;
     if (!hex) return;
@@ -507,13 +327,13 @@ static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
     uint8_t writer[32], cp[32], sig[RONDA_SIG_BYTES];
     ronda_note_head claimed;
     memset(&claimed, 0, sizeof claimed);
-    if (!unhex32(b, "writer", writer) || !unhex32(b, "checkpoint", cp) || !jstr(b, "note_sig") ||
-        ronda_unhex(jstr(b, "note_sig"), sig, sizeof sig) != RONDA_OK)
+    if (!store_unhex32(b, "writer", writer) || !store_unhex32(b, "checkpoint", cp) || !store_jstr(b, "note_sig") ||
+        ronda_unhex(store_jstr(b, "note_sig"), sig, sizeof sig) != RONDA_OK)
         return RONDA_OK; /* the schema requires them: verify reported this record */
     claimed.size = (uint64_t)json_integer_value(json_object_get(b, "size"));
     claimed.seq = (uint64_t)json_integer_value(json_object_get(b, "seq"));
     memcpy(claimed.writer, writer, 32);
-    if (!unhex32(b, "root", claimed.root)) return RONDA_OK;
+    if (!store_unhex32(b, "root", claimed.root)) return RONDA_OK;
     ronda_note_key_name(a->s->authority, writer, claimed.origin);
     char wname[64], cname[64], cph[65], text[512];
     who(a->s, writer, wname, sizeof wname);
@@ -551,7 +371,7 @@ static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
         ronda_record c;
         json_t *cb = NULL;
         ronda_note_head held;
-        if (!open_row(st, 0, &c, &cb))
+        if (!store_open_row(st, 0, &c, &cb))
             problem = "does not verify"; /* verify reports the record itself */
         else if (c.kind != RONDA_KIND_CHECKPOINT || json_integer_value(json_object_get(cb, "part")) != 0)
             problem = "is no checkpoint's first part";
@@ -582,7 +402,7 @@ static ronda_err cosigns(actx *a) {
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
         json_t *b;
-        if (!open_row(st, 0, &rec, &b)) continue; /* reported by verify */
+        if (!store_open_row(st, 0, &rec, &b)) continue; /* reported by verify */
         if (rec.kind == RONDA_KIND_COSIGN) e = check_cosign(a, &rec, b);
         json_decref(b);
     }
@@ -597,7 +417,7 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
     unsigned parts = (unsigned)json_integer_value(json_object_get(b, "parts"));
     uint8_t digest[32];
     uint64_t records = (uint64_t)json_integer_value(json_object_get(b, "records"));
-    if (!unhex32(b, "digest", digest)) return RONDA_OK;
+    if (!store_unhex32(b, "digest", digest)) return RONDA_OK;
     /* A part continues the open checkpoint only if it is the author's next record and agrees. */
     int continues = a->open && part > 0 && memcmp(rec->author, a->cp_author, 32) == 0 && rec->seq == a->cp_next_seq &&
                     part == a->cp_next_part && parts == a->cp_parts && memcmp(digest, a->cp_digest, 32) == 0 &&
@@ -633,7 +453,7 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
         }
         a->cp_n = 0;
         json_t *tsize = json_object_get(b, "size");
-        a->cp_has_tree = part == 0 && tsize && unhex32(b, "root", a->cp_troot.b);
+        a->cp_has_tree = part == 0 && tsize && store_unhex32(b, "root", a->cp_troot.b);
         a->cp_tsize = a->cp_has_tree ? (uint64_t)json_integer_value(tsize) : 0;
         if (part == 0) check_note_sig(a, rec, b);
     }
@@ -641,7 +461,7 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
     for (size_t i = 0; i < json_array_size(fr); i++) {
         json_t *en = json_array_get(fr, i);
         fentry c;
-        if (!unhex32(en, "author", c.author) || !unhex32(en, "head", c.head)) continue;
+        if (!store_unhex32(en, "author", c.author) || !store_unhex32(en, "head", c.head)) continue;
         c.seq = (uint64_t)json_integer_value(json_object_get(en, "seq"));
         if (a->cp_any && memcmp(c.author, a->cp_last, 32) <= 0) {
             if (!a->cp_bad)
@@ -651,7 +471,7 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
         }
         memcpy(a->cp_last, c.author, 32);
         a->cp_any = 1;
-        digest_entry(&a->cp_hash, c.author, c.seq, c.head);
+        store_frontier_entry(&a->cp_hash, c.author, c.seq, c.head);
         a->cp_sum += c.seq;
         if (a->cp_n == a->cp_cap) {
             size_t cap = a->cp_cap ? a->cp_cap * 2 : 64;
@@ -743,7 +563,7 @@ static ronda_err checkpoints(actx *a) {
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
         json_t *b;
-        if (!open_row(st, 0, &rec, &b)) continue; /* reported by verify */
+        if (!store_open_row(st, 0, &rec, &b)) continue; /* reported by verify */
         if (rec.kind == RONDA_KIND_CHECKPOINT) e = check_checkpoint(a, &rec, b);
         json_decref(b);
     }
@@ -809,7 +629,7 @@ static ronda_err scratch_step(actx *a, sqlite3_stmt *st) {
  * written against any version is not a dangling reference. */
 static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res) {
     uint8_t dlg[32];
-    if (!unhex32(res, "dialogue", dlg)) return RONDA_OK;
+    if (!store_unhex32(res, "dialogue", dlg)) return RONDA_OK;
     a->sum.references++;
     sqlite3_stmt *st = a->q[AQ_BY_ID];
     sqlite3_bind_blob(st, 1, dlg, 32, SQLITE_STATIC);
@@ -887,7 +707,7 @@ static ronda_err check_pending(actx *a) {
 
 static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
     uint8_t target[32];
-    if (!unhex32(b, "target", target)) return RONDA_OK;
+    if (!store_unhex32(b, "target", target)) return RONDA_OK;
     a->sum.references++;
     sqlite3_stmt *st = a->q[AQ_BY_ID];
     sqlite3_bind_blob(st, 1, target, 32, SQLITE_STATIC);
@@ -904,8 +724,8 @@ static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
         problem = "amend corrects another author's record";
     else if ((uint64_t)sqlite3_column_int64(st, 1) >= rec->seq)
         problem = "amend target does not precede the amend in its chain";
-    else if (!jstr(b, "kind") || !sqlite3_column_text(st, 2) ||
-             strcmp((const char *)sqlite3_column_text(st, 2), jstr(b, "kind")) != 0)
+    else if (!store_jstr(b, "kind") || !sqlite3_column_text(st, 2) ||
+             strcmp((const char *)sqlite3_column_text(st, 2), store_jstr(b, "kind")) != 0)
         problem = "amend names another kind than its target's";
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -920,7 +740,8 @@ static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
         ronda_err e = scratch_step(a, m);
         if (e != RONDA_OK) return e;
     }
-    if (jstr(b, "kind") && strcmp(jstr(b, "kind"), "resolution") == 0) return check_resolution(a, rec, inner);
+    if (store_jstr(b, "kind") && strcmp(store_jstr(b, "kind"), "resolution") == 0)
+        return check_resolution(a, rec, inner);
     return RONDA_OK;
 }
 
@@ -940,9 +761,10 @@ static ronda_err index_members(actx *a, json_t *all) {
     a->placers = calloc(n ? n : 1, sizeof *a->placers);
     if (!a->placers) return RONDA_ERR_NOMEM;
     json_array_foreach(all, i, m) {
-        const char *role = jstr(m, "role");
+        const char *role = store_jstr(m, "role");
         placer *p = &a->placers[a->n_placers];
-        if (!role || (strcmp(role, "hq") != 0 && strcmp(role, "precinct") != 0) || !unhex32(m, "sign_key", p->key))
+        if (!role || (strcmp(role, "hq") != 0 && strcmp(role, "precinct") != 0) ||
+            !store_unhex32(m, "sign_key", p->key))
             continue;
         p->at = i;
         p->m = m;
@@ -965,7 +787,7 @@ static ronda_err load_members(actx *a, json_t **out) {
     while (all && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
         json_t *b;
-        if (open_row(st, 0, &rec, &b)) json_array_append_new(all, b);
+        if (store_open_row(st, 0, &rec, &b)) json_array_append_new(all, b);
     }
     sqlite3_finalize(st);
     if (!all) return RONDA_ERR_NOMEM;
@@ -981,7 +803,7 @@ static ronda_err load_members(actx *a, json_t **out) {
  * (proto/record.md §5). Records stored before the rule, or by a node without it, are found
  * here; an author with no membership at the record's time is verify's finding, not this. */
 static void check_place(actx *a, const ronda_record *rec, json_t *dialogue) {
-    const char *polres = jstr(dialogue, "polres"), *polsek = jstr(dialogue, "polsek");
+    const char *polres = store_jstr(dialogue, "polres"), *polsek = store_jstr(dialogue, "polsek");
     uint64_t ms = ronda_hlc_ms(rec->hlc);
     json_t *first = NULL;
     size_t lo = 0, hi = a->n_placers; /* the author's first membership */
@@ -994,23 +816,24 @@ static void check_place(actx *a, const ronda_record *rec, json_t *dialogue) {
     }
     for (size_t i = lo; i < a->n_placers && memcmp(a->placers[i].key, rec->author, 32) == 0; i++) {
         json_t *m = a->placers[i].m;
-        const char *role = jstr(m, "role");
+        const char *role = store_jstr(m, "role");
         if ((uint64_t)json_integer_value(json_object_get(m, "valid_from")) > ms ||
             (uint64_t)json_integer_value(json_object_get(m, "valid_until")) <= ms)
             continue;
-        if (views_place_ok(role, jstr(m, "polres"), jstr(m, "polsek"), polres, polsek)) return;
+        if (views_place_ok(role, store_jstr(m, "polres"), store_jstr(m, "polsek"), polres, polsek)) return;
         if (!first) first = m;
     }
     if (!first) return;
     char mine[100], text[400]; /* report() cuts it at the finding's size */
-    if (strcmp(jstr(first, "role"), "hq") == 0)
-        snprintf(mine, sizeof mine, "Polres %.40s HQ", jstr(first, "polres") ? jstr(first, "polres") : "?");
+    if (strcmp(store_jstr(first, "role"), "hq") == 0)
+        snprintf(mine, sizeof mine, "Polres %.40s HQ", store_jstr(first, "polres") ? store_jstr(first, "polres") : "?");
     else
-        snprintf(mine, sizeof mine, "Polres %.40s / Polsek %.40s", jstr(first, "polres") ? jstr(first, "polres") : "?",
-                 jstr(first, "polsek") ? jstr(first, "polsek") : "?");
+        snprintf(mine, sizeof mine, "Polres %.40s / Polsek %.40s",
+                 store_jstr(first, "polres") ? store_jstr(first, "polres") : "?",
+                 store_jstr(first, "polsek") ? store_jstr(first, "polsek") : "?");
     snprintf(text, sizeof text, "%s claims Polres %.40s / Polsek %.40s; its author %.40s is admitted for %.96s",
              rec->kind == RONDA_KIND_AMEND ? "amend of a dialogue" : "dialogue", polres ? polres : "?",
-             polsek ? polsek : "?", jstr(first, "name") ? jstr(first, "name") : "?", mine);
+             polsek ? polsek : "?", store_jstr(first, "name") ? store_jstr(first, "name") : "?", mine);
     report(a, RONDA_FINDING_PLACE, RONDA_ERR_PLACE, rec->id, rec->author, rec->seq, text);
 }
 
@@ -1030,7 +853,7 @@ static ronda_err audit_each(void *ctx, const ronda_record *rec) {
     } else if (rec->kind == RONDA_KIND_RESOLUTION) {
         e = check_resolution(a, rec, b);
     } else {
-        if (!by_authority && jstr(b, "kind") && strcmp(jstr(b, "kind"), "dialogue") == 0)
+        if (!by_authority && store_jstr(b, "kind") && strcmp(store_jstr(b, "kind"), "dialogue") == 0)
             check_place(a, rec, json_object_get(b, "body"));
         e = check_amend(a, rec, b);
     }
@@ -1087,279 +910,4 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
     if (e != RONDA_OK) return e;
     *out = a.sum;
     return RONDA_OK;
-}
-
-/* ------------------------------------------------------------------ chains (for reports) */
-
-/* Name, role, Polres and Polsek of a key from the roster, into o (nulls when unknown). */
-static void signer(ronda_store *s, const uint8_t key[32], json_t *o) {
-    json_t *m = NULL;
-    int auth = memcmp(key, s->authority, 32) == 0;
-    if (!auth && ronda_store_member(s, key, &m) != RONDA_OK) m = NULL;
-    json_object_set_new(o, "name",
-                        auth ? json_string("authority")
-                        : m  ? json_incref(json_object_get(m, "name"))
-                             : json_null());
-    json_object_set_new(o, "role",
-                        auth ? json_string("authority")
-                        : m  ? json_incref(json_object_get(m, "role"))
-                             : json_null());
-    json_t *pr = m ? json_object_get(m, "polres") : NULL, *ps = m ? json_object_get(m, "polsek") : NULL;
-    json_object_set_new(o, "polres", pr ? json_incref(pr) : json_null());
-    json_object_set_new(o, "polsek", ps ? json_incref(ps) : json_null());
-    json_object_set_new(o, "revoked", json_boolean(m && json_is_true(json_object_get(m, "revoked"))));
-    /* A forked chain is frozen below its lowest fork seq (proto/record.md §3 step 7). */
-    uint64_t fork = 0;
-    json_object_set_new(o, "forked_at",
-                        store_fork_low(s, key, &fork) == RONDA_OK && fork ? json_integer((json_int_t)fork)
-                                                                          : json_null());
-    json_decref(m);
-}
-
-ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *, json_t *), void *ctx) {
-    static const char *const kinds[] = {"dialogue", "resolution", "amend", "checkpoint", "member", "revoke", "cosign"};
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT author, count(*), min(seq), max(seq), min(hlc), max(hlc), sum(kind = 'dialogue'),"
-                           " sum(kind = 'resolution'), sum(kind = 'amend'), sum(kind = 'checkpoint'),"
-                           " sum(kind = 'member'), sum(kind = 'revoke'), sum(kind = 'cosign') FROM records GROUP BY "
-                           "author ORDER BY author",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, 0);
-    ronda_err e = RONDA_OK;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(st, 0) != 32) continue; /* a tampered row: verify reports it */
-        json_t *o = json_object();
-        char hex[65];
-        ronda_hex(sqlite3_column_blob(st, 0), 32, hex);
-        json_object_set_new(o, "author", json_string(hex));
-        signer(s, sqlite3_column_blob(st, 0), o);
-        json_object_set_new(o, "records", json_integer(sqlite3_column_int64(st, 1)));
-        json_object_set_new(o, "first_seq", json_integer(sqlite3_column_int64(st, 2)));
-        json_object_set_new(o, "last_seq", json_integer(sqlite3_column_int64(st, 3)));
-        json_object_set_new(o, "first_ms",
-                            json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 4))));
-        json_object_set_new(o, "last_ms",
-                            json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 5))));
-        json_t *k = json_object();
-        for (int i = 0; i < 7; i++)
-            if (sqlite3_column_int64(st, 6 + i))
-                json_object_set_new(k, kinds[i], json_integer(sqlite3_column_int64(st, 6 + i)));
-        json_object_set_new(o, "kinds", k);
-        int stop = cb(ctx, o);
-        json_decref(o);
-        if (stop) break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
-    sqlite3_finalize(st);
-    return e;
-}
-
-/* ------------------------------------------------------------------ history of a dialogue */
-
-/* A record by id: opened, with its body; 0 when not held, -1 on a database failure. *ok
- * says whether it verifies. */
-static int fetch(ronda_store *s, const uint8_t id[32], ronda_record *rec, json_t **body, uint8_t **buf, int *ok) {
-    sqlite3_stmt *st;
-    *buf = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records WHERE id = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
-        return -1;
-    sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-    int found = 0;
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) found = -1;
-    if (rc == SQLITE_ROW) {
-        /* copy the columns: the record views them after the statement is gone */
-        size_t l0 = (size_t)sqlite3_column_bytes(st, 0), l1 = (size_t)sqlite3_column_bytes(st, 1),
-               l2 = (size_t)sqlite3_column_bytes(st, 2);
-        int has_body = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        *buf = malloc(l0 + l1 + l2 + 1);
-        if (*buf) {
-            memcpy(*buf, sqlite3_column_blob(st, 0), l0);
-            memcpy(*buf + l0, sqlite3_column_blob(st, 1), l1);
-            if (l2) memcpy(*buf + l0 + l1, sqlite3_column_blob(st, 2), l2);
-            found = 1;
-            *body = NULL;
-            *ok = ronda_record_open_parts(*buf, l0, *buf + l0, l1, has_body ? *buf + l0 + l1 : NULL, l2, rec, NULL) ==
-                      RONDA_OK &&
-                  rec->body && ronda_body_to_json(rec->kind, rec->body, rec->body_len, body, NULL) == RONDA_OK;
-        }
-    }
-    sqlite3_finalize(st);
-    return found;
-}
-
-/* Chain link and membership of an opened record, by this ledger: NULL when both hold. */
-static const char *standing(ronda_store *s, const ronda_record *rec) {
-    if (rec->seq > 1) {
-        sqlite3_stmt *st = store_stmt(s, Q_BY_SEQ);
-        if (!st) return "database error";
-        sqlite3_bind_blob(st, 1, rec->author, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (int64_t)(rec->seq - 1));
-        int rc = sqlite3_step(st);
-        int linked = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
-                     memcmp(sqlite3_column_blob(st, 0), rec->prev, 32) == 0;
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return "database error";
-        if (!linked) return "its chain link does not verify (the author's previous record is missing or differs)";
-    }
-    sqlite3_stmt *st;
-    const char *why = "its author was not a writing member at its time";
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT m.role, (SELECT min(last_seq) FROM revocations r WHERE r.member = m.sign_key)"
-                           " FROM members m WHERE m.sign_key = ?1 AND m.valid_from <= ?2 AND m.valid_until > ?2"
-                           " AND m.role IN ('precinct', 'hq')",
-                           -1, &st, NULL) != SQLITE_OK)
-        return "database error";
-    sqlite3_bind_blob(st, 1, rec->author, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (int64_t)ronda_hlc_ms(rec->hlc));
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL && (uint64_t)sqlite3_column_int64(st, 1) < rec->seq)
-            why = "written after its author's revocation";
-        else
-            why = NULL;
-    }
-    if (rc != SQLITE_DONE) why = "database error"; /* not verified: a failed read proves nothing */
-    sqlite3_finalize(st);
-    return why;
-}
-
-static json_t *event(ronda_store *s, const ronda_record *rec, json_t *body, int ok) {
-    json_t *o = json_object();
-    char hex[65];
-    ronda_hex(rec->id, 32, hex);
-    json_object_set_new(o, "id", json_string(hex));
-    json_object_set_new(o, "kind", json_string(ronda_kind_name(rec->kind)));
-    ronda_hex(rec->author, 32, hex);
-    json_object_set_new(o, "author", json_string(hex));
-    json_t *sg = json_object();
-    signer(s, rec->author, sg);
-    json_object_set_new(o, "signer", sg);
-    json_object_set_new(o, "seq", json_integer((json_int_t)rec->seq));
-    json_object_set_new(o, "hlc", json_integer((json_int_t)rec->hlc));
-    json_object_set_new(o, "signed_ms", json_integer((json_int_t)ronda_hlc_ms(rec->hlc)));
-    const char *problem = ok ? standing(s, rec) : "signature, body hash or body schema does not verify";
-    json_object_set_new(o, "verified", json_boolean(problem == NULL));
-    if (problem) json_object_set_new(o, "problem", json_string(problem));
-    json_object_set_new(o, "body", body ? json_incref(body) : json_null());
-    return o;
-}
-
-static int event_cmp(const void *x, const void *y) {
-    json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-    json_int_t ha = json_integer_value(json_object_get(a, "hlc")), hb = json_integer_value(json_object_get(b, "hlc"));
-    if (ha != hb) return ha < hb ? -1 : 1;
-    return strcmp(jstr(a, "id"), jstr(b, "id"));
-}
-
-ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
-    uint8_t dlg[32];
-    memcpy(dlg, id, 32);
-    /* From an amendment or a resolution, walk to the dialogue (at most amend -> resolution -> dialogue). */
-    int found = 0;
-    for (int step = 0; step < 3 && !found; step++) {
-        ronda_record rec;
-        json_t *b = NULL;
-        uint8_t *buf;
-        int ok;
-        int got = fetch(s, dlg, &rec, &b, &buf, &ok);
-        if (got <= 0) return got < 0 ? store_fail(s, 0) : RONDA_ERR_NOT_FOUND;
-        int moved = 0;
-        if (ok && rec.kind == RONDA_KIND_DIALOGUE)
-            found = 1;
-        else if (ok && rec.kind == RONDA_KIND_RESOLUTION)
-            moved = unhex32(b, "dialogue", dlg);
-        else if (ok && rec.kind == RONDA_KIND_AMEND)
-            moved = unhex32(b, "target", dlg);
-        json_decref(b);
-        free(buf);
-        if (!found && !moved) return RONDA_ERR_NOT_FOUND;
-    }
-    if (!found) return RONDA_ERR_NOT_FOUND;
-
-    json_t *events = json_array();
-    ronda_record rec;
-    json_t *b = NULL;
-    uint8_t *buf;
-    int ok;
-    int got = fetch(s, dlg, &rec, &b, &buf, &ok);
-    if (got <= 0) {
-        json_decref(events);
-        return got < 0 ? store_fail(s, 0) : RONDA_ERR_NOT_FOUND;
-    }
-    json_array_append_new(events, event(s, &rec, b, ok));
-    json_decref(b);
-    free(buf);
-
-    /* Resolutions of this dialogue (any author), then amendments of the dialogue or of those. */
-    size_t nres = 0, capres = 16;
-    uint8_t(*res)[32] = malloc(capres * 32);
-    sqlite3_stmt *st;
-    ronda_err e = RONDA_OK;
-    if (!res) e = RONDA_ERR_NOMEM;
-    for (int round = 0; round < 2 && e == RONDA_OK; round++) {
-        if (sqlite3_prepare_v2(s->db,
-                               round == 0 ? "SELECT envelope, signature, body FROM records WHERE kind = 'resolution'"
-                                          : "SELECT envelope, signature, body FROM records WHERE kind = 'amend'",
-                               -1, &st, NULL) != SQLITE_OK) {
-            e = store_fail(s, 0);
-            break;
-        }
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            json_t *rb;
-            if (!open_row(st, 0, &rec, &rb)) continue;
-            uint8_t ref[32];
-            int take = 0;
-            if (round == 0) {
-                take = unhex32(rb, "dialogue", ref) && memcmp(ref, dlg, 32) == 0;
-                if (take && nres < RONDA_QUERY_ROWS_DEFAULT) {
-                    if (nres == capres) {
-                        uint8_t(*g)[32] = realloc(res, (capres *= 2) * 32);
-                        if (!g) {
-                            json_decref(rb);
-                            e = RONDA_ERR_NOMEM;
-                            break;
-                        }
-                        res = g;
-                    }
-                    memcpy(res[nres++], rec.id, 32);
-                }
-            } else if (unhex32(rb, "target", ref)) {
-                take = memcmp(ref, dlg, 32) == 0;
-                for (size_t i = 0; i < nres && !take; i++) take = memcmp(ref, res[i], 32) == 0;
-            }
-            if (take) json_array_append_new(events, event(s, &rec, rb, 1));
-            json_decref(rb);
-        }
-        if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc); /* no history missing */
-        sqlite3_finalize(st);
-    }
-    free(res);
-    store_idle(s);
-    if (e != RONDA_OK) {
-        json_decref(events);
-        return e;
-    }
-    size_t n = json_array_size(events);
-    json_t **v = malloc((n ? n : 1) * sizeof *v);
-    if (!v) {
-        json_decref(events);
-        return RONDA_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) v[i] = json_incref(json_array_get(events, i));
-    qsort(v + 1, n - 1, sizeof *v, event_cmp); /* the dialogue first, then by time */
-    json_t *sorted = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(sorted, v[i]);
-    free(v);
-    json_decref(events);
-    char hex[65];
-    ronda_hex(dlg, 32, hex);
-    int all = 1;
-    for (size_t i = 0; i < n; i++) all &= json_is_true(json_object_get(json_array_get(sorted, i), "verified"));
-    *out = json_pack("{s:s, s:b, s:o}", "dialogue", hex, "verified", all, "events", sorted);
-    return *out ? RONDA_OK : RONDA_ERR_NOMEM;
 }

@@ -11,6 +11,8 @@
 
 #include "ronda/ronda.h" /* ronda/audit_report.h, after what it needs */
 
+static const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
 /* ------------------------------------------------------------------ kind names */
 
 static const char *const kind_names[RONDA_FINDING__COUNT] = {
@@ -114,8 +116,6 @@ static int on_age(void *ctx, const ronda_checkpoint_age *a) {
     }
     return 0;
 }
-
-static const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 /* The chain of `author` in r->chains (by its hex key), or RONDA_REPORT_NO_CHAIN. */
 static size_t chain_of(const ronda_audit_report *r, const uint8_t author[RONDA_KEY_BYTES]) {

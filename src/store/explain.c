@@ -62,13 +62,6 @@ static int load(ronda_store *s, int table, const uint8_t id[32], ronda_record *r
     return out;
 }
 
-static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
-static int unhex32(json_t *o, const char *k, uint8_t out[32]) {
-    const char *h = jstr(o, k);
-    return h && strlen(h) == 64 && ronda_unhex(h, out, 32) == RONDA_OK;
-}
-
 static void sethex(json_t *o, const char *k, const uint8_t *v, size_t n) {
     char hex[129];
     ronda_hex(v, n, hex);
@@ -102,9 +95,10 @@ static json_t *dialogue_named(ronda_store *s, const uint8_t id[32]) {
         int got = load(s, table, id, &rec, &b, &bytes);
         if (got < 0) return NULL;
         if (got && rec.kind == RONDA_KIND_DIALOGUE && b) {
-            json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "title", jstr(b, "title"), "programme",
-                                  jstr(b, "programme"), "polres", jstr(b, "polres"), "polsek", jstr(b, "polsek"),
-                                  "when", jstr(b, "when"), "from", table ? "fork evidence" : "records");
+            json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "title", store_jstr(b, "title"), "programme",
+                                  store_jstr(b, "programme"), "polres", store_jstr(b, "polres"), "polsek",
+                                  store_jstr(b, "polsek"), "when", store_jstr(b, "when"), "from",
+                                  table ? "fork evidence" : "records");
             sethex(o, "id", id, 32);
             json_decref(b);
             free(bytes);
@@ -142,12 +136,12 @@ static json_t *dialogue_named(ronda_store *s, const uint8_t id[32]) {
 static json_t *dialogue_of_body(ronda_store *s, ronda_kind kind, const uint8_t id[32], json_t *b, int depth) {
     uint8_t d[32];
     if (kind == RONDA_KIND_DIALOGUE) return dialogue_named(s, id);
-    if (kind == RONDA_KIND_RESOLUTION && unhex32(b, "dialogue", d)) return dialogue_named(s, d);
+    if (kind == RONDA_KIND_RESOLUTION && store_unhex32(b, "dialogue", d)) return dialogue_named(s, d);
     if (kind == RONDA_KIND_AMEND && depth < 2) {
-        if (jstr(b, "kind") && strcmp(jstr(b, "kind"), "resolution") == 0 &&
-            unhex32(json_object_get(b, "body"), "dialogue", d))
+        if (store_jstr(b, "kind") && strcmp(store_jstr(b, "kind"), "resolution") == 0 &&
+            store_unhex32(json_object_get(b, "body"), "dialogue", d))
             return dialogue_named(s, d);
-        if (unhex32(b, "target", d)) return dialogue_named(s, d);
+        if (store_unhex32(b, "target", d)) return dialogue_named(s, d);
     }
     return NULL;
 }
@@ -286,7 +280,8 @@ static void checkpoint_heads(ronda_store *s, const uint8_t author[32], uint64_t 
             json_t *en = json_array_get(fr, i);
             uint8_t a[32], h[32];
             uint64_t q = (uint64_t)json_integer_value(json_object_get(en, "seq"));
-            if (!unhex32(en, "author", a) || !unhex32(en, "head", h) || memcmp(a, author, 32) != 0 || q < lo || q > hi)
+            if (!store_unhex32(en, "author", a) || !store_unhex32(en, "head", h) || memcmp(a, author, 32) != 0 ||
+                q < lo || q > hi)
                 continue;
             if (!has[q - lo]) memcpy(heads[q - lo], h, 32);
             has[q - lo] = 1;
@@ -505,8 +500,8 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
         /* the record it names, when not held */
         uint8_t t[32];
         int named = 0;
-        if (rec.kind == RONDA_KIND_RESOLUTION) named = unhex32(b, "dialogue", t);
-        if (rec.kind == RONDA_KIND_AMEND) named = unhex32(b, "target", t);
+        if (rec.kind == RONDA_KIND_RESOLUTION) named = store_unhex32(b, "dialogue", t);
+        if (rec.kind == RONDA_KIND_AMEND) named = store_unhex32(b, "target", t);
         if (named) {
             ronda_record tr;
             json_t *tb = NULL;

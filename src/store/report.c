@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "record/schema.h"
 #include "ronda/limits.h"
@@ -112,37 +111,6 @@ static void where_dialogue(sqlb *b, const ronda_filter *f, const char *id_col) {
     if (given(f->date_from)) arg_text(b, " AND d.date >= ?", f->date_from);
     if (given(f->date_to)) arg_text(b, " AND d.date <= ?", f->date_to);
 }
-
-/* ---- timeouts */
-
-static int64_t mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int on_progress(void *ctx) {
-    ronda_store *s = ctx;
-    if (s->deadline_ns && mono_ns() > s->deadline_ns) {
-        s->timed_out = 1;
-        return 1; /* SQLite interrupts the statement */
-    }
-    return 0;
-}
-
-void ronda_store_timeout(ronda_store *s, unsigned timeout_ms) {
-    s->timed_out = 0;
-    if (timeout_ms == 0) {
-        s->deadline_ns = 0;
-        sqlite3_progress_handler(s->db, 0, NULL, NULL);
-        return;
-    }
-    s->deadline_ns = mono_ns() + (int64_t)timeout_ms * 1000000LL;
-    /* Every 10,000 virtual-machine steps: a few microseconds between clock reads. */
-    sqlite3_progress_handler(s->db, 10000, on_progress, s);
-}
-
-int ronda_store_timed_out(const ronda_store *s) { return s->timed_out; }
 
 /* ---- checking filters */
 

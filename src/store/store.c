@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "record/record_int.h"
 #include "ronda/report.h"
@@ -353,6 +354,38 @@ ronda_err ronda_store_open_readonly(const char *path, ronda_store **out) {
     *out = s;
     return RONDA_OK;
 }
+
+/* A bound on each statement (ronda_store_timeout), for servers answering untrusted queries:
+ * SQLite's progress handler reads the monotonic clock. */
+
+static int64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int on_progress(void *ctx) {
+    ronda_store *s = ctx;
+    if (s->deadline_ns && mono_ns() > s->deadline_ns) {
+        s->timed_out = 1;
+        return 1; /* SQLite interrupts the statement */
+    }
+    return 0;
+}
+
+void ronda_store_timeout(ronda_store *s, unsigned timeout_ms) {
+    s->timed_out = 0;
+    if (timeout_ms == 0) {
+        s->deadline_ns = 0;
+        sqlite3_progress_handler(s->db, 0, NULL, NULL);
+        return;
+    }
+    s->deadline_ns = mono_ns() + (int64_t)timeout_ms * 1000000LL;
+    /* Every 10,000 virtual-machine steps: a few microseconds between clock reads. */
+    sqlite3_progress_handler(s->db, 10000, on_progress, s);
+}
+
+int ronda_store_timed_out(const ronda_store *s) { return s->timed_out; }
 
 /* Ledgers made before canonical fork evidence have a trigger that refuses every delete from
  * forks: replace it by FORKS_NO_DELETE_SQL (once; a missing trigger stays missing, for

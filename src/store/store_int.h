@@ -144,6 +144,26 @@ void store_digest_entry(crypto_generichash_state *h, const uint8_t *author, uint
  * a revocation or a fork changed which of its records count). */
 ronda_err views_refresh_author(ronda_store *s, const uint8_t *author);
 /* views.c: reference checks (before any write) and derived-view updates for one record. */
+/* A JSON object's string member, or NULL. */
+static inline const char *store_jstr(const json_t *o, const char *k) {
+    return json_string_value(json_object_get(o, k));
+}
+/* A 32-byte key or id from a JSON object's hex member; 0 when absent or not 64 hex digits. */
+static inline int store_unhex32(const json_t *o, const char *k, uint8_t out[32]) {
+    const char *h = store_jstr(o, k);
+    return h && ronda_unhex(h, out, 32) == RONDA_OK;
+}
+/* A record's columns (envelope at env_col, signature and body after it), opened with the
+ * stateless checks and its body decoded into *body (owned); 0 when it does not verify
+ * (ronda_store_verify reports that). audit.c. */
+int store_open_row(sqlite3_stmt *st, int env_col, ronda_record *rec, json_t **body);
+/* Who signed with `key`, into o: the member's name, role, Polres and Polsek, or the
+ * authority (chains.c; the chains and the history of a dialogue show it). */
+void store_signer(ronda_store *s, const uint8_t key[32], json_t *o);
+/* One frontier entry (author, seq big-endian, head) into a checkpoint's digest of the
+ * frontier it lists (no fork items: store_digest_entry is the ledger digest's). audit.c. */
+void store_frontier_entry(crypto_generichash_state *h, const uint8_t *author, uint64_t seq, const uint8_t *head);
+
 ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d);
 /* A dialogue's Polres/Polsek against its author's membership (proto/record.md §5): a precinct
  * files for its own Polres and Polsek, an HQ for its own Polres and any Polsek; names compare

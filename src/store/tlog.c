@@ -125,13 +125,6 @@ ronda_err tlog_epoch(ronda_store *s, tlog *t, const tlog_entry *e, size_t n, ron
     return RONDA_OK;
 }
 
-static const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
-static int unhex32(const json_t *o, const char *k, uint8_t out[32]) {
-    const char *h = jstr(o, k);
-    return h && ronda_unhex(h, out, 32) == RONDA_OK;
-}
-
 /* The entries of one part, appended to *v (grown); 0 on a malformed entry or no memory. */
 static int take_entries(const json_t *b, tlog_entry **v, size_t *n, size_t *cap) {
     const json_t *fr = json_object_get(b, "frontier");
@@ -145,7 +138,7 @@ static int take_entries(const json_t *b, tlog_entry **v, size_t *n, size_t *cap)
             *cap = c;
         }
         tlog_entry *x = &(*v)[*n];
-        if (!unhex32(en, "author", x->author) || !unhex32(en, "head", x->head)) return 0;
+        if (!store_unhex32(en, "author", x->author) || !store_unhex32(en, "head", x->head)) return 0;
         x->seq = (uint64_t)json_integer_value(json_object_get(en, "seq"));
         if (*n > 0 && memcmp((*v)[*n - 1].author, x->author, 32) >= 0) return 0; /* ascending */
         (*n)++;
@@ -194,7 +187,7 @@ ronda_err tlog_walk(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog 
             memcpy(cp.id, rec.id, 32);
             cp.seq = rec.seq;
             const json_t *size = json_object_get(b, "size");
-            cp.has_tree = size && unhex32(b, "root", cp.root.b);
+            cp.has_tree = size && store_unhex32(b, "root", cp.root.b);
             cp.size = cp.has_tree ? (uint64_t)json_integer_value(size) : 0;
         } else if (!open || part != next_part || ps != parts || rec.seq != next_seq) {
             open = 0;
@@ -308,7 +301,7 @@ static int state_load(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlo
     ronda_tree_hash root, mine;
     const json_t *size = json_object_get(b, "size");
     ok = json_integer_value(json_object_get(b, "part")) == 0 && json_is_integer(size) &&
-         (uint64_t)json_integer_value(size) == t->range.size && unhex32(b, "root", root.b);
+         (uint64_t)json_integer_value(size) == t->range.size && store_unhex32(b, "root", root.b);
     json_decref(b);
     if (!ok) return 0;
     ronda_tree_range_root(&t->range, &mine);

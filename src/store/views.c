@@ -80,12 +80,10 @@ const char views_drop_sql[] =
     "DROP TABLE IF EXISTS topic_status; DROP TABLE IF EXISTS report_rows; DROP TABLE IF EXISTS suspect;"
     "DROP TABLE IF EXISTS cosigns;";
 
-static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
 /* A cosignature under the checkpoint it names (the view a note reads). */
 static ronda_err put_cosign(ronda_store *s, const ronda_record *rec, json_t *b) {
     uint8_t cp[RONDA_ID_BYTES];
-    if (!jstr(b, "checkpoint") || ronda_unhex(jstr(b, "checkpoint"), cp, sizeof cp) != RONDA_OK)
+    if (!store_jstr(b, "checkpoint") || ronda_unhex(store_jstr(b, "checkpoint"), cp, sizeof cp) != RONDA_OK)
         return RONDA_ERR_SCHEMA;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO cosigns VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
@@ -118,7 +116,7 @@ int views_place_ok(const char *role, const char *m_polres, const char *m_polsek,
 }
 
 ronda_err views_check_place(ronda_store *s, const ronda_record *rec, json_t *dialogue, ronda_detail *d) {
-    const char *polres = jstr(dialogue, "polres"), *polsek = jstr(dialogue, "polsek");
+    const char *polres = store_jstr(dialogue, "polres"), *polsek = store_jstr(dialogue, "polsek");
     sqlite3_stmt *st = store_stmt(s, Q_MEMBER_PLACE);
     if (!st) return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
@@ -152,7 +150,7 @@ ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ron
     if (!body) return RONDA_OK; /* redacted: nothing to derive, nothing to check */
     uint8_t ref[RONDA_ID_BYTES];
     if (rec->kind == RONDA_KIND_AMEND) {
-        if (ronda_unhex(jstr(body, "target"), ref, sizeof ref) != RONDA_OK) return fail(d, "bad target");
+        if (ronda_unhex(store_jstr(body, "target"), ref, sizeof ref) != RONDA_OK) return fail(d, "bad target");
         sqlite3_stmt *st = store_stmt(s, Q_RECORD_BY_ID);
         if (!st) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, ref, sizeof ref, SQLITE_STATIC);
@@ -162,11 +160,11 @@ ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ron
         if (sqlite3_column_bytes(st, 0) != RONDA_KEY_BYTES ||
             memcmp(sqlite3_column_blob(st, 0), rec->author, RONDA_KEY_BYTES) != 0)
             return fail(d, "an amend corrects only its own author's records");
-        if (strcmp((const char *)sqlite3_column_text(st, 1), jstr(body, "kind")) != 0)
+        if (strcmp((const char *)sqlite3_column_text(st, 1), store_jstr(body, "kind")) != 0)
             return fail(d, "amend kind differs from its target's kind");
     }
     if (rec->kind == RONDA_KIND_DIALOGUE) return views_check_place(s, rec, body, d);
-    if (rec->kind == RONDA_KIND_AMEND && jstr(body, "kind") && strcmp(jstr(body, "kind"), "dialogue") == 0)
+    if (rec->kind == RONDA_KIND_AMEND && store_jstr(body, "kind") && strcmp(store_jstr(body, "kind"), "dialogue") == 0)
         return views_check_place(s, rec, json_object_get(body, "body"), d);
     /* A resolution's dialogue is not checked here: it may be another node's and arrive later,
      * and a check that depends on arrival order would let two nodes hold different ledgers.
@@ -201,13 +199,13 @@ static char *dialogue_text(json_t *b) {
         out[len] = '\0';                                                                                               \
     } while (0)
     for (int i = 0; single[i]; i++)
-        if (jstr(b, single[i])) APPEND(jstr(b, single[i]));
+        if (store_jstr(b, single[i])) APPEND(store_jstr(b, single[i]));
     for (int i = 0; lists[i]; i++) {
         json_t *a = json_object_get(b, lists[i]);
         for (size_t k = 0; k < json_array_size(a); k++) APPEND(json_string_value(json_array_get(a, k)));
     }
     json_t *topics = json_object_get(b, "topics");
-    for (size_t k = 0; k < json_array_size(topics); k++) APPEND(jstr(json_array_get(topics, k), "summary"));
+    for (size_t k = 0; k < json_array_size(topics); k++) APPEND(store_jstr(json_array_get(topics, k), "summary"));
 #undef APPEND
     return out;
 }
@@ -332,14 +330,14 @@ static ronda_err put_report_rows(ronda_store *s, const uint8_t *dialogue, const 
             sqlite3_bind_null(st, 2);
         sqlite3_bind_blob(st, 3, author, RONDA_KEY_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, seq);
-        sqlite3_bind_text(st, 5, jstr(b, "polres"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, jstr(b, "polsek"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, jstr(b, "programme"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, store_jstr(b, "polres"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, store_jstr(b, "polsek"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, store_jstr(b, "programme"), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 8, date, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 9, when_ms);
         sqlite3_bind_int64(st, 10, i == 0 && p ? json_integer_value(p) : 0);
         if (n)
-            sqlite3_bind_text(st, 11, jstr(json_array_get(topics, i), "category"), -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 11, store_jstr(json_array_get(topics, i), "category"), -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(st, 11);
         if (q) /* sqlite3_bind_value copies: q may be reset afterwards */
@@ -377,7 +375,7 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
     if (e != RONDA_OK) return e;
     sqlite3_stmt *st = store_stmt(s, amend ? Q_V_DIALOGUE_UPDATE : Q_V_DIALOGUE_INSERT);
     if (!st) return store_fail(s, 0);
-    const char *when = jstr(b, "when");
+    const char *when = store_jstr(b, "when");
     int64_t when_ms = 0;
     time_parse(when, strlen(when), &when_ms);
     char date[11];
@@ -389,15 +387,15 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
         sqlite3_bind_int64(st, 3, (int64_t)rec->seq);
         sqlite3_bind_int64(st, 4, (int64_t)rec->hlc);
     }
-    sqlite3_bind_text(st, 5, jstr(b, "polres"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, jstr(b, "polsek"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, jstr(b, "programme"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, jstr(b, "title"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, store_jstr(b, "polres"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, store_jstr(b, "polsek"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, store_jstr(b, "programme"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, store_jstr(b, "title"), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, when, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, date, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 11, when_ms);
-    bind_text_or_null(st, 12, jstr(b, "village"));
-    bind_text_or_null(st, 13, jstr(b, "venue"));
+    bind_text_or_null(st, 12, store_jstr(b, "village"));
+    bind_text_or_null(st, 13, store_jstr(b, "venue"));
     json_t *p = json_object_get(b, "participants");
     if (p)
         sqlite3_bind_int64(st, 14, json_integer_value(p));
@@ -416,8 +414,8 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
         if (!(st = store_stmt(s, Q_V_TOPIC_INSERT))) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (int64_t)i);
-        sqlite3_bind_text(st, 3, jstr(t, "category"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, jstr(t, "summary"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, store_jstr(t, "category"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, store_jstr(t, "summary"), -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     }
     if (seq < 0) return RONDA_OK;
@@ -462,7 +460,8 @@ static ronda_err put_resolution(ronda_store *s, const ronda_record *rec, const u
     }
     ronda_err e = put_resolution_row(s, rec, target, b);
     uint8_t dialogue[RONDA_ID_BYTES];
-    if (e == RONDA_OK && ronda_unhex(jstr(b, "dialogue"), dialogue, sizeof dialogue) != RONDA_OK) e = RONDA_ERR_SCHEMA;
+    if (e == RONDA_OK && ronda_unhex(store_jstr(b, "dialogue"), dialogue, sizeof dialogue) != RONDA_OK)
+        e = RONDA_ERR_SCHEMA;
     if (e == RONDA_OK) e = refresh_topic(s, dialogue, json_integer_value(json_object_get(b, "topic")));
     if (e == RONDA_OK && old_topic >= 0) e = refresh_topic(s, old_dialogue, old_topic);
     return e;
@@ -471,11 +470,12 @@ static ronda_err put_resolution(ronda_store *s, const ronda_record *rec, const u
 static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b) {
     int amend = target != rec->id;
     uint8_t dialogue[RONDA_ID_BYTES];
-    if (ronda_unhex(jstr(b, "dialogue"), dialogue, sizeof dialogue) != RONDA_OK) return RONDA_ERR_SCHEMA;
+    if (ronda_unhex(store_jstr(b, "dialogue"), dialogue, sizeof dialogue) != RONDA_OK) return RONDA_ERR_SCHEMA;
     sqlite3_int64 old = 0, fts = 0;
     if (amend && (old = fts_rowid_of(s, Q_V_RES_GET, target)) < 0) return store_fail(s, 0);
     char text[RONDA_TEXT_MAX + RONDA_NAME_MAX + 2];
-    snprintf(text, sizeof text, "%s %s", jstr(b, "action"), jstr(b, "referred_to") ? jstr(b, "referred_to") : "");
+    snprintf(text, sizeof text, "%s %s", store_jstr(b, "action"),
+             store_jstr(b, "referred_to") ? store_jstr(b, "referred_to") : "");
     char *copy = strdup(text);
     if (!copy) return RONDA_ERR_NOMEM;
     ronda_err e = fts_replace(s, old, dialogue, copy, &fts);
@@ -492,29 +492,29 @@ static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, con
     }
     sqlite3_bind_blob(st, 4, dialogue, RONDA_ID_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(b, "topic")));
-    sqlite3_bind_text(st, 6, jstr(b, "status"), -1, SQLITE_STATIC);
-    bind_text_or_null(st, 7, jstr(b, "referred_to"));
-    sqlite3_bind_text(st, 8, jstr(b, "action"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, jstr(b, "when"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, store_jstr(b, "status"), -1, SQLITE_STATIC);
+    bind_text_or_null(st, 7, store_jstr(b, "referred_to"));
+    sqlite3_bind_text(st, 8, store_jstr(b, "action"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, store_jstr(b, "when"), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, fts);
     return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : store_fail(s, 0);
 }
 
 static ronda_err put_member(ronda_store *s, const ronda_record *rec, json_t *b) {
     uint8_t sign[32], curve[32];
-    if (ronda_unhex(jstr(b, "sign_key"), sign, 32) != RONDA_OK ||
-        ronda_unhex(jstr(b, "curve_key"), curve, 32) != RONDA_OK)
+    if (ronda_unhex(store_jstr(b, "sign_key"), sign, 32) != RONDA_OK ||
+        ronda_unhex(store_jstr(b, "curve_key"), curve, 32) != RONDA_OK)
         return RONDA_ERR_SCHEMA;
     sqlite3_stmt *st = store_stmt(s, Q_V_MEMBER_INSERT);
     if (!st) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, sign, 32, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 3, curve, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, jstr(b, "name"), -1, SQLITE_STATIC);
-    bind_text_or_null(st, 5, jstr(b, "polres"));
-    bind_text_or_null(st, 6, jstr(b, "polsek"));
-    sqlite3_bind_text(st, 7, jstr(b, "role"), -1, SQLITE_STATIC);
-    bind_text_or_null(st, 8, jstr(b, "endpoint"));
+    sqlite3_bind_text(st, 4, store_jstr(b, "name"), -1, SQLITE_STATIC);
+    bind_text_or_null(st, 5, store_jstr(b, "polres"));
+    bind_text_or_null(st, 6, store_jstr(b, "polsek"));
+    sqlite3_bind_text(st, 7, store_jstr(b, "role"), -1, SQLITE_STATIC);
+    bind_text_or_null(st, 8, store_jstr(b, "endpoint"));
     sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(b, "valid_from")));
     sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(b, "valid_until")));
     return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : store_fail(s, 0);
@@ -522,8 +522,8 @@ static ronda_err put_member(ronda_store *s, const ronda_record *rec, json_t *b) 
 
 static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) {
     uint8_t member[32], last[32];
-    if (ronda_unhex(jstr(b, "member"), member, 32) != RONDA_OK) return RONDA_ERR_SCHEMA;
-    int has_last = jstr(b, "last_id") && ronda_unhex(jstr(b, "last_id"), last, 32) == RONDA_OK;
+    if (ronda_unhex(store_jstr(b, "member"), member, 32) != RONDA_OK) return RONDA_ERR_SCHEMA;
+    int has_last = store_jstr(b, "last_id") && ronda_unhex(store_jstr(b, "last_id"), last, 32) == RONDA_OK;
     sqlite3_stmt *st = store_stmt(s, Q_V_REVOKE_UPSERT);
     if (!st) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, member, 32, SQLITE_TRANSIENT);
@@ -532,7 +532,7 @@ static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) 
         sqlite3_bind_blob(st, 3, last, 32, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, 3);
-    sqlite3_bind_text(st, 4, jstr(b, "reason"), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, store_jstr(b, "reason"), -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 5, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     /* The member's resolutions after its last good record leave the topics' status. */
@@ -584,12 +584,12 @@ ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *b) {
         return put_resolution(s, rec, rec->id, b);
     case RONDA_KIND_AMEND: {
         uint8_t target[RONDA_ID_BYTES];
-        if (ronda_unhex(jstr(b, "target"), target, sizeof target) != RONDA_OK) return RONDA_ERR_SCHEMA;
-        ronda_err e = put_amendment(s, rec, target, jstr(b, "reason"));
+        if (ronda_unhex(store_jstr(b, "target"), target, sizeof target) != RONDA_OK) return RONDA_ERR_SCHEMA;
+        ronda_err e = put_amendment(s, rec, target, store_jstr(b, "reason"));
         if (e != RONDA_OK) return e;
         json_t *inner = json_object_get(b, "body");
-        return strcmp(jstr(b, "kind"), "dialogue") == 0 ? put_dialogue(s, rec, target, inner)
-                                                        : put_resolution(s, rec, target, inner);
+        return strcmp(store_jstr(b, "kind"), "dialogue") == 0 ? put_dialogue(s, rec, target, inner)
+                                                              : put_resolution(s, rec, target, inner);
     }
     case RONDA_KIND_MEMBER:
         return put_member(s, rec, b);

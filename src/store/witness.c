@@ -22,10 +22,8 @@
 
 #include "store/store_int.h"
 
-static const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
 static int unhex_n(const json_t *o, const char *k, uint8_t *out, size_t n) {
-    const char *h = jstr(o, k);
+    const char *h = store_jstr(o, k);
     return h && ronda_unhex(h, out, n) == RONDA_OK;
 }
 
@@ -403,8 +401,8 @@ static ronda_err check_claims(ronda_store *s, const uint8_t *writer, uint64_t se
             }
             if (!got || k != RONDA_KIND_CHECKPOINT || json_integer_value(json_object_get(b, "part")) != (json_int_t)p ||
                 json_integer_value(json_object_get(b, "parts")) != (json_int_t)parts ||
-                json_integer_value(json_object_get(b, "records")) != (json_int_t)records || !jstr(b, "digest") ||
-                strcmp(jstr(b, "digest"), jstr(body0, "digest")) != 0) {
+                json_integer_value(json_object_get(b, "records")) != (json_int_t)records || !store_jstr(b, "digest") ||
+                strcmp(store_jstr(b, "digest"), store_jstr(body0, "digest")) != 0) {
                 json_decref(b);
                 continue; /* a missing or disagreeing part: not consistent */
             }
