@@ -69,7 +69,7 @@ static const char core_schema_sql[] =
     "CREATE TRIGGER forks_no_replace BEFORE INSERT ON forks WHEN EXISTS (SELECT 1 FROM forks WHERE id = NEW.id)"
     " BEGIN SELECT RAISE(IGNORE); END;";
 
-static const char *const stmt_sql[Q__COUNT] = {
+static const char *const stmt_sql[Q_V__FIRST] = {
     [Q_HEAD] = "SELECT seq, head, hlc FROM heads WHERE author = ?1",
     [Q_BY_SEQ] = "SELECT id FROM records WHERE author = ?1 AND seq = ?2",
     [Q_INSERT] = "INSERT INTO records(id, author, seq, hlc, kind, envelope, signature, body)"
@@ -94,57 +94,14 @@ static const char *const stmt_sql[Q__COUNT] = {
     [Q_REVOKED] = "SELECT last_seq FROM revocations WHERE member = ?1",
     [Q_MAX_HLC] = "SELECT max(hlc) FROM heads WHERE author != ?1",
     [Q_RECORD_BY_ID] = "SELECT author, kind FROM records WHERE id = ?1",
-    [Q_V_DIALOGUE_INSERT] = "INSERT INTO dialogues(id, author, seq, hlc, polres, polsek, programme, title, when_text,"
-                            " date, when_ms, village, venue, participants, fts_rowid)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    [Q_V_DIALOGUE_UPDATE] = "UPDATE dialogues SET polres = ?5, polsek = ?6, programme = ?7, title = ?8,"
-                            " when_text = ?9, date = ?10, when_ms = ?11, village = ?12, venue = ?13,"
-                            " participants = ?14, fts_rowid = ?15, amended_by = ?2, amends = amends + 1"
-                            " WHERE id = ?1",
-    [Q_V_DIALOGUE_GET] = "SELECT fts_rowid, seq FROM dialogues WHERE id = ?1",
-    [Q_V_TOPIC_INSERT] = "INSERT INTO topics(dialogue, idx, category, summary) VALUES (?1, ?2, ?3, ?4)",
-    [Q_V_TOPIC_DELETE] = "DELETE FROM topics WHERE dialogue = ?1",
-    [Q_V_TOPIC_COUNT] = "SELECT count(*) FROM topics WHERE dialogue = ?1",
-    [Q_V_FTS_INSERT] = "INSERT INTO search(rowid, dialogue, text) VALUES (?1, ?2, ?3)",
-    [Q_V_FTS_LAST] = "SELECT rowid FROM search ORDER BY rowid DESC LIMIT 1",
-    [Q_V_FTS_DELETE] = "DELETE FROM search WHERE rowid = ?1",
-    [Q_V_RES_INSERT] = "INSERT INTO resolutions(id, author, hlc, dialogue, topic, status, referred_to, action,"
-                       " when_text, fts_rowid, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [Q_V_RES_UPDATE] = "UPDATE resolutions SET dialogue = ?4, topic = ?5, status = ?6, referred_to = ?7,"
-                       " action = ?8, when_text = ?9, fts_rowid = ?10, amended_by = ?2 WHERE id = ?1",
-    [Q_V_RES_GET] = "SELECT fts_rowid FROM resolutions WHERE id = ?1",
-    [Q_V_MEMBER_INSERT] = "INSERT OR IGNORE INTO members(record, sign_key, curve_key, name, polres, polsek, role,"
-                          " endpoint, valid_from, valid_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [Q_V_REVOKE_UPSERT] = "INSERT INTO revocations(member, last_seq, last_id, reason, record)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(member) DO UPDATE SET"
-                          " last_seq = excluded.last_seq, last_id = excluded.last_id, reason = excluded.reason,"
-                          " record = excluded.record WHERE excluded.last_seq < revocations.last_seq",
-    [Q_V_TS_DELETE] = "DELETE FROM topic_status WHERE dialogue = ?1 AND topic = ?2",
-    [Q_V_TS_INSERT] = "INSERT INTO topic_status(dialogue, topic, resolution, status, referred_to, when_text)"
-                      " SELECT ?1, ?2, r.id, r.status, r.referred_to, r.when_text FROM resolutions r"
-                      " WHERE r.dialogue = ?1 AND r.topic = ?2 AND NOT EXISTS (SELECT 1 FROM revocations v"
-                      " WHERE v.member = r.author AND r.seq > v.last_seq) AND NOT EXISTS (SELECT 1 FROM forks f"
-                      " WHERE f.author = r.author AND r.seq >= f.seq) ORDER BY r.hlc DESC, r.id DESC LIMIT 1",
-    [Q_V_RES_WHERE] = "SELECT dialogue, topic FROM resolutions WHERE id = ?1",
-    [Q_V_RR_DELETE] = "DELETE FROM report_rows WHERE dialogue = ?1",
-    [Q_V_RR_TOPIC] = "UPDATE report_rows SET status = coalesce(ts.status, 'open'), referred_to = ts.referred_to,"
-                     " days = CASE WHEN ts.status = 'resolved' THEN"
-                     " julianday(ts.when_text) - (report_rows.when_ms / 86400000.0 + 2440587.5) END"
-                     " FROM (SELECT ?1 AS dialogue, ?2 AS topic) k LEFT JOIN topic_status ts"
-                     " ON ts.dialogue = k.dialogue AND ts.topic = k.topic"
-                     " WHERE report_rows.dialogue = ?1 AND report_rows.idx = ?2",
-    [Q_V_TS_GET] = "SELECT status, referred_to, when_text FROM topic_status WHERE dialogue = ?1 AND topic = ?2",
-    /* A dialogue's report row from the values at hand (views.c): a plain one-row INSERT
-     * (a join reading them back from dialogues and topics cost a multi-row statement each). */
-    [Q_V_RR_ROW] = "INSERT INTO report_rows(dialogue, idx, author, seq, polres, polsek, programme, date, when_ms,"
-                   " participants, category, status, referred_to, days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-                   " ?10, ?11, coalesce(?12, 'open'), ?13, CASE WHEN ?12 = 'resolved' THEN"
-                   " julianday(?14) - (?9 / 86400000.0 + 2440587.5) END)",
 };
 
 sqlite3_stmt *store_stmt(ronda_store *s, stmt_id id) {
     if (s->stmts[id] == NULL) {
-        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL);
+        /* The ledger's own statements are here; the derived views' are views.c's. */
+        const char *sql = id < Q_V__FIRST ? stmt_sql[id] : views_stmt_sql[id - Q_V__FIRST];
+        RONDA_ASSERT_MSG(sql != NULL, "statement %d has no SQL", (int)id);
+        int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL);
         if (rc != SQLITE_OK) {
             (void)store_fail(s, rc); /* noted here: the caller reports it (store_dberr) */
             return NULL;

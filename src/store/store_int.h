@@ -48,6 +48,8 @@ typedef enum stmt_id {
     Q_V_RR_ROW,
     Q__COUNT
 } stmt_id;
+/* Q_V_*: the derived views' statements, whose SQL views.c holds (views_stmt_sql). */
+#define Q_V__FIRST Q_V_DIALOGUE_INSERT
 
 /* A search-index change waiting for the end of its batch (views.c): FTS5 writes its pending
  * terms out as a new segment at every statement savepoint, and each record insert opens one
@@ -205,5 +207,6 @@ int viewcheck_cmp(sqlite3_value *a, sqlite3_value *b);
 /* The derived-table DDL (dropped and recreated by rebuild). */
 extern const char views_schema_sql[];
 extern const char views_drop_sql[];
+extern const char *const views_stmt_sql[Q__COUNT - Q_V__FIRST];
 
 #endif

@@ -80,6 +80,64 @@ const char views_drop_sql[] =
     "DROP TABLE IF EXISTS topic_status; DROP TABLE IF EXISTS report_rows; DROP TABLE IF EXISTS suspect;"
     "DROP TABLE IF EXISTS cosigns;";
 
+/* The statements that maintain the views (store_stmt caches them with the ledger's). */
+const char *const views_stmt_sql[Q__COUNT - Q_V__FIRST] = {
+    [Q_V_DIALOGUE_INSERT - Q_V__FIRST] =
+        "INSERT INTO dialogues(id, author, seq, hlc, polres, polsek, programme, title, when_text,"
+        " date, when_ms, village, venue, participants, fts_rowid)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [Q_V_DIALOGUE_UPDATE - Q_V__FIRST] = "UPDATE dialogues SET polres = ?5, polsek = ?6, programme = ?7, title = ?8,"
+                                         " when_text = ?9, date = ?10, when_ms = ?11, village = ?12, venue = ?13,"
+                                         " participants = ?14, fts_rowid = ?15, amended_by = ?2, amends = amends + 1"
+                                         " WHERE id = ?1",
+    [Q_V_DIALOGUE_GET - Q_V__FIRST] = "SELECT fts_rowid, seq FROM dialogues WHERE id = ?1",
+    [Q_V_TOPIC_INSERT - Q_V__FIRST] = "INSERT INTO topics(dialogue, idx, category, summary) VALUES (?1, ?2, ?3, ?4)",
+    [Q_V_TOPIC_DELETE - Q_V__FIRST] = "DELETE FROM topics WHERE dialogue = ?1",
+    [Q_V_TOPIC_COUNT - Q_V__FIRST] = "SELECT count(*) FROM topics WHERE dialogue = ?1",
+    [Q_V_FTS_INSERT - Q_V__FIRST] = "INSERT INTO search(rowid, dialogue, text) VALUES (?1, ?2, ?3)",
+    [Q_V_FTS_LAST - Q_V__FIRST] = "SELECT rowid FROM search ORDER BY rowid DESC LIMIT 1",
+    [Q_V_FTS_DELETE - Q_V__FIRST] = "DELETE FROM search WHERE rowid = ?1",
+    [Q_V_RES_INSERT - Q_V__FIRST] =
+        "INSERT INTO resolutions(id, author, hlc, dialogue, topic, status, referred_to, action,"
+        " when_text, fts_rowid, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_V_RES_UPDATE - Q_V__FIRST] = "UPDATE resolutions SET dialogue = ?4, topic = ?5, status = ?6, referred_to = ?7,"
+                                    " action = ?8, when_text = ?9, fts_rowid = ?10, amended_by = ?2 WHERE id = ?1",
+    [Q_V_RES_GET - Q_V__FIRST] = "SELECT fts_rowid FROM resolutions WHERE id = ?1",
+    [Q_V_MEMBER_INSERT - Q_V__FIRST] =
+        "INSERT OR IGNORE INTO members(record, sign_key, curve_key, name, polres, polsek, role,"
+        " endpoint, valid_from, valid_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_V_REVOKE_UPSERT - Q_V__FIRST] =
+        "INSERT INTO revocations(member, last_seq, last_id, reason, record)"
+        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(member) DO UPDATE SET"
+        " last_seq = excluded.last_seq, last_id = excluded.last_id, reason = excluded.reason,"
+        " record = excluded.record WHERE excluded.last_seq < revocations.last_seq",
+    [Q_V_TS_DELETE - Q_V__FIRST] = "DELETE FROM topic_status WHERE dialogue = ?1 AND topic = ?2",
+    [Q_V_TS_INSERT - Q_V__FIRST] =
+        "INSERT INTO topic_status(dialogue, topic, resolution, status, referred_to, when_text)"
+        " SELECT ?1, ?2, r.id, r.status, r.referred_to, r.when_text FROM resolutions r"
+        " WHERE r.dialogue = ?1 AND r.topic = ?2 AND NOT EXISTS (SELECT 1 FROM revocations v"
+        " WHERE v.member = r.author AND r.seq > v.last_seq) AND NOT EXISTS (SELECT 1 FROM forks f"
+        " WHERE f.author = r.author AND r.seq >= f.seq) ORDER BY r.hlc DESC, r.id DESC LIMIT 1",
+    [Q_V_RES_WHERE - Q_V__FIRST] = "SELECT dialogue, topic FROM resolutions WHERE id = ?1",
+    [Q_V_RR_DELETE - Q_V__FIRST] = "DELETE FROM report_rows WHERE dialogue = ?1",
+    [Q_V_RR_TOPIC - Q_V__FIRST] =
+        "UPDATE report_rows SET status = coalesce(ts.status, 'open'), referred_to = ts.referred_to,"
+        " days = CASE WHEN ts.status = 'resolved' THEN"
+        " julianday(ts.when_text) - (report_rows.when_ms / 86400000.0 + 2440587.5) END"
+        " FROM (SELECT ?1 AS dialogue, ?2 AS topic) k LEFT JOIN topic_status ts"
+        " ON ts.dialogue = k.dialogue AND ts.topic = k.topic"
+        " WHERE report_rows.dialogue = ?1 AND report_rows.idx = ?2",
+    [Q_V_TS_GET - Q_V__FIRST] =
+        "SELECT status, referred_to, when_text FROM topic_status WHERE dialogue = ?1 AND topic = ?2",
+    /* A dialogue's report row from the values at hand (views.c): a plain one-row INSERT
+     * (a join reading them back from dialogues and topics cost a multi-row statement each). */
+    [Q_V_RR_ROW - Q_V__FIRST] =
+        "INSERT INTO report_rows(dialogue, idx, author, seq, polres, polsek, programme, date, when_ms,"
+        " participants, category, status, referred_to, days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+        " ?10, ?11, coalesce(?12, 'open'), ?13, CASE WHEN ?12 = 'resolved' THEN"
+        " julianday(?14) - (?9 / 86400000.0 + 2440587.5) END)",
+};
+
 /* A cosignature under the checkpoint it names (the view a note reads). */
 static ronda_err put_cosign(ronda_store *s, const ronda_record *rec, json_t *b) {
     uint8_t cp[RONDA_ID_BYTES];
