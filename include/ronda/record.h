@@ -72,6 +72,20 @@ RONDA_API ronda_err ronda_record_open_parts(const uint8_t *envelope, size_t enve
                                             size_t signature_len, const uint8_t *body, size_t body_len,
                                             ronda_record *out, ronda_detail *detail) RONDA_MUST_CHECK;
 
+/* Open a batch of encoded records in parallel (stateless checks). errs[i] and recs[i]
+ * (and details[i] when details != NULL) receive each result. */
+RONDA_API void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
+                                ronda_record *recs, ronda_err *errs, ronda_detail *details);
+
+/* The same, started on worker threads while the caller does other work (applying the
+ * previous batch); ronda_open_wait() checks whatever no worker has taken yet on the
+ * caller's thread, then joins them. The arrays must outlive the wait. */
+typedef struct ronda_open_async ronda_open_async;
+RONDA_API ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
+                                     ronda_record *recs, ronda_err *errs, ronda_detail *details,
+                                     ronda_open_async **out) RONDA_MUST_CHECK;
+RONDA_API void ronda_open_wait(ronda_open_async **a);
+
 /* Build, sign and encode a record. `prev` is NULL iff seq == 1. `body` must already be
  * canonical (see ronda_body_from_json). On success *out is a malloc'd buffer the caller
  * frees, and *out_len its length. The secret key is not retained. */

@@ -272,20 +272,6 @@ RONDA_API ronda_err ronda_store_check_views(ronda_store *s, void (*cb)(void *ctx
 RONDA_API ronda_err ronda_store_verify(ronda_store *s, unsigned threads, void (*cb)(void *ctx, const ronda_finding *f),
                                        void *ctx, ronda_verify_summary *out) RONDA_MUST_CHECK;
 
-/* Open a batch of encoded records in parallel (stateless checks). errs[i] and recs[i]
- * (and details[i] when details != NULL) receive each result. */
-RONDA_API void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
-                                ronda_record *recs, ronda_err *errs, ronda_detail *details);
-
-/* The same, started on worker threads while the caller does other work (applying the
- * previous batch); ronda_open_wait() checks whatever no worker has taken yet on the
- * caller's thread, then joins them. The arrays must outlive the wait. */
-typedef struct ronda_open_async ronda_open_async;
-RONDA_API ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
-                                     ronda_record *recs, ronda_err *errs, ronda_detail *details,
-                                     ronda_open_async **out) RONDA_MUST_CHECK;
-RONDA_API void ronda_open_wait(ronda_open_async **a);
-
 /* ---- feeds for replication (src/sync) */
 
 /* Ledger digest and author count from the frontier alone: O(authors), for every round. */

@@ -1,5 +1,5 @@
-/* Verification of a whole database (ronda verify) and the parallel signature stage shared
- * with import.
+/* Verification of a whole database (ronda verify). Its signature checks run in parallel
+ * through record/batch.h, as import's and sync's do.
  *
  * verify trusts nothing derived: it re-opens every record from its stored bytes, rebuilds
  * the roster from the authority's own verified records, walks every chain in seq order and
@@ -11,156 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record/batch.h"
 #include "store/store_int.h"
-
-typedef struct job {
-    const uint8_t *bytes; /* whole record, or NULL when the parts below are set */
-    size_t len;
-    const uint8_t *env, *sig, *body;
-    size_t env_len, sig_len, body_len;
-    ronda_record *rec;
-    ronda_err *err;
-    ronda_detail *detail;
-} job;
-
-typedef struct slice {
-    job *jobs;
-    size_t n;
-} slice;
-
-static void run_jobs(job *jobs, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        job *j = &jobs[i];
-        *j->err = j->bytes ? ronda_record_open(j->bytes, j->len, j->rec, j->detail)
-                           : ronda_record_open_parts(j->env, j->env_len, j->sig, j->sig_len, j->body, j->body_len,
-                                                     j->rec, j->detail);
-    }
-}
-
-static void *worker(void *arg) {
-    slice *sl = arg;
-    run_jobs(sl->jobs, sl->n);
-    return NULL;
-}
-
-static unsigned thread_count(unsigned threads) {
-    if (threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (unsigned)n : 1;
-    }
-    return threads > RONDA_VERIFY_THREADS_MAX ? RONDA_VERIFY_THREADS_MAX : threads;
-}
-
-/* Split the jobs into contiguous slices, one per thread; the caller's thread takes the
- * first. A thread that cannot start leaves its slice to the caller. */
-static void open_jobs(job *jobs, size_t n, unsigned threads) {
-    threads = thread_count(threads);
-    if (n < 64 || threads == 1) {
-        run_jobs(jobs, n);
-        return;
-    }
-    pthread_t tid[RONDA_VERIFY_THREADS_MAX];
-    slice sl[RONDA_VERIFY_THREADS_MAX];
-    int started[RONDA_VERIFY_THREADS_MAX] = {0};
-    size_t per = (n + threads - 1) / threads;
-    for (unsigned t = 0; t < threads; t++) {
-        size_t lo = t * per < n ? t * per : n, hi = lo + per < n ? lo + per : n;
-        sl[t].jobs = jobs + lo;
-        sl[t].n = hi - lo;
-        if (t > 0 && sl[t].n > 0) started[t] = pthread_create(&tid[t], NULL, worker, &sl[t]) == 0;
-    }
-    run_jobs(sl[0].jobs, sl[0].n);
-    for (unsigned t = 1; t < threads; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            run_jobs(sl[t].jobs, sl[t].n);
-    }
-}
-
-void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads, ronda_record *recs,
-                      ronda_err *errs, ronda_detail *details) {
-    job *jobs = calloc(n ? n : 1, sizeof *jobs);
-    if (!jobs) {
-        for (size_t i = 0; i < n; i++) errs[i] = RONDA_ERR_NOMEM;
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        jobs[i].bytes = bufs[i];
-        jobs[i].len = lens[i];
-        jobs[i].rec = &recs[i];
-        jobs[i].err = &errs[i];
-        jobs[i].detail = details ? &details[i] : NULL;
-    }
-    open_jobs(jobs, n, threads);
-    free(jobs);
-}
-
-/* Asynchronous opening: the records are claimed a few at a time, by the worker threads and
- * by the caller once it waits, so a caller that would otherwise sit idle in ronda_open_wait
- * checks the rest itself. */
-#define OPEN_CLAIM 16u /* records per claim: ~1 ms of checks, few atomic operations */
-
-struct ronda_open_async {
-    job *jobs;
-    size_t n;
-    atomic_size_t next; /* the first record not claimed yet */
-    unsigned threads;
-    pthread_t tid[RONDA_VERIFY_THREADS_MAX];
-    int started[RONDA_VERIFY_THREADS_MAX];
-};
-
-static void claim_jobs(ronda_open_async *a) {
-    for (;;) {
-        size_t i = atomic_fetch_add(&a->next, OPEN_CLAIM);
-        if (i >= a->n) return;
-        run_jobs(a->jobs + i, a->n - i < OPEN_CLAIM ? a->n - i : OPEN_CLAIM);
-    }
-}
-
-static void *claimer(void *arg) {
-    claim_jobs(arg);
-    return NULL;
-}
-
-ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads,
-                           ronda_record *recs, ronda_err *errs, ronda_detail *details, ronda_open_async **out) {
-    ronda_open_async *a = calloc(1, sizeof *a);
-    job *jobs = calloc(n ? n : 1, sizeof *jobs);
-    if (!a || !jobs) {
-        free(a);
-        free(jobs);
-        return RONDA_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        jobs[i].bytes = bufs[i];
-        jobs[i].len = lens[i];
-        jobs[i].rec = &recs[i];
-        jobs[i].err = &errs[i];
-        jobs[i].detail = details ? &details[i] : NULL;
-    }
-    a->jobs = jobs;
-    a->n = n;
-    atomic_init(&a->next, 0);
-    a->threads = thread_count(threads);
-    /* No more threads than claims; one that cannot start leaves its share to the others
-     * and to the caller's wait. */
-    for (unsigned t = 0; t < a->threads && (size_t)t * OPEN_CLAIM < n; t++)
-        a->started[t] = pthread_create(&a->tid[t], NULL, claimer, a) == 0;
-    *out = a;
-    return RONDA_OK;
-}
-
-void ronda_open_wait(ronda_open_async **ap) {
-    if (!ap || !*ap) return;
-    ronda_open_async *a = *ap;
-    claim_jobs(a); /* what no worker has claimed yet is checked here */
-    for (unsigned t = 0; t < a->threads; t++)
-        if (a->started[t]) pthread_join(a->tid[t], NULL);
-    free(a->jobs);
-    free(a);
-    *ap = NULL;
-}
 
 /* ------------------------------------------------------------------ verify */
 
@@ -427,7 +279,7 @@ static ronda_err pass(vctx *v, int roster_pass) {
     if (sqlite3_prepare_v2(v->s->db, sql, -1, &st, NULL) != SQLITE_OK) return store_fail(v->s, 0);
     if (roster_pass) sqlite3_bind_blob(st, 1, v->s->authority, RONDA_KEY_BYTES, SQLITE_STATIC);
     vrow *rows = calloc(RONDA_BATCH_MAX, sizeof *rows);
-    job *jobs = calloc(RONDA_BATCH_MAX, sizeof *jobs);
+    record_job *jobs = calloc(RONDA_BATCH_MAX, sizeof *jobs);
     ronda_record *recs = calloc(RONDA_BATCH_MAX, sizeof *recs);
     ronda_err *errs = calloc(RONDA_BATCH_MAX, sizeof *errs);
     ronda_detail *det = calloc(RONDA_BATCH_MAX, sizeof *det);
@@ -442,13 +294,13 @@ static ronda_err pass(vctx *v, int roster_pass) {
                 break;
             }
             vrow *r = &rows[n];
-            jobs[n] = (job){NULL,       0,           r->env,   r->sig,   r->body, r->env_len,
-                            r->sig_len, r->body_len, &recs[n], &errs[n], &det[n]};
+            jobs[n] = (record_job){NULL,       0,           r->env,   r->sig,   r->body, r->env_len,
+                                   r->sig_len, r->body_len, &recs[n], &errs[n], &det[n]};
             det[n].text[0] = '\0';
             n++;
         }
         if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(v->s, rc);
-        open_jobs(jobs, n, v->threads);
+        record_open_jobs(jobs, n, v->threads);
         v->done += n;
         if (v->progress) v->progress(v->cb_ctx, v->done, v->total);
         for (size_t i = 0; i < n; i++) {
