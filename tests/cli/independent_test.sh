@@ -250,6 +250,35 @@ pass
 "$RONDA" audit --bundle ledger.bundle >/dev/null 2>&1 || fail "ronda audit --bundle refuses the whole ledger"
 pass
 
+# ------------------------------------------------------------------ a fork: the digest names it
+# Karangan's directory copied, and each copy signs its own next record: a copy of Durenan's
+# node that imports both holds one in the ledger and the other as fork evidence. Both
+# implementations compute the digest with the fork seq and the pair (proto/record.md §6).
+cp -r N2 N2b
+cp -r N1 N1f
+r record dialogue --dir N2 --programme warkop --title "Warkop Kamtibmas Karangan" --venue "Balai desa" \
+    --when 2025-11-23T09:00 --topic "traffic:Parkir liar di depan pasar" --participants 12 >/dev/null
+r record dialogue --dir N2b --programme warkop --title "Warkop Kamtibmas Karangan (salinan)" --venue "Balai desa" \
+    --when 2025-11-23T09:05 --topic "traffic:Parkir liar di depan pasar" --participants 13 >/dev/null
+r export --dir N2 fa.bundle >/dev/null
+r export --dir N2b fb.bundle >/dev/null
+r import --dir N1f fa.bundle >/dev/null
+"$RONDA" import --dir N1f fb.bundle >fork_import.txt 2>&1 || true
+r export --dir N1f fork.bundle >/dev/null
+"$PY" "$VERIFY" fork.bundle >fork_py.txt 2>&1 && fail "ronda_verify.py passed a ledger with a fork"
+grep -q 'FORK by author' fork_py.txt && grep -q ', 1 fork records, digest' fork_py.txt || {
+    cat fork_import.txt fork_py.txt >&2
+    fail "ronda_verify.py: no fork found in the fork bundle"
+}
+! grep -q 'differs from the header' fork_py.txt || {
+    cat fork_py.txt >&2
+    fail "ronda_verify.py computes another digest than ronda for a ledger with a fork"
+}
+forkdigest=$(sed -n 's/.*fork records, digest \([0-9a-f]\{64\}\): FAILED.*/\1/p' fork_py.txt)
+[[ ${#forkdigest} == 64 ]] && grep -q "$forkdigest" <("$RONDA" status --dir N1f) ||
+    fail "the fork ledger's digest differs from ronda status"
+pass
+
 # ------------------------------------------------------------------ the test vectors
 if ! "$PY" "$VERIFY" --vectors "$SRC/proto/vectors.json" >v.txt 2>&1; then
     cat v.txt >&2

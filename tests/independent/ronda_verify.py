@@ -814,14 +814,34 @@ class Ledger:
                                 % cid.hex())
         return problems
 
-    def digest(self):
+    def digest(self, evidence=()):
         """§6: BLAKE2b-256("ronda-ledger-v1" || per author, ascending by key bytes:
-        author || seq (8 bytes big-endian) || id of its last record)."""
+        author || seq (8 bytes big-endian) || id of its last record
+        [|| fork seq k || the two lowest ids held for seq k, for a forked author]).
+
+        evidence: the fork-evidence records (valid records for an (author, seq) the ledger
+        holds under another id). An author's fork seq k is the lowest such seq; its
+        frontier entry is then its record k - 1 (seq 0 and zero bytes when k = 1)."""
+        fork_at = {}
+        for rec in evidence:
+            held = self.by_seq.get((rec.author, rec.seq))
+            if held is not None and held != rec.id:
+                k = fork_at.get(rec.author)
+                fork_at[rec.author] = rec.seq if k is None else min(k, rec.seq)
         h = hashlib.blake2b(digest_size=32)
         h.update(LEDGER_TAG)
-        for author in sorted(self.heads):
-            seq, rid, _hlc = self.heads[author]
-            h.update(author + seq.to_bytes(8, "big") + rid)
+        for author in sorted(set(self.heads) | set(fork_at)):
+            k = fork_at.get(author)
+            if k is None:
+                seq, rid, _hlc = self.heads[author]
+                h.update(author + seq.to_bytes(8, "big") + rid)
+                continue
+            prev = self.by_seq.get((author, k - 1)) if k > 1 else None
+            h.update(author + (k - 1 if prev else 0).to_bytes(8, "big") + (prev or bytes(32)))
+            ids = {self.by_seq[(author, k)]} | {
+                r.id for r in evidence if r.author == author and r.seq == k}
+            pair = sorted(ids)[:2]
+            h.update(k.to_bytes(8, "big") + b"".join(pair))
         return h.digest()
 
 
@@ -947,7 +967,7 @@ def verify_bundle(path, out):
     if counts["records"] != header["records"]:
         problem("the header announces %d records, the bundle holds %d"
                 % (header["records"], counts["records"]))
-    digest = ledger.digest()
+    digest = ledger.digest([rec for _label, rec in forks])
     if digest != header["digest"]:
         problem("ledger digest of the records %s differs from the header's %s"
                 % (digest.hex(), header["digest"].hex()))
