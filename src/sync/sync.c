@@ -51,9 +51,8 @@
 
 #include "record/canon.h"
 #include "sync/sync.h"
+#include "sync/wire.h"
 #include "util/assert.h"
-
-enum { MSG_HELLO = 0, MSG_SYNCED = 1, MSG_FRONTIER = 2, MSG_WANT = 3, MSG_RECORDS = 4 };
 
 #define RECENT_MAX 2048u   /* ids of records recently received, to avoid pushing them back */
 #define SKIP_SPANS_MAX 16u /* row spans of large replies, not pushed on */
@@ -329,12 +328,7 @@ static void send_hello(sync_core *c, peer *p, uint64_t now) {
     if (ronda_store_digest(c->s, digest, NULL) != RONDA_OK) return;
     cwr w;
     cwr_init(&w);
-    cwr_array(&w, 5);
-    cwr_uint(&w, MSG_HELLO);
-    cwr_uint(&w, SYNC_PROTO_VERSION);
-    cwr_bin(&w, c->authority, RONDA_KEY_BYTES);
-    cwr_bin(&w, digest, sizeof digest);
-    cwr_uint(&w, c->wall_ms); /* our clock, so the peer knows its offset from ours */
+    sync_wire_hello_enc(&w, c->authority, digest, c->wall_ms); /* our clock: the peer knows its offset */
     enqueue(c, p, &w, 0);
     p->next_hello_ms = now + SYNC_ROUND_MS;
     p->evidence_sent = 0; /* a new round */
@@ -484,12 +478,9 @@ typedef struct frontier_ctx {
 
 static void frontier_begin(frontier_ctx *f) {
     cwr_init(&f->w);
-    cwr_array(&f->w, 3);
-    cwr_uint(&f->w, MSG_FRONTIER);
     uint32_t left = f->total - f->sent;
     uint32_t n = left < SYNC_FRONTIER_CHUNK ? left : SYNC_FRONTIER_CHUNK;
-    cwr_uint(&f->w, f->sent + n == f->total ? 1 : 0); /* last chunk? */
-    cwr_array(&f->w, n);
+    sync_wire_frontier_enc(&f->w, f->sent + n == f->total, n); /* last chunk? */
     f->n = n;
     f->open = 1;
 }
@@ -508,12 +499,7 @@ static int frontier_entry(void *vctx, const uint8_t *author, uint64_t seq, const
     memcpy(f->last, author, RONDA_KEY_BYTES);
     /* A forked chain's entry carries its fork seq and the fork's evidence: the two lowest ids
      * held for that seq (proto/sync.md), so peers holding another pair fetch the lower ids. */
-    cwr_array(&f->w, fork ? (np == 2 ? 5 : 4) : 3);
-    cwr_bin(&f->w, author, RONDA_KEY_BYTES);
-    cwr_uint(&f->w, seq);
-    cwr_bin(&f->w, head, RONDA_ID_BYTES);
-    if (fork) cwr_uint(&f->w, fork);
-    if (fork && np == 2) cwr_bin(&f->w, pair[0], 2 * RONDA_ID_BYTES);
+    sync_wire_entry_enc(&f->w, author, seq, head, fork, fork && np == 2 ? pair[0] : NULL);
     f->sent++;
     if (--f->n == 0) {
         f->open = 0;
@@ -602,11 +588,7 @@ static void send_want(sync_core *c, peer *p, inflight *f, uint64_t now) {
                      (unsigned long long)f->target);
     cwr w;
     cwr_init(&w);
-    cwr_array(&w, 4);
-    cwr_uint(&w, MSG_WANT);
-    cwr_bin(&w, f->author, RONDA_KEY_BYTES);
-    cwr_uint(&w, f->from);
-    cwr_uint(&w, f->to - f->from + 1);
+    sync_wire_want_enc(&w, f->author, f->from, f->to - f->from + 1);
     enqueue(c, p, &w, 0);
     f->sent_ms = now;
     f->order = p->requests++;
@@ -621,11 +603,7 @@ static void want_evidence(sync_core *c, peer *p, const uint8_t *author, uint64_t
     c->st.evidence_wants++;
     cwr w;
     cwr_init(&w);
-    cwr_array(&w, 4);
-    cwr_uint(&w, MSG_WANT);
-    cwr_bin(&w, author, RONDA_KEY_BYTES);
-    cwr_uint(&w, seq);
-    cwr_uint(&w, 1);
+    sync_wire_want_enc(&w, author, seq, 1);
     enqueue(c, p, &w, 0);
     p->requests++; /* keeps the probes' order count in step with the WANTs on the wire */
 }
@@ -690,11 +668,7 @@ static void send_probe(sync_core *c, peer *p) {
     for (int i = 0; i < 8; i++) author[sizeof probe_tag + (size_t)i] = (uint8_t)(order >> (56 - 8 * i));
     cwr w;
     cwr_init(&w);
-    cwr_array(&w, 4);
-    cwr_uint(&w, MSG_WANT);
-    cwr_bin(&w, author, RONDA_KEY_BYTES);
-    cwr_uint(&w, 1);
-    cwr_uint(&w, 0);
+    sync_wire_want_enc(&w, author, 1, 0);
     enqueue(c, p, &w, 0);
 }
 
@@ -979,12 +953,14 @@ static void rx_batch_free(rx_batch *b) {
     memset(b, 0, sizeof *b);
 }
 
-/* Read the n records of a RECORDS message (pointers into its bytes). A malformed item is
- * counted against the peer and ends the batch there. */
-static ronda_err rx_batch_read(sync_core *c, peer *p, crd *r, uint32_t n, rx_batch *b) {
+/* The records of a decoded RECORDS message (pointers into its bytes at `base`, which the
+ * message was decoded from at `from`: the same bytes or a copy). `bad_item`: an item that is
+ * not bytes ended the batch (sync_wire_decode); it is counted against the peer. */
+static ronda_err rx_batch_read(sync_core *c, peer *p, const sync_wire_records *x, const uint8_t *from,
+                               const uint8_t *base, const ronda_detail *bad_item, rx_batch *b) {
     /* Sized by the message, not by SYNC_BATCH_RECORDS: most RECORDS are one-record pushes,
      * and ~450 KiB per message (mmap'd, faulted in, unmapped) cost more than applying them. */
-    size_t cap = n ? n : 1;
+    size_t cap = x->count ? x->count : 1;
     memset(b, 0, sizeof *b);
     b->bufs = calloc(cap, sizeof *b->bufs);
     b->lens = calloc(cap, sizeof *b->lens);
@@ -995,16 +971,11 @@ static ronda_err rx_batch_read(sync_core *c, peer *p, crd *r, uint32_t n, rx_bat
         rx_batch_free(b);
         return RONDA_ERR_NOMEM;
     }
-    for (; b->got < n; b->got++) {
-        uint32_t len;
-        if (crd_bin(r, &b->bufs[b->got], &len) != RONDA_OK) {
-            ronda_detail d;
-            snprintf(d.text, sizeof d.text, "RECORDS item %u is not bytes", b->got);
-            count_bad(c, p, RONDA_ERR_MALFORMED, &d);
-            break;
-        }
-        b->lens[b->got] = len;
+    for (b->got = 0; b->got < x->got; b->got++) {
+        b->bufs[b->got] = base + (x->item[b->got] - from);
+        b->lens[b->got] = x->len[b->got];
     }
+    if (bad_item) count_bad(c, p, RONDA_ERR_MALFORMED, bad_item);
     return RONDA_OK;
 }
 
@@ -1135,16 +1106,14 @@ static ronda_err rx_settle(sync_core *c) {
 /* Under sync_hold, a large reply (a catch-up batch) is not applied at once: its records
  * start being checked on worker threads now, and it joins the queue of deferred replies
  * (the oldest is applied once more than SYNC_DEFER_MAX - 1 wait, so while this thread
- * applies reply k, the replies after it are being checked). `r` is positioned at the
- * batch array's items (count of them). */
-static ronda_err defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t len, const crd *r, uint64_t reply,
-                               const uint8_t *author, uint32_t count, uint64_t now) {
-    rx_pending x = {.peer = p->id, .hold = c->holds, .reply = reply, .count = count, .now = now};
+ * applies reply k, the replies after it are being checked). `x` was decoded from msg. */
+static ronda_err defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t len, const sync_wire_records *rx,
+                               const ronda_detail *bad_item, uint64_t now) {
+    rx_pending x = {.peer = p->id, .hold = c->holds, .reply = rx->reply, .count = rx->count, .now = now};
     if (!(x.msg = malloc(len))) return RONDA_ERR_NOMEM;
     memcpy(x.msg, msg, len);
-    crd rc = crd_make(x.msg + (r->p - msg), (size_t)(r->end - r->p));
-    x.author = author ? x.msg + (author - msg) : NULL;
-    ronda_err e = rx_batch_read(c, p, &rc, count, &x.b);
+    x.author = rx->author ? x.msg + (rx->author - msg) : NULL;
+    ronda_err e = rx_batch_read(c, p, rx, msg, x.msg, bad_item, &x.b);
     if (e != RONDA_OK) {
         free(x.msg);
         return e;
@@ -1159,22 +1128,6 @@ static ronda_err defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t
     c->rxq[c->nrx++] = x;
     c->st.replies_ahead++;
     return e;
-}
-
-/* Whether a message is a reply large enough to defer (see defer_records). */
-static int large_records(const uint8_t *msg, size_t len) {
-    crd r = crd_make(msg, len);
-    uint32_t n, count;
-    uint64_t type, reply;
-    /* Pushes (reply 0) are applied at once, whatever their size: a deferred one would wait
-     * for the next message or SYNC_DEFER_MS, and so would every hop it is relayed over. */
-    if (crd_array(&r, &n) != RONDA_OK || n != 4 || crd_uint(&r, &type) != RONDA_OK || type != MSG_RECORDS ||
-        crd_uint(&r, &reply) != RONDA_OK || reply == 0)
-        return 0;
-    const uint8_t *b;
-    uint32_t blen;
-    if (!crd_nil(&r) && (crd_bin(&r, &b, &blen) != RONDA_OK || blen != 32)) return 0;
-    return crd_array(&r, &count) == RONDA_OK && count > SYNC_PUSH_RELAY_MAX && count <= SYNC_BATCH_RECORDS;
 }
 
 typedef struct range_ctx {
@@ -1226,11 +1179,7 @@ static void answer_want(sync_core *c, peer *p, const uint8_t *author, uint64_t f
     cwr_destroy(&ev);
     cwr w;
     cwr_init(&w);
-    cwr_array(&w, 4);
-    cwr_uint(&w, MSG_RECORDS);
-    cwr_uint(&w, 1);
-    cwr_bin(&w, author, RONDA_KEY_BYTES);
-    cwr_array(&w, x.n);
+    sync_wire_records_enc(&w, 1, author, x.n);
     if (body.failed) /* the array's items are lost: the reply is not sent (the WANT times out) */
         w.failed = 1;
     else
@@ -1267,132 +1216,97 @@ static void peer_clock(sync_core *c, peer *p, uint64_t clock) {
     p->clock_log_ms = c->mono_ms ? c->mono_ms : 1;
 }
 
-/* One message; `defer`: a large RECORDS under sync_hold (large_records), taken by
+/* A HELLO: a peer of another network or version is cut off; equal digests are answered
+ * with SYNCED, others with our frontier. */
+static ronda_err got_hello(sync_core *c, peer *p, const sync_wire_hello *h, uint64_t now) {
+    if (h->version != SYNC_PROTO_VERSION || memcmp(h->authority, c->authority, 32) != 0) {
+        ban(c, p);
+        logf_(c, 3, p->id, "peer speaks another protocol version or belongs to another network");
+        return RONDA_OK;
+    }
+    if (h->has_clock) peer_clock(c, p, h->clock_ms);
+    uint8_t ours[32];
+    ronda_err de = ronda_store_digest(c->s, ours, NULL);
+    if (de != RONDA_OK) return de;
+    if (memcmp(ours, h->digest, 32) == 0) {
+        cwr w;
+        cwr_init(&w);
+        sync_wire_synced_enc(&w, ours);
+        enqueue(c, p, &w, 0);
+        c->st.rounds_in_sync++;
+        guard_synced(c, p->id);
+        p->last_sync_ms = now;
+    } else {
+        send_frontier(c, p);
+    }
+    return RONDA_OK;
+}
+
+/* One message, decoded once by sync_receive (m, and de with its detail dd: what the decoder
+ * said); `defer`: a large RECORDS under sync_hold (sync_wire_large_reply), taken by
  * defer_records. */
-static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, uint64_t now, int defer) {
+static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, const sync_wire_msg *m,
+                         ronda_err de, const ronda_detail *dd, uint64_t now, int defer) {
     peer *p = find(c, id);
     if (!p || p->banned) return RONDA_OK;
     c->st.msgs_in++;
     c->st.bytes_in += len;
-    if (len > SYNC_MSG_MAX) return bad_msg(c, p, "message larger than SYNC_MSG_MAX");
-    crd r = crd_make(msg, len);
-    uint32_t n;
-    uint64_t type;
-    if (crd_array(&r, &n) != RONDA_OK || n < 1 || crd_uint(&r, &type) != RONDA_OK)
-        return bad_msg(c, p, "not a sync message");
-    const uint8_t *b;
-    uint32_t blen;
-    switch (type) {
-    case MSG_HELLO: {
-        uint64_t version;
-        const uint8_t *auth, *digest;
-        uint32_t alen, dlen;
-        uint64_t clock = 0; /* a 4-item HELLO (older builds) carries no clock */
-        if ((n != 4 && n != 5) || crd_uint(&r, &version) != RONDA_OK || crd_bin(&r, &auth, &alen) != RONDA_OK ||
-            alen != 32 || crd_bin(&r, &digest, &dlen) != RONDA_OK || dlen != 32 ||
-            (n == 5 && crd_uint(&r, &clock) != RONDA_OK))
-            return bad_msg(c, p, "malformed HELLO");
-        if (version != SYNC_PROTO_VERSION || memcmp(auth, c->authority, 32) != 0) {
-            ban(c, p);
-            logf_(c, 3, id, "peer speaks another protocol version or belongs to another network");
-            return RONDA_OK;
-        }
-        if (n == 5) peer_clock(c, p, clock);
-        uint8_t ours[32];
-        ronda_err de = ronda_store_digest(c->s, ours, NULL);
-        if (de != RONDA_OK) return de;
-        if (memcmp(ours, digest, 32) == 0) {
-            cwr w;
-            cwr_init(&w);
-            cwr_array(&w, 2);
-            cwr_uint(&w, MSG_SYNCED);
-            cwr_bin(&w, ours, 32);
-            enqueue(c, p, &w, 0);
-            c->st.rounds_in_sync++;
-            guard_synced(c, id);
-            p->last_sync_ms = now;
-        } else {
-            send_frontier(c, p);
-        }
-        return RONDA_OK;
-    }
-    case MSG_SYNCED:
-        if (n != 2 || crd_bin(&r, &b, &blen) != RONDA_OK || blen != 32) return bad_msg(c, p, "malformed SYNCED");
+    if (de != RONDA_OK && !m->partial) return bad_msg(c, p, dd->text);
+    switch (m->type) {
+    case SYNC_WIRE_HELLO:
+        return got_hello(c, p, &m->u.hello, now);
+    case SYNC_WIRE_SYNCED:
         if (c->guard == RONDA_GUARD_RESTORED) {
             uint8_t ours[32];
-            if (ronda_store_digest(c->s, ours, NULL) == RONDA_OK && memcmp(ours, b, 32) == 0) guard_synced(c, id);
+            if (ronda_store_digest(c->s, ours, NULL) == RONDA_OK && memcmp(ours, m->u.synced.digest, 32) == 0)
+                guard_synced(c, id);
         }
         p->last_sync_ms = now;
         return RONDA_OK;
-    case MSG_FRONTIER: {
-        uint64_t last;
-        uint32_t entries;
-        if (n != 3 || crd_uint(&r, &last) != RONDA_OK || crd_array(&r, &entries) != RONDA_OK ||
-            entries > SYNC_FRONTIER_CHUNK)
-            return bad_msg(c, p, "malformed FRONTIER");
-        for (uint32_t i = 0; i < entries; i++) {
-            uint32_t items, hl;
-            const uint8_t *author, *head;
-            const uint8_t *pair = NULL;
-            uint32_t pl = 0;
-            /* [author, seq, head], or [author, seq, head, fork seq] with the fork's two lowest
-             * ids (64 bytes) as a fifth item */
-            uint64_t seq, fork = 0;
-            if (crd_array(&r, &items) != RONDA_OK || items < 3 || items > 5 ||
-                crd_bin(&r, &author, &blen) != RONDA_OK || blen != 32 || crd_uint(&r, &seq) != RONDA_OK ||
-                crd_bin(&r, &head, &hl) != RONDA_OK || hl != 32 || (items >= 4 && crd_uint(&r, &fork) != RONDA_OK) ||
-                (items == 4 && fork == 0) ||
-                (items == 5 && (crd_bin(&r, &pair, &pl) != RONDA_OK || pl != 2 * RONDA_ID_BYTES || fork == 0 ||
-                                memcmp(pair, pair + RONDA_ID_BYTES, RONDA_ID_BYTES) >= 0)))
-                return bad_msg(c, p, "malformed FRONTIER entry");
-            frontier_seen(c, p, author, seq, head, fork, pair);
+    case SYNC_WIRE_FRONTIER: {
+        const sync_wire_frontier *f = &m->u.frontier;
+        for (uint32_t i = 0; i < f->n; i++) {
+            const sync_wire_entry *x = &f->e[i];
+            frontier_seen(c, p, x->author, x->seq, x->head, x->fork, x->pair);
         }
+        if (de != RONDA_OK) return bad_msg(c, p, dd->text); /* a malformed entry after these */
         pump(c, p, now);
         return RONDA_OK;
     }
-    case MSG_WANT: {
-        const uint8_t *author;
-        uint64_t from, max;
-        if (n != 4 || crd_bin(&r, &author, &blen) != RONDA_OK || blen != 32 || crd_uint(&r, &from) != RONDA_OK ||
-            crd_uint(&r, &max) != RONDA_OK)
-            return bad_msg(c, p, "malformed WANT");
-        answer_want(c, p, author, from, max);
+    case SYNC_WIRE_WANT:
+        answer_want(c, p, m->u.want.author, m->u.want.from, m->u.want.max);
         return RONDA_OK;
-    }
-    case MSG_RECORDS: {
-        uint64_t reply;
-        uint32_t count;
-        const uint8_t *author = NULL;
-        if (n != 4 || crd_uint(&r, &reply) != RONDA_OK) return bad_msg(c, p, "malformed RECORDS");
-        if (!crd_nil(&r)) {
-            if (crd_bin(&r, &author, &blen) != RONDA_OK || blen != 32) return bad_msg(c, p, "malformed RECORDS");
-        }
-        if (crd_array(&r, &count) != RONDA_OK || count > SYNC_BATCH_RECORDS)
-            return bad_msg(c, p, "malformed RECORDS batch");
-        if (defer) return defer_records(c, p, msg, len, &r, reply, author, count, now);
+    case SYNC_WIRE_RECORDS: {
+        const sync_wire_records *x = &m->u.records;
+        const ronda_detail *bad_item = de != RONDA_OK ? dd : NULL; /* partial: an item is not bytes */
+        if (defer) return defer_records(c, p, msg, len, x, bad_item, now);
         rx_batch batch;
-        ronda_err e = rx_batch_read(c, p, &r, count, &batch);
+        ronda_err e = rx_batch_read(c, p, x, msg, msg, bad_item, &batch);
         if (e != RONDA_OK) return e;
         uint64_t first = 0; /* seq of the first record: a reply starts at the WANT's `from` */
-        e = apply_records(c, p, &batch, 0, reply, &first);
+        e = apply_records(c, p, &batch, 0, x->reply, &first);
         rx_batch_free(&batch);
         if (e != RONDA_OK) return e;
-        records_answered(c, p, reply, author, count, first, now);
+        records_answered(c, p, x->reply, x->author, x->count, first, now);
         return RONDA_OK;
     }
-    default:
-        return bad_msg(c, p, "unknown message type");
+    default: /* SYNC_WIRE_NONE comes with an error, handled above */
+        return bad_msg(c, p, "not a sync message");
     }
 }
 
 ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, sync_clock t) {
     uint64_t now = clocks(c, t);
-    int defer = c->hold && large_records(msg, len);
+    /* Decoded once, here: whether it is a large reply to defer, and then what it says. */
+    sync_wire_msg m;
+    ronda_detail dd;
+    ronda_err de = sync_wire_decode(msg, len, &m, &dd);
+    int defer = c->hold && (de == RONDA_OK || m.partial) && sync_wire_large_reply(&m);
     if (!defer) { /* anything else sees the deferred reply applied first */
         ronda_err e = rx_settle(c);
         if (e != RONDA_OK) return e;
     }
-    return receive(c, id, msg, len, now, defer);
+    return receive(c, id, msg, len, &m, de, &dd, now, defer);
 }
 
 /* ------------------------------------------------------------------ tick */
@@ -1422,11 +1336,7 @@ static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t 
         if (recent_has(c, id, p->id)) continue; /* it came from this peer */
         cwr w;
         cwr_init(&w);
-        cwr_array(&w, 4);
-        cwr_uint(&w, MSG_RECORDS);
-        cwr_uint(&w, 0);
-        cwr_nil(&w);
-        cwr_array(&w, 1);
+        sync_wire_records_enc(&w, 0, NULL, 1);
         cwr_bin(&w, rec, len);
         enqueue(c, p, &w, 1);
     }
@@ -1459,11 +1369,7 @@ static void push_flush(sync_core *c, peer *p, push_msg *m) {
     if (m->n == 0) return;
     cwr w;
     cwr_init(&w);
-    cwr_array(&w, 4);
-    cwr_uint(&w, MSG_RECORDS);
-    cwr_uint(&w, 0);
-    cwr_nil(&w);
-    cwr_array(&w, m->n);
+    sync_wire_records_enc(&w, 0, NULL, m->n);
     if (m->body.failed) /* its items are lost: not sent (dropped, repaired by a round) */
         w.failed = 1;
     else
@@ -1711,7 +1617,7 @@ static int check_peer(const sync_core *c, const peer *p, char *why, size_t len) 
         uint32_t items;
         uint64_t type;
         if (!m->data || m->len > SYNC_MSG_MAX || crd_array(&r, &items) != RONDA_OK || items < 1 ||
-            crd_uint(&r, &type) != RONDA_OK || type > MSG_RECORDS)
+            crd_uint(&r, &type) != RONDA_OK || type > SYNC_WIRE_RECORDS)
             return broken(why, len, "2b: peer %u: queued message %zu (%zu bytes) is not one a peer takes", p->id, qi,
                           m->len);
     }

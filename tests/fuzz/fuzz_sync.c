@@ -20,7 +20,10 @@
  *
  * Oracles: no crash or sanitizer report; sync_receive and sync_tick never fail (the store is
  * healthy); the store verifies after every input that changed it; no more records are
- * accounted for than were received; the core sends only to peers that are up. */
+ * accounted for than were received; the core sends only to peers that are up; the wire
+ * decoder (src/sync/wire.c, which sync_receive calls) reads back exactly the bytes of every
+ * message it accepts (written again by sync_wire_encode), and accepts every message the core
+ * sends, whole. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,7 @@
 #include "fuzz_common.h"
 #include "record/canon.h"
 #include "sync/sync.h"
+#include "sync/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -95,15 +99,38 @@ static void check(ronda_err e, const char *what) {
     if (e != RONDA_OK) fz_fail("%s failed: %s (the store is healthy)", what, ronda_errname(e));
 }
 
-static void deliver(world *w, uint32_t peer, const uint8_t *m, size_t len) {
-    check(drive_receive(w->c, peer, m, len, w->now), "sync_receive");
-}
-
 static uint8_t *take(cwr *wr, size_t *len) {
     uint8_t *out = NULL;
     if (cwr_take(wr, &out, len) != RONDA_OK) fz_fail("out of memory");
     cwr_destroy(wr);
     return out;
+}
+
+/* The decoder against its encoders: a message decoded whole is written back as the bytes it
+ * began with (canonical msgpack has one form); `whole`: the core wrote it, so it decodes and
+ * has no bytes after its array. */
+static void wire_oracle(const uint8_t *m, size_t len, int whole) {
+    static sync_wire_msg msg; /* ~24 KiB: not on the stack */
+    ronda_detail d;
+    ronda_err e = sync_wire_decode(m, len, &msg, &d);
+    if (e != RONDA_OK) {
+        if (whole) fz_fail("the core sent a message its own decoder refuses: %s", d.text);
+        if (e != RONDA_ERR_MALFORMED) fz_fail("sync_wire_decode: %s, not MALFORMED", ronda_errname(e));
+        return;
+    }
+    cwr wr;
+    cwr_init(&wr);
+    sync_wire_encode(&wr, &msg);
+    size_t olen;
+    uint8_t *out = take(&wr, &olen);
+    if (olen > len || (whole && olen != len) || memcmp(out, m, olen) != 0)
+        fz_fail("a decoded message (%zu bytes) is written back as other bytes (%zu)", len, olen);
+    free(out);
+}
+
+static void deliver(world *w, uint32_t peer, const uint8_t *m, size_t len) {
+    wire_oracle(m, len, 0);
+    check(drive_receive(w->c, peer, m, len, w->now), "sync_receive");
 }
 
 static int range_cb(void *ctx, const uint8_t *rec, size_t len) {
@@ -275,6 +302,7 @@ static void drain(world *w, uint32_t echo_to) {
     unsigned echoed = 0;
     while (sync_next_out(w->c, &peer, &m, &len)) {
         if (peer == 0 || peer > PEERS || !w->up[peer]) fz_fail("a message for peer %u, which is not up", peer);
+        wire_oracle(m, len, 1);
         if (echo_to && echoed++ < ECHO_MAX) deliver(w, echo_to, m, len);
         free(m);
     }

@@ -1,0 +1,216 @@
+/* The sync messages, decoded once and encoded as proto/sync.md's table writes them (wire.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "sync/wire.h"
+
+/* The fewest bytes one item can take: a FRONTIER entry [bin32, uint, bin32] and a record
+ * (an empty bin, refused later by ronda_record_open). Counts beyond bytes left / these are
+ * refused before any item is read. */
+#define ENTRY_MIN_BYTES (1u + 2u + RONDA_KEY_BYTES + 1u + 2u + RONDA_ID_BYTES)
+#define RECORD_MIN_BYTES 2u
+
+static ronda_err bad(ronda_detail *d, const char *what) {
+    if (d) snprintf(d->text, sizeof d->text, "%s", what);
+    return RONDA_ERR_MALFORMED;
+}
+
+static int bin_of(crd *r, const uint8_t **b, uint32_t want) {
+    uint32_t n;
+    return crd_bin(r, b, &n) == RONDA_OK && n == want;
+}
+
+static ronda_err hello(crd *r, uint32_t n, sync_wire_hello *h, ronda_detail *d) {
+    memset(h, 0, sizeof *h);
+    if ((n != 4 && n != 5) || crd_uint(r, &h->version) != RONDA_OK || !bin_of(r, &h->authority, RONDA_KEY_BYTES) ||
+        !bin_of(r, &h->digest, RONDA_HASH_BYTES) || (n == 5 && crd_uint(r, &h->clock_ms) != RONDA_OK))
+        return bad(d, "malformed HELLO");
+    h->has_clock = n == 5;
+    return RONDA_OK;
+}
+
+static ronda_err entry(crd *r, sync_wire_entry *e) {
+    uint32_t items;
+    memset(e, 0, sizeof *e);
+    /* [author, seq, head], or [author, seq, head, fork seq] with the fork's two lowest ids
+     * (64 bytes, ascending) as a fifth item */
+    if (crd_array(r, &items) != RONDA_OK || items < 3 || items > 5 || !bin_of(r, &e->author, RONDA_KEY_BYTES) ||
+        crd_uint(r, &e->seq) != RONDA_OK || !bin_of(r, &e->head, RONDA_ID_BYTES) ||
+        (items >= 4 && crd_uint(r, &e->fork) != RONDA_OK) || (items >= 4 && e->fork == 0))
+        return RONDA_ERR_MALFORMED;
+    if (items == 5 &&
+        (!bin_of(r, &e->pair, 2 * RONDA_ID_BYTES) || memcmp(e->pair, e->pair + RONDA_ID_BYTES, RONDA_ID_BYTES) >= 0))
+        return RONDA_ERR_MALFORMED;
+    return RONDA_OK;
+}
+
+static ronda_err frontier(crd *r, uint32_t n, sync_wire_msg *m, ronda_detail *d) {
+    sync_wire_frontier *f = &m->u.frontier;
+    uint32_t entries;
+    f->n = 0;
+    if (n != 3 || crd_uint(r, &f->last) != RONDA_OK || crd_array(r, &entries) != RONDA_OK ||
+        entries > SYNC_FRONTIER_CHUNK || entries > crd_left(r) / ENTRY_MIN_BYTES)
+        return bad(d, "malformed FRONTIER");
+    for (; f->n < entries; f->n++)
+        if (entry(r, &f->e[f->n]) != RONDA_OK) {
+            m->partial = 1;
+            return bad(d, "malformed FRONTIER entry");
+        }
+    return RONDA_OK;
+}
+
+static ronda_err want(crd *r, uint32_t n, sync_wire_want *w, ronda_detail *d) {
+    if (n != 4 || !bin_of(r, &w->author, RONDA_KEY_BYTES) || crd_uint(r, &w->from) != RONDA_OK ||
+        crd_uint(r, &w->max) != RONDA_OK)
+        return bad(d, "malformed WANT");
+    return RONDA_OK;
+}
+
+static ronda_err records(crd *r, uint32_t n, sync_wire_msg *m, ronda_detail *d) {
+    sync_wire_records *x = &m->u.records;
+    x->author = NULL;
+    x->count = x->got = 0;
+    if (n != 4 || crd_uint(r, &x->reply) != RONDA_OK) return bad(d, "malformed RECORDS");
+    if (!crd_nil(r) && !bin_of(r, &x->author, RONDA_KEY_BYTES)) return bad(d, "malformed RECORDS");
+    if (crd_array(r, &x->count) != RONDA_OK || x->count > SYNC_BATCH_RECORDS ||
+        x->count > crd_left(r) / RECORD_MIN_BYTES)
+        return bad(d, "malformed RECORDS batch");
+    for (; x->got < x->count; x->got++) {
+        uint32_t len;
+        if (crd_bin(r, &x->item[x->got], &len) != RONDA_OK) {
+            /* The records before it stand (older builds apply them too): the batch ends here. */
+            m->partial = 1;
+            if (d) snprintf(d->text, sizeof d->text, "RECORDS item %u is not bytes", x->got);
+            return RONDA_ERR_MALFORMED;
+        }
+        x->len[x->got] = len;
+    }
+    return RONDA_OK;
+}
+
+ronda_err sync_wire_decode(const uint8_t *bytes, size_t len, sync_wire_msg *m, ronda_detail *d) {
+    m->type = SYNC_WIRE_NONE;
+    m->partial = 0;
+    if (len > SYNC_MSG_MAX) return bad(d, "message larger than SYNC_MSG_MAX");
+    crd r = crd_make(bytes, len);
+    uint32_t n;
+    uint64_t type;
+    if (crd_array(&r, &n) != RONDA_OK || n < 1 || crd_uint(&r, &type) != RONDA_OK) return bad(d, "not a sync message");
+    switch (type) {
+    case SYNC_WIRE_HELLO:
+        m->type = SYNC_WIRE_HELLO;
+        return hello(&r, n, &m->u.hello, d);
+    case SYNC_WIRE_SYNCED:
+        m->type = SYNC_WIRE_SYNCED;
+        if (n != 2 || !bin_of(&r, &m->u.synced.digest, RONDA_HASH_BYTES)) return bad(d, "malformed SYNCED");
+        return RONDA_OK;
+    case SYNC_WIRE_FRONTIER:
+        m->type = SYNC_WIRE_FRONTIER;
+        return frontier(&r, n, m, d);
+    case SYNC_WIRE_WANT:
+        m->type = SYNC_WIRE_WANT;
+        return want(&r, n, &m->u.want, d);
+    case SYNC_WIRE_RECORDS:
+        m->type = SYNC_WIRE_RECORDS;
+        return records(&r, n, m, d);
+    default:
+        return bad(d, "unknown message type");
+    }
+}
+
+int sync_wire_large_reply(const sync_wire_msg *m) {
+    /* Pushes (reply 0) are applied at once, whatever their size: a deferred one would wait
+     * for the next message or SYNC_DEFER_MS, and so would every hop it is relayed over. */
+    return m->type == SYNC_WIRE_RECORDS && m->u.records.reply != 0 && m->u.records.count > SYNC_PUSH_RELAY_MAX;
+}
+
+void sync_wire_hello_enc(cwr *w, const uint8_t *authority, const uint8_t *digest, uint64_t clock_ms) {
+    cwr_array(w, 5);
+    cwr_uint(w, SYNC_WIRE_HELLO);
+    cwr_uint(w, SYNC_PROTO_VERSION);
+    cwr_bin(w, authority, RONDA_KEY_BYTES);
+    cwr_bin(w, digest, RONDA_HASH_BYTES);
+    cwr_uint(w, clock_ms);
+}
+
+void sync_wire_synced_enc(cwr *w, const uint8_t *digest) {
+    cwr_array(w, 2);
+    cwr_uint(w, SYNC_WIRE_SYNCED);
+    cwr_bin(w, digest, RONDA_HASH_BYTES);
+}
+
+void sync_wire_frontier_enc(cwr *w, int last, uint32_t n) {
+    cwr_array(w, 3);
+    cwr_uint(w, SYNC_WIRE_FRONTIER);
+    cwr_uint(w, last ? 1 : 0);
+    cwr_array(w, n);
+}
+
+void sync_wire_entry_enc(cwr *w, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork,
+                         const uint8_t *pair) {
+    cwr_array(w, fork ? (pair ? 5 : 4) : 3);
+    cwr_bin(w, author, RONDA_KEY_BYTES);
+    cwr_uint(w, seq);
+    cwr_bin(w, head, RONDA_ID_BYTES);
+    if (fork) cwr_uint(w, fork);
+    if (fork && pair) cwr_bin(w, pair, 2 * RONDA_ID_BYTES);
+}
+
+void sync_wire_want_enc(cwr *w, const uint8_t *author, uint64_t from, uint64_t max) {
+    cwr_array(w, 4);
+    cwr_uint(w, SYNC_WIRE_WANT);
+    cwr_bin(w, author, RONDA_KEY_BYTES);
+    cwr_uint(w, from);
+    cwr_uint(w, max);
+}
+
+void sync_wire_records_enc(cwr *w, uint64_t reply, const uint8_t *author, uint32_t n) {
+    cwr_array(w, 4);
+    cwr_uint(w, SYNC_WIRE_RECORDS);
+    cwr_uint(w, reply);
+    if (author)
+        cwr_bin(w, author, RONDA_KEY_BYTES);
+    else
+        cwr_nil(w);
+    cwr_array(w, n);
+}
+
+void sync_wire_encode(cwr *w, const sync_wire_msg *m) {
+    switch (m->type) {
+    case SYNC_WIRE_HELLO: {
+        const sync_wire_hello *h = &m->u.hello;
+        cwr_array(w, h->has_clock ? 5 : 4);
+        cwr_uint(w, SYNC_WIRE_HELLO);
+        cwr_uint(w, h->version);
+        cwr_bin(w, h->authority, RONDA_KEY_BYTES);
+        cwr_bin(w, h->digest, RONDA_HASH_BYTES);
+        if (h->has_clock) cwr_uint(w, h->clock_ms);
+        return;
+    }
+    case SYNC_WIRE_SYNCED:
+        sync_wire_synced_enc(w, m->u.synced.digest);
+        return;
+    case SYNC_WIRE_FRONTIER: {
+        const sync_wire_frontier *f = &m->u.frontier;
+        cwr_array(w, 3);
+        cwr_uint(w, SYNC_WIRE_FRONTIER);
+        cwr_uint(w, f->last); /* as sent: any uint is read */
+        cwr_array(w, f->n);
+        for (uint32_t i = 0; i < f->n; i++)
+            sync_wire_entry_enc(w, f->e[i].author, f->e[i].seq, f->e[i].head, f->e[i].fork, f->e[i].pair);
+        return;
+    }
+    case SYNC_WIRE_WANT:
+        sync_wire_want_enc(w, m->u.want.author, m->u.want.from, m->u.want.max);
+        return;
+    case SYNC_WIRE_RECORDS: {
+        const sync_wire_records *x = &m->u.records;
+        sync_wire_records_enc(w, x->reply, x->author, x->got);
+        for (uint32_t i = 0; i < x->got; i++) cwr_bin(w, x->item[i], x->len[i]);
+        return;
+    }
+    default:
+        w->failed = 1; /* nothing decoded */
+        return;
+    }
+}

@@ -1,0 +1,113 @@
+/* The sync protocol's messages as typed values (proto/sync.md, "Messages"): one decoder that
+ * reads a message once, and one encoder per message of the table. Internal to src/sync/.
+ *
+ * Decoded pointers (keys, digests, heads, record bytes) view the message's bytes and are
+ * valid while those are. The decoder is bounded: the message by SYNC_MSG_MAX, each count by
+ * its limit (SYNC_FRONTIER_CHUNK entries, SYNC_BATCH_RECORDS records) and by the bytes left,
+ * every read by the bytes left. It allocates nothing. Bytes after the message's array are
+ * not read (older builds ignore them too). */
+#ifndef RONDA_SYNC_WIRE_H
+#define RONDA_SYNC_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record/canon.h"
+#include "ronda/ronda.h"
+#include "sync/sync.h"
+
+typedef enum sync_wire_type {
+    SYNC_WIRE_NONE = -1, /* not even a type could be read */
+    SYNC_WIRE_HELLO = 0,
+    SYNC_WIRE_SYNCED = 1,
+    SYNC_WIRE_FRONTIER = 2,
+    SYNC_WIRE_WANT = 3,
+    SYNC_WIRE_RECORDS = 4,
+} sync_wire_type;
+
+/* [0, version, authority bin32, digest bin32 (, clock_ms)] */
+typedef struct sync_wire_hello {
+    uint64_t version;
+    const uint8_t *authority; /* RONDA_KEY_BYTES */
+    const uint8_t *digest;    /* RONDA_HASH_BYTES */
+    int has_clock;            /* a 4-item HELLO (older builds) tells no clock */
+    uint64_t clock_ms;
+} sync_wire_hello;
+
+/* [1, digest bin32] */
+typedef struct sync_wire_synced {
+    const uint8_t *digest;
+} sync_wire_synced;
+
+/* One FRONTIER entry: [author bin32, seq, head bin32 (, fork (, evidence bin64))] */
+typedef struct sync_wire_entry {
+    const uint8_t *author;
+    uint64_t seq;
+    const uint8_t *head;
+    uint64_t fork;       /* 0: no fork */
+    const uint8_t *pair; /* the fork's two lowest ids, ascending (2 * RONDA_ID_BYTES); NULL: none named */
+} sync_wire_entry;
+
+/* [2, last 0|1, [entry, ...]] */
+typedef struct sync_wire_frontier {
+    uint64_t last;
+    uint32_t n;
+    sync_wire_entry e[SYNC_FRONTIER_CHUNK];
+} sync_wire_frontier;
+
+/* [3, author bin32, from, max] */
+typedef struct sync_wire_want {
+    const uint8_t *author;
+    uint64_t from, max;
+} sync_wire_want;
+
+/* [4, reply 0|1, author bin32 | nil, [record bin, ...]] */
+typedef struct sync_wire_records {
+    uint64_t reply;
+    const uint8_t *author; /* NULL: nil (a push) */
+    uint32_t count;        /* the batch's count as sent */
+    uint32_t got;          /* records read: count, or fewer when an item is not bytes */
+    const uint8_t *item[SYNC_BATCH_RECORDS];
+    size_t len[SYNC_BATCH_RECORDS];
+} sync_wire_records;
+
+typedef struct sync_wire_msg {
+    sync_wire_type type;
+    int partial; /* on RONDA_ERR_MALFORMED: what comes before the bad entry or record is decoded
+                  * (frontier.n entries, records.got records), as older builds acted on it */
+    union {
+        sync_wire_hello hello;
+        sync_wire_synced synced;
+        sync_wire_frontier frontier;
+        sync_wire_want want;
+        sync_wire_records records;
+    } u;
+} sync_wire_msg;
+
+/* Decode one message. RONDA_OK, or RONDA_ERR_MALFORMED with what was wrong in detail (if not
+ * NULL): too large, not an array with a type, an unknown type, a wrong item count, an item of
+ * the wrong kind or length, a count beyond its limit or the bytes left, a truncation. */
+ronda_err sync_wire_decode(const uint8_t *bytes, size_t len, sync_wire_msg *msg, ronda_detail *detail) RONDA_MUST_CHECK;
+
+/* A reply large enough to be checked ahead under sync_hold (more than SYNC_PUSH_RELAY_MAX
+ * records; never a push). */
+int sync_wire_large_reply(const sync_wire_msg *msg);
+
+/* Encoders, one per message, into a fresh cwr (cwr_init'd by the caller). */
+void sync_wire_hello_enc(cwr *w, const uint8_t *authority, const uint8_t *digest, uint64_t clock_ms);
+void sync_wire_synced_enc(cwr *w, const uint8_t *digest);
+/* FRONTIER: the header of a chunk of n entries, then n entries. */
+void sync_wire_frontier_enc(cwr *w, int last, uint32_t n);
+void sync_wire_entry_enc(cwr *w, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork,
+                         const uint8_t *pair);
+void sync_wire_want_enc(cwr *w, const uint8_t *author, uint64_t from, uint64_t max);
+/* RECORDS: the header of a batch of n records, then n record bins (cwr_bin, or cwr_raw of
+ * bins another cwr wrote). */
+void sync_wire_records_enc(cwr *w, uint64_t reply, const uint8_t *author, uint32_t n);
+
+/* A decoded message (complete, not partial) written back: the same bytes it was decoded from
+ * (canonical msgpack has one form), up to the end of its array. For tests and the fuzz
+ * harness's round-trip oracle. */
+void sync_wire_encode(cwr *w, const sync_wire_msg *msg);
+
+#endif
