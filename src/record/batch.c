@@ -66,13 +66,9 @@ void record_open_jobs(record_job *jobs, size_t n, unsigned threads) {
     }
 }
 
-void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads, ronda_record *recs,
+/* One job per whole encoded record, its results into recs[i], errs[i] and details[i]. */
+static void fill_jobs(record_job *jobs, const uint8_t *const *bufs, const size_t *lens, size_t n, ronda_record *recs,
                       ronda_err *errs, ronda_detail *details) {
-    record_job *jobs = calloc(n ? n : 1, sizeof *jobs);
-    if (!jobs) {
-        for (size_t i = 0; i < n; i++) errs[i] = RONDA_ERR_NOMEM;
-        return;
-    }
     for (size_t i = 0; i < n; i++) {
         jobs[i].bytes = bufs[i];
         jobs[i].len = lens[i];
@@ -80,6 +76,16 @@ void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, 
         jobs[i].err = &errs[i];
         jobs[i].detail = details ? &details[i] : NULL;
     }
+}
+
+void ronda_open_batch(const uint8_t *const *bufs, const size_t *lens, size_t n, unsigned threads, ronda_record *recs,
+                      ronda_err *errs, ronda_detail *details) {
+    record_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    if (!jobs) {
+        for (size_t i = 0; i < n; i++) errs[i] = RONDA_ERR_NOMEM;
+        return;
+    }
+    fill_jobs(jobs, bufs, lens, n, recs, errs, details);
     record_open_jobs(jobs, n, threads);
     free(jobs);
 }
@@ -120,13 +126,7 @@ ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *lens, size_
         free(jobs);
         return RONDA_ERR_NOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        jobs[i].bytes = bufs[i];
-        jobs[i].len = lens[i];
-        jobs[i].rec = &recs[i];
-        jobs[i].err = &errs[i];
-        jobs[i].detail = details ? &details[i] : NULL;
-    }
+    fill_jobs(jobs, bufs, lens, n, recs, errs, details);
     a->jobs = jobs;
     a->n = n;
     atomic_init(&a->next, 0);
