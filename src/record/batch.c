@@ -2,7 +2,8 @@
  * record_open_jobs for the store's verify): the stateless checks of ronda_record_open,
  * spread over up to RONDA_VERIFY_THREADS_MAX threads. No state, no store: whoever holds
  * the bytes (a bundle, a sync reply, the ledger's own rows) opens them here and applies
- * the results in order itself. */
+ * the results in order itself, through the check-ahead pipeline (record_pipeline_run) when
+ * the records come in batches. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -148,4 +149,32 @@ void ronda_open_wait(ronda_open_async **ap) {
     free(a->jobs);
     free(a);
     *ap = NULL;
+}
+
+/* Start checking a batch; a batch whose workers cannot start is checked here and now. */
+static void check_start(const record_batch *b, unsigned threads, ronda_open_async **out) {
+    *out = NULL;
+    if (b->n > 0 && ronda_open_start(b->bufs, b->lens, b->n, threads, b->recs, b->errs, b->dets, out) != RONDA_OK)
+        ronda_open_batch(b->bufs, b->lens, b->n, 1, b->recs, b->errs, b->dets);
+}
+
+ronda_err record_pipeline_run(const record_pipeline *pl) {
+    record_batch cur, ahead;
+    ronda_open_async *cur_job = NULL, *ahead_job = NULL;
+    if (!pl->next(pl->ctx, &cur)) return RONDA_OK;
+    if (!pl->checked) check_start(&cur, pl->threads, &cur_job);
+    for (;;) {
+        int more = pl->next(pl->ctx, &ahead);
+        if (more && !pl->checked) check_start(&ahead, pl->threads, &ahead_job);
+        ronda_open_wait(&cur_job); /* what no worker has taken yet is checked here */
+        int stop = 0;
+        ronda_err e = pl->apply(pl->ctx, &cur, &stop);
+        if (e != RONDA_OK || stop || !more) {
+            ronda_open_wait(&ahead_job); /* its arrays are the caller's: no worker outlives the run */
+            return e;
+        }
+        cur = ahead;
+        cur_job = ahead_job;
+        ahead_job = NULL;
+    }
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record/batch.h"
 #include "record/canon.h"
 #include "store/store_int.h"
 
@@ -201,11 +202,9 @@ typedef struct batch {
     size_t n;
     int end;       /* the stream ended cleanly after these */
     ronda_err err; /* the stream broke after these (read error, truncation, oversize) */
-    ronda_open_async *checking;
 } batch;
 
 static void batch_free(batch *b) {
-    ronda_open_wait(&b->checking);
     for (size_t i = 0; i < b->n; i++) {
         free(b->bufs[i]);
         b->bufs[i] = NULL;
@@ -213,15 +212,34 @@ static void batch_free(batch *b) {
     b->n = 0;
 }
 
-/* Read up to RONDA_BATCH_MAX records and start checking their signatures in the background. */
-static void batch_fill(reader *r, batch *b, unsigned threads) {
-    b->n = 0;
+/* An import in progress: the stream, the two batches of the pipeline (record/batch.h), the
+ * next one to fill, and the result so far. */
+typedef struct importing {
+    ronda_store *s;
+    reader *r;
+    batch *b;
+    int fill;
+    int done; /* the stream ended or broke: no more batches */
+    uint64_t total;
+    void (*progress)(void *, uint64_t, uint64_t);
+    void *progress_ctx;
+    ronda_import_result *res;
+} importing;
+
+/* The pipeline's next batch: up to RONDA_BATCH_MAX records read into the buffer that the
+ * batch before last left (it has been applied). */
+static int batch_next(void *ctx, record_batch *out) {
+    importing *im = ctx;
+    if (im->done) return 0;
+    batch *b = &im->b[im->fill];
+    im->fill = 1 - im->fill;
+    batch_free(b);
     b->end = 0;
     b->err = RONDA_OK;
     while (b->n < RONDA_BATCH_MAX) {
         const uint8_t *v;
         size_t len;
-        ronda_err e = next_value(r, RONDA_RECORD_MAX, &v, &len);
+        ronda_err e = next_value(im->r, RONDA_RECORD_MAX, &v, &len);
         if (e == RONDA_ERR_NOT_FOUND) {
             b->end = 1;
             break;
@@ -237,20 +255,23 @@ static void batch_fill(reader *r, batch *b, unsigned threads) {
         memcpy(b->bufs[b->n], v, len);
         b->lens[b->n++] = len;
     }
-    if (b->n > 0 && ronda_open_start((const uint8_t *const *)b->bufs, b->lens, b->n, threads, b->recs, b->errs, b->det,
-                                     &b->checking) != RONDA_OK) {
-        ronda_open_batch((const uint8_t *const *)b->bufs, b->lens, b->n, 1, b->recs, b->errs, b->det);
-    }
+    im->done = b->n == 0 || b->end || b->err != RONDA_OK;
+    *out = (record_batch){(const uint8_t *const *)b->bufs, b->lens, b->recs, b->errs, b->det, b->n, b};
+    return 1;
 }
 
-/* Apply a checked batch in order; on a refusal record where and why. */
-static ronda_err batch_apply(ronda_store *s, batch *b, ronda_import_result *res) {
-    ronda_open_wait(&b->checking);
+/* Apply a checked batch in order; on a refusal record where and why. Then the stream's own
+ * error after it, if any, and the count against the header. */
+static ronda_err batch_apply(void *ctx, const record_batch *rb, int *stop) {
+    importing *im = ctx;
+    batch *b = rb->slot;
+    ronda_import_result *res = im->res;
+    (void)stop;
     for (size_t i = 0; i < b->n; i++) {
         ronda_outcome o;
         ronda_err e = b->errs[i];
         ronda_detail d = b->det[i];
-        if (e == RONDA_OK) e = ronda_store_apply(s, &b->recs[i], &o, &d);
+        if (e == RONDA_OK) e = ronda_store_apply(im->s, &b->recs[i], &o, &d);
         if (e == RONDA_ERR_REVOKED) { /* the exporter held it from before the revoke reached it */
             res->revoked++;
             continue;
@@ -267,6 +288,18 @@ static ronda_err batch_apply(ronda_store *s, batch *b, ronda_import_result *res)
         else
             res->forks++;
     }
+    if (b->err != RONDA_OK) {
+        res->failed_index = res->read + b->n + 1;
+        return why(res, b->err,
+                   b->err == RONDA_ERR_TOO_BIG ? "record larger than RONDA_RECORD_MAX"
+                                               : "stream does not hold a whole canonical record here");
+    }
+    res->read += b->n;
+    if (res->read > im->total) {
+        res->failed_index = res->read;
+        return why(res, RONDA_ERR_MALFORMED, "bundle holds more records than its header declares");
+    }
+    if (im->progress) im->progress(im->progress_ctx, res->read, im->total);
     return RONDA_OK;
 }
 
@@ -296,35 +329,11 @@ ronda_err ronda_bundle_import(ronda_store *s, FILE *in, unsigned threads, void (
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         threads = ncpu > 1 ? (unsigned)(ncpu - 1) : 1;
     }
-    int cur = 0;
-    batch_fill(&r, &b[cur], threads);
-    for (;;) {
-        batch *now = &b[cur], *next = &b[1 - cur];
-        if (now->n > 0 && !now->end && now->err == RONDA_OK) batch_fill(&r, next, threads);
-        e = batch_apply(s, now, res);
-        if (e == RONDA_OK && now->err != RONDA_OK) {
-            e = now->err;
-            res->failed_index = res->read + now->n + 1;
-            why(res, e,
-                e == RONDA_ERR_TOO_BIG ? "record larger than RONDA_RECORD_MAX"
-                                       : "stream does not hold a whole canonical record here");
-        }
-        if (e == RONDA_OK) {
-            res->read += now->n;
-            if (res->read > total) {
-                e = why(res, RONDA_ERR_MALFORMED, "bundle holds more records than its header declares");
-                res->failed_index = res->read;
-            }
-        }
-        int finished = now->n == 0 || now->end || e != RONDA_OK;
-        batch_free(now);
-        if (progress && e == RONDA_OK) progress(ctx, res->read, total);
-        if (finished) {
-            batch_free(next);
-            break;
-        }
-        cur = 1 - cur;
-    }
+    importing im = {.s = s, .r = &r, .b = b, .total = total, .progress = progress, .progress_ctx = ctx, .res = res};
+    record_pipeline pl = {.next = batch_next, .apply = batch_apply, .ctx = &im, .threads = threads};
+    e = record_pipeline_run(&pl);
+    batch_free(&b[0]);
+    batch_free(&b[1]);
     if (e == RONDA_OK && res->read != total) {
         e = why(res, RONDA_ERR_TRUNCATED, "bundle holds fewer records than its header declares (truncated?)");
         res->failed_index = res->read + 1;

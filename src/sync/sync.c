@@ -49,142 +49,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record/batch.h"
 #include "record/canon.h"
 #include "sync/sync.h"
+#include "sync/sync_int.h"
 #include "sync/wire.h"
 #include "util/assert.h"
 
-#define RECENT_MAX 2048u   /* ids of records recently received, to avoid pushing them back */
-#define SKIP_SPANS_MAX 16u /* row spans of large replies, not pushed on */
 /* A probe is a WANT for at most 0 records of an author that does not exist: the empty reply
  * names that author, and the author's bytes (this tag, then the probe's send order) say which
  * probe it answers. Sent with the round's HELLO while WANTs are outstanding: its reply marks
  * every WANT sent before it as answered or lost, on a transport that keeps order, so a lost
  * WANT is asked again a round later instead of after SYNC_WANT_TIMEOUT_MS. */
 static const uint8_t probe_tag[24] = "ronda-sync-probe"; /* zero-padded */
-
-typedef struct want {
-    uint8_t author[RONDA_KEY_BYTES];
-    uint64_t target; /* the peer's seq for this author */
-} want;
-
-/* One outstanding WANT. Several may cover consecutive ranges of one author: replies on a
- * connection arrive in order, so the window keeps the peer streaming while we apply, and the
- * reply to a later WANT (or probe) means every WANT before it that is still outstanding was
- * lost, or its reply was. */
-typedef struct inflight {
-    int used;
-    uint8_t author[RONDA_KEY_BYTES];
-    uint64_t from, to; /* requested seqs, inclusive */
-    uint64_t target;
-    uint64_t sent_ms;
-    uint64_t order; /* send order on this connection */
-} inflight;
-
-typedef struct outmsg {
-    uint8_t *data;
-    size_t len;
-    struct outmsg *next;
-} outmsg;
-
-typedef struct peer {
-    uint32_t id; /* 0 = free slot */
-    int banned;  /* cut this peer off */
-    uint64_t next_hello_ms;
-    want *wants; /* pending requests, at most SYNC_WANTS_MAX */
-    size_t nwants;
-    inflight fl[SYNC_INFLIGHT_MAX];
-    uint64_t requests; /* WANTs and probes sent on this connection: the next one's order */
-    outmsg *qhead, *qtail;
-    size_t qlen;
-    uint64_t bad;                 /* refused records */
-    uint64_t up_ms, last_sync_ms; /* when it came up; last round that found equal digests */
-    /* A frontier of more than SYNC_WANTS_MAX authors goes out SYNC_WANTS_MAX at a time, each
-     * round starting after the last author the previous one sent, so every author is
-     * offered within a few rounds. */
-    int frontier_cursor;
-    uint8_t frontier_after[RONDA_KEY_BYTES];
-    int has_offset;           /* its HELLO carried its wall clock */
-    int64_t offset_ms;        /* our wall clock minus its, at its last HELLO */
-    int clock_off;            /* its offset was beyond RONDA_CLOCK_AHEAD_MAX_MS, as last logged */
-    uint64_t clock_log_ms;    /* when that was logged (monotonic; 0: never) */
-    uint64_t future_log_ms;   /* when a record of its too far ahead was last logged (monotonic) */
-    uint64_t future_unlogged; /* such records since then */
-    /* Our own chain as this peer claims it: believed only once it delivers (guard_after). */
-    uint64_t self_claim;    /* the largest seq its frontier named for our key */
-    int self_delivered;     /* the batch being applied stored records of ours from it */
-    uint64_t undelivered;   /* its replies that delivered none of the records of ours it claimed */
-    unsigned evidence_sent; /* fork-evidence WANTs sent to it this round */
-    int64_t push_after;     /* store rows up to this one are pushed to it (or passed over) */
-} peer;
-
-/* Store rows not to push: those of large replies (see apply_records). Ascending, pruned once
- * every cursor has passed them; when full, the oldest span goes and its rows are pushed. */
-typedef struct skip_span {
-    int64_t from, to;
-} skip_span;
-
-typedef struct recent {
-    uint8_t id[8]; /* id prefix: enough to recognise our own recent receipts */
-    uint32_t peer;
-} recent;
-
-/* The records of one RECORDS message: pointers into its bytes, and what checking them gave. */
-typedef struct rx_batch {
-    const uint8_t **bufs;
-    size_t *lens;
-    ronda_record *recs;
-    ronda_err *errs;
-    ronda_detail *dets;
-    uint32_t got; /* records read (a malformed item ends the batch) */
-} rx_batch;
-
-/* A large reply taken under sync_hold, whose records are being checked on worker threads
- * while this thread applies the replies before it (see defer_records). */
-typedef struct rx_pending {
-    uint32_t peer;
-    uint64_t hold; /* the hold it was taken in (sync_core.holds) */
-    uint8_t *msg;  /* a copy of the message: the batch and author point into it */
-    uint64_t reply, now;
-    const uint8_t *author;
-    uint32_t count;
-    rx_batch b;
-    ronda_open_async *job; /* the checks; NULL once joined */
-} rx_pending;
-
-struct sync_core {
-    ronda_store *s;
-    uint8_t authority[RONDA_KEY_BYTES];
-    sync_log_fn log;
-    void *log_ctx;
-    sync_ban_fn on_ban; /* sync_on_ban(): told of every peer the core cuts off, once */
-    void *ban_ctx;
-    peer peers[SYNC_PEERS_MAX];
-    uint32_t rr;               /* round-robin cursor for sync_next_out */
-    int64_t pushed_rowid;      /* highest store row a push scan reached: a new peer's cursor */
-    int64_t pushed_fork_rowid; /* fork evidence rows already pushed */
-    recent recent[RECENT_MAX];
-    size_t recent_next;
-    skip_span skip[SKIP_SPANS_MAX];
-    size_t nskip;
-    unsigned verify_threads;        /* signature-check threads per batch (0: one per core) */
-    int hold;                       /* sync_hold: RECORDS messages share one transaction */
-    uint64_t holds;                 /* sync_hold calls that began a hold */
-    rx_pending rxq[SYNC_DEFER_MAX]; /* large replies being checked, oldest first (rx_settle) */
-    size_t nrx;
-    int txn_open; /* this core began the store's open write transaction */
-    sync_stats st;
-    uint8_t self[RONDA_KEY_BYTES]; /* this node's author key */
-    ronda_guard guard;             /* the restore guard (src/store/guard.c), as last stored */
-    uint64_t guard_seq;
-    uint64_t mono_ms, wall_ms; /* both clocks as the last entry point was given them */
-    uint64_t self_proof;       /* the largest seq of a verified record of our own key received but not held */
-    /* Refusals that do not count against the peer (log_deferred): lines logged in the
-     * current window, lines left out of it, and when the window began. */
-    uint32_t deferred_logged;
-    uint64_t deferred_suppressed, deferred_window_ms;
-    sync_stats checked; /* the counters at the last sync_check (invariant 11: none goes back) */
-};
 
 static void logf_(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -207,8 +84,6 @@ static peer *find(sync_core *c, uint32_t id) {
     return NULL;
 }
 
-static int64_t max_rowid(ronda_store *s, int fork);
-
 ronda_err sync_new(ronda_store *store, sync_log_fn log, void *log_ctx, sync_core **out) {
     sync_core *c = calloc(1, sizeof *c);
     if (!c) return RONDA_ERR_NOMEM;
@@ -223,8 +98,8 @@ ronda_err sync_new(ronda_store *store, sync_log_fn log, void *log_ctx, sync_core
         return ge;
     }
     /* Records held before we start are not pushed: peers get them by anti-entropy. */
-    c->pushed_rowid = max_rowid(store, 0);
-    c->pushed_fork_rowid = max_rowid(store, 1);
+    c->pushed_rowid = sync_max_rowid(store, 0);
+    c->pushed_fork_rowid = sync_max_rowid(store, 1);
     *out = c;
     return RONDA_OK;
 }
@@ -293,7 +168,7 @@ ronda_err sync_release(sync_core *c) {
 /* Queue a finished message for a peer. A full queue (a slow or stalled peer) drops it:
  * pushes are repaired by the next round, and a dropped reply by the requester's timeout.
  * Replies and round messages get a little headroom over pushes. */
-static void enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
+void sync_enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
     uint8_t *data;
     size_t len;
     if (p->qlen >= (droppable ? SYNC_OUTQ_MAX / 2 : SYNC_OUTQ_MAX)) {
@@ -329,7 +204,7 @@ static void send_hello(sync_core *c, peer *p, uint64_t now) {
     cwr w;
     cwr_init(&w);
     sync_wire_hello_enc(&w, c->authority, digest, c->wall_ms); /* our clock: the peer knows its offset */
-    enqueue(c, p, &w, 0);
+    sync_enqueue(c, p, &w, 0);
     p->next_hello_ms = now + SYNC_ROUND_MS;
     p->evidence_sent = 0; /* a new round */
 }
@@ -503,7 +378,7 @@ static int frontier_entry(void *vctx, const uint8_t *author, uint64_t seq, const
     f->sent++;
     if (--f->n == 0) {
         f->open = 0;
-        enqueue(f->c, f->p, &f->w, 0);
+        sync_enqueue(f->c, f->p, &f->w, 0);
         if (f->sent < f->total) frontier_begin(f);
     }
     return 0;
@@ -521,7 +396,7 @@ static void send_frontier(sync_core *c, peer *p) {
     frontier_begin(&f);
     if (f.total == 0) {
         f.open = 0;
-        enqueue(c, p, &f.w, 0);
+        sync_enqueue(c, p, &f.w, 0);
         return;
     }
     ronda_err e = ronda_store_frontier_forks(c->s, frontier_entry, &f);
@@ -589,7 +464,7 @@ static void send_want(sync_core *c, peer *p, inflight *f, uint64_t now) {
     cwr w;
     cwr_init(&w);
     sync_wire_want_enc(&w, f->author, f->from, f->to - f->from + 1);
-    enqueue(c, p, &w, 0);
+    sync_enqueue(c, p, &w, 0);
     f->sent_ms = now;
     f->order = p->requests++;
 }
@@ -604,7 +479,7 @@ static void want_evidence(sync_core *c, peer *p, const uint8_t *author, uint64_t
     cwr w;
     cwr_init(&w);
     sync_wire_want_enc(&w, author, seq, 1);
-    enqueue(c, p, &w, 0);
+    sync_enqueue(c, p, &w, 0);
     p->requests++; /* keeps the probes' order count in step with the WANTs on the wire */
 }
 
@@ -669,7 +544,7 @@ static void send_probe(sync_core *c, peer *p) {
     cwr w;
     cwr_init(&w);
     sync_wire_want_enc(&w, author, 1, 0);
-    enqueue(c, p, &w, 0);
+    sync_enqueue(c, p, &w, 0);
 }
 
 /* For the author named by an empty reply: the probe's order plus one, or 0 when it is not a
@@ -733,7 +608,7 @@ static void pump(sync_core *c, peer *p, uint64_t now) {
 }
 
 /* ------------------------------------------------------------------ records */
-static int recent_has(const sync_core *c, const uint8_t *id, uint32_t peer_id) {
+int sync_recent_has(const sync_core *c, const uint8_t *id, uint32_t peer_id) {
     for (size_t i = 0; i < RECENT_MAX; i++)
         if (c->recent[i].peer == peer_id && memcmp(c->recent[i].id, id, 8) == 0) return 1;
     return 0;
@@ -979,52 +854,71 @@ static ronda_err rx_batch_read(sync_core *c, peer *p, const sync_wire_records *x
     return RONDA_OK;
 }
 
+/* One RECORDS message going through the check-ahead pipeline (record/batch.h) in chunks of
+ * SYNC_VERIFY_CHUNK records. */
+typedef struct rx_run {
+    sync_core *c;
+    peer *p;
+    rx_batch *b;
+    uint32_t chunk, at; /* chunk size; the first record not yet handed out */
+    int relay;
+    uint64_t *first_seq;
+} rx_run;
+
+static int rx_next(void *ctx, record_batch *out) {
+    rx_run *r = ctx;
+    if (r->at >= r->b->got) return 0;
+    uint32_t n = r->b->got - r->at < r->chunk ? r->b->got - r->at : r->chunk;
+    rx_batch *b = r->b;
+    *out = (record_batch){b->bufs + r->at, b->lens + r->at, b->recs + r->at, b->errs + r->at, b->dets + r->at, n, NULL};
+    r->at += n;
+    return 1;
+}
+
+static ronda_err rx_apply(void *ctx, const record_batch *ch, int *stop) {
+    rx_run *r = ctx;
+    uint32_t start = (uint32_t)(ch->bufs - r->b->bufs), end = start + (uint32_t)ch->n;
+    if (start == 0 && ch->n > 0 && ch->errs[0] == RONDA_OK) *r->first_seq = ch->recs[0].seq;
+    ronda_err e =
+        apply_chunk(r->c, r->p, r->b->bufs, r->b->lens, r->b->recs, r->b->errs, r->b->dets, start, end, !r->relay);
+    *stop = r->p->banned; /* cut off within this reply: the rest is neither applied nor logged */
+    return e;
+}
+
 /* Apply one RECORDS message in the store's open transaction (begun here unless held).
  * Signatures are checked on worker threads (stateless), records applied in order on this
- * one (stateful). `checked`: the batch was checked already (a deferred reply). */
+ * one (stateful), a chunk ahead: chunk k+1 is checked while this thread applies chunk k
+ * (the store has one writer), through the pipeline `ronda import` uses. `checked`: the
+ * batch was checked already (a deferred reply). */
 static ronda_err apply_records(sync_core *c, peer *p, rx_batch *b, int checked, uint64_t reply, uint64_t *first_seq) {
-    const uint8_t **bufs = b->bufs;
-    size_t *lens = b->lens;
-    ronda_record *recs = b->recs;
-    ronda_err *errs = b->errs;
-    ronda_detail *dets = b->dets;
-    uint32_t got = b->got;
-    /* Signatures are checked a chunk ahead: chunk k+1 on worker threads while this thread
-     * applies chunk k (the store has one writer), as `ronda import` does. */
-    uint32_t chunk = checked || got <= SYNC_VERIFY_CHUNK ? got : SYNC_VERIFY_CHUNK;
-    if (!checked) ronda_open_batch(bufs, lens, chunk, c->verify_threads, recs, errs, dets);
-    if (got > 0 && errs[0] == RONDA_OK) *first_seq = recs[0].seq;
     if (!c->txn_open) {
         ronda_err be = ronda_store_begin(c->s);
         if (be != RONDA_OK) return be;
         c->txn_open = 1;
     }
-    int64_t rows_before = max_rowid(c->s, 0);
+    int64_t rows_before = sync_max_rowid(c->s, 0);
     /* A push (reply 0) is relayed whatever its size: it carries records that are new where
      * they were written, and its neighbours' neighbours wait for them. A large reply is not
      * (below). */
-    int relay = reply == 0 || got <= SYNC_PUSH_RELAY_MAX;
-    for (uint32_t start = 0; start < got; start += chunk) {
-        uint32_t end = start + chunk < got ? start + chunk : got;
-        uint32_t next = end + chunk < got ? end + chunk : got;
-        ronda_open_async *ahead = NULL;
-        if (next > end && ronda_open_start(bufs + end, lens + end, next - end, helper_threads(c), recs + end,
-                                           errs + end, dets + end, &ahead) != RONDA_OK)
-            ronda_open_batch(bufs + end, lens + end, next - end, 1, recs + end, errs + end, dets + end);
-        ronda_err e = apply_chunk(c, p, bufs, lens, recs, errs, dets, start, end, !relay);
-        ronda_open_wait(&ahead);
-        if (e != RONDA_OK) { /* under sync_hold this drops the poll's earlier batches too: asked again */
-            ronda_store_rollback(c->s);
-            c->txn_open = 0;
-            return e;
-        }
-        if (p->banned) break; /* cut off within this reply: the rest is neither applied nor logged */
+    rx_run run = {.c = c,
+                  .p = p,
+                  .b = b,
+                  .chunk = checked || b->got <= SYNC_VERIFY_CHUNK ? (b->got ? b->got : 1) : SYNC_VERIFY_CHUNK,
+                  .relay = reply == 0 || b->got <= SYNC_PUSH_RELAY_MAX,
+                  .first_seq = first_seq};
+    record_pipeline pl = {
+        .next = rx_next, .apply = rx_apply, .ctx = &run, .threads = helper_threads(c), .checked = checked};
+    ronda_err e = record_pipeline_run(&pl);
+    if (e != RONDA_OK) { /* under sync_hold this drops the poll's earlier batches too: asked again */
+        ronda_store_rollback(c->s);
+        c->txn_open = 0;
+        return e;
     }
     /* Rows from a large reply are not pushed on: it answered a WANT of a node catching up,
      * its peers most likely hold those records already (or fetch the same ranges in their
      * own rounds), and relaying every catch-up would send each record to every node again. */
-    int64_t rows_after = max_rowid(c->s, 0);
-    if (!relay && rows_after > rows_before) skip_add(c, rows_before + 1, rows_after);
+    int64_t rows_after = sync_max_rowid(c->s, 0);
+    if (!run.relay && rows_after > rows_before) skip_add(c, rows_before + 1, rows_after);
     if (!c->hold) {
         c->txn_open = 0;
         ronda_err ce = ronda_store_commit(c->s);
@@ -1185,7 +1079,7 @@ static void answer_want(sync_core *c, peer *p, const uint8_t *author, uint64_t f
     else
         cwr_raw(&w, (const uint8_t *)body.buf.data, body.buf.size);
     cwr_destroy(&body);
-    enqueue(c, p, &w, 0);
+    sync_enqueue(c, p, &w, 0);
 }
 
 /* ------------------------------------------------------------------ receive */
@@ -1232,7 +1126,7 @@ static ronda_err got_hello(sync_core *c, peer *p, const sync_wire_hello *h, uint
         cwr w;
         cwr_init(&w);
         sync_wire_synced_enc(&w, ours);
-        enqueue(c, p, &w, 0);
+        sync_enqueue(c, p, &w, 0);
         c->st.rounds_in_sync++;
         guard_synced(c, p->id);
         p->last_sync_ms = now;
@@ -1311,150 +1205,6 @@ ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len
 
 /* ------------------------------------------------------------------ tick */
 
-static int64_t max_rowid(ronda_store *s, int fork) {
-    int64_t last = 0;
-    if (ronda_store_last_rowid(s, fork, &last) != RONDA_OK) return 0;
-    return last;
-}
-
-typedef struct push_ctx {
-    sync_core *c;
-    int64_t last;
-    int fork;
-} push_ctx;
-
-static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len) {
-    push_ctx *x = vctx;
-    sync_core *c = x->c;
-    x->last = rowid;
-    if (!x->fork)
-        for (size_t i = 0; i < c->nskip; i++)
-            if (rowid >= c->skip[i].from && rowid <= c->skip[i].to) return 0;
-    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
-        peer *p = &c->peers[i];
-        if (p->id == 0 || p->banned) continue;
-        if (recent_has(c, id, p->id)) continue; /* it came from this peer */
-        cwr w;
-        cwr_init(&w);
-        sync_wire_records_enc(&w, 0, NULL, 1);
-        cwr_bin(&w, rec, len);
-        enqueue(c, p, &w, 1);
-    }
-    return 0;
-}
-
-/* The peer a record recently came from (0: none known). */
-static uint32_t recent_source(const sync_core *c, const uint8_t *id) {
-    for (size_t i = 0; i < RECENT_MAX; i++)
-        if (c->recent[i].peer != 0 && memcmp(c->recent[i].id, id, 8) == 0) return c->recent[i].peer;
-    return 0;
-}
-
-static int push_room(const peer *p) { return p->qlen < SYNC_OUTQ_MAX / 2; }
-
-/* One RECORDS push being filled for each peer during a scan (push_records). */
-typedef struct push_msg {
-    cwr body;
-    uint32_t n;
-    size_t bytes;
-} push_msg;
-
-typedef struct rows_ctx {
-    sync_core *c;
-    push_msg m[SYNC_PEERS_MAX];
-    int64_t last;
-} rows_ctx;
-
-static void push_flush(sync_core *c, peer *p, push_msg *m) {
-    if (m->n == 0) return;
-    cwr w;
-    cwr_init(&w);
-    sync_wire_records_enc(&w, 0, NULL, m->n);
-    if (m->body.failed) /* its items are lost: not sent (dropped, repaired by a round) */
-        w.failed = 1;
-    else
-        cwr_raw(&w, (const uint8_t *)m->body.buf.data, m->body.buf.size);
-    cwr_destroy(&m->body);
-    cwr_init(&m->body);
-    m->n = 0;
-    m->bytes = 0;
-    enqueue(c, p, &w, 1); /* push_room held when the message began, so it is queued */
-}
-
-static int push_row(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len) {
-    rows_ctx *x = vctx;
-    sync_core *c = x->c;
-    x->last = rowid;
-    int skipped = 0;
-    for (size_t i = 0; i < c->nskip && !skipped; i++) skipped = rowid >= c->skip[i].from && rowid <= c->skip[i].to;
-    uint32_t source = skipped ? 0 : recent_source(c, id);
-    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
-        peer *p = &c->peers[i];
-        push_msg *m = &x->m[i];
-        if (p->id == 0 || p->banned || p->push_after >= rowid) continue;
-        if (skipped || source == p->id) { /* a large reply's row, or it came from this peer */
-            p->push_after = rowid;
-            continue;
-        }
-        if (m->n > 0 && (m->n == SYNC_PUSH_BATCH_RECORDS || m->bytes + len > SYNC_PUSH_BATCH_BYTES))
-            push_flush(c, p, m);
-        /* A new message only while the queue has room for it; otherwise this peer's cursor
-         * stays here and a later tick goes on from it (spread over ticks, not dropped). */
-        if (m->n == 0 && !push_room(p)) continue;
-        cwr_bin(&m->body, rec, len);
-        m->n++;
-        m->bytes += len;
-        p->push_after = rowid;
-    }
-    return 0;
-}
-
-/* Push new store rows to every peer in RECORDS messages of at most SYNC_PUSH_BATCH_RECORDS
- * records (SYNC_PUSH_BATCH_BYTES), each peer from its own cursor: local appends and records
- * received in a push alike, however large the batch they came in. A peer's queue takes at
- * most SYNC_OUTQ_MAX / 2 pushes; beyond that its cursor waits for the queue to drain, and a
- * peer more than SYNC_PUSH_LAG_MAX rows behind is moved up (those rows are counted as
- * dropped; the next round repairs them). At most SYNC_PUSH_SCAN_MAX rows are read per tick. */
-static ronda_err push_records(sync_core *c) {
-    int64_t last = max_rowid(c->s, 0), from = last;
-    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
-        peer *p = &c->peers[i];
-        if (p->id == 0 || p->banned) continue;
-        for (size_t k = 0; k < c->nskip; k++) /* jump over spans that start where it stands */
-            if (c->skip[k].from <= p->push_after + 1 && c->skip[k].to > p->push_after) p->push_after = c->skip[k].to;
-        if (last - p->push_after > (int64_t)SYNC_PUSH_LAG_MAX) {
-            c->st.pushes_dropped += (uint64_t)(last - (int64_t)SYNC_PUSH_LAG_MAX - p->push_after);
-            p->push_after = last - (int64_t)SYNC_PUSH_LAG_MAX;
-        }
-        if (push_room(p) && p->push_after < from) from = p->push_after;
-    }
-    if (from < last) {
-        rows_ctx *x = calloc(1, sizeof *x);
-        if (!x) return RONDA_ERR_NOMEM;
-        x->c = c;
-        x->last = from;
-        for (size_t i = 0; i < SYNC_PEERS_MAX; i++) cwr_init(&x->m[i].body);
-        ronda_err e = ronda_store_since(c->s, 0, from, SYNC_PUSH_SCAN_MAX, push_row, x);
-        for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
-            if (e == RONDA_OK && c->peers[i].id != 0 && !c->peers[i].banned) push_flush(c, &c->peers[i], &x->m[i]);
-            cwr_destroy(&x->m[i].body);
-        }
-        if (x->last > c->pushed_rowid) c->pushed_rowid = x->last;
-        free(x);
-        if (e != RONDA_OK) return e;
-    }
-    if (last > c->pushed_rowid && from >= last) c->pushed_rowid = last;
-    /* Forget spans every cursor (and a peer that comes next) has passed. */
-    int64_t low = c->pushed_rowid;
-    for (size_t i = 0; i < SYNC_PEERS_MAX; i++)
-        if (c->peers[i].id != 0 && !c->peers[i].banned && c->peers[i].push_after < low) low = c->peers[i].push_after;
-    size_t keep = 0;
-    for (size_t i = 0; i < c->nskip; i++)
-        if (c->skip[i].to > low) c->skip[keep++] = c->skip[i];
-    c->nskip = keep;
-    return RONDA_OK;
-}
-
 ronda_err sync_tick(sync_core *c, sync_clock t) {
     uint64_t now = clocks(c, t);
     /* A deferred reply is applied by the next message or sync_release; one still queued
@@ -1464,11 +1214,8 @@ ronda_err sync_tick(sync_core *c, sync_clock t) {
     while (e == RONDA_OK && c->nrx > 0 && now - c->rxq[0].now >= SYNC_DEFER_MS) e = rx_settle_one(c);
     if (e != RONDA_OK) return e;
     deferred_log_window(c, now);
-    if ((e = push_records(c)) != RONDA_OK) return e;
-    push_ctx x = {c, c->pushed_fork_rowid, 1}; /* fork evidence: one record a message */
-    ronda_err se = ronda_store_since(c->s, 1, x.last, SYNC_PUSH_SCAN_MAX, push_one, &x);
-    if (se != RONDA_OK) return se;
-    c->pushed_fork_rowid = x.last;
+    if ((e = sync_push_records(c)) != RONDA_OK) return e;
+    if ((e = sync_push_forks(c)) != RONDA_OK) return e;
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
         peer *p = &c->peers[i];
         if (p->id == 0 || p->banned) continue;
