@@ -1,6 +1,15 @@
-/* The sync core's shared state (sync.c and the files each part of the protocol has:
- * push.c), private to src/sync/. sync.h is the API; sync.c's file-top comment lists the
- * invariants this state keeps. */
+/* The sync core's shared state and the functions its parts call in each other, private to
+ * src/sync/. sync.h is the API; sync.c's file-top comment lists the invariants this state
+ * keeps. One file per part of the protocol:
+ *   sync.c      the core: peers up and down, HELLO rounds, receiving (one decode per
+ *               message, src/sync/wire.c), timers, the outgoing queues, counters;
+ *   frontier.c  FRONTIER out;
+ *   fetch.c     wants, the WANT window, fork-evidence WANTs, probes;
+ *   records.c   RECORDS in: checking, applying, refusals, deferred replies;
+ *   serve.c     WANT in: the reply;
+ *   push.c      new rows out to every peer, and relay;
+ *   restore.c   the restore guard's proofs from peers;
+ *   check.c     sync_check(), the invariants. */
 #ifndef RONDA_SYNC_INT_H
 #define RONDA_SYNC_INT_H
 
@@ -10,6 +19,7 @@
 #include "record/canon.h"
 #include "ronda/ronda.h"
 #include "sync/sync.h"
+#include "sync/wire.h"
 
 #define RECENT_MAX 2048u   /* ids of records recently received, to avoid pushing them back */
 #define SKIP_SPANS_MAX 16u /* row spans of large replies, not pushed on */
@@ -137,11 +147,57 @@ struct sync_core {
     sync_stats checked; /* the counters at the last sync_check (invariant 11: none goes back) */
 };
 
-/* sync.c: queue a finished message for a peer (a full queue drops it; `droppable`: a push,
- * which gets less room than replies and round messages). */
+/* sync.c */
+void sync_logf(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+peer *sync_find(sync_core *c, uint32_t id); /* a connected peer by id; NULL when none */
+/* Queue a finished message for a peer (a full queue drops it; `droppable`: a push, which
+ * gets less room than replies and round messages). */
 void sync_enqueue(sync_core *c, peer *p, cwr *w, int droppable);
-/* sync.c: whether the record with this id recently came from peer_id. */
-int sync_recent_has(const sync_core *c, const uint8_t *id, uint32_t peer_id);
+/* Cut a peer off (once): its queue, wants and window are dropped, the sync_on_ban hook told. */
+void sync_ban(sync_core *c, peer *p);
+
+/* frontier.c */
+void sync_send_frontier(sync_core *c, peer *p); /* our heads, the next SYNC_WANTS_MAX of them */
+
+/* fetch.c */
+uint64_t sync_our_seq(sync_core *c, const uint8_t *author); /* our head's seq (0: none) */
+void sync_want_add(sync_core *c, peer *p, const uint8_t *author, uint64_t target);
+void sync_want_drop(peer *p, const uint8_t *author);
+/* Ask for the records of a fork at seq (both of them), at most SYNC_EVIDENCE_WANTS_MAX a round. */
+void sync_want_evidence(sync_core *c, peer *p, const uint8_t *author, uint64_t seq);
+/* One entry of a peer's FRONTIER: what it holds of an author, and the fork it knows of. */
+void sync_frontier_seen(sync_core *c, peer *p, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork,
+                        const uint8_t *pair);
+void sync_lost_before(sync_core *c, peer *p, uint64_t order); /* WANTs sent before `order`: asked again */
+void sync_send_probe(sync_core *c, peer *p);
+uint64_t sync_probe_answered(const uint8_t *author); /* the probe's order + 1 when it is one; else 0 */
+void sync_pump(sync_core *c, peer *p, uint64_t now); /* fill the WANT window */
+
+/* records.c */
+int sync_recent_has(const sync_core *c, const uint8_t *id, uint32_t peer_id);   /* came from that peer lately */
+void sync_count_bad(sync_core *c, peer *p, ronda_err e, const ronda_detail *d); /* a refusal against it */
+void sync_deferred_log_window(sync_core *c, uint64_t now);
+/* The records of a decoded RECORDS message, as pointers into `base` (its bytes, or a copy). */
+ronda_err sync_rx_batch_read(sync_core *c, peer *p, const sync_wire_records *x, const uint8_t *from,
+                             const uint8_t *base, const ronda_detail *bad_item, rx_batch *b);
+void sync_rx_batch_free(rx_batch *b);
+ronda_err sync_apply_records(sync_core *c, peer *p, rx_batch *b, int checked, uint64_t reply, uint64_t *first_seq);
+/* After a RECORDS message is applied: the WANT (or probe) it answered, what to ask next. */
+void sync_records_answered(sync_core *c, peer *p, uint64_t reply, const uint8_t *author, uint32_t count, uint64_t first,
+                           uint64_t now);
+ronda_err sync_defer_records(sync_core *c, peer *p, const uint8_t *msg, size_t len, const sync_wire_records *rx,
+                             const ronda_detail *bad_item, uint64_t now);
+ronda_err sync_rx_settle_one(sync_core *c); /* apply the oldest deferred reply */
+ronda_err sync_rx_settle(sync_core *c);     /* apply them all, in order */
+
+/* serve.c */
+void sync_answer_want(sync_core *c, peer *p, const uint8_t *author, uint64_t from, uint64_t max);
+
+/* restore.c */
+void sync_guard_seen(sync_core *c, peer *p, uint64_t seq, const uint8_t *head); /* a claim of our chain */
+void sync_guard_synced(sync_core *c, uint32_t peer_id);
+void sync_guard_after(sync_core *c, peer *p); /* after a batch: what it proved */
+void sync_claim_undelivered(sync_core *c, peer *p, uint64_t from);
 
 /* push.c */
 int64_t sync_max_rowid(ronda_store *s, int fork); /* the store's last row (0 on error) */
