@@ -8,6 +8,10 @@
  * its schema: types, lengths (limits.h), enum values, ranges, required fields, canonical key
  * order and the cross-field rules; lists hold at most RONDA_LIST_MAX items (a checkpoint's
  * frontier RONDA_CHECKPOINT_AUTHORS_MAX) and their items are read with the functions below. */
+/* Before the guard: ronda/record.h defines ronda_kind and ronda_detail, then includes this
+ * header for the ronda_body its ronda_record keeps, whichever of the two comes first. */
+#include "ronda/record.h"
+
 #ifndef RONDA_BODY_H
 #define RONDA_BODY_H
 
@@ -15,7 +19,6 @@
 #include <stdint.h>
 
 #include "ronda/limits.h"
-#include "ronda/record.h"
 
 /* A text field; len 0 = absent (the schema refuses empty strings). */
 typedef struct ronda_text {
@@ -136,6 +139,8 @@ typedef struct ronda_cosign {
 
 typedef struct ronda_body {
     ronda_kind kind;
+    const uint8_t *bytes; /* the body bytes it was decoded from, which its pointers view */
+    size_t len;
     union {
         ronda_dialogue dialogue;
         ronda_resolution resolution;

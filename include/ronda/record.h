@@ -35,6 +35,10 @@ typedef struct ronda_detail {
     char text[240];
 } ronda_detail;
 
+/* The typed bodies (ronda_body): after ronda_kind and ronda_detail, which they use, and
+ * before ronda_record, which keeps one. */
+#include "ronda/body.h"
+
 /* A parsed and verified record. The pointers view the bytes it was opened from and are
  * valid only while those bytes are. */
 typedef struct ronda_record {
@@ -51,6 +55,10 @@ typedef struct ronda_record {
     const uint8_t *signature; /* RONDA_SIG_BYTES */
     const uint8_t *body;      /* NULL when redacted */
     size_t body_len;
+    /* The body as ronda_record_open* decoded it (its pointers view `body`); kind
+     * RONDA_KIND_NONE when redacted. ronda_store_apply reads it, and decodes the body itself
+     * only for a record these functions did not open (typed.bytes is not `body`). */
+    ronda_body typed;
 } ronda_record;
 
 /* "dialogue", "resolution", ...; NULL for an unknown kind. */
@@ -62,8 +70,8 @@ RONDA_API int ronda_kind_is_authority(ronda_kind kind);
 
 /* Open a whole encoded record [envelope, signature, body]: checks size, canonical form,
  * version, kind, the Ed25519 signature (before the body is parsed), the body hash and
- * the body's schema. Stateless: chain, membership and references are the store's.
- * On success *out views `bytes`. `detail` may be NULL. */
+ * the body's schema, decoding the body once into out->typed. Stateless: chain, membership
+ * and references are the store's. On success *out views `bytes`. `detail` may be NULL. */
 RONDA_API ronda_err ronda_record_open(const uint8_t *bytes, size_t len, ronda_record *out,
                                       ronda_detail *detail) RONDA_MUST_CHECK;
 

@@ -121,7 +121,7 @@ static ronda_err open_parts(const uint8_t *env, size_t env_len, const uint8_t *s
         crypto_generichash(h, sizeof h, body, body_len, NULL, 0);
         if (sodium_memcmp(h, rec.body_hash, sizeof h) != 0)
             return why(d, RONDA_ERR_BODY_HASH, "body does not match the envelope's body_hash");
-        if ((e = ronda_body_to_json(rec.kind, body, body_len, NULL, d)) != RONDA_OK) return e;
+        if ((e = ronda_body_decode(rec.kind, body, body_len, &rec.typed, d)) != RONDA_OK) return e;
     }
     record_id(env, env_len, sig, rec.id);
     rec.envelope = env;

@@ -382,6 +382,8 @@ ronda_err ronda_body_decode(ronda_kind kind, const uint8_t *body, size_t body_le
     if (body_len > RONDA_BODY_MAX) return fail(d, RONDA_ERR_TOO_BIG, "body", "larger than RONDA_BODY_MAX");
     memset(out, 0, sizeof *out);
     out->kind = kind;
+    out->bytes = body;
+    out->len = body_len;
     crd r = crd_make(body, body_len);
     ronda_err e = decode_map(&r, &kind_schemas[kind], RONDA_DEPTH_MAX, "", &out->u, d);
     if (e == RONDA_OK && crd_left(&r) != 0) e = fail(d, RONDA_ERR_MALFORMED, "body", "trailing bytes");

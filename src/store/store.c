@@ -682,8 +682,14 @@ static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outc
      * without its body is refused, so nobody can strip a member, a revoke or a dialogue on
      * the way and have the stripped copy held as the original. Decoders still accept nil. */
     if (!rec->body) return why(d, RONDA_ERR_SCHEMA, "redacted records (body nil) are not accepted yet");
-    json_t *body = NULL;
-    if ((e = ronda_body_to_json(rec->kind, rec->body, rec->body_len, &body, d)) != RONDA_OK) return e;
+    /* The body as ronda_record_open decoded it on the checking threads; decoded here only
+     * for a record those did not open (its typed body is not of these bytes). */
+    ronda_body own;
+    const ronda_body *body = &rec->typed;
+    if (body->kind != rec->kind || body->bytes != rec->body || body->len != rec->body_len) {
+        if ((e = ronda_body_decode(rec->kind, rec->body, rec->body_len, &own, d)) != RONDA_OK) return e;
+        body = &own;
+    }
     if ((e = views_check(s, rec, body, d)) != RONDA_OK) goto out;
 
     /* Writes: nothing above has changed the database. The checks above leave exactly one
@@ -725,7 +731,6 @@ static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outc
     }
     *outcome = RONDA_STORED;
 out:
-    json_decref(body);
     return e;
 }
 
@@ -992,12 +997,11 @@ ronda_err store_replay(ronda_store *s, void (*progress)(void *ctx, uint64_t done
             }
             continue;
         }
-        /* The record row exists already; re-derive heads and views only. */
-        json_t *j = NULL;
-        if (rec.body && ronda_body_to_json(rec.kind, rec.body, rec.body_len, &j, NULL) != RONDA_OK) continue;
+        /* The record row exists already; re-derive heads and views only, from the body the
+         * open decoded (none when redacted). */
+        const ronda_body *j = rec.body ? &rec.typed : NULL;
         sqlite3_stmt *h = store_stmt(s, Q_HEAD_SET);
         if (!h) {
-            json_decref(j);
             e = store_fail(s, 0);
             break;
         }
@@ -1008,7 +1012,6 @@ ronda_err store_replay(ronda_store *s, void (*progress)(void *ctx, uint64_t done
         int hrc = sqlite3_step(h);
         e = hrc == SQLITE_DONE ? views_check(s, &rec, j, NULL) : store_fail(s, hrc);
         if (e == RONDA_OK) e = views_apply(s, &rec, j);
-        json_decref(j);
         if (ronda_err_is_db(e) || e == RONDA_ERR_NOMEM) break; /* a refusal only keeps it out of the views */
         e = RONDA_OK;
     }

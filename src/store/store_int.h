@@ -166,7 +166,8 @@ void store_signer(ronda_store *s, const uint8_t key[32], json_t *o);
  * frontier it lists (no fork items: store_digest_entry is the ledger digest's). audit.c. */
 void store_frontier_entry(crypto_generichash_state *h, const uint8_t *author, uint64_t seq, const uint8_t *head);
 
-ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d);
+/* `body` is the record's decoded body (NULL when redacted: nothing to check or derive). */
+ronda_err views_check(ronda_store *s, const ronda_record *rec, const ronda_body *body, ronda_detail *d);
 /* A dialogue's Polres/Polsek against its author's membership (proto/record.md §5): a precinct
  * files for its own Polres and Polsek, an HQ for its own Polres and any Polsek; names compare
  * without ASCII case, as reports group them. views_place_ok is the rule alone (audit uses it
@@ -174,8 +175,8 @@ ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ron
  * valid at the record's time: RONDA_ERR_PLACE, with both places in d, when none admits it. */
 int views_place_ok(const char *role, const char *m_polres, const char *m_polsek, const char *polres,
                    const char *polsek);
-ronda_err views_check_place(ronda_store *s, const ronda_record *rec, json_t *dialogue, ronda_detail *d);
-ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *body);
+ronda_err views_check_place(ronda_store *s, const ronda_record *rec, const ronda_dialogue *dialogue, ronda_detail *d);
+ronda_err views_apply(ronda_store *s, const ronda_record *rec, const ronda_body *body);
 /* Write the queued search-index changes (before COMMIT, and when the queue is full). */
 ronda_err views_fts_flush(ronda_store *s);
 /* Forget them (ROLLBACK, close). */

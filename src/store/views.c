@@ -139,10 +139,8 @@ const char *const views_stmt_sql[Q__COUNT - Q_V__FIRST] = {
 };
 
 /* A cosignature under the checkpoint it names (the view a note reads). */
-static ronda_err put_cosign(ronda_store *s, const ronda_record *rec, json_t *b) {
-    uint8_t cp[RONDA_ID_BYTES];
-    if (!store_jstr(b, "checkpoint") || ronda_unhex(store_jstr(b, "checkpoint"), cp, sizeof cp) != RONDA_OK)
-        return RONDA_ERR_SCHEMA;
+static ronda_err put_cosign(ronda_store *s, const ronda_record *rec, const ronda_cosign *b) {
+    const uint8_t *cp = b->checkpoint;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO cosigns VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, 0);
@@ -154,11 +152,25 @@ static ronda_err put_cosign(ronda_store *s, const ronda_record *rec, json_t *b) 
     return rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *v) {
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+/* A text of the body (it outlives the statement's step: the caller's record holds it). */
+static void bind_text(sqlite3_stmt *st, int i, ronda_text v) {
+    sqlite3_bind_text(st, i, v.p, (int)v.len, SQLITE_STATIC);
+}
+
+/* An optional text: NULL when absent. */
+static void bind_text_or_null(sqlite3_stmt *st, int i, ronda_text v) {
+    if (v.len)
+        sqlite3_bind_text(st, i, v.p, (int)v.len, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, i);
+}
+
+/* A short text (a name, at most RONDA_NAME_MAX bytes) as a C string, into out. */
+static const char *name_str(ronda_text t, char out[RONDA_NAME_MAX + 1]) {
+    size_t n = t.len > RONDA_NAME_MAX ? RONDA_NAME_MAX : t.len;
+    if (n) memcpy(out, t.p, n);
+    out[n] = '\0';
+    return out;
 }
 
 static ronda_err fail(ronda_detail *d, const char *text) {
@@ -173,8 +185,9 @@ int views_place_ok(const char *role, const char *m_polres, const char *m_polsek,
     return strcmp(role, "precinct") == 0 && m_polsek && sqlite3_stricmp(m_polsek, polsek) == 0;
 }
 
-ronda_err views_check_place(ronda_store *s, const ronda_record *rec, json_t *dialogue, ronda_detail *d) {
-    const char *polres = store_jstr(dialogue, "polres"), *polsek = store_jstr(dialogue, "polsek");
+ronda_err views_check_place(ronda_store *s, const ronda_record *rec, const ronda_dialogue *dialogue, ronda_detail *d) {
+    char polres_s[RONDA_NAME_MAX + 1], polsek_s[RONDA_NAME_MAX + 1];
+    const char *polres = name_str(dialogue->polres, polres_s), *polsek = name_str(dialogue->polsek, polsek_s);
     sqlite3_stmt *st = store_stmt(s, Q_MEMBER_PLACE);
     if (!st) return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
@@ -204,26 +217,26 @@ ronda_err views_check_place(ronda_store *s, const ronda_record *rec, json_t *dia
     return RONDA_ERR_PLACE;
 }
 
-ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ronda_detail *d) {
+ronda_err views_check(ronda_store *s, const ronda_record *rec, const ronda_body *body, ronda_detail *d) {
     if (!body) return RONDA_OK; /* redacted: nothing to derive, nothing to check */
-    uint8_t ref[RONDA_ID_BYTES];
+    const ronda_amend *a = &body->u.amend;
     if (rec->kind == RONDA_KIND_AMEND) {
-        if (ronda_unhex(store_jstr(body, "target"), ref, sizeof ref) != RONDA_OK) return fail(d, "bad target");
         sqlite3_stmt *st = store_stmt(s, Q_RECORD_BY_ID);
         if (!st) return store_fail(s, 0);
-        sqlite3_bind_blob(st, 1, ref, sizeof ref, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 1, a->target, RONDA_ID_BYTES, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) return store_fail(s, rc); /* no refusal: our failure */
         if (rc == SQLITE_DONE) return fail(d, "amend target is not held (an amend follows its target)");
         if (sqlite3_column_bytes(st, 0) != RONDA_KEY_BYTES ||
             memcmp(sqlite3_column_blob(st, 0), rec->author, RONDA_KEY_BYTES) != 0)
             return fail(d, "an amend corrects only its own author's records");
-        if (strcmp((const char *)sqlite3_column_text(st, 1), store_jstr(body, "kind")) != 0)
+        const char *held = (const char *)sqlite3_column_text(st, 1);
+        if (!held || strcmp(held, ronda_kind_name((ronda_kind)a->kind)) != 0)
             return fail(d, "amend kind differs from its target's kind");
     }
-    if (rec->kind == RONDA_KIND_DIALOGUE) return views_check_place(s, rec, body, d);
-    if (rec->kind == RONDA_KIND_AMEND && store_jstr(body, "kind") && strcmp(store_jstr(body, "kind"), "dialogue") == 0)
-        return views_check_place(s, rec, json_object_get(body, "body"), d);
+    if (rec->kind == RONDA_KIND_DIALOGUE) return views_check_place(s, rec, &body->u.dialogue, d);
+    if (rec->kind == RONDA_KIND_AMEND && a->kind == RONDA_KIND_DIALOGUE)
+        return views_check_place(s, rec, &a->body.dialogue, d);
     /* A resolution's dialogue is not checked here: it may be another node's and arrive later,
      * and a check that depends on arrival order would let two nodes hold different ledgers.
      * Dangling or wrong references are reported by verification instead. */
@@ -231,17 +244,19 @@ ronda_err views_check(ronda_store *s, const ronda_record *rec, json_t *body, ron
 }
 
 /* The searchable text of a dialogue body: every free-text field, space separated. */
-static char *dialogue_text(json_t *b) {
-    static const char *const single[] = {"title", "venue", "village", "polsek", "polres", NULL};
-    static const char *const lists[] = {"officers", "stakeholders", "messages", NULL};
+static char *dialogue_text(const ronda_dialogue *b) {
+    const ronda_text single[] = {b->title, b->venue, b->village, b->polsek, b->polres};
+    const ronda_list *lists[] = {&b->officers, &b->stakeholders, &b->messages};
+    ronda_text items[RONDA_LIST_MAX];
+    ronda_topic topics[RONDA_LIST_MAX];
     size_t cap = 1024, len = 0;
     char *out = malloc(cap);
     if (!out) return NULL;
     out[0] = '\0';
-#define APPEND(str)                                                                                                    \
+#define APPEND(text)                                                                                                   \
     do {                                                                                                               \
-        const char *a_ = (str);                                                                                        \
-        size_t n_ = strlen(a_);                                                                                        \
+        const char *a_ = (text).p;                                                                                     \
+        size_t n_ = (text).len;                                                                                        \
         if (len + n_ + 2 > cap) {                                                                                      \
             while (len + n_ + 2 > cap) cap *= 2;                                                                       \
             char *g_ = realloc(out, cap);                                                                              \
@@ -256,14 +271,14 @@ static char *dialogue_text(json_t *b) {
         out[len++] = ' ';                                                                                              \
         out[len] = '\0';                                                                                               \
     } while (0)
-    for (int i = 0; single[i]; i++)
-        if (store_jstr(b, single[i])) APPEND(store_jstr(b, single[i]));
-    for (int i = 0; lists[i]; i++) {
-        json_t *a = json_object_get(b, lists[i]);
-        for (size_t k = 0; k < json_array_size(a); k++) APPEND(json_string_value(json_array_get(a, k)));
+    for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+        if (single[i].len) APPEND(single[i]);
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        size_t n = ronda_body_texts(lists[i], items, RONDA_LIST_MAX);
+        for (size_t k = 0; k < n; k++) APPEND(items[k]);
     }
-    json_t *topics = json_object_get(b, "topics");
-    for (size_t k = 0; k < json_array_size(topics); k++) APPEND(store_jstr(json_array_get(topics, k), "summary"));
+    size_t n = ronda_body_topics(&b->topics, topics, RONDA_LIST_MAX);
+    for (size_t k = 0; k < n; k++) APPEND(topics[k].summary);
 #undef APPEND
     return out;
 }
@@ -357,16 +372,17 @@ static sqlite3_int64 fts_rowid_of(ronda_store *s, stmt_id q, const uint8_t *id) 
  * topic, or one with idx NULL for a dialogue without topics, each with its topic's status if
  * one is held (resolutions may arrive before their dialogue). `author` and `seq` are the
  * dialogue record's own. Any rows it had are replaced. */
-static ronda_err put_report_rows(ronda_store *s, const uint8_t *dialogue, const uint8_t *author, int64_t seq, json_t *b,
-                                 const char *date, int64_t when_ms, int replace) {
+static ronda_err put_report_rows(ronda_store *s, const uint8_t *dialogue, const uint8_t *author, int64_t seq,
+                                 const ronda_dialogue *b, const char *date, int64_t when_ms, int replace) {
     if (replace) {
         sqlite3_stmt *st = store_stmt(s, Q_V_RR_DELETE);
         if (!st) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     }
-    json_t *topics = json_object_get(b, "topics"), *p = json_object_get(b, "participants");
-    size_t n = json_array_size(topics);
+    ronda_topic topics[RONDA_LIST_MAX];
+    size_t n = ronda_body_topics(&b->topics, topics, RONDA_LIST_MAX);
+    const char *programme = ronda_programme_name(b->programme);
     for (size_t i = 0; i < (n ? n : 1); i++) {
         sqlite3_stmt *q = NULL; /* the topic's status, if held: bound by value below */
         if (n) {
@@ -388,14 +404,14 @@ static ronda_err put_report_rows(ronda_store *s, const uint8_t *dialogue, const 
             sqlite3_bind_null(st, 2);
         sqlite3_bind_blob(st, 3, author, RONDA_KEY_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, seq);
-        sqlite3_bind_text(st, 5, store_jstr(b, "polres"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, store_jstr(b, "polsek"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, store_jstr(b, "programme"), -1, SQLITE_STATIC);
+        bind_text(st, 5, b->polres);
+        bind_text(st, 6, b->polsek);
+        sqlite3_bind_text(st, 7, programme, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 8, date, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 9, when_ms);
-        sqlite3_bind_int64(st, 10, i == 0 && p ? json_integer_value(p) : 0);
+        sqlite3_bind_int64(st, 10, i == 0 && b->participants.set ? (int64_t)b->participants.v : 0);
         if (n)
-            sqlite3_bind_text(st, 11, store_jstr(json_array_get(topics, i), "category"), -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 11, ronda_category_name(topics[i].category), -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(st, 11);
         if (q) /* sqlite3_bind_value copies: q may be reset afterwards */
@@ -408,7 +424,7 @@ static ronda_err put_report_rows(ronda_store *s, const uint8_t *dialogue, const 
 }
 
 /* Insert (target == rec->id) or replace (an amend) the derived rows of a dialogue. */
-static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b) {
+static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uint8_t *target, const ronda_dialogue *b) {
     int amend = target != rec->id;
     sqlite3_int64 old = 0, fts = 0;
     int64_t seq = (int64_t)rec->seq; /* an amend's report rows keep its target's seq */
@@ -433,11 +449,11 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
     if (e != RONDA_OK) return e;
     sqlite3_stmt *st = store_stmt(s, amend ? Q_V_DIALOGUE_UPDATE : Q_V_DIALOGUE_INSERT);
     if (!st) return store_fail(s, 0);
-    const char *when = store_jstr(b, "when");
+    ronda_text when = b->when; /* YYYY-MM-DDTHH:MM:SS+HH:MM (the schema's T_TIME) */
     int64_t when_ms = 0;
-    time_parse(when, strlen(when), &when_ms);
+    time_parse(when.p, when.len, &when_ms);
     char date[11];
-    memcpy(date, when, 10);
+    memcpy(date, when.p, 10);
     date[10] = '\0';
     sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, amend ? rec->id : rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
@@ -445,18 +461,17 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
         sqlite3_bind_int64(st, 3, (int64_t)rec->seq);
         sqlite3_bind_int64(st, 4, (int64_t)rec->hlc);
     }
-    sqlite3_bind_text(st, 5, store_jstr(b, "polres"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, store_jstr(b, "polsek"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, store_jstr(b, "programme"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, store_jstr(b, "title"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, when, -1, SQLITE_STATIC);
+    bind_text(st, 5, b->polres);
+    bind_text(st, 6, b->polsek);
+    sqlite3_bind_text(st, 7, ronda_programme_name(b->programme), -1, SQLITE_STATIC);
+    bind_text(st, 8, b->title);
+    bind_text(st, 9, when);
     sqlite3_bind_text(st, 10, date, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 11, when_ms);
-    bind_text_or_null(st, 12, store_jstr(b, "village"));
-    bind_text_or_null(st, 13, store_jstr(b, "venue"));
-    json_t *p = json_object_get(b, "participants");
-    if (p)
-        sqlite3_bind_int64(st, 14, json_integer_value(p));
+    bind_text_or_null(st, 12, b->village);
+    bind_text_or_null(st, 13, b->venue);
+    if (b->participants.set)
+        sqlite3_bind_int64(st, 14, (int64_t)b->participants.v);
     else
         sqlite3_bind_null(st, 14);
     sqlite3_bind_int64(st, 15, fts);
@@ -466,14 +481,14 @@ static ronda_err put_dialogue(ronda_store *s, const ronda_record *rec, const uin
         sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     }
-    json_t *topics = json_object_get(b, "topics");
-    for (size_t i = 0; i < json_array_size(topics); i++) {
-        json_t *t = json_array_get(topics, i);
+    ronda_topic topics[RONDA_LIST_MAX];
+    size_t n = ronda_body_topics(&b->topics, topics, RONDA_LIST_MAX);
+    for (size_t i = 0; i < n; i++) {
         if (!(st = store_stmt(s, Q_V_TOPIC_INSERT))) return store_fail(s, 0);
         sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (int64_t)i);
-        sqlite3_bind_text(st, 3, store_jstr(t, "category"), -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, store_jstr(t, "summary"), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, ronda_category_name(topics[i].category), -1, SQLITE_STATIC);
+        bind_text(st, 4, topics[i].summary);
         if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     }
     if (seq < 0) return RONDA_OK;
@@ -499,10 +514,12 @@ static ronda_err refresh_topic(ronda_store *s, const void *dialogue, int64_t top
     return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : store_fail(s, 0);
 }
 
-static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b);
+static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, const uint8_t *target,
+                                    const ronda_resolution *b);
 
 /* A resolution, or an amend of one (which may move it to another topic: both are refreshed). */
-static ronda_err put_resolution(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b) {
+static ronda_err put_resolution(ronda_store *s, const ronda_record *rec, const uint8_t *target,
+                                const ronda_resolution *b) {
     uint8_t old_dialogue[RONDA_ID_BYTES];
     int64_t old_topic = -1;
     if (target != rec->id) {
@@ -517,23 +534,20 @@ static ronda_err put_resolution(ronda_store *s, const ronda_record *rec, const u
         }
     }
     ronda_err e = put_resolution_row(s, rec, target, b);
-    uint8_t dialogue[RONDA_ID_BYTES];
-    if (e == RONDA_OK && ronda_unhex(store_jstr(b, "dialogue"), dialogue, sizeof dialogue) != RONDA_OK)
-        e = RONDA_ERR_SCHEMA;
-    if (e == RONDA_OK) e = refresh_topic(s, dialogue, json_integer_value(json_object_get(b, "topic")));
+    if (e == RONDA_OK) e = refresh_topic(s, b->dialogue, (int64_t)b->topic.v);
     if (e == RONDA_OK && old_topic >= 0) e = refresh_topic(s, old_dialogue, old_topic);
     return e;
 }
 
-static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, const uint8_t *target, json_t *b) {
+static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, const uint8_t *target,
+                                    const ronda_resolution *b) {
     int amend = target != rec->id;
-    uint8_t dialogue[RONDA_ID_BYTES];
-    if (ronda_unhex(store_jstr(b, "dialogue"), dialogue, sizeof dialogue) != RONDA_OK) return RONDA_ERR_SCHEMA;
+    const uint8_t *dialogue = b->dialogue;
     sqlite3_int64 old = 0, fts = 0;
     if (amend && (old = fts_rowid_of(s, Q_V_RES_GET, target)) < 0) return store_fail(s, 0);
     char text[RONDA_TEXT_MAX + RONDA_NAME_MAX + 2];
-    snprintf(text, sizeof text, "%s %s", store_jstr(b, "action"),
-             store_jstr(b, "referred_to") ? store_jstr(b, "referred_to") : "");
+    snprintf(text, sizeof text, "%.*s %.*s", (int)b->action.len, b->action.p, (int)b->referred_to.len,
+             b->referred_to.len ? b->referred_to.p : "");
     char *copy = strdup(text);
     if (!copy) return RONDA_ERR_NOMEM;
     ronda_err e = fts_replace(s, old, dialogue, copy, &fts);
@@ -549,48 +563,43 @@ static ronda_err put_resolution_row(ronda_store *s, const ronda_record *rec, con
         sqlite3_bind_int64(st, 11, (int64_t)rec->seq);
     }
     sqlite3_bind_blob(st, 4, dialogue, RONDA_ID_BYTES, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(b, "topic")));
-    sqlite3_bind_text(st, 6, store_jstr(b, "status"), -1, SQLITE_STATIC);
-    bind_text_or_null(st, 7, store_jstr(b, "referred_to"));
-    sqlite3_bind_text(st, 8, store_jstr(b, "action"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, store_jstr(b, "when"), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (int64_t)b->topic.v);
+    sqlite3_bind_text(st, 6, ronda_status_name(b->status), -1, SQLITE_STATIC);
+    bind_text_or_null(st, 7, b->referred_to);
+    bind_text(st, 8, b->action);
+    bind_text(st, 9, b->when);
     sqlite3_bind_int64(st, 10, fts);
     return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : store_fail(s, 0);
 }
 
-static ronda_err put_member(ronda_store *s, const ronda_record *rec, json_t *b) {
-    uint8_t sign[32], curve[32];
-    if (ronda_unhex(store_jstr(b, "sign_key"), sign, 32) != RONDA_OK ||
-        ronda_unhex(store_jstr(b, "curve_key"), curve, 32) != RONDA_OK)
-        return RONDA_ERR_SCHEMA;
+static ronda_err put_member(ronda_store *s, const ronda_record *rec, const ronda_member *b) {
+    const uint8_t *sign = b->sign_key, *curve = b->curve_key;
     sqlite3_stmt *st = store_stmt(s, Q_V_MEMBER_INSERT);
     if (!st) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, sign, 32, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 3, curve, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, store_jstr(b, "name"), -1, SQLITE_STATIC);
-    bind_text_or_null(st, 5, store_jstr(b, "polres"));
-    bind_text_or_null(st, 6, store_jstr(b, "polsek"));
-    sqlite3_bind_text(st, 7, store_jstr(b, "role"), -1, SQLITE_STATIC);
-    bind_text_or_null(st, 8, store_jstr(b, "endpoint"));
-    sqlite3_bind_int64(st, 9, json_integer_value(json_object_get(b, "valid_from")));
-    sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(b, "valid_until")));
+    bind_text(st, 4, b->name);
+    bind_text_or_null(st, 5, b->polres);
+    bind_text_or_null(st, 6, b->polsek);
+    sqlite3_bind_text(st, 7, ronda_role_name(b->role), -1, SQLITE_STATIC);
+    bind_text_or_null(st, 8, b->endpoint);
+    sqlite3_bind_int64(st, 9, (int64_t)b->valid_from.v);
+    sqlite3_bind_int64(st, 10, (int64_t)b->valid_until.v);
     return sqlite3_step(st) == SQLITE_DONE ? RONDA_OK : store_fail(s, 0);
 }
 
-static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, json_t *b) {
-    uint8_t member[32], last[32];
-    if (ronda_unhex(store_jstr(b, "member"), member, 32) != RONDA_OK) return RONDA_ERR_SCHEMA;
-    int has_last = store_jstr(b, "last_id") && ronda_unhex(store_jstr(b, "last_id"), last, 32) == RONDA_OK;
+static ronda_err put_revoke(ronda_store *s, const ronda_record *rec, const ronda_revoke *b) {
+    const uint8_t *member = b->member;
     sqlite3_stmt *st = store_stmt(s, Q_V_REVOKE_UPSERT);
     if (!st) return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, member, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(b, "last_seq")));
-    if (has_last)
-        sqlite3_bind_blob(st, 3, last, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, (int64_t)b->last_seq.v);
+    if (b->last_id)
+        sqlite3_bind_blob(st, 3, b->last_id, 32, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, 3);
-    sqlite3_bind_text(st, 4, store_jstr(b, "reason"), -1, SQLITE_STATIC);
+    bind_text(st, 4, b->reason);
     sqlite3_bind_blob(st, 5, rec->id, RONDA_ID_BYTES, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) return store_fail(s, 0);
     /* The member's resolutions after its last good record leave the topics' status. */
@@ -616,7 +625,7 @@ ronda_err views_refresh_author(ronda_store *s, const uint8_t *author) {
 
 /* The amendment list of a record (its history, for the dialogue page). Amends are rare:
  * the statement is prepared per call rather than cached. */
-static ronda_err put_amendment(ronda_store *s, const ronda_record *rec, const uint8_t *target, const char *reason) {
+static ronda_err put_amendment(ronda_store *s, const ronda_record *rec, const uint8_t *target, ronda_text reason) {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(s->db,
                                 "INSERT OR IGNORE INTO amendments(record, target, author, hlc, reason)"
@@ -627,36 +636,34 @@ static ronda_err put_amendment(ronda_store *s, const ronda_record *rec, const ui
     sqlite3_bind_blob(st, 2, target, RONDA_ID_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (int64_t)rec->hlc);
-    sqlite3_bind_text(st, 5, reason ? reason : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, reason.len ? reason.p : "", (int)reason.len, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
 }
 
-ronda_err views_apply(ronda_store *s, const ronda_record *rec, json_t *b) {
+ronda_err views_apply(ronda_store *s, const ronda_record *rec, const ronda_body *b) {
     if (!b) return RONDA_OK;
     switch (rec->kind) {
     case RONDA_KIND_DIALOGUE:
-        return put_dialogue(s, rec, rec->id, b);
+        return put_dialogue(s, rec, rec->id, &b->u.dialogue);
     case RONDA_KIND_RESOLUTION:
-        return put_resolution(s, rec, rec->id, b);
+        return put_resolution(s, rec, rec->id, &b->u.resolution);
     case RONDA_KIND_AMEND: {
-        uint8_t target[RONDA_ID_BYTES];
-        if (ronda_unhex(store_jstr(b, "target"), target, sizeof target) != RONDA_OK) return RONDA_ERR_SCHEMA;
-        ronda_err e = put_amendment(s, rec, target, store_jstr(b, "reason"));
+        const ronda_amend *a = &b->u.amend;
+        ronda_err e = put_amendment(s, rec, a->target, a->reason);
         if (e != RONDA_OK) return e;
-        json_t *inner = json_object_get(b, "body");
-        return strcmp(store_jstr(b, "kind"), "dialogue") == 0 ? put_dialogue(s, rec, target, inner)
-                                                              : put_resolution(s, rec, target, inner);
+        return a->kind == RONDA_KIND_DIALOGUE ? put_dialogue(s, rec, a->target, &a->body.dialogue)
+                                              : put_resolution(s, rec, a->target, &a->body.resolution);
     }
     case RONDA_KIND_MEMBER:
-        return put_member(s, rec, b);
+        return put_member(s, rec, &b->u.member);
     case RONDA_KIND_REVOKE:
-        return put_revoke(s, rec, b);
+        return put_revoke(s, rec, &b->u.revoke);
     case RONDA_KIND_CHECKPOINT:
         return RONDA_OK; /* no derived view: an auditor reads checkpoints from the records */
     case RONDA_KIND_COSIGN:
-        return put_cosign(s, rec, b);
+        return put_cosign(s, rec, &b->u.cosign);
     default:
         return RONDA_ERR_KIND;
     }

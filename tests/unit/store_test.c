@@ -439,6 +439,96 @@ static void test_revocation_converges(void **state) {
 }
 
 /* Bodies are not signed: until redaction orders exist, a record without its body is not stored. */
+/* The body ronda_record_open decodes is kept in the record (rec.typed) and is what
+ * ronda_body_decode gives; apply reads it, and decodes the body itself only for a record
+ * the open did not give it: a body that fails its schema is refused there with the
+ * decoder's error and detail, as when apply decoded every body. */
+static void test_typed_body(void **state) {
+    fx_world *w = *state;
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    fx_chain c = {&M1, 0, {0}};
+    size_t len, blen;
+    json_t *dj = DLG("2026-01-10", "Balap liar");
+    fx_topic(dj, "aspiration", "Lampu jalan");
+    json_object_set_new(dj, "participants", json_integer(40));
+    uint8_t *r = fx_next_json(&c, DIA, json_deep_copy(dj), 1, &len, NULL);
+    ronda_record rec;
+    assert_ok(ronda_record_open(r, len, &rec, NULL));
+    ronda_body b;
+    assert_ok(ronda_body_decode(DIA, rec.body, rec.body_len, &b, NULL));
+    assert_int_equal(rec.typed.kind, DIA);
+    assert_ptr_equal(rec.typed.bytes, rec.body);
+    assert_int_equal(rec.typed.len, rec.body_len);
+    const ronda_dialogue *x = &rec.typed.u.dialogue, *y = &b.u.dialogue;
+    assert_ptr_equal(x->when.p, y->when.p);
+    assert_int_equal(x->when.len, y->when.len);
+    assert_ptr_equal(x->polres.p, y->polres.p);
+    assert_ptr_equal(x->topics.at, y->topics.at);
+    assert_int_equal(x->topics.n, 2);
+    assert_int_equal(x->topics.len, y->topics.len);
+    assert_int_equal(x->programme, y->programme);
+    assert_true(x->participants.set && x->participants.v == 40);
+    json_t *jx = NULL, *jy = NULL;
+    assert_ok(ronda_body_json(&rec.typed, &jx));
+    assert_ok(ronda_body_json(&b, &jy));
+    assert_true(json_equal(jx, jy));
+    json_decref(jx);
+    json_decref(jy);
+
+    /* A redacted record keeps no typed body. */
+    ronda_record red = rec, ro;
+    red.body = NULL;
+    uint8_t *rb;
+    size_t rlen;
+    assert_ok(ronda_record_encode(&red, &rb, &rlen));
+    assert_ok(ronda_record_open(rb, rlen, &ro, NULL));
+    assert_int_equal(ro.typed.kind, RONDA_KIND_NONE);
+    free(rb);
+
+    /* A body that fails its schema, in a record the open did not check (its typed body is
+     * of other bytes): refused by apply with the decoder's error and detail. */
+    json_t *bad = fx_wire(dj);
+    json_object_set_new(bad, "programme", json_string("nope"));
+    uint8_t *badb = fx_pack(bad, &blen);
+    json_decref(bad);
+    ronda_detail want, got;
+    ronda_err we = ronda_body_to_json(DIA, badb, blen, NULL, &want);
+    assert_err(we, RONDA_ERR_SCHEMA);
+    ronda_record forged = rec;
+    forged.body = badb;
+    forged.body_len = blen;
+    ronda_stats before = fx_stats(w->s), after;
+    ronda_outcome o;
+    memset(&got, 0, sizeof got);
+    assert_err(ronda_store_apply(w->s, &forged, &o, &got), we);
+    assert_string_equal(got.text, want.text);
+    after = fx_stats(w->s);
+    fx_assert_stats_equal(&before, &after);
+    /* The same bytes sealed in a record: its open refuses them with the same error. */
+    fx_chain c2 = {&M1, 0, {0}};
+    size_t slen;
+    uint8_t *sealed = fx_next(&c2, DIA, badb, blen, FX_MS(1), &slen, NULL);
+    ronda_record so;
+    memset(&got, 0, sizeof got);
+    assert_err(ronda_record_open(sealed, slen, &so, &got), we);
+    assert_string_equal(got.text, want.text);
+    free(sealed);
+
+    /* A record without its typed body (zeroed) is decoded by apply and stored as usual. */
+    ronda_record bare = rec;
+    memset(&bare.typed, 0, sizeof bare.typed);
+    assert_ok(ronda_store_apply(w->s, &bare, &o, NULL));
+    assert_int_equal(o, RONDA_STORED);
+    after = fx_stats(w->s);
+    assert_int_equal(after.dialogues, 1);
+    assert_int_equal(after.topics, 2);
+    assert_ok(ronda_store_apply(w->s, &rec, &o, NULL));
+    assert_int_equal(o, RONDA_DUPLICATE);
+    json_decref(dj);
+    free(badb);
+    free(r);
+}
+
 static void test_redacted_refused(void **state) {
     fx_world *w = *state;
     fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
@@ -1051,6 +1141,7 @@ int main(void) {
         T(test_revoked),
         T(test_revocation_converges),
         T(test_redacted_refused),
+        T(test_typed_body),
         T(test_references),
         T(test_triggers),
         T(test_order_independence),
