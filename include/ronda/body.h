@@ -157,6 +157,18 @@ typedef struct ronda_body {
 RONDA_API ronda_err ronda_body_decode(ronda_kind kind, const uint8_t *body, size_t body_len, ronda_body *out,
                                       ronda_detail *detail) RONDA_MUST_CHECK;
 
+/* Canonical body bytes from a typed body (malloc'd into *out): the writer's side of
+ * ronda_body_decode, for bodies the library writes itself (checkpoints, cosignatures). Every
+ * present field is written in canonical order; the bytes then pass ronda_body_decode, whose
+ * error (and `detail`) a body that breaks its schema gets. Lists are written as they are:
+ * from a decoded body, or built by ronda_body_entries_list. */
+RONDA_API ronda_err ronda_body_encode(const ronda_body *body, uint8_t **out, size_t *out_len,
+                                      ronda_detail *detail) RONDA_MUST_CHECK;
+/* A checkpoint's frontier list of n entries (n <= RONDA_CHECKPOINT_AUTHORS_MAX): its items
+ * encoded into *bytes (malloc'd, the caller frees it), which *out then views. */
+RONDA_API ronda_err ronda_body_entries_list(const ronda_entry *entries, size_t n, uint8_t **bytes,
+                                            ronda_list *out) RONDA_MUST_CHECK;
+
 /* The items of a decoded list, into out[0..max): returns how many were written (all of
  * them when max >= list->n). The list must come from a decoded body. */
 RONDA_API size_t ronda_body_topics(const ronda_list *list, ronda_topic *out, size_t max);

@@ -35,11 +35,11 @@ typedef struct ronda_note_head {
 } ronda_note_head;
 
 /* The note head of a checkpoint whose part 0 (seq `seq` of `writer`'s chain) has the body
- * `part0` (JSON, as ronda_body_to_json gives it). Size and root are part 0's `size` and
+ * `part0` (decoded, include/ronda/body.h). Size and root are part 0's `size` and
  * `root` when it has them (a Merkle tree over the writer's log), else its `records` and its
  * `digest` (the ledger digest, proto/record.md §6). RONDA_ERR_SCHEMA when neither is there. */
 RONDA_API ronda_err ronda_checkpoint_head(const uint8_t authority[RONDA_KEY_BYTES],
-                                          const uint8_t writer[RONDA_KEY_BYTES], uint64_t seq, const json_t *part0,
+                                          const uint8_t writer[RONDA_KEY_BYTES], uint64_t seq, const ronda_checkpoint *part0,
                                           ronda_note_head *out) RONDA_MUST_CHECK;
 
 /* The note's text (the signed part): "<origin>\n<size>\n<base64 root>\nronda-checkpoint <seq>\n".

@@ -538,6 +538,100 @@ ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_l
     return ronda_body_json(&b, out);
 }
 
+/* ---------------------------------------------------------------- from the typed struct */
+
+/* A present scalar in canonical form. An enum value out of range is written as "", which
+ * the decoder (ronda_body_encode's last step) refuses. */
+static void scalar_encode(cwr *w, const field *f, ftype t, const void *slot) {
+    const char *name;
+    switch (t) {
+    case T_NAME:
+    case T_TEXT:
+    case T_TIME:
+        cwr_str(w, ((const ronda_text *)slot)->p, ((const ronda_text *)slot)->len);
+        return;
+    case T_ENUM:
+    case T_AKIND:
+        name = t == T_ENUM ? enum_name(f->enums, *(const int *)slot) : ronda_kind_name((ronda_kind) * (const int *)slot);
+        cwr_str(w, name ? name : "", name ? strlen(name) : 0);
+        return;
+    case T_UINT:
+        cwr_uint(w, ((const ronda_uint *)slot)->v);
+        return;
+    case T_BIN32:
+    case T_SIG64:
+        cwr_bin(w, *(const uint8_t *const *)slot, t == T_BIN32 ? 32 : 64);
+        return;
+    default:
+        return;
+    }
+}
+
+static int field_present(const field *f, const void *o) {
+    if (f->type == T_LIST) return AT(o, f, const ronda_list)->at != NULL;
+    return f->type == T_BODY || scalar_present(f->type, AT(o, f, const void));
+}
+
+/* The present fields of a struct, in the table's (canonical) order: map_json's twin. */
+static void map_encode(cwr *w, const schema *s, const void *o) {
+    const ronda_amend *a = o;
+    uint32_t count = 0;
+    for (size_t j = 0; j < s->n; j++) count += (uint32_t)field_present(&s->fields[j], o);
+    cwr_map(w, count);
+    for (size_t j = 0; j < s->n; j++) {
+        const field *f = &s->fields[j];
+        if (!field_present(f, o)) continue;
+        cwr_str(w, f->key, strlen(f->key));
+        if (f->type == T_LIST) {
+            const ronda_list *l = AT(o, f, const ronda_list);
+            cwr_array(w, l->n);
+            cwr_raw(w, l->at, l->len); /* its n items, as decoded or built (ronda_body_entries_list) */
+        } else if (f->type == T_BODY) {
+            if (a->kind == RONDA_KIND_DIALOGUE || a->kind == RONDA_KIND_RESOLUTION)
+                map_encode(w, &kind_schemas[a->kind], &a->body);
+            else
+                cwr_map(w, 0); /* refused by the decoder: an amend names what it amends */
+        } else {
+            scalar_encode(w, f, f->type, AT(o, f, const void));
+        }
+    }
+}
+
+ronda_err ronda_body_encode(const ronda_body *b, uint8_t **out, size_t *out_len, ronda_detail *d) {
+    if (b->kind <= RONDA_KIND_NONE || b->kind >= RONDA_KIND__COUNT) return RONDA_ERR_KIND;
+    cwr w;
+    cwr_init(&w);
+    map_encode(&w, &kind_schemas[b->kind], &b->u);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ronda_err e = cwr_take(&w, &buf, &len);
+    cwr_destroy(&w);
+    if (e != RONDA_OK) return e;
+    ronda_body check; /* one validator: the bytes we made must pass the decoder every peer runs */
+    if ((e = ronda_body_decode(b->kind, buf, len, &check, d)) != RONDA_OK) {
+        free(buf);
+        return e;
+    }
+    *out = buf;
+    *out_len = len;
+    return RONDA_OK;
+}
+
+ronda_err ronda_body_entries_list(const ronda_entry *entries, size_t n, uint8_t **bytes, ronda_list *out) {
+    if (n > RONDA_CHECKPOINT_AUTHORS_MAX) return RONDA_ERR_TOO_BIG;
+    cwr w;
+    cwr_init(&w);
+    for (size_t i = 0; i < n; i++) map_encode(&w, &entry_schema, &entries[i]);
+    size_t len = 0;
+    ronda_err e = cwr_take(&w, bytes, &len);
+    cwr_destroy(&w);
+    if (e != RONDA_OK) return e;
+    out->at = *bytes;
+    out->len = len;
+    out->n = (uint32_t)n;
+    return RONDA_OK;
+}
+
 /* ---------------------------------------------------------------- encoding */
 
 static ronda_err encode_map(cwr *w, const schema *s, const json_t *o, const char *path, const char *amend_kind,

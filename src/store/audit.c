@@ -37,16 +37,37 @@ static void who(ronda_store *s, const uint8_t key[32], char *out, size_t len) {
 
 /* A record's columns, opened (stateless checks) and its body decoded; 0 when it does not
  * verify (verify reports that). */
-int store_open_row(sqlite3_stmt *st, int env_col, ronda_record *rec, json_t **body) {
+int store_open_row(sqlite3_stmt *st, int env_col, ronda_record *rec) {
     const uint8_t *b =
         sqlite3_column_type(st, env_col + 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, env_col + 2);
     if (ronda_record_open_parts(sqlite3_column_blob(st, env_col), (size_t)sqlite3_column_bytes(st, env_col),
                                 sqlite3_column_blob(st, env_col + 1), (size_t)sqlite3_column_bytes(st, env_col + 1), b,
                                 (size_t)sqlite3_column_bytes(st, env_col + 2), rec, NULL) != RONDA_OK)
         return 0;
-    *body = NULL;
-    if (!rec->body || ronda_body_to_json(rec->kind, rec->body, rec->body_len, body, NULL) != RONDA_OK) return 0;
-    return 1;
+    return rec->body != NULL && rec->typed.kind == rec->kind;
+}
+
+const ronda_body *store_typed(const ronda_record *rec, ronda_body *own, ronda_detail *d, ronda_err *e) {
+    const ronda_body *b = &rec->typed;
+    *e = RONDA_OK;
+    if (!rec->body) return NULL;
+    if (b->kind == rec->kind && b->bytes == rec->body && b->len == rec->body_len) return b;
+    if ((*e = ronda_body_decode(rec->kind, rec->body, rec->body_len, own, d)) != RONDA_OK) return NULL;
+    return own;
+}
+
+int store_body_keep(store_body *k, const ronda_body *body) {
+    memset(k, 0, sizeof *k);
+    if (!body->bytes || (k->bytes = malloc(body->len ? body->len : 1)) == NULL) return 0;
+    memcpy(k->bytes, body->bytes, body->len);
+    if (ronda_body_decode(body->kind, k->bytes, body->len, &k->b, NULL) == RONDA_OK) return 1;
+    store_body_free(k);
+    return 0;
+}
+
+void store_body_free(store_body *k) {
+    free(k->bytes);
+    memset(k, 0, sizeof *k);
 }
 
 typedef tlog_entry fentry;
@@ -70,8 +91,8 @@ typedef struct missing {
 /* A writing membership (role hq or precinct) of the roster, by key. */
 typedef struct placer {
     uint8_t key[RONDA_KEY_BYTES];
-    size_t at; /* its place in the roster: the first one is named in a finding */
-    json_t *m; /* its member body (owned by actx.members) */
+    size_t at;      /* its place in the roster: the first one is named in a finding */
+    store_body m;   /* its member body (owned) */
 } placer;
 
 /* The audit's own statements, prepared once per audit (audit_each runs for every record). */
@@ -80,9 +101,9 @@ enum { AQ_BY_ID, AQ_AMEND, AQ_PENDING, AQ__COUNT };
 typedef struct actx {
     ronda_store *s;
     sqlite3_stmt *q[AQ__COUNT];
-    json_t *members; /* the authority's member records (bounded by the roster) */
-    placer *placers; /* their writing memberships by key, for the place rule */
-    size_t n_placers;
+    placer *placers; /* the writing memberships of the authority's member records, by key, for
+                        the place rule (bounded by the roster) */
+    size_t n_placers, cap_placers;
     void (*cb)(void *, const ronda_finding *);
     void (*progress)(void *, uint64_t, uint64_t);
     void *ctx;
@@ -158,11 +179,10 @@ static ronda_err load_revocations(actx *a) {
     int rc;
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
-        json_t *b;
-        uint8_t member[32];
-        if (!store_open_row(st, 0, &rec, &b)) continue;
-        if (store_unhex32(b, "member", member)) {
-            uint64_t last = (uint64_t)json_integer_value(json_object_get(b, "last_seq"));
+        if (!store_open_row(st, 0, &rec) || rec.kind != RONDA_KIND_REVOKE) continue;
+        const uint8_t *member = rec.typed.u.revoke.member;
+        {
+            uint64_t last = rec.typed.u.revoke.last_seq.v;
             size_t i;
             for (i = 0; i < a->n_revoked && memcmp(a->revoked[i].author, member, 32) != 0; i++) {}
             if (i < a->n_revoked) {
@@ -179,7 +199,6 @@ static ronda_err load_revocations(actx *a) {
                 }
             }
         }
-        json_decref(b);
     }
     if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(a->s, rc); /* no revocation may be missed */
     sqlite3_finalize(st);
@@ -301,15 +320,12 @@ static ronda_err check_claim(actx *a, const fentry *c) {
 /* Part 0's note signature (optional: checkpoints before notes have none) is its writer's
  * signature of the checkpoint's note (proto/note.md): a checkpoint whose note would not
  * verify cannot be published, and says its body or its writer's key was meddled with. */
-static void check_note_sig(actx *a, const ronda_record *rec, json_t *b) {
-    const char *hex = store_jstr(b, "note_sig");
-    uint8_t sig[RONDA_SIG_BYTES];
+static void check_note_sig(actx *a, const ronda_record *rec, const ronda_checkpoint *b) {
     ronda_note_head h;
-    if (!hex) return;
+    if (!b->note_sig) return;
     a->sum.notes++;
-    if (ronda_unhex(hex, sig, sizeof sig) == RONDA_OK &&
-        ronda_checkpoint_head(a->s->authority, rec->author, rec->seq, b, &h) == RONDA_OK &&
-        ronda_note_verify(&h, rec->author, sig))
+    if (ronda_checkpoint_head(a->s->authority, rec->author, rec->seq, b, &h) == RONDA_OK &&
+        ronda_note_verify(&h, rec->author, b->note_sig))
         return;
     char name[64], text[300];
     who(a->s, rec->author, name, sizeof name);
@@ -322,18 +338,15 @@ static void check_note_sig(actx *a, const ronda_record *rec, json_t *b) {
  * part 0 at its seq with its size and root, and the cosigner's signature must verify over
  * that note. A cosign naming a checkpoint this ledger lacks is the trace of a checkpoint
  * (and of the records it named) removed from this copy: another HQ vouched for it. */
-static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
+static ronda_err check_cosign(actx *a, const ronda_record *rec, const ronda_cosign *b) {
     a->sum.cosigns++;
-    uint8_t writer[32], cp[32], sig[RONDA_SIG_BYTES];
+    const uint8_t *writer = b->writer, *cp = b->checkpoint, *sig = b->note_sig; /* required by the schema */
     ronda_note_head claimed;
     memset(&claimed, 0, sizeof claimed);
-    if (!store_unhex32(b, "writer", writer) || !store_unhex32(b, "checkpoint", cp) || !store_jstr(b, "note_sig") ||
-        ronda_unhex(store_jstr(b, "note_sig"), sig, sizeof sig) != RONDA_OK)
-        return RONDA_OK; /* the schema requires them: verify reported this record */
-    claimed.size = (uint64_t)json_integer_value(json_object_get(b, "size"));
-    claimed.seq = (uint64_t)json_integer_value(json_object_get(b, "seq"));
+    claimed.size = b->size.v;
+    claimed.seq = b->seq.v;
     memcpy(claimed.writer, writer, 32);
-    if (!store_unhex32(b, "root", claimed.root)) return RONDA_OK;
+    memcpy(claimed.root, b->root, 32);
     ronda_note_key_name(a->s->authority, writer, claimed.origin);
     char wname[64], cname[64], cph[65], text[512];
     who(a->s, writer, wname, sizeof wname);
@@ -369,18 +382,16 @@ static ronda_err check_cosign(actx *a, const ronda_record *rec, json_t *b) {
         e = store_fail(a->s, rc);
     } else {
         ronda_record c;
-        json_t *cb = NULL;
         ronda_note_head held;
-        if (!store_open_row(st, 0, &c, &cb))
+        if (!store_open_row(st, 0, &c))
             problem = "does not verify"; /* verify reports the record itself */
-        else if (c.kind != RONDA_KIND_CHECKPOINT || json_integer_value(json_object_get(cb, "part")) != 0)
+        else if (c.kind != RONDA_KIND_CHECKPOINT || c.typed.u.checkpoint.part.v != 0)
             problem = "is no checkpoint's first part";
         else if (memcmp(c.author, writer, 32) != 0 || c.seq != claimed.seq)
             problem = "has another writer or seq than the cosignature says";
-        else if (ronda_checkpoint_head(a->s->authority, writer, c.seq, cb, &held) != RONDA_OK ||
+        else if (ronda_checkpoint_head(a->s->authority, writer, c.seq, &c.typed.u.checkpoint, &held) != RONDA_OK ||
                  held.size != claimed.size || sodium_memcmp(held.root, claimed.root, 32) != 0)
             problem = "has another size or root than the cosignature says";
-        json_decref(cb);
         if (problem) {
             snprintf(text, sizeof text, "cosignature by %s names checkpoint %.12s of %s, but the record held %s", cname,
                      cph, wname, problem);
@@ -401,23 +412,20 @@ static ronda_err cosigns(actx *a) {
     int rc = SQLITE_DONE;
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
-        json_t *b;
-        if (!store_open_row(st, 0, &rec, &b)) continue; /* reported by verify */
-        if (rec.kind == RONDA_KIND_COSIGN) e = check_cosign(a, &rec, b);
-        json_decref(b);
+        if (!store_open_row(st, 0, &rec)) continue; /* reported by verify */
+        if (rec.kind == RONDA_KIND_COSIGN) e = check_cosign(a, &rec, &rec.typed.u.cosign);
     }
     if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(a->s, rc); /* every cosign, or an error */
     sqlite3_finalize(st);
     return e;
 }
 
-static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
+static ronda_err check_checkpoint(actx *a, const ronda_record *rec, const ronda_checkpoint *b) {
     a->sum.checkpoints++;
-    unsigned part = (unsigned)json_integer_value(json_object_get(b, "part"));
-    unsigned parts = (unsigned)json_integer_value(json_object_get(b, "parts"));
-    uint8_t digest[32];
-    uint64_t records = (uint64_t)json_integer_value(json_object_get(b, "records"));
-    if (!store_unhex32(b, "digest", digest)) return RONDA_OK;
+    unsigned part = (unsigned)b->part.v;
+    unsigned parts = (unsigned)b->parts.v;
+    const uint8_t *digest = b->digest; /* required by the schema */
+    uint64_t records = b->records.v;
     /* A part continues the open checkpoint only if it is the author's next record and agrees. */
     int continues = a->open && part > 0 && memcmp(rec->author, a->cp_author, 32) == 0 && rec->seq == a->cp_next_seq &&
                     part == a->cp_next_part && parts == a->cp_parts && memcmp(digest, a->cp_digest, 32) == 0 &&
@@ -452,17 +460,20 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
             a->tree_broken = 0;
         }
         a->cp_n = 0;
-        json_t *tsize = json_object_get(b, "size");
-        a->cp_has_tree = part == 0 && tsize && store_unhex32(b, "root", a->cp_troot.b);
-        a->cp_tsize = a->cp_has_tree ? (uint64_t)json_integer_value(tsize) : 0;
+        a->cp_has_tree = part == 0 && b->size.set && b->root;
+        if (a->cp_has_tree) memcpy(a->cp_troot.b, b->root, 32);
+        a->cp_tsize = a->cp_has_tree ? b->size.v : 0;
         if (part == 0) check_note_sig(a, rec, b);
     }
-    json_t *fr = json_object_get(b, "frontier");
-    for (size_t i = 0; i < json_array_size(fr); i++) {
-        json_t *en = json_array_get(fr, i);
+    size_t nen = b->frontier.n;
+    ronda_entry *ens = malloc((nen ? nen : 1) * sizeof *ens);
+    if (!ens) return RONDA_ERR_NOMEM;
+    nen = ronda_body_entries(&b->frontier, ens, nen);
+    for (size_t i = 0; i < nen; i++) {
         fentry c;
-        if (!store_unhex32(en, "author", c.author) || !store_unhex32(en, "head", c.head)) continue;
-        c.seq = (uint64_t)json_integer_value(json_object_get(en, "seq"));
+        memcpy(c.author, ens[i].author, 32);
+        memcpy(c.head, ens[i].head, 32);
+        c.seq = ens[i].seq.v;
         if (a->cp_any && memcmp(c.author, a->cp_last, 32) <= 0) {
             if (!a->cp_bad)
                 report(a, RONDA_FINDING_CHECKPOINT, RONDA_ERR_SCHEMA, rec->id, rec->author, rec->seq,
@@ -476,14 +487,21 @@ static ronda_err check_checkpoint(actx *a, const ronda_record *rec, json_t *b) {
         if (a->cp_n == a->cp_cap) {
             size_t cap = a->cp_cap ? a->cp_cap * 2 : 64;
             fentry *g = realloc(a->cp_entries, cap * sizeof *g);
-            if (!g) return RONDA_ERR_NOMEM;
+            if (!g) {
+                free(ens);
+                return RONDA_ERR_NOMEM;
+            }
             a->cp_entries = g;
             a->cp_cap = cap;
         }
         a->cp_entries[a->cp_n++] = c;
         ronda_err e = check_claim(a, &c);
-        if (e != RONDA_OK) return e;
+        if (e != RONDA_OK) {
+            free(ens);
+            return e;
+        }
     }
+    free(ens);
     a->cp_next_part = part + 1;
     a->cp_next_seq = rec->seq + 1;
     if (a->cp_next_part == a->cp_parts) cp_close(a, 1);
@@ -562,10 +580,8 @@ static ronda_err checkpoints(actx *a) {
     int rc;
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
-        json_t *b;
-        if (!store_open_row(st, 0, &rec, &b)) continue; /* reported by verify */
-        if (rec.kind == RONDA_KIND_CHECKPOINT) e = check_checkpoint(a, &rec, b);
-        json_decref(b);
+        if (!store_open_row(st, 0, &rec)) continue; /* reported by verify */
+        if (rec.kind == RONDA_KIND_CHECKPOINT) e = check_checkpoint(a, &rec, &rec.typed.u.checkpoint);
     }
     if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(a->s, rc);
     sqlite3_finalize(st);
@@ -627,9 +643,8 @@ static ronda_err scratch_step(actx *a, sqlite3_stmt *st) {
 /* A resolution body (or an amend's corrected resolution body) names a held dialogue and one
  * of its topics, in any of the dialogue's versions (original or an amendment): a resolution
  * written against any version is not a dangling reference. */
-static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res) {
-    uint8_t dlg[32];
-    if (!store_unhex32(res, "dialogue", dlg)) return RONDA_OK;
+static ronda_err check_resolution(actx *a, const ronda_record *rec, const ronda_resolution *res) {
+    const uint8_t *dlg = res->dialogue; /* required by the schema */
     a->sum.references++;
     sqlite3_stmt *st = a->q[AQ_BY_ID];
     sqlite3_bind_blob(st, 1, dlg, 32, SQLITE_STATIC);
@@ -646,18 +661,17 @@ static ronda_err check_resolution(actx *a, const ronda_record *rec, json_t *res)
         report(a, RONDA_FINDING_REFERENCE, RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
     } else {
         const char *kind = (const char *)sqlite3_column_text(st, 2);
-        json_t *b = NULL;
-        uint64_t topic = (uint64_t)json_integer_value(json_object_get(res, "topic"));
+        ronda_body b;
+        uint64_t topic = res->topic.v;
         if (!kind || strcmp(kind, "dialogue") != 0) {
             snprintf(text, sizeof text, "%s names %.12s as its dialogue, but that is a %s record",
                      ronda_kind_name(rec->kind), hex, kind ? kind : "?");
             report(a, RONDA_FINDING_REFERENCE, RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, text);
         } else if (sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_type(st, 3) != SQLITE_NULL &&
-                   ronda_body_to_json(RONDA_KIND_DIALOGUE, sqlite3_column_blob(st, 3),
-                                      (size_t)sqlite3_column_bytes(st, 3), &b, NULL) == RONDA_OK) {
+                   ronda_body_decode(RONDA_KIND_DIALOGUE, sqlite3_column_blob(st, 3),
+                                     (size_t)sqlite3_column_bytes(st, 3), &b, NULL) == RONDA_OK) {
             /* (a row that does not decode or has no author key does not verify: verify's finding) */
-            uint64_t n = json_array_size(json_object_get(b, "topics"));
-            json_decref(b);
+            uint64_t n = b.u.dialogue.topics.n;
             if (topic >= n) { /* an amendment may have added it: decided after the pass */
                 sqlite3_stmt *p = a->q[AQ_PENDING];
                 sqlite3_bind_blob(p, 1, rec->id, 32, SQLITE_TRANSIENT);
@@ -705,9 +719,9 @@ static ronda_err check_pending(actx *a) {
     return e;
 }
 
-static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
-    uint8_t target[32];
-    if (!store_unhex32(b, "target", target)) return RONDA_OK;
+static ronda_err check_amend(actx *a, const ronda_record *rec, const ronda_amend *b) {
+    const uint8_t *target = b->target; /* required by the schema */
+    const char *kind = ronda_kind_name((ronda_kind)b->kind);
     a->sum.references++;
     sqlite3_stmt *st = a->q[AQ_BY_ID];
     sqlite3_bind_blob(st, 1, target, 32, SQLITE_STATIC);
@@ -724,14 +738,12 @@ static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
         problem = "amend corrects another author's record";
     else if ((uint64_t)sqlite3_column_int64(st, 1) >= rec->seq)
         problem = "amend target does not precede the amend in its chain";
-    else if (!store_jstr(b, "kind") || !sqlite3_column_text(st, 2) ||
-             strcmp((const char *)sqlite3_column_text(st, 2), store_jstr(b, "kind")) != 0)
+    else if (!kind || !sqlite3_column_text(st, 2) || strcmp((const char *)sqlite3_column_text(st, 2), kind) != 0)
         problem = "amend names another kind than its target's";
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (problem) report(a, RONDA_FINDING_REFERENCE, RONDA_ERR_REFERENCE, rec->id, rec->author, rec->seq, problem);
-    json_t *inner = json_object_get(b, "body");
-    uint64_t k = json_array_size(json_object_get(inner, "topics"));
+    uint64_t k = b->kind == RONDA_KIND_DIALOGUE ? b->body.dialogue.topics.n : 0;
     if (k > 0) { /* a version of its target with k topics, for the resolutions held back */
         sqlite3_stmt *m = a->q[AQ_AMEND];
         sqlite3_bind_blob(m, 1, target, 32, SQLITE_TRANSIENT);
@@ -740,8 +752,7 @@ static ronda_err check_amend(actx *a, const ronda_record *rec, json_t *b) {
         ronda_err e = scratch_step(a, m);
         if (e != RONDA_OK) return e;
     }
-    if (store_jstr(b, "kind") && strcmp(store_jstr(b, "kind"), "resolution") == 0)
-        return check_resolution(a, rec, inner);
+    if (b->kind == RONDA_KIND_RESOLUTION) return check_resolution(a, rec, &b->body.resolution);
     return RONDA_OK;
 }
 
@@ -755,57 +766,60 @@ static int placer_cmp(const void *x, const void *y) {
 
 /* The writing memberships by key (in roster order for one key), so a dialogue's place is
  * looked up, not searched for among every member: a roster of hundreds costs no more. */
-static ronda_err index_members(actx *a, json_t *all) {
-    size_t n = json_array_size(all), i;
-    json_t *m;
-    a->placers = calloc(n ? n : 1, sizeof *a->placers);
-    if (!a->placers) return RONDA_ERR_NOMEM;
-    json_array_foreach(all, i, m) {
-        const char *role = store_jstr(m, "role");
-        placer *p = &a->placers[a->n_placers];
-        if (!role || (strcmp(role, "hq") != 0 && strcmp(role, "precinct") != 0) ||
-            !store_unhex32(m, "sign_key", p->key))
-            continue;
-        p->at = i;
-        p->m = m;
-        a->n_placers++;
-    }
-    if (a->n_placers > 1) qsort(a->placers, a->n_placers, sizeof *a->placers, placer_cmp);
-    return RONDA_OK;
-}
-
-/* The memberships of the authority's own verified member records (not the derived table). */
-static ronda_err load_members(actx *a, json_t **out) {
+/* The authority's own verified member records (not the derived table): their writing
+ * memberships (role hq or precinct), sorted by key (in roster order for one key), so a
+ * dialogue's place is looked up, not searched for among every member: a roster of hundreds
+ * costs no more. */
+static ronda_err load_members(actx *a) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(a->s->db,
                            "SELECT envelope, signature, body FROM records WHERE author = ?1 AND kind = 'member'", -1,
                            &st, NULL) != SQLITE_OK)
         return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, a->s->authority, 32, SQLITE_STATIC);
-    json_t *all = json_array();
+    ronda_err e = RONDA_OK;
     int rc;
-    while (all && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    size_t at = 0;
+    while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
-        json_t *b;
-        if (store_open_row(st, 0, &rec, &b)) json_array_append_new(all, b);
+        if (!store_open_row(st, 0, &rec) || rec.kind != RONDA_KIND_MEMBER) continue;
+        at++; /* the roster's order counts every member record */
+        int role = rec.typed.u.member.role;
+        if (role != RONDA_ROLE_HQ && role != RONDA_ROLE_PRECINCT) continue;
+        if (a->n_placers == a->cap_placers) {
+            size_t cap = a->cap_placers ? a->cap_placers * 2 : 16;
+            placer *g = realloc(a->placers, cap * sizeof *g);
+            if (!g) {
+                e = RONDA_ERR_NOMEM;
+                break;
+            }
+            a->placers = g;
+            a->cap_placers = cap;
+        }
+        placer *p = &a->placers[a->n_placers];
+        if (!store_body_keep(&p->m, &rec.typed)) {
+            e = RONDA_ERR_NOMEM;
+            break;
+        }
+        memcpy(p->key, rec.typed.u.member.sign_key, 32);
+        p->at = at - 1;
+        a->n_placers++;
     }
     sqlite3_finalize(st);
-    if (!all) return RONDA_ERR_NOMEM;
-    if (rc != SQLITE_DONE) { /* an error is not the end of the roster */
-        json_decref(all);
-        return RONDA_ERR_DB;
-    }
-    *out = all;
-    return index_members(a, all);
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = RONDA_ERR_DB; /* an error is not the end of the roster */
+    if (e == RONDA_OK && a->n_placers > 1) qsort(a->placers, a->n_placers, sizeof *a->placers, placer_cmp);
+    return e;
 }
 
 /* A dialogue (or an amend's corrected dialogue) must name its author's Polres/Polsek
  * (proto/record.md §5). Records stored before the rule, or by a node without it, are found
  * here; an author with no membership at the record's time is verify's finding, not this. */
-static void check_place(actx *a, const ronda_record *rec, json_t *dialogue) {
-    const char *polres = store_jstr(dialogue, "polres"), *polsek = store_jstr(dialogue, "polsek");
+static void check_place(actx *a, const ronda_record *rec, const ronda_dialogue *dialogue) {
+    char polres[RONDA_NAME_MAX + 1], polsek[RONDA_NAME_MAX + 1];
+    store_name(dialogue->polres, polres);
+    store_name(dialogue->polsek, polsek);
     uint64_t ms = ronda_hlc_ms(rec->hlc);
-    json_t *first = NULL;
+    const ronda_member *first = NULL;
     size_t lo = 0, hi = a->n_placers; /* the author's first membership */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -815,25 +829,30 @@ static void check_place(actx *a, const ronda_record *rec, json_t *dialogue) {
             hi = mid;
     }
     for (size_t i = lo; i < a->n_placers && memcmp(a->placers[i].key, rec->author, 32) == 0; i++) {
-        json_t *m = a->placers[i].m;
-        const char *role = store_jstr(m, "role");
-        if ((uint64_t)json_integer_value(json_object_get(m, "valid_from")) > ms ||
-            (uint64_t)json_integer_value(json_object_get(m, "valid_until")) <= ms)
-            continue;
-        if (views_place_ok(role, store_jstr(m, "polres"), store_jstr(m, "polsek"), polres, polsek)) return;
+        const ronda_member *m = &a->placers[i].m.b.u.member;
+        if (m->valid_from.v > ms || m->valid_until.v <= ms) continue;
+        char m_polres[RONDA_NAME_MAX + 1], m_polsek[RONDA_NAME_MAX + 1];
+        store_name(m->polres, m_polres);
+        store_name(m->polsek, m_polsek);
+        if (views_place_ok(ronda_role_name(m->role), m->polres.len ? m_polres : NULL,
+                           m->polsek.len ? m_polsek : NULL, polres, polsek))
+            return;
         if (!first) first = m;
     }
     if (!first) return;
     char mine[100], text[400]; /* report() cuts it at the finding's size */
-    if (strcmp(store_jstr(first, "role"), "hq") == 0)
-        snprintf(mine, sizeof mine, "Polres %.40s HQ", store_jstr(first, "polres") ? store_jstr(first, "polres") : "?");
+    char f_polres[RONDA_NAME_MAX + 1], f_polsek[RONDA_NAME_MAX + 1], f_name[RONDA_NAME_MAX + 1];
+    store_name(first->polres, f_polres);
+    store_name(first->polsek, f_polsek);
+    store_name(first->name, f_name);
+    if (first->role == RONDA_ROLE_HQ)
+        snprintf(mine, sizeof mine, "Polres %.40s HQ", f_polres[0] ? f_polres : "?");
     else
-        snprintf(mine, sizeof mine, "Polres %.40s / Polsek %.40s",
-                 store_jstr(first, "polres") ? store_jstr(first, "polres") : "?",
-                 store_jstr(first, "polsek") ? store_jstr(first, "polsek") : "?");
+        snprintf(mine, sizeof mine, "Polres %.40s / Polsek %.40s", f_polres[0] ? f_polres : "?",
+                 f_polsek[0] ? f_polsek : "?");
     snprintf(text, sizeof text, "%s claims Polres %.40s / Polsek %.40s; its author %.40s is admitted for %.96s",
-             rec->kind == RONDA_KIND_AMEND ? "amend of a dialogue" : "dialogue", polres ? polres : "?",
-             polsek ? polsek : "?", store_jstr(first, "name") ? store_jstr(first, "name") : "?", mine);
+             rec->kind == RONDA_KIND_AMEND ? "amend of a dialogue" : "dialogue", polres[0] ? polres : "?",
+             polsek[0] ? polsek : "?", f_name[0] ? f_name : "?", mine);
     report(a, RONDA_FINDING_PLACE, RONDA_ERR_PLACE, rec->id, rec->author, rec->seq, text);
 }
 
@@ -844,20 +863,20 @@ static ronda_err audit_each(void *ctx, const ronda_record *rec) {
     if ((rec->kind != RONDA_KIND_DIALOGUE && rec->kind != RONDA_KIND_RESOLUTION && rec->kind != RONDA_KIND_AMEND) ||
         !rec->body)
         return RONDA_OK;
-    json_t *b = NULL;
-    if (ronda_body_to_json(rec->kind, rec->body, rec->body_len, &b, NULL) != RONDA_OK) return RONDA_OK;
+    ronda_body own;
+    ronda_err e;
+    const ronda_body *b = store_typed(rec, &own, NULL, &e);
+    if (!b) return e == RONDA_ERR_NOMEM ? e : RONDA_OK; /* a body that does not decode: verify's finding */
     int by_authority = memcmp(rec->author, a->s->authority, 32) == 0; /* verify's finding, no place */
-    ronda_err e = RONDA_OK;
+    e = RONDA_OK;
     if (rec->kind == RONDA_KIND_DIALOGUE) {
-        if (!by_authority) check_place(a, rec, b);
+        if (!by_authority) check_place(a, rec, &b->u.dialogue);
     } else if (rec->kind == RONDA_KIND_RESOLUTION) {
-        e = check_resolution(a, rec, b);
+        e = check_resolution(a, rec, &b->u.resolution);
     } else {
-        if (!by_authority && store_jstr(b, "kind") && strcmp(store_jstr(b, "kind"), "dialogue") == 0)
-            check_place(a, rec, json_object_get(b, "body"));
-        e = check_amend(a, rec, b);
+        if (!by_authority && b->u.amend.kind == RONDA_KIND_DIALOGUE) check_place(a, rec, &b->u.amend.body.dialogue);
+        e = check_amend(a, rec, &b->u.amend);
     }
-    json_decref(b);
     return e;
 }
 
@@ -883,7 +902,7 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
         return e;
     }
     e = scratch_open(&a);
-    if (e == RONDA_OK) e = load_members(&a, &a.members);
+    if (e == RONDA_OK) e = load_members(&a);
     if (e == RONDA_OK)
         e = store_verify_each(s, threads, on_verify_finding, progress ? on_verify_progress : NULL, on_verify_note,
                               audit_each, &a, 1, &a.sum.verify);
@@ -901,7 +920,7 @@ ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*cb)(void *,
         ronda_err ve = ronda_store_check_views(s, on_verify_finding, &a, &vc);
         if (ve != RONDA_OK && ve != RONDA_ERR_VIEW) e = ve;
     }
-    json_decref(a.members);
+    for (size_t i = 0; i < a.n_placers; i++) store_body_free(&a.placers[i].m);
     free(a.placers);
     free(a.revoked);
     free(a.miss);

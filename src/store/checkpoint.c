@@ -35,33 +35,33 @@ static int collect(void *ctx, const uint8_t *author, uint64_t seq, const uint8_t
     return fvec_push(f, author, seq, head) ? 0 : 1;
 }
 
-static json_t *part_body(const fvec *f, size_t lo, size_t hi, unsigned part, unsigned parts, const uint8_t *digest,
-                         uint64_t records, const ronda_tree_range *tree) {
-    char hex[65];
-    json_t *fr = json_array();
-    for (size_t i = lo; i < hi && fr; i++) {
-        json_t *e = json_object();
-        ronda_hex(f->v[i].author, 32, hex);
-        json_object_set_new(e, "author", json_string(hex));
-        json_object_set_new(e, "seq", json_integer((json_int_t)f->v[i].seq));
-        ronda_hex(f->v[i].head, 32, hex);
-        json_object_set_new(e, "head", json_string(hex));
-        json_array_append_new(fr, e);
+/* Part `part` of the checkpoint as a typed body: the frontier's entries lo..hi (their list
+ * encoded into *items, which the caller frees) and, in part 0, the tree's size and root. */
+static ronda_err part_body(const fvec *f, size_t lo, size_t hi, unsigned part, unsigned parts, const uint8_t *digest,
+                           uint64_t records, const ronda_tree_hash *root, uint64_t size, ronda_body *b,
+                           uint8_t **items) {
+    ronda_entry *en = malloc((hi - lo) * sizeof *en + 1);
+    if (!en) return RONDA_ERR_NOMEM;
+    for (size_t i = lo; i < hi; i++) {
+        en[i - lo].seq = (ronda_uint){f->v[i].seq, 1};
+        en[i - lo].head = f->v[i].head;
+        en[i - lo].author = f->v[i].author;
     }
-    ronda_hex(digest, 32, hex);
-    json_t *b = json_pack("{s:I, s:I, s:s, s:I, s:o}", "part", (json_int_t)part, "parts", (json_int_t)parts, "digest",
-                          hex, "records", (json_int_t)records, "frontier", fr);
-    if (b && part == 0) { /* the tree's size and root: part 0 only, beside its note signature */
-        ronda_tree_hash root;
-        ronda_tree_range_root(tree, &root);
-        ronda_hex(root.b, 32, hex);
-        if (json_object_set_new(b, "size", json_integer((json_int_t)tree->size)) != 0 ||
-            json_object_set_new(b, "root", json_string(hex)) != 0) {
-            json_decref(b);
-            return NULL;
-        }
+    memset(b, 0, sizeof *b);
+    b->kind = RONDA_KIND_CHECKPOINT;
+    ronda_checkpoint *c = &b->u.checkpoint;
+    ronda_err e = ronda_body_entries_list(en, hi - lo, items, &c->frontier);
+    free(en);
+    if (e != RONDA_OK) return e;
+    c->part = (ronda_uint){part, 1};
+    c->parts = (ronda_uint){parts, 1};
+    c->digest = digest;
+    c->records = (ronda_uint){records, 1};
+    if (part == 0) { /* the tree's size and root: part 0 only, beside its note signature */
+        c->size = (ronda_uint){size, 1};
+        c->root = root->b;
     }
-    return b;
+    return RONDA_OK;
 }
 
 /* The writer's tree after this checkpoint (proto/tree.md): the tree after its earlier
@@ -95,18 +95,17 @@ static ronda_err head_seq(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES],
 /* Part 0 carries the writer's signature of the checkpoint's note (proto/note.md), so the
  * note can be rebuilt from the ledger alone: its head from the body as it will be stored
  * (ronda_checkpoint_head), its seq the writer's next (this runs in the append's transaction). */
-static ronda_err sign_note(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], json_t *b, ronda_detail *d) {
+static ronda_err sign_note(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], ronda_checkpoint *c,
+                           uint8_t sig[RONDA_SIG_BYTES], ronda_detail *d) {
     uint64_t seq;
     ronda_err e = head_seq(s, secret + 32, &seq);
     if (e != RONDA_OK) return ronda_err_is_db(e) ? store_dberr(s, d, "frontier") : e;
     ronda_note_head h;
-    e = ronda_checkpoint_head(s->authority, secret + 32, seq + 1, b, &h);
+    e = ronda_checkpoint_head(s->authority, secret + 32, seq + 1, c, &h);
     if (e != RONDA_OK) return e;
-    uint8_t sig[RONDA_SIG_BYTES];
-    char hex[2 * RONDA_SIG_BYTES + 1];
     ronda_note_sign(secret, &h, sig);
-    ronda_hex(sig, sizeof sig, hex);
-    return json_object_set_new(b, "note_sig", json_string(hex)) == 0 ? RONDA_OK : RONDA_ERR_NOMEM;
+    c->note_sig = sig;
+    return RONDA_OK;
 }
 
 ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECRET_BYTES], uint64_t now_ms,
@@ -145,22 +144,22 @@ ronda_err ronda_store_checkpoint(ronda_store *s, const uint8_t secret[RONDA_SECR
         goto out;
     }
     unsigned parts = (unsigned)((f.n + RONDA_CHECKPOINT_AUTHORS_MAX - 1) / RONDA_CHECKPOINT_AUTHORS_MAX);
+    ronda_tree_hash root;
+    ronda_tree_range_root(&t.range, &root);
     for (unsigned p = 0; p < parts && e == RONDA_OK; p++) {
         size_t lo = (size_t)p * RONDA_CHECKPOINT_AUTHORS_MAX;
         size_t hi = lo + RONDA_CHECKPOINT_AUTHORS_MAX < f.n ? lo + RONDA_CHECKPOINT_AUTHORS_MAX : f.n;
-        json_t *b = part_body(&f, lo, hi, p, parts, digest, records, &t.range);
-        if (b && p == 0 && (e = sign_note(s, secret, b, d)) != RONDA_OK) {
-            json_decref(b);
-            break;
-        }
-        uint8_t *bytes = NULL;
+        ronda_body b;
+        uint8_t *items = NULL, *bytes = NULL, sig[RONDA_SIG_BYTES];
         size_t len = 0;
         uint8_t id[RONDA_ID_BYTES];
-        e = b ? ronda_body_from_json(RONDA_KIND_CHECKPOINT, b, &bytes, &len, d) : RONDA_ERR_NOMEM;
+        e = part_body(&f, lo, hi, p, parts, digest, records, &root, t.range.size, &b, &items);
+        if (e == RONDA_OK && p == 0) e = sign_note(s, secret, &b.u.checkpoint, sig, d);
+        if (e == RONDA_OK) e = ronda_body_encode(&b, &bytes, &len, d);
         if (e == RONDA_OK) e = ronda_store_append(s, secret, RONDA_KIND_CHECKPOINT, bytes, len, now_ms, id, d);
         if (e == RONDA_OK && p == 0) memcpy(first_id, id, RONDA_ID_BYTES);
         free(bytes);
-        json_decref(b);
+        free(items);
     }
     /* The tree after this checkpoint, for the next one (parts are the writer's last seqs). */
     if (e == RONDA_OK) {

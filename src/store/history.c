@@ -5,9 +5,9 @@
 
 #include "store/tlog.h"
 
-/* A record by id: opened, with its body; 0 when not held, -1 on a database failure. *ok
- * says whether it verifies. */
-static int fetch(ronda_store *s, const uint8_t id[32], ronda_record *rec, json_t **body, uint8_t **buf, int *ok) {
+/* A record by id: opened (its typed body viewing *buf, which the caller frees); 0 when not
+ * held, -1 on a database failure. *ok says whether it verifies. */
+static int fetch(ronda_store *s, const uint8_t id[32], ronda_record *rec, uint8_t **buf, int *ok) {
     sqlite3_stmt *st;
     *buf = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records WHERE id = ?1", -1, &st, NULL) !=
@@ -28,10 +28,9 @@ static int fetch(ronda_store *s, const uint8_t id[32], ronda_record *rec, json_t
             memcpy(*buf + l0, sqlite3_column_blob(st, 1), l1);
             if (l2) memcpy(*buf + l0 + l1, sqlite3_column_blob(st, 2), l2);
             found = 1;
-            *body = NULL;
             *ok = ronda_record_open_parts(*buf, l0, *buf + l0, l1, has_body ? *buf + l0 + l1 : NULL, l2, rec, NULL) ==
                       RONDA_OK &&
-                  rec->body && ronda_body_to_json(rec->kind, rec->body, rec->body_len, body, NULL) == RONDA_OK;
+                  rec->body && rec->typed.kind == rec->kind;
         }
     }
     sqlite3_finalize(st);
@@ -74,7 +73,8 @@ static const char *standing(ronda_store *s, const ronda_record *rec) {
     return why;
 }
 
-static json_t *event(ronda_store *s, const ronda_record *rec, json_t *body, int ok) {
+/* One event of the history: `ok` when the record verifies (its typed body is then shown). */
+static json_t *event(ronda_store *s, const ronda_record *rec, int ok) {
     json_t *o = json_object();
     char hex[65];
     ronda_hex(rec->id, 32, hex);
@@ -91,7 +91,9 @@ static json_t *event(ronda_store *s, const ronda_record *rec, json_t *body, int 
     const char *problem = ok ? standing(s, rec) : "signature, body hash or body schema does not verify";
     json_object_set_new(o, "verified", json_boolean(problem == NULL));
     if (problem) json_object_set_new(o, "problem", json_string(problem));
-    json_object_set_new(o, "body", body ? json_incref(body) : json_null());
+    json_t *body = NULL;
+    if (!ok || ronda_body_json(&rec->typed, &body) != RONDA_OK) body = json_null();
+    json_object_set_new(o, "body", body);
     return o;
 }
 
@@ -109,19 +111,20 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
     int found = 0;
     for (int step = 0; step < 3 && !found; step++) {
         ronda_record rec;
-        json_t *b = NULL;
         uint8_t *buf;
         int ok;
-        int got = fetch(s, dlg, &rec, &b, &buf, &ok);
+        int got = fetch(s, dlg, &rec, &buf, &ok);
         if (got <= 0) return got < 0 ? store_fail(s, 0) : RONDA_ERR_NOT_FOUND;
         int moved = 0;
-        if (ok && rec.kind == RONDA_KIND_DIALOGUE)
+        if (ok && rec.kind == RONDA_KIND_DIALOGUE) {
             found = 1;
-        else if (ok && rec.kind == RONDA_KIND_RESOLUTION)
-            moved = store_unhex32(b, "dialogue", dlg);
-        else if (ok && rec.kind == RONDA_KIND_AMEND)
-            moved = store_unhex32(b, "target", dlg);
-        json_decref(b);
+        } else if (ok && rec.kind == RONDA_KIND_RESOLUTION) {
+            memcpy(dlg, rec.typed.u.resolution.dialogue, 32);
+            moved = 1;
+        } else if (ok && rec.kind == RONDA_KIND_AMEND) {
+            memcpy(dlg, rec.typed.u.amend.target, 32);
+            moved = 1;
+        }
         free(buf);
         if (!found && !moved) return RONDA_ERR_NOT_FOUND;
     }
@@ -129,16 +132,14 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
 
     json_t *events = json_array();
     ronda_record rec;
-    json_t *b = NULL;
     uint8_t *buf;
     int ok;
-    int got = fetch(s, dlg, &rec, &b, &buf, &ok);
+    int got = fetch(s, dlg, &rec, &buf, &ok);
     if (got <= 0) {
         json_decref(events);
         return got < 0 ? store_fail(s, 0) : RONDA_ERR_NOT_FOUND;
     }
-    json_array_append_new(events, event(s, &rec, b, ok));
-    json_decref(b);
+    json_array_append_new(events, event(s, &rec, ok));
     free(buf);
 
     /* Resolutions of this dialogue (any author), then amendments of the dialogue or of those. */
@@ -157,17 +158,14 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
         }
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            json_t *rb;
-            if (!store_open_row(st, 0, &rec, &rb)) continue;
-            uint8_t ref[32];
+            if (!store_open_row(st, 0, &rec)) continue;
             int take = 0;
-            if (round == 0) {
-                take = store_unhex32(rb, "dialogue", ref) && memcmp(ref, dlg, 32) == 0;
+            if (round == 0 && rec.kind == RONDA_KIND_RESOLUTION) {
+                take = memcmp(rec.typed.u.resolution.dialogue, dlg, 32) == 0;
                 if (take && nres < RONDA_QUERY_ROWS_DEFAULT) {
                     if (nres == capres) {
                         uint8_t(*g)[32] = realloc(res, (capres *= 2) * 32);
                         if (!g) {
-                            json_decref(rb);
                             e = RONDA_ERR_NOMEM;
                             break;
                         }
@@ -175,12 +173,12 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
                     }
                     memcpy(res[nres++], rec.id, 32);
                 }
-            } else if (store_unhex32(rb, "target", ref)) {
+            } else if (round == 1 && rec.kind == RONDA_KIND_AMEND) {
+                const uint8_t *ref = rec.typed.u.amend.target;
                 take = memcmp(ref, dlg, 32) == 0;
                 for (size_t i = 0; i < nres && !take; i++) take = memcmp(ref, res[i], 32) == 0;
             }
-            if (take) json_array_append_new(events, event(s, &rec, rb, 1));
-            json_decref(rb);
+            if (take) json_array_append_new(events, event(s, &rec, 1));
         }
         if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc); /* no history missing */
         sqlite3_finalize(st);

@@ -109,21 +109,18 @@ static ronda_err part0_writer(ronda_store *s, const uint8_t id[32], uint8_t writ
     ronda_record rec;
     ronda_err e = load_record(s, id, &bytes, &len, &rec, d);
     if (e != RONDA_OK) return e;
-    json_t *b = NULL;
     char hex[65];
     ronda_hex(id, 32, hex);
-    if (rec.kind != RONDA_KIND_CHECKPOINT || !rec.body ||
-        ronda_body_to_json(rec.kind, rec.body, rec.body_len, &b, NULL) != RONDA_OK ||
-        json_integer_value(json_object_get(b, "part")) != 0) {
+    if (rec.kind != RONDA_KIND_CHECKPOINT || !rec.body || rec.typed.kind != rec.kind ||
+        rec.typed.u.checkpoint.part.v != 0) {
         set(d, "%.12s is not a checkpoint (the id of its first part)", hex);
         e = RONDA_ERR_INVALID;
-    } else if (!json_object_get(b, "size")) {
+    } else if (!rec.typed.u.checkpoint.size.set) {
         set(d, "checkpoint %.12s was written before trees (no size and root): prove against a later one", hex);
         e = RONDA_ERR_INVALID;
     } else {
         memcpy(writer, rec.author, 32);
     }
-    json_decref(b);
     free(bytes);
     return e;
 }
@@ -384,30 +381,21 @@ static ronda_err open_cp(const json_t *p, const char *key, const uint8_t authori
             rd.text);
         return e == RONDA_ERR_SIGNATURE ? e : RONDA_ERR_TAMPERED;
     }
-    json_t *b = NULL;
-    if (c->rec.kind != RONDA_KIND_CHECKPOINT || !c->rec.body ||
-        ronda_body_to_json(c->rec.kind, c->rec.body, c->rec.body_len, &b, NULL) != RONDA_OK ||
-        json_integer_value(json_object_get(b, "part")) != 0) {
-        json_decref(b);
+    const ronda_checkpoint *b = &c->rec.typed.u.checkpoint;
+    if (c->rec.kind != RONDA_KIND_CHECKPOINT || !c->rec.body || c->rec.typed.kind != c->rec.kind || b->part.v != 0) {
         set(d, "\"%s\" is not the first part of a checkpoint", key);
         return RONDA_ERR_MALFORMED;
     }
-    const char *root = json_string_value(json_object_get(b, "root"));
-    const json_t *size = json_object_get(b, "size");
-    if (!root || !size || ronda_unhex(root, c->root.b, 32) != RONDA_OK) {
-        json_decref(b);
+    if (!b->root || !b->size.set) {
         set(d, "the checkpoint \"%s\" has no tree (written before trees): nothing to prove against", key);
         return RONDA_ERR_MALFORMED;
     }
-    c->size = (uint64_t)json_integer_value(size);
-    const char *sig = json_string_value(json_object_get(b, "note_sig"));
-    if (sig) {
-        uint8_t s[RONDA_SIG_BYTES];
+    memcpy(c->root.b, b->root, 32);
+    c->size = b->size.v;
+    if (b->note_sig) {
         ronda_note_head h;
-        if (ronda_unhex(sig, s, sizeof s) != RONDA_OK ||
-            ronda_checkpoint_head(authority, c->rec.author, c->rec.seq, b, &h) != RONDA_OK ||
-            !ronda_note_verify(&h, c->rec.author, s)) {
-            json_decref(b);
+        if (ronda_checkpoint_head(authority, c->rec.author, c->rec.seq, b, &h) != RONDA_OK ||
+            !ronda_note_verify(&h, c->rec.author, b->note_sig)) {
             set(d,
                 "the checkpoint \"%s\": its note signature does not verify (proto/note.md; another network's "
                 "authority key?)",
@@ -416,7 +404,6 @@ static ronda_err open_cp(const json_t *p, const char *key, const uint8_t authori
         }
         c->note = 1;
     }
-    json_decref(b);
     return RONDA_OK;
 }
 

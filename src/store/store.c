@@ -685,11 +685,8 @@ static ronda_err apply_inner(ronda_store *s, const ronda_record *rec, ronda_outc
     /* The body as ronda_record_open decoded it on the checking threads; decoded here only
      * for a record those did not open (its typed body is not of these bytes). */
     ronda_body own;
-    const ronda_body *body = &rec->typed;
-    if (body->kind != rec->kind || body->bytes != rec->body || body->len != rec->body_len) {
-        if ((e = ronda_body_decode(rec->kind, rec->body, rec->body_len, &own, d)) != RONDA_OK) return e;
-        body = &own;
-    }
+    const ronda_body *body = store_typed(rec, &own, d, &e);
+    if (!body) return e;
     if ((e = views_check(s, rec, body, d)) != RONDA_OK) goto out;
 
     /* Writes: nothing above has changed the database. The checks above leave exactly one

@@ -156,9 +156,29 @@ static inline int store_unhex32(const json_t *o, const char *k, uint8_t out[32])
     return h && ronda_unhex(h, out, 32) == RONDA_OK;
 }
 /* A record's columns (envelope at env_col, signature and body after it), opened with the
- * stateless checks and its body decoded into *body (owned); 0 when it does not verify
+ * stateless checks and its body decoded into rec->typed (viewing the row's bytes: valid until
+ * the statement steps or resets); 0 when it does not verify or is redacted
  * (ronda_store_verify reports that). audit.c. */
-int store_open_row(sqlite3_stmt *st, int env_col, ronda_record *rec, json_t **body);
+int store_open_row(sqlite3_stmt *st, int env_col, ronda_record *rec);
+/* A decoded body kept past its statement: a copy of the bytes, and the typed body viewing
+ * the copy. store_body_keep: 1, or 0 when out of memory or `body` does not decode. audit.c. */
+typedef struct store_body {
+    uint8_t *bytes; /* owned */
+    ronda_body b;
+} store_body;
+int store_body_keep(store_body *k, const ronda_body *body);
+void store_body_free(store_body *k);
+/* The typed body of an opened record: rec->typed when it is of the record's own bytes, else
+ * decoded into *own (a record built by hand); NULL when redacted or it does not decode (*e
+ * then says which: RONDA_OK for redacted). audit.c. */
+const ronda_body *store_typed(const ronda_record *rec, ronda_body *own, ronda_detail *d, ronda_err *e);
+/* A name field as a C string (cut at RONDA_NAME_MAX; "" when absent). */
+static inline const char *store_name(ronda_text t, char out[RONDA_NAME_MAX + 1]) {
+    size_t n = t.len > RONDA_NAME_MAX ? RONDA_NAME_MAX : t.len;
+    if (n) memcpy(out, t.p, n);
+    out[n] = '\0';
+    return out;
+}
 /* Who signed with `key`, into o: the member's name, role, Polres and Polsek, or the
  * authority (chains.c; the chains and the history of a dialogue show it). */
 void store_signer(ronda_store *s, const uint8_t key[32], json_t *o);

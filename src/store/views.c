@@ -166,13 +166,6 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, ronda_text v) {
 }
 
 /* A short text (a name, at most RONDA_NAME_MAX bytes) as a C string, into out. */
-static const char *name_str(ronda_text t, char out[RONDA_NAME_MAX + 1]) {
-    size_t n = t.len > RONDA_NAME_MAX ? RONDA_NAME_MAX : t.len;
-    if (n) memcpy(out, t.p, n);
-    out[n] = '\0';
-    return out;
-}
-
 static ronda_err fail(ronda_detail *d, const char *text) {
     if (d) snprintf(d->text, sizeof d->text, "%s", text);
     return RONDA_ERR_REFERENCE;
@@ -187,7 +180,7 @@ int views_place_ok(const char *role, const char *m_polres, const char *m_polsek,
 
 ronda_err views_check_place(ronda_store *s, const ronda_record *rec, const ronda_dialogue *dialogue, ronda_detail *d) {
     char polres_s[RONDA_NAME_MAX + 1], polsek_s[RONDA_NAME_MAX + 1];
-    const char *polres = name_str(dialogue->polres, polres_s), *polsek = name_str(dialogue->polsek, polsek_s);
+    const char *polres = store_name(dialogue->polres, polres_s), *polsek = store_name(dialogue->polsek, polsek_s);
     sqlite3_stmt *st = store_stmt(s, Q_MEMBER_PLACE);
     if (!st) return RONDA_ERR_DB;
     sqlite3_bind_blob(st, 1, rec->author, RONDA_KEY_BYTES, SQLITE_STATIC);

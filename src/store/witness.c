@@ -22,11 +22,6 @@
 
 #include "store/store_int.h"
 
-static int unhex_n(const json_t *o, const char *k, uint8_t *out, size_t n) {
-    const char *h = store_jstr(o, k);
-    return h && ronda_unhex(h, out, n) == RONDA_OK;
-}
-
 static void set_detail(ronda_detail *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_detail(ronda_detail *d, const char *fmt, ...) {
     if (!d) return;
@@ -39,16 +34,15 @@ static void set_detail(ronda_detail *d, const char *fmt, ...) {
 /* ------------------------------------------------------------------ the note head */
 
 ronda_err ronda_checkpoint_head(const uint8_t authority[RONDA_KEY_BYTES], const uint8_t writer[RONDA_KEY_BYTES],
-                                uint64_t seq, const json_t *part0, ronda_note_head *out) {
+                                uint64_t seq, const ronda_checkpoint *part0, ronda_note_head *out) {
     ronda_note_head h;
     memset(&h, 0, sizeof h);
-    const json_t *size = json_object_get(part0, "size"), *records = json_object_get(part0, "records");
     /* The tree's size and root when the body has them; the ledger digest before. */
-    const char *root_key = size ? "root" : "digest";
-    const json_t *n = size ? size : records;
-    if (!json_is_integer(n) || json_integer_value(n) < 0 || !unhex_n(part0, root_key, h.root, 32) || seq == 0)
-        return RONDA_ERR_SCHEMA;
-    h.size = (uint64_t)json_integer_value(n);
+    const ronda_uint *n = part0->size.set ? &part0->size : &part0->records;
+    const uint8_t *root = part0->size.set ? part0->root : part0->digest;
+    if (!n->set || !root || seq == 0) return RONDA_ERR_SCHEMA;
+    memcpy(h.root, root, RONDA_HASH_BYTES);
+    h.size = n->v;
     h.seq = seq;
     memcpy(h.writer, writer, 32);
     ronda_note_key_name(authority, writer, h.origin);
@@ -270,13 +264,13 @@ out:
 typedef struct cp0 {
     uint8_t id[RONDA_ID_BYTES];
     uint64_t seq, hlc;
-    json_t *body; /* owned */
+    store_body body; /* owned (store_body_free) */
 } cp0;
 
 /* The record of `author` at `seq`, opened (signature, body hash, schema): 1 and *body (owned)
  * when it verifies, 0 when not held or not verifying, -1 on a database error. */
 static int record_at(ronda_store *s, const uint8_t *author, uint64_t seq, ronda_kind *kind, uint8_t id[32],
-                     uint64_t *hlc, json_t **body) {
+                     uint64_t *hlc, store_body *body) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT envelope, signature, body FROM records WHERE author = ?1 AND seq = ?2", -1,
                            &st, NULL) != SQLITE_OK) {
@@ -286,20 +280,19 @@ static int record_at(ronda_store *s, const uint8_t *author, uint64_t seq, ronda_
     sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)seq);
     int rc = sqlite3_step(st), got = 0;
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 2) != SQLITE_NULL) {
-        ronda_record rec;
-        if (ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                                    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-                                    sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), &rec,
-                                    NULL) == RONDA_OK &&
-            memcmp(rec.author, author, 32) == 0 && rec.seq == seq &&
-            ronda_body_to_json(rec.kind, rec.body, rec.body_len, body, NULL) == RONDA_OK) {
-            got = 1;
-            *kind = rec.kind;
-            memcpy(id, rec.id, 32);
-            *hlc = rec.hlc;
+    ronda_record rec;
+    if (rc == SQLITE_ROW) {
+        if (store_open_row(st, 0, &rec) && memcmp(rec.author, author, 32) == 0 && rec.seq == seq) {
+            if (!store_body_keep(body, &rec.typed)) {
+                got = -1; /* out of memory: no verdict on the record */
+            } else {
+                got = 1;
+                *kind = rec.kind;
+                memcpy(id, rec.id, 32);
+                *hlc = rec.hlc;
+            }
         }
-    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    } else if (rc != SQLITE_DONE) {
         store_fail(s, rc);
         got = -1;
     }
@@ -324,23 +317,17 @@ static int newest_cp0(ronda_store *s, const uint8_t *writer, cp0 *out) {
     int rc = SQLITE_DONE, found = 0;
     while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
-        json_t *b = NULL;
-        if (sqlite3_column_type(st, 2) == SQLITE_NULL ||
-            ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                                    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-                                    sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), &rec,
-                                    NULL) != RONDA_OK ||
-            memcmp(rec.author, writer, 32) != 0 ||
-            ronda_body_to_json(rec.kind, rec.body, rec.body_len, &b, NULL) != RONDA_OK)
+        if (!store_open_row(st, 0, &rec) || memcmp(rec.author, writer, 32) != 0)
             continue; /* a row that does not verify is the audit's finding, never a checkpoint */
-        if (rec.kind == RONDA_KIND_CHECKPOINT && json_integer_value(json_object_get(b, "part")) == 0) {
+        if (rec.kind == RONDA_KIND_CHECKPOINT && rec.typed.u.checkpoint.part.v == 0) {
+            if (!store_body_keep(&out->body, &rec.typed)) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
             memcpy(out->id, rec.id, 32);
             out->seq = rec.seq;
             out->hlc = rec.hlc;
-            out->body = b;
             found = 1;
-        } else {
-            json_decref(b);
         }
     }
     if (!found && rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -371,63 +358,58 @@ typedef struct claims {
     int consistent;                /* all parts held, digest and record count those of the entries */
 } claims;
 
-static ronda_err check_claims(ronda_store *s, const uint8_t *writer, uint64_t seq0, json_t *body0, claims *c) {
+static ronda_err check_claims(ronda_store *s, const uint8_t *writer, uint64_t seq0, const ronda_checkpoint *body0,
+                              claims *c) {
     memset(c, 0, sizeof *c);
-    unsigned parts = (unsigned)json_integer_value(json_object_get(body0, "parts"));
-    uint8_t digest[32];
-    if (parts == 0 || parts > RONDA_CHECKPOINT_PARTS_MAX || !unhex_n(body0, "digest", digest, 32)) return RONDA_OK;
+    unsigned parts = (unsigned)body0->parts.v;
+    if (parts == 0 || parts > RONDA_CHECKPOINT_PARTS_MAX || !body0->digest) return RONDA_OK;
     c->parts = parts;
-    uint64_t records = (uint64_t)json_integer_value(json_object_get(body0, "records")), sum = 0;
+    uint64_t records = body0->records.v, sum = 0;
     crypto_generichash_state h;
     crypto_generichash_init(&h, NULL, 0, RONDA_HASH_BYTES);
     crypto_generichash_update(&h, (const uint8_t *)"ronda-ledger-v1", 15);
     sqlite3_stmt *by_seq = NULL;
+    ronda_entry *en = malloc(RONDA_CHECKPOINT_AUTHORS_MAX * sizeof *en);
+    if (!en) return RONDA_ERR_NOMEM;
     if (sqlite3_prepare_v2(s->db, "SELECT id FROM records WHERE author = ?1 AND seq = ?2", -1, &by_seq, NULL) !=
-        SQLITE_OK)
+        SQLITE_OK) {
+        free(en);
         return store_fail(s, 0);
+    }
     ronda_err e = RONDA_OK;
     for (unsigned p = 0; p < parts && e == RONDA_OK; p++) {
-        json_t *b = NULL;
-        if (p == 0) {
-            b = json_incref(body0);
-        } else {
+        store_body kept = {NULL, {0}};
+        const ronda_checkpoint *b = body0;
+        if (p > 0) {
             ronda_kind k;
             uint8_t id[32];
             uint64_t hlc;
-            int got = record_at(s, writer, seq0 + p, &k, id, &hlc, &b);
+            int got = record_at(s, writer, seq0 + p, &k, id, &hlc, &kept);
             if (got < 0) {
                 e = RONDA_ERR_DB;
                 break;
             }
-            if (!got || k != RONDA_KIND_CHECKPOINT || json_integer_value(json_object_get(b, "part")) != (json_int_t)p ||
-                json_integer_value(json_object_get(b, "parts")) != (json_int_t)parts ||
-                json_integer_value(json_object_get(b, "records")) != (json_int_t)records || !store_jstr(b, "digest") ||
-                strcmp(store_jstr(b, "digest"), store_jstr(body0, "digest")) != 0) {
-                json_decref(b);
+            b = &kept.b.u.checkpoint;
+            if (!got || k != RONDA_KIND_CHECKPOINT || b->part.v != p || b->parts.v != parts ||
+                b->records.v != records || !b->digest || memcmp(b->digest, body0->digest, 32) != 0) {
+                store_body_free(&kept);
                 continue; /* a missing or disagreeing part: not consistent */
             }
         }
         c->parts_held++;
-        json_t *fr = json_object_get(b, "frontier");
-        size_t i;
-        json_t *en;
-        json_array_foreach(fr, i, en) {
-            uint8_t author[32], head[32];
-            if (!unhex_n(en, "author", author, 32) || !unhex_n(en, "head", head, 32)) continue;
-            uint64_t seq = (uint64_t)json_integer_value(json_object_get(en, "seq"));
-            uint8_t entry[72];
-            memcpy(entry, author, 32);
-            for (int k = 0; k < 8; k++) entry[32 + k] = (uint8_t)(seq >> (56 - 8 * k));
-            memcpy(entry + 40, head, 32);
-            crypto_generichash_update(&h, entry, sizeof entry);
+        size_t n = ronda_body_entries(&b->frontier, en, RONDA_CHECKPOINT_AUTHORS_MAX);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t seq = en[i].seq.v;
+            store_frontier_entry(&h, en[i].author, seq, en[i].head);
             sum += seq;
             c->entries++;
             sqlite3_reset(by_seq);
-            sqlite3_bind_blob(by_seq, 1, author, 32, SQLITE_STATIC);
+            sqlite3_bind_blob(by_seq, 1, en[i].author, 32, SQLITE_STATIC);
             sqlite3_bind_int64(by_seq, 2, (int64_t)seq);
             int rc = sqlite3_step(by_seq);
             if (rc == SQLITE_ROW) {
-                if (sqlite3_column_bytes(by_seq, 0) == 32 && memcmp(sqlite3_column_blob(by_seq, 0), head, 32) == 0)
+                if (sqlite3_column_bytes(by_seq, 0) == 32 &&
+                    memcmp(sqlite3_column_blob(by_seq, 0), en[i].head, 32) == 0)
                     c->held++;
                 else
                     c->other++;
@@ -436,12 +418,14 @@ static ronda_err check_claims(ronda_store *s, const uint8_t *writer, uint64_t se
                 break;
             }
         }
-        json_decref(b);
+        sqlite3_reset(by_seq); /* before the part's bytes go: the statement bound its pointers */
+        store_body_free(&kept);
     }
     sqlite3_finalize(by_seq);
+    free(en);
     uint8_t got[32];
     crypto_generichash_final(&h, got, sizeof got);
-    c->consistent = c->parts_held == parts && sum == records && sodium_memcmp(got, digest, 32) == 0;
+    c->consistent = c->parts_held == parts && sum == records && sodium_memcmp(got, body0->digest, 32) == 0;
     return e;
 }
 
@@ -489,21 +473,12 @@ static ronda_err cosigs_of(ronda_store *s, const uint8_t id[32], const ronda_not
     int rc = SQLITE_DONE;
     while (v->n + 1 < RONDA_NOTE_SIGS_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
-        json_t *b = NULL;
-        uint8_t sig[64], cp[32];
-        if (sqlite3_column_type(st, 2) == SQLITE_NULL ||
-            ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                                    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-                                    sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), &rec,
-                                    NULL) != RONDA_OK ||
-            rec.kind != RONDA_KIND_COSIGN || ronda_body_to_json(rec.kind, rec.body, rec.body_len, &b, NULL) != RONDA_OK)
-            continue;
+        if (!store_open_row(st, 0, &rec) || rec.kind != RONDA_KIND_COSIGN) continue;
         /* The view only says where to look: the record itself must name this checkpoint. */
-        int ok = unhex_n(b, "checkpoint", cp, 32) && memcmp(cp, id, 32) == 0 && unhex_n(b, "note_sig", sig, 64) &&
-                 memcmp(rec.author, h->writer, 32) != 0 && is_hq(s, rec.author) &&
-                 ronda_note_verify(h, rec.author, sig);
-        json_decref(b);
-        if (ok && !sigvec_push(v, rec.author, sig)) {
+        const ronda_cosign *b = &rec.typed.u.cosign;
+        int ok = memcmp(b->checkpoint, id, 32) == 0 && memcmp(rec.author, h->writer, 32) != 0 &&
+                 is_hq(s, rec.author) && ronda_note_verify(h, rec.author, b->note_sig);
+        if (ok && !sigvec_push(v, rec.author, b->note_sig)) {
             e = RONDA_ERR_NOMEM;
             break;
         }
@@ -531,18 +506,20 @@ ronda_err ronda_store_note(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES]
         set_detail(d, "this writer has no checkpoint in the ledger (`ronda checkpoint` writes one)");
         return RONDA_ERR_NOT_FOUND;
     }
-    uint8_t sig[64];
+    const ronda_checkpoint *cp = &c.body.b.u.checkpoint;
+    uint8_t sig[64]; /* the body goes before the note is written */
     ronda_note_head h;
     ronda_err e = RONDA_OK;
-    if (!unhex_n(c.body, "note_sig", sig, 64)) {
+    if (cp->note_sig) memcpy(sig, cp->note_sig, sizeof sig);
+    if (!cp->note_sig) {
         set_detail(d,
                    "the newest checkpoint (seq %llu) was written before checkpoint notes: write a new one "
                    "(`ronda checkpoint`)",
                    (unsigned long long)c.seq);
         e = RONDA_ERR_NOT_FOUND;
-    } else if ((e = ronda_checkpoint_head(s->authority, writer, c.seq, c.body, &h)) != RONDA_OK) {
+    } else if ((e = ronda_checkpoint_head(s->authority, writer, c.seq, cp, &h)) != RONDA_OK) {
         set_detail(d, "the newest checkpoint has no size and root");
-    } else if (!ronda_note_verify(&h, writer, sig)) {
+    } else if (!ronda_note_verify(&h, writer, cp->note_sig)) {
         set_detail(d, "the newest checkpoint's note signature (seq %llu) does not verify: run `ronda audit`",
                    (unsigned long long)c.seq);
         e = RONDA_ERR_TAMPERED;
@@ -550,7 +527,7 @@ ronda_err ronda_store_note(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES]
     sigvec v = {NULL, NULL, 0, 0};
     if (e == RONDA_OK) e = cosigs_of(s, c.id, &h, &v);
     store_idle(s);
-    json_decref(c.body);
+    store_body_free(&c.body);
     if (e != RONDA_OK) {
         free(v.key);
         free(v.sig);
@@ -633,36 +610,36 @@ ronda_err ronda_store_cosign_pass(ronda_store *s, const uint8_t secret[RONDA_SEC
             break;
         }
         if (got == 0) continue;
-        uint8_t sig[64];
+        const ronda_checkpoint *cp = &c.body.b.u.checkpoint;
         ronda_note_head h;
         int err = 0;
         /* Only a checkpoint with a valid note signature of its writer, not cosigned by us yet. */
-        int want = unhex_n(c.body, "note_sig", sig, 64) &&
-                   ronda_checkpoint_head(s->authority, hqs.key[i], c.seq, c.body, &h) == RONDA_OK &&
-                   ronda_note_verify(&h, hqs.key[i], sig) && !cosigned(s, c.id, self, &err);
+        int want = cp->note_sig && ronda_checkpoint_head(s->authority, hqs.key[i], c.seq, cp, &h) == RONDA_OK &&
+                   ronda_note_verify(&h, hqs.key[i], cp->note_sig) && !cosigned(s, c.id, self, &err);
         claims cl;
-        if (!err && want && (e = check_claims(s, hqs.key[i], c.seq, c.body, &cl)) == RONDA_OK && cl.consistent &&
+        if (!err && want && (e = check_claims(s, hqs.key[i], c.seq, cp, &cl)) == RONDA_OK && cl.consistent &&
             cl.held == cl.entries && cl.entries > 0) {
-            char cph[65], wh[65], rh[65], sh[129];
             uint8_t mine[64];
             ronda_note_sign(secret, &h, mine);
-            ronda_hex(c.id, 32, cph);
-            ronda_hex(hqs.key[i], 32, wh);
-            ronda_hex(h.root, 32, rh);
-            ronda_hex(mine, 64, sh);
-            json_t *b = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s}", "seq", (json_int_t)c.seq, "root", rh, "size",
-                                  (json_int_t)h.size, "writer", wh, "note_sig", sh, "checkpoint", cph);
+            ronda_body b;
+            memset(&b, 0, sizeof b);
+            b.kind = RONDA_KIND_COSIGN;
+            b.u.cosign = (ronda_cosign){.seq = {c.seq, 1},
+                                        .root = h.root,
+                                        .size = {h.size, 1},
+                                        .writer = hqs.key[i],
+                                        .note_sig = mine,
+                                        .checkpoint = c.id};
             uint8_t *bytes = NULL;
             size_t blen = 0;
-            e = b ? ronda_body_from_json(RONDA_KIND_COSIGN, b, &bytes, &blen, d) : RONDA_ERR_NOMEM;
+            e = ronda_body_encode(&b, &bytes, &blen, d);
             if (e == RONDA_OK) e = ronda_store_append(s, secret, RONDA_KIND_COSIGN, bytes, blen, now_ms, NULL, d);
             if (e == RONDA_OK) done++;
             free(bytes);
-            json_decref(b);
         } else if (err) {
             e = store_dberr(s, d, "cosignatures");
         }
-        json_decref(c.body);
+        store_body_free(&c.body);
         store_idle(s);
     }
     free(hqs.key);
@@ -690,9 +667,9 @@ ronda_err ronda_store_checkpoint_fresh(ronda_store *s, const uint8_t writer[ROND
         *fresh = 0;
         return RONDA_OK;
     }
-    uint64_t records = (uint64_t)json_integer_value(json_object_get(c.body, "records"));
-    uint64_t parts = (uint64_t)json_integer_value(json_object_get(c.body, "parts"));
-    json_decref(c.body);
+    uint64_t records = c.body.b.u.checkpoint.records.v;
+    uint64_t parts = c.body.b.u.checkpoint.parts.v;
+    store_body_free(&c.body);
     uint64_t sum = 0;
     ronda_err e = ronda_store_frontier(s, sum_seqs, &sum);
     store_idle(s);
@@ -768,7 +745,7 @@ ronda_err ronda_store_checkpoint_ages(ronda_store *s, uint64_t *newest_ms,
                 if (sqlite3_step(st) == SQLITE_ROW) a.cosigners = (uint64_t)sqlite3_column_int64(st, 0);
                 sqlite3_finalize(st);
             }
-            json_decref(c.body);
+            store_body_free(&c.body);
         }
         if (cb(ctx, &a)) break;
     }
@@ -867,7 +844,7 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
     ronda_kind k = RONDA_KIND_NONE;
     uint8_t id[32];
     uint64_t hlc = 0;
-    json_t *b = NULL;
+    store_body b = {NULL, {0}};
     int got = record_at(s, w, n->head.seq, &k, id, &hlc, &b);
     if (got < 0) {
         e = RONDA_ERR_DB;
@@ -896,8 +873,8 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
         goto done;
     }
     ronda_note_head held;
-    if (k != RONDA_KIND_CHECKPOINT || json_integer_value(json_object_get(b, "part")) != 0 ||
-        ronda_checkpoint_head(s->authority, w, n->head.seq, b, &held) != RONDA_OK) {
+    if (k != RONDA_KIND_CHECKPOINT || b.b.u.checkpoint.part.v != 0 ||
+        ronda_checkpoint_head(s->authority, w, n->head.seq, &b.b.u.checkpoint, &held) != RONDA_OK) {
         finding(cb, ctx, RONDA_FINDING_REWRITTEN, RONDA_ERR_CHAIN, id, w, n->head.seq,
                 "the note names a checkpoint at the writer's seq %llu; this ledger holds a %s record there",
                 (unsigned long long)n->head.seq, ronda_kind_name(k) ? ronda_kind_name(k) : "?");
@@ -908,7 +885,7 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
                 (unsigned long long)n->head.seq, (unsigned long long)held.size, (unsigned long long)n->head.size);
     } else {
         claims cl;
-        if ((e = check_claims(s, w, n->head.seq, b, &cl)) != RONDA_OK) goto done_b;
+        if ((e = check_claims(s, w, n->head.seq, &b.b.u.checkpoint, &cl)) != RONDA_OK) goto done_b;
         r.claims = cl.entries;
         r.claims_held = cl.held;
         if (cl.parts_held < cl.parts || cl.held + cl.other < cl.entries)
@@ -924,7 +901,7 @@ ronda_err ronda_store_check_note(ronda_store *s, const char *text, size_t len,
                     (unsigned long long)cl.other);
     }
 done_b:
-    json_decref(b);
+    store_body_free(&b);
 done:
     store_idle(s);
     free(n);
