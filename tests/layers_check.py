@@ -67,9 +67,30 @@ def layer_of(rule, rel):
     return best
 
 
+JSON_HEADERS = ("jansson.h", "ronda/json.h", "ronda/report.h", "store/store_json.h")
+
+
+def read_json_edge(doc):
+    """The files and directories (path prefixes) that may include the JSON headers."""
+    with open(doc, encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"<!-- json: begin -->(.*?)<!-- json: end -->", text, re.S)
+    if not m:
+        raise RuleError(f"{doc}: no list between '<!-- json: begin -->' and '<!-- json: end -->'")
+    paths = set(re.findall(r"`((?:src|include)/[^`]+)`", m.group(1)))
+    if not paths:
+        raise RuleError(f"{doc}: the JSON edge list names no file")
+    return paths
+
+
+def json_allowed(paths, rel):
+    return any(rel == p or (p.endswith("/") and rel.startswith(p)) for p in paths)
+
+
 def check(root):
     """The list of violations ("file:line: why") of the tree at root."""
     rule = read_rule(os.path.join(root, "docs", "architecture.md"))
+    json_edge = read_json_edge(os.path.join(root, "docs", "architecture.md"))
     # the first directory of an include names its layer: "sync/sync.h" -> the layer holding src/sync/
     dirs = {}
     for name, (paths, _) in rule.items():
@@ -101,6 +122,10 @@ def check(root):
                 if not m:
                     continue
                 quote, target = m.group(1), m.group(2)
+                if target in JSON_HEADERS and not json_allowed(json_edge, rel):
+                    bad.append(f"{rel}:{no}: #include {quote}{target}{'>' if quote == '<' else quote}: only the "
+                               "JSON edge list of docs/architecture.md may include the JSON documents; read the "
+                               "typed structs (ronda/body.h) instead, or add the file to the list")
                 head = target.split("/")[0]
                 if quote == "<" and head != API:
                     continue  # a system header (<stdio.h>, <net/if.h>, <systemd/sd-daemon.h>)
@@ -129,6 +154,9 @@ def selftest(root):
          "ronda may not include record"),
         ("src/record/canon.c", '#include "../sync/sync.h"\n', "src/record/canon.c:", "write includes from src/"),
         ("src/newlayer/x.c", '#include "ronda/ronda.h"\n', "src/newlayer/x.c:1:", "belongs to no layer"),
+        ("src/store/views.c", '#include "ronda/json.h"\n', "src/store/views.c:", "JSON edge list"),
+        ("src/sync/sync.c", '#include <jansson.h>\n', "src/sync/sync.c:", "JSON edge list"),
+        ("include/ronda/store.h", '#include <jansson.h>\n', "include/ronda/store.h:", "JSON edge list"),
     ]
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:

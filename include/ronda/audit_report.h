@@ -11,11 +11,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 
 #include "ronda/audit.h"
 #include "ronda/store.h"
 #include "ronda/witness.h"
+
+/* jansson's json_t, without its header: the finding contexts and the chains are JSON
+ * documents (include/ronda/json.h), which the report owns. */
+struct json_t;
 
 /* A finding not about one author's chain (the store's triggers, a bundle, the frontier). */
 #define RONDA_REPORT_NO_CHAIN SIZE_MAX
@@ -33,10 +36,10 @@ typedef struct ronda_report_finding {
                                 view_value) are copies owned by the report, what is static */
     const char *author_name; /* the author's name in the roster; NULL when unknown (owned) */
     size_t chain;            /* index of its author's chain in `chains`, or RONDA_REPORT_NO_CHAIN */
-    json_t *context;         /* ronda_store_finding_context (owned by the report; borrow it
-                                with json_incref); NULL for findings beyond
-                                RONDA_EXPLAIN_FINDINGS_MAX, excluded records, or when no store
-                                was read */
+    struct json_t *context;  /* ronda_store_finding_context (owned by the report; borrow it
+                         with json_incref); NULL for findings beyond
+                         RONDA_EXPLAIN_FINDINGS_MAX, excluded records, or when no store
+                         was read */
 } ronda_report_finding;
 
 /* One row of the summary by Polres and Polsek. */
@@ -79,8 +82,8 @@ typedef struct ronda_audit_report {
     size_t nexcluded;
     uint64_t by_kind[RONDA_FINDING__COUNT]; /* findings per kind (index: ronda_finding_kind) */
 
-    json_t *chains;           /* array of ronda_store_chains objects, each with "findings" (a count)
-                                 added; owned by the report */
+    struct json_t *chains;    /* array of ronda_store_chains objects, each with "findings" (a count)
+                          added; owned by the report */
     ronda_report_unit *units; /* grouped by Polres (first seen in chain order), then Polsek */
     size_t nunits;
 

@@ -7,7 +7,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 
 #define RONDA_KEY_BYTES 32u    /* Ed25519 public key, Curve25519 public key */
 #define RONDA_SECRET_BYTES 64u /* Ed25519 secret key (seed || public key) */
@@ -95,8 +94,8 @@ RONDA_API ronda_err ronda_open_start(const uint8_t *const *bufs, const size_t *l
 RONDA_API void ronda_open_wait(ronda_open_async **a);
 
 /* Build, sign and encode a record. `prev` is NULL iff seq == 1. `body` must already be
- * canonical (see ronda_body_from_json). On success *out is a malloc'd buffer the caller
- * frees, and *out_len its length. The secret key is not retained. */
+ * canonical (ronda_body_encode, or ronda_body_from_json of include/ronda/json.h). On success *out is a malloc'd buffer
+ * the caller frees, and *out_len its length. The secret key is not retained. */
 RONDA_API ronda_err ronda_record_seal(const uint8_t secret[RONDA_SECRET_BYTES], uint64_t seq, const uint8_t *prev,
                                       uint64_t hlc, ronda_kind kind, const uint8_t *body, size_t body_len,
                                       uint8_t **out, size_t *out_len) RONDA_MUST_CHECK;
@@ -104,21 +103,6 @@ RONDA_API ronda_err ronda_record_seal(const uint8_t secret[RONDA_SECRET_BYTES], 
 /* Encode the record bytes [envelope, signature, body] of an opened record into a malloc'd
  * buffer (caller frees). */
 RONDA_API ronda_err ronda_record_encode(const ronda_record *rec, uint8_t **out, size_t *out_len) RONDA_MUST_CHECK;
-
-/* Canonical body bytes from JSON, following the kind's schema (ids and keys as hex).
- * On success *out is malloc'd (caller frees). On failure `detail` names the field. */
-RONDA_API ronda_err ronda_body_from_json(ronda_kind kind, const json_t *json, uint8_t **out, size_t *out_len,
-                                         ronda_detail *detail) RONDA_MUST_CHECK;
-
-/* Check canonical body bytes against the kind's schema; when `out` is not NULL also
- * return it as a new JSON object (caller json_decref's it). */
-RONDA_API ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_len, json_t **out,
-                                       ronda_detail *detail) RONDA_MUST_CHECK;
-
-/* A decoded body (include/ronda/body.h) as a new JSON object (caller json_decref's it): for
- * the CLI and the HTTP server; the library itself reads the typed struct. */
-struct ronda_body;
-RONDA_API ronda_err ronda_body_json(const struct ronda_body *body, json_t **out) RONDA_MUST_CHECK;
 
 /* Lower-case hex of `len` bytes into `out` (2*len+1 bytes). */
 RONDA_API void ronda_hex(const uint8_t *bytes, size_t len, char *out);

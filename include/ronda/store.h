@@ -13,7 +13,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 
 #include "ronda/record.h"
 
@@ -109,10 +108,22 @@ RONDA_API ronda_err ronda_store_append(ronda_store *s, const uint8_t secret[ROND
 RONDA_API ronda_err ronda_store_head(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES], uint64_t *seq,
                                      uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
 
-/* The latest member record (by validity start) for a signing key, as JSON with a "revoked"
- * field added; RONDA_ERR_NOT_FOUND when the key was never admitted. */
-RONDA_API ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
-                                       json_t **out) RONDA_MUST_CHECK;
+/* A member as the roster holds it (the latest member record for its key, by validity start). */
+typedef struct ronda_member_info {
+    char name[RONDA_NAME_MAX + 1];
+    char polres[RONDA_NAME_MAX + 1], polsek[RONDA_NAME_MAX + 1]; /* "" when the record has none */
+    char endpoint[RONDA_NAME_MAX + 1];                           /* "" when none */
+    int role;                                                    /* ronda_role (include/ronda/body.h) */
+    uint64_t valid_from, valid_until;                            /* ms since the epoch */
+    uint8_t curve_key[RONDA_KEY_BYTES];
+    int has_curve_key;
+    int revoked; /* a revocation of the key is held */
+} ronda_member_info;
+
+/* The roster's member for a signing key; RONDA_ERR_NOT_FOUND when the key was never
+ * admitted. (ronda_store_member, include/ronda/json.h, gives it as JSON.) */
+RONDA_API ronda_err ronda_store_member_info(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
+                                            ronda_member_info *out) RONDA_MUST_CHECK;
 
 typedef struct ronda_stats {
     uint64_t records;                 /* records in the ledger (fork evidence not counted) */
@@ -152,10 +163,6 @@ RONDA_API ronda_err ronda_store_each(ronda_store *s, const uint8_t *author, int 
  * (ambiguous or malformed). */
 RONDA_API ronda_err ronda_store_resolve(ronda_store *s, const char *hex, uint8_t id[RONDA_ID_BYTES]) RONDA_MUST_CHECK;
 
-/* A record as JSON: envelope fields, body (or null when redacted) and, for dialogues and
- * resolutions, the derived view (current topics and their status, amendments). */
-RONDA_API ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
-
 /* Filters of ronda_store_query; NULL/0 means "any". Dates are YYYY-MM-DD, inclusive,
  * compared with the dialogue's local date. */
 typedef struct ronda_query {
@@ -164,12 +171,6 @@ typedef struct ronda_query {
     const char *text; /* full-text search (FTS5 syntax is escaped: words are ANDed) */
     unsigned limit;
 } ronda_query;
-
-/* One JSON object per topic matching the filters, with its dialogue's fields and current
- * status, in dialogue time order. `row` is borrowed: the library json_decref's it after `cb`
- * returns (json_incref it to keep it); `cb` returns non-zero to stop. */
-RONDA_API ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void *ctx, json_t *row),
-                                      void *ctx) RONDA_MUST_CHECK;
 
 /* Drop and rebuild every derived table (frontier, roster, dialogues, topics, resolutions,
  * search index) from the records alone. */

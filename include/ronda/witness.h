@@ -16,7 +16,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 
 #include "ronda/store.h"
 
@@ -39,8 +38,8 @@ typedef struct ronda_note_head {
  * `root` when it has them (a Merkle tree over the writer's log), else its `records` and its
  * `digest` (the ledger digest, proto/record.md §6). RONDA_ERR_SCHEMA when neither is there. */
 RONDA_API ronda_err ronda_checkpoint_head(const uint8_t authority[RONDA_KEY_BYTES],
-                                          const uint8_t writer[RONDA_KEY_BYTES], uint64_t seq, const ronda_checkpoint *part0,
-                                          ronda_note_head *out) RONDA_MUST_CHECK;
+                                          const uint8_t writer[RONDA_KEY_BYTES], uint64_t seq,
+                                          const ronda_checkpoint *part0, ronda_note_head *out) RONDA_MUST_CHECK;
 
 /* The note's text (the signed part): "<origin>\n<size>\n<base64 root>\nronda-checkpoint <seq>\n".
  * Writes at most `cap` bytes with a NUL; returns the text's length (>= cap: did not fit). */

@@ -7,15 +7,13 @@
 ronda_err node_checkpoints_init(node_checkpoints *c, ronda_store *s, long every_s, ronda_mono now, char *note,
                                 size_t len) {
     uint8_t self[RONDA_KEY_BYTES];
-    json_t *m = NULL;
+    ronda_member_info m;
     note[0] = '\0';
     memset(c, 0, sizeof *c);
     ronda_store_node(s, self);
-    ronda_err e = ronda_store_member(s, self, &m);
+    ronda_err e = ronda_store_member_info(s, self, &m);
     if (e != RONDA_OK && e != RONDA_ERR_NOT_FOUND) return e;
-    const char *role = json_string_value(json_object_get(m, "role"));
-    int hq = role && strcmp(role, "hq") == 0;
-    json_decref(m);
+    int hq = e == RONDA_OK && m.role == RONDA_ROLE_HQ;
     unsigned long secs = hq ? NODE_CHECKPOINT_EVERY_HQ_S : 0;
     if (every_s >= 0) {
         if (every_s > 0 && !hq) snprintf(note, len, "--checkpoint-every ignored: only hq members write checkpoints");

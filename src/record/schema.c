@@ -14,6 +14,7 @@
 
 #include "record/canon.h"
 #include "ronda/body.h"
+#include "ronda/json.h" /* ronda_body_from_json, _to_json, _json: the JSON of bodies, for the edges */
 #include "record/schema.h"
 #include "util/assert.h"
 #include "util/util.h"
@@ -552,7 +553,8 @@ static void scalar_encode(cwr *w, const field *f, ftype t, const void *slot) {
         return;
     case T_ENUM:
     case T_AKIND:
-        name = t == T_ENUM ? enum_name(f->enums, *(const int *)slot) : ronda_kind_name((ronda_kind) * (const int *)slot);
+        name =
+            t == T_ENUM ? enum_name(f->enums, *(const int *)slot) : ronda_kind_name((ronda_kind) * (const int *)slot);
         cwr_str(w, name ? name : "", name ? strlen(name) : 0);
         return;
     case T_UINT:

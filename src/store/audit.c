@@ -22,17 +22,16 @@
 
 /* "Polres Trenggalek HQ" or a short key when the roster does not know the key. */
 static void who(ronda_store *s, const uint8_t key[32], char *out, size_t len) {
-    json_t *m = NULL;
+    ronda_member_info m;
     if (memcmp(key, s->authority, 32) == 0) {
         snprintf(out, len, "the authority");
-    } else if (ronda_store_member(s, key, &m) == RONDA_OK && store_jstr(m, "name")) {
-        snprintf(out, len, "%s", store_jstr(m, "name"));
+    } else if (ronda_store_member_info(s, key, &m) == RONDA_OK && m.name[0]) {
+        snprintf(out, len, "%s", m.name);
     } else {
         char hex[65];
         ronda_hex(key, 32, hex);
         snprintf(out, len, "%.12s", hex);
     }
-    json_decref(m);
 }
 
 /* A record's columns, opened (stateless checks) and its body decoded; 0 when it does not
@@ -91,8 +90,8 @@ typedef struct missing {
 /* A writing membership (role hq or precinct) of the roster, by key. */
 typedef struct placer {
     uint8_t key[RONDA_KEY_BYTES];
-    size_t at;      /* its place in the roster: the first one is named in a finding */
-    store_body m;   /* its member body (owned) */
+    size_t at;    /* its place in the roster: the first one is named in a finding */
+    store_body m; /* its member body (owned) */
 } placer;
 
 /* The audit's own statements, prepared once per audit (audit_each runs for every record). */
@@ -834,8 +833,8 @@ static void check_place(actx *a, const ronda_record *rec, const ronda_dialogue *
         char m_polres[RONDA_NAME_MAX + 1], m_polsek[RONDA_NAME_MAX + 1];
         store_name(m->polres, m_polres);
         store_name(m->polsek, m_polsek);
-        if (views_place_ok(ronda_role_name(m->role), m->polres.len ? m_polres : NULL,
-                           m->polsek.len ? m_polsek : NULL, polres, polsek))
+        if (views_place_ok(ronda_role_name(m->role), m->polres.len ? m_polres : NULL, m->polsek.len ? m_polsek : NULL,
+                           polres, polsek))
             return;
         if (!first) first = m;
     }

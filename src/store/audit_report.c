@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ronda/ronda.h" /* ronda/audit_report.h, after what it needs */
+#include "ronda/json.h" /* ronda/audit_report.h, after what it needs; the chains and contexts are JSON */
 
 static const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_json.h"
 #include "store/tlog.h"
 
 /* Name, role, Polres and Polsek of a key from the roster, into o (nulls when unknown). */

@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_int.h"
+#include "store/store_json.h"
 
-/* A record held, opened (signature, body hash and schema checked) with its body as JSON;
+/* A record held, opened (signature, body hash and schema checked) with its typed body
+ * (rec->typed, kind RONDA_KIND_NONE when redacted) viewing *bytes, which the caller frees;
  * table 0 = the ledger, 1 = fork evidence. Returns 1 when found and it verifies, 0 when not
- * held or it does not verify, -1 on a database failure (the store notes it). *body gets a
- * new JSON body (NULL when redacted). */
-static int load(ronda_store *s, int table, const uint8_t id[32], ronda_record *rec, json_t **body, uint8_t **bytes) {
+ * held or it does not verify, -1 on a database failure (the store notes it). */
+static int load(ronda_store *s, int table, const uint8_t id[32], ronda_record *rec, uint8_t **bytes) {
     sqlite3_stmt *st;
     const char *sql = table ? "SELECT envelope, signature, body FROM forks WHERE id = ?1"
                             : "SELECT envelope, signature, body FROM records WHERE id = ?1";
@@ -32,7 +32,6 @@ static int load(ronda_store *s, int table, const uint8_t id[32], ronda_record *r
     }
     sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
     int rc = sqlite3_step(st), out = 0;
-    *body = NULL;
     *bytes = NULL;
     if (rc == SQLITE_ROW) {
         /* the columns die with the statement: keep one copy the record can point into */
@@ -47,8 +46,6 @@ static int load(ronda_store *s, int table, const uint8_t id[32], ronda_record *r
             if (ronda_record_open_parts(buf, el, buf + el, sl, has_body ? buf + el + sl : NULL, bl, rec, NULL) ==
                 RONDA_OK) {
                 out = 1;
-                if (rec->body && ronda_body_to_json(rec->kind, rec->body, rec->body_len, body, NULL) != RONDA_OK)
-                    *body = NULL;
                 *bytes = buf;
             } else {
                 free(buf);
@@ -87,26 +84,29 @@ static void signer(ronda_store *s, const uint8_t key[32], json_t *into) {
  * its signed record when held ("records"), else from the views ("views"); NULL when nothing
  * here knows it. The current body (after amends) is not wanted here: the finding is about
  * the dialogue as it was signed. */
+static json_t *jtext(ronda_text t) { return t.len ? json_stringn(t.p, t.len) : json_null(); }
+
 static json_t *dialogue_named(ronda_store *s, const uint8_t id[32]) {
     ronda_record rec;
-    json_t *b = NULL;
     uint8_t *bytes = NULL;
     for (int table = 0; table < 2; table++) {
-        int got = load(s, table, id, &rec, &b, &bytes);
+        int got = load(s, table, id, &rec, &bytes);
         if (got < 0) return NULL;
-        if (got && rec.kind == RONDA_KIND_DIALOGUE && b) {
-            json_t *o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "title", store_jstr(b, "title"), "programme",
-                                  store_jstr(b, "programme"), "polres", store_jstr(b, "polres"), "polsek",
-                                  store_jstr(b, "polsek"), "when", store_jstr(b, "when"), "from",
-                                  table ? "fork evidence" : "records");
+        if (got && rec.kind == RONDA_KIND_DIALOGUE && rec.typed.kind == rec.kind) {
+            const ronda_dialogue *b = &rec.typed.u.dialogue;
+            const char *prog = ronda_programme_name(b->programme);
+            json_t *o = json_object();
+            json_object_set_new(o, "title", jtext(b->title));
+            json_object_set_new(o, "programme", prog ? json_string(prog) : json_null());
+            json_object_set_new(o, "polres", jtext(b->polres));
+            json_object_set_new(o, "polsek", jtext(b->polsek));
+            json_object_set_new(o, "when", jtext(b->when));
+            json_object_set_new(o, "from", json_string(table ? "fork evidence" : "records"));
             sethex(o, "id", id, 32);
-            json_decref(b);
             free(bytes);
             return o;
         }
-        json_decref(b);
         free(bytes);
-        b = NULL;
         bytes = NULL;
     }
     sqlite3_stmt *st;
@@ -133,15 +133,14 @@ static json_t *dialogue_named(ronda_store *s, const uint8_t id[32]) {
 
 /* The dialogue a record (held and verified) is about: itself, a resolution's dialogue, an
  * amend's target (or the target's dialogue). depth bounds amend chains. */
-static json_t *dialogue_of_body(ronda_store *s, ronda_kind kind, const uint8_t id[32], json_t *b, int depth) {
-    uint8_t d[32];
-    if (kind == RONDA_KIND_DIALOGUE) return dialogue_named(s, id);
-    if (kind == RONDA_KIND_RESOLUTION && store_unhex32(b, "dialogue", d)) return dialogue_named(s, d);
-    if (kind == RONDA_KIND_AMEND && depth < 2) {
-        if (store_jstr(b, "kind") && strcmp(store_jstr(b, "kind"), "resolution") == 0 &&
-            store_unhex32(json_object_get(b, "body"), "dialogue", d))
-            return dialogue_named(s, d);
-        if (store_unhex32(b, "target", d)) return dialogue_named(s, d);
+static json_t *dialogue_of_body(ronda_store *s, const ronda_record *rec, int depth) {
+    const ronda_body *b = &rec->typed;
+    if (rec->kind == RONDA_KIND_DIALOGUE) return dialogue_named(s, rec->id);
+    if (b->kind != rec->kind) return NULL; /* redacted */
+    if (rec->kind == RONDA_KIND_RESOLUTION) return dialogue_named(s, b->u.resolution.dialogue);
+    if (rec->kind == RONDA_KIND_AMEND && depth < 2) {
+        if (b->u.amend.kind == RONDA_KIND_RESOLUTION) return dialogue_named(s, b->u.amend.body.resolution.dialogue);
+        return dialogue_named(s, b->u.amend.target);
     }
     return NULL;
 }
@@ -268,25 +267,18 @@ static void checkpoint_heads(ronda_store *s, const uint8_t author[32], uint64_t 
     sqlite3_bind_int64(st, 1, RONDA_EXPLAIN_CHECKPOINTS_MAX);
     while (sqlite3_step(st) == SQLITE_ROW) {
         ronda_record rec;
-        json_t *b = NULL;
-        const uint8_t *body = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 2);
-        if (ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                                    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), body,
-                                    (size_t)sqlite3_column_bytes(st, 2), &rec, NULL) != RONDA_OK ||
-            !rec.body || ronda_body_to_json(rec.kind, rec.body, rec.body_len, &b, NULL) != RONDA_OK)
-            continue;
-        json_t *fr = json_object_get(b, "frontier");
-        for (size_t i = 0; i < json_array_size(fr); i++) {
-            json_t *en = json_array_get(fr, i);
-            uint8_t a[32], h[32];
-            uint64_t q = (uint64_t)json_integer_value(json_object_get(en, "seq"));
-            if (!store_unhex32(en, "author", a) || !store_unhex32(en, "head", h) || memcmp(a, author, 32) != 0 ||
-                q < lo || q > hi)
-                continue;
-            if (!has[q - lo]) memcpy(heads[q - lo], h, 32);
+        if (!store_open_row(st, 0, &rec) || rec.kind != RONDA_KIND_CHECKPOINT) continue;
+        const ronda_list *fr = &rec.typed.u.checkpoint.frontier;
+        ronda_entry *en = malloc((fr->n ? fr->n : 1) * sizeof *en);
+        if (!en) break; /* out of memory: fewer heads named, none wrong */
+        size_t n = ronda_body_entries(fr, en, fr->n);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t q = en[i].seq.v;
+            if (memcmp(en[i].author, author, 32) != 0 || q < lo || q > hi) continue;
+            if (!has[q - lo]) memcpy(heads[q - lo], en[i].head, 32);
             has[q - lo] = 1;
         }
-        json_decref(b);
+        free(en);
     }
     sqlite3_finalize(st);
 }
@@ -366,7 +358,7 @@ static json_t *differences(json_t *a, json_t *b) {
 
 ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
     ronda_record r1, r2;
-    json_t *b1 = NULL, *b2 = NULL;
+    json_t *b1 = NULL, *b2 = NULL; /* the two bodies as shown */
     uint8_t *m1 = NULL, *m2 = NULL;
     uint8_t other[32];
     int in_forks = 0;
@@ -388,12 +380,15 @@ ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BY
     if (rc == SQLITE_DONE) return RONDA_ERR_NOT_FOUND;
     if (rc != SQLITE_ROW) return store_fail(s, rc);
     const uint8_t *held_id = in_forks ? other : id, *ev_id = in_forks ? id : other;
-    int g1 = load(s, 0, held_id, &r1, &b1, &m1), g2 = load(s, 1, ev_id, &r2, &b2, &m2);
+    int g1 = load(s, 0, held_id, &r1, &m1), g2 = load(s, 1, ev_id, &r2, &m2);
     ronda_err e = RONDA_OK;
     if (g1 < 0 || g2 < 0)
         e = RONDA_ERR_DB;
     else if (!g1 || !g2 || memcmp(r1.author, r2.author, 32) != 0 || r1.seq != r2.seq)
         e = RONDA_ERR_NOT_FOUND; /* not two verified versions: the audit reports the evidence */
+    else if ((r1.body && ronda_body_json(&r1.typed, &b1) != RONDA_OK) ||
+             (r2.body && ronda_body_json(&r2.typed, &b2) != RONDA_OK))
+        e = RONDA_ERR_NOMEM;
     if (e == RONDA_OK) {
         json_t *o = json_object();
         sethex(o, "author", r1.author, 32);
@@ -409,8 +404,8 @@ ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BY
         if (r1.has_prev != r2.has_prev || (r1.has_prev && memcmp(r1.prev, r2.prev, 32) != 0))
             json_array_append_new(diff, json_string("prev"));
         json_object_set_new(o, "differences", diff);
-        json_t *dj = dialogue_of_body(s, r1.kind, r1.id, b1, 0);
-        if (!dj) dj = dialogue_of_body(s, r2.kind, r2.id, b2, 0);
+        json_t *dj = dialogue_of_body(s, &r1, 0);
+        if (!dj) dj = dialogue_of_body(s, &r2, 0);
         json_object_set_new(o, "dialogue", dj ? dj : json_null());
         *out = o;
     }
@@ -426,20 +421,18 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
     static const uint8_t zero[32];
     int has_id = memcmp(f->id, zero, 32) != 0, has_author = memcmp(f->author, zero, 32) != 0;
     ronda_record rec;
-    json_t *b = NULL;
     uint8_t *bytes = NULL;
     int held = 0, table = 0;
     if (has_id) {
-        held = load(s, 0, f->id, &rec, &b, &bytes);
+        held = load(s, 0, f->id, &rec, &bytes);
         if (held == 0) {
-            json_decref(b);
             free(bytes);
-            b = NULL;
             bytes = NULL;
-            held = load(s, 1, f->id, &rec, &b, &bytes);
+            held = load(s, 1, f->id, &rec, &bytes);
             table = 1;
         }
     }
+    const ronda_body *b = held && rec.typed.kind == rec.kind ? &rec.typed : NULL; /* NULL: redacted */
     if (held < 0) {
         json_decref(o);
         return store_dberr(s, NULL, "finding context");
@@ -456,9 +449,10 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
         sethex(r, "id", rec.id, 32);
         json_object_set_new(r, "hlc_ms", json_integer((json_int_t)ronda_hlc_ms(rec.hlc)));
         if (rec.kind == RONDA_KIND_RESOLUTION && b) {
-            json_object_set(r, "topic", json_object_get(b, "topic"));
-            json_object_set(r, "status", json_object_get(b, "status"));
-            json_object_set(r, "action", json_object_get(b, "action"));
+            const ronda_resolution *res = &b->u.resolution;
+            json_object_set_new(r, "topic", json_integer((json_int_t)res->topic.v));
+            json_object_set_new(r, "status", json_string(ronda_status_name(res->status)));
+            json_object_set_new(r, "action", jtext(res->action));
         }
         json_object_set_new(o, "record", r);
     } else if (has_id) {
@@ -477,7 +471,7 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
     /* The dialogue: the finding's own, else the record's. */
     json_t *dj = NULL;
     if (f->has_dialogue) dj = dialogue_named(s, f->dialogue);
-    if (!dj && held) dj = dialogue_of_body(s, rec.kind, rec.id, b, 0);
+    if (!dj && held) dj = dialogue_of_body(s, &rec, 0);
     if (dj) json_object_set_new(o, "dialogue", dj);
     /* What is missing, and what still names it. */
     if (has_author && f->kind == RONDA_FINDING_CHAIN && f->err == RONDA_ERR_GAP && f->seq > 1) {
@@ -498,16 +492,13 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
         }
     } else if (held && f->kind == RONDA_FINDING_REFERENCE && b) {
         /* the record it names, when not held */
-        uint8_t t[32];
-        int named = 0;
-        if (rec.kind == RONDA_KIND_RESOLUTION) named = store_unhex32(b, "dialogue", t);
-        if (rec.kind == RONDA_KIND_AMEND) named = store_unhex32(b, "target", t);
-        if (named) {
+        const uint8_t *t = NULL;
+        if (rec.kind == RONDA_KIND_RESOLUTION) t = b->u.resolution.dialogue;
+        if (rec.kind == RONDA_KIND_AMEND) t = b->u.amend.target;
+        if (t) {
             ronda_record tr;
-            json_t *tb = NULL;
             uint8_t *tm = NULL;
-            int got = load(s, 0, t, &tr, &tb, &tm);
-            json_decref(tb);
+            int got = load(s, 0, t, &tr, &tm);
             free(tm);
             if (got == 0) {
                 json_t *m = json_object();
@@ -521,7 +512,6 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
         json_t *fv = NULL;
         if (ronda_store_fork_versions(s, f->id, &fv) == RONDA_OK) json_object_set_new(o, "fork", fv);
     }
-    json_decref(b);
     free(bytes);
     *out = o;
     return RONDA_OK;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_json.h"
 #include "store/tlog.h"
 
 /* A record by id: opened (its typed body viewing *buf, which the caller frees); 0 when not

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_json.h"
 #include "store/tlog.h"
 
 #define PROOF_FORMAT "ronda-proof-v1"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_int.h"
+#include "store/store_json.h"
 
 /* Turn user words into an FTS5 query that matches all of them as plain terms: each word
  * is quoted (quotes doubled), so no FTS5 syntax from a user reaches the parser. */
@@ -180,20 +180,28 @@ static json_t *related(ronda_store *s, const uint8_t *id, ronda_err *e) {
     if (rc != SQLITE_OK) *e = store_fail(s, rc);
     if (rc == SQLITE_OK) {
         sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-        json_t *b = NULL;
+        ronda_body b;
         ronda_kind kind = RONDA_KIND_NONE;
         rc = sqlite3_step(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) *e = store_fail(s, rc);
         if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_BLOB &&
             (kind = ronda_kind_from_name((const char *)sqlite3_column_text(st, 0),
                                          (size_t)sqlite3_column_bytes(st, 0))) != RONDA_KIND_NONE &&
-            ronda_body_to_json(kind, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &b, NULL) ==
+            ronda_body_decode(kind, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &b, NULL) ==
                 RONDA_OK) {
-            json_t *cur = kind == RONDA_KIND_AMEND ? json_incref(json_object_get(b, "body")) : json_incref(b);
+            if (kind == RONDA_KIND_AMEND) { /* the amend's new body, as a body of its own kind */
+                ronda_amend am = b.u.amend;
+                b.kind = (ronda_kind)am.kind;
+                if (am.kind == RONDA_KIND_DIALOGUE)
+                    b.u.dialogue = am.body.dialogue;
+                else
+                    b.u.resolution = am.body.resolution;
+            }
+            json_t *cur = NULL;
+            if (ronda_body_json(&b, &cur) != RONDA_OK) cur = NULL;
             json_object_set_new(out, "current", cur ? cur : json_null());
             json_object_set_new(out, "amendments", json_integer(sqlite3_column_int64(st, 2)));
         }
-        json_decref(b);
         sqlite3_finalize(st);
     }
     return out;
@@ -253,7 +261,7 @@ ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], jso
         ronda_hex(rec.signature, 64, hex);
         json_object_set_new(o, "signature", json_string(hex));
         json_t *bj = NULL;
-        if (rec.body && ronda_body_to_json(rec.kind, rec.body, rec.body_len, &bj, NULL) != RONDA_OK) bj = NULL;
+        if (rec.body && ronda_body_json(&rec.typed, &bj) != RONDA_OK) bj = NULL;
         json_object_set_new(o, "redacted", json_boolean(rec.body == NULL));
         json_object_set_new(o, "body", bj ? bj : json_null());
         ronda_err ve = RONDA_OK;
@@ -269,7 +277,16 @@ ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], jso
     return RONDA_OK;
 }
 
-ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES], json_t **out) {
+/* A text column into a fixed buffer ("" when NULL), cut at cap - 1 bytes. */
+static void textcopy(char *out, size_t cap, sqlite3_stmt *st, int col) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    if (n >= cap) n = cap - 1;
+    if (n) memcpy(out, t, n);
+    out[n] = '\0';
+}
+
+ronda_err ronda_store_member_info(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES], ronda_member_info *out) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT m.name, m.polres, m.polsek, m.role, m.endpoint, m.valid_from, m.valid_until,"
@@ -282,19 +299,43 @@ ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc); /* an error is no "never admitted" */
     if (rc == SQLITE_ROW) {
-        json_t *o = json_object();
-        textcol(o, "name", st, 0);
-        textcol(o, "polres", st, 1);
-        textcol(o, "polsek", st, 2);
-        textcol(o, "role", st, 3);
-        textcol(o, "endpoint", st, 4);
-        json_object_set_new(o, "valid_from", json_integer(sqlite3_column_int64(st, 5)));
-        json_object_set_new(o, "valid_until", json_integer(sqlite3_column_int64(st, 6)));
-        hexcol(o, "curve_key", st, 7);
-        json_object_set_new(o, "revoked", json_boolean(sqlite3_column_type(st, 8) != SQLITE_NULL));
-        *out = o;
+        memset(out, 0, sizeof *out);
+        textcopy(out->name, sizeof out->name, st, 0);
+        textcopy(out->polres, sizeof out->polres, st, 1);
+        textcopy(out->polsek, sizeof out->polsek, st, 2);
+        textcopy(out->endpoint, sizeof out->endpoint, st, 4);
+        const char *role = (const char *)sqlite3_column_text(st, 3);
+        out->role = -1;
+        for (int r = RONDA_ROLE_PRECINCT; r <= RONDA_ROLE_AUDITOR; r++)
+            if (role && strcmp(role, ronda_role_name(r)) == 0) out->role = r;
+        out->valid_from = (uint64_t)sqlite3_column_int64(st, 5);
+        out->valid_until = (uint64_t)sqlite3_column_int64(st, 6);
+        out->has_curve_key = sqlite3_column_bytes(st, 7) == RONDA_KEY_BYTES;
+        if (out->has_curve_key) memcpy(out->curve_key, sqlite3_column_blob(st, 7), RONDA_KEY_BYTES);
+        out->revoked = sqlite3_column_type(st, 8) != SQLITE_NULL;
         e = RONDA_OK;
     }
     sqlite3_finalize(st);
     return e;
+}
+
+ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES], json_t **out) {
+    ronda_member_info m;
+    ronda_err e = ronda_store_member_info(s, key, &m);
+    if (e != RONDA_OK) return e;
+    json_t *o = json_object();
+    if (!o) return RONDA_ERR_NOMEM;
+    json_object_set_new(o, "name", m.name[0] ? json_string(m.name) : json_null());
+    json_object_set_new(o, "polres", m.polres[0] ? json_string(m.polres) : json_null());
+    json_object_set_new(o, "polsek", m.polsek[0] ? json_string(m.polsek) : json_null());
+    json_object_set_new(o, "role", ronda_role_name(m.role) ? json_string(ronda_role_name(m.role)) : json_null());
+    json_object_set_new(o, "endpoint", m.endpoint[0] ? json_string(m.endpoint) : json_null());
+    json_object_set_new(o, "valid_from", json_integer((json_int_t)m.valid_from));
+    json_object_set_new(o, "valid_until", json_integer((json_int_t)m.valid_until));
+    char hex[2 * RONDA_KEY_BYTES + 1];
+    ronda_hex(m.curve_key, RONDA_KEY_BYTES, hex);
+    json_object_set_new(o, "curve_key", m.has_curve_key ? json_string(hex) : json_null());
+    json_object_set_new(o, "revoked", json_boolean(m.revoked));
+    *out = o;
+    return RONDA_OK;
 }

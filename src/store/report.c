@@ -13,7 +13,7 @@
 #include "record/schema.h"
 #include "ronda/limits.h"
 #include "ronda/report.h"
-#include "store/store_int.h"
+#include "store/store_json.h"
 #include "util/util.h"
 
 /* Records written after their author's revocation, or at or after the lowest seq its chain

@@ -16,7 +16,6 @@
 #include <time.h>
 
 #include "record/record_int.h"
-#include "ronda/report.h"
 #include "store/store_int.h"
 #include "util/assert.h"
 

@@ -146,15 +146,6 @@ void store_digest_entry(crypto_generichash_state *h, const uint8_t *author, uint
  * a revocation or a fork changed which of its records count). */
 ronda_err views_refresh_author(ronda_store *s, const uint8_t *author);
 /* views.c: reference checks (before any write) and derived-view updates for one record. */
-/* A JSON object's string member, or NULL. */
-static inline const char *store_jstr(const json_t *o, const char *k) {
-    return json_string_value(json_object_get(o, k));
-}
-/* A 32-byte key or id from a JSON object's hex member; 0 when absent or not 64 hex digits. */
-static inline int store_unhex32(const json_t *o, const char *k, uint8_t out[32]) {
-    const char *h = store_jstr(o, k);
-    return h && ronda_unhex(h, out, 32) == RONDA_OK;
-}
 /* A record's columns (envelope at env_col, signature and body after it), opened with the
  * stateless checks and its body decoded into rec->typed (viewing the row's bytes: valid until
  * the statement steps or resets); 0 when it does not verify or is redacted
@@ -179,9 +170,6 @@ static inline const char *store_name(ronda_text t, char out[RONDA_NAME_MAX + 1])
     out[n] = '\0';
     return out;
 }
-/* Who signed with `key`, into o: the member's name, role, Polres and Polsek, or the
- * authority (chains.c; the chains and the history of a dialogue show it). */
-void store_signer(ronda_store *s, const uint8_t key[32], json_t *o);
 /* One frontier entry (author, seq big-endian, head) into a checkpoint's digest of the
  * frontier it lists (no fork items: store_digest_entry is the ledger digest's). audit.c. */
 void store_frontier_entry(crypto_generichash_state *h, const uint8_t *author, uint64_t seq, const uint8_t *head);
@@ -204,11 +192,6 @@ void views_fts_drop(ronda_store *s);
 /* query.c: user words as an FTS5 query of quoted terms, all required (malloc'd; NULL when
  * there is no word or the text is longer than RONDA_TEXT_MAX). */
 char *fts_terms(const char *text);
-/* query.c: column `col` of a row into o[key]: a 32-byte blob as hex, text, or an integer;
- * JSON null for NULL (or a blob of another size). */
-void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
-void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
-void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
 
 /* store.c: replay every record (arrival order) into the derived tables unqualified names
  * resolve to, as `ronda rebuild` does: heads and views, and `suspect` for each record that no

@@ -125,25 +125,29 @@ ronda_err tlog_epoch(ronda_store *s, tlog *t, const tlog_entry *e, size_t n, ron
     return RONDA_OK;
 }
 
-/* The entries of one part, appended to *v (grown); 0 on a malformed entry or no memory. */
-static int take_entries(const json_t *b, tlog_entry **v, size_t *n, size_t *cap) {
-    const json_t *fr = json_object_get(b, "frontier");
-    for (size_t i = 0; i < json_array_size(fr); i++) {
-        const json_t *en = json_array_get(fr, i);
-        if (*n == *cap) {
-            size_t c = *cap ? *cap * 2 : 64;
-            tlog_entry *g = realloc(*v, c * sizeof *g);
-            if (!g) return 0;
-            *v = g;
-            *cap = c;
-        }
+/* The entries of one part, appended to *v (grown); 0 on entries out of order or no memory. */
+static int take_entries(const ronda_checkpoint *b, tlog_entry **v, size_t *n, size_t *cap) {
+    if (*n + b->frontier.n > *cap) {
+        size_t c = *cap ? *cap : 64;
+        while (c < *n + b->frontier.n) c *= 2;
+        tlog_entry *g = realloc(*v, c * sizeof *g);
+        if (!g) return 0;
+        *v = g;
+        *cap = c;
+    }
+    ronda_entry *en = malloc((b->frontier.n ? b->frontier.n : 1) * sizeof *en);
+    if (!en) return 0;
+    size_t k = ronda_body_entries(&b->frontier, en, b->frontier.n), i;
+    for (i = 0; i < k; i++) {
         tlog_entry *x = &(*v)[*n];
-        if (!store_unhex32(en, "author", x->author) || !store_unhex32(en, "head", x->head)) return 0;
-        x->seq = (uint64_t)json_integer_value(json_object_get(en, "seq"));
-        if (*n > 0 && memcmp((*v)[*n - 1].author, x->author, 32) >= 0) return 0; /* ascending */
+        memcpy(x->author, en[i].author, 32);
+        memcpy(x->head, en[i].head, 32);
+        x->seq = en[i].seq.v;
+        if (*n > 0 && memcmp((*v)[*n - 1].author, x->author, 32) >= 0) break; /* ascending */
         (*n)++;
     }
-    return 1;
+    free(en);
+    return i == k;
 }
 
 ronda_err tlog_walk(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog *t,
@@ -166,18 +170,13 @@ ronda_err tlog_walk(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog 
     int rc;
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_record rec;
-        json_t *b = NULL;
-        const void *body = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 2);
-        if (ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                                    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), body,
-                                    (size_t)sqlite3_column_bytes(st, 2), &rec, NULL) != RONDA_OK ||
-            !rec.body || rec.kind != RONDA_KIND_CHECKPOINT ||
-            ronda_body_to_json(rec.kind, rec.body, rec.body_len, &b, NULL) != RONDA_OK) {
+        if (!store_open_row(st, 0, &rec) || rec.kind != RONDA_KIND_CHECKPOINT) {
             open = 0; /* a part that does not open ends the checkpoint it belongs to */
             continue;
         }
-        unsigned part = (unsigned)json_integer_value(json_object_get(b, "part"));
-        unsigned ps = (unsigned)json_integer_value(json_object_get(b, "parts"));
+        const ronda_checkpoint *b = &rec.typed.u.checkpoint;
+        unsigned part = (unsigned)b->part.v;
+        unsigned ps = (unsigned)b->parts.v;
         if (part == 0) {
             open = 1;
             ok = 1;
@@ -186,14 +185,13 @@ ronda_err tlog_walk(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlog 
             memset(&cp, 0, sizeof cp);
             memcpy(cp.id, rec.id, 32);
             cp.seq = rec.seq;
-            const json_t *size = json_object_get(b, "size");
-            cp.has_tree = size && store_unhex32(b, "root", cp.root.b);
-            cp.size = cp.has_tree ? (uint64_t)json_integer_value(size) : 0;
+            cp.has_tree = b->size.set && b->root;
+            if (cp.has_tree) memcpy(cp.root.b, b->root, 32);
+            cp.size = cp.has_tree ? b->size.v : 0;
         } else if (!open || part != next_part || ps != parts || rec.seq != next_seq) {
             open = 0;
         }
         if (open && !take_entries(b, &v, &n, &cap)) ok = 0;
-        json_decref(b);
         if (!open) continue;
         next_part = part + 1;
         next_seq = rec.seq + 1;
@@ -292,17 +290,15 @@ static int state_load(ronda_store *s, const uint8_t writer[RONDA_KEY_BYTES], tlo
     sqlite3_bind_int64(st, 2, (int64_t)first);
     ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES &&
          memcmp(sqlite3_column_blob(st, 0), cp, RONDA_ID_BYTES) == 0 && sqlite3_column_type(st, 1) == SQLITE_BLOB;
-    json_t *b = NULL;
-    if (ok)
-        ok = ronda_body_to_json(RONDA_KIND_CHECKPOINT, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-                                &b, NULL) == RONDA_OK;
-    sqlite3_finalize(st);
-    if (!ok) return 0;
+    ronda_body b;
     ronda_tree_hash root, mine;
-    const json_t *size = json_object_get(b, "size");
-    ok = json_integer_value(json_object_get(b, "part")) == 0 && json_is_integer(size) &&
-         (uint64_t)json_integer_value(size) == t->range.size && store_unhex32(b, "root", root.b);
-    json_decref(b);
+    if (ok)
+        ok = ronda_body_decode(RONDA_KIND_CHECKPOINT, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+                               &b, NULL) == RONDA_OK &&
+             b.u.checkpoint.part.v == 0 && b.u.checkpoint.size.set && b.u.checkpoint.root &&
+             b.u.checkpoint.size.v == t->range.size;
+    if (ok) memcpy(root.b, b.u.checkpoint.root, sizeof root.b); /* before the row's bytes go */
+    sqlite3_finalize(st);
     if (!ok) return 0;
     ronda_tree_range_root(&t->range, &mine);
     return memcmp(mine.b, root.b, sizeof root.b) == 0;

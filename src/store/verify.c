@@ -75,34 +75,32 @@ static void finding(vctx *v, ronda_finding_kind kind, ronda_err err, int64_t row
 }
 
 static void roster_add(vctx *v, const ronda_record *rec) {
-    json_t *b = NULL;
-    if (!rec->body || ronda_body_to_json(rec->kind, rec->body, rec->body_len, &b, NULL) != RONDA_OK) return;
+    ronda_body own;
+    ronda_err e;
+    const ronda_body *b = store_typed(rec, &own, NULL, &e);
+    if (!b) return;
     if (rec->kind == RONDA_KIND_MEMBER && v->n_members < ROSTER_MAX) {
         member_entry *m = realloc(v->members, (v->n_members + 1) * sizeof *m);
         if (m) {
             v->members = m;
             m = &m[v->n_members];
-            if (ronda_unhex(json_string_value(json_object_get(b, "sign_key")), m->key, 32) == RONDA_OK) {
-                const char *role = json_string_value(json_object_get(b, "role"));
-                m->hq = strcmp(role, "hq") == 0;
-                m->writer = m->hq || strcmp(role, "precinct") == 0;
-                m->from_ms = (uint64_t)json_integer_value(json_object_get(b, "valid_from"));
-                m->until_ms = (uint64_t)json_integer_value(json_object_get(b, "valid_until"));
-                v->n_members++;
-            }
+            memcpy(m->key, b->u.member.sign_key, 32);
+            m->hq = b->u.member.role == RONDA_ROLE_HQ;
+            m->writer = m->hq || b->u.member.role == RONDA_ROLE_PRECINCT;
+            m->from_ms = b->u.member.valid_from.v;
+            m->until_ms = b->u.member.valid_until.v;
+            v->n_members++;
         }
     } else if (rec->kind == RONDA_KIND_REVOKE && v->n_revokes < ROSTER_MAX) {
         revoke_entry *r = realloc(v->revokes, (v->n_revokes + 1) * sizeof *r);
         if (r) {
             v->revokes = r;
             r = &r[v->n_revokes];
-            if (ronda_unhex(json_string_value(json_object_get(b, "member")), r->key, 32) == RONDA_OK) {
-                r->last_seq = (uint64_t)json_integer_value(json_object_get(b, "last_seq"));
-                v->n_revokes++;
-            }
+            memcpy(r->key, b->u.revoke.member, 32);
+            r->last_seq = b->u.revoke.last_seq.v;
+            v->n_revokes++;
         }
     }
-    json_decref(b);
 }
 
 static ronda_err membership(const vctx *v, const ronda_record *rec) {

@@ -476,8 +476,8 @@ static ronda_err cosigs_of(ronda_store *s, const uint8_t id[32], const ronda_not
         if (!store_open_row(st, 0, &rec) || rec.kind != RONDA_KIND_COSIGN) continue;
         /* The view only says where to look: the record itself must name this checkpoint. */
         const ronda_cosign *b = &rec.typed.u.cosign;
-        int ok = memcmp(b->checkpoint, id, 32) == 0 && memcmp(rec.author, h->writer, 32) != 0 &&
-                 is_hq(s, rec.author) && ronda_note_verify(h, rec.author, b->note_sig);
+        int ok = memcmp(b->checkpoint, id, 32) == 0 && memcmp(rec.author, h->writer, 32) != 0 && is_hq(s, rec.author) &&
+                 ronda_note_verify(h, rec.author, b->note_sig);
         if (ok && !sigvec_push(v, rec.author, b->note_sig)) {
             e = RONDA_ERR_NOMEM;
             break;

@@ -463,6 +463,104 @@ static void test_schema(void **state) {
     expect_body(RONDA_KIND_AMEND, am, S, S, "amend of a member");
 }
 
+/* ronda_body_encode is ronda_body_decode's inverse: every kind's canonical bytes come back
+ * byte for byte from their typed body; a typed body that breaks its schema is refused with
+ * the decoder's error; ronda_body_entries_list builds a frontier the decoder reads back. */
+static void encode_same(ronda_kind kind, json_t *json) {
+    size_t len = 0, len2 = 0;
+    uint8_t *bytes = fx_body(kind, json, &len), *again = NULL;
+    ronda_body b;
+    assert_ok(ronda_body_decode(kind, bytes, len, &b, NULL));
+    assert_ok(ronda_body_encode(&b, &again, &len2, NULL));
+    assert_int_equal(len2, len);
+    assert_memory_equal(again, bytes, len);
+    free(again);
+    free(bytes);
+}
+
+static void test_typed_encode(void **state) {
+    (void)state;
+    uint8_t id[32];
+    memset(id, 0x44, 32);
+    char hex[65];
+    encode_same(RONDA_KIND_DIALOGUE, dialogue());
+    encode_same(RONDA_KIND_RESOLUTION, fx_resolution_json(id, 1, "referred", "Dishub", "Diteruskan"));
+    encode_same(RONDA_KIND_MEMBER, fx_member_json(&B, "precinct", "Polsek Durenan", FX_T0, FX_T0 + 1));
+    fx_hex(id, 32, hex);
+    encode_same(RONDA_KIND_AMEND, json_pack("{s:o, s:s, s:s, s:s}", "body", dialogue(), "kind", "dialogue", "reason",
+                                            "Salah ketik", "target", hex));
+    encode_same(RONDA_KIND_REVOKE, json_pack("{s:s, s:s, s:I, s:s}", "member", hex, "reason", "Kunci hilang",
+                                             "last_seq", (json_int_t)3, "last_id", hex));
+
+    /* A checkpoint's frontier from entries, then the whole body, read back. */
+    uint8_t keys[3][32], heads[3][32], digest[32], root[32], sig[64];
+    ronda_entry en[3];
+    for (int i = 0; i < 3; i++) {
+        memset(keys[i], 0x10 + i, 32);
+        memset(heads[i], 0x20 + i, 32);
+        en[i] = (ronda_entry){.seq = {(uint64_t)(i + 1), 1}, .head = heads[i], .author = keys[i]};
+    }
+    memset(digest, 0x30, 32);
+    memset(root, 0x31, 32);
+    memset(sig, 0x32, 64);
+    uint8_t *items = NULL, *bytes = NULL;
+    size_t len = 0;
+    ronda_body b;
+    memset(&b, 0, sizeof b);
+    b.kind = RONDA_KIND_CHECKPOINT;
+    assert_ok(ronda_body_entries_list(en, 3, &items, &b.u.checkpoint.frontier));
+    b.u.checkpoint.part = (ronda_uint){0, 1};
+    b.u.checkpoint.parts = (ronda_uint){1, 1};
+    b.u.checkpoint.records = (ronda_uint){6, 1};
+    b.u.checkpoint.digest = digest;
+    b.u.checkpoint.size = (ronda_uint){6, 1};
+    b.u.checkpoint.root = root;
+    b.u.checkpoint.note_sig = sig;
+    assert_ok(ronda_body_encode(&b, &bytes, &len, NULL));
+    ronda_body back;
+    assert_ok(ronda_body_decode(RONDA_KIND_CHECKPOINT, bytes, len, &back, NULL));
+    ronda_entry got[3];
+    assert_int_equal(ronda_body_entries(&back.u.checkpoint.frontier, got, 3), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(got[i].seq.v, (uint64_t)(i + 1));
+        assert_memory_equal(got[i].author, keys[i], 32);
+        assert_memory_equal(got[i].head, heads[i], 32);
+    }
+    assert_memory_equal(back.u.checkpoint.root, root, 32);
+    assert_memory_equal(back.u.checkpoint.note_sig, sig, 64);
+    free(bytes);
+
+    /* What the schema refuses, the encoder refuses: no digest (required), more parts than
+     * RONDA_CHECKPOINT_PARTS_MAX, an empty frontier; and no list beyond its bound is built. */
+    ronda_detail d = {{0}};
+    bytes = NULL;
+    b.u.checkpoint.digest = NULL;
+    assert_int_equal(ronda_body_encode(&b, &bytes, &len, &d), RONDA_ERR_SCHEMA);
+    assert_null(bytes);
+    assert_non_null(strstr(d.text, "digest"));
+    b.u.checkpoint.digest = digest;
+    b.u.checkpoint.parts = (ronda_uint){RONDA_CHECKPOINT_PARTS_MAX + 1, 1};
+    assert_int_equal(ronda_body_encode(&b, &bytes, &len, NULL), RONDA_ERR_SCHEMA);
+    b.u.checkpoint.parts = (ronda_uint){1, 1};
+    free(items);
+    assert_ok(ronda_body_entries_list(en, 0, &items, &b.u.checkpoint.frontier));
+    assert_int_equal(ronda_body_encode(&b, &bytes, &len, NULL), RONDA_ERR_SCHEMA);
+    free(items);
+    ronda_list big;
+    assert_int_equal(ronda_body_entries_list(en, RONDA_CHECKPOINT_AUTHORS_MAX + 1, &items, &big), RONDA_ERR_TOO_BIG);
+
+    /* An enum out of range, a kind out of range. */
+    ronda_body m;
+    size_t mlen = 0;
+    uint8_t *mb = fx_body(RONDA_KIND_MEMBER, fx_member_json(&B, "hq", "Polres", FX_T0, FX_T0 + 1), &mlen);
+    assert_ok(ronda_body_decode(RONDA_KIND_MEMBER, mb, mlen, &m, NULL));
+    m.u.member.role = 9;
+    assert_int_equal(ronda_body_encode(&m, &bytes, &len, NULL), RONDA_ERR_SCHEMA);
+    m.kind = RONDA_KIND__COUNT;
+    assert_int_equal(ronda_body_encode(&m, &bytes, &len, NULL), RONDA_ERR_KIND);
+    free(mb);
+}
+
 static void test_redacted(void **state) {
     (void)state;
     size_t blen, len, rlen;
@@ -570,6 +668,7 @@ int main(void) {
         cmocka_unit_test(test_too_big),
         cmocka_unit_test(test_field_sizes),
         cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_typed_encode),
         cmocka_unit_test(test_redacted),
         cmocka_unit_test(test_flip_every_byte),
         cmocka_unit_test(test_helpers),

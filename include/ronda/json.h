@@ -1,0 +1,130 @@
+/* The JSON documents of the library: what the CLI (`ronda show`, `query`, `history`,
+ * `audit --json`, `prove`) and the HTTP API show, and the JSON input of `ronda record --json`.
+ *
+ * The library's data model is typed (include/ronda/body.h for bodies, ronda_member_info,
+ * ronda_finding, the audit report of include/ronda/audit_report.h): the store, the views, the
+ * audit, the witness code and sync read and write those structs and are compiled without this
+ * header (RONDA_NO_JSON). The functions here build a JSON document from them for the edges;
+ * docs/architecture.md lists the files that may include this header or <jansson.h>, and the
+ * `layers` test holds every other file to it. Documents (*out) are new references the caller
+ * json_decref's; a callback's JSON argument is borrowed (json_incref it to keep it).
+ * include/ronda/report.h holds the HQ reports, JSON as well. */
+#ifndef RONDA_JSON_H
+#define RONDA_JSON_H
+
+#include <jansson.h>
+
+#include "ronda/ronda.h"
+#include "ronda/audit.h"
+#include "ronda/store.h"
+
+/* ---- bodies */
+
+/* Canonical body bytes from JSON, following the kind's schema (ids and keys as hex).
+ * On success *out is malloc'd (caller frees). On failure `detail` names the field. */
+RONDA_API ronda_err ronda_body_from_json(ronda_kind kind, const json_t *json, uint8_t **out, size_t *out_len,
+                                         ronda_detail *detail) RONDA_MUST_CHECK;
+
+/* Check canonical body bytes against the kind's schema; when `out` is not NULL also
+ * return it as a new JSON object (caller json_decref's it). */
+RONDA_API ronda_err ronda_body_to_json(ronda_kind kind, const uint8_t *body, size_t body_len, json_t **out,
+                                       ronda_detail *detail) RONDA_MUST_CHECK;
+
+/* A decoded body (include/ronda/body.h) as a new JSON object (caller json_decref's it): for
+ * the CLI and the HTTP server; the library itself reads the typed struct. */
+struct ronda_body;
+RONDA_API ronda_err ronda_body_json(const struct ronda_body *body, json_t **out) RONDA_MUST_CHECK;
+
+/* ---- records and members */
+
+/* The roster's member for a signing key (ronda_store_member_info) as JSON: name, polres,
+ * polsek, role, endpoint (null when absent), valid_from, valid_until, curve_key (hex) and
+ * revoked; RONDA_ERR_NOT_FOUND when the key was never admitted. */
+RONDA_API ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
+                                       json_t **out) RONDA_MUST_CHECK;
+
+/* A record as JSON: envelope fields, body (or null when redacted) and, for dialogues and
+ * resolutions, the derived view (current topics and their status, amendments). */
+RONDA_API ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
+
+/* One JSON object per topic matching the filters, with its dialogue's fields and current
+ * status, in dialogue time order. `row` is borrowed: the library json_decref's it after `cb`
+ * returns (json_incref it to keep it); `cb` returns non-zero to stop. */
+RONDA_API ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void *ctx, json_t *row),
+                                      void *ctx) RONDA_MUST_CHECK;
+
+/* ---- chains, history, findings in plain words (src/store/chains.c, history.c, explain.c) */
+
+/* One JSON object per author chain held, ascending by key: author, name, role, polres,
+ * polsek (from the roster; null when unknown), records, first_seq, last_seq, first_ms,
+ * last_ms, and counts per kind. For reports. `chain` is borrowed: the library json_decref's it
+ * after `cb` returns (json_incref it to keep it); `cb` returns non-zero to stop the walk. */
+RONDA_API ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *ctx, json_t *chain), void *ctx) RONDA_MUST_CHECK;
+
+/* The provenance of the dialogue that `id` names (the dialogue itself, or one of its
+ * amendments or resolutions): the original, each amendment, each resolution and the
+ * amendments of those, in hlc order, each with its signer (name, role, Polres/Polsek), time,
+ * body and whether it verifies (signature, body, chain link, membership at its time). On
+ * success *out is a new JSON object the caller json_decref's. RONDA_ERR_NOT_FOUND when no
+ * dialogue can be found for `id`. */
+RONDA_API ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                        json_t **out) RONDA_MUST_CHECK;
+
+/* What the ledger still knows about the record a finding is about, for a report that says
+ * it in plain words. On success *out is a new JSON object the caller json_decref's, with
+ * (each only when known):
+ *   "author":   {key, author_name, author_polres, author_polsek, author_role} (the roster)
+ *   "record":   the finding's record: {id, kind, seq, held ("ledger", "fork evidence"),
+ *               hlc_ms, and topic/status/action of a follow-up}; for a record no longer held
+ *               or no longer verifying, what the views say of it (with "from": "views")
+ *   "dialogue": the dialogue it is about {id, title, programme, polres, polsek, when, from
+ *               ("records", "fork evidence" or "views": views are unsigned)}
+ *   "missing":  for a chain gap or withheld records: the seqs not held, newest first (at
+ *               most RONDA_EXPLAIN_MISSING_MAX), each {seq, id (null when nothing names it),
+ *               named_by (["prev of the next record", "checkpoint", "fork evidence",
+ *               "resolution"]), kind, dialogue, and from the views topic, status, action,
+ *               when, reason}; "missing_count" counts them all
+ *   "names_missing": for a reference finding, the record named but not held {id, kind...}
+ *   "fork":     for fork evidence, both versions (ronda_store_fork_versions)
+ * Of the finding, its kind, err, id, author, seq and dialogue are read; its strings are not. */
+RONDA_API ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, json_t **out) RONDA_MUST_CHECK;
+
+/* Both versions of a record whose author signed two records for one (author, seq): `id` is
+ * either (the ledger's record at a forked seq, or the fork evidence). On success *out is a
+ * new JSON object: author, author_name (polres, polsek, role), seq, asked (id), versions
+ * [the ledger's, the evidence] each {id, held, kind, seq, hlc_ms, prev, signature, verified,
+ * body}, differences (the body fields, "kind" or "prev" that differ) and dialogue (as in
+ * ronda_store_finding_context, or null). RONDA_ERR_NOT_FOUND when `id` is neither, or the
+ * two do not both verify (the audit reports such evidence). */
+RONDA_API ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                              json_t **out) RONDA_MUST_CHECK;
+
+/* ---- proof files over the writers' trees (src/store/prove.c, proto/tree.md §5) */
+
+/* An inclusion proof of the record `id` against checkpoint `checkpoint` (its part 0's id),
+ * or, when NULL, against the newest checkpoint with a tree of any hq writer whose tree holds
+ * the record. The tree is rebuilt from this ledger and must have the checkpoint's size and
+ * root. On success *out is a new JSON object (the proof file, caller json_decref's).
+ * RONDA_ERR_NOT_FOUND (d says why) when the record is not held or no checkpoint covers it;
+ * RONDA_ERR_TAMPERED when the rebuilt tree is not the checkpoint's. */
+RONDA_API ronda_err ronda_store_prove_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                                const uint8_t *checkpoint, json_t **out,
+                                                ronda_detail *d) RONDA_MUST_CHECK;
+/* A consistency proof between two checkpoints (part 0 ids) of one writer, `old_cp` not later
+ * than `new_cp`. Errors as above; RONDA_ERR_INVALID when they are not two tree checkpoints
+ * of one writer in that order. */
+RONDA_API ronda_err ronda_store_prove_consistency(ronda_store *s, const uint8_t old_cp[RONDA_ID_BYTES],
+                                                  const uint8_t new_cp[RONDA_ID_BYTES], json_t **out,
+                                                  ronda_detail *d) RONDA_MUST_CHECK;
+
+/* Checks a proof file offline, from its bytes alone: every record opens (signature, body
+ * hash, schema), the checkpoints are part 0 with a tree, the path proves the claim against
+ * their roots, and each note signature verifies (origin by `authority`, else the file's
+ * `authority`). Not checkable offline: that the writer is an hq member of the network (the
+ * roster) and what the checkpoint claims about the ledger (an audit's work).
+ * RONDA_ERR_MALFORMED (d names the field) for a file that is not a proof; RONDA_ERR_SIGNATURE
+ * / RONDA_ERR_TAMPERED when it does not prove what it says. */
+RONDA_API ronda_err ronda_proof_check(const json_t *proof, const uint8_t *authority, ronda_proof_result *out,
+                                      ronda_detail *d) RONDA_MUST_CHECK;
+
+#endif

@@ -1,0 +1,29 @@
+/* The store's JSON documents (include/ronda/json.h, include/ronda/report.h): the helpers the
+ * files that build them share. Only those files include this header; the rest of the store
+ * reads and writes typed bodies and is compiled without jansson (docs/architecture.md). */
+#ifndef RONDA_STORE_JSON_H
+#define RONDA_STORE_JSON_H
+
+#include "ronda/json.h"
+#include "ronda/report.h"
+#include "store/store_int.h"
+
+/* A JSON object's string member, or NULL. */
+static inline const char *store_jstr(const json_t *o, const char *k) {
+    return json_string_value(json_object_get(o, k));
+}
+/* A 32-byte key or id from a JSON object's hex member; 0 when absent or not 64 hex digits. */
+static inline int store_unhex32(const json_t *o, const char *k, uint8_t out[32]) {
+    const char *h = store_jstr(o, k);
+    return h && ronda_unhex(h, out, 32) == RONDA_OK;
+}
+/* Who signed with `key`, into o: the member's name, role, Polres and Polsek, or the
+ * authority (chains.c; the chains and the history of a dialogue show it). */
+void store_signer(ronda_store *s, const uint8_t key[32], json_t *o);
+/* query.c: column `col` of a row into o[key]: a 32-byte blob as hex, text, or an integer;
+ * JSON null for NULL (or a blob of another size). */
+void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
+void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
+void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
+
+#endif
