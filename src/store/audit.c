@@ -26,7 +26,11 @@ static void who(ronda_store *s, const uint8_t key[32], char *out, size_t len) {
     if (memcmp(key, s->authority, 32) == 0) {
         snprintf(out, len, "the authority");
     } else if (ronda_store_member_info(s, key, &m) == RONDA_OK && m.name[0]) {
-        snprintf(out, len, "%s", m.name);
+        size_t n = strlen(m.name); /* cut to the caller's room, as the findings' texts are */
+        if (n >= len) n = len - 1;
+        while (n > 0 && ((unsigned char)m.name[n] & 0xC0) == 0x80) n--; /* not inside a UTF-8 character */
+        memcpy(out, m.name, n);
+        out[n] = '\0';
     } else {
         char hex[65];
         ronda_hex(key, 32, hex);
