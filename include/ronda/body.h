@@ -57,6 +57,7 @@ typedef enum ronda_category {
     RONDA_CATEGORY_ASPIRATION,
     RONDA_CATEGORY_OTHER
 } ronda_category;
+#define RONDA_CATEGORY_COUNT (RONDA_CATEGORY_OTHER + 1)
 typedef enum ronda_status { RONDA_STATUS_IN_PROGRESS, RONDA_STATUS_REFERRED, RONDA_STATUS_RESOLVED } ronda_status;
 typedef enum ronda_role { RONDA_ROLE_PRECINCT, RONDA_ROLE_HQ, RONDA_ROLE_AUDITOR } ronda_role;
 

@@ -7,8 +7,7 @@
  * header (RONDA_NO_JSON). The functions here build a JSON document from them for the edges;
  * docs/architecture.md lists the files that may include this header or <jansson.h>, and the
  * `layers` test holds every other file to it. Documents (*out) are new references the caller
- * json_decref's; a callback's JSON argument is borrowed (json_incref it to keep it).
- * include/ronda/report.h holds the HQ reports, JSON as well. */
+ * json_decref's; a callback's JSON argument is borrowed (json_incref it to keep it). */
 #ifndef RONDA_JSON_H
 #define RONDA_JSON_H
 
@@ -16,6 +15,7 @@
 
 #include "ronda/ronda.h"
 #include "ronda/audit.h"
+#include "ronda/report.h"
 #include "ronda/store.h"
 
 /* ---- bodies */
@@ -126,5 +126,33 @@ RONDA_API ronda_err ronda_store_prove_consistency(ronda_store *s, const uint8_t 
  * / RONDA_ERR_TAMPERED when it does not prove what it says. */
 RONDA_API ronda_err ronda_proof_check(const json_t *proof, const uint8_t *authority, ronda_proof_result *out,
                                       ronda_detail *d) RONDA_MUST_CHECK;
+
+/* ---- HQ reports (include/ronda/report.h, src/json/report.c, src/store/report.c) */
+
+/* ronda_report_build as JSON (src/json/report.c): {"by", "overdue_days", "groups": [...],
+ * "total": {...}}, each group {<by> (polres and polsek by Polsek), dialogues, participants,
+ * topics, categories {name: n, the non-zero ones}, followups {open, in_progress, referred,
+ * resolved}, referred_to {name: n}, median_days_to_resolution (null when none), overdue}. */
+RONDA_API ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
+                                       int64_t now_ms, json_t **out) RONDA_MUST_CHECK;
+
+/* ronda_store_dialogue_rows as JSON: {"items": [...], "more": bool}. */
+RONDA_API ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit,
+                                          json_t **out) RONDA_MUST_CHECK;
+
+/* ronda_store_followup_rows as JSON: {"items": [...], "more": bool}. */
+RONDA_API ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const char *state,
+                                          unsigned overdue_days, int64_t now_ms, unsigned offset, unsigned limit,
+                                          json_t **out) RONDA_MUST_CHECK;
+
+/* One dialogue for its page: ronda_store_show()'s picture plus each topic's current status,
+ * every resolution and amendment with its author and whether its signature verifies now.
+ * RONDA_ERR_NOT_FOUND when `id` is not a dialogue held. */
+RONDA_API ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                         json_t **out) RONDA_MUST_CHECK;
+
+/* The roster and the ledger's health: members (with their chain's length and last record
+ * time), revocations and fork evidence. */
+RONDA_API ronda_err ronda_store_network(ronda_store *s, json_t **out) RONDA_MUST_CHECK;
 
 #endif

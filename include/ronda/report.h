@@ -1,14 +1,14 @@
 /* Reports and read-only queries over the merged ledger, for HQ: `ronda report` and the HTTP
  * API (src/http) are their two users.
  *
- * Everything here reads the derived views (src/store/views.c) and returns JSON built with
- * jansson; the caller owns *out on success and frees it with json_decref(). Records written
- * after their author's revocation stay out of every figure, as in ronda_store_query(). */
+ * Everything here reads the derived views (src/store/views.c) and gives typed results: the
+ * report as a struct, lists as rows handed to a callback. Their JSON (the CLI's --json, the
+ * HTTP API) is made at the edges: include/ronda/json.h. Records written after their
+ * author's revocation stay out of every figure, as in ronda_store_query(). */
 #ifndef RONDA_REPORT_H
 #define RONDA_REPORT_H
 
 #include <stdint.h>
-#include <jansson.h>
 
 #include "ronda/ronda.h"
 
@@ -38,34 +38,88 @@ typedef struct ronda_filter {
  * `detail` names the field and what is wrong. */
 RONDA_API ronda_err ronda_filter_check(const ronda_filter *f, ronda_detail *detail) RONDA_MUST_CHECK;
 
-/* The report: per group, dialogues held, participants, topics by category, follow-ups
- * (open: no follow-up yet, in_progress, referred with to whom, resolved), median days from
- * dialogue to resolution, and follow-ups overdue (open or in progress, dialogue more than
- * overdue_days before now_ms). {"by", "overdue_days", "groups": [...], "total": {...}}.
- * RONDA_ERR_TOO_BIG when there are more than RONDA_REPORT_GROUPS_MAX groups. */
-RONDA_API ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
-                                       int64_t now_ms, json_t **out) RONDA_MUST_CHECK;
+/* A count by name: the stakeholders follow-ups were referred to. */
+typedef struct ronda_named_count {
+    const char *name;
+    uint64_t n;
+} ronda_named_count;
 
-/* Dialogues matching the filter, newest first: {"items": [...], "more": bool}; at most
- * `limit` (1..RONDA_LIST_LIMIT_MAX) items after skipping `offset` (<= RONDA_LIST_OFFSET_MAX). */
-RONDA_API ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit,
-                                          json_t **out) RONDA_MUST_CHECK;
+/* One group of a report (or its total). Strings are the report's (valid until
+ * ronda_report_free). */
+typedef struct ronda_report_group {
+    const char *key;    /* the group's Polres, Polsek, programme or "YYYY-MM"; "" in the total */
+    const char *polres; /* by Polsek: the Polsek's Polres; NULL otherwise */
+    uint64_t dialogues, participants, topics;
+    uint64_t categories[RONDA_CATEGORY_COUNT]; /* topics by ronda_category (include/ronda/body.h) */
+    /* Topics by their current follow-up: none yet (open), in progress, referred, resolved. */
+    uint64_t open, in_progress, referred, resolved;
+    uint64_t overdue;                     /* open or in progress, the dialogue more than overdue_days old */
+    const ronda_named_count *referred_to; /* to whom the referred ones went, in first-seen order */
+    size_t n_referred_to;
+    int has_median;     /* 0 when no topic is resolved */
+    double median_days; /* median days from dialogue to resolution, to one decimal */
+} ronda_report_group;
 
-/* Follow-ups (topics with their current status) in one state: "open" (no follow-up yet or
- * in progress), "overdue" (open and older than overdue_days), "referred", "resolved", or
- * "all"; oldest dialogue first. {"items": [...], "more": bool}. */
-RONDA_API ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const char *state,
-                                          unsigned overdue_days, int64_t now_ms, unsigned offset, unsigned limit,
-                                          json_t **out) RONDA_MUST_CHECK;
+/* A report: its groups ascending by key (by Polsek: by Polres, then Polsek) and the total. */
+typedef struct ronda_report {
+    ronda_report_by by;
+    unsigned overdue_days;
+    const ronda_report_group *groups;
+    size_t n_groups;
+    ronda_report_group total;
+    struct ronda_report_mem *mem; /* owned: ronda_report_free */
+} ronda_report;
 
-/* One dialogue for its page: ronda_store_show()'s picture plus each topic's current status,
- * every resolution and amendment with its author and whether its signature verifies now.
- * RONDA_ERR_NOT_FOUND when `id` is not a dialogue held. */
-RONDA_API ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
-                                         json_t **out) RONDA_MUST_CHECK;
+/* The report over the dialogues the filter matches, in one pass of the views: per group,
+ * dialogues held, participants, topics by category, follow-ups (open: no follow-up yet,
+ * in_progress, referred with to whom, resolved), median days from dialogue to resolution,
+ * and follow-ups overdue (open or in progress, dialogue more than overdue_days before
+ * now_ms). RONDA_ERR_TOO_BIG when there are more than RONDA_REPORT_GROUPS_MAX groups;
+ * RONDA_ERR_INVALID for an unknown grouping or overdue_days beyond RONDA_OVERDUE_DAYS_MAX.
+ * On success the caller ronda_report_free's *out (also safe on a zeroed or freed one). */
+RONDA_API ronda_err ronda_report_build(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
+                                       int64_t now_ms, ronda_report *out) RONDA_MUST_CHECK;
+RONDA_API void ronda_report_free(ronda_report *r);
 
-/* The roster and the ledger's health: members (with their chain's length and last record
- * time), revocations and fork evidence. */
-RONDA_API ronda_err ronda_store_network(ronda_store *s, json_t **out) RONDA_MUST_CHECK;
+/* One dialogue of a list. Strings are borrowed for the callback (NULL when the dialogue has
+ * none: village, venue). */
+typedef struct ronda_dialogue_row {
+    uint8_t id[RONDA_ID_BYTES];
+    const char *polres, *polsek, *programme, *title, *when, *village, *venue;
+    int64_t when_ms;
+    int has_participants;
+    int64_t participants;
+    int64_t amendments, topics, open; /* open: topics without a follow-up or in progress */
+} ronda_dialogue_row;
+
+/* Dialogues matching the filter, newest first: at most `limit` (0: RONDA_LIST_LIMIT_DEFAULT,
+ * else 1..RONDA_LIST_LIMIT_MAX) after skipping `offset` (<= RONDA_LIST_OFFSET_MAX), each
+ * handed to `cb` (non-zero stops); *more says whether rows follow the page. */
+RONDA_API ronda_err ronda_store_dialogue_rows(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit,
+                                              int (*cb)(void *ctx, const ronda_dialogue_row *row), void *ctx,
+                                              int *more) RONDA_MUST_CHECK;
+
+/* One follow-up (a topic with its current status) of a list; strings borrowed for the
+ * callback (NULL when absent: referred_to, action and status_when of a topic not followed
+ * up yet). */
+typedef struct ronda_followup_row {
+    uint8_t dialogue[RONDA_ID_BYTES];
+    const char *polres, *polsek, *programme, *title, *when;
+    int64_t when_ms;
+    int64_t topic; /* its index in the dialogue */
+    const char *category, *summary;
+    const char *status; /* "open", "in_progress", "referred", "resolved" */
+    const char *referred_to, *action, *status_when;
+    int64_t days_since; /* whole days from the dialogue to now_ms */
+} ronda_followup_row;
+
+/* Follow-ups in one state: "open" (no follow-up yet or in progress), "overdue" (open and
+ * older than overdue_days), "in_progress", "referred", "resolved", or "all" (NULL: "open");
+ * oldest dialogue first; paging and `cb` as ronda_store_dialogue_rows. RONDA_ERR_INVALID for
+ * another state. */
+RONDA_API ronda_err ronda_store_followup_rows(ronda_store *s, const ronda_filter *f, const char *state,
+                                              unsigned overdue_days, int64_t now_ms, unsigned offset, unsigned limit,
+                                              int (*cb)(void *ctx, const ronda_followup_row *row), void *ctx,
+                                              int *more) RONDA_MUST_CHECK;
 
 #endif

@@ -111,11 +111,11 @@ RONDA_API ronda_err ronda_init(void) RONDA_MUST_CHECK;
 #include "ronda/audit_report.h"
 #include "ronda/witness.h"
 #include "ronda/tree.h"
-/* The JSON documents (include/ronda/json.h, include/ronda/report.h: jansson): part of the
- * umbrella for the library's users; the library's core compiles without them. */
+#include "ronda/report.h"
+/* The JSON documents (include/ronda/json.h: jansson): part of the umbrella for the library's
+ * users; the library's core compiles without them. */
 #ifndef RONDA_NO_JSON
 #include "ronda/json.h"
-#include "ronda/report.h"
 #endif
 
 #endif

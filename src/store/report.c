@@ -170,34 +170,45 @@ ronda_err ronda_report_by_parse(const char *name, ronda_report_by *out) {
 
 const char *ronda_report_by_name(ronda_report_by by) { return (unsigned)by < 4 ? by_names[by] : "?"; }
 
-static const char *const categories[] = {"vulnerable_area", "social_problem", "traffic", "unrest",
-                                         "criticism",       "aspiration",     "other"};
-#define NCAT (sizeof categories / sizeof categories[0])
-
+/* A group while the pass runs; ronda_report_group is what it becomes. */
 typedef struct group {
     char *key;    /* the grouping value(s), \x1f-separated for polsek (polres, polsek) */
     char *polres; /* for polsek groups */
     uint64_t dialogues, participants, topics, open, in_progress, referred, resolved, overdue;
-    uint64_t by_category[NCAT];
-    json_t *referred_to; /* name -> count */
-    double *days;        /* days to resolution of resolved topics */
+    uint64_t by_category[RONDA_CATEGORY_COUNT];
+    ronda_named_count *referred_to; /* name -> count, in the order first seen */
+    uint64_t *referred_hash;        /* each name's hash: most comparisons are one integer */
+    size_t n_referred, cap_referred;
+    double *days; /* days to resolution of resolved topics */
     size_t ndays, cap;
 } group;
 
 typedef struct groups {
     group *g;
     size_t n, cap;
-    json_t *index; /* key -> position in g */
+    /* key -> position in g: open addressing over 2 * RONDA_REPORT_GROUPS_MAX slots, so the
+     * table is never more than half full; 0 is an empty slot, else position + 1. */
+    uint32_t *index;
     const char *last_key;
     group *last; /* rows come grouped by dialogue: most lookups hit the previous group */
 } groups;
 
+#define INDEX_SLOTS (2u * RONDA_REPORT_GROUPS_MAX)
+_Static_assert((INDEX_SLOTS & (INDEX_SLOTS - 1)) == 0, "the group index masks by its size");
+
+static uint64_t hash_str(const char *k) {
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211ull;
+    return h;
+}
+
 static group *group_get(groups *gs, const char *key, const char *polres, ronda_err *e) {
     if (gs->last && strcmp(gs->last_key, key) == 0) return gs->last;
-    json_t *at = json_object_get(gs->index, key);
+    uint32_t slot = (uint32_t)hash_str(key) & (INDEX_SLOTS - 1);
+    while (gs->index[slot] && strcmp(gs->g[gs->index[slot] - 1].key, key) != 0) slot = (slot + 1) & (INDEX_SLOTS - 1);
     group *g;
-    if (at) {
-        g = &gs->g[json_integer_value(at)];
+    if (gs->index[slot]) {
+        g = &gs->g[gs->index[slot] - 1];
     } else {
         if (gs->n >= RONDA_REPORT_GROUPS_MAX) {
             *e = RONDA_ERR_TOO_BIG;
@@ -212,33 +223,47 @@ static group *group_get(groups *gs, const char *key, const char *polres, ronda_e
             }
             gs->g = grown;
             gs->cap = cap;
+            gs->last = NULL; /* it pointed into the old array */
         }
         g = &gs->g[gs->n];
         memset(g, 0, sizeof *g);
         g->key = strdup(key);
         g->polres = polres ? strdup(polres) : NULL;
-        g->referred_to = json_object();
-        if (!g->key || (polres && !g->polres) || !g->referred_to ||
-            json_object_set_new(gs->index, key, json_integer((json_int_t)gs->n)) != 0) {
+        if (!g->key || (polres && !g->polres)) {
             free(g->key);
             free(g->polres);
-            json_decref(g->referred_to);
             *e = RONDA_ERR_NOMEM;
             return NULL;
         }
-        gs->n++;
+        gs->index[slot] = (uint32_t)++gs->n;
     }
     gs->last = g;
     gs->last_key = g->key;
     return g;
 }
 
-static void bump(json_t *counts, const char *name) {
-    json_t *v = json_object_get(counts, name);
-    if (v)
-        json_integer_set(v, json_integer_value(v) + 1);
-    else
-        json_object_set_new(counts, name, json_integer(1));
+static int bump(group *g, const char *name) {
+    uint64_t h = hash_str(name);
+    for (size_t i = 0; i < g->n_referred; i++)
+        if (g->referred_hash[i] == h && strcmp(g->referred_to[i].name, name) == 0) {
+            g->referred_to[i].n++;
+            return 1;
+        }
+    if (g->n_referred == g->cap_referred) {
+        size_t cap = g->cap_referred ? g->cap_referred * 2 : 4;
+        ronda_named_count *r = realloc(g->referred_to, cap * sizeof *r);
+        if (!r) return 0;
+        g->referred_to = r;
+        uint64_t *hs = realloc(g->referred_hash, cap * sizeof *hs);
+        if (!hs) return 0;
+        g->referred_hash = hs;
+        g->cap_referred = cap;
+    }
+    char *copy = strdup(name);
+    if (!copy) return 0;
+    g->referred_to[g->n_referred] = (ronda_named_count){copy, 1};
+    g->referred_hash[g->n_referred++] = h;
+    return 1;
 }
 
 static int add_day(group *g, double days) {
@@ -260,42 +285,39 @@ static int cmp_double(const void *a, const void *b) {
 
 static int cmp_group(const void *a, const void *b) { return strcmp(((const group *)a)->key, ((const group *)b)->key); }
 
-static json_t *group_json(group *g, ronda_report_by by) {
-    json_t *o = json_object();
-    if (by == RONDA_REPORT_BY_POLSEK) {
-        const char *sep = strchr(g->key, '\x1f');
-        json_object_set_new(o, "polres", json_string(g->polres ? g->polres : ""));
-        json_object_set_new(o, "polsek", json_string(sep ? sep + 1 : g->key));
-    } else if (by != (ronda_report_by)-1) {
-        json_object_set_new(o, ronda_report_by_name(by), json_string(g->key));
-    }
-    json_object_set_new(o, "dialogues", json_integer((json_int_t)g->dialogues));
-    json_object_set_new(o, "participants", json_integer((json_int_t)g->participants));
-    json_object_set_new(o, "topics", json_integer((json_int_t)g->topics));
-    json_t *cats = json_object();
-    for (size_t i = 0; i < NCAT; i++)
-        if (g->by_category[i]) json_object_set_new(cats, categories[i], json_integer((json_int_t)g->by_category[i]));
-    json_object_set_new(o, "categories", cats);
-    json_object_set_new(o, "followups",
-                        json_pack("{s:I, s:I, s:I, s:I}", "open", (json_int_t)g->open, "in_progress",
-                                  (json_int_t)g->in_progress, "referred", (json_int_t)g->referred, "resolved",
-                                  (json_int_t)g->resolved));
-    json_object_set_new(o, "referred_to", json_incref(g->referred_to));
+/* The group as the report gives it: views of the group's strings (which the report keeps). */
+static ronda_report_group group_out(group *g, ronda_report_by by) {
+    ronda_report_group o;
+    memset(&o, 0, sizeof o);
+    const char *sep = by == RONDA_REPORT_BY_POLSEK && g->key ? strchr(g->key, '\x1f') : NULL;
+    o.key = sep ? sep + 1 : g->key ? g->key : "";
+    o.polres = by == RONDA_REPORT_BY_POLSEK ? (g->polres ? g->polres : "") : NULL;
+    o.dialogues = g->dialogues;
+    o.participants = g->participants;
+    o.topics = g->topics;
+    memcpy(o.categories, g->by_category, sizeof o.categories);
+    o.open = g->open;
+    o.in_progress = g->in_progress;
+    o.referred = g->referred;
+    o.resolved = g->resolved;
+    o.overdue = g->overdue;
+    o.referred_to = g->referred_to;
+    o.n_referred_to = g->n_referred;
     if (g->ndays) {
         qsort(g->days, g->ndays, sizeof *g->days, cmp_double);
         double m = g->ndays % 2 ? g->days[g->ndays / 2] : (g->days[g->ndays / 2 - 1] + g->days[g->ndays / 2]) / 2;
-        json_object_set_new(o, "median_days_to_resolution", json_real((double)(int64_t)(m * 10 + 0.5) / 10));
-    } else {
-        json_object_set_new(o, "median_days_to_resolution", json_null());
+        o.has_median = 1;
+        o.median_days = (double)(int64_t)(m * 10 + 0.5) / 10;
     }
-    json_object_set_new(o, "overdue", json_integer((json_int_t)g->overdue));
     return o;
 }
 
 static void group_free(group *g) {
     free(g->key);
     free(g->polres);
-    json_decref(g->referred_to);
+    for (size_t i = 0; i < g->n_referred; i++) free((char *)g->referred_to[i].name);
+    free(g->referred_to);
+    free(g->referred_hash);
     free(g->days);
 }
 
@@ -321,9 +343,9 @@ static ronda_err count_row(group *x, sqlite3_stmt *st, int64_t cut) {
     if (sqlite3_column_type(st, 7) == SQLITE_NULL) return RONDA_OK;
     x->topics++;
     const char *cat = (const char *)sqlite3_column_text(st, 2);
-    size_t c = NCAT - 1;
-    for (size_t i = 0; cat && i < NCAT; i++)
-        if (strcmp(cat, categories[i]) == 0) c = i;
+    int c = RONDA_CATEGORY_OTHER;
+    for (int i = 0; cat && i < (int)RONDA_CATEGORY_COUNT; i++)
+        if (strcmp(cat, ronda_category_name(i)) == 0) c = i;
     x->by_category[c]++;
     const char *status = (const char *)sqlite3_column_text(st, 3);
     if (strcmp(status, "resolved") == 0) {
@@ -333,7 +355,7 @@ static ronda_err count_row(group *x, sqlite3_stmt *st, int64_t cut) {
     } else if (strcmp(status, "referred") == 0) {
         x->referred++;
         const char *to = (const char *)sqlite3_column_text(st, 4);
-        bump(x->referred_to, to && *to ? to : "?");
+        if (!bump(x, to && *to ? to : "?")) return RONDA_ERR_NOMEM;
     } else {
         if (strcmp(status, "in_progress") == 0)
             x->in_progress++;
@@ -344,14 +366,35 @@ static ronda_err count_row(group *x, sqlite3_stmt *st, int64_t cut) {
     return RONDA_OK;
 }
 
-ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
-                             int64_t now_ms, json_t **out) {
-    if ((unsigned)by > RONDA_REPORT_BY_MONTH || overdue_days > RONDA_OVERDUE_DAYS_MAX) return RONDA_ERR_INVALID;
-    groups gs = {NULL, 0, 0, json_object(), NULL, NULL};
+/* What a built report owns: the groups (their strings, counts and days) and their views. */
+struct ronda_report_mem {
+    groups gs;
     group total;
-    memset(&total, 0, sizeof total);
-    total.referred_to = json_object();
-    ronda_err e = gs.index && total.referred_to ? RONDA_OK : RONDA_ERR_NOMEM;
+    ronda_report_group *out;
+};
+
+void ronda_report_free(ronda_report *r) {
+    if (!r || !r->mem) return;
+    for (size_t i = 0; i < r->mem->gs.n; i++) group_free(&r->mem->gs.g[i]);
+    free(r->mem->gs.g);
+    free(r->mem->gs.index);
+    group_free(&r->mem->total);
+    free(r->mem->out);
+    free(r->mem);
+    memset(r, 0, sizeof *r);
+}
+
+ronda_err ronda_report_build(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
+                             int64_t now_ms, ronda_report *out) {
+    memset(out, 0, sizeof *out);
+    if ((unsigned)by > RONDA_REPORT_BY_MONTH || overdue_days > RONDA_OVERDUE_DAYS_MAX) return RONDA_ERR_INVALID;
+    struct ronda_report_mem *m = calloc(1, sizeof *m);
+    if (!m) return RONDA_ERR_NOMEM;
+    out->mem = m;
+    out->by = by;
+    out->overdue_days = overdue_days;
+    m->gs.index = calloc(INDEX_SLOTS, sizeof *m->gs.index);
+    ronda_err e = m->gs.index ? RONDA_OK : RONDA_ERR_NOMEM;
     int64_t cut = now_ms - (int64_t)overdue_days * DAY_MS;
     sqlite3_stmt *st = NULL;
     int rc = SQLITE_DONE;
@@ -369,76 +412,75 @@ ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report
     if (e == RONDA_OK) e = prepare(s, &b, &st);
     while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(st, 0);
-        group *g = group_get(&gs, key ? key : "", (const char *)sqlite3_column_text(st, 1), &e);
+        group *g = group_get(&m->gs, key ? key : "", (const char *)sqlite3_column_text(st, 1), &e);
         if (!g) break;
-        if ((e = count_row(g, st, cut)) == RONDA_OK) e = count_row(&total, st, cut);
+        if ((e = count_row(g, st, cut)) == RONDA_OK) e = count_row(&m->total, st, cut);
     }
     if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
 
     if (e == RONDA_OK) {
         /* A filter that matches nothing leaves gs.g NULL: qsort's pointer must not be. */
-        if (gs.n > 1) qsort(gs.g, gs.n, sizeof *gs.g, cmp_group);
-        json_t *o = json_object(), *arr = json_array();
-        for (size_t i = 0; i < gs.n; i++) json_array_append_new(arr, group_json(&gs.g[i], by));
-        json_object_set_new(o, "by", json_string(ronda_report_by_name(by)));
-        json_object_set_new(o, "overdue_days", json_integer(overdue_days));
-        json_object_set_new(o, "groups", arr);
-        json_object_set_new(o, "total", group_json(&total, (ronda_report_by)-1));
-        *out = o;
+        if (m->gs.n > 1) qsort(m->gs.g, m->gs.n, sizeof *m->gs.g, cmp_group);
+        m->out = calloc(m->gs.n ? m->gs.n : 1, sizeof *m->out);
+        if (!m->out) e = RONDA_ERR_NOMEM;
     }
-    for (size_t i = 0; i < gs.n; i++) group_free(&gs.g[i]);
-    free(gs.g);
-    json_decref(gs.index);
-    group_free(&total);
-    return e;
+    if (e != RONDA_OK) {
+        ronda_report_free(out);
+        return e;
+    }
+    for (size_t i = 0; i < m->gs.n; i++) m->out[i] = group_out(&m->gs.g[i], by);
+    out->groups = m->out;
+    out->n_groups = m->gs.n;
+    out->total = group_out(&m->total, (ronda_report_by)-1);
+    return RONDA_OK;
 }
 
 /* ---- lists */
 
-/* Steps st, turning each row into an item with `row`; one row beyond `limit` only sets
- * "more". */
-static ronda_err collect(ronda_store *s, sqlite3_stmt *st, unsigned limit, json_t *(*row)(sqlite3_stmt *st, void *ctx),
-                         void *ctx, json_t **out) {
-    json_t *items = json_array();
-    int rc, more = 0;
+/* Text and integer columns as a row gives them: NULL / 0 for SQL NULL. */
+static const char *col_text(sqlite3_stmt *st, int col) { return (const char *)sqlite3_column_text(st, col); }
+
+/* Steps st, handing each row to `row`; one row beyond `limit` only sets *more. */
+static ronda_err collect(ronda_store *s, sqlite3_stmt *st, unsigned limit, int (*row)(sqlite3_stmt *st, void *ctx),
+                         void *ctx, int *more) {
+    int rc;
     unsigned n = 0;
+    *more = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n++ == limit) {
-            more = 1;
+            *more = 1;
             break;
         }
-        json_t *o = row(st, ctx);
-        if (!o || json_array_append_new(items, o) != 0) {
-            json_decref(items);
-            return RONDA_ERR_NOMEM;
-        }
+        if (row(st, ctx)) return RONDA_OK; /* the caller stopped */
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        json_decref(items);
-        return store_fail(s, rc);
-    }
-    *out = json_pack("{s:o, s:b}", "items", items, "more", more);
-    return *out ? RONDA_OK : RONDA_ERR_NOMEM;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
 }
 
-static json_t *dialogue_row(sqlite3_stmt *st, void *ctx) {
-    (void)ctx;
-    json_t *o = json_object();
-    hexcol(o, "id", st, 0);
-    textcol(o, "polres", st, 1);
-    textcol(o, "polsek", st, 2);
-    textcol(o, "programme", st, 3);
-    textcol(o, "title", st, 4);
-    textcol(o, "when", st, 5);
-    intcol(o, "when_ms", st, 6);
-    textcol(o, "village", st, 7);
-    textcol(o, "venue", st, 8);
-    intcol(o, "participants", st, 9);
-    intcol(o, "amendments", st, 10);
-    intcol(o, "topics", st, 11);
-    intcol(o, "open", st, 12);
-    return o;
+typedef struct dialogue_ctx {
+    int (*cb)(void *ctx, const ronda_dialogue_row *row);
+    void *ctx;
+} dialogue_ctx;
+
+static int dialogue_row(sqlite3_stmt *st, void *vctx) {
+    dialogue_ctx *c = vctx;
+    ronda_dialogue_row r;
+    memset(&r, 0, sizeof r);
+    if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) memcpy(r.id, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+    r.polres = col_text(st, 1);
+    r.polsek = col_text(st, 2);
+    r.programme = col_text(st, 3);
+    r.title = col_text(st, 4);
+    r.when = col_text(st, 5);
+    r.when_ms = sqlite3_column_int64(st, 6);
+    r.village = col_text(st, 7);
+    r.venue = col_text(st, 8);
+    r.has_participants = sqlite3_column_type(st, 9) != SQLITE_NULL;
+    r.participants = sqlite3_column_int64(st, 9);
+    r.amendments = sqlite3_column_int64(st, 10);
+    r.topics = sqlite3_column_int64(st, 11);
+    r.open = sqlite3_column_int64(st, 12);
+    return c->cb(c->ctx, &r);
 }
 
 static ronda_err check_page(unsigned offset, unsigned *limit) {
@@ -468,7 +510,8 @@ static ronda_err count_matches(ronda_store *s, const char *terms, int64_t *out) 
     return e;
 }
 
-ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit, json_t **out) {
+ronda_err ronda_store_dialogue_rows(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit,
+                                    int (*cb)(void *ctx, const ronda_dialogue_row *row), void *ctx, int *more) {
     ronda_err e = check_page(offset, &limit);
     if (e != RONDA_OK) return e;
     char *terms = NULL;
@@ -508,7 +551,8 @@ ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned 
     arg_int(&b, " OFFSET ?", offset);
     sqlite3_stmt *st;
     if ((e = prepare(s, &b, &st)) == RONDA_OK) {
-        e = collect(s, st, limit, dialogue_row, NULL, out);
+        dialogue_ctx c = {cb, ctx};
+        e = collect(s, st, limit, dialogue_row, &c, more);
         sqlite3_finalize(st);
     }
     free(terms);
@@ -517,32 +561,36 @@ ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned 
 
 typedef struct followup_ctx {
     int64_t now_ms;
+    int (*cb)(void *ctx, const ronda_followup_row *row);
+    void *ctx;
 } followup_ctx;
 
-static json_t *followup_row(sqlite3_stmt *st, void *vctx) {
+static int followup_row(sqlite3_stmt *st, void *vctx) {
     followup_ctx *c = vctx;
-    json_t *o = json_object();
-    hexcol(o, "dialogue", st, 0);
-    textcol(o, "polres", st, 1);
-    textcol(o, "polsek", st, 2);
-    textcol(o, "programme", st, 3);
-    textcol(o, "title", st, 4);
-    textcol(o, "when", st, 5);
-    intcol(o, "when_ms", st, 6);
-    intcol(o, "topic", st, 7);
-    textcol(o, "category", st, 8);
-    textcol(o, "summary", st, 9);
-    textcol(o, "status", st, 10);
-    textcol(o, "referred_to", st, 11);
-    textcol(o, "action", st, 12);
-    textcol(o, "status_when", st, 13);
-    int64_t age = c->now_ms - sqlite3_column_int64(st, 6);
-    json_object_set_new(o, "days_since", json_integer(age > 0 ? age / DAY_MS : 0));
-    return o;
+    ronda_followup_row r;
+    memset(&r, 0, sizeof r);
+    if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) memcpy(r.dialogue, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+    r.polres = col_text(st, 1);
+    r.polsek = col_text(st, 2);
+    r.programme = col_text(st, 3);
+    r.title = col_text(st, 4);
+    r.when = col_text(st, 5);
+    r.when_ms = sqlite3_column_int64(st, 6);
+    r.topic = sqlite3_column_int64(st, 7);
+    r.category = col_text(st, 8);
+    r.summary = col_text(st, 9);
+    r.status = col_text(st, 10);
+    r.referred_to = col_text(st, 11);
+    r.action = col_text(st, 12);
+    r.status_when = col_text(st, 13);
+    int64_t age = c->now_ms - r.when_ms;
+    r.days_since = age > 0 ? age / DAY_MS : 0;
+    return c->cb(c->ctx, &r);
 }
 
-ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const char *state, unsigned overdue_days,
-                                int64_t now_ms, unsigned offset, unsigned limit, json_t **out) {
+ronda_err ronda_store_followup_rows(ronda_store *s, const ronda_filter *f, const char *state, unsigned overdue_days,
+                                    int64_t now_ms, unsigned offset, unsigned limit,
+                                    int (*cb)(void *ctx, const ronda_followup_row *row), void *ctx, int *more) {
     ronda_err e = check_page(offset, &limit);
     if (e != RONDA_OK || overdue_days > RONDA_OVERDUE_DAYS_MAX) return RONDA_ERR_INVALID;
     sqlb b = {.len = 0};
@@ -565,8 +613,8 @@ ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const cha
     arg_int(&b, " OFFSET ?", offset);
     sqlite3_stmt *st;
     if ((e = prepare(s, &b, &st)) != RONDA_OK) return e;
-    followup_ctx c = {now_ms};
-    e = collect(s, st, limit, followup_row, &c, out);
+    followup_ctx c = {now_ms, cb, ctx};
+    e = collect(s, st, limit, followup_row, &c, more);
     sqlite3_finalize(st);
     return e;
 }

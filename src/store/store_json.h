@@ -1,11 +1,10 @@
-/* The store's JSON documents (include/ronda/json.h, include/ronda/report.h): the helpers the
+/* The store's JSON documents (include/ronda/json.h): the helpers the
  * files that build them share. Only those files include this header; the rest of the store
  * reads and writes typed bodies and is compiled without jansson (docs/architecture.md). */
 #ifndef RONDA_STORE_JSON_H
 #define RONDA_STORE_JSON_H
 
 #include "ronda/json.h"
-#include "ronda/report.h"
 #include "store/store_int.h"
 
 /* A JSON object's string member, or NULL. */

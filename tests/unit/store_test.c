@@ -1125,6 +1125,121 @@ static void test_clock_offset_meta(void **state) {
     assert_int_equal(at.ms, FX_MS(7));
 }
 
+/* The HQ report and its lists as typed results (include/ronda/report.h), the member as a
+ * struct, and the JSON of json.h written from them with the same figures. */
+typedef struct rows_seen {
+    int n, stop_at;
+    char first[64];
+} rows_seen;
+
+static int seen_dialogue(void *ctx, const ronda_dialogue_row *r) {
+    rows_seen *v = ctx;
+    if (v->n++ == 0) snprintf(v->first, sizeof v->first, "%s/%s", r->polsek, r->title);
+    return v->stop_at && v->n == v->stop_at;
+}
+
+static int seen_followup(void *ctx, const ronda_followup_row *r) {
+    rows_seen *v = ctx;
+    if (v->n++ == 0) snprintf(v->first, sizeof v->first, "%s/%s", r->status, r->referred_to ? r->referred_to : "-");
+    return 0;
+}
+
+static void test_report_typed(void **state) {
+    fx_world *w = *state;
+    uint8_t d1[32], d2[32], d3[32];
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    fx_admit(w, &HQ, "hq", FX_T0, FX_T0 + FX_YEAR, NULL);
+    json_t *j = fx_dialogue_json("Trenggalek", "Durenan", "2026-01-10", "traffic", "Balap liar");
+    fx_topic(j, "unrest", "Tawuran");
+    json_object_set_new(j, "participants", json_integer(40));
+    assert_ok(fx_append(w, &M1, DIA, j, d1));
+    assert_ok(fx_append(w, &M1, DIA, fx_dialogue_json("Trenggalek", "Durenan", "2026-01-11", "other", "Sampah"), d2));
+    assert_ok(fx_append(w, &HQ, DIA,
+                        fx_dialogue_json("Trenggalek", "Kampak", "2026-01-12", "aspiration", "Lampu jalan"), d3));
+    const ronda_kind RES = RONDA_KIND_RESOLUTION;
+    assert_ok(fx_append(w, &M1, RES, fx_resolution_json(d1, 0, "resolved", NULL, "Patroli malam"), NULL));
+    assert_ok(fx_append(w, &M1, RES, fx_resolution_json(d1, 1, "referred", "Dishub", "Diteruskan"), NULL));
+    assert_ok(fx_append(w, &HQ, RES, fx_resolution_json(d3, 0, "referred", "Dishub", "Diteruskan"), NULL));
+
+    ronda_member_info m;
+    assert_ok(ronda_store_member_info(w->s, M1.pk, &m));
+    assert_int_equal(m.role, RONDA_ROLE_PRECINCT);
+    assert_string_equal(m.polres, "Trenggalek");
+    assert_string_equal(m.polsek, "Durenan");
+    assert_string_equal(m.endpoint, "");
+    assert_false(m.revoked);
+    assert_err(ronda_store_member_info(w->s, X.pk, &m), RONDA_ERR_NOT_FOUND);
+
+    ronda_filter f;
+    memset(&f, 0, sizeof f);
+    int64_t now = (int64_t)(FX_T0 + FX_YEAR);
+    ronda_report r;
+    assert_ok(ronda_report_build(w->s, &f, RONDA_REPORT_BY_POLSEK, 14, now, &r));
+    assert_int_equal(r.n_groups, 2);
+    const ronda_report_group *g = &r.groups[0], *k = &r.groups[1], *t = &r.total;
+    assert_string_equal(g->polres, "Trenggalek");
+    assert_string_equal(g->key, "Durenan");
+    assert_string_equal(k->key, "Kampak");
+    assert_int_equal(g->dialogues, 2);
+    assert_int_equal(g->participants, 40);
+    assert_int_equal(g->topics, 3);
+    assert_int_equal(g->categories[RONDA_CATEGORY_TRAFFIC], 1);
+    assert_int_equal(g->categories[RONDA_CATEGORY_UNREST], 1);
+    assert_int_equal(g->categories[RONDA_CATEGORY_OTHER], 1);
+    assert_int_equal(g->resolved, 1);
+    assert_int_equal(g->referred, 1);
+    assert_int_equal(g->open, 1);
+    assert_int_equal(g->overdue, 1); /* the open topic, a year old */
+    assert_true(g->has_median);
+    assert_int_equal(g->n_referred_to, 1);
+    assert_string_equal(g->referred_to[0].name, "Dishub");
+    assert_int_equal(k->dialogues, 1);
+    assert_int_equal(k->referred, 1);
+    assert_false(k->has_median);
+    assert_int_equal(t->dialogues, 3);
+    assert_int_equal(t->topics, 4);
+    assert_null(t->polres);
+    assert_int_equal(t->n_referred_to, 1);
+    assert_int_equal(t->referred_to[0].n, 2);
+    /* The JSON of json.h says the same. */
+    json_t *o = NULL;
+    assert_ok(ronda_store_report(w->s, &f, RONDA_REPORT_BY_POLSEK, 14, now, &o));
+    json_t *jt = json_object_get(o, "total");
+    assert_int_equal(json_integer_value(json_object_get(jt, "dialogues")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(jt, "referred_to"), "Dishub")), 2);
+    json_t *jg = json_array_get(json_object_get(o, "groups"), 0);
+    assert_string_equal(json_string_value(json_object_get(jg, "polsek")), "Durenan");
+    assert_true(json_real_value(json_object_get(jg, "median_days_to_resolution")) == g->median_days);
+    assert_true(
+        json_is_null(json_object_get(json_array_get(json_object_get(o, "groups"), 1), "median_days_to_resolution")));
+    json_decref(o);
+    ronda_report_free(&r);
+    ronda_report_free(&r); /* a freed report is zeroed */
+    assert_err(ronda_report_build(w->s, &f, (ronda_report_by)9, 14, now, &r), RONDA_ERR_INVALID);
+    ronda_report_free(&r);
+
+    /* Lists: newest first, paged, a callback may stop. */
+    rows_seen v = {0, 0, ""};
+    int more = -1;
+    assert_ok(ronda_store_dialogue_rows(w->s, &f, 0, 2, seen_dialogue, &v, &more));
+    assert_int_equal(v.n, 2);
+    assert_int_equal(more, 1);
+    assert_string_equal(v.first, "Kampak/Jumat Curhat Kampak"); /* the fixture titles by Polsek */
+    v = (rows_seen){0, 1, ""};
+    assert_ok(ronda_store_dialogue_rows(w->s, &f, 0, 0, seen_dialogue, &v, &more));
+    assert_int_equal(v.n, 1);
+    v = (rows_seen){0, 0, ""};
+    assert_ok(ronda_store_followup_rows(w->s, &f, "referred", 14, now, 0, 0, seen_followup, &v, &more));
+    assert_int_equal(v.n, 2);
+    assert_int_equal(more, 0);
+    assert_string_equal(v.first, "referred/Dishub");
+    v = (rows_seen){0, 0, ""};
+    assert_ok(ronda_store_followup_rows(w->s, &f, "all", 14, now, 0, 0, seen_followup, &v, &more));
+    assert_int_equal(v.n, 4);
+    assert_err(ronda_store_followup_rows(w->s, &f, "later", 14, now, 0, 0, seen_followup, &v, &more),
+               RONDA_ERR_INVALID);
+}
+
 int main(void) {
     if (ronda_init() != RONDA_OK) return 1;
     fx_key_make(&M1, 2);
@@ -1142,6 +1257,7 @@ int main(void) {
         T(test_revocation_converges),
         T(test_redacted_refused),
         T(test_typed_body),
+        T(test_report_typed),
         T(test_references),
         T(test_triggers),
         T(test_order_independence),

@@ -1,0 +1,148 @@
+/* The HQ reports as JSON (include/ronda/json.h): the typed results of include/ronda/report.h
+ * rendered for `ronda report --json`, the lists and the HTTP API. Nothing here reads the
+ * database: the store builds the results, this layer only writes them out. */
+#include <string.h>
+
+#include "ronda/json.h"
+#include "ronda/report.h"
+
+static json_t *text_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+static json_t *hex_id(const uint8_t id[RONDA_ID_BYTES]) {
+    char hex[2 * RONDA_ID_BYTES + 1];
+    ronda_hex(id, RONDA_ID_BYTES, hex);
+    return json_string(hex);
+}
+
+/* One group; `by` is (ronda_report_by)-1 for the total, which has no key. */
+static json_t *group_json(const ronda_report_group *g, ronda_report_by by) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    if (by == RONDA_REPORT_BY_POLSEK) {
+        json_object_set_new(o, "polres", json_string(g->polres ? g->polres : ""));
+        json_object_set_new(o, "polsek", json_string(g->key));
+    } else if (by != (ronda_report_by)-1) {
+        json_object_set_new(o, ronda_report_by_name(by), json_string(g->key));
+    }
+    json_object_set_new(o, "dialogues", json_integer((json_int_t)g->dialogues));
+    json_object_set_new(o, "participants", json_integer((json_int_t)g->participants));
+    json_object_set_new(o, "topics", json_integer((json_int_t)g->topics));
+    json_t *cats = json_object();
+    for (int i = 0; i < (int)RONDA_CATEGORY_COUNT; i++)
+        if (g->categories[i])
+            json_object_set_new(cats, ronda_category_name(i), json_integer((json_int_t)g->categories[i]));
+    json_object_set_new(o, "categories", cats);
+    json_object_set_new(o, "followups",
+                        json_pack("{s:I, s:I, s:I, s:I}", "open", (json_int_t)g->open, "in_progress",
+                                  (json_int_t)g->in_progress, "referred", (json_int_t)g->referred, "resolved",
+                                  (json_int_t)g->resolved));
+    json_t *to = json_object();
+    for (size_t i = 0; i < g->n_referred_to; i++)
+        json_object_set_new(to, g->referred_to[i].name, json_integer((json_int_t)g->referred_to[i].n));
+    json_object_set_new(o, "referred_to", to);
+    json_object_set_new(o, "median_days_to_resolution", g->has_median ? json_real(g->median_days) : json_null());
+    json_object_set_new(o, "overdue", json_integer((json_int_t)g->overdue));
+    return o;
+}
+
+ronda_err ronda_store_report(ronda_store *s, const ronda_filter *f, ronda_report_by by, unsigned overdue_days,
+                             int64_t now_ms, json_t **out) {
+    ronda_report r;
+    ronda_err e = ronda_report_build(s, f, by, overdue_days, now_ms, &r);
+    if (e != RONDA_OK) return e;
+    json_t *o = json_object(), *arr = json_array();
+    for (size_t i = 0; o && arr && i < r.n_groups; i++) json_array_append_new(arr, group_json(&r.groups[i], by));
+    json_object_set_new(o, "by", json_string(ronda_report_by_name(by)));
+    json_object_set_new(o, "overdue_days", json_integer(overdue_days));
+    json_object_set_new(o, "groups", arr);
+    json_object_set_new(o, "total", group_json(&r.total, (ronda_report_by)-1));
+    ronda_report_free(&r);
+    if (!o) return RONDA_ERR_NOMEM;
+    *out = o;
+    return RONDA_OK;
+}
+
+/* ---- lists: the rows into "items" */
+
+typedef struct items {
+    json_t *arr;
+    int nomem;
+} items;
+
+static int push(items *it, json_t *o) {
+    if (!o || json_array_append_new(it->arr, o) != 0) {
+        it->nomem = 1;
+        return 1; /* stop */
+    }
+    return 0;
+}
+
+static ronda_err page(items *it, ronda_err e, int more, json_t **out) {
+    if (e == RONDA_OK && it->nomem) e = RONDA_ERR_NOMEM;
+    if (e != RONDA_OK) {
+        json_decref(it->arr);
+        return e;
+    }
+    *out = json_pack("{s:o, s:b}", "items", it->arr, "more", more);
+    return *out ? RONDA_OK : RONDA_ERR_NOMEM;
+}
+
+static int dialogue_item(void *ctx, const ronda_dialogue_row *r) {
+    json_t *o = json_object();
+    if (o) {
+        json_object_set_new(o, "id", hex_id(r->id));
+        json_object_set_new(o, "polres", text_or_null(r->polres));
+        json_object_set_new(o, "polsek", text_or_null(r->polsek));
+        json_object_set_new(o, "programme", text_or_null(r->programme));
+        json_object_set_new(o, "title", text_or_null(r->title));
+        json_object_set_new(o, "when", text_or_null(r->when));
+        json_object_set_new(o, "when_ms", json_integer(r->when_ms));
+        json_object_set_new(o, "village", text_or_null(r->village));
+        json_object_set_new(o, "venue", text_or_null(r->venue));
+        json_object_set_new(o, "participants", r->has_participants ? json_integer(r->participants) : json_null());
+        json_object_set_new(o, "amendments", json_integer(r->amendments));
+        json_object_set_new(o, "topics", json_integer(r->topics));
+        json_object_set_new(o, "open", json_integer(r->open));
+    }
+    return push(ctx, o);
+}
+
+ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned offset, unsigned limit, json_t **out) {
+    items it = {json_array(), 0};
+    if (!it.arr) return RONDA_ERR_NOMEM;
+    int more = 0;
+    ronda_err e = ronda_store_dialogue_rows(s, f, offset, limit, dialogue_item, &it, &more);
+    return page(&it, e, more, out);
+}
+
+static int followup_item(void *ctx, const ronda_followup_row *r) {
+    json_t *o = json_object();
+    if (o) {
+        json_object_set_new(o, "dialogue", hex_id(r->dialogue));
+        json_object_set_new(o, "polres", text_or_null(r->polres));
+        json_object_set_new(o, "polsek", text_or_null(r->polsek));
+        json_object_set_new(o, "programme", text_or_null(r->programme));
+        json_object_set_new(o, "title", text_or_null(r->title));
+        json_object_set_new(o, "when", text_or_null(r->when));
+        json_object_set_new(o, "when_ms", json_integer(r->when_ms));
+        json_object_set_new(o, "topic", json_integer(r->topic));
+        json_object_set_new(o, "category", text_or_null(r->category));
+        json_object_set_new(o, "summary", text_or_null(r->summary));
+        json_object_set_new(o, "status", text_or_null(r->status));
+        json_object_set_new(o, "referred_to", text_or_null(r->referred_to));
+        json_object_set_new(o, "action", text_or_null(r->action));
+        json_object_set_new(o, "status_when", text_or_null(r->status_when));
+        json_object_set_new(o, "days_since", json_integer(r->days_since));
+    }
+    return push(ctx, o);
+}
+
+ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const char *state, unsigned overdue_days,
+                                int64_t now_ms, unsigned offset, unsigned limit, json_t **out) {
+    items it = {json_array(), 0};
+    if (!it.arr) return RONDA_ERR_NOMEM;
+    int more = 0;
+    ronda_err e =
+        ronda_store_followup_rows(s, f, state, overdue_days, now_ms, offset, limit, followup_item, &it, &more);
+    return page(&it, e, more, out);
+}
