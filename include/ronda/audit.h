@@ -53,6 +53,30 @@ RONDA_API ronda_err ronda_store_audit(ronda_store *s, unsigned threads, void (*c
                                       void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx,
                                       ronda_audit_summary *out) RONDA_MUST_CHECK;
 
+/* One author chain held (ronda_store_chain_rows), and who signed it by the roster. */
+typedef struct ronda_chain_info {
+    uint8_t author[RONDA_KEY_BYTES];
+    int authority; /* the network's authority key (no member record) */
+    int known;     /* the roster holds a member record of the key */
+    char name[RONDA_NAME_MAX + 1], polres[RONDA_NAME_MAX + 1], polsek[RONDA_NAME_MAX + 1]; /* "" when none */
+    int role;           /* ronda_role (include/ronda/body.h); -1 for the authority or a key not known */
+    int revoked;        /* a revocation of the key is held */
+    uint64_t forked_at; /* the lowest seq of the chain's fork evidence (frozen below it); 0: none */
+    uint64_t records;   /* records held */
+    uint64_t first_seq, last_seq, first_ms, last_ms;
+    uint64_t kinds[RONDA_KIND__COUNT]; /* records held by ronda_kind */
+    uint64_t findings;                 /* set by the audit report (its findings about this chain); 0 here */
+} ronda_chain_info;
+
+/* Every author chain held, ascending by key, to `cb` (borrowed for the call; non-zero stops
+ * the walk). For reports and the audit report. */
+RONDA_API ronda_err ronda_store_chain_rows(ronda_store *s, int (*cb)(void *ctx, const ronda_chain_info *chain),
+                                           void *ctx) RONDA_MUST_CHECK;
+/* The signer of `key` as a chain names it (authority, known, name, polres, polsek, role,
+ * revoked, forked_at of *out; the counts are left as they are). */
+RONDA_API ronda_err ronda_store_signer(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
+                                       ronda_chain_info *out) RONDA_MUST_CHECK;
+
 /* ---- findings in plain words (src/store/explain.c) */
 
 /* Missing seqs of one finding that are looked up one by one (the newest, nearest the

@@ -16,8 +16,8 @@
 #include "ronda/store.h"
 #include "ronda/witness.h"
 
-/* jansson's json_t, without its header: the finding contexts and the chains are JSON
- * documents (include/ronda/json.h), which the report owns. */
+/* jansson's json_t, without its header: the finding contexts are JSON documents
+ * (include/ronda/json.h), which the report owns. */
 struct json_t;
 
 /* A finding not about one author's chain (the store's triggers, a bundle, the frontier). */
@@ -82,8 +82,8 @@ typedef struct ronda_audit_report {
     size_t nexcluded;
     uint64_t by_kind[RONDA_FINDING__COUNT]; /* findings per kind (index: ronda_finding_kind) */
 
-    struct json_t *chains;    /* array of ronda_store_chains objects, each with "findings" (a count)
-                          added; owned by the report */
+    ronda_chain_info *chains; /* every author chain held, ascending by key, with its findings counted */
+    size_t nchains;
     ronda_report_unit *units; /* grouped by Polres (first seen in chain order), then Polsek */
     size_t nunits;
 

@@ -55,11 +55,17 @@ RONDA_API ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int 
 
 /* ---- chains, history, findings in plain words (src/store/chains.c, history.c, explain.c) */
 
-/* One JSON object per author chain held, ascending by key: author, name, role, polres,
- * polsek (from the roster; null when unknown), records, first_seq, last_seq, first_ms,
- * last_ms, and counts per kind. For reports. `chain` is borrowed: the library json_decref's it
- * after `cb` returns (json_incref it to keep it); `cb` returns non-zero to stop the walk. */
+/* ronda_store_chain_rows as JSON (src/json/chains.c), one object per chain: author, name,
+ * role ("authority" for the authority), polres, polsek (null when unknown), revoked,
+ * forked_at (null when none), records, first_seq, last_seq, first_ms, last_ms, kinds {kind:
+ * n, the non-zero ones}. `chain` is borrowed: the library json_decref's it after `cb` returns
+ * (json_incref it to keep it); `cb` returns non-zero to stop the walk. */
 RONDA_API ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *ctx, json_t *chain), void *ctx) RONDA_MUST_CHECK;
+/* One chain as ronda_store_chains gives it; with_findings adds "findings" (the audit
+ * report's count). A new object (NULL when out of memory). */
+RONDA_API json_t *ronda_chain_json(const ronda_chain_info *chain, int with_findings);
+/* The signer part of it (name, role, polres, polsek, revoked, forked_at) into `into`. */
+RONDA_API void ronda_signer_json(const ronda_chain_info *signer, json_t *into);
 
 /* The provenance of the dialogue that `id` names (the dialogue itself, or one of its
  * amendments or resolutions): the original, each amendment, each resolution and the

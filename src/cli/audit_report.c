@@ -736,6 +736,17 @@ static json_t *units_json(const ronda_audit_report *r) {
     return units;
 }
 
+/* The chains, each with its findings counted (a new array; NULL when out of memory). */
+static json_t *chains_json(const ronda_audit_report *r) {
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < r->nchains; i++)
+        if (json_array_append_new(a, ronda_chain_json(&r->chains[i], 1)) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
 json_t *audit_report_json(const ronda_audit_report *r, const char *source, const char *audited_at, const audit_zone *z,
                           const char *lang) {
     const ronda_audit_summary *m = &r->sum;
@@ -759,13 +770,13 @@ json_t *audit_report_json(const ronda_audit_report *r, const char *source, const
     }
     if (r->ledger_warning != RONDA_AGE_OK) json_array_append_new(warnings, age_json(r, NULL));
     for (size_t i = 0; i < r->nnotes; i++) json_array_append_new(notes, note_json(&r->notes[i]));
-    json_t *o = json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:O, s:o}", "ok",
+    json_t *o = json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:o}", "ok",
                           r->nfindings == 0, "source", source, "audited_at", audited_at, "records",
                           (json_int_t)m->verify.records, "authors", (json_int_t)m->verify.authors, "forks",
                           (json_int_t)m->verify.fork_seqs, "excluded", (json_int_t)m->verify.excluded, "checkpoints",
                           (json_int_t)m->checkpoints, "claims", (json_int_t)m->claims, "claims_held",
                           (json_int_t)m->claims_held, "claims_revoked", (json_int_t)m->claims_revoked, "references",
-                          (json_int_t)m->references, "digest", dhex, "findings", findings, "chains", r->chains,
+                          (json_int_t)m->references, "digest", dhex, "findings", findings, "chains", chains_json(r),
                           "by_polres", units_json(r));
     if (!o || bad) {
         json_decref(o);
@@ -1255,8 +1266,9 @@ static void html_units(FILE *f, const ronda_audit_report *r) {
 }
 
 static void html_chains(FILE *f, const ronda_audit_report *r, const audit_zone *z) {
-    json_t *chains = r->chains;
-    size_t i;
+    static const ronda_kind order[] = {RONDA_KIND_DIALOGUE,   RONDA_KIND_RESOLUTION, RONDA_KIND_AMEND,
+                                       RONDA_KIND_CHECKPOINT, RONDA_KIND_MEMBER,     RONDA_KIND_REVOKE,
+                                       RONDA_KIND_COSIGN};
     fputs("</tbody></table>\n<h2><span class=\"l-id\">Rantai</span><span class=\"l-en\">Chains</span></h2>\n"
           "<table><thead><tr><th>node</th><th>",
           f);
@@ -1270,47 +1282,50 @@ static void html_chains(FILE *f, const ronda_audit_report *r, const audit_zone *
     fputs("</th><th>", f);
     bi(f, "kunci penulis", "author key");
     fputs("</th></tr></thead><tbody>\n", f);
-    json_t *chn;
-    json_array_foreach(chains, i, chn) {
-        char a[64], b[64], ae[64], be[64];
-        fmt_ms(jint(chn, "first_ms"), z, 0, 1, a, sizeof a);
-        fmt_ms(jint(chn, "last_ms"), z, 0, 1, b, sizeof b);
-        fmt_ms(jint(chn, "first_ms"), z, 1, 1, ae, sizeof ae);
-        fmt_ms(jint(chn, "last_ms"), z, 1, 1, be, sizeof be);
-        long long fnd = jint(chn, "findings");
+    for (size_t i = 0; i < r->nchains; i++) {
+        const ronda_chain_info *chn = &r->chains[i];
+        char a[64], b[64], ae[64], be[64], hex[2 * RONDA_KEY_BYTES + 1];
+        fmt_ms((long long)chn->first_ms, z, 0, 1, a, sizeof a);
+        fmt_ms((long long)chn->last_ms, z, 0, 1, b, sizeof b);
+        fmt_ms((long long)chn->first_ms, z, 1, 1, ae, sizeof ae);
+        fmt_ms((long long)chn->last_ms, z, 1, 1, be, sizeof be);
+        long long fnd = (long long)chn->findings;
+        const char *name = chn->authority ? "authority" : chn->known && chn->name[0] ? chn->name : "(unknown key)";
+        const char *role = chn->authority ? "authority" : ronda_role_name(chn->role);
         fputs("<tr><td>", f);
-        esc(f, jstr(chn, "name") ? jstr(chn, "name") : "(unknown key)");
-        if (json_is_true(json_object_get(chn, "revoked"))) {
+        esc(f, name);
+        if (chn->revoked) {
             fputs(" <span class=\"bad\">", f);
             bi(f, "dicabut", "revoked");
             fputs("</span>", f);
         }
-        if (jint(chn, "forked_at") > 0)
+        if (chn->forked_at > 0)
             fprintf(f,
-                    " <span class=\"bad\"><span class=\"l-id\">fork di seq %lld</span><span class=\"l-en\">forked at "
-                    "seq %lld</span></span>",
-                    jint(chn, "forked_at"), jint(chn, "forked_at"));
+                    " <span class=\"bad\"><span class=\"l-id\">fork di seq %llu</span><span class=\"l-en\">forked at "
+                    "seq %llu</span></span>",
+                    (unsigned long long)chn->forked_at, (unsigned long long)chn->forked_at);
         fputs("</td><td>", f);
-        esc(f, js(chn, "role"));
+        esc(f, role ? role : "");
         fputs("</td><td>", f);
-        esc(f, js(chn, "polres"));
-        if (jstr(chn, "polsek")) {
+        esc(f, chn->polres);
+        if (chn->polsek[0]) {
             fputs(" / ", f);
-            esc(f, jstr(chn, "polsek"));
+            esc(f, chn->polsek);
         }
-        fprintf(f, "</td><td class=\"n\">%lld&ndash;%lld</td><td>", jint(chn, "first_seq"), jint(chn, "last_seq"));
+        fprintf(f, "</td><td class=\"n\">%llu&ndash;%llu</td><td>", (unsigned long long)chn->first_seq,
+                (unsigned long long)chn->last_seq);
         bi(f, a, ae);
         fputs("<br>", f);
         bi(f, b, be);
         fputs("</td><td>", f);
-        const char *k;
-        json_t *v;
-        json_object_foreach(json_object_get(chn, "kinds"), k, v) {
-            esc(f, k);
-            fprintf(f, " %lld<br>", (long long)json_integer_value(v));
-        }
+        for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+            if (chn->kinds[order[k]]) {
+                esc(f, ronda_kind_name(order[k]));
+                fprintf(f, " %llu<br>", (unsigned long long)chn->kinds[order[k]]);
+            }
+        ronda_hex(chn->author, RONDA_KEY_BYTES, hex);
         fprintf(f, "</td><td class=\"n %s\">%lld</td><td><code>", fnd ? "bad" : "ok", fnd);
-        esc(f, js(chn, "author"));
+        esc(f, hex);
         fputs("</code></td></tr>\n", f);
     }
 }

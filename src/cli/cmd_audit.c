@@ -236,18 +236,17 @@ static void print_units_chains(const ronda_audit_report *r) {
                (long long)u->checkpoints, (long long)u->findings);
     }
     printf("\nChains\n");
-    size_t i;
-    json_t *ch;
-    json_array_foreach(r->chains, i, ch) {
-        char a[32], b[32];
-        when(json_integer_value(json_object_get(ch, "first_ms")), a);
-        when(json_integer_value(json_object_get(ch, "last_ms")), b);
-        printf("  %-24.24s %-9s seq %lld..%lld  %s .. %s  %lld finding%s  %.12s\n",
-               jstr(ch, "name") ? jstr(ch, "name") : "(unknown key)", jstr(ch, "role") ? jstr(ch, "role") : "-",
-               (long long)json_integer_value(json_object_get(ch, "first_seq")),
-               (long long)json_integer_value(json_object_get(ch, "last_seq")), a, b,
-               (long long)json_integer_value(json_object_get(ch, "findings")),
-               json_integer_value(json_object_get(ch, "findings")) == 1 ? "" : "s", jstr(ch, "author"));
+    for (size_t i = 0; i < r->nchains; i++) {
+        const ronda_chain_info *ch = &r->chains[i];
+        char a[32], b[32], hex[2 * RONDA_KEY_BYTES + 1];
+        when((int64_t)ch->first_ms, a);
+        when((int64_t)ch->last_ms, b);
+        ronda_hex(ch->author, RONDA_KEY_BYTES, hex);
+        const char *name = ch->authority ? "authority" : ch->known && ch->name[0] ? ch->name : "(unknown key)";
+        const char *role = ch->authority ? "authority" : ronda_role_name(ch->role);
+        printf("  %-24.24s %-9s seq %llu..%llu  %s .. %s  %llu finding%s  %.12s\n", name, role ? role : "-",
+               (unsigned long long)ch->first_seq, (unsigned long long)ch->last_seq, a, b,
+               (unsigned long long)ch->findings, ch->findings == 1 ? "" : "s", hex);
     }
     printf("\n%s: %zu finding%s\n", r->nfindings == 0 ? "OK" : "FAILED", r->nfindings, r->nfindings == 1 ? "" : "s");
 }

@@ -11,8 +11,6 @@
 
 #include "ronda/json.h" /* ronda/audit_report.h, after what it needs; the chains and contexts are JSON */
 
-static const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
 /* ------------------------------------------------------------------ kind names */
 
 static const char *const kind_names[RONDA_FINDING__COUNT] = {
@@ -92,9 +90,10 @@ static void on_finding(void *ctx, const ronda_finding *f) {
     if (!excl) r->by_kind[(int)f->kind > 0 && f->kind < RONDA_FINDING__COUNT ? f->kind : 0]++;
 }
 
-static int on_chain(void *ctx, json_t *chain) {
+static int on_chain(void *ctx, const ronda_chain_info *chain) {
     build *b = ctx;
-    if (json_array_append(b->r->chains, chain) != 0) b->oom = 1;
+    ronda_chain_info *c = push(b, (void **)&b->r->chains, &b->r->nchains, sizeof *c);
+    if (c) *c = *chain;
     return b->oom;
 }
 
@@ -104,10 +103,8 @@ static int on_age(void *ctx, const ronda_checkpoint_age *a) {
     ronda_report_age *x = push(b, (void **)&r->ages, &r->nages, sizeof *x);
     if (!x) return 1;
     x->age = *a;
-    json_t *m = NULL;
-    if (ronda_store_member(b->s, a->writer, &m) == RONDA_OK)
-        x->author_name = dup_or_null(b, json_string_value(json_object_get(m, "name")));
-    json_decref(m);
+    ronda_member_info m;
+    if (ronda_store_member_info(b->s, a->writer, &m) == RONDA_OK && m.name[0]) x->author_name = dup_or_null(b, m.name);
     x->age_ms = a->has && r->newest_ms > a->signed_ms ? r->newest_ms - a->signed_ms : 0;
     x->warning = !a->has ? RONDA_AGE_NONE : x->age_ms > r->max_age_ms ? RONDA_AGE_STALE : RONDA_AGE_OK;
     if (a->has) {
@@ -117,15 +114,17 @@ static int on_age(void *ctx, const ronda_checkpoint_age *a) {
     return 0;
 }
 
-/* The chain of `author` in r->chains (by its hex key), or RONDA_REPORT_NO_CHAIN. */
+/* The chain of `author` in r->chains (ascending by key), or RONDA_REPORT_NO_CHAIN. */
 static size_t chain_of(const ronda_audit_report *r, const uint8_t author[RONDA_KEY_BYTES]) {
-    char hex[2 * RONDA_KEY_BYTES + 1];
-    ronda_hex(author, RONDA_KEY_BYTES, hex);
-    size_t i;
-    json_t *ch;
-    json_array_foreach(r->chains, i, ch) {
-        const char *a = jstr(ch, "author");
-        if (a && strcmp(a, hex) == 0) return i;
+    size_t lo = 0, hi = r->nchains;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(r->chains[mid].author, author, RONDA_KEY_BYTES);
+        if (c == 0) return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return RONDA_REPORT_NO_CHAIN;
 }
@@ -134,8 +133,9 @@ static size_t chain_of(const ronda_audit_report *r, const uint8_t author[RONDA_K
 static void name_authors(build *b, ronda_report_finding *v, size_t n) {
     for (size_t i = 0; i < n; i++) {
         v[i].chain = chain_of(b->r, v[i].f.author);
-        json_t *ch = v[i].chain == RONDA_REPORT_NO_CHAIN ? NULL : json_array_get(b->r->chains, v[i].chain);
-        v[i].author_name = dup_or_null(b, jstr(ch, "name"));
+        const ronda_chain_info *ch = v[i].chain == RONDA_REPORT_NO_CHAIN ? NULL : &b->r->chains[v[i].chain];
+        const char *name = !ch ? NULL : ch->authority ? "authority" : ch->name[0] ? ch->name : NULL;
+        v[i].author_name = dup_or_null(b, name);
     }
 }
 
@@ -159,15 +159,10 @@ static ronda_report_unit *unit_of(build *b, const char *polres, const char *pols
     return u;
 }
 
-static uint64_t jcount(const json_t *o, const char *k) {
-    json_int_t v = json_integer_value(json_object_get(o, k));
-    return v > 0 ? (uint64_t)v : 0;
-}
-
 /* Findings per chain (each chain's "findings"), and the summary by Polres and Polsek. */
 static void group_units(build *b) {
     ronda_audit_report *r = b->r;
-    size_t nchains = json_array_size(r->chains);
+    size_t nchains = r->nchains;
     uint64_t *per = calloc(nchains + 1, sizeof *per);
     if (!per) {
         b->oom = 1;
@@ -181,22 +176,20 @@ static void group_units(build *b) {
             per[r->findings[i].chain]++;
     }
     for (size_t i = 0; i < nchains && !b->oom; i++) {
-        json_t *ch = json_array_get(r->chains, i);
-        if (json_object_set_new(ch, "findings", json_integer((json_int_t)per[i])) != 0) b->oom = 1;
-        const char *role = jstr(ch, "role");
-        const char *pr = jstr(ch, "polres") ? jstr(ch, "polres") : RONDA_REPORT_NETWORK;
-        const char *ps = jstr(ch, "polsek")                       ? jstr(ch, "polsek")
-                         : role && strcmp(role, "hq") == 0        ? RONDA_REPORT_HQ
-                         : role && strcmp(role, "authority") == 0 ? RONDA_REPORT_AUTHORITY
-                                                                  : RONDA_REPORT_UNKNOWN;
+        ronda_chain_info *ch = &r->chains[i];
+        ch->findings = per[i];
+        const char *pr = ch->known && ch->polres[0] ? ch->polres : RONDA_REPORT_NETWORK;
+        const char *ps = ch->known && ch->polsek[0]  ? ch->polsek
+                         : ch->role == RONDA_ROLE_HQ ? RONDA_REPORT_HQ
+                         : ch->authority             ? RONDA_REPORT_AUTHORITY
+                                                     : RONDA_REPORT_UNKNOWN;
         ronda_report_unit *u = unit_of(b, pr, ps);
         if (!u) break;
-        json_t *k = json_object_get(ch, "kinds");
         u->nodes++;
-        u->records += jcount(ch, "records");
-        u->dialogues += jcount(k, "dialogue");
-        u->resolutions += jcount(k, "resolution");
-        u->checkpoints += jcount(k, "checkpoint");
+        u->records += ch->records;
+        u->dialogues += ch->kinds[RONDA_KIND_DIALOGUE];
+        u->resolutions += ch->kinds[RONDA_KIND_RESOLUTION];
+        u->checkpoints += ch->kinds[RONDA_KIND_CHECKPOINT];
         u->findings += per[i];
     }
     free(per);
@@ -217,7 +210,7 @@ static ronda_err audit_store(build *b, const ronda_audit_report_opts *o) {
     ronda_audit_report *r = b->r;
     ronda_err e = ronda_store_audit(b->s, o->threads, on_finding, b->progress ? on_progress : NULL, b, &r->sum);
     if (e == RONDA_OK) e = ronda_store_stats(b->s, &r->stats);
-    if (e == RONDA_OK) e = ronda_store_chains(b->s, on_chain, b);
+    if (e == RONDA_OK) e = ronda_store_chain_rows(b->s, on_chain, b);
     if (e == RONDA_OK) e = ronda_store_checkpoint_ages(b->s, &r->newest_ms, on_age, b);
     for (size_t k = 0; e == RONDA_OK && !b->oom && k < o->nnotes; k++) {
         ronda_report_note *n = push(b, (void **)&r->notes, &r->nnotes, sizeof *n);
@@ -240,10 +233,8 @@ ronda_err ronda_audit_report_build(ronda_store *s, const ronda_audit_report_opts
     ronda_audit_report *r = calloc(1, sizeof *r);
     if (!r) return RONDA_ERR_NOMEM;
     build b = {r, s, 0, opts->progress, opts->progress_ctx};
-    r->chains = json_array();
     r->max_age_ms = opts->max_age_ms;
     r->audited = s != NULL;
-    if (!r->chains) b.oom = 1;
     for (size_t k = 0; k < opts->nprior && !b.oom; k++) on_finding(&b, &opts->prior[k]);
     ronda_err e = RONDA_OK;
     if (s && !b.oom) e = audit_store(&b, opts);
@@ -285,7 +276,7 @@ void ronda_audit_report_destroy(ronda_audit_report **rp) {
     ronda_audit_report *r = *rp;
     free_findings(r->findings, r->nfindings);
     free_findings(r->excluded, r->nexcluded);
-    json_decref(r->chains);
+    free(r->chains);
     for (size_t i = 0; i < r->nunits; i++) {
         free(r->units[i].polres);
         free(r->units[i].polsek);

@@ -1,38 +1,39 @@
-/* The chains a report lists (ronda_store_chains): every author with its head, and who
+/* The chains a report lists (ronda_store_chain_rows): every author with its head, and who
  * signed for it. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_json.h"
-#include "store/tlog.h"
+#include "store/store_int.h"
 
-/* Name, role, Polres and Polsek of a key from the roster, into o (nulls when unknown). */
-void store_signer(ronda_store *s, const uint8_t key[32], json_t *o) {
-    json_t *m = NULL;
-    int auth = memcmp(key, s->authority, 32) == 0;
-    if (!auth && ronda_store_member(s, key, &m) != RONDA_OK) m = NULL;
-    json_object_set_new(o, "name",
-                        auth ? json_string("authority")
-                        : m  ? json_incref(json_object_get(m, "name"))
-                             : json_null());
-    json_object_set_new(o, "role",
-                        auth ? json_string("authority")
-                        : m  ? json_incref(json_object_get(m, "role"))
-                             : json_null());
-    json_t *pr = m ? json_object_get(m, "polres") : NULL, *ps = m ? json_object_get(m, "polsek") : NULL;
-    json_object_set_new(o, "polres", pr ? json_incref(pr) : json_null());
-    json_object_set_new(o, "polsek", ps ? json_incref(ps) : json_null());
-    json_object_set_new(o, "revoked", json_boolean(m && json_is_true(json_object_get(m, "revoked"))));
+ronda_err ronda_store_signer(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES], ronda_chain_info *out) {
+    out->authority = memcmp(key, s->authority, RONDA_KEY_BYTES) == 0;
+    out->known = 0;
+    out->name[0] = out->polres[0] = out->polsek[0] = '\0';
+    out->role = -1;
+    out->revoked = 0;
+    ronda_member_info m;
+    ronda_err e = out->authority ? RONDA_ERR_NOT_FOUND : ronda_store_member_info(s, key, &m);
+    if (e == RONDA_OK) {
+        out->known = 1;
+        memcpy(out->name, m.name, sizeof out->name);
+        memcpy(out->polres, m.polres, sizeof out->polres);
+        memcpy(out->polsek, m.polsek, sizeof out->polsek);
+        out->role = m.role;
+        out->revoked = m.revoked;
+    } else if (e != RONDA_ERR_NOT_FOUND) {
+        return e;
+    }
     /* A forked chain is frozen below its lowest fork seq (proto/record.md §3 step 7). */
     uint64_t fork = 0;
-    json_object_set_new(o, "forked_at",
-                        store_fork_low(s, key, &fork) == RONDA_OK && fork ? json_integer((json_int_t)fork)
-                                                                          : json_null());
-    json_decref(m);
+    if ((e = store_fork_low(s, key, &fork)) != RONDA_OK) return e;
+    out->forked_at = fork;
+    return RONDA_OK;
 }
 
-ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *, json_t *), void *ctx) {
-    static const char *const kinds[] = {"dialogue", "resolution", "amend", "checkpoint", "member", "revoke", "cosign"};
+ronda_err ronda_store_chain_rows(ronda_store *s, int (*cb)(void *, const ronda_chain_info *), void *ctx) {
+    static const ronda_kind kinds[] = {RONDA_KIND_DIALOGUE,   RONDA_KIND_RESOLUTION, RONDA_KIND_AMEND,
+                                       RONDA_KIND_CHECKPOINT, RONDA_KIND_MEMBER,     RONDA_KIND_REVOKE,
+                                       RONDA_KIND_COSIGN};
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT author, count(*), min(seq), max(seq), min(hlc), max(hlc), sum(kind = 'dialogue'),"
@@ -41,32 +42,29 @@ ronda_err ronda_store_chains(ronda_store *s, int (*cb)(void *, json_t *), void *
                            "author ORDER BY author",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, 0);
+    ronda_chain_info *c = malloc(sizeof *c);
+    if (!c) {
+        sqlite3_finalize(st);
+        return RONDA_ERR_NOMEM;
+    }
     ronda_err e = RONDA_OK;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(st, 0) != 32) continue; /* a tampered row: verify reports it */
-        json_t *o = json_object();
-        char hex[65];
-        ronda_hex(sqlite3_column_blob(st, 0), 32, hex);
-        json_object_set_new(o, "author", json_string(hex));
-        store_signer(s, sqlite3_column_blob(st, 0), o);
-        json_object_set_new(o, "records", json_integer(sqlite3_column_int64(st, 1)));
-        json_object_set_new(o, "first_seq", json_integer(sqlite3_column_int64(st, 2)));
-        json_object_set_new(o, "last_seq", json_integer(sqlite3_column_int64(st, 3)));
-        json_object_set_new(o, "first_ms",
-                            json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 4))));
-        json_object_set_new(o, "last_ms",
-                            json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 5))));
-        json_t *k = json_object();
-        for (int i = 0; i < 7; i++)
-            if (sqlite3_column_int64(st, 6 + i))
-                json_object_set_new(k, kinds[i], json_integer(sqlite3_column_int64(st, 6 + i)));
-        json_object_set_new(o, "kinds", k);
-        int stop = cb(ctx, o);
-        json_decref(o);
-        if (stop) break;
+        if (sqlite3_column_bytes(st, 0) != RONDA_KEY_BYTES) continue; /* a tampered row: verify reports it */
+        memset(c, 0, sizeof *c);
+        memcpy(c->author, sqlite3_column_blob(st, 0), RONDA_KEY_BYTES);
+        if ((e = ronda_store_signer(s, c->author, c)) != RONDA_OK) break;
+        c->records = (uint64_t)sqlite3_column_int64(st, 1);
+        c->first_seq = (uint64_t)sqlite3_column_int64(st, 2);
+        c->last_seq = (uint64_t)sqlite3_column_int64(st, 3);
+        c->first_ms = ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 4));
+        c->last_ms = ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 5));
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+            c->kinds[kinds[i]] = (uint64_t)sqlite3_column_int64(st, 6 + (int)i);
+        if (cb(ctx, c)) break;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
+    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
+    free(c);
     return e;
 }

@@ -84,7 +84,10 @@ static json_t *event(ronda_store *s, const ronda_record *rec, int ok) {
     ronda_hex(rec->author, 32, hex);
     json_object_set_new(o, "author", json_string(hex));
     json_t *sg = json_object();
-    store_signer(s, rec->author, sg);
+    ronda_chain_info who;
+    memset(&who, 0, sizeof who);
+    if (ronda_store_signer(s, rec->author, &who) != RONDA_OK) who.role = -1; /* names unknown, not wrong */
+    ronda_signer_json(&who, sg);
     json_object_set_new(o, "signer", sg);
     json_object_set_new(o, "seq", json_integer((json_int_t)rec->seq));
     json_object_set_new(o, "hlc", json_integer((json_int_t)rec->hlc));

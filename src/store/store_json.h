@@ -16,9 +16,6 @@ static inline int store_unhex32(const json_t *o, const char *k, uint8_t out[32])
     const char *h = store_jstr(o, k);
     return h && ronda_unhex(h, out, 32) == RONDA_OK;
 }
-/* Who signed with `key`, into o: the member's name, role, Polres and Polsek, or the
- * authority (chains.c; the chains and the history of a dialogue show it). */
-void store_signer(ronda_store *s, const uint8_t key[32], json_t *o);
 /* query.c: column `col` of a row into o[key]: a 32-byte blob as hex, text, or an integer;
  * JSON null for NULL (or a blob of another size). */
 void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col);

@@ -61,15 +61,25 @@ static void test_gap_grouped(void **state) {
     assert_memory_equal(gap->f.author, M2.pk, 32);
     assert_string_equal(gap->author_name, "Polsek");
     assert_true(gap->chain != RONDA_REPORT_NO_CHAIN);
-    json_t *ch = json_array_get(r->chains, gap->chain);
-    assert_string_equal(js(ch, "author"), m2);
+    const ronda_chain_info *ch = &r->chains[gap->chain];
+    assert_memory_equal(ch->author, M2.pk, 32);
+    assert_int_equal(ch->role, RONDA_ROLE_HQ);
     assert_non_null(gap->context);
     assert_int_equal(json_integer_value(json_object_get(gap->context, "missing_count")), 1);
     /* each chain counts the findings about it; the units add them up */
     uint64_t m2_findings = 0;
     for (size_t i = 0; i < r->nfindings; i++) m2_findings += r->findings[i].chain == gap->chain;
-    assert_int_equal(json_integer_value(json_object_get(ch, "findings")), m2_findings);
-    assert_int_equal(json_array_size(r->chains), 3); /* the authority, M1, M2 */
+    assert_int_equal(ch->findings, m2_findings);
+    assert_int_equal(r->nchains, 3); /* the authority, M1, M2 */
+    assert_true(r->chains[0].authority || r->chains[1].authority || r->chains[2].authority);
+    /* its JSON (include/ronda/json.h) says the same */
+    json_t *cj = ronda_chain_json(ch, 1);
+    assert_string_equal(js(cj, "author"), m2);
+    assert_string_equal(js(cj, "role"), "hq");
+    assert_int_equal(json_integer_value(json_object_get(cj, "findings")), m2_findings);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(cj, "kinds"), "dialogue")),
+                     (json_int_t)ch->kinds[RONDA_KIND_DIALOGUE]);
+    json_decref(cj);
     const ronda_report_unit *hq = unit(r, "Trenggalek", RONDA_REPORT_HQ);
     assert_non_null(hq);
     assert_int_equal(hq->nodes, 2);

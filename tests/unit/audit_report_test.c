@@ -12,7 +12,6 @@
 static ronda_audit_report *view_report(void) {
     ronda_audit_report *r = calloc(1, sizeof *r);
     assert_non_null(r);
-    r->chains = json_array();
     r->audited_ms = FX_T0;
     r->audited = 1;
     r->findings = calloc(1, sizeof *r->findings);
