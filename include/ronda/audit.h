@@ -77,6 +77,28 @@ RONDA_API ronda_err ronda_store_chain_rows(ronda_store *s, int (*cb)(void *ctx, 
 RONDA_API ronda_err ronda_store_signer(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
                                        ronda_chain_info *out) RONDA_MUST_CHECK;
 
+/* One record of a dialogue's history (ronda_store_history_events). */
+typedef struct ronda_history_event {
+    uint8_t id[RONDA_ID_BYTES];
+    ronda_kind kind;
+    uint8_t author[RONDA_KEY_BYTES];
+    ronda_chain_info signer; /* who signed it, by the roster (its counts are not set) */
+    uint64_t seq, hlc, signed_ms;
+    int verified;           /* signature, body, chain link and membership at its time hold */
+    const char *problem;    /* why not, when not verified (static text); NULL when verified */
+    const ronda_body *body; /* its typed body when the record opens; NULL when it does not */
+} ronda_history_event;
+
+/* The provenance of the dialogue that `id` names (the dialogue itself, or one of its
+ * amendments or resolutions): the original, then each amendment, each resolution and the
+ * amendments of those in hlc order, each to `cb` (borrowed for the call, bodies too; non-zero
+ * stops). *dialogue gets the dialogue's id. RONDA_ERR_NOT_FOUND when no dialogue can be
+ * found for `id`. */
+RONDA_API ronda_err ronda_store_history_events(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                               uint8_t dialogue[RONDA_ID_BYTES],
+                                               int (*cb)(void *ctx, const ronda_history_event *event),
+                                               void *ctx) RONDA_MUST_CHECK;
+
 /* ---- findings in plain words (src/store/explain.c) */
 
 /* Missing seqs of one finding that are looked up one by one (the newest, nearest the

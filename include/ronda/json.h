@@ -67,12 +67,10 @@ RONDA_API json_t *ronda_chain_json(const ronda_chain_info *chain, int with_findi
 /* The signer part of it (name, role, polres, polsek, revoked, forked_at) into `into`. */
 RONDA_API void ronda_signer_json(const ronda_chain_info *signer, json_t *into);
 
-/* The provenance of the dialogue that `id` names (the dialogue itself, or one of its
- * amendments or resolutions): the original, each amendment, each resolution and the
- * amendments of those, in hlc order, each with its signer (name, role, Polres/Polsek), time,
- * body and whether it verifies (signature, body, chain link, membership at its time). On
- * success *out is a new JSON object the caller json_decref's. RONDA_ERR_NOT_FOUND when no
- * dialogue can be found for `id`. */
+/* ronda_store_history_events as JSON (src/json/history.c): {"dialogue": id, "verified": all
+ * of them, "events": [{id, kind, author, signer {name, role, polres, polsek, revoked,
+ * forked_at}, seq, hlc, signed_ms, verified, problem (when not), body (null when it does not
+ * open)}]}. On success *out is a new JSON object the caller json_decref's. */
 RONDA_API ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
                                         json_t **out) RONDA_MUST_CHECK;
 

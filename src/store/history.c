@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_json.h"
 #include "store/tlog.h"
 
 /* A record by id: opened (its typed body viewing *buf, which the caller frees); 0 when not
@@ -74,41 +73,51 @@ static const char *standing(ronda_store *s, const ronda_record *rec) {
     return why;
 }
 
-/* One event of the history: `ok` when the record verifies (its typed body is then shown). */
-static json_t *event(ronda_store *s, const ronda_record *rec, int ok) {
-    json_t *o = json_object();
-    char hex[65];
-    ronda_hex(rec->id, 32, hex);
-    json_object_set_new(o, "id", json_string(hex));
-    json_object_set_new(o, "kind", json_string(ronda_kind_name(rec->kind)));
-    ronda_hex(rec->author, 32, hex);
-    json_object_set_new(o, "author", json_string(hex));
-    json_t *sg = json_object();
-    ronda_chain_info who;
-    memset(&who, 0, sizeof who);
-    if (ronda_store_signer(s, rec->author, &who) != RONDA_OK) who.role = -1; /* names unknown, not wrong */
-    ronda_signer_json(&who, sg);
-    json_object_set_new(o, "signer", sg);
-    json_object_set_new(o, "seq", json_integer((json_int_t)rec->seq));
-    json_object_set_new(o, "hlc", json_integer((json_int_t)rec->hlc));
-    json_object_set_new(o, "signed_ms", json_integer((json_int_t)ronda_hlc_ms(rec->hlc)));
-    const char *problem = ok ? standing(s, rec) : "signature, body hash or body schema does not verify";
-    json_object_set_new(o, "verified", json_boolean(problem == NULL));
-    if (problem) json_object_set_new(o, "problem", json_string(problem));
-    json_t *body = NULL;
-    if (!ok || ronda_body_json(&rec->typed, &body) != RONDA_OK) body = json_null();
-    json_object_set_new(o, "body", body);
-    return o;
+/* The events while they are collected: each keeps its body's bytes. */
+typedef struct evvec {
+    ronda_history_event *v;
+    store_body *bodies; /* v[i].body views bodies[i].b when the record verifies */
+    size_t n, cap;
+} evvec;
+
+/* One event of the history: `ok` when the record verifies (its typed body is then kept). */
+static ronda_err event(ronda_store *s, evvec *ev, const ronda_record *rec, int ok) {
+    if (ev->n == ev->cap) {
+        size_t cap = ev->cap ? ev->cap * 2 : 16;
+        ronda_history_event *v = realloc(ev->v, cap * sizeof *v);
+        if (!v) return RONDA_ERR_NOMEM;
+        ev->v = v;
+        store_body *b = realloc(ev->bodies, cap * sizeof *b);
+        if (!b) return RONDA_ERR_NOMEM;
+        ev->bodies = b;
+        ev->cap = cap;
+    }
+    ronda_history_event *o = &ev->v[ev->n];
+    store_body *kept = &ev->bodies[ev->n];
+    memset(o, 0, sizeof *o);
+    memset(kept, 0, sizeof *kept);
+    memcpy(o->id, rec->id, RONDA_ID_BYTES);
+    o->kind = rec->kind;
+    memcpy(o->author, rec->author, RONDA_KEY_BYTES);
+    if (ronda_store_signer(s, rec->author, &o->signer) != RONDA_OK) o->signer.role = -1; /* names unknown, not wrong */
+    o->seq = rec->seq;
+    o->hlc = rec->hlc;
+    o->signed_ms = ronda_hlc_ms(rec->hlc);
+    o->problem = ok ? standing(s, rec) : "signature, body hash or body schema does not verify";
+    o->verified = o->problem == NULL;
+    if (ok && !store_body_keep(kept, &rec->typed)) return RONDA_ERR_NOMEM;
+    ev->n++;
+    return RONDA_OK;
 }
 
 static int event_cmp(const void *x, const void *y) {
-    json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-    json_int_t ha = json_integer_value(json_object_get(a, "hlc")), hb = json_integer_value(json_object_get(b, "hlc"));
-    if (ha != hb) return ha < hb ? -1 : 1;
-    return strcmp(store_jstr(a, "id"), store_jstr(b, "id"));
+    const ronda_history_event *a = x, *b = y;
+    if (a->hlc != b->hlc) return a->hlc < b->hlc ? -1 : 1;
+    return memcmp(a->id, b->id, RONDA_ID_BYTES);
 }
 
-ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
+ronda_err ronda_store_history_events(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], uint8_t dialogue[RONDA_ID_BYTES],
+                                     int (*cb)(void *ctx, const ronda_history_event *event), void *ctx) {
     uint8_t dlg[32];
     memcpy(dlg, id, 32);
     /* From an amendment or a resolution, walk to the dialogue (at most amend -> resolution -> dialogue). */
@@ -134,23 +143,19 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
     }
     if (!found) return RONDA_ERR_NOT_FOUND;
 
-    json_t *events = json_array();
+    evvec ev = {NULL, NULL, 0, 0};
     ronda_record rec;
     uint8_t *buf;
     int ok;
     int got = fetch(s, dlg, &rec, &buf, &ok);
-    if (got <= 0) {
-        json_decref(events);
-        return got < 0 ? store_fail(s, 0) : RONDA_ERR_NOT_FOUND;
-    }
-    json_array_append_new(events, event(s, &rec, ok));
+    if (got <= 0) return got < 0 ? store_fail(s, 0) : RONDA_ERR_NOT_FOUND;
+    ronda_err e = event(s, &ev, &rec, ok);
     free(buf);
 
     /* Resolutions of this dialogue (any author), then amendments of the dialogue or of those. */
     size_t nres = 0, capres = 16;
     uint8_t(*res)[32] = malloc(capres * 32);
     sqlite3_stmt *st;
-    ronda_err e = RONDA_OK;
     if (!res) e = RONDA_ERR_NOMEM;
     for (int round = 0; round < 2 && e == RONDA_OK; round++) {
         if (sqlite3_prepare_v2(s->db,
@@ -160,8 +165,8 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
             e = store_fail(s, 0);
             break;
         }
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int rc = SQLITE_DONE;
+        while (e == RONDA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
             if (!store_open_row(st, 0, &rec)) continue;
             int take = 0;
             if (round == 0 && rec.kind == RONDA_KIND_RESOLUTION) {
@@ -182,33 +187,23 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
                 take = memcmp(ref, dlg, 32) == 0;
                 for (size_t i = 0; i < nres && !take; i++) take = memcmp(ref, res[i], 32) == 0;
             }
-            if (take) json_array_append_new(events, event(s, &rec, 1));
+            if (take) e = event(s, &ev, &rec, 1);
         }
         if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc); /* no history missing */
         sqlite3_finalize(st);
     }
     free(res);
     store_idle(s);
-    if (e != RONDA_OK) {
-        json_decref(events);
-        return e;
+    if (e == RONDA_OK) {
+        /* The dialogue first, then by time; the bodies move with their events. */
+        for (size_t i = 0; i < ev.n; i++) ev.v[i].body = ev.bodies[i].bytes ? &ev.bodies[i].b : NULL;
+        if (ev.n > 2) qsort(ev.v + 1, ev.n - 1, sizeof *ev.v, event_cmp);
+        memcpy(dialogue, dlg, RONDA_ID_BYTES);
+        for (size_t i = 0; i < ev.n; i++)
+            if (cb(ctx, &ev.v[i])) break;
     }
-    size_t n = json_array_size(events);
-    json_t **v = malloc((n ? n : 1) * sizeof *v);
-    if (!v) {
-        json_decref(events);
-        return RONDA_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) v[i] = json_incref(json_array_get(events, i));
-    qsort(v + 1, n - 1, sizeof *v, event_cmp); /* the dialogue first, then by time */
-    json_t *sorted = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(sorted, v[i]);
-    free(v);
-    json_decref(events);
-    char hex[65];
-    ronda_hex(dlg, 32, hex);
-    int all = 1;
-    for (size_t i = 0; i < n; i++) all &= json_is_true(json_object_get(json_array_get(sorted, i), "verified"));
-    *out = json_pack("{s:s, s:b, s:o}", "dialogue", hex, "verified", all, "events", sorted);
-    return *out ? RONDA_OK : RONDA_ERR_NOMEM;
+    for (size_t i = 0; i < ev.n; i++) store_body_free(&ev.bodies[i]);
+    free(ev.bodies);
+    free(ev.v);
+    return e;
 }
