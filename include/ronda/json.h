@@ -43,13 +43,18 @@ RONDA_API ronda_err ronda_body_json(const struct ronda_body *body, json_t **out)
 RONDA_API ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
                                        json_t **out) RONDA_MUST_CHECK;
 
-/* A record as JSON: envelope fields, body (or null when redacted) and, for dialogues and
- * resolutions, the derived view (current topics and their status, amendments). */
+/* ronda_store_record_view as JSON (src/json/show.c): id, fork_evidence, verified (error and
+ * detail when not), author, author_name, seq, author_forked_at and frozen (a forked author),
+ * prev, hlc, hlc_ms, kind, body_hash, signature, redacted, body (null when redacted) and, for
+ * a dialogue, "view": {resolutions, current, amendments}. */
 RONDA_API ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) RONDA_MUST_CHECK;
 
-/* One JSON object per topic matching the filters, with its dialogue's fields and current
- * status, in dialogue time order. `row` is borrowed: the library json_decref's it after `cb`
- * returns (json_incref it to keep it); `cb` returns non-zero to stop. */
+/* ronda_store_query_rows as JSON objects, one per topic. `row` is borrowed: the library
+ * json_decref's it after `cb` returns (json_incref it to keep it); `cb` returns non-zero to
+ * stop. */
+/* A record view as that JSON (a new object; NULL when out of memory). */
+RONDA_API json_t *ronda_record_view_json(const ronda_record_view *v);
+
 RONDA_API ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void *ctx, json_t *row),
                                       void *ctx) RONDA_MUST_CHECK;
 

@@ -122,4 +122,27 @@ RONDA_API ronda_err ronda_store_followup_rows(ronda_store *s, const ronda_filter
                                               int (*cb)(void *ctx, const ronda_followup_row *row), void *ctx,
                                               int *more) RONDA_MUST_CHECK;
 
+/* A topic of one dialogue with its current follow-up (strings borrowed for the callback;
+ * referred_to, action and status_when NULL when not followed up). */
+typedef struct ronda_topic_row {
+    int64_t topic;
+    const char *category, *summary, *status, *referred_to, *action, *status_when;
+} ronda_topic_row;
+
+/* Every topic of the current body of `dialogue`, in order, to `cb` (non-zero stops). */
+RONDA_API ronda_err ronda_store_topic_rows(ronda_store *s, const uint8_t dialogue[RONDA_ID_BYTES],
+                                           int (*cb)(void *ctx, const ronda_topic_row *row),
+                                           void *ctx) RONDA_MUST_CHECK;
+
+/* An amendment of a record, by time (its reason borrowed for the callback). */
+typedef struct ronda_amendment_row {
+    uint8_t id[RONDA_ID_BYTES];
+    const char *reason;
+} ronda_amendment_row;
+
+/* The amendments of `target` (at most RONDA_LIST_LIMIT_MAX), oldest first, to `cb`. */
+RONDA_API ronda_err ronda_store_amendment_rows(ronda_store *s, const uint8_t target[RONDA_ID_BYTES],
+                                               int (*cb)(void *ctx, const ronda_amendment_row *row),
+                                               void *ctx) RONDA_MUST_CHECK;
+
 #endif

@@ -172,6 +172,65 @@ typedef struct ronda_query {
     unsigned limit;
 } ronda_query;
 
+/* One topic matching a query (ronda_store_query_rows), with its dialogue's fields and current
+ * status; strings are borrowed for the callback (NULL when absent). */
+typedef struct ronda_query_row {
+    uint8_t dialogue[RONDA_ID_BYTES];
+    const char *polres, *polsek, *programme, *title, *when, *village, *venue;
+    int has_participants;
+    int64_t participants;
+    int64_t topic; /* its index in the dialogue */
+    const char *category, *summary;
+    const char *status; /* "open" when not followed up */
+    const char *referred_to, *action, *status_when;
+    int has_resolution;
+    uint8_t resolution[RONDA_ID_BYTES]; /* the follow-up that gives the status */
+} ronda_query_row;
+
+/* Every topic matching the filters (at most q->limit, 0: RONDA_QUERY_ROWS_DEFAULT), in
+ * dialogue time order, to `cb` (non-zero stops). RONDA_ERR_INVALID for a search text without
+ * a word. */
+RONDA_API ronda_err ronda_store_query_rows(ronda_store *s, const ronda_query *q,
+                                           int (*cb)(void *ctx, const ronda_query_row *row),
+                                           void *ctx) RONDA_MUST_CHECK;
+
+/* A follow-up of a dialogue as the views hold it (ronda_record_view). */
+typedef struct ronda_resolution_row {
+    uint8_t id[RONDA_ID_BYTES];
+    int64_t topic;
+    const char *status, *referred_to, *action, *when; /* referred_to NULL unless referred */
+    int has_author_name;
+    char author_name[RONDA_NAME_MAX + 1];
+} ronda_resolution_row;
+
+/* A record as `ronda show` shows it: opened (or why not), who wrote it, and for a dialogue
+ * its view: the follow-ups that name it and its current body (after amendments). */
+typedef struct ronda_record_view {
+    uint8_t id[RONDA_ID_BYTES];
+    int fork_evidence;   /* held as fork evidence, not in the ledger */
+    ronda_err error;     /* RONDA_OK when it verifies (signature, body hash, schema) */
+    ronda_detail detail; /* why not */
+    ronda_record rec;    /* opened, when it verifies (body and typed body: the view's copy) */
+    int has_author_name;
+    char author_name[RONDA_NAME_MAX + 1]; /* "authority" for the authority */
+    uint64_t forked_at;                   /* its author's lowest fork seq; 0: none */
+    int frozen;                           /* at or beyond it: in no view */
+    int has_view;                         /* a dialogue: the fields below */
+    ronda_resolution_row *resolutions;    /* oldest first */
+    size_t nresolutions;
+    int has_current;    /* the current body is held and decodes */
+    ronda_body current; /* the latest amendment's body, or the dialogue's own */
+    int64_t amendments;
+    struct ronda_record_view_mem *mem; /* owned: ronda_record_view_free */
+} ronda_record_view;
+
+/* The record `id` (ledger or fork evidence) as a view; RONDA_ERR_NOT_FOUND when neither
+ * holds it. A record that does not verify is RONDA_OK with v->error set. The caller
+ * ronda_record_view_free's *v (also safe on a zeroed or freed one). */
+RONDA_API ronda_err ronda_store_record_view(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                            ronda_record_view *v) RONDA_MUST_CHECK;
+RONDA_API void ronda_record_view_free(ronda_record_view *v);
+
 /* Drop and rebuild every derived table (frontier, roster, dialogues, topics, resolutions,
  * search index) from the records alone. */
 RONDA_API ronda_err ronda_store_rebuild(ronda_store *s) RONDA_MUST_CHECK;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_json.h"
+#include "store/store_int.h"
 
 /* Turn user words into an FTS5 query that matches all of them as plain terms: each word
  * is quoted (quotes doubled), so no FTS5 syntax from a user reaches the parser. */
@@ -34,28 +34,19 @@ char *fts_terms(const char *text) {
     return out;
 }
 
-void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    if (sqlite3_column_bytes(st, col) != 32) {
-        json_object_set_new(o, key, json_null());
-        return;
-    }
-    char hex[65];
-    ronda_hex(sqlite3_column_blob(st, col), 32, hex);
-    json_object_set_new(o, key, json_string(hex));
-}
-
-void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+/* A text column into a fixed buffer ("" when NULL), cut at cap - 1 bytes. */
+static void textcopy(char *out, size_t cap, sqlite3_stmt *st, int col) {
     const unsigned char *t = sqlite3_column_text(st, col);
-    json_object_set_new(o, key, t ? json_string((const char *)t) : json_null());
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    if (n >= cap) n = cap - 1;
+    if (n) memcpy(out, t, n);
+    out[n] = '\0';
 }
 
-void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    json_object_set_new(o, key,
-                        sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
-                                                                    : json_integer(sqlite3_column_int64(st, col)));
-}
+static const char *col_text(sqlite3_stmt *st, int col) { return (const char *)sqlite3_column_text(st, col); }
 
-ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void *, json_t *), void *ctx) {
+ronda_err ronda_store_query_rows(ronda_store *s, const ronda_query *q, int (*cb)(void *, const ronda_query_row *),
+                                 void *ctx) {
     static const char sql[] =
         "SELECT d.id, d.polres, d.polsek, d.programme, d.title, d.when_text, d.village, d.venue,"
         " d.participants, t.idx, t.category, t.summary, coalesce(r.status, 'open'), r.referred_to,"
@@ -92,122 +83,187 @@ ronda_err ronda_store_query(ronda_store *s, const ronda_query *q, int (*cb)(void
         if (args[i] && *args[i]) sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, q->limit ? q->limit : RONDA_QUERY_ROWS_DEFAULT);
     int rc;
-    ronda_err e = RONDA_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        if (!o) {
-            e = RONDA_ERR_NOMEM;
-            break;
-        }
-        hexcol(o, "dialogue", st, 0);
-        textcol(o, "polres", st, 1);
-        textcol(o, "polsek", st, 2);
-        textcol(o, "programme", st, 3);
-        textcol(o, "title", st, 4);
-        textcol(o, "when", st, 5);
-        textcol(o, "village", st, 6);
-        textcol(o, "venue", st, 7);
-        json_object_set_new(o, "participants",
-                            sqlite3_column_type(st, 8) == SQLITE_NULL ? json_null()
-                                                                      : json_integer(sqlite3_column_int64(st, 8)));
-        json_object_set_new(o, "topic", json_integer(sqlite3_column_int64(st, 9)));
-        textcol(o, "category", st, 10);
-        textcol(o, "summary", st, 11);
-        textcol(o, "status", st, 12);
-        textcol(o, "referred_to", st, 13);
-        textcol(o, "action", st, 14);
-        textcol(o, "status_when", st, 15);
-        hexcol(o, "resolution", st, 16);
-        int stop = cb(ctx, o);
-        json_decref(o);
-        if (stop) break;
+        ronda_query_row r;
+        memset(&r, 0, sizeof r);
+        if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES)
+            memcpy(r.dialogue, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+        r.polres = col_text(st, 1);
+        r.polsek = col_text(st, 2);
+        r.programme = col_text(st, 3);
+        r.title = col_text(st, 4);
+        r.when = col_text(st, 5);
+        r.village = col_text(st, 6);
+        r.venue = col_text(st, 7);
+        r.has_participants = sqlite3_column_type(st, 8) != SQLITE_NULL;
+        r.participants = sqlite3_column_int64(st, 8);
+        r.topic = sqlite3_column_int64(st, 9);
+        r.category = col_text(st, 10);
+        r.summary = col_text(st, 11);
+        r.status = col_text(st, 12);
+        r.referred_to = col_text(st, 13);
+        r.action = col_text(st, 14);
+        r.status_when = col_text(st, 15);
+        r.has_resolution = sqlite3_column_bytes(st, 16) == RONDA_ID_BYTES;
+        if (r.has_resolution) memcpy(r.resolution, sqlite3_column_blob(st, 16), RONDA_ID_BYTES);
+        if (cb(ctx, &r)) break;
     }
-    if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
+    ronda_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
     sqlite3_finalize(st);
     free(terms);
     return e;
 }
 
-static json_t *member_name(ronda_store *s, const uint8_t *author) {
-    if (memcmp(author, s->authority, RONDA_KEY_BYTES) == 0) return json_string("authority");
+/* The name the roster gives a key ("authority" for the authority) into out; 0 when unknown. */
+static int member_name(ronda_store *s, const uint8_t *author, char out[RONDA_NAME_MAX + 1]) {
+    out[0] = '\0';
+    if (memcmp(author, s->authority, RONDA_KEY_BYTES) == 0) {
+        snprintf(out, RONDA_NAME_MAX + 1, "authority");
+        return 1;
+    }
     sqlite3_stmt *st;
-    json_t *r = json_null();
     if (sqlite3_prepare_v2(s->db, "SELECT name FROM members WHERE sign_key = ?1 ORDER BY valid_from DESC LIMIT 1", -1,
                            &st, NULL) != SQLITE_OK)
-        return r;
+        return 0;
     sqlite3_bind_blob(st, 1, author, RONDA_KEY_BYTES, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        json_decref(r);
-        r = json_string((const char *)sqlite3_column_text(st, 0));
+    int got = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0);
+    if (got) textcopy(out, RONDA_NAME_MAX + 1, st, 0);
+    sqlite3_finalize(st);
+    return got;
+}
+
+/* What a record view owns: the record's bytes, the current body's, the resolutions' texts. */
+struct ronda_record_view_mem {
+    uint8_t *bytes;     /* envelope, signature, body: rec views them */
+    store_body current; /* the current body's bytes */
+    char *strings;      /* the resolutions' texts, back to back */
+};
+
+void ronda_record_view_free(ronda_record_view *v) {
+    if (!v) return;
+    if (v->mem) {
+        free(v->mem->bytes);
+        store_body_free(&v->mem->current);
+        free(v->mem->strings);
+        free(v->mem);
+    }
+    free(v->resolutions);
+    memset(v, 0, sizeof *v);
+}
+
+/* Text columns copied back to back into one block (offsets until the block is done). */
+typedef struct strblock {
+    char *p;
+    size_t len, cap;
+    int nomem;
+} strblock;
+
+static size_t block_add(strblock *b, sqlite3_stmt *st, int col) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    if (!t) return SIZE_MAX;
+    size_t n = (size_t)sqlite3_column_bytes(st, col);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *g = realloc(b->p, cap);
+        if (!g) {
+            b->nomem = 1;
+            return SIZE_MAX;
+        }
+        b->p = g;
+        b->cap = cap;
+    }
+    size_t at = b->len;
+    memcpy(b->p + at, t, n);
+    b->p[at + n] = '\0';
+    b->len += n + 1;
+    return at;
+}
+
+/* The resolutions that refer to a dialogue, oldest first, and its current body. */
+static ronda_err related(ronda_store *s, const uint8_t *id, ronda_record_view *v) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, topic, status, referred_to, action, when_text, author"
+                           " FROM resolutions WHERE dialogue = ?1 ORDER BY hlc, id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, 0);
+    sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
+    strblock sb = {NULL, 0, 0, 0};
+    size_t cap = 0;
+    size_t(*at)[4] = NULL;
+    ronda_err e = RONDA_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (v->nresolutions == cap) {
+            cap = cap ? cap * 2 : 8;
+            ronda_resolution_row *g = realloc(v->resolutions, cap * sizeof *g);
+            if (g) v->resolutions = g;
+            size_t(*h)[4] = g ? realloc(at, cap * sizeof *h) : NULL;
+            if (!g || !h) {
+                e = RONDA_ERR_NOMEM;
+                break;
+            }
+            at = h;
+        }
+        ronda_resolution_row *r = &v->resolutions[v->nresolutions];
+        memset(r, 0, sizeof *r);
+        if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) memcpy(r->id, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+        r->topic = sqlite3_column_int64(st, 1);
+        for (int k = 0; k < 4; k++) at[v->nresolutions][k] = block_add(&sb, st, 2 + k);
+        r->has_author_name = sqlite3_column_bytes(st, 6) == RONDA_KEY_BYTES &&
+                             member_name(s, sqlite3_column_blob(st, 6), r->author_name);
+        v->nresolutions++;
+    }
+    if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc); /* the view is not shown with rows missing */
+    sqlite3_finalize(st);
+    if (e == RONDA_OK && sb.nomem) e = RONDA_ERR_NOMEM;
+    v->mem->strings = sb.p;
+    for (size_t i = 0; e == RONDA_OK && i < v->nresolutions; i++) {
+        const char **f[4] = {&v->resolutions[i].status, &v->resolutions[i].referred_to, &v->resolutions[i].action,
+                             &v->resolutions[i].when};
+        for (int k = 0; k < 4; k++) *f[k] = at[i][k] == SIZE_MAX ? NULL : sb.p + at[i][k];
+    }
+    free(at);
+    if (e != RONDA_OK) return e;
+    /* The current body: the latest amend's (its "body"), or the dialogue's own. */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT r.kind, r.body, d.amends FROM dialogues d"
+                           " JOIN records r ON r.id = coalesce(d.amended_by, d.id) WHERE d.id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, 0);
+    sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
+    ronda_body b;
+    ronda_kind kind = RONDA_KIND_NONE;
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_BLOB &&
+        (kind = ronda_kind_from_name((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0))) !=
+            RONDA_KIND_NONE &&
+        ronda_body_decode(kind, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &b, NULL) ==
+            RONDA_OK) {
+        if (!store_body_keep(&v->mem->current, &b)) {
+            e = RONDA_ERR_NOMEM;
+        } else {
+            v->current = v->mem->current.b;
+            if (kind == RONDA_KIND_AMEND) { /* the amend's new body, as a body of its own kind */
+                ronda_amend am = v->current.u.amend;
+                v->current.kind = (ronda_kind)am.kind;
+                if (am.kind == RONDA_KIND_DIALOGUE)
+                    v->current.u.dialogue = am.body.dialogue;
+                else
+                    v->current.u.resolution = am.body.resolution;
+            }
+            v->has_current = 1;
+            v->amendments = sqlite3_column_int64(st, 2);
+        }
     }
     sqlite3_finalize(st);
-    return r;
+    return e;
 }
 
-/* The amendments and resolutions that refer to a dialogue, oldest first. On a database
- * failure *e gets its kind (the view is not shown with rows missing). */
-static json_t *related(ronda_store *s, const uint8_t *id, ronda_err *e) {
-    json_t *out = json_object();
-    json_t *res = json_array();
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db,
-                                "SELECT id, topic, status, referred_to, action, when_text, author"
-                                " FROM resolutions WHERE dialogue = ?1 ORDER BY hlc, id",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK) *e = store_fail(s, rc);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            json_t *r = json_object();
-            hexcol(r, "id", st, 0);
-            json_object_set_new(r, "topic", json_integer(sqlite3_column_int64(st, 1)));
-            textcol(r, "status", st, 2);
-            textcol(r, "referred_to", st, 3);
-            textcol(r, "action", st, 4);
-            textcol(r, "when", st, 5);
-            json_object_set_new(r, "author_name", member_name(s, sqlite3_column_blob(st, 6)));
-            json_array_append_new(res, r);
-        }
-        if (rc != SQLITE_DONE) *e = store_fail(s, rc);
-        sqlite3_finalize(st);
-    }
-    json_object_set_new(out, "resolutions", res);
-    /* The current body: the latest amend's (its "body"), or the dialogue's own. */
-    rc = sqlite3_prepare_v2(s->db,
-                            "SELECT r.kind, r.body, d.amends FROM dialogues d"
-                            " JOIN records r ON r.id = coalesce(d.amended_by, d.id) WHERE d.id = ?1",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) *e = store_fail(s, rc);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-        ronda_body b;
-        ronda_kind kind = RONDA_KIND_NONE;
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) *e = store_fail(s, rc);
-        if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_BLOB &&
-            (kind = ronda_kind_from_name((const char *)sqlite3_column_text(st, 0),
-                                         (size_t)sqlite3_column_bytes(st, 0))) != RONDA_KIND_NONE &&
-            ronda_body_decode(kind, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &b, NULL) ==
-                RONDA_OK) {
-            if (kind == RONDA_KIND_AMEND) { /* the amend's new body, as a body of its own kind */
-                ronda_amend am = b.u.amend;
-                b.kind = (ronda_kind)am.kind;
-                if (am.kind == RONDA_KIND_DIALOGUE)
-                    b.u.dialogue = am.body.dialogue;
-                else
-                    b.u.resolution = am.body.resolution;
-            }
-            json_t *cur = NULL;
-            if (ronda_body_json(&b, &cur) != RONDA_OK) cur = NULL;
-            json_object_set_new(out, "current", cur ? cur : json_null());
-            json_object_set_new(out, "amendments", json_integer(sqlite3_column_int64(st, 2)));
-        }
-        sqlite3_finalize(st);
-    }
-    return out;
-}
-
-ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
+ronda_err ronda_store_record_view(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], ronda_record_view *v) {
+    memset(v, 0, sizeof *v);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT envelope, signature, body, 0 FROM records WHERE id = ?1 UNION ALL"
@@ -220,70 +276,43 @@ ronda_err ronda_store_show(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], jso
         sqlite3_finalize(st);
         return rc == SQLITE_DONE ? RONDA_ERR_NOT_FOUND : store_fail(s, rc);
     }
-    ronda_record rec;
-    ronda_detail d = {{0}};
-    const uint8_t *body = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : sqlite3_column_blob(st, 2);
-    ronda_err e = ronda_record_open_parts(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                                          sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), body,
-                                          (size_t)sqlite3_column_bytes(st, 2), &rec, &d);
-    json_t *o = json_object();
-    char hex[129];
-    ronda_hex(id, 32, hex);
-    json_object_set_new(o, "id", json_string(hex));
-    json_object_set_new(o, "fork_evidence", json_boolean(sqlite3_column_int(st, 3)));
-    json_object_set_new(o, "verified", json_boolean(e == RONDA_OK));
-    if (e != RONDA_OK) {
-        json_object_set_new(o, "error", json_string(ronda_errname(e)));
-        json_object_set_new(o, "detail", json_string(d.text));
-    } else {
-        ronda_hex(rec.author, 32, hex);
-        json_object_set_new(o, "author", json_string(hex));
-        json_object_set_new(o, "author_name", member_name(s, rec.author));
-        json_object_set_new(o, "seq", json_integer((json_int_t)rec.seq));
-        /* A forked chain is frozen below its lowest fork (proto/record.md section 3): flag
-         * the author, and whether this record is beyond the freeze (in no view). */
-        uint64_t low = 0;
-        if (store_fork_low(s, rec.author, &low) == RONDA_OK && low != 0) {
-            json_object_set_new(o, "author_forked_at", json_integer((json_int_t)low));
-            json_object_set_new(o, "frozen", json_boolean(rec.seq >= low));
-        }
-        if (rec.has_prev) {
-            ronda_hex(rec.prev, 32, hex);
-            json_object_set_new(o, "prev", json_string(hex));
-        } else {
-            json_object_set_new(o, "prev", json_null());
-        }
-        json_object_set_new(o, "hlc", json_integer((json_int_t)rec.hlc));
-        json_object_set_new(o, "hlc_ms", json_integer((json_int_t)ronda_hlc_ms(rec.hlc)));
-        json_object_set_new(o, "kind", json_string(ronda_kind_name(rec.kind)));
-        ronda_hex(rec.body_hash, 32, hex);
-        json_object_set_new(o, "body_hash", json_string(hex));
-        ronda_hex(rec.signature, 64, hex);
-        json_object_set_new(o, "signature", json_string(hex));
-        json_t *bj = NULL;
-        if (rec.body && ronda_body_json(&rec.typed, &bj) != RONDA_OK) bj = NULL;
-        json_object_set_new(o, "redacted", json_boolean(rec.body == NULL));
-        json_object_set_new(o, "body", bj ? bj : json_null());
-        ronda_err ve = RONDA_OK;
-        if (rec.kind == RONDA_KIND_DIALOGUE) json_object_set_new(o, "view", related(s, rec.id, &ve));
-        if (ve != RONDA_OK) {
-            sqlite3_finalize(st);
-            json_decref(o);
-            return ve;
+    /* the columns die with the statement: one copy the record can point into */
+    size_t el = (size_t)sqlite3_column_bytes(st, 0), sl = (size_t)sqlite3_column_bytes(st, 1),
+           bl = (size_t)sqlite3_column_bytes(st, 2);
+    int has_body = sqlite3_column_type(st, 2) != SQLITE_NULL;
+    v->mem = calloc(1, sizeof *v->mem);
+    uint8_t *buf = v->mem ? malloc(el + sl + bl + 1) : NULL;
+    if (!buf) {
+        sqlite3_finalize(st);
+        ronda_record_view_free(v);
+        return RONDA_ERR_NOMEM;
+    }
+    v->mem->bytes = buf;
+    if (el) memcpy(buf, sqlite3_column_blob(st, 0), el);
+    if (sl) memcpy(buf + el, sqlite3_column_blob(st, 1), sl);
+    if (bl) memcpy(buf + el + sl, sqlite3_column_blob(st, 2), bl);
+    memcpy(v->id, id, RONDA_ID_BYTES);
+    v->fork_evidence = sqlite3_column_int(st, 3);
+    sqlite3_finalize(st);
+    v->error = ronda_record_open_parts(buf, el, buf + el, sl, has_body ? buf + el + sl : NULL, bl, &v->rec, &v->detail);
+    if (v->error != RONDA_OK) return RONDA_OK;
+    v->has_author_name = member_name(s, v->rec.author, v->author_name);
+    /* A forked chain is frozen below its lowest fork (proto/record.md section 3): flag the
+     * author, and whether this record is beyond the freeze (in no view). */
+    uint64_t low = 0;
+    if (store_fork_low(s, v->rec.author, &low) == RONDA_OK && low != 0) {
+        v->forked_at = low;
+        v->frozen = v->rec.seq >= low;
+    }
+    if (v->rec.kind == RONDA_KIND_DIALOGUE) {
+        v->has_view = 1;
+        ronda_err e = related(s, v->rec.id, v);
+        if (e != RONDA_OK) {
+            ronda_record_view_free(v);
+            return e;
         }
     }
-    sqlite3_finalize(st);
-    *out = o;
     return RONDA_OK;
-}
-
-/* A text column into a fixed buffer ("" when NULL), cut at cap - 1 bytes. */
-static void textcopy(char *out, size_t cap, sqlite3_stmt *st, int col) {
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-    if (n >= cap) n = cap - 1;
-    if (n) memcpy(out, t, n);
-    out[n] = '\0';
 }
 
 ronda_err ronda_store_member_info(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES], ronda_member_info *out) {
@@ -317,25 +346,4 @@ ronda_err ronda_store_member_info(ronda_store *s, const uint8_t key[RONDA_KEY_BY
     }
     sqlite3_finalize(st);
     return e;
-}
-
-ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES], json_t **out) {
-    ronda_member_info m;
-    ronda_err e = ronda_store_member_info(s, key, &m);
-    if (e != RONDA_OK) return e;
-    json_t *o = json_object();
-    if (!o) return RONDA_ERR_NOMEM;
-    json_object_set_new(o, "name", m.name[0] ? json_string(m.name) : json_null());
-    json_object_set_new(o, "polres", m.polres[0] ? json_string(m.polres) : json_null());
-    json_object_set_new(o, "polsek", m.polsek[0] ? json_string(m.polsek) : json_null());
-    json_object_set_new(o, "role", ronda_role_name(m.role) ? json_string(ronda_role_name(m.role)) : json_null());
-    json_object_set_new(o, "endpoint", m.endpoint[0] ? json_string(m.endpoint) : json_null());
-    json_object_set_new(o, "valid_from", json_integer((json_int_t)m.valid_from));
-    json_object_set_new(o, "valid_until", json_integer((json_int_t)m.valid_until));
-    char hex[2 * RONDA_KEY_BYTES + 1];
-    ronda_hex(m.curve_key, RONDA_KEY_BYTES, hex);
-    json_object_set_new(o, "curve_key", m.has_curve_key ? json_string(hex) : json_null());
-    json_object_set_new(o, "revoked", json_boolean(m.revoked));
-    *out = o;
-    return RONDA_OK;
 }

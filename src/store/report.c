@@ -16,6 +16,27 @@
 #include "store/store_json.h"
 #include "util/util.h"
 
+void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    if (sqlite3_column_bytes(st, col) != 32) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    char hex[65];
+    ronda_hex(sqlite3_column_blob(st, col), 32, hex);
+    json_object_set_new(o, key, json_string(hex));
+}
+
+void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    json_object_set_new(o, key, t ? json_string((const char *)t) : json_null());
+}
+
+void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    json_object_set_new(o, key,
+                        sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
+                                                                    : json_integer(sqlite3_column_int64(st, col)));
+}
+
 /* Records written after their author's revocation, or at or after the lowest seq its chain
  * forked at (the chain is frozen below it: proto/record.md section 3), are held but out of
  * every view. */
@@ -619,107 +640,53 @@ ronda_err ronda_store_followup_rows(ronda_store *s, const ronda_filter *f, const
     return e;
 }
 
-/* ---- one dialogue */
+/* ---- one dialogue: its topics and amendments (its page is src/json/show.c) */
 
-/* Whether a held record verifies now (signature, hash, form), and who wrote it. */
-static void record_check(ronda_store *s, const char *hex, json_t *into) {
-    uint8_t id[RONDA_ID_BYTES];
-    json_t *r = NULL;
-    if (!hex || ronda_unhex(hex, id, sizeof id) != RONDA_OK || ronda_store_show(s, id, &r) != RONDA_OK) {
-        json_object_set_new(into, "verified", json_false());
-        return;
-    }
-    json_object_set(into, "verified", json_object_get(r, "verified"));
-    json_object_set(into, "author", json_object_get(r, "author"));
-    json_object_set(into, "author_name", json_object_get(r, "author_name"));
-    json_object_set(into, "hlc_ms", json_object_get(r, "hlc_ms"));
-    json_decref(r);
-}
-
-ronda_err ronda_store_dialogue(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
-    json_t *o = NULL;
-    ronda_err e = ronda_store_show(s, id, &o);
-    if (e != RONDA_OK) return e;
-    /* Only a dialogue that verifies has a page; fork evidence and records written after a
-     * revocation are in no view (no "current" below) and are shown by the network page. */
-    const char *kind = json_string_value(json_object_get(o, "kind"));
-    if (!json_is_true(json_object_get(o, "verified")) || !kind || strcmp(kind, "dialogue") != 0) {
-        json_decref(o);
-        return RONDA_ERR_NOT_FOUND;
-    }
-    json_t *view = json_object_get(o, "view");
-    json_t *current = json_object_get(view, "current");
-    if (!json_is_object(current)) { /* held but not in the views (e.g. written after a revocation) */
-        json_decref(o);
-        return RONDA_ERR_NOT_FOUND;
-    }
-    /* Each topic of the current body with its current status. */
-    json_t *topics = json_array();
+ronda_err ronda_store_topic_rows(ronda_store *s, const uint8_t dialogue[RONDA_ID_BYTES],
+                                 int (*cb)(void *ctx, const ronda_topic_row *row), void *ctx) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT t.idx, t.category, t.summary, coalesce(r.status, 'open'), r.referred_to,"
                            " r.action, r.when_text FROM topics t LEFT JOIN " LATEST_RES
                            " WHERE t.dialogue = ?1 ORDER BY t.idx",
-                           -1, &st, NULL) != SQLITE_OK) {
-        json_decref(topics);
-        json_decref(o);
+                           -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, 0);
-    }
-    sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *t = json_object();
-        intcol(t, "topic", st, 0);
-        textcol(t, "category", st, 1);
-        textcol(t, "summary", st, 2);
-        textcol(t, "status", st, 3);
-        textcol(t, "referred_to", st, 4);
-        textcol(t, "action", st, 5);
-        textcol(t, "status_when", st, 6);
-        json_array_append_new(topics, t);
+        ronda_topic_row r = {sqlite3_column_int64(st, 0),
+                             col_text(st, 1),
+                             col_text(st, 2),
+                             col_text(st, 3),
+                             col_text(st, 4),
+                             col_text(st, 5),
+                             col_text(st, 6)};
+        if (cb(ctx, &r)) break;
     }
+    ronda_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc); /* no topics missing */
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) { /* a history with topics missing is not shown */
-        json_decref(topics);
-        json_decref(o);
-        return store_fail(s, rc);
+    return e;
+}
+
+ronda_err ronda_store_amendment_rows(ronda_store *s, const uint8_t target[RONDA_ID_BYTES],
+                                     int (*cb)(void *ctx, const ronda_amendment_row *row), void *ctx) {
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT record, reason FROM amendments WHERE target = ?1 ORDER BY hlc", -1, &st,
+                                NULL);
+    /* the table is absent from a database not yet upgraded: no amendments */
+    if (rc != SQLITE_OK) return strncmp(sqlite3_errmsg(s->db), "no such table", 13) == 0 ? RONDA_OK : store_fail(s, rc);
+    sqlite3_bind_blob(st, 1, target, RONDA_ID_BYTES, SQLITE_STATIC);
+    rc = SQLITE_DONE;
+    for (unsigned n = 0; n < RONDA_LIST_LIMIT_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
+        ronda_amendment_row r;
+        memset(&r, 0, sizeof r);
+        if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) memcpy(r.id, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+        r.reason = col_text(st, 1);
+        if (cb(ctx, &r)) break;
     }
-    json_object_set_new(o, "topics", topics);
-    /* Every resolution, with its signature status. */
-    json_t *res = json_object_get(view, "resolutions");
-    size_t i;
-    json_t *r;
-    json_array_foreach(res, i, r) record_check(s, json_string_value(json_object_get(r, "id")), r);
-    json_object_set(o, "resolutions", res);
-    /* Every amendment (the table is absent from a database not yet upgraded). */
-    json_t *amends = json_array();
-    rc = sqlite3_prepare_v2(s->db, "SELECT record, reason FROM amendments WHERE target = ?1 ORDER BY hlc", -1, &st,
-                            NULL);
-    if (rc != SQLITE_OK && strncmp(sqlite3_errmsg(s->db), "no such table", 13) != 0) { /* any other failure */
-        json_decref(amends);
-        json_decref(o);
-        return store_fail(s, rc);
-    }
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-        rc = SQLITE_DONE;
-        for (unsigned n = 0; n < RONDA_LIST_LIMIT_MAX && (rc = sqlite3_step(st)) == SQLITE_ROW; n++) {
-            json_t *a = json_object();
-            hexcol(a, "id", st, 0);
-            textcol(a, "reason", st, 1);
-            json_array_append_new(amends, a);
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            json_decref(amends);
-            json_decref(o);
-            return store_fail(s, rc);
-        }
-        json_array_foreach(amends, i, r) record_check(s, json_string_value(json_object_get(r, "id")), r);
-    }
-    json_object_set_new(o, "amendments", amends);
-    *out = o;
-    return RONDA_OK;
+    ronda_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
+    sqlite3_finalize(st);
+    return e;
 }
 
 /* ---- the network: roster, revocations, forks */

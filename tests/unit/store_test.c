@@ -1238,6 +1238,36 @@ static void test_report_typed(void **state) {
     assert_int_equal(v.n, 4);
     assert_err(ronda_store_followup_rows(w->s, &f, "later", 14, now, 0, 0, seen_followup, &v, &more),
                RONDA_ERR_INVALID);
+
+    /* A record as `ronda show` sees it: opened, its author, its follow-ups and current body. */
+    ronda_record_view rv;
+    assert_ok(ronda_store_record_view(w->s, d1, &rv));
+    assert_int_equal(rv.error, RONDA_OK);
+    assert_false(rv.fork_evidence);
+    assert_true(rv.has_author_name);
+    assert_string_equal(rv.author_name, "Polsek Durenan");
+    assert_true(rv.has_view);
+    assert_int_equal(rv.nresolutions, 2);
+    assert_string_equal(rv.resolutions[0].status, "resolved");
+    assert_null(rv.resolutions[0].referred_to);
+    assert_string_equal(rv.resolutions[1].referred_to, "Dishub");
+    assert_true(rv.has_current);
+    assert_int_equal(rv.current.kind, RONDA_KIND_DIALOGUE);
+    assert_int_equal(rv.current.u.dialogue.topics.n, 2);
+    json_t *shown = ronda_record_view_json(&rv);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(shown, "view"), "resolutions")), 2);
+    json_decref(shown);
+    ronda_record_view_free(&rv);
+    ronda_record_view_free(&rv);
+    uint8_t none[32];
+    memset(none, 0x5a, sizeof none);
+    assert_err(ronda_store_record_view(w->s, none, &rv), RONDA_ERR_NOT_FOUND);
+    ronda_query q;
+    memset(&q, 0, sizeof q);
+    q.status = "referred";
+    json_t *qrows = fx_query(w->s, &q);
+    assert_int_equal(json_array_size(qrows), 2);
+    json_decref(qrows);
 }
 
 int main(void) {
