@@ -145,4 +145,56 @@ RONDA_API ronda_err ronda_store_amendment_rows(ronda_store *s, const uint8_t tar
                                                int (*cb)(void *ctx, const ronda_amendment_row *row),
                                                void *ctx) RONDA_MUST_CHECK;
 
+/* The roster and the ledger's health (the dashboard's network page). Strings belong to the
+ * view (NULL when the column is). */
+typedef struct ronda_network_member {
+    uint8_t key[RONDA_KEY_BYTES];
+    int has_key;
+    const char *name, *polres, *polsek, *role, *endpoint;
+    int64_t valid_from, valid_until;
+    int revoked;
+    int64_t forked_at; /* its lowest fork seq (frozen below it); 0 when not forked */
+    int64_t records;   /* its chain's length */
+    int has_last_record;
+    uint64_t last_record_ms;
+} ronda_network_member;
+typedef struct ronda_network_revocation {
+    uint8_t member[RONDA_KEY_BYTES];
+    int has_member;
+    int64_t last_seq;
+    const char *reason, *name;
+} ronda_network_revocation;
+typedef struct ronda_network_fork {
+    uint8_t id[RONDA_ID_BYTES], author[RONDA_KEY_BYTES], other[RONDA_ID_BYTES];
+    int has_id, has_author, has_other;
+    int64_t seq;
+    const char *kind, *author_name;
+    uint64_t hlc_ms;
+} ronda_network_fork;
+typedef struct ronda_network_frozen {
+    uint8_t author[RONDA_KEY_BYTES];
+    int has_author;
+    int64_t fork_seq; /* frozen at fork_seq - 1 */
+    const char *name;
+} ronda_network_frozen;
+typedef struct ronda_network {
+    ronda_network_member *members; /* the latest membership of each key, by Polres, role, name (<= 10,000) */
+    size_t nmembers;
+    ronda_network_revocation *revocations; /* <= 10,000 */
+    size_t nrevocations;
+    ronda_network_fork *forks; /* the newest 100 fork-evidence records */
+    size_t nforks;
+    int64_t fork_count;           /* all of them */
+    ronda_network_frozen *frozen; /* forked chains */
+    size_t nfrozen;
+    uint8_t digest[RONDA_HASH_BYTES]; /* the ledger digest over `authors` authors */
+    uint64_t authors;
+    uint8_t node[RONDA_KEY_BYTES]; /* this node's key */
+    struct ronda_network_mem *mem; /* owned: ronda_network_free */
+} ronda_network;
+
+/* The network view; the caller ronda_network_free's *out (also safe on a zeroed one). */
+RONDA_API ronda_err ronda_store_network_view(ronda_store *s, ronda_network *out) RONDA_MUST_CHECK;
+RONDA_API void ronda_network_free(ronda_network *n);
+
 #endif

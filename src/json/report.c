@@ -146,3 +146,80 @@ ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const cha
         ronda_store_followup_rows(s, f, state, overdue_days, now_ms, offset, limit, followup_item, &it, &more);
     return page(&it, e, more, out);
 }
+
+/* ---- the network page */
+
+static json_t *key_or_null(const uint8_t *k, int has) { return has ? hex_id(k) : json_null(); }
+
+ronda_err ronda_store_network(ronda_store *s, json_t **out) {
+    ronda_network n;
+    ronda_err e = ronda_store_network_view(s, &n);
+    if (e != RONDA_OK) return e;
+    json_t *o = json_object(), *members = json_array(), *revs = json_array(), *forks = json_array(),
+           *frozen = json_array();
+    for (size_t i = 0; members && i < n.nmembers; i++) {
+        const ronda_network_member *x = &n.members[i];
+        json_t *m = json_object();
+        json_object_set_new(m, "key", key_or_null(x->key, x->has_key));
+        json_object_set_new(m, "name", text_or_null(x->name));
+        json_object_set_new(m, "polres", text_or_null(x->polres));
+        json_object_set_new(m, "polsek", text_or_null(x->polsek));
+        json_object_set_new(m, "role", text_or_null(x->role));
+        json_object_set_new(m, "endpoint", text_or_null(x->endpoint));
+        json_object_set_new(m, "valid_from", json_integer(x->valid_from));
+        json_object_set_new(m, "valid_until", json_integer(x->valid_until));
+        json_object_set_new(m, "revoked", json_boolean(x->revoked));
+        json_object_set_new(m, "forked_at", x->forked_at ? json_integer(x->forked_at) : json_null());
+        json_object_set_new(m, "records", json_integer(x->records));
+        json_object_set_new(m, "last_record_ms",
+                            x->has_last_record ? json_integer((json_int_t)x->last_record_ms) : json_null());
+        json_array_append_new(members, m);
+    }
+    for (size_t i = 0; revs && i < n.nrevocations; i++) {
+        const ronda_network_revocation *x = &n.revocations[i];
+        json_t *r = json_object();
+        json_object_set_new(r, "member", key_or_null(x->member, x->has_member));
+        json_object_set_new(r, "last_seq", json_integer(x->last_seq));
+        json_object_set_new(r, "reason", text_or_null(x->reason));
+        json_object_set_new(r, "name", text_or_null(x->name));
+        json_array_append_new(revs, r);
+    }
+    for (size_t i = 0; forks && i < n.nforks; i++) {
+        const ronda_network_fork *x = &n.forks[i];
+        json_t *f = json_object();
+        json_object_set_new(f, "id", key_or_null(x->id, x->has_id));
+        json_object_set_new(f, "author", key_or_null(x->author, x->has_author));
+        json_object_set_new(f, "seq", json_integer(x->seq));
+        json_object_set_new(f, "kind", text_or_null(x->kind));
+        json_object_set_new(f, "other", key_or_null(x->other, x->has_other));
+        json_object_set_new(f, "hlc_ms", json_integer((json_int_t)x->hlc_ms));
+        json_object_set_new(f, "author_name", text_or_null(x->author_name));
+        json_array_append_new(forks, f);
+    }
+    for (size_t i = 0; frozen && i < n.nfrozen; i++) {
+        const ronda_network_frozen *x = &n.frozen[i];
+        json_t *f = json_object();
+        json_object_set_new(f, "author", key_or_null(x->author, x->has_author));
+        json_object_set_new(f, "fork_seq", json_integer(x->fork_seq));
+        json_object_set_new(f, "frozen_at", json_integer(x->fork_seq - 1));
+        json_object_set_new(f, "name", text_or_null(x->name));
+        json_array_append_new(frozen, f);
+    }
+    json_object_set_new(o, "frozen", frozen);
+    char hex[2 * RONDA_HASH_BYTES + 1];
+    ronda_hex(n.digest, sizeof n.digest, hex);
+    json_object_set_new(o, "digest", json_string(hex));
+    json_object_set_new(o, "authors", json_integer((json_int_t)n.authors));
+    json_object_set_new(o, "node", hex_id(n.node));
+    json_object_set_new(o, "members", members);
+    json_object_set_new(o, "revocations", revs);
+    json_object_set_new(o, "forks", forks);
+    json_object_set_new(o, "fork_count", json_integer(n.fork_count));
+    ronda_network_free(&n);
+    if (!o || !members || !revs || !forks || !frozen) {
+        json_decref(o);
+        return RONDA_ERR_NOMEM;
+    }
+    *out = o;
+    return RONDA_OK;
+}

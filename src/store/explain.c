@@ -18,6 +18,29 @@
 
 #include "store/store_json.h"
 
+/* Column `col` of a row into o[key]: a 32-byte blob as hex, text, or an integer; JSON null
+ * for NULL (or a blob of another size). */
+static void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    if (sqlite3_column_bytes(st, col) != 32) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    char hex[65];
+    ronda_hex(sqlite3_column_blob(st, col), 32, hex);
+    json_object_set_new(o, key, json_string(hex));
+}
+
+static void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    const unsigned char *t = sqlite3_column_text(st, col);
+    json_object_set_new(o, key, t ? json_string((const char *)t) : json_null());
+}
+
+static void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
+    json_object_set_new(o, key,
+                        sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
+                                                                    : json_integer(sqlite3_column_int64(st, col)));
+}
+
 /* A record held, opened (signature, body hash and schema checked) with its typed body
  * (rec->typed, kind RONDA_KIND_NONE when redacted) viewing *bytes, which the caller frees;
  * table 0 = the ledger, 1 = fork evidence. Returns 1 when found and it verifies, 0 when not

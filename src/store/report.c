@@ -13,29 +13,8 @@
 #include "record/schema.h"
 #include "ronda/limits.h"
 #include "ronda/report.h"
-#include "store/store_json.h"
+#include "store/store_int.h"
 #include "util/util.h"
-
-void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    if (sqlite3_column_bytes(st, col) != 32) {
-        json_object_set_new(o, key, json_null());
-        return;
-    }
-    char hex[65];
-    ronda_hex(sqlite3_column_blob(st, col), 32, hex);
-    json_object_set_new(o, key, json_string(hex));
-}
-
-void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    const unsigned char *t = sqlite3_column_text(st, col);
-    json_object_set_new(o, key, t ? json_string((const char *)t) : json_null());
-}
-
-void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    json_object_set_new(o, key,
-                        sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
-                                                                    : json_integer(sqlite3_column_int64(st, col)));
-}
 
 /* Records written after their author's revocation, or at or after the lowest seq its chain
  * forked at (the chain is frozen below it: proto/record.md section 3), are held but out of
@@ -691,10 +670,78 @@ ronda_err ronda_store_amendment_rows(ronda_store *s, const uint8_t target[RONDA_
 
 /* ---- the network: roster, revocations, forks */
 
-ronda_err ronda_store_network(ronda_store *s, json_t **out) {
-    json_t *o = json_object(), *members = json_array(), *revs = json_array(), *forks = json_array();
+/* The network view's strings: each copied, all freed together. */
+struct ronda_network_mem {
+    char **strs;
+    size_t n, cap;
+    int nomem;
+};
+
+static const char *keep(struct ronda_network_mem *m, sqlite3_stmt *st, int col) {
+    const char *t = col_text(st, col);
+    if (!t) return NULL;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        char **g = realloc(m->strs, cap * sizeof *g);
+        if (!g) {
+            m->nomem = 1;
+            return NULL;
+        }
+        m->strs = g;
+        m->cap = cap;
+    }
+    char *d = strdup(t);
+    if (!d) {
+        m->nomem = 1;
+        return NULL;
+    }
+    m->strs[m->n++] = d;
+    return d;
+}
+
+/* Grows an array of `size` elements by one zeroed element; NULL when out of memory. */
+static void *grow(void **v, size_t *n, size_t *cap, size_t size) {
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        void *g = realloc(*v, c * size);
+        if (!g) return NULL;
+        *v = g;
+        *cap = c;
+    }
+    void *e = (char *)*v + *n * size;
+    memset(e, 0, size);
+    (*n)++;
+    return e;
+}
+
+static void blob32(sqlite3_stmt *st, int col, uint8_t out[32], int *has) {
+    int ok = sqlite3_column_bytes(st, col) == 32;
+    if (ok) memcpy(out, sqlite3_column_blob(st, col), 32);
+    if (has) *has = ok;
+}
+
+void ronda_network_free(ronda_network *n) {
+    if (!n) return;
+    if (n->mem) {
+        for (size_t i = 0; i < n->mem->n; i++) free(n->mem->strs[i]);
+        free(n->mem->strs);
+        free(n->mem);
+    }
+    free(n->members);
+    free(n->revocations);
+    free(n->forks);
+    free(n->frozen);
+    memset(n, 0, sizeof *n);
+}
+
+ronda_err ronda_store_network_view(ronda_store *s, ronda_network *out) {
+    memset(out, 0, sizeof *out);
+    struct ronda_network_mem *m = out->mem = calloc(1, sizeof *out->mem);
+    if (!m) return RONDA_ERR_NOMEM;
+    size_t cap_m = 0, cap_r = 0, cap_f = 0, cap_z = 0;
     sqlite3_stmt *st;
     ronda_err e = RONDA_OK;
+    int rc;
     if (sqlite3_prepare_v2(
             s->db,
             "SELECT m.sign_key, m.name, m.polres, m.polsek, m.role, m.endpoint, m.valid_from,"
@@ -706,28 +753,28 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
             -1, &st, NULL) != SQLITE_OK) {
         e = store_fail(s, 0);
     } else {
-        int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            json_t *m = json_object();
-            hexcol(m, "key", st, 0);
-            textcol(m, "name", st, 1);
-            textcol(m, "polres", st, 2);
-            textcol(m, "polsek", st, 3);
-            textcol(m, "role", st, 4);
-            textcol(m, "endpoint", st, 5);
-            intcol(m, "valid_from", st, 6);
-            intcol(m, "valid_until", st, 7);
-            json_object_set_new(m, "revoked", json_boolean(sqlite3_column_type(st, 8) != SQLITE_NULL));
-            /* Forked: frozen at forked_at - 1 (proto/record.md §3 step 7); null when not. */
-            intcol(m, "forked_at", st, 11);
-            json_object_set_new(m, "records", json_integer(sqlite3_column_int64(st, 9)));
-            json_object_set_new(m, "last_record_ms",
-                                sqlite3_column_type(st, 10) == SQLITE_NULL
-                                    ? json_null()
-                                    : json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 10))));
-            json_array_append_new(members, m);
+            ronda_network_member *x = grow((void **)&out->members, &out->nmembers, &cap_m, sizeof *out->members);
+            if (!x) {
+                e = RONDA_ERR_NOMEM;
+                break;
+            }
+            blob32(st, 0, x->key, &x->has_key);
+            x->name = keep(m, st, 1);
+            x->polres = keep(m, st, 2);
+            x->polsek = keep(m, st, 3);
+            x->role = keep(m, st, 4);
+            x->endpoint = keep(m, st, 5);
+            x->valid_from = sqlite3_column_int64(st, 6);
+            x->valid_until = sqlite3_column_int64(st, 7);
+            x->revoked = sqlite3_column_type(st, 8) != SQLITE_NULL;
+            /* Forked: frozen at forked_at - 1 (proto/record.md §3 step 7); 0 when not. */
+            x->forked_at = sqlite3_column_int64(st, 11);
+            x->records = sqlite3_column_int64(st, 9);
+            x->has_last_record = sqlite3_column_type(st, 10) != SQLITE_NULL;
+            x->last_record_ms = ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 10));
         }
-        if (rc != SQLITE_DONE) e = store_fail(s, rc); /* a roster with members missing is not served */
+        if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc); /* a roster with members missing is not served */
         sqlite3_finalize(st);
     }
     /* Each later statement's prepare is checked too: a failure refuses the whole answer. */
@@ -738,19 +785,21 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
                            -1, &st, NULL) != SQLITE_OK)
         e = store_fail(s, 0);
     else if (e == RONDA_OK) {
-        int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            json_t *r = json_object();
-            hexcol(r, "member", st, 0);
-            intcol(r, "last_seq", st, 1);
-            textcol(r, "reason", st, 2);
-            textcol(r, "name", st, 3);
-            json_array_append_new(revs, r);
+            ronda_network_revocation *x =
+                grow((void **)&out->revocations, &out->nrevocations, &cap_r, sizeof *out->revocations);
+            if (!x) {
+                e = RONDA_ERR_NOMEM;
+                break;
+            }
+            blob32(st, 0, x->member, &x->has_member);
+            x->last_seq = sqlite3_column_int64(st, 1);
+            x->reason = keep(m, st, 2);
+            x->name = keep(m, st, 3);
         }
-        if (rc != SQLITE_DONE) e = store_fail(s, rc);
+        if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc);
         sqlite3_finalize(st);
     }
-    int64_t nforks = 0;
     if (e == RONDA_OK &&
         sqlite3_prepare_v2(s->db,
                            "SELECT f.id, f.author, f.seq, f.kind, f.other, f.hlc, (SELECT name FROM members m WHERE"
@@ -759,59 +808,46 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
                            -1, &st, NULL) != SQLITE_OK)
         e = store_fail(s, 0);
     else if (e == RONDA_OK) {
-        int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            json_t *f = json_object();
-            hexcol(f, "id", st, 0);
-            hexcol(f, "author", st, 1);
-            intcol(f, "seq", st, 2);
-            textcol(f, "kind", st, 3);
-            hexcol(f, "other", st, 4);
-            json_object_set_new(f, "hlc_ms",
-                                json_integer((json_int_t)ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 5))));
-            textcol(f, "author_name", st, 6);
-            nforks = sqlite3_column_int64(st, 7);
-            json_array_append_new(forks, f);
+            ronda_network_fork *x = grow((void **)&out->forks, &out->nforks, &cap_f, sizeof *out->forks);
+            if (!x) {
+                e = RONDA_ERR_NOMEM;
+                break;
+            }
+            blob32(st, 0, x->id, &x->has_id);
+            blob32(st, 1, x->author, &x->has_author);
+            x->seq = sqlite3_column_int64(st, 2);
+            x->kind = keep(m, st, 3);
+            blob32(st, 4, x->other, &x->has_other);
+            x->hlc_ms = ronda_hlc_ms((uint64_t)sqlite3_column_int64(st, 5));
+            x->author_name = keep(m, st, 6);
+            out->fork_count = sqlite3_column_int64(st, 7);
         }
-        if (rc != SQLITE_DONE) e = store_fail(s, rc);
+        if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc);
         sqlite3_finalize(st);
     }
     /* Forked chains, each frozen below its lowest fork seq. */
-    json_t *frozen = json_array();
     if (e == RONDA_OK &&
         sqlite3_prepare_v2(s->db,
                            "SELECT f.author, min(f.seq), (SELECT name FROM members m WHERE m.sign_key = f.author"
                            " ORDER BY valid_from DESC LIMIT 1) FROM forks f GROUP BY f.author LIMIT 10000",
                            -1, &st, NULL) == SQLITE_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            json_t *f = json_object();
-            hexcol(f, "author", st, 0);
-            intcol(f, "fork_seq", st, 1);
-            json_object_set_new(f, "frozen_at", json_integer(sqlite3_column_int64(st, 1) - 1));
-            textcol(f, "name", st, 2);
-            json_array_append_new(frozen, f);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            ronda_network_frozen *x = grow((void **)&out->frozen, &out->nfrozen, &cap_z, sizeof *out->frozen);
+            if (!x) {
+                e = RONDA_ERR_NOMEM;
+                break;
+            }
+            blob32(st, 0, x->author, &x->has_author);
+            x->fork_seq = sqlite3_column_int64(st, 1);
+            x->name = keep(m, st, 2);
         }
+        if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc);
         sqlite3_finalize(st);
     }
-    json_object_set_new(o, "frozen", frozen);
-    uint8_t digest[RONDA_HASH_BYTES];
-    uint64_t authors = 0;
-    if (e == RONDA_OK && (e = ronda_store_digest(s, digest, &authors)) == RONDA_OK) {
-        char hex[65];
-        ronda_hex(digest, sizeof digest, hex);
-        json_object_set_new(o, "digest", json_string(hex));
-        json_object_set_new(o, "authors", json_integer((json_int_t)authors));
-        ronda_hex(s->node, 32, hex);
-        json_object_set_new(o, "node", json_string(hex));
-    }
-    json_object_set_new(o, "members", members);
-    json_object_set_new(o, "revocations", revs);
-    json_object_set_new(o, "forks", forks);
-    json_object_set_new(o, "fork_count", json_integer(nforks));
-    if (e != RONDA_OK) {
-        json_decref(o);
-        return e;
-    }
-    *out = o;
-    return RONDA_OK;
+    if (e == RONDA_OK) e = ronda_store_digest(s, out->digest, &out->authors);
+    memcpy(out->node, s->node, RONDA_KEY_BYTES);
+    if (e == RONDA_OK && m->nomem) e = RONDA_ERR_NOMEM;
+    if (e != RONDA_OK) ronda_network_free(out);
+    return e;
 }

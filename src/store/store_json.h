@@ -16,10 +16,5 @@ static inline int store_unhex32(const json_t *o, const char *k, uint8_t out[32])
     const char *h = store_jstr(o, k);
     return h && ronda_unhex(h, out, 32) == RONDA_OK;
 }
-/* query.c: column `col` of a row into o[key]: a 32-byte blob as hex, text, or an integer;
- * JSON null for NULL (or a blob of another size). */
-void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
-void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
-void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col);
 
 #endif
