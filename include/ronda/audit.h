@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ronda/store.h"
+#include "ronda/tree.h"
 
 /* Append this node's checkpoint: its frontier (proto/record.md §6), the records it covers and
  * the ledger digest, signed with `secret` (an hq member's key; others are refused with
@@ -114,7 +115,41 @@ RONDA_API ronda_err ronda_store_history_events(ronda_store *s, const uint8_t id[
 
 /* ---- proofs over the writers' trees (src/store/prove.c, proto/tree.md §5) */
 
-/* What a proof file proved (ronda_proof_check). */
+/* A proof over an hq writer's tree (proto/tree.md §5), as its file holds it (the file is its
+ * JSON: include/ronda/json.h). The byte fields are owned: ronda_proof_free. */
+typedef struct ronda_proof {
+    int consistency; /* 0: inclusion, 1: consistency */
+    uint8_t authority[RONDA_KEY_BYTES], writer[RONDA_KEY_BYTES];
+    uint8_t *record; /* inclusion: the record's bytes (envelope, signature, body) */
+    size_t record_len;
+    uint8_t *checkpoint; /* the (new) checkpoint's part 0 record bytes */
+    size_t checkpoint_len;
+    uint8_t *old; /* consistency: the old checkpoint's part 0 record bytes */
+    size_t old_len;
+    uint64_t index, size;        /* inclusion: the record's leaf and the tree's size */
+    uint64_t old_size, new_size; /* consistency: the two trees' sizes */
+    ronda_tree_hash path[RONDA_TREE_PROOF_MAX];
+    unsigned path_len;
+} ronda_proof;
+
+/* An inclusion proof of the record `id` against checkpoint `checkpoint` (its part 0's id),
+ * or, when NULL, against the newest checkpoint with a tree of any hq writer whose tree holds
+ * the record. The tree is rebuilt from this ledger and must have the checkpoint's size and
+ * root. RONDA_ERR_NOT_FOUND (d says why) when the record is not held or no checkpoint covers
+ * it; RONDA_ERR_TAMPERED when the rebuilt tree is not the checkpoint's. On success the caller
+ * ronda_proof_free's *out. */
+RONDA_API ronda_err ronda_store_proof_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                                const uint8_t *checkpoint, ronda_proof *out,
+                                                ronda_detail *d) RONDA_MUST_CHECK;
+/* A consistency proof between two checkpoints (part 0 ids) of one writer, `old_cp` not later
+ * than `new_cp`. Errors as above; RONDA_ERR_INVALID when they are not two tree checkpoints
+ * of one writer in that order. */
+RONDA_API ronda_err ronda_store_proof_consistency(ronda_store *s, const uint8_t old_cp[RONDA_ID_BYTES],
+                                                  const uint8_t new_cp[RONDA_ID_BYTES], ronda_proof *out,
+                                                  ronda_detail *d) RONDA_MUST_CHECK;
+RONDA_API void ronda_proof_free(ronda_proof *p);
+
+/* What a proof file proved (ronda_proof_verify, ronda_proof_check). */
 typedef struct ronda_proof_result {
     int consistency;                 /* 0: inclusion, 1: consistency */
     uint8_t writer[RONDA_KEY_BYTES]; /* the checkpoints' writer */
@@ -124,5 +159,15 @@ typedef struct ronda_proof_result {
     uint64_t index;                  /* inclusion: its leaf index */
     int notes;                       /* note signatures checked (0 when the checkpoints carry none) */
 } ronda_proof_result;
+
+/* Checks a proof offline, from its bytes alone: every record opens (signature, body hash,
+ * schema), the checkpoints are part 0 with a tree, the path proves the claim against their
+ * roots, and each note signature verifies (origin by `authority`, else the proof's
+ * `authority`). Not checkable offline: that the writer is an hq member of the network (the
+ * roster) and what the checkpoint claims about the ledger (an audit's work).
+ * RONDA_ERR_MALFORMED (d says why) for a proof that is not one; RONDA_ERR_SIGNATURE /
+ * RONDA_ERR_TAMPERED when it does not prove what it says. */
+RONDA_API ronda_err ronda_proof_verify(const ronda_proof *p, const uint8_t *authority, ronda_proof_result *out,
+                                       ronda_detail *d) RONDA_MUST_CHECK;
 
 #endif

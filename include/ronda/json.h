@@ -110,29 +110,24 @@ RONDA_API ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[R
 
 /* ---- proof files over the writers' trees (src/store/prove.c, proto/tree.md §5) */
 
-/* An inclusion proof of the record `id` against checkpoint `checkpoint` (its part 0's id),
- * or, when NULL, against the newest checkpoint with a tree of any hq writer whose tree holds
- * the record. The tree is rebuilt from this ledger and must have the checkpoint's size and
- * root. On success *out is a new JSON object (the proof file, caller json_decref's).
- * RONDA_ERR_NOT_FOUND (d says why) when the record is not held or no checkpoint covers it;
- * RONDA_ERR_TAMPERED when the rebuilt tree is not the checkpoint's. */
+/* A proof's file (proto/tree.md §5, src/json/proof.c): {"format": "ronda-proof-v1", "type":
+ * "inclusion" | "consistency", authority, writer, and record, checkpoint, index, size,
+ * path (inclusion) or old, new, old_size, new_size, path (consistency)}; bytes as hex. */
+RONDA_API json_t *ronda_proof_json(const ronda_proof *p);
+/* A proof from its file's JSON (untrusted): every field checked for type, length and form;
+ * RONDA_ERR_MALFORMED (d names the field) for a file that is not a proof. On success the
+ * caller ronda_proof_free's *out. */
+RONDA_API ronda_err ronda_proof_from_json(const json_t *json, ronda_proof *out, ronda_detail *d) RONDA_MUST_CHECK;
+
+/* ronda_store_proof_inclusion and _consistency as the proof file's JSON (a new object). */
 RONDA_API ronda_err ronda_store_prove_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
                                                 const uint8_t *checkpoint, json_t **out,
                                                 ronda_detail *d) RONDA_MUST_CHECK;
-/* A consistency proof between two checkpoints (part 0 ids) of one writer, `old_cp` not later
- * than `new_cp`. Errors as above; RONDA_ERR_INVALID when they are not two tree checkpoints
- * of one writer in that order. */
 RONDA_API ronda_err ronda_store_prove_consistency(ronda_store *s, const uint8_t old_cp[RONDA_ID_BYTES],
                                                   const uint8_t new_cp[RONDA_ID_BYTES], json_t **out,
                                                   ronda_detail *d) RONDA_MUST_CHECK;
 
-/* Checks a proof file offline, from its bytes alone: every record opens (signature, body
- * hash, schema), the checkpoints are part 0 with a tree, the path proves the claim against
- * their roots, and each note signature verifies (origin by `authority`, else the file's
- * `authority`). Not checkable offline: that the writer is an hq member of the network (the
- * roster) and what the checkpoint claims about the ledger (an audit's work).
- * RONDA_ERR_MALFORMED (d names the field) for a file that is not a proof; RONDA_ERR_SIGNATURE
- * / RONDA_ERR_TAMPERED when it does not prove what it says. */
+/* A proof file checked: ronda_proof_from_json, then ronda_proof_verify. */
 RONDA_API ronda_err ronda_proof_check(const json_t *proof, const uint8_t *authority, ronda_proof_result *out,
                                       ronda_detail *d) RONDA_MUST_CHECK;
 

@@ -11,10 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_json.h"
 #include "store/tlog.h"
-
-#define PROOF_FORMAT "ronda-proof-v1"
 
 static void set(ronda_detail *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set(ronda_detail *d, const char *fmt, ...) {
@@ -23,15 +20,6 @@ static void set(ronda_detail *d, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(d->text, sizeof d->text, fmt, ap);
     va_end(ap);
-}
-
-static json_t *hexj(const uint8_t *b, size_t n) {
-    char *h = malloc(2 * n + 1);
-    if (!h) return NULL;
-    ronda_hex(b, n, h);
-    json_t *j = json_string(h);
-    free(h);
-    return j;
 }
 
 /* The whole record `id` as held: its bytes (malloc'd) and, opened over them, *rec. */
@@ -98,7 +86,8 @@ static int on_cp(void *ctx, const tlog_cp *cp, const tlog *t) {
         w->size = t->range.size;
         ronda_tree_range_root(&t->range, &w->root);
         w->root_ok = matches(cp, t);
-        if (w->cp) return 1; /* stop: the tree past it is not needed */
+        /* stop: the tree past it is not needed (past the older one too, to say they were swapped) */
+        if (w->cp && (!w->old_cp || w->old_found)) return 1;
     }
     return 0;
 }
@@ -126,22 +115,18 @@ static ronda_err part0_writer(ronda_store *s, const uint8_t id[32], uint8_t writ
     return e;
 }
 
-static json_t *path_json(const ronda_tree_hash *path, unsigned len) {
-    json_t *a = json_array();
-    for (unsigned i = 0; i < len && a; i++) json_array_append_new(a, hexj(path[i].b, 32));
-    return a;
+/* The record bytes of checkpoint `id`, malloc'd. */
+static ronda_err record_bytes(ronda_store *s, const uint8_t id[32], uint8_t **out, size_t *len, ronda_detail *d) {
+    ronda_record rec;
+    return load_record(s, id, out, len, &rec, d);
 }
 
-/* The record bytes of checkpoint `id` as hex. */
-static json_t *record_hex(ronda_store *s, const uint8_t id[32], ronda_detail *d, ronda_err *e) {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    ronda_record rec;
-    if ((*e = load_record(s, id, &bytes, &len, &rec, d)) != RONDA_OK) return NULL;
-    json_t *j = hexj(bytes, len);
-    free(bytes);
-    if (!j) *e = RONDA_ERR_NOMEM;
-    return j;
+void ronda_proof_free(ronda_proof *p) {
+    if (!p) return;
+    free(p->record);
+    free(p->checkpoint);
+    free(p->old);
+    memset(p, 0, sizeof *p);
 }
 
 static ronda_err not_the_tree(ronda_detail *d, const tlog_cp *cp) {
@@ -186,8 +171,9 @@ static ronda_err writers(ronda_store *s, uint8_t (**out)[32], size_t *n) {
     return RONDA_OK;
 }
 
-ronda_err ronda_store_prove_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], const uint8_t *checkpoint,
-                                      json_t **out, ronda_detail *d) {
+ronda_err ronda_store_proof_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], const uint8_t *checkpoint,
+                                      ronda_proof *out, ronda_detail *d) {
+    memset(out, 0, sizeof *out);
     uint8_t *rbytes = NULL;
     size_t rlen = 0;
     ronda_record rec;
@@ -229,28 +215,16 @@ ronda_err ronda_store_prove_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_
             mis = w.at;
         } else if (e == RONDA_OK && in) {
             covered = 1;
-            ronda_tree_hash path[RONDA_TREE_PROOF_MAX];
-            unsigned len = 0;
-            if ((e = ronda_tree_inclusion_proof(t.leaves, w.size, at, path, &len)) == RONDA_OK) {
-                json_t *cp = record_hex(s, w.at.id, d, &e);
-                json_t *p = json_object();
-                if (cp && p) {
-                    json_object_set_new(p, "format", json_string(PROOF_FORMAT));
-                    json_object_set_new(p, "type", json_string("inclusion"));
-                    json_object_set_new(p, "authority", hexj(s->authority, 32));
-                    json_object_set_new(p, "writer", hexj(ws[i], 32));
-                    json_object_set_new(p, "record", hexj(rbytes, rlen));
-                    json_object_set_new(p, "checkpoint", json_incref(cp));
-                    json_object_set_new(p, "index", json_integer((json_int_t)at));
-                    json_object_set_new(p, "size", json_integer((json_int_t)w.size));
-                    json_object_set_new(p, "path", path_json(path, len));
-                    *out = p;
-                    p = NULL;
-                } else if (e == RONDA_OK) {
-                    e = RONDA_ERR_NOMEM;
-                }
-                json_decref(cp);
-                json_decref(p);
+            if ((e = ronda_tree_inclusion_proof(t.leaves, w.size, at, out->path, &out->path_len)) == RONDA_OK &&
+                (e = record_bytes(s, w.at.id, &out->checkpoint, &out->checkpoint_len, d)) == RONDA_OK) {
+                out->consistency = 0;
+                memcpy(out->authority, s->authority, 32);
+                memcpy(out->writer, ws[i], 32);
+                out->record = rbytes;
+                out->record_len = rlen;
+                rbytes = NULL;
+                out->index = at;
+                out->size = w.size;
             }
         }
         tlog_free(&t);
@@ -268,11 +242,13 @@ ronda_err ronda_store_prove_inclusion(ronda_store *s, const uint8_t id[RONDA_ID_
     }
     free(ws);
     free(rbytes);
+    if (e != RONDA_OK) ronda_proof_free(out);
     return e;
 }
 
-ronda_err ronda_store_prove_consistency(ronda_store *s, const uint8_t old_cp[RONDA_ID_BYTES],
-                                        const uint8_t new_cp[RONDA_ID_BYTES], json_t **out, ronda_detail *d) {
+ronda_err ronda_store_proof_consistency(ronda_store *s, const uint8_t old_cp[RONDA_ID_BYTES],
+                                        const uint8_t new_cp[RONDA_ID_BYTES], ronda_proof *out, ronda_detail *d) {
+    memset(out, 0, sizeof *out);
     uint8_t w_old[32], w_new[32];
     ronda_err e = part0_writer(s, old_cp, w_old, d);
     if (e == RONDA_OK) e = part0_writer(s, new_cp, w_new, d);
@@ -295,89 +271,41 @@ ronda_err ronda_store_prove_consistency(ronda_store *s, const uint8_t old_cp[RON
     }
     if (e == RONDA_OK && !w.old_ok) e = not_the_tree(d, &w.old);
     if (e == RONDA_OK && !w.root_ok) e = not_the_tree(d, &w.at);
-    ronda_tree_hash path[RONDA_TREE_PROOF_MAX];
-    unsigned len = 0;
     if (e == RONDA_OK && w.old.size == 0) {
         set(d, "the old checkpoint's tree is empty: it is consistent with anything");
         e = RONDA_ERR_INVALID;
     }
-    if (e == RONDA_OK) e = ronda_tree_consistency_proof(t.leaves, w.at.size, w.old.size, path, &len);
+    if (e == RONDA_OK) e = ronda_tree_consistency_proof(t.leaves, w.at.size, w.old.size, out->path, &out->path_len);
+    if (e == RONDA_OK) e = record_bytes(s, old_cp, &out->old, &out->old_len, d);
+    if (e == RONDA_OK) e = record_bytes(s, new_cp, &out->checkpoint, &out->checkpoint_len, d);
     if (e == RONDA_OK) {
-        json_t *o = record_hex(s, old_cp, d, &e);
-        json_t *n = e == RONDA_OK ? record_hex(s, new_cp, d, &e) : NULL;
-        json_t *p = json_object();
-        if (e == RONDA_OK && p) {
-            json_object_set_new(p, "format", json_string(PROOF_FORMAT));
-            json_object_set_new(p, "type", json_string("consistency"));
-            json_object_set_new(p, "authority", hexj(s->authority, 32));
-            json_object_set_new(p, "writer", hexj(w_new, 32));
-            json_object_set_new(p, "old", json_incref(o));
-            json_object_set_new(p, "new", json_incref(n));
-            json_object_set_new(p, "old_size", json_integer((json_int_t)w.old.size));
-            json_object_set_new(p, "new_size", json_integer((json_int_t)w.at.size));
-            json_object_set_new(p, "path", path_json(path, len));
-            *out = p;
-            p = NULL;
-        } else if (e == RONDA_OK) {
-            e = RONDA_ERR_NOMEM;
-        }
-        json_decref(o);
-        json_decref(n);
-        json_decref(p);
+        out->consistency = 1;
+        memcpy(out->authority, s->authority, 32);
+        memcpy(out->writer, w_new, 32);
+        out->old_size = w.old.size;
+        out->new_size = w.at.size;
     }
     tlog_free(&t);
+    if (e != RONDA_OK) ronda_proof_free(out);
     return e;
 }
 
 /* ------------------------------------------------------------------ checking */
 
-/* A hex string of at most `max` bytes, decoded into a malloc'd buffer. */
-static ronda_err unhex_field(const json_t *p, const char *key, size_t max, uint8_t **out, size_t *len,
-                             ronda_detail *d) {
-    const char *h = json_string_value(json_object_get(p, key));
-    size_t n = h ? strlen(h) : 0;
-    if (!h || n == 0 || n % 2 || n / 2 > max) {
-        set(d, "\"%s\" must be a hex string of at most %zu bytes", key, max);
-        return RONDA_ERR_MALFORMED;
-    }
-    uint8_t *b = malloc(n / 2);
-    if (!b) return RONDA_ERR_NOMEM;
-    if (ronda_unhex(h, b, n / 2) != RONDA_OK) {
-        free(b);
-        set(d, "\"%s\" is not hex", key);
-        return RONDA_ERR_MALFORMED;
-    }
-    *out = b;
-    *len = n / 2;
-    return RONDA_OK;
-}
-
-static ronda_err uint_field(const json_t *p, const char *key, uint64_t *v, ronda_detail *d) {
-    const json_t *j = json_object_get(p, key);
-    if (!json_is_integer(j) || json_integer_value(j) < 0) {
-        set(d, "\"%s\" must be an unsigned integer", key);
-        return RONDA_ERR_MALFORMED;
-    }
-    *v = (uint64_t)json_integer_value(j);
-    return RONDA_OK;
-}
-
-/* A checkpoint part 0 from the file: opened, with its size, root and note checked. */
+/* A checkpoint part 0 from the proof: opened, with its size, root and note checked. */
 typedef struct cp_in {
-    uint8_t *bytes;
     ronda_record rec;
     uint64_t size;
     ronda_tree_hash root;
     int note;
 } cp_in;
 
-static ronda_err open_cp(const json_t *p, const char *key, const uint8_t authority[32], cp_in *c, ronda_detail *d) {
-    size_t len;
-    ronda_err e = unhex_field(p, key, RONDA_RECORD_MAX, &c->bytes, &len, d);
-    if (e != RONDA_OK) return e;
+static ronda_err open_cp(const uint8_t *bytes, size_t len, const char *key, const uint8_t authority[32], cp_in *c,
+                         ronda_detail *d) {
     ronda_detail rd;
     memset(&rd, 0, sizeof rd);
-    if ((e = ronda_record_open(c->bytes, len, &c->rec, &rd)) != RONDA_OK) {
+    ronda_err e = ronda_record_open(bytes, len, &c->rec, &rd);
+    if (e != RONDA_OK) {
         set(d, "the checkpoint \"%s\" does not verify: %s%s%s", key, ronda_strerror(e), rd.text[0] ? ": " : "",
             rd.text);
         return e == RONDA_ERR_SIGNATURE ? e : RONDA_ERR_TAMPERED;
@@ -408,94 +336,60 @@ static ronda_err open_cp(const json_t *p, const char *key, const uint8_t authori
     return RONDA_OK;
 }
 
-static ronda_err path_field(const json_t *p, ronda_tree_hash *path, unsigned *len, ronda_detail *d) {
-    const json_t *a = json_object_get(p, "path");
-    if (!json_is_array(a) || json_array_size(a) > RONDA_TREE_PROOF_MAX) {
-        set(d, "\"path\" must be an array of at most %u hashes", RONDA_TREE_PROOF_MAX);
-        return RONDA_ERR_MALFORMED;
-    }
-    for (size_t i = 0; i < json_array_size(a); i++) {
-        const char *h = json_string_value(json_array_get(a, i));
-        if (!h || strlen(h) != 64 || ronda_unhex(h, path[i].b, 32) != RONDA_OK) {
-            set(d, "\"path\" item %zu is not a 32-byte hex hash", i);
-            return RONDA_ERR_MALFORMED;
-        }
-    }
-    *len = (unsigned)json_array_size(a);
-    return RONDA_OK;
-}
-
-ronda_err ronda_proof_check(const json_t *p, const uint8_t *authority, ronda_proof_result *out, ronda_detail *d) {
-    const char *fmt = json_string_value(json_object_get(p, "format"));
-    const char *type = json_string_value(json_object_get(p, "type"));
-    if (!json_is_object(p) || !fmt || strcmp(fmt, PROOF_FORMAT) != 0 || !type ||
-        (strcmp(type, "inclusion") != 0 && strcmp(type, "consistency") != 0)) {
-        set(d, "not a ronda proof file (\"format\" must be \"" PROOF_FORMAT "\", \"type\" inclusion or consistency)");
-        return RONDA_ERR_MALFORMED;
-    }
-    uint8_t auth[32], writer[32];
-    const char *ah = json_string_value(json_object_get(p, "authority"));
-    const char *wh = json_string_value(json_object_get(p, "writer"));
-    if (!ah || ronda_unhex(ah, auth, 32) != RONDA_OK || !wh || ronda_unhex(wh, writer, 32) != RONDA_OK) {
-        set(d, "\"authority\" and \"writer\" must be 32-byte hex keys");
-        return RONDA_ERR_MALFORMED;
-    }
-    if (authority && memcmp(authority, auth, 32) != 0) {
+ronda_err ronda_proof_verify(const ronda_proof *p, const uint8_t *authority, ronda_proof_result *out, ronda_detail *d) {
+    if (authority && memcmp(authority, p->authority, 32) != 0) {
         set(d, "the proof names another network's authority than the one given");
         return RONDA_ERR_SIGNATURE;
     }
+    if (p->path_len > RONDA_TREE_PROOF_MAX) {
+        set(d, "\"path\" must be an array of at most %u hashes", RONDA_TREE_PROOF_MAX);
+        return RONDA_ERR_MALFORMED;
+    }
     ronda_proof_result r;
     memset(&r, 0, sizeof r);
-    ronda_tree_hash path[RONDA_TREE_PROOF_MAX];
-    unsigned len = 0;
     cp_in a, b;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
-    uint8_t *rbytes = NULL;
-    ronda_err e = path_field(p, path, &len, d);
-    if (e == RONDA_OK && strcmp(type, "inclusion") == 0) {
-        uint64_t index, size;
-        size_t rlen;
+    ronda_err e = RONDA_OK;
+    if (!p->consistency) {
         ronda_record rec;
         ronda_detail rd;
         memset(&rd, 0, sizeof rd);
-        if ((e = uint_field(p, "index", &index, d)) == RONDA_OK && (e = uint_field(p, "size", &size, d)) == RONDA_OK &&
-            (e = open_cp(p, "checkpoint", auth, &b, d)) == RONDA_OK &&
-            (e = unhex_field(p, "record", RONDA_RECORD_MAX, &rbytes, &rlen, d)) == RONDA_OK) {
-            if ((e = ronda_record_open(rbytes, rlen, &rec, &rd)) != RONDA_OK) {
+        if ((e = open_cp(p->checkpoint, p->checkpoint_len, "checkpoint", p->authority, &b, d)) == RONDA_OK) {
+            if ((e = ronda_record_open(p->record, p->record_len, &rec, &rd)) != RONDA_OK) {
                 set(d, "the record does not verify: %s%s%s", ronda_strerror(e), rd.text[0] ? ": " : "", rd.text);
                 if (e != RONDA_ERR_SIGNATURE) e = RONDA_ERR_TAMPERED;
-            } else if (memcmp(b.rec.author, writer, 32) != 0) {
+            } else if (memcmp(b.rec.author, p->writer, 32) != 0) {
                 set(d, "the checkpoint's signer is not the proof's writer");
                 e = RONDA_ERR_TAMPERED;
-            } else if (size != b.size) {
-                set(d, "the proof's size %llu is not the checkpoint's tree size %llu", (unsigned long long)size,
+            } else if (p->size != b.size) {
+                set(d, "the proof's size %llu is not the checkpoint's tree size %llu", (unsigned long long)p->size,
                     (unsigned long long)b.size);
                 e = RONDA_ERR_TAMPERED;
             } else {
                 ronda_tree_hash leaf;
                 ronda_tree_leaf_hash(rec.id, RONDA_ID_BYTES, &leaf);
-                if (!ronda_tree_inclusion_verify(&leaf, index, size, path, len, &b.root)) {
+                if (!ronda_tree_inclusion_verify(&leaf, p->index, p->size, p->path, p->path_len, &b.root)) {
                     set(d,
                         "the path does not lead from the record (leaf %llu) to the checkpoint's root: the record "
                         "is not in the tree at that index, or the proof was altered",
-                        (unsigned long long)index);
+                        (unsigned long long)p->index);
                     e = RONDA_ERR_TAMPERED;
                 } else {
                     memcpy(r.record, rec.id, 32);
-                    r.index = index;
+                    r.index = p->index;
                 }
             }
         }
         r.size = b.size;
         r.seq = b.rec.seq;
         r.notes = b.note;
-    } else if (e == RONDA_OK) {
-        uint64_t m, n;
+    } else {
+        uint64_t m = p->old_size, n = p->new_size;
         r.consistency = 1;
-        if ((e = uint_field(p, "old_size", &m, d)) == RONDA_OK && (e = uint_field(p, "new_size", &n, d)) == RONDA_OK &&
-            (e = open_cp(p, "old", auth, &a, d)) == RONDA_OK && (e = open_cp(p, "new", auth, &b, d)) == RONDA_OK) {
-            if (memcmp(a.rec.author, writer, 32) != 0 || memcmp(b.rec.author, writer, 32) != 0) {
+        if ((e = open_cp(p->old, p->old_len, "old", p->authority, &a, d)) == RONDA_OK &&
+            (e = open_cp(p->checkpoint, p->checkpoint_len, "new", p->authority, &b, d)) == RONDA_OK) {
+            if (memcmp(a.rec.author, p->writer, 32) != 0 || memcmp(b.rec.author, p->writer, 32) != 0) {
                 set(d, "the checkpoints are not both the proof's writer's");
                 e = RONDA_ERR_TAMPERED;
             } else if (a.rec.seq > b.rec.seq) {
@@ -505,7 +399,7 @@ ronda_err ronda_proof_check(const json_t *p, const uint8_t *authority, ronda_pro
                 set(d, "the proof's sizes (%llu, %llu) are not the checkpoints' (%llu, %llu)", (unsigned long long)m,
                     (unsigned long long)n, (unsigned long long)a.size, (unsigned long long)b.size);
                 e = RONDA_ERR_TAMPERED;
-            } else if (!ronda_tree_consistency_verify(m, n, &a.root, &b.root, path, len)) {
+            } else if (!ronda_tree_consistency_verify(m, n, &a.root, &b.root, p->path, p->path_len)) {
                 set(d,
                     "the path does not prove the old tree (size %llu) a prefix of the new one (size %llu): the "
                     "writer's log was rewritten, or the proof was altered",
@@ -519,10 +413,7 @@ ronda_err ronda_proof_check(const json_t *p, const uint8_t *authority, ronda_pro
         r.size = b.size;
         r.notes = a.note + b.note;
     }
-    memcpy(r.writer, writer, 32);
-    free(a.bytes);
-    free(b.bytes);
-    free(rbytes);
+    memcpy(r.writer, p->writer, 32);
     if (e != RONDA_OK) return e;
     *out = r;
     return RONDA_OK;

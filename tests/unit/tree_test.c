@@ -263,6 +263,76 @@ static void test_store_tree(void **state) {
     json_decref(shown);
 }
 
+/* Proofs as data (ronda_proof): what the store proves verifies; its file's JSON reads back to
+ * the same proof; a changed path, size, authority or record fails with its reason. */
+static void test_proof_typed(void **state) {
+    fx_world *w = *state;
+    uint8_t dlg[32], dlg2[32], cp1[32], cp2[32];
+    fx_admit(w, &M1, "precinct", FX_T0, FX_T0 + FX_YEAR, NULL);
+    fx_admit(w, &HQ, "hq", FX_T0, FX_T0 + FX_YEAR, NULL);
+    assert_ok(fx_append(w, &M1, RONDA_KIND_DIALOGUE,
+                        fx_dialogue_json("Trenggalek", "Durenan", "2026-01-10", "traffic", "Jalan"), dlg));
+    unsigned parts = 0;
+    ronda_detail d = {{0}};
+    assert_ok(ronda_store_checkpoint(w->s, HQ.sk, fx_now(w), cp1, &parts, &d));
+    assert_ok(fx_append(w, &M1, RONDA_KIND_DIALOGUE,
+                        fx_dialogue_json("Trenggalek", "Durenan", "2026-01-11", "other", "Sampah"), dlg2));
+    assert_ok(ronda_store_checkpoint(w->s, HQ.sk, fx_now(w), cp2, &parts, &d));
+
+    ronda_proof p, back;
+    ronda_proof_result r;
+    assert_ok(ronda_store_proof_inclusion(w->s, dlg, NULL, &p, &d));
+    assert_false(p.consistency);
+    assert_memory_equal(p.authority, w->authority.pk, 32);
+    assert_memory_equal(p.writer, HQ.pk, 32);
+    assert_ok(ronda_proof_verify(&p, w->authority.pk, &r, &d));
+    assert_memory_equal(r.record, dlg, 32);
+    assert_int_equal(r.index, p.index);
+    assert_true(r.notes >= 1);
+    json_t *j = ronda_proof_json(&p);
+    assert_ok(ronda_proof_from_json(j, &back, &d));
+    assert_int_equal(back.index, p.index);
+    assert_int_equal(back.size, p.size);
+    assert_int_equal(back.path_len, p.path_len);
+    assert_int_equal(back.record_len, p.record_len);
+    assert_memory_equal(back.record, p.record, p.record_len);
+    assert_memory_equal(back.checkpoint, p.checkpoint, p.checkpoint_len);
+    ronda_proof_free(&back);
+    json_decref(j);
+    /* another network's authority, a size that is not the checkpoint's, a changed record */
+    uint8_t other[32];
+    memset(other, 0x77, 32);
+    assert_err(ronda_proof_verify(&p, other, &r, &d), RONDA_ERR_SIGNATURE);
+    p.size++;
+    assert_err(ronda_proof_verify(&p, NULL, &r, &d), RONDA_ERR_TAMPERED);
+    assert_non_null(strstr(d.text, "tree size"));
+    p.size--;
+    p.record[p.record_len - 1] ^= 1;
+    assert_err(ronda_proof_verify(&p, NULL, &r, &d), RONDA_ERR_TAMPERED);
+    p.record[p.record_len - 1] ^= 1;
+    p.path_len = RONDA_TREE_PROOF_MAX + 1;
+    assert_err(ronda_proof_verify(&p, NULL, &r, &d), RONDA_ERR_MALFORMED);
+    ronda_proof_free(&p);
+    ronda_proof_free(&p);
+
+    /* consistency between the two checkpoints; the path altered */
+    assert_ok(ronda_store_proof_consistency(w->s, cp1, cp2, &p, &d));
+    assert_true(p.consistency);
+    assert_true(p.old_size < p.new_size);
+    assert_ok(ronda_proof_verify(&p, NULL, &r, &d));
+    assert_int_equal(r.old_size, p.old_size);
+    assert_true(p.path_len > 0);
+    p.path[0].b[0] ^= 1;
+    assert_err(ronda_proof_verify(&p, NULL, &r, &d), RONDA_ERR_TAMPERED);
+    ronda_proof_free(&p);
+    assert_err(ronda_store_proof_consistency(w->s, cp2, cp1, &p, &d), RONDA_ERR_INVALID);
+
+    /* a file that is not a proof */
+    json_t *notp = json_pack("{s:s}", "format", "ronda-proof-v0");
+    assert_err(ronda_proof_from_json(notp, &back, &d), RONDA_ERR_MALFORMED);
+    json_decref(notp);
+}
+
 int main(void) {
     if (ronda_init() != RONDA_OK) return 1;
     fx_key_make(&M1, 0x61);
@@ -273,6 +343,7 @@ int main(void) {
         cmocka_unit_test(test_inclusion_all),
         cmocka_unit_test(test_consistency_all),
         cmocka_unit_test_setup_teardown(test_store_tree, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_proof_typed, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
