@@ -67,7 +67,7 @@ def layer_of(rule, rel):
     return best
 
 
-JSON_HEADERS = ("jansson.h", "ronda/json.h", "store/store_json.h")
+JSON_HEADERS = ("jansson.h", "ronda/json.h")
 
 
 def read_json_edge(doc):

@@ -112,6 +112,100 @@ RONDA_API ronda_err ronda_store_history_events(ronda_store *s, const uint8_t id[
 /* Findings of one audit that get a context (`ronda audit`): each costs a few indexed
  * lookups; beyond this the report lists them as the audit found them. */
 #define RONDA_EXPLAIN_FINDINGS_MAX 5000u
+/* Fields a fork's two versions can differ in: a body's fields (at most 13, a dialogue's)
+ * and "kind" and "prev". */
+#define RONDA_EXPLAIN_DIFFERENCES_MAX 16u
+
+/* What the ledger still knows about the record a finding is about (ronda_store_explain), for
+ * a report that says it in plain words. Strings belong to the context (NULL: not known);
+ * static words ("records", "views") are the library's. */
+typedef struct ronda_dialogue_ref { /* a dialogue as a report names it */
+    uint8_t id[RONDA_ID_BYTES];
+    const char *title, *programme, *polres, *polsek, *when;
+    const char *from; /* "records", "fork evidence" or "views" (views are not signed) */
+} ronda_dialogue_ref;
+
+/* The roster's name and place of a signing key. */
+typedef struct ronda_signer_ref {
+    int kind; /* 0: not in the roster, 1: the authority, 2: a member (the fields below) */
+    const char *name, *polres, *polsek, *role;
+} ronda_signer_ref;
+
+/* What the derived views (unsigned) still say of a record id. */
+typedef struct ronda_views_said {
+    int known;        /* the views know it (kind below) */
+    const char *kind; /* "dialogue", "resolution" or "amend" */
+    int has_topic;    /* a follow-up's: */
+    int64_t topic;
+    const char *status, *referred_to, *action, *when;
+    const char *reason;                 /* a correction's */
+    int has_dialogue;                   /* the dialogue it names is looked up (dialogue NULL: not found) */
+    const ronda_dialogue_ref *dialogue; /* the dialogue it is about */
+} ronda_views_said;
+
+/* One seq of an author the ledger does not hold. */
+typedef struct ronda_missing_record {
+    uint64_t seq;
+    int has_id;
+    uint8_t id[RONDA_ID_BYTES]; /* from the next record's prev or a checkpoint's claim */
+    const char *named_by[3];    /* "prev of the next record" / "checkpoint", "resolution", "fork evidence" */
+    size_t n_named_by;
+    const char *kind; /* what it was, when anything says (views, follow-ups, fork evidence) */
+    ronda_views_said views;
+    int64_t followed_up_by; /* follow-ups still naming it (a missing dialogue); 0: none */
+    int has_fork_evidence;
+    uint8_t fork_evidence[RONDA_ID_BYTES]; /* the other version of that seq */
+} ronda_missing_record;
+
+/* Both versions of a record whose author signed two for one (author, seq). */
+typedef struct ronda_fork_versions {
+    uint8_t author[RONDA_KEY_BYTES];
+    ronda_signer_ref signer;
+    uint64_t seq;
+    uint8_t asked[RONDA_ID_BYTES];
+    ronda_record versions[2]; /* the ledger's, the evidence's (their bytes: the owner's) */
+    const char *differences[RONDA_EXPLAIN_DIFFERENCES_MAX]; /* body fields, "kind", "prev" that differ */
+    size_t n_differences;
+    const ronda_dialogue_ref *dialogue; /* NULL: none */
+    struct ronda_explain_mem *mem;      /* owned by ronda_store_fork's caller; NULL within a context */
+} ronda_fork_versions;
+
+typedef struct ronda_finding_context {
+    int has_author;
+    uint8_t author[RONDA_KEY_BYTES];
+    ronda_signer_ref author_ref;
+    int record; /* 0: none, 1: held (the fields below), 2: not held or not verifying (views) */
+    ronda_kind kind;
+    uint64_t seq, hlc_ms;
+    uint8_t id[RONDA_ID_BYTES];
+    const char *held; /* "ledger" or "fork evidence" */
+    int has_followup; /* a held follow-up's topic, status and action */
+    int64_t topic;
+    const char *status, *action;
+    ronda_views_said record_views;      /* record 2: what the views say of it */
+    const ronda_dialogue_ref *dialogue; /* the dialogue it is about; NULL: none */
+    ronda_missing_record *missing;      /* a gap or withheld records: newest first */
+    size_t nmissing;
+    int has_missing;
+    uint64_t missing_count;
+    int has_names_missing; /* a reference finding: the record named but not held */
+    uint8_t names_missing[RONDA_ID_BYTES];
+    ronda_views_said names_missing_views;
+    ronda_fork_versions *fork; /* a fork finding: both versions; NULL: none */
+    struct ronda_explain_mem *mem;
+} ronda_finding_context;
+
+/* The context of a finding (its kind, err, id, author, seq and dialogue are read; its strings
+ * are not). The caller ronda_finding_context_free's *out. */
+RONDA_API ronda_err ronda_store_explain(ronda_store *s, const ronda_finding *f,
+                                        ronda_finding_context *out) RONDA_MUST_CHECK;
+RONDA_API void ronda_finding_context_free(ronda_finding_context *c);
+/* Both versions of a forked record (`id` either): RONDA_ERR_NOT_FOUND when `id` is neither,
+ * or the two do not both verify (the audit reports such evidence). The caller
+ * ronda_fork_versions_free's *out. */
+RONDA_API ronda_err ronda_store_fork(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
+                                     ronda_fork_versions *out) RONDA_MUST_CHECK;
+RONDA_API void ronda_fork_versions_free(ronda_fork_versions *v);
 
 /* ---- proofs over the writers' trees (src/store/prove.c, proto/tree.md §5) */
 

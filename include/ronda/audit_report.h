@@ -16,10 +16,6 @@
 #include "ronda/store.h"
 #include "ronda/witness.h"
 
-/* jansson's json_t, without its header: the finding contexts are JSON documents
- * (include/ronda/json.h), which the report owns. */
-struct json_t;
-
 /* A finding not about one author's chain (the store's triggers, a bundle, the frontier). */
 #define RONDA_REPORT_NO_CHAIN SIZE_MAX
 
@@ -32,14 +28,13 @@ struct json_t;
 
 /* One finding (or one excluded record) of the report. */
 typedef struct ronda_report_finding {
-    ronda_finding f;         /* as the audit gave it; its strings (field, records_value,
-                                view_value) are copies owned by the report, what is static */
-    const char *author_name; /* the author's name in the roster; NULL when unknown (owned) */
-    size_t chain;            /* index of its author's chain in `chains`, or RONDA_REPORT_NO_CHAIN */
-    struct json_t *context;  /* ronda_store_finding_context (owned by the report; borrow it
-                         with json_incref); NULL for findings beyond
-                         RONDA_EXPLAIN_FINDINGS_MAX, excluded records, or when no store
-                         was read */
+    ronda_finding f;                /* as the audit gave it; its strings (field, records_value,
+                                       view_value) are copies owned by the report, what is static */
+    const char *author_name;        /* the author's name in the roster; NULL when unknown (owned) */
+    size_t chain;                   /* index of its author's chain in `chains`, or RONDA_REPORT_NO_CHAIN */
+    ronda_finding_context *context; /* ronda_store_explain (owned by the report); NULL for findings
+                                       beyond RONDA_EXPLAIN_FINDINGS_MAX, excluded records, or
+                                       when no store was read */
 } ronda_report_finding;
 
 /* One row of the summary by Polres and Polsek. */

@@ -170,6 +170,12 @@ RONDA_API ronda_err ronda_body_encode(const ronda_body *body, uint8_t **out, siz
 RONDA_API ronda_err ronda_body_entries_list(const ronda_entry *entries, size_t n, uint8_t **bytes,
                                             ronda_list *out) RONDA_MUST_CHECK;
 
+/* The top-level fields whose values differ between two bodies (either kind): a's fields that
+ * b lacks or holds otherwise, then b's that a lacks, as the schema names them (static
+ * strings); at most `max` into out, *n of them. */
+RONDA_API ronda_err ronda_body_differences(const ronda_body *a, const ronda_body *b, const char **out, size_t max,
+                                           size_t *n) RONDA_MUST_CHECK;
+
 /* The items of a decoded list, into out[0..max): returns how many were written (all of
  * them when max >= list->n). The list must come from a decoded body. */
 RONDA_API size_t ronda_body_topics(const ronda_list *list, ronda_topic *out, size_t max);

@@ -79,8 +79,8 @@ RONDA_API void ronda_signer_json(const ronda_chain_info *signer, json_t *into);
 RONDA_API ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES],
                                         json_t **out) RONDA_MUST_CHECK;
 
-/* What the ledger still knows about the record a finding is about, for a report that says
- * it in plain words. On success *out is a new JSON object the caller json_decref's, with
+/* ronda_store_explain's context as JSON (src/json/explain.c). On success *out is a new JSON
+ * object the caller json_decref's, with
  * (each only when known):
  *   "author":   {key, author_name, author_polres, author_polsek, author_role} (the roster)
  *   "record":   the finding's record: {id, kind, seq, held ("ledger", "fork evidence"),
@@ -97,6 +97,10 @@ RONDA_API ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_I
  *   "fork":     for fork evidence, both versions (ronda_store_fork_versions)
  * Of the finding, its kind, err, id, author, seq and dialogue are read; its strings are not. */
 RONDA_API ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, json_t **out) RONDA_MUST_CHECK;
+/* ronda_store_explain's context as that JSON (a new object; NULL when out of memory). */
+RONDA_API json_t *ronda_finding_context_json(const ronda_finding_context *c);
+/* ronda_store_fork's versions as the JSON below (a new object; NULL when out of memory). */
+RONDA_API json_t *ronda_fork_versions_json(const ronda_fork_versions *v);
 
 /* Both versions of a record whose author signed two records for one (author, seq): `id` is
  * either (the ledger's record at a forked seq, or the fork evidence). On success *out is a

@@ -681,7 +681,7 @@ static json_t *finding_json(const ronda_report_finding *x) {
     json_object_set_new(o, "records_value", jtext(x->f.records_value));
     json_object_set_new(o, "view_value", jtext(x->f.view_value));
     json_object_set_new(o, "author_name", jtext(x->author_name));
-    if (x->context) json_object_set(o, "context", x->context);
+    if (x->context) json_object_set_new(o, "context", ronda_finding_context_json(x->context));
     return o;
 }
 

@@ -634,6 +634,76 @@ ronda_err ronda_body_entries_list(const ronda_entry *entries, size_t n, uint8_t 
     return RONDA_OK;
 }
 
+/* One field's value in canonical form into a fresh writer; 0 when absent. */
+static int field_bytes(const schema *sc, const void *o, const char *key, uint8_t **out, size_t *len) {
+    for (size_t j = 0; j < sc->n; j++) {
+        const field *f = &sc->fields[j];
+        if (strcmp(f->key, key) != 0) continue;
+        if (!field_present(f, o)) return 0;
+        cwr w;
+        cwr_init(&w);
+        const ronda_amend *a = o;
+        if (f->type == T_LIST) {
+            const ronda_list *l = AT(o, f, const ronda_list);
+            cwr_array(&w, l->n);
+            cwr_raw(&w, l->at, l->len);
+        } else if (f->type == T_BODY) {
+            if (a->kind == RONDA_KIND_DIALOGUE || a->kind == RONDA_KIND_RESOLUTION)
+                map_encode(&w, &kind_schemas[a->kind], &a->body);
+            else
+                cwr_map(&w, 0);
+        } else {
+            scalar_encode(&w, f, f->type, AT(o, f, const void));
+        }
+        int ok = cwr_take(&w, out, len) == RONDA_OK;
+        cwr_destroy(&w);
+        return ok ? 1 : -1;
+    }
+    return 0;
+}
+
+/* 1 when the key's values differ (or one side lacks it); -1 when out of memory. */
+static int field_differs(const ronda_body *a, const ronda_body *b, const char *key) {
+    uint8_t *x = NULL, *y = NULL;
+    size_t xl = 0, yl = 0;
+    int ha = field_bytes(&kind_schemas[a->kind], &a->u, key, &x, &xl);
+    int hb = field_bytes(&kind_schemas[b->kind], &b->u, key, &y, &yl);
+    int d = ha < 0 || hb < 0 ? -1 : ha != hb || (ha && (xl != yl || memcmp(x, y, xl) != 0));
+    free(x);
+    free(y);
+    return d;
+}
+
+ronda_err ronda_body_differences(const ronda_body *a, const ronda_body *b, const char **out, size_t max, size_t *n) {
+    *n = 0;
+    if (a->kind <= RONDA_KIND_NONE || a->kind >= RONDA_KIND__COUNT || b->kind <= RONDA_KIND_NONE ||
+        b->kind >= RONDA_KIND__COUNT)
+        return RONDA_ERR_KIND;
+    const schema *sa = &kind_schemas[a->kind], *sb = &kind_schemas[b->kind];
+    for (int side = 0; side < 2; side++) {
+        const schema *sc = side ? sb : sa;
+        const void *mine = side ? (const void *)&b->u : (const void *)&a->u;
+        for (size_t j = 0; j < sc->n; j++) {
+            const field *f = &sc->fields[j];
+            if (!field_present(f, mine)) continue;
+            if (side) { /* b's keys that a lacks (those a has were compared) */
+                uint8_t *x = NULL;
+                size_t xl = 0;
+                int ha = field_bytes(sa, &a->u, f->key, &x, &xl);
+                free(x);
+                if (ha < 0) return RONDA_ERR_NOMEM;
+                if (ha) continue;
+            } else {
+                int d = field_differs(a, b, f->key);
+                if (d < 0) return RONDA_ERR_NOMEM;
+                if (!d) continue;
+            }
+            if (*n < max) out[(*n)++] = f->key;
+        }
+    }
+    return RONDA_OK;
+}
+
 /* ---------------------------------------------------------------- encoding */
 
 static ronda_err encode_map(cwr *w, const schema *s, const json_t *o, const char *path, const char *amend_kind,

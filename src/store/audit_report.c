@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ronda/json.h" /* ronda/audit_report.h, after what it needs; the chains and contexts are JSON */
+#include "ronda/ronda.h" /* ronda/audit_report.h, after what it needs */
 
 /* ------------------------------------------------------------------ kind names */
 
@@ -241,7 +241,12 @@ ronda_err ronda_audit_report_build(ronda_store *s, const ronda_audit_report_opts
     name_authors(&b, r->findings, r->nfindings);
     name_authors(&b, r->excluded, r->nexcluded);
     for (size_t i = 0; s && e == RONDA_OK && !b.oom && i < r->nfindings && i < RONDA_EXPLAIN_FINDINGS_MAX; i++)
-        e = ronda_store_finding_context(s, &r->findings[i].f, &r->findings[i].context);
+        if ((r->findings[i].context = calloc(1, sizeof *r->findings[i].context)) == NULL)
+            e = RONDA_ERR_NOMEM;
+        else if ((e = ronda_store_explain(s, &r->findings[i].f, r->findings[i].context)) != RONDA_OK) {
+            free(r->findings[i].context);
+            r->findings[i].context = NULL;
+        }
     if (s) { /* the ledger's newest checkpoint of all, against its newest record (not the
                 auditor's clock: an old copy audited today is judged by its own time) */
         r->ledger_age_ms = r->any_cp && r->newest_ms > r->newest_cp_ms ? r->newest_ms - r->newest_cp_ms : 0;
@@ -266,7 +271,8 @@ static void free_findings(ronda_report_finding *v, size_t n) {
         free((char *)v[i].f.records_value);
         free((char *)v[i].f.view_value);
         free((char *)v[i].author_name);
-        json_decref(v[i].context);
+        ronda_finding_context_free(v[i].context);
+        free(v[i].context);
     }
     free(v);
 }

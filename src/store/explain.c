@@ -16,29 +16,77 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_json.h"
+#include "store/store_int.h"
 
-/* Column `col` of a row into o[key]: a 32-byte blob as hex, text, or an integer; JSON null
- * for NULL (or a blob of another size). */
-static void hexcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    if (sqlite3_column_bytes(st, col) != 32) {
-        json_object_set_new(o, key, json_null());
-        return;
+/* ------------------------------------------------------------------ what a context owns */
+
+typedef struct dref_node {
+    ronda_dialogue_ref d;
+    struct dref_node *next;
+} dref_node;
+
+struct ronda_explain_mem {
+    char **strs; /* every string, each malloc'd */
+    size_t n, cap;
+    dref_node *drefs;  /* every dialogue named */
+    uint8_t *bytes[2]; /* a fork's two records */
+    int nomem;
+};
+
+static struct ronda_explain_mem *mem_new(void) { return calloc(1, sizeof(struct ronda_explain_mem)); }
+
+static void mem_free(struct ronda_explain_mem *m) {
+    if (!m) return;
+    for (size_t i = 0; i < m->n; i++) free(m->strs[i]);
+    free(m->strs);
+    for (dref_node *d = m->drefs, *next; d; d = next) {
+        next = d->next;
+        free(d);
     }
-    char hex[65];
-    ronda_hex(sqlite3_column_blob(st, col), 32, hex);
-    json_object_set_new(o, key, json_string(hex));
+    free(m->bytes[0]);
+    free(m->bytes[1]);
+    free(m);
 }
 
-static void textcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    const unsigned char *t = sqlite3_column_text(st, col);
-    json_object_set_new(o, key, t ? json_string((const char *)t) : json_null());
+static const char *keep_n(struct ronda_explain_mem *m, const char *p, size_t len) {
+    if (!p) return NULL;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 32;
+        char **g = realloc(m->strs, cap * sizeof *g);
+        if (!g) {
+            m->nomem = 1;
+            return NULL;
+        }
+        m->strs = g;
+        m->cap = cap;
+    }
+    char *d = malloc(len + 1);
+    if (!d) {
+        m->nomem = 1;
+        return NULL;
+    }
+    memcpy(d, p, len);
+    d[len] = '\0';
+    m->strs[m->n++] = d;
+    return d;
 }
 
-static void intcol(json_t *o, const char *key, sqlite3_stmt *st, int col) {
-    json_object_set_new(o, key,
-                        sqlite3_column_type(st, col) == SQLITE_NULL ? json_null()
-                                                                    : json_integer(sqlite3_column_int64(st, col)));
+static const char *keep_col(struct ronda_explain_mem *m, sqlite3_stmt *st, int col) {
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t ? keep_n(m, t, (size_t)sqlite3_column_bytes(st, col)) : NULL;
+}
+
+static const char *keep_text(struct ronda_explain_mem *m, ronda_text t) { return t.len ? keep_n(m, t.p, t.len) : NULL; }
+
+static ronda_dialogue_ref *dref_new(struct ronda_explain_mem *m) {
+    dref_node *d = calloc(1, sizeof *d);
+    if (!d) {
+        m->nomem = 1;
+        return NULL;
+    }
+    d->next = m->drefs;
+    m->drefs = d;
+    return &d->d;
 }
 
 /* A record held, opened (signature, body hash and schema checked) with its typed body
@@ -82,34 +130,26 @@ static int load(ronda_store *s, int table, const uint8_t id[32], ronda_record *r
     return out;
 }
 
-static void sethex(json_t *o, const char *k, const uint8_t *v, size_t n) {
-    char hex[129];
-    ronda_hex(v, n, hex);
-    json_object_set_new(o, k, json_string(hex));
-}
-
-/* The roster's name and place of a signing key (null fields when unknown). */
-static void signer(ronda_store *s, const uint8_t key[32], json_t *into) {
-    json_t *m = NULL;
+/* The roster's name and place of a signing key. */
+static void signer(ronda_store *s, struct ronda_explain_mem *m, const uint8_t key[32], ronda_signer_ref *out) {
+    memset(out, 0, sizeof *out);
+    ronda_member_info mi;
     if (memcmp(key, s->authority, 32) == 0) {
-        json_object_set_new(into, "author_name", json_string("authority"));
-    } else if (ronda_store_member(s, key, &m) == RONDA_OK) {
-        json_object_set(into, "author_name", json_object_get(m, "name"));
-        json_object_set(into, "author_polres", json_object_get(m, "polres"));
-        json_object_set(into, "author_polsek", json_object_get(m, "polsek"));
-        json_object_set(into, "author_role", json_object_get(m, "role"));
+        out->kind = 1;
+        out->name = "authority";
+    } else if (ronda_store_member_info(s, key, &mi) == RONDA_OK) {
+        out->kind = 2;
+        out->name = mi.name[0] ? keep_n(m, mi.name, strlen(mi.name)) : NULL;
+        out->polres = mi.polres[0] ? keep_n(m, mi.polres, strlen(mi.polres)) : NULL;
+        out->polsek = mi.polsek[0] ? keep_n(m, mi.polsek, strlen(mi.polsek)) : NULL;
+        out->role = ronda_role_name(mi.role);
     }
-    json_decref(m);
-    if (!json_object_get(into, "author_name")) json_object_set_new(into, "author_name", json_null());
 }
 
-/* A dialogue as a report names it: {id, title, programme, polres, polsek, when, from}, from
- * its signed record when held ("records"), else from the views ("views"); NULL when nothing
- * here knows it. The current body (after amends) is not wanted here: the finding is about
- * the dialogue as it was signed. */
-static json_t *jtext(ronda_text t) { return t.len ? json_stringn(t.p, t.len) : json_null(); }
-
-static json_t *dialogue_named(ronda_store *s, const uint8_t id[32]) {
+/* A dialogue as a report names it, from its signed record when held ("records"), else from
+ * the views ("views"); NULL when nothing here knows it. The current body (after amends) is
+ * not wanted here: the finding is about the dialogue as it was signed. */
+static const ronda_dialogue_ref *dialogue_named(ronda_store *s, struct ronda_explain_mem *m, const uint8_t id[32]) {
     ronda_record rec;
     uint8_t *bytes = NULL;
     for (int table = 0; table < 2; table++) {
@@ -117,17 +157,18 @@ static json_t *dialogue_named(ronda_store *s, const uint8_t id[32]) {
         if (got < 0) return NULL;
         if (got && rec.kind == RONDA_KIND_DIALOGUE && rec.typed.kind == rec.kind) {
             const ronda_dialogue *b = &rec.typed.u.dialogue;
-            const char *prog = ronda_programme_name(b->programme);
-            json_t *o = json_object();
-            json_object_set_new(o, "title", jtext(b->title));
-            json_object_set_new(o, "programme", prog ? json_string(prog) : json_null());
-            json_object_set_new(o, "polres", jtext(b->polres));
-            json_object_set_new(o, "polsek", jtext(b->polsek));
-            json_object_set_new(o, "when", jtext(b->when));
-            json_object_set_new(o, "from", json_string(table ? "fork evidence" : "records"));
-            sethex(o, "id", id, 32);
+            ronda_dialogue_ref *d = dref_new(m);
+            if (d) {
+                memcpy(d->id, id, 32);
+                d->title = keep_text(m, b->title);
+                d->programme = ronda_programme_name(b->programme);
+                d->polres = keep_text(m, b->polres);
+                d->polsek = keep_text(m, b->polsek);
+                d->when = keep_text(m, b->when);
+                d->from = table ? "fork evidence" : "records";
+            }
             free(bytes);
-            return o;
+            return d;
         }
         free(bytes);
         bytes = NULL;
@@ -139,123 +180,112 @@ static json_t *dialogue_named(ronda_store *s, const uint8_t id[32]) {
         return NULL;
     }
     sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-    json_t *o = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        o = json_object();
-        sethex(o, "id", id, 32);
-        textcol(o, "title", st, 0);
-        textcol(o, "programme", st, 1);
-        textcol(o, "polres", st, 2);
-        textcol(o, "polsek", st, 3);
-        textcol(o, "when", st, 4);
-        json_object_set_new(o, "from", json_string("views"));
+    ronda_dialogue_ref *d = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && (d = dref_new(m)) != NULL) {
+        memcpy(d->id, id, 32);
+        d->title = keep_col(m, st, 0);
+        d->programme = keep_col(m, st, 1);
+        d->polres = keep_col(m, st, 2);
+        d->polsek = keep_col(m, st, 3);
+        d->when = keep_col(m, st, 4);
+        d->from = "views";
     }
     sqlite3_finalize(st);
-    return o;
+    return d;
 }
 
 /* The dialogue a record (held and verified) is about: itself, a resolution's dialogue, an
- * amend's target (or the target's dialogue). depth bounds amend chains. */
-static json_t *dialogue_of_body(ronda_store *s, const ronda_record *rec, int depth) {
+ * amend's target (or the target's dialogue). */
+static const ronda_dialogue_ref *dialogue_of_body(ronda_store *s, struct ronda_explain_mem *m,
+                                                  const ronda_record *rec) {
     const ronda_body *b = &rec->typed;
-    if (rec->kind == RONDA_KIND_DIALOGUE) return dialogue_named(s, rec->id);
+    if (rec->kind == RONDA_KIND_DIALOGUE) return dialogue_named(s, m, rec->id);
     if (b->kind != rec->kind) return NULL; /* redacted */
-    if (rec->kind == RONDA_KIND_RESOLUTION) return dialogue_named(s, b->u.resolution.dialogue);
-    if (rec->kind == RONDA_KIND_AMEND && depth < 2) {
-        if (b->u.amend.kind == RONDA_KIND_RESOLUTION) return dialogue_named(s, b->u.amend.body.resolution.dialogue);
-        return dialogue_named(s, b->u.amend.target);
+    if (rec->kind == RONDA_KIND_RESOLUTION) return dialogue_named(s, m, b->u.resolution.dialogue);
+    if (rec->kind == RONDA_KIND_AMEND) {
+        if (b->u.amend.kind == RONDA_KIND_RESOLUTION) return dialogue_named(s, m, b->u.amend.body.resolution.dialogue);
+        return dialogue_named(s, m, b->u.amend.target);
     }
     return NULL;
 }
 
 /* What the views say about a record id that may no longer be held: a dialogue, a follow-up
- * (its dialogue, topic, status, action), a correction (its target). Adds to `o` and returns
- * 1 when they know it. */
-static int views_know(ronda_store *s, const uint8_t id[32], json_t *o) {
+ * (its dialogue, topic, status, action), a correction (its target). 1 when they know it. */
+static int views_know(ronda_store *s, struct ronda_explain_mem *m, const uint8_t id[32], ronda_views_said *v) {
+    memset(v, 0, sizeof *v);
     sqlite3_stmt *st;
-    int known = 0;
+    uint8_t d[32];
+    int has_d = 0;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT dialogue, topic, status, referred_to, action, when_text, author FROM resolutions"
                            " WHERE id = ?1",
                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            known = 1;
-            json_object_set_new(o, "kind", json_string("resolution"));
-            intcol(o, "topic", st, 1);
-            textcol(o, "status", st, 2);
-            textcol(o, "referred_to", st, 3);
-            textcol(o, "action", st, 4);
-            textcol(o, "when", st, 5);
-            if (sqlite3_column_bytes(st, 0) == 32) {
-                uint8_t d[32];
-                memcpy(d, sqlite3_column_blob(st, 0), 32);
-                sqlite3_finalize(st);
-                st = NULL;
-                json_t *dj = dialogue_named(s, d);
-                json_object_set_new(o, "dialogue", dj ? dj : json_null());
-            }
+            v->known = 1;
+            v->kind = "resolution";
+            v->has_topic = sqlite3_column_type(st, 1) != SQLITE_NULL;
+            v->topic = sqlite3_column_int64(st, 1);
+            v->status = keep_col(m, st, 2);
+            v->referred_to = keep_col(m, st, 3);
+            v->action = keep_col(m, st, 4);
+            v->when = keep_col(m, st, 5);
+            if ((has_d = sqlite3_column_bytes(st, 0) == 32) != 0) memcpy(d, sqlite3_column_blob(st, 0), 32);
         }
-        if (st) sqlite3_finalize(st);
-    }
-    if (!known && sqlite3_prepare_v2(s->db, "SELECT 1 FROM dialogues WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-        known = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
-        if (known) {
-            json_object_set_new(o, "kind", json_string("dialogue"));
-            json_t *dj = dialogue_named(s, id);
-            json_object_set_new(o, "dialogue", dj ? dj : json_null());
+    }
+    if (!v->known && sqlite3_prepare_v2(s->db, "SELECT 1 FROM dialogues WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+        v->known = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (v->known) {
+            v->kind = "dialogue";
+            memcpy(d, id, 32);
+            has_d = 1;
         }
     }
-    if (!known && sqlite3_prepare_v2(s->db, "SELECT target, reason FROM amendments WHERE record = ?1", -1, &st, NULL) ==
-                      SQLITE_OK) {
+    if (!v->known && sqlite3_prepare_v2(s->db, "SELECT target, reason FROM amendments WHERE record = ?1", -1, &st,
+                                        NULL) == SQLITE_OK) {
         sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            known = 1;
-            json_object_set_new(o, "kind", json_string("amend"));
-            textcol(o, "reason", st, 1);
-            if (sqlite3_column_bytes(st, 0) == 32) {
-                uint8_t d[32];
-                memcpy(d, sqlite3_column_blob(st, 0), 32);
-                sqlite3_finalize(st);
-                st = NULL;
-                json_t *dj = dialogue_named(s, d);
-                json_object_set_new(o, "dialogue", dj ? dj : json_null());
-            }
+            v->known = 1;
+            v->kind = "amend";
+            v->reason = keep_col(m, st, 1);
+            if ((has_d = sqlite3_column_bytes(st, 0) == 32) != 0) memcpy(d, sqlite3_column_blob(st, 0), 32);
         }
-        if (st) sqlite3_finalize(st);
+        sqlite3_finalize(st);
     }
-    if (known) json_object_set_new(o, "from", json_string("views"));
-    return known;
+    if (has_d) {
+        v->has_dialogue = 1;
+        v->dialogue = dialogue_named(s, m, d);
+    }
+    return v->known;
 }
 
 /* Everything known of one (author, seq) that is not held: its id (from the next record's
  * prev, or a checkpoint's claim) and what the views, the fork evidence and the records that
  * refer to it still say. */
-static json_t *missing_entry(ronda_store *s, const uint8_t author[32], uint64_t seq, const uint8_t *id,
-                             const char *id_from) {
-    json_t *o = json_object();
-    json_object_set_new(o, "seq", json_integer((json_int_t)seq));
-    json_t *named = json_array();
+static void missing_entry(ronda_store *s, struct ronda_explain_mem *m, const uint8_t author[32], uint64_t seq,
+                          const uint8_t *id, const char *id_from, ronda_missing_record *o) {
+    memset(o, 0, sizeof *o);
+    o->seq = seq;
     if (id) {
-        sethex(o, "id", id, 32);
-        json_array_append_new(named, json_string(id_from));
-    } else {
-        json_object_set_new(o, "id", json_null());
+        o->has_id = 1;
+        memcpy(o->id, id, 32);
+        o->named_by[o->n_named_by++] = id_from;
     }
-    json_object_set_new(o, "kind", json_null());
-    json_object_set_new(o, "dialogue", json_null());
-    if (id && !views_know(s, id, o)) {
+    if (id && views_know(s, m, id, &o->views)) {
+        o->kind = o->views.kind;
+    } else if (id) {
         /* Records that still refer to it: follow-ups of a missing dialogue, corrections. */
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM resolutions WHERE dialogue = ?1", -1, &st, NULL) ==
             SQLITE_OK) {
             sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
             if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
-                json_object_set_new(o, "kind", json_string("dialogue"));
-                json_object_set_new(o, "followed_up_by", json_integer(sqlite3_column_int64(st, 0)));
-                json_array_append_new(named, json_string("resolution"));
+                o->kind = "dialogue";
+                o->followed_up_by = sqlite3_column_int64(st, 0);
+                o->named_by[o->n_named_by++] = "resolution";
             }
             sqlite3_finalize(st);
         }
@@ -267,14 +297,13 @@ static json_t *missing_entry(ronda_store *s, const uint8_t author[32], uint64_t 
         sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            hexcol(o, "fork_evidence", st, 0);
-            if (json_is_null(json_object_get(o, "kind"))) textcol(o, "kind", st, 1);
-            json_array_append_new(named, json_string("fork evidence"));
+            o->has_fork_evidence = sqlite3_column_bytes(st, 0) == 32;
+            if (o->has_fork_evidence) memcpy(o->fork_evidence, sqlite3_column_blob(st, 0), 32);
+            if (!o->kind) o->kind = keep_col(m, st, 1);
+            o->named_by[o->n_named_by++] = "fork evidence";
         }
         sqlite3_finalize(st);
     }
-    json_object_set_new(o, "named_by", named);
-    return o;
 }
 
 /* The ids checkpoints signed for (author, lo..hi): heads[i] for seq lo + i, has[i] set. At
@@ -309,17 +338,19 @@ static void checkpoint_heads(ronda_store *s, const uint8_t author[32], uint64_t 
 /* The seqs lo..hi of `author`, none held: at most RONDA_EXPLAIN_MISSING_MAX of them, the
  * newest (nearest the finding) first; `last_id` (may be NULL) is hi's id from the next
  * record's prev. */
-static json_t *missing_range(ronda_store *s, const uint8_t author[32], uint64_t lo, uint64_t hi, const uint8_t *last_id,
-                             const char *last_from) {
-    json_t *arr = json_array();
-    if (hi < lo) return arr;
+static void missing_range(ronda_store *s, ronda_finding_context *c, const uint8_t author[32], uint64_t lo, uint64_t hi,
+                          const uint8_t *last_id, const char *last_from) {
+    c->has_missing = 1;
+    if (hi < lo) return;
     if (hi - lo + 1 > RONDA_EXPLAIN_MISSING_MAX) lo = hi - RONDA_EXPLAIN_MISSING_MAX + 1;
     size_t n = (size_t)(hi - lo + 1);
     uint8_t(*heads)[32] = calloc(n, 32);
     int *has = calloc(n, sizeof *has);
+    c->missing = calloc(n, sizeof *c->missing);
+    if (!c->missing) c->mem->nomem = 1;
     /* One deleted record (the common case) has its id from the next prev: no checkpoint to read. */
     if (heads && has && (lo < hi || !last_id)) checkpoint_heads(s, author, lo, hi, heads, has);
-    for (uint64_t q = hi + 1; q-- > lo;) {
+    for (uint64_t q = hi + 1; c->missing && q-- > lo;) {
         size_t i = (size_t)(q - lo);
         const uint8_t *id = NULL;
         const char *from = NULL;
@@ -330,11 +361,10 @@ static json_t *missing_range(ronda_store *s, const uint8_t author[32], uint64_t 
             id = heads[i];
             from = "checkpoint";
         }
-        json_array_append_new(arr, missing_entry(s, author, q, id, from));
+        missing_entry(s, c->mem, author, q, id, from, &c->missing[c->nmissing++]);
     }
     free(heads);
     free(has);
-    return arr;
 }
 
 /* The largest seq of `author` held below `below` (0 when none); -1 on a failure. */
@@ -350,38 +380,17 @@ static int64_t held_below(ronda_store *s, const uint8_t author[32], uint64_t bel
     return v;
 }
 
-/* One version of a record for a side-by-side view. */
-static json_t *version(ronda_store *s, const ronda_record *rec, json_t *body, const char *held) {
-    json_t *o = json_object();
-    sethex(o, "id", rec->id, 32);
-    json_object_set_new(o, "held", json_string(held));
-    json_object_set_new(o, "kind", json_string(ronda_kind_name(rec->kind)));
-    json_object_set_new(o, "seq", json_integer((json_int_t)rec->seq));
-    json_object_set_new(o, "hlc_ms", json_integer((json_int_t)ronda_hlc_ms(rec->hlc)));
-    if (rec->has_prev)
-        sethex(o, "prev", rec->prev, 32);
-    else
-        json_object_set_new(o, "prev", json_null());
-    sethex(o, "signature", rec->signature, 64);
-    json_object_set_new(o, "verified", json_true());
-    json_object_set(o, "body", body ? body : json_null());
-    (void)s;
-    return o;
+void ronda_fork_versions_free(ronda_fork_versions *v) {
+    if (!v) return;
+    mem_free(v->mem); /* NULL when a context owns it */
+    memset(v, 0, sizeof *v);
 }
 
-/* Field names whose values differ between two bodies (top-level keys of either). */
-static json_t *differences(json_t *a, json_t *b) {
-    json_t *out = json_array();
-    const char *k;
-    json_t *v;
-    json_object_foreach(a, k, v) if (!json_equal(v, json_object_get(b, k))) json_array_append_new(out, json_string(k));
-    json_object_foreach(b, k, v) if (!json_object_get(a, k)) json_array_append_new(out, json_string(k));
-    return out;
-}
-
-ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_t **out) {
+/* Both versions into *out, their bytes and strings kept in m. */
+static ronda_err fork_versions(ronda_store *s, struct ronda_explain_mem *m, const uint8_t id[RONDA_ID_BYTES],
+                               ronda_fork_versions *out) {
+    memset(out, 0, sizeof *out);
     ronda_record r1, r2;
-    json_t *b1 = NULL, *b2 = NULL; /* the two bodies as shown */
     uint8_t *m1 = NULL, *m2 = NULL;
     uint8_t other[32];
     int in_forks = 0;
@@ -409,38 +418,61 @@ ronda_err ronda_store_fork_versions(ronda_store *s, const uint8_t id[RONDA_ID_BY
         e = RONDA_ERR_DB;
     else if (!g1 || !g2 || memcmp(r1.author, r2.author, 32) != 0 || r1.seq != r2.seq)
         e = RONDA_ERR_NOT_FOUND; /* not two verified versions: the audit reports the evidence */
-    else if ((r1.body && ronda_body_json(&r1.typed, &b1) != RONDA_OK) ||
-             (r2.body && ronda_body_json(&r2.typed, &b2) != RONDA_OK))
-        e = RONDA_ERR_NOMEM;
-    if (e == RONDA_OK) {
-        json_t *o = json_object();
-        sethex(o, "author", r1.author, 32);
-        signer(s, r1.author, o);
-        json_object_set_new(o, "seq", json_integer((json_int_t)r1.seq));
-        sethex(o, "asked", id, 32);
-        json_t *vs = json_array();
-        json_array_append_new(vs, version(s, &r1, b1, "ledger"));
-        json_array_append_new(vs, version(s, &r2, b2, "fork evidence"));
-        json_object_set_new(o, "versions", vs);
-        json_t *diff = differences(b1, b2);
-        if (r1.kind != r2.kind) json_array_insert_new(diff, 0, json_string("kind"));
-        if (r1.has_prev != r2.has_prev || (r1.has_prev && memcmp(r1.prev, r2.prev, 32) != 0))
-            json_array_append_new(diff, json_string("prev"));
-        json_object_set_new(o, "differences", diff);
-        json_t *dj = dialogue_of_body(s, &r1, 0);
-        if (!dj) dj = dialogue_of_body(s, &r2, 0);
-        json_object_set_new(o, "dialogue", dj ? dj : json_null());
-        *out = o;
+    if (e != RONDA_OK) {
+        free(m1);
+        free(m2);
+        return e;
     }
-    json_decref(b1);
-    json_decref(b2);
-    free(m1);
-    free(m2);
-    return e;
+    free(m->bytes[0]);
+    free(m->bytes[1]);
+    m->bytes[0] = m1; /* the records view them */
+    m->bytes[1] = m2;
+    memcpy(out->author, r1.author, 32);
+    signer(s, m, r1.author, &out->signer);
+    out->seq = r1.seq;
+    memcpy(out->asked, id, 32);
+    out->versions[0] = r1;
+    out->versions[1] = r2;
+    const char **diff = out->differences;
+    size_t max = RONDA_EXPLAIN_DIFFERENCES_MAX, n = 0;
+    if (r1.kind != r2.kind) diff[n++] = "kind";
+    if (r1.body && r2.body && r1.typed.kind == r1.kind && r2.typed.kind == r2.kind) {
+        size_t k = 0;
+        if ((e = ronda_body_differences(&r1.typed, &r2.typed, diff + n, max - 2 - n, &k)) != RONDA_OK) return e;
+        n += k;
+    }
+    if (r1.has_prev != r2.has_prev || (r1.has_prev && memcmp(r1.prev, r2.prev, 32) != 0)) diff[n++] = "prev";
+    out->n_differences = n;
+    out->dialogue = dialogue_of_body(s, m, &r1);
+    if (!out->dialogue) out->dialogue = dialogue_of_body(s, m, &r2);
+    return m->nomem ? RONDA_ERR_NOMEM : RONDA_OK;
 }
 
-ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, json_t **out) {
-    json_t *o = json_object();
+ronda_err ronda_store_fork(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], ronda_fork_versions *out) {
+    struct ronda_explain_mem *m = mem_new();
+    if (!m) return RONDA_ERR_NOMEM;
+    ronda_err e = fork_versions(s, m, id, out);
+    if (e != RONDA_OK) {
+        mem_free(m);
+        memset(out, 0, sizeof *out);
+        return e;
+    }
+    out->mem = m;
+    return RONDA_OK;
+}
+
+void ronda_finding_context_free(ronda_finding_context *c) {
+    if (!c) return;
+    free(c->missing);
+    free(c->fork);
+    mem_free(c->mem);
+    memset(c, 0, sizeof *c);
+}
+
+ronda_err ronda_store_explain(ronda_store *s, const ronda_finding *f, ronda_finding_context *c) {
+    memset(c, 0, sizeof *c);
+    if ((c->mem = mem_new()) == NULL) return RONDA_ERR_NOMEM;
+    struct ronda_explain_mem *m = c->mem;
     static const uint8_t zero[32];
     int has_id = memcmp(f->id, zero, 32) != 0, has_author = memcmp(f->author, zero, 32) != 0;
     ronda_record rec;
@@ -455,63 +487,55 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
             table = 1;
         }
     }
-    const ronda_body *b = held && rec.typed.kind == rec.kind ? &rec.typed : NULL; /* NULL: redacted */
     if (held < 0) {
-        json_decref(o);
+        ronda_finding_context_free(c);
         return store_dberr(s, NULL, "finding context");
     }
+    const ronda_body *b = held && rec.typed.kind == rec.kind ? &rec.typed : NULL; /* NULL: redacted */
     if (has_author) {
-        json_t *who = json_object();
-        sethex(who, "key", f->author, 32);
-        signer(s, f->author, who);
-        json_object_set_new(o, "author", who);
+        c->has_author = 1;
+        memcpy(c->author, f->author, 32);
+        signer(s, m, f->author, &c->author_ref);
     }
     if (held) {
-        json_t *r = json_pack("{s:s, s:I, s:s}", "kind", ronda_kind_name(rec.kind), "seq", (json_int_t)rec.seq, "held",
-                              table ? "fork evidence" : "ledger");
-        sethex(r, "id", rec.id, 32);
-        json_object_set_new(r, "hlc_ms", json_integer((json_int_t)ronda_hlc_ms(rec.hlc)));
+        c->record = 1;
+        c->kind = rec.kind;
+        c->seq = rec.seq;
+        c->held = table ? "fork evidence" : "ledger";
+        memcpy(c->id, rec.id, 32);
+        c->hlc_ms = ronda_hlc_ms(rec.hlc);
         if (rec.kind == RONDA_KIND_RESOLUTION && b) {
             const ronda_resolution *res = &b->u.resolution;
-            json_object_set_new(r, "topic", json_integer((json_int_t)res->topic.v));
-            json_object_set_new(r, "status", json_string(ronda_status_name(res->status)));
-            json_object_set_new(r, "action", jtext(res->action));
+            c->has_followup = 1;
+            c->topic = (int64_t)res->topic.v;
+            c->status = ronda_status_name(res->status);
+            c->action = keep_text(m, res->action);
         }
-        json_object_set_new(o, "record", r);
-    } else if (has_id) {
+    } else if (has_id && views_know(s, m, f->id, &c->record_views)) {
         /* held but not verifying, or gone: the views may still know it */
-        json_t *r = json_object();
-        sethex(r, "id", f->id, 32);
-        json_object_set_new(r, "seq", json_integer((json_int_t)f->seq));
-        if (views_know(s, f->id, r)) {
-            json_object_set_new(o, "record", r);
-            if (json_is_object(json_object_get(r, "dialogue")))
-                json_object_set(o, "dialogue", json_object_get(r, "dialogue"));
-        } else {
-            json_decref(r);
-        }
+        c->record = 2;
+        memcpy(c->id, f->id, 32);
+        c->seq = f->seq;
+        if (c->record_views.dialogue) c->dialogue = c->record_views.dialogue;
     }
     /* The dialogue: the finding's own, else the record's. */
-    json_t *dj = NULL;
-    if (f->has_dialogue) dj = dialogue_named(s, f->dialogue);
-    if (!dj && held) dj = dialogue_of_body(s, &rec, 0);
-    if (dj) json_object_set_new(o, "dialogue", dj);
+    const ronda_dialogue_ref *dj = NULL;
+    if (f->has_dialogue) dj = dialogue_named(s, m, f->dialogue);
+    if (!dj && held) dj = dialogue_of_body(s, m, &rec);
+    if (dj) c->dialogue = dj;
     /* What is missing, and what still names it. */
     if (has_author && f->kind == RONDA_FINDING_CHAIN && f->err == RONDA_ERR_GAP && f->seq > 1) {
         int64_t below = held_below(s, f->author, f->seq);
         if (below >= 0) {
-            json_object_set_new(o, "missing",
-                                missing_range(s, f->author, (uint64_t)below + 1, f->seq - 1,
-                                              held && rec.has_prev ? rec.prev : NULL, "prev of the next record"));
-            json_object_set_new(o, "missing_count", json_integer((json_int_t)(f->seq - 1 - (uint64_t)below)));
+            missing_range(s, c, f->author, (uint64_t)below + 1, f->seq - 1, held && rec.has_prev ? rec.prev : NULL,
+                          "prev of the next record");
+            c->missing_count = f->seq - 1 - (uint64_t)below;
         }
     } else if (has_author && f->kind == RONDA_FINDING_WITHHELD) {
         int64_t top = held_below(s, f->author, UINT64_MAX >> 1);
         if (top >= 0 && f->seq > (uint64_t)top) {
-            json_object_set_new(
-                o, "missing",
-                missing_range(s, f->author, (uint64_t)top + 1, f->seq, has_id ? f->id : NULL, "checkpoint"));
-            json_object_set_new(o, "missing_count", json_integer((json_int_t)(f->seq - (uint64_t)top)));
+            missing_range(s, c, f->author, (uint64_t)top + 1, f->seq, has_id ? f->id : NULL, "checkpoint");
+            c->missing_count = f->seq - (uint64_t)top;
         }
     } else if (held && f->kind == RONDA_FINDING_REFERENCE && b) {
         /* the record it names, when not held */
@@ -524,18 +548,26 @@ ronda_err ronda_store_finding_context(ronda_store *s, const ronda_finding *f, js
             int got = load(s, 0, t, &tr, &tm);
             free(tm);
             if (got == 0) {
-                json_t *m = json_object();
-                sethex(m, "id", t, 32);
-                if (!views_know(s, t, m)) json_object_set_new(m, "kind", json_null());
-                json_object_set_new(o, "names_missing", m);
+                c->has_names_missing = 1;
+                memcpy(c->names_missing, t, 32);
+                views_know(s, m, t, &c->names_missing_views);
             }
         }
     }
     if (has_id && f->kind == RONDA_FINDING_FORK) {
-        json_t *fv = NULL;
-        if (ronda_store_fork_versions(s, f->id, &fv) == RONDA_OK) json_object_set_new(o, "fork", fv);
+        ronda_fork_versions *fv = calloc(1, sizeof *fv);
+        if (!fv) {
+            m->nomem = 1;
+        } else if (fork_versions(s, m, f->id, fv) == RONDA_OK) {
+            c->fork = fv;
+        } else {
+            free(fv);
+        }
     }
     free(bytes);
-    *out = o;
+    if (m->nomem) {
+        ronda_finding_context_free(c);
+        return RONDA_ERR_NOMEM;
+    }
     return RONDA_OK;
 }

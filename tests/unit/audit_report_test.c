@@ -31,9 +31,19 @@ static ronda_audit_report *view_report(void) {
     x->f.view_value = strdup("999 <b>");
     x->author_name = strdup("Polsek Durenan");
     x->chain = RONDA_REPORT_NO_CHAIN;
-    x->context = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:i}}", "dialogue", "title",
-                           "Candu <script>alert(1)</script>", "polres", "Trenggalek", "polsek", "Durenan", "when",
-                           "2025-05-03T19:30:00+07:00", "from", "records", "record", "kind", "dialogue", "seq", 1);
+    static ronda_dialogue_ref dlg = {.title = "Candu <script>alert(1)</script>",
+                                     .polres = "Trenggalek",
+                                     .polsek = "Durenan",
+                                     .when = "2025-05-03T19:30:00+07:00",
+                                     .from = "records"};
+    memset(dlg.id, 0x3e, sizeof dlg.id);
+    x->context = calloc(1, sizeof *x->context);
+    assert_non_null(x->context);
+    x->context->dialogue = &dlg; /* the context's strings are the library's: these are static */
+    x->context->record = 1;
+    x->context->kind = RONDA_KIND_DIALOGUE;
+    x->context->seq = 1;
+    x->context->held = "ledger";
     r->by_kind[RONDA_FINDING_VIEW] = 1;
     return r;
 }
