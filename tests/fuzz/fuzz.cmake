@@ -31,6 +31,7 @@ foreach(kind dialogue resolution amend member revoke checkpoint)
 endforeach()
 ronda_fuzz(bundle SOURCES ${RONDA_FUZZ_DIR}/fuzz_bundle.c)
 ronda_fuzz(sync SOURCES ${RONDA_FUZZ_DIR}/fuzz_sync.c)
+ronda_fuzz(proof SOURCES ${RONDA_FUZZ_DIR}/fuzz_proof.c)
 ronda_fuzz(ini SOURCES ${RONDA_FUZZ_DIR}/fuzz_ini.c src/cli/config.c src/cli/util.c LIBS PkgConfig::INIH)
 # http.c is compiled into its harness (its checks are static); the embedded assets beside it.
 ronda_fuzz(http SOURCES ${RONDA_FUZZ_DIR}/fuzz_http.c ${CMAKE_CURRENT_BINARY_DIR}/http_assets.c

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer harness (or all of them, one after another) on a copy of its seed corpus.
-#   tests/fuzz/run.sh HARNESS [SECONDS]      HARNESS: record, body_dialogue, ..., sync, ini, http, all
+#   tests/fuzz/run.sh HARNESS [SECONDS]      HARNESS: record, body_dialogue, ..., sync, proof, ini, http, all
 #   tests/fuzz/run.sh --bin PATH HARNESS [SECONDS]
 # SECONDS defaults to $RONDA_FUZZ_SECONDS, else 60. The harnesses come from $RONDA_FUZZ_BUILD
 # (default: build-fuzz beside tests/, configured with -DRONDA_FUZZ=ON). The corpus grows in
@@ -18,7 +18,7 @@ build=${RONDA_FUZZ_BUILD:-$root/build-fuzz}
 
 if [ "$name" = all ]; then
   rc=0
-  for h in record body_dialogue body_resolution body_amend body_member body_revoke body_checkpoint bundle sync ini http; do
+  for h in record body_dialogue body_resolution body_amend body_member body_revoke body_checkpoint bundle sync proof ini http; do
     bash "$0" "$h" "$seconds" || rc=1
   done
   exit $rc
@@ -31,6 +31,7 @@ seeds=$here/corpus/$name
 case $name in
   ini) dict=$here/dict/ini.dict ;;
   http) dict=$here/dict/http.dict ;;
+  proof) dict=$here/dict/proof.dict ;;
   *) dict=$here/dict/record.dict ;;
 esac
 
