@@ -98,6 +98,28 @@ done
 [ "$out_shared" = "$out_static" ] || fail "the two builds differ: '$out_shared' and '$out_static'"
 say "a strict C11 program of <ronda/ronda.h> alone runs against both: $out_shared"
 
+# ---- without JSON: <ronda/ronda.h> with RONDA_NO_JSON needs no jansson (its include path is
+# not given), and the typed API is all there
+cat >"$work/nojson.c" <<'C'
+#include <ronda/ronda.h>
+#ifdef JSON_INTEGER_IS_LONG_LONG
+#error "jansson came in with RONDA_NO_JSON"
+#endif
+int main(void) {
+    ronda_report r = {0};
+    ronda_report_free(&r);
+    ronda_body b;
+    uint8_t empty[1] = {0x80}; /* an empty map: no dialogue */
+    return ronda_init() == RONDA_OK && ronda_body_decode(RONDA_KIND_DIALOGUE, empty, 1, &b, NULL) == RONDA_ERR_SCHEMA ? 0 : 1;
+}
+C
+# shellcheck disable=SC2086
+"$cc" "${strict[@]}" "${sanflags[@]}" -DRONDA_NO_JSON -I"$src/include" "$work/nojson.c" -o "$work/nojson" \
+  "$archive" $deps -pthread 2>"$work/nojson.err" ||
+  { head -n 20 "$work/nojson.err" >&2; fail "<ronda/ronda.h> with RONDA_NO_JSON does not build without jansson"; }
+"$work/nojson" || fail "the typed API without JSON did not answer as expected"
+say "with RONDA_NO_JSON, <ronda/ronda.h> builds without jansson and the typed API answers"
+
 # ---- internal functions stay inside
 cat >"$work/internal.c" <<'C'
 int sync_new(void);
