@@ -334,34 +334,70 @@ static const char *key_expr(ronda_report_by by) {
     }
 }
 
-/* One topic (or a dialogue without topics) into its group and the total. */
-static ronda_err count_row(group *x, sqlite3_stmt *st, int64_t cut) {
-    if (sqlite3_column_type(st, 7) == SQLITE_NULL || sqlite3_column_int64(st, 7) == 0) {
-        x->dialogues++; /* its first topic (idx 0) or none: count the dialogue once */
-        x->participants += (uint64_t)sqlite3_column_int64(st, 8);
-    }
-    if (sqlite3_column_type(st, 7) == SQLITE_NULL) return RONDA_OK;
-    x->topics++;
+/* One row of report_rows, read once for its group and the total. */
+typedef struct topic_row {
+    int first, topic;      /* the dialogue's first row (count the dialogue once); a topic row */
+    uint64_t participants; /* of the dialogue */
+    int category;          /* ronda_category; other when unknown */
+    enum { ST_OPEN, ST_IN_PROGRESS, ST_REFERRED, ST_RESOLVED } status;
+    const char *referred_to; /* "?" when a referral names no one */
+    int has_days;
+    double days;
+    int64_t when_ms;
+} topic_row;
+
+static void read_row(sqlite3_stmt *st, topic_row *r) {
+    static const char *names[RONDA_CATEGORY_COUNT];
+    if (!names[0])
+        for (int i = 0; i < (int)RONDA_CATEGORY_COUNT; i++) names[i] = ronda_category_name(i);
+    r->topic = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    r->first = !r->topic || sqlite3_column_int64(st, 7) == 0; /* its first topic (idx 0) or none */
+    r->participants = (uint64_t)sqlite3_column_int64(st, 8);
+    if (!r->topic) return;
     const char *cat = (const char *)sqlite3_column_text(st, 2);
-    int c = RONDA_CATEGORY_OTHER;
+    r->category = RONDA_CATEGORY_OTHER;
     for (int i = 0; cat && i < (int)RONDA_CATEGORY_COUNT; i++)
-        if (strcmp(cat, ronda_category_name(i)) == 0) c = i;
-    x->by_category[c]++;
+        if (strcmp(cat, names[i]) == 0) {
+            r->category = i;
+            break;
+        }
     const char *status = (const char *)sqlite3_column_text(st, 3);
-    if (strcmp(status, "resolved") == 0) {
+    r->status = !status                              ? ST_OPEN
+                : strcmp(status, "resolved") == 0    ? ST_RESOLVED
+                : strcmp(status, "referred") == 0    ? ST_REFERRED
+                : strcmp(status, "in_progress") == 0 ? ST_IN_PROGRESS
+                                                     : ST_OPEN;
+    const char *to = (const char *)sqlite3_column_text(st, 4);
+    r->referred_to = to && *to ? to : "?";
+    r->has_days = sqlite3_column_type(st, 5) != SQLITE_NULL;
+    r->days = sqlite3_column_double(st, 5);
+    r->when_ms = sqlite3_column_int64(st, 6);
+}
+
+/* One topic (or a dialogue without topics) into a group (its own, or the total). */
+static ronda_err count_row(group *x, const topic_row *r, int64_t cut) {
+    if (r->first) {
+        x->dialogues++;
+        x->participants += r->participants;
+    }
+    if (!r->topic) return RONDA_OK;
+    x->topics++;
+    x->by_category[r->category]++;
+    switch (r->status) {
+    case ST_RESOLVED:
         x->resolved++;
-        if (sqlite3_column_type(st, 5) != SQLITE_NULL && !add_day(x, sqlite3_column_double(st, 5)))
-            return RONDA_ERR_NOMEM;
-    } else if (strcmp(status, "referred") == 0) {
+        if (r->has_days && !add_day(x, r->days)) return RONDA_ERR_NOMEM;
+        break;
+    case ST_REFERRED:
         x->referred++;
-        const char *to = (const char *)sqlite3_column_text(st, 4);
-        if (!bump(x, to && *to ? to : "?")) return RONDA_ERR_NOMEM;
-    } else {
-        if (strcmp(status, "in_progress") == 0)
+        if (!bump(x, r->referred_to)) return RONDA_ERR_NOMEM;
+        break;
+    default:
+        if (r->status == ST_IN_PROGRESS)
             x->in_progress++;
         else
             x->open++;
-        if (sqlite3_column_int64(st, 6) < cut) x->overdue++;
+        if (r->when_ms < cut) x->overdue++;
     }
     return RONDA_OK;
 }
@@ -414,7 +450,9 @@ ronda_err ronda_report_build(ronda_store *s, const ronda_filter *f, ronda_report
         const char *key = (const char *)sqlite3_column_text(st, 0);
         group *g = group_get(&m->gs, key ? key : "", (const char *)sqlite3_column_text(st, 1), &e);
         if (!g) break;
-        if ((e = count_row(g, st, cut)) == RONDA_OK) e = count_row(&m->total, st, cut);
+        topic_row r;
+        read_row(st, &r);
+        if ((e = count_row(g, &r, cut)) == RONDA_OK) e = count_row(&m->total, &r, cut);
     }
     if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
