@@ -1,19 +1,14 @@
 /* The chains and their signers as JSON (include/ronda/json.h), from ronda_chain_info. */
 #include <string.h>
 
-#include "ronda/json.h"
-
-static json_t *text_or_null(const char *s) { return s[0] ? json_string(s) : json_null(); }
+#include "json/json_int.h"
 
 void ronda_signer_json(const ronda_chain_info *c, json_t *o) {
     const char *role = c->authority ? "authority" : ronda_role_name(c->role);
-    json_object_set_new(o, "name",
-                        c->authority ? json_string("authority")
-                        : c->known   ? text_or_null(c->name)
-                                     : json_null());
+    json_object_set_new(o, "name", c->authority ? json_string("authority") : c->known ? jx_name(c->name) : json_null());
     json_object_set_new(o, "role", role ? json_string(role) : json_null());
-    json_object_set_new(o, "polres", c->known ? text_or_null(c->polres) : json_null());
-    json_object_set_new(o, "polsek", c->known ? text_or_null(c->polsek) : json_null());
+    json_object_set_new(o, "polres", c->known ? jx_name(c->polres) : json_null());
+    json_object_set_new(o, "polsek", c->known ? jx_name(c->polsek) : json_null());
     json_object_set_new(o, "revoked", json_boolean(c->revoked));
     json_object_set_new(o, "forked_at", c->forked_at ? json_integer((json_int_t)c->forked_at) : json_null());
 }

@@ -3,37 +3,29 @@
  * and the dashboard. */
 #include <string.h>
 
-#include "ronda/json.h"
-
-static json_t *hex_of(const uint8_t *b, size_t n) {
-    char hex[2 * RONDA_SIG_BYTES + 1];
-    ronda_hex(b, n, hex);
-    return json_string(hex);
-}
-
-static json_t *text_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+#include "json/json_int.h"
 
 static json_t *dialogue_json(const ronda_dialogue_ref *d) {
     if (!d) return json_null();
     json_t *o = json_object();
     if (!o) return NULL;
-    json_object_set_new(o, "id", hex_of(d->id, RONDA_ID_BYTES));
-    json_object_set_new(o, "title", text_or_null(d->title));
-    json_object_set_new(o, "programme", text_or_null(d->programme));
-    json_object_set_new(o, "polres", text_or_null(d->polres));
-    json_object_set_new(o, "polsek", text_or_null(d->polsek));
-    json_object_set_new(o, "when", text_or_null(d->when));
-    json_object_set_new(o, "from", text_or_null(d->from));
+    json_object_set_new(o, "id", jx_hex(d->id, RONDA_ID_BYTES));
+    json_object_set_new(o, "title", jx_text(d->title));
+    json_object_set_new(o, "programme", jx_text(d->programme));
+    json_object_set_new(o, "polres", jx_text(d->polres));
+    json_object_set_new(o, "polsek", jx_text(d->polsek));
+    json_object_set_new(o, "when", jx_text(d->when));
+    json_object_set_new(o, "from", jx_text(d->from));
     return o;
 }
 
 /* author_name and, for a member, author_polres, author_polsek and author_role. */
 static void signer_json(const ronda_signer_ref *r, json_t *into) {
-    json_object_set_new(into, "author_name", text_or_null(r->name));
+    json_object_set_new(into, "author_name", jx_text(r->name));
     if (r->kind != 2) return;
-    json_object_set_new(into, "author_polres", text_or_null(r->polres));
-    json_object_set_new(into, "author_polsek", text_or_null(r->polsek));
-    json_object_set_new(into, "author_role", text_or_null(r->role));
+    json_object_set_new(into, "author_polres", jx_text(r->polres));
+    json_object_set_new(into, "author_polsek", jx_text(r->polsek));
+    json_object_set_new(into, "author_role", jx_text(r->role));
 }
 
 /* What the views say, into o (nothing when they do not know it). */
@@ -42,12 +34,12 @@ static void views_json(const ronda_views_said *v, json_t *o) {
     json_object_set_new(o, "kind", json_string(v->kind));
     if (strcmp(v->kind, "resolution") == 0) {
         json_object_set_new(o, "topic", v->has_topic ? json_integer(v->topic) : json_null());
-        json_object_set_new(o, "status", text_or_null(v->status));
-        json_object_set_new(o, "referred_to", text_or_null(v->referred_to));
-        json_object_set_new(o, "action", text_or_null(v->action));
-        json_object_set_new(o, "when", text_or_null(v->when));
+        json_object_set_new(o, "status", jx_text(v->status));
+        json_object_set_new(o, "referred_to", jx_text(v->referred_to));
+        json_object_set_new(o, "action", jx_text(v->action));
+        json_object_set_new(o, "when", jx_text(v->when));
     } else if (strcmp(v->kind, "amend") == 0) {
-        json_object_set_new(o, "reason", text_or_null(v->reason));
+        json_object_set_new(o, "reason", jx_text(v->reason));
     }
     if (v->has_dialogue) json_object_set_new(o, "dialogue", dialogue_json(v->dialogue));
     json_object_set_new(o, "from", json_string("views"));
@@ -61,13 +53,13 @@ static json_t *missing_json(const ronda_missing_record *x) {
         return NULL;
     }
     json_object_set_new(o, "seq", json_integer((json_int_t)x->seq));
-    json_object_set_new(o, "id", x->has_id ? hex_of(x->id, RONDA_ID_BYTES) : json_null());
+    json_object_set_new(o, "id", x->has_id ? jx_hex(x->id, RONDA_ID_BYTES) : json_null());
     json_object_set_new(o, "kind", json_null());
     json_object_set_new(o, "dialogue", json_null());
     views_json(&x->views, o);
     if (x->kind) json_object_set_new(o, "kind", json_string(x->kind));
     if (x->followed_up_by > 0) json_object_set_new(o, "followed_up_by", json_integer(x->followed_up_by));
-    if (x->has_fork_evidence) json_object_set_new(o, "fork_evidence", hex_of(x->fork_evidence, RONDA_ID_BYTES));
+    if (x->has_fork_evidence) json_object_set_new(o, "fork_evidence", jx_hex(x->fork_evidence, RONDA_ID_BYTES));
     for (size_t i = 0; i < x->n_named_by; i++) json_array_append_new(named, json_string(x->named_by[i]));
     json_object_set_new(o, "named_by", named);
     return o;
@@ -76,13 +68,13 @@ static json_t *missing_json(const ronda_missing_record *x) {
 static json_t *version_json(const ronda_record *rec, const char *held) {
     json_t *o = json_object();
     if (!o) return NULL;
-    json_object_set_new(o, "id", hex_of(rec->id, RONDA_ID_BYTES));
+    json_object_set_new(o, "id", jx_hex(rec->id, RONDA_ID_BYTES));
     json_object_set_new(o, "held", json_string(held));
     json_object_set_new(o, "kind", json_string(ronda_kind_name(rec->kind)));
     json_object_set_new(o, "seq", json_integer((json_int_t)rec->seq));
     json_object_set_new(o, "hlc_ms", json_integer((json_int_t)ronda_hlc_ms(rec->hlc)));
-    json_object_set_new(o, "prev", rec->has_prev ? hex_of(rec->prev, RONDA_ID_BYTES) : json_null());
-    json_object_set_new(o, "signature", hex_of(rec->signature, RONDA_SIG_BYTES));
+    json_object_set_new(o, "prev", rec->has_prev ? jx_hex(rec->prev, RONDA_ID_BYTES) : json_null());
+    json_object_set_new(o, "signature", jx_hex(rec->signature, RONDA_SIG_BYTES));
     json_object_set_new(o, "verified", json_true());
     json_t *body = NULL;
     if (!rec->body || rec->typed.kind != rec->kind || ronda_body_json(&rec->typed, &body) != RONDA_OK) body = NULL;
@@ -98,10 +90,10 @@ json_t *ronda_fork_versions_json(const ronda_fork_versions *v) {
         json_decref(diff);
         return NULL;
     }
-    json_object_set_new(o, "author", hex_of(v->author, RONDA_KEY_BYTES));
+    json_object_set_new(o, "author", jx_hex(v->author, RONDA_KEY_BYTES));
     signer_json(&v->signer, o);
     json_object_set_new(o, "seq", json_integer((json_int_t)v->seq));
-    json_object_set_new(o, "asked", hex_of(v->asked, RONDA_ID_BYTES));
+    json_object_set_new(o, "asked", jx_hex(v->asked, RONDA_ID_BYTES));
     json_array_append_new(vs, version_json(&v->versions[0], "ledger"));
     json_array_append_new(vs, version_json(&v->versions[1], "fork evidence"));
     json_object_set_new(o, "versions", vs);
@@ -116,7 +108,7 @@ json_t *ronda_finding_context_json(const ronda_finding_context *c) {
     if (!o) return NULL;
     if (c->has_author) {
         json_t *who = json_object();
-        json_object_set_new(who, "key", hex_of(c->author, RONDA_KEY_BYTES));
+        json_object_set_new(who, "key", jx_hex(c->author, RONDA_KEY_BYTES));
         signer_json(&c->author_ref, who);
         json_object_set_new(o, "author", who);
     }
@@ -125,17 +117,17 @@ json_t *ronda_finding_context_json(const ronda_finding_context *c) {
         json_object_set_new(r, "kind", json_string(ronda_kind_name(c->kind)));
         json_object_set_new(r, "seq", json_integer((json_int_t)c->seq));
         json_object_set_new(r, "held", json_string(c->held));
-        json_object_set_new(r, "id", hex_of(c->id, RONDA_ID_BYTES));
+        json_object_set_new(r, "id", jx_hex(c->id, RONDA_ID_BYTES));
         json_object_set_new(r, "hlc_ms", json_integer((json_int_t)c->hlc_ms));
         if (c->has_followup) {
             json_object_set_new(r, "topic", json_integer(c->topic));
-            json_object_set_new(r, "status", text_or_null(c->status));
-            json_object_set_new(r, "action", text_or_null(c->action));
+            json_object_set_new(r, "status", jx_text(c->status));
+            json_object_set_new(r, "action", jx_text(c->action));
         }
         json_object_set_new(o, "record", r);
     } else if (c->record == 2) {
         json_t *r = json_object();
-        json_object_set_new(r, "id", hex_of(c->id, RONDA_ID_BYTES));
+        json_object_set_new(r, "id", jx_hex(c->id, RONDA_ID_BYTES));
         json_object_set_new(r, "seq", json_integer((json_int_t)c->seq));
         views_json(&c->record_views, r);
         json_object_set_new(o, "record", r);
@@ -149,7 +141,7 @@ json_t *ronda_finding_context_json(const ronda_finding_context *c) {
     }
     if (c->has_names_missing) {
         json_t *m = json_object();
-        json_object_set_new(m, "id", hex_of(c->names_missing, RONDA_ID_BYTES));
+        json_object_set_new(m, "id", jx_hex(c->names_missing, RONDA_ID_BYTES));
         if (c->names_missing_views.known)
             views_json(&c->names_missing_views, m);
         else

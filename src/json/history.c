@@ -1,13 +1,7 @@
 /* A dialogue's history as JSON (include/ronda/json.h), from ronda_store_history_events. */
 #include <string.h>
 
-#include "ronda/json.h"
-
-static json_t *hex_of(const uint8_t *b, size_t n) {
-    char hex[2 * RONDA_KEY_BYTES + 1];
-    ronda_hex(b, n, hex);
-    return json_string(hex);
-}
+#include "json/json_int.h"
 
 typedef struct hist {
     json_t *events;
@@ -23,9 +17,9 @@ static int each(void *ctx, const ronda_history_event *ev) {
         h->nomem = 1;
         return 1;
     }
-    json_object_set_new(o, "id", hex_of(ev->id, RONDA_ID_BYTES));
+    json_object_set_new(o, "id", jx_hex(ev->id, RONDA_ID_BYTES));
     json_object_set_new(o, "kind", json_string(ronda_kind_name(ev->kind)));
-    json_object_set_new(o, "author", hex_of(ev->author, RONDA_KEY_BYTES));
+    json_object_set_new(o, "author", jx_hex(ev->author, RONDA_KEY_BYTES));
     ronda_signer_json(&ev->signer, sg);
     json_object_set_new(o, "signer", sg);
     json_object_set_new(o, "seq", json_integer((json_int_t)ev->seq));
@@ -53,6 +47,6 @@ ronda_err ronda_store_history(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], 
         json_decref(h.events);
         return e;
     }
-    *out = json_pack("{s:o, s:b, s:o}", "dialogue", hex_of(dlg, RONDA_ID_BYTES), "verified", h.all, "events", h.events);
+    *out = json_pack("{s:o, s:b, s:o}", "dialogue", jx_hex(dlg, RONDA_ID_BYTES), "verified", h.all, "events", h.events);
     return *out ? RONDA_OK : RONDA_ERR_NOMEM;
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ronda/json.h"
+#include "json/json_int.h"
 
 #define PROOF_FORMAT "ronda-proof-v1"
 
@@ -18,15 +18,6 @@ static void set(ronda_detail *d, const char *fmt, ...) {
     va_end(ap);
 }
 
-static json_t *hexj(const uint8_t *b, size_t n) {
-    char *h = malloc(2 * n + 1);
-    if (!h) return NULL;
-    ronda_hex(b, n, h);
-    json_t *j = json_string(h);
-    free(h);
-    return j;
-}
-
 json_t *ronda_proof_json(const ronda_proof *p) {
     json_t *o = json_object(), *path = json_array();
     if (!o || !path) {
@@ -35,19 +26,19 @@ json_t *ronda_proof_json(const ronda_proof *p) {
         return NULL;
     }
     for (unsigned i = 0; i < p->path_len && i < RONDA_TREE_PROOF_MAX; i++)
-        json_array_append_new(path, hexj(p->path[i].b, sizeof p->path[i].b));
+        json_array_append_new(path, jx_hex(p->path[i].b, sizeof p->path[i].b));
     json_object_set_new(o, "format", json_string(PROOF_FORMAT));
     json_object_set_new(o, "type", json_string(p->consistency ? "consistency" : "inclusion"));
-    json_object_set_new(o, "authority", hexj(p->authority, RONDA_KEY_BYTES));
-    json_object_set_new(o, "writer", hexj(p->writer, RONDA_KEY_BYTES));
+    json_object_set_new(o, "authority", jx_hex(p->authority, RONDA_KEY_BYTES));
+    json_object_set_new(o, "writer", jx_hex(p->writer, RONDA_KEY_BYTES));
     if (!p->consistency) {
-        json_object_set_new(o, "record", hexj(p->record, p->record_len));
-        json_object_set_new(o, "checkpoint", hexj(p->checkpoint, p->checkpoint_len));
+        json_object_set_new(o, "record", jx_hex(p->record, p->record_len));
+        json_object_set_new(o, "checkpoint", jx_hex(p->checkpoint, p->checkpoint_len));
         json_object_set_new(o, "index", json_integer((json_int_t)p->index));
         json_object_set_new(o, "size", json_integer((json_int_t)p->size));
     } else {
-        json_object_set_new(o, "old", hexj(p->old, p->old_len));
-        json_object_set_new(o, "new", hexj(p->checkpoint, p->checkpoint_len));
+        json_object_set_new(o, "old", jx_hex(p->old, p->old_len));
+        json_object_set_new(o, "new", jx_hex(p->checkpoint, p->checkpoint_len));
         json_object_set_new(o, "old_size", json_integer((json_int_t)p->old_size));
         json_object_set_new(o, "new_size", json_integer((json_int_t)p->new_size));
     }

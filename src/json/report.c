@@ -3,16 +3,8 @@
  * database: the store builds the results, this layer only writes them out. */
 #include <string.h>
 
-#include "ronda/json.h"
+#include "json/json_int.h"
 #include "ronda/report.h"
-
-static json_t *text_or_null(const char *s) { return s ? json_string(s) : json_null(); }
-
-static json_t *hex_id(const uint8_t id[RONDA_ID_BYTES]) {
-    char hex[2 * RONDA_ID_BYTES + 1];
-    ronda_hex(id, RONDA_ID_BYTES, hex);
-    return json_string(hex);
-}
 
 /* One group; `by` is (ronda_report_by)-1 for the total, which has no key. */
 static json_t *group_json(const ronda_report_group *g, ronda_report_by by) {
@@ -90,15 +82,10 @@ static ronda_err page(items *it, ronda_err e, int more, json_t **out) {
 static int dialogue_item(void *ctx, const ronda_dialogue_row *r) {
     json_t *o = json_object();
     if (o) {
-        json_object_set_new(o, "id", hex_id(r->id));
-        json_object_set_new(o, "polres", text_or_null(r->polres));
-        json_object_set_new(o, "polsek", text_or_null(r->polsek));
-        json_object_set_new(o, "programme", text_or_null(r->programme));
-        json_object_set_new(o, "title", text_or_null(r->title));
-        json_object_set_new(o, "when", text_or_null(r->when));
+        jx_dialogue_head(o, "id", r->id, r->polres, r->polsek, r->programme, r->title, r->when);
         json_object_set_new(o, "when_ms", json_integer(r->when_ms));
-        json_object_set_new(o, "village", text_or_null(r->village));
-        json_object_set_new(o, "venue", text_or_null(r->venue));
+        json_object_set_new(o, "village", jx_text(r->village));
+        json_object_set_new(o, "venue", jx_text(r->venue));
         json_object_set_new(o, "participants", r->has_participants ? json_integer(r->participants) : json_null());
         json_object_set_new(o, "amendments", json_integer(r->amendments));
         json_object_set_new(o, "topics", json_integer(r->topics));
@@ -118,20 +105,9 @@ ronda_err ronda_store_dialogues(ronda_store *s, const ronda_filter *f, unsigned 
 static int followup_item(void *ctx, const ronda_followup_row *r) {
     json_t *o = json_object();
     if (o) {
-        json_object_set_new(o, "dialogue", hex_id(r->dialogue));
-        json_object_set_new(o, "polres", text_or_null(r->polres));
-        json_object_set_new(o, "polsek", text_or_null(r->polsek));
-        json_object_set_new(o, "programme", text_or_null(r->programme));
-        json_object_set_new(o, "title", text_or_null(r->title));
-        json_object_set_new(o, "when", text_or_null(r->when));
+        jx_dialogue_head(o, "dialogue", r->dialogue, r->polres, r->polsek, r->programme, r->title, r->when);
         json_object_set_new(o, "when_ms", json_integer(r->when_ms));
-        json_object_set_new(o, "topic", json_integer(r->topic));
-        json_object_set_new(o, "category", text_or_null(r->category));
-        json_object_set_new(o, "summary", text_or_null(r->summary));
-        json_object_set_new(o, "status", text_or_null(r->status));
-        json_object_set_new(o, "referred_to", text_or_null(r->referred_to));
-        json_object_set_new(o, "action", text_or_null(r->action));
-        json_object_set_new(o, "status_when", text_or_null(r->status_when));
+        jx_topic_status(o, r->topic, r->category, r->summary, r->status, r->referred_to, r->action, r->status_when);
         json_object_set_new(o, "days_since", json_integer(r->days_since));
     }
     return push(ctx, o);
@@ -149,7 +125,7 @@ ronda_err ronda_store_followups(ronda_store *s, const ronda_filter *f, const cha
 
 /* ---- the network page */
 
-static json_t *key_or_null(const uint8_t *k, int has) { return has ? hex_id(k) : json_null(); }
+static json_t *key_or_null(const uint8_t *k, int has) { return has ? jx_hex(k, RONDA_ID_BYTES) : json_null(); }
 
 ronda_err ronda_store_network(ronda_store *s, json_t **out) {
     ronda_network n;
@@ -161,11 +137,11 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
         const ronda_network_member *x = &n.members[i];
         json_t *m = json_object();
         json_object_set_new(m, "key", key_or_null(x->key, x->has_key));
-        json_object_set_new(m, "name", text_or_null(x->name));
-        json_object_set_new(m, "polres", text_or_null(x->polres));
-        json_object_set_new(m, "polsek", text_or_null(x->polsek));
-        json_object_set_new(m, "role", text_or_null(x->role));
-        json_object_set_new(m, "endpoint", text_or_null(x->endpoint));
+        json_object_set_new(m, "name", jx_text(x->name));
+        json_object_set_new(m, "polres", jx_text(x->polres));
+        json_object_set_new(m, "polsek", jx_text(x->polsek));
+        json_object_set_new(m, "role", jx_text(x->role));
+        json_object_set_new(m, "endpoint", jx_text(x->endpoint));
         json_object_set_new(m, "valid_from", json_integer(x->valid_from));
         json_object_set_new(m, "valid_until", json_integer(x->valid_until));
         json_object_set_new(m, "revoked", json_boolean(x->revoked));
@@ -180,8 +156,8 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
         json_t *r = json_object();
         json_object_set_new(r, "member", key_or_null(x->member, x->has_member));
         json_object_set_new(r, "last_seq", json_integer(x->last_seq));
-        json_object_set_new(r, "reason", text_or_null(x->reason));
-        json_object_set_new(r, "name", text_or_null(x->name));
+        json_object_set_new(r, "reason", jx_text(x->reason));
+        json_object_set_new(r, "name", jx_text(x->name));
         json_array_append_new(revs, r);
     }
     for (size_t i = 0; forks && i < n.nforks; i++) {
@@ -190,10 +166,10 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
         json_object_set_new(f, "id", key_or_null(x->id, x->has_id));
         json_object_set_new(f, "author", key_or_null(x->author, x->has_author));
         json_object_set_new(f, "seq", json_integer(x->seq));
-        json_object_set_new(f, "kind", text_or_null(x->kind));
+        json_object_set_new(f, "kind", jx_text(x->kind));
         json_object_set_new(f, "other", key_or_null(x->other, x->has_other));
         json_object_set_new(f, "hlc_ms", json_integer((json_int_t)x->hlc_ms));
-        json_object_set_new(f, "author_name", text_or_null(x->author_name));
+        json_object_set_new(f, "author_name", jx_text(x->author_name));
         json_array_append_new(forks, f);
     }
     for (size_t i = 0; frozen && i < n.nfrozen; i++) {
@@ -202,7 +178,7 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
         json_object_set_new(f, "author", key_or_null(x->author, x->has_author));
         json_object_set_new(f, "fork_seq", json_integer(x->fork_seq));
         json_object_set_new(f, "frozen_at", json_integer(x->fork_seq - 1));
-        json_object_set_new(f, "name", text_or_null(x->name));
+        json_object_set_new(f, "name", jx_text(x->name));
         json_array_append_new(frozen, f);
     }
     json_object_set_new(o, "frozen", frozen);
@@ -210,7 +186,7 @@ ronda_err ronda_store_network(ronda_store *s, json_t **out) {
     ronda_hex(n.digest, sizeof n.digest, hex);
     json_object_set_new(o, "digest", json_string(hex));
     json_object_set_new(o, "authors", json_integer((json_int_t)n.authors));
-    json_object_set_new(o, "node", hex_id(n.node));
+    json_object_set_new(o, "node", jx_hex(n.node, RONDA_ID_BYTES));
     json_object_set_new(o, "members", members);
     json_object_set_new(o, "revocations", revs);
     json_object_set_new(o, "forks", forks);

@@ -3,21 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ronda/json.h"
-
-static json_t *hex_of(const uint8_t *b, size_t n) {
-    char hex[2 * RONDA_SIG_BYTES + 1];
-    ronda_hex(b, n, hex);
-    return json_string(hex);
-}
-
-static json_t *text_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+#include "json/json_int.h"
 
 json_t *ronda_record_view_json(const ronda_record_view *v) {
     json_t *o = json_object();
     if (!o) return NULL;
     const ronda_record *rec = &v->rec;
-    json_object_set_new(o, "id", hex_of(v->id, RONDA_ID_BYTES));
+    json_object_set_new(o, "id", jx_hex(v->id, RONDA_ID_BYTES));
     json_object_set_new(o, "fork_evidence", json_boolean(v->fork_evidence));
     json_object_set_new(o, "verified", json_boolean(v->error == RONDA_OK));
     if (v->error != RONDA_OK) {
@@ -25,19 +17,19 @@ json_t *ronda_record_view_json(const ronda_record_view *v) {
         json_object_set_new(o, "detail", json_string(v->detail.text));
         return o;
     }
-    json_object_set_new(o, "author", hex_of(rec->author, RONDA_KEY_BYTES));
+    json_object_set_new(o, "author", jx_hex(rec->author, RONDA_KEY_BYTES));
     json_object_set_new(o, "author_name", v->has_author_name ? json_string(v->author_name) : json_null());
     json_object_set_new(o, "seq", json_integer((json_int_t)rec->seq));
     if (v->forked_at) {
         json_object_set_new(o, "author_forked_at", json_integer((json_int_t)v->forked_at));
         json_object_set_new(o, "frozen", json_boolean(v->frozen));
     }
-    json_object_set_new(o, "prev", rec->has_prev ? hex_of(rec->prev, RONDA_ID_BYTES) : json_null());
+    json_object_set_new(o, "prev", rec->has_prev ? jx_hex(rec->prev, RONDA_ID_BYTES) : json_null());
     json_object_set_new(o, "hlc", json_integer((json_int_t)rec->hlc));
     json_object_set_new(o, "hlc_ms", json_integer((json_int_t)ronda_hlc_ms(rec->hlc)));
     json_object_set_new(o, "kind", json_string(ronda_kind_name(rec->kind)));
-    json_object_set_new(o, "body_hash", hex_of(rec->body_hash, RONDA_HASH_BYTES));
-    json_object_set_new(o, "signature", hex_of(rec->signature, RONDA_SIG_BYTES));
+    json_object_set_new(o, "body_hash", jx_hex(rec->body_hash, RONDA_HASH_BYTES));
+    json_object_set_new(o, "signature", jx_hex(rec->signature, RONDA_SIG_BYTES));
     json_t *bj = NULL;
     if (rec->body && ronda_body_json(&rec->typed, &bj) != RONDA_OK) bj = NULL;
     json_object_set_new(o, "redacted", json_boolean(rec->body == NULL));
@@ -47,12 +39,12 @@ json_t *ronda_record_view_json(const ronda_record_view *v) {
     for (size_t i = 0; view && res && i < v->nresolutions; i++) {
         const ronda_resolution_row *r = &v->resolutions[i];
         json_t *x = json_object();
-        json_object_set_new(x, "id", hex_of(r->id, RONDA_ID_BYTES));
+        json_object_set_new(x, "id", jx_hex(r->id, RONDA_ID_BYTES));
         json_object_set_new(x, "topic", json_integer(r->topic));
-        json_object_set_new(x, "status", text_or_null(r->status));
-        json_object_set_new(x, "referred_to", text_or_null(r->referred_to));
-        json_object_set_new(x, "action", text_or_null(r->action));
-        json_object_set_new(x, "when", text_or_null(r->when));
+        json_object_set_new(x, "status", jx_text(r->status));
+        json_object_set_new(x, "referred_to", jx_text(r->referred_to));
+        json_object_set_new(x, "action", jx_text(r->action));
+        json_object_set_new(x, "when", jx_text(r->when));
         json_object_set_new(x, "author_name", r->has_author_name ? json_string(r->author_name) : json_null());
         json_array_append_new(res, x);
     }
@@ -93,23 +85,12 @@ static int query_row(void *ctx, const ronda_query_row *r) {
         w->nomem = 1;
         return 1;
     }
-    json_object_set_new(o, "dialogue", hex_of(r->dialogue, RONDA_ID_BYTES));
-    json_object_set_new(o, "polres", text_or_null(r->polres));
-    json_object_set_new(o, "polsek", text_or_null(r->polsek));
-    json_object_set_new(o, "programme", text_or_null(r->programme));
-    json_object_set_new(o, "title", text_or_null(r->title));
-    json_object_set_new(o, "when", text_or_null(r->when));
-    json_object_set_new(o, "village", text_or_null(r->village));
-    json_object_set_new(o, "venue", text_or_null(r->venue));
+    jx_dialogue_head(o, "dialogue", r->dialogue, r->polres, r->polsek, r->programme, r->title, r->when);
+    json_object_set_new(o, "village", jx_text(r->village));
+    json_object_set_new(o, "venue", jx_text(r->venue));
     json_object_set_new(o, "participants", r->has_participants ? json_integer(r->participants) : json_null());
-    json_object_set_new(o, "topic", json_integer(r->topic));
-    json_object_set_new(o, "category", text_or_null(r->category));
-    json_object_set_new(o, "summary", text_or_null(r->summary));
-    json_object_set_new(o, "status", text_or_null(r->status));
-    json_object_set_new(o, "referred_to", text_or_null(r->referred_to));
-    json_object_set_new(o, "action", text_or_null(r->action));
-    json_object_set_new(o, "status_when", text_or_null(r->status_when));
-    json_object_set_new(o, "resolution", r->has_resolution ? hex_of(r->resolution, RONDA_ID_BYTES) : json_null());
+    jx_topic_status(o, r->topic, r->category, r->summary, r->status, r->referred_to, r->action, r->status_when);
+    json_object_set_new(o, "resolution", r->has_resolution ? jx_hex(r->resolution, RONDA_ID_BYTES) : json_null());
     int stop = w->cb(w->ctx, o);
     json_decref(o);
     return stop;
@@ -136,7 +117,7 @@ ronda_err ronda_store_member(ronda_store *s, const uint8_t key[RONDA_KEY_BYTES],
     json_object_set_new(o, "endpoint", m.endpoint[0] ? json_string(m.endpoint) : json_null());
     json_object_set_new(o, "valid_from", json_integer((json_int_t)m.valid_from));
     json_object_set_new(o, "valid_until", json_integer((json_int_t)m.valid_until));
-    json_object_set_new(o, "curve_key", m.has_curve_key ? hex_of(m.curve_key, RONDA_KEY_BYTES) : json_null());
+    json_object_set_new(o, "curve_key", m.has_curve_key ? jx_hex(m.curve_key, RONDA_KEY_BYTES) : json_null());
     json_object_set_new(o, "revoked", json_boolean(m.revoked));
     *out = o;
     return RONDA_OK;
@@ -153,7 +134,7 @@ static void record_check(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_
     }
     json_object_set_new(into, "verified", json_boolean(v.error == RONDA_OK));
     if (v.error == RONDA_OK) {
-        json_object_set_new(into, "author", hex_of(v.rec.author, RONDA_KEY_BYTES));
+        json_object_set_new(into, "author", jx_hex(v.rec.author, RONDA_KEY_BYTES));
         json_object_set_new(into, "author_name", v.has_author_name ? json_string(v.author_name) : json_null());
         json_object_set_new(into, "hlc_ms", json_integer((json_int_t)ronda_hlc_ms(v.rec.hlc)));
     }
@@ -163,13 +144,7 @@ static void record_check(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], json_
 static int topic_item(void *ctx, const ronda_topic_row *r) {
     json_t *t = json_object();
     if (!t || json_array_append_new(ctx, t) != 0) return 1;
-    json_object_set_new(t, "topic", json_integer(r->topic));
-    json_object_set_new(t, "category", text_or_null(r->category));
-    json_object_set_new(t, "summary", text_or_null(r->summary));
-    json_object_set_new(t, "status", text_or_null(r->status));
-    json_object_set_new(t, "referred_to", text_or_null(r->referred_to));
-    json_object_set_new(t, "action", text_or_null(r->action));
-    json_object_set_new(t, "status_when", text_or_null(r->status_when));
+    jx_topic_status(t, r->topic, r->category, r->summary, r->status, r->referred_to, r->action, r->status_when);
     return 0;
 }
 
@@ -193,8 +168,8 @@ static int amendment_item(void *ctx, const ronda_amendment_row *r) {
         return 1;
     }
     memcpy(a->ids[a->n++], r->id, RONDA_ID_BYTES);
-    json_object_set_new(x, "id", hex_of(r->id, RONDA_ID_BYTES));
-    json_object_set_new(x, "reason", text_or_null(r->reason));
+    json_object_set_new(x, "id", jx_hex(r->id, RONDA_ID_BYTES));
+    json_object_set_new(x, "reason", jx_text(r->reason));
     return 0;
 }
 

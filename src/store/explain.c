@@ -26,19 +26,46 @@ typedef struct dref_node {
 } dref_node;
 
 struct ronda_explain_mem {
-    char **strs; /* every string, each malloc'd */
-    size_t n, cap;
+    store_strs strs;   /* every string */
     dref_node *drefs;  /* every dialogue named */
     uint8_t *bytes[2]; /* a fork's two records */
     int nomem;
 };
 
+const char *store_strs_keep(store_strs *a, const char *p, size_t len) {
+    if (!p) return NULL;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 32;
+        char **g = realloc(a->v, cap * sizeof *g);
+        if (!g) {
+            a->nomem = 1;
+            return NULL;
+        }
+        a->v = g;
+        a->cap = cap;
+    }
+    char *d = malloc(len + 1);
+    if (!d) {
+        a->nomem = 1;
+        return NULL;
+    }
+    memcpy(d, p, len);
+    d[len] = '\0';
+    a->v[a->n++] = d;
+    return d;
+}
+
+void store_strs_free(store_strs *a) {
+    for (size_t i = 0; i < a->n; i++) free(a->v[i]);
+    free(a->v);
+    memset(a, 0, sizeof *a);
+}
+
 static struct ronda_explain_mem *mem_new(void) { return calloc(1, sizeof(struct ronda_explain_mem)); }
 
 static void mem_free(struct ronda_explain_mem *m) {
     if (!m) return;
-    for (size_t i = 0; i < m->n; i++) free(m->strs[i]);
-    free(m->strs);
+    store_strs_free(&m->strs);
     for (dref_node *d = m->drefs, *next; d; d = next) {
         next = d->next;
         free(d);
@@ -49,25 +76,8 @@ static void mem_free(struct ronda_explain_mem *m) {
 }
 
 static const char *keep_n(struct ronda_explain_mem *m, const char *p, size_t len) {
-    if (!p) return NULL;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 32;
-        char **g = realloc(m->strs, cap * sizeof *g);
-        if (!g) {
-            m->nomem = 1;
-            return NULL;
-        }
-        m->strs = g;
-        m->cap = cap;
-    }
-    char *d = malloc(len + 1);
-    if (!d) {
-        m->nomem = 1;
-        return NULL;
-    }
-    memcpy(d, p, len);
-    d[len] = '\0';
-    m->strs[m->n++] = d;
+    const char *d = store_strs_keep(&m->strs, p, len);
+    if (m->strs.nomem) m->nomem = 1;
     return d;
 }
 

@@ -86,13 +86,7 @@ ronda_err ronda_store_query_rows(ronda_store *s, const ronda_query *q, int (*cb)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         ronda_query_row r;
         memset(&r, 0, sizeof r);
-        if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES)
-            memcpy(r.dialogue, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
-        r.polres = col_text(st, 1);
-        r.polsek = col_text(st, 2);
-        r.programme = col_text(st, 3);
-        r.title = col_text(st, 4);
-        r.when = col_text(st, 5);
+        store_dialogue_head(st, r.dialogue, &r.polres, &r.polsek, &r.programme, &r.title, &r.when);
         r.village = col_text(st, 6);
         r.venue = col_text(st, 7);
         r.has_participants = sqlite3_column_type(st, 8) != SQLITE_NULL;

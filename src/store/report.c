@@ -504,12 +504,7 @@ static int dialogue_row(sqlite3_stmt *st, void *vctx) {
     dialogue_ctx *c = vctx;
     ronda_dialogue_row r;
     memset(&r, 0, sizeof r);
-    if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) memcpy(r.id, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
-    r.polres = col_text(st, 1);
-    r.polsek = col_text(st, 2);
-    r.programme = col_text(st, 3);
-    r.title = col_text(st, 4);
-    r.when = col_text(st, 5);
+    store_dialogue_head(st, r.id, &r.polres, &r.polsek, &r.programme, &r.title, &r.when);
     r.when_ms = sqlite3_column_int64(st, 6);
     r.village = col_text(st, 7);
     r.venue = col_text(st, 8);
@@ -607,12 +602,7 @@ static int followup_row(sqlite3_stmt *st, void *vctx) {
     followup_ctx *c = vctx;
     ronda_followup_row r;
     memset(&r, 0, sizeof r);
-    if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) memcpy(r.dialogue, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
-    r.polres = col_text(st, 1);
-    r.polsek = col_text(st, 2);
-    r.programme = col_text(st, 3);
-    r.title = col_text(st, 4);
-    r.when = col_text(st, 5);
+    store_dialogue_head(st, r.dialogue, &r.polres, &r.polsek, &r.programme, &r.title, &r.when);
     r.when_ms = sqlite3_column_int64(st, 6);
     r.topic = sqlite3_column_int64(st, 7);
     r.category = col_text(st, 8);
@@ -710,31 +700,12 @@ ronda_err ronda_store_amendment_rows(ronda_store *s, const uint8_t target[RONDA_
 
 /* The network view's strings: each copied, all freed together. */
 struct ronda_network_mem {
-    char **strs;
-    size_t n, cap;
-    int nomem;
+    store_strs strs;
 };
 
 static const char *keep(struct ronda_network_mem *m, sqlite3_stmt *st, int col) {
     const char *t = col_text(st, col);
-    if (!t) return NULL;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        char **g = realloc(m->strs, cap * sizeof *g);
-        if (!g) {
-            m->nomem = 1;
-            return NULL;
-        }
-        m->strs = g;
-        m->cap = cap;
-    }
-    char *d = strdup(t);
-    if (!d) {
-        m->nomem = 1;
-        return NULL;
-    }
-    m->strs[m->n++] = d;
-    return d;
+    return t ? store_strs_keep(&m->strs, t, (size_t)sqlite3_column_bytes(st, col)) : NULL;
 }
 
 /* Grows an array of `size` elements by one zeroed element; NULL when out of memory. */
@@ -761,8 +732,7 @@ static void blob32(sqlite3_stmt *st, int col, uint8_t out[32], int *has) {
 void ronda_network_free(ronda_network *n) {
     if (!n) return;
     if (n->mem) {
-        for (size_t i = 0; i < n->mem->n; i++) free(n->mem->strs[i]);
-        free(n->mem->strs);
+        store_strs_free(&n->mem->strs);
         free(n->mem);
     }
     free(n->members);
@@ -885,7 +855,7 @@ ronda_err ronda_store_network_view(ronda_store *s, ronda_network *out) {
     }
     if (e == RONDA_OK) e = ronda_store_digest(s, out->digest, &out->authors);
     memcpy(out->node, s->node, RONDA_KEY_BYTES);
-    if (e == RONDA_OK && m->nomem) e = RONDA_ERR_NOMEM;
+    if (e == RONDA_OK && m->strs.nomem) e = RONDA_ERR_NOMEM;
     if (e != RONDA_OK) ronda_network_free(out);
     return e;
 }

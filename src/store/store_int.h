@@ -163,6 +163,25 @@ void store_body_free(store_body *k);
  * decoded into *own (a record built by hand); NULL when redacted or it does not decode (*e
  * then says which: RONDA_OK for redacted). audit.c. */
 const ronda_body *store_typed(const ronda_record *rec, ronda_body *own, ronda_detail *d, ronda_err *e);
+/* Columns 0..5 of a dialogue list's row: the id (copied), Polres, Polsek, programme, title
+ * and time (borrowed from the row: valid until it steps). report.c and query.c. */
+static inline void store_dialogue_head(sqlite3_stmt *st, uint8_t id[RONDA_ID_BYTES], const char **polres,
+                                       const char **polsek, const char **programme, const char **title,
+                                       const char **when) {
+    if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) memcpy(id, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
+    const char **to[5] = {polres, polsek, programme, title, when};
+    for (int i = 0; i < 5; i++) *to[i] = (const char *)sqlite3_column_text(st, 1 + i);
+}
+/* Strings copied out of rows, all freed together (the typed results that outlive their
+ * statements: finding contexts, the network view). explain.c. */
+typedef struct store_strs {
+    char **v;
+    size_t n, cap;
+    int nomem; /* a copy failed: the result is incomplete */
+} store_strs;
+/* A NUL-terminated copy of len bytes at p (NULL for p NULL, or out of memory: nomem set). */
+const char *store_strs_keep(store_strs *a, const char *p, size_t len);
+void store_strs_free(store_strs *a);
 /* A name field as a C string (cut at RONDA_NAME_MAX; "" when absent). */
 static inline const char *store_name(ronda_text t, char out[RONDA_NAME_MAX + 1]) {
     size_t n = t.len > RONDA_NAME_MAX ? RONDA_NAME_MAX : t.len;
