@@ -184,22 +184,20 @@ static ronda_err load_revocations(actx *a) {
         ronda_record rec;
         if (!store_open_row(st, 0, &rec) || rec.kind != RONDA_KIND_REVOKE) continue;
         const uint8_t *member = rec.typed.u.revoke.member;
-        {
-            uint64_t last = rec.typed.u.revoke.last_seq.v;
-            size_t i;
-            for (i = 0; i < a->n_revoked && memcmp(a->revoked[i].author, member, 32) != 0; i++) {}
-            if (i < a->n_revoked) {
-                if (last < a->revoked[i].seq) a->revoked[i].seq = last;
+        uint64_t last = rec.typed.u.revoke.last_seq.v;
+        size_t i;
+        for (i = 0; i < a->n_revoked && memcmp(a->revoked[i].author, member, 32) != 0; i++) {}
+        if (i < a->n_revoked) {
+            if (last < a->revoked[i].seq) a->revoked[i].seq = last;
+        } else {
+            fentry *g = realloc(a->revoked, (a->n_revoked + 1) * sizeof *g);
+            if (!g) {
+                e = RONDA_ERR_NOMEM;
             } else {
-                fentry *g = realloc(a->revoked, (a->n_revoked + 1) * sizeof *g);
-                if (!g) {
-                    e = RONDA_ERR_NOMEM;
-                } else {
-                    a->revoked = g;
-                    memcpy(g[a->n_revoked].author, member, 32);
-                    g[a->n_revoked].seq = last;
-                    a->n_revoked++;
-                }
+                a->revoked = g;
+                memcpy(g[a->n_revoked].author, member, 32);
+                g[a->n_revoked].seq = last;
+                a->n_revoked++;
             }
         }
     }
@@ -767,8 +765,6 @@ static int placer_cmp(const void *x, const void *y) {
     return c ? c : (a->at > b->at) - (a->at < b->at);
 }
 
-/* The writing memberships by key (in roster order for one key), so a dialogue's place is
- * looked up, not searched for among every member: a roster of hundreds costs no more. */
 /* The authority's own verified member records (not the derived table): their writing
  * memberships (role hq or precinct), sorted by key (in roster order for one key), so a
  * dialogue's place is looked up, not searched for among every member: a roster of hundreds

@@ -29,7 +29,6 @@ struct ronda_explain_mem {
     store_strs strs;   /* every string */
     dref_node *drefs;  /* every dialogue named */
     uint8_t *bytes[2]; /* a fork's two records */
-    int nomem;
 };
 
 const char *store_strs_keep(store_strs *a, const char *p, size_t len) {
@@ -55,6 +54,11 @@ const char *store_strs_keep(store_strs *a, const char *p, size_t len) {
     return d;
 }
 
+const char *store_strs_col(store_strs *a, sqlite3_stmt *st, int col) {
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t ? store_strs_keep(a, t, (size_t)sqlite3_column_bytes(st, col)) : NULL;
+}
+
 void store_strs_free(store_strs *a) {
     for (size_t i = 0; i < a->n; i++) free(a->v[i]);
     free(a->v);
@@ -76,14 +80,11 @@ static void mem_free(struct ronda_explain_mem *m) {
 }
 
 static const char *keep_n(struct ronda_explain_mem *m, const char *p, size_t len) {
-    const char *d = store_strs_keep(&m->strs, p, len);
-    if (m->strs.nomem) m->nomem = 1;
-    return d;
+    return store_strs_keep(&m->strs, p, len);
 }
 
 static const char *keep_col(struct ronda_explain_mem *m, sqlite3_stmt *st, int col) {
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return t ? keep_n(m, t, (size_t)sqlite3_column_bytes(st, col)) : NULL;
+    return store_strs_col(&m->strs, st, col);
 }
 
 static const char *keep_text(struct ronda_explain_mem *m, ronda_text t) { return t.len ? keep_n(m, t.p, t.len) : NULL; }
@@ -91,7 +92,7 @@ static const char *keep_text(struct ronda_explain_mem *m, ronda_text t) { return
 static ronda_dialogue_ref *dref_new(struct ronda_explain_mem *m) {
     dref_node *d = calloc(1, sizeof *d);
     if (!d) {
-        m->nomem = 1;
+        m->strs.nomem = 1;
         return NULL;
     }
     d->next = m->drefs;
@@ -357,7 +358,7 @@ static void missing_range(ronda_store *s, ronda_finding_context *c, const uint8_
     uint8_t(*heads)[32] = calloc(n, 32);
     int *has = calloc(n, sizeof *has);
     c->missing = calloc(n, sizeof *c->missing);
-    if (!c->missing) c->mem->nomem = 1;
+    if (!c->missing) c->mem->strs.nomem = 1;
     /* One deleted record (the common case) has its id from the next prev: no checkpoint to read. */
     if (heads && has && (lo < hi || !last_id)) checkpoint_heads(s, author, lo, hi, heads, has);
     for (uint64_t q = hi + 1; c->missing && q-- > lo;) {
@@ -455,7 +456,7 @@ static ronda_err fork_versions(ronda_store *s, struct ronda_explain_mem *m, cons
     out->n_differences = n;
     out->dialogue = dialogue_of_body(s, m, &r1);
     if (!out->dialogue) out->dialogue = dialogue_of_body(s, m, &r2);
-    return m->nomem ? RONDA_ERR_NOMEM : RONDA_OK;
+    return m->strs.nomem ? RONDA_ERR_NOMEM : RONDA_OK;
 }
 
 ronda_err ronda_store_fork(ronda_store *s, const uint8_t id[RONDA_ID_BYTES], ronda_fork_versions *out) {
@@ -567,7 +568,7 @@ ronda_err ronda_store_explain(ronda_store *s, const ronda_finding *f, ronda_find
     if (has_id && f->kind == RONDA_FINDING_FORK) {
         ronda_fork_versions *fv = calloc(1, sizeof *fv);
         if (!fv) {
-            m->nomem = 1;
+            m->strs.nomem = 1;
         } else if (fork_versions(s, m, f->id, fv) == RONDA_OK) {
             c->fork = fv;
         } else {
@@ -575,7 +576,7 @@ ronda_err ronda_store_explain(ronda_store *s, const ronda_finding *f, ronda_find
         }
     }
     free(bytes);
-    if (m->nomem) {
+    if (m->strs.nomem) {
         ronda_finding_context_free(c);
         return RONDA_ERR_NOMEM;
     }

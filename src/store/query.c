@@ -43,8 +43,6 @@ static void textcopy(char *out, size_t cap, sqlite3_stmt *st, int col) {
     out[n] = '\0';
 }
 
-static const char *col_text(sqlite3_stmt *st, int col) { return (const char *)sqlite3_column_text(st, col); }
-
 ronda_err ronda_store_query_rows(ronda_store *s, const ronda_query *q, int (*cb)(void *, const ronda_query_row *),
                                  void *ctx) {
     static const char sql[] =
@@ -87,17 +85,17 @@ ronda_err ronda_store_query_rows(ronda_store *s, const ronda_query *q, int (*cb)
         ronda_query_row r;
         memset(&r, 0, sizeof r);
         store_dialogue_head(st, r.dialogue, &r.polres, &r.polsek, &r.programme, &r.title, &r.when);
-        r.village = col_text(st, 6);
-        r.venue = col_text(st, 7);
+        r.village = store_col_text(st, 6);
+        r.venue = store_col_text(st, 7);
         r.has_participants = sqlite3_column_type(st, 8) != SQLITE_NULL;
         r.participants = sqlite3_column_int64(st, 8);
         r.topic = sqlite3_column_int64(st, 9);
-        r.category = col_text(st, 10);
-        r.summary = col_text(st, 11);
-        r.status = col_text(st, 12);
-        r.referred_to = col_text(st, 13);
-        r.action = col_text(st, 14);
-        r.status_when = col_text(st, 15);
+        r.category = store_col_text(st, 10);
+        r.summary = store_col_text(st, 11);
+        r.status = store_col_text(st, 12);
+        r.referred_to = store_col_text(st, 13);
+        r.action = store_col_text(st, 14);
+        r.status_when = store_col_text(st, 15);
         r.has_resolution = sqlite3_column_bytes(st, 16) == RONDA_ID_BYTES;
         if (r.has_resolution) memcpy(r.resolution, sqlite3_column_blob(st, 16), RONDA_ID_BYTES);
         if (cb(ctx, &r)) break;
@@ -130,7 +128,7 @@ static int member_name(ronda_store *s, const uint8_t *author, char out[RONDA_NAM
 struct ronda_record_view_mem {
     uint8_t *bytes;     /* envelope, signature, body: rec views them */
     store_body current; /* the current body's bytes */
-    char *strings;      /* the resolutions' texts, back to back */
+    store_strs strs;    /* the resolutions' texts */
 };
 
 void ronda_record_view_free(ronda_record_view *v) {
@@ -138,40 +136,11 @@ void ronda_record_view_free(ronda_record_view *v) {
     if (v->mem) {
         free(v->mem->bytes);
         store_body_free(&v->mem->current);
-        free(v->mem->strings);
+        store_strs_free(&v->mem->strs);
         free(v->mem);
     }
     free(v->resolutions);
     memset(v, 0, sizeof *v);
-}
-
-/* Text columns copied back to back into one block (offsets until the block is done). */
-typedef struct strblock {
-    char *p;
-    size_t len, cap;
-    int nomem;
-} strblock;
-
-static size_t block_add(strblock *b, sqlite3_stmt *st, int col) {
-    const unsigned char *t = sqlite3_column_text(st, col);
-    if (!t) return SIZE_MAX;
-    size_t n = (size_t)sqlite3_column_bytes(st, col);
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *g = realloc(b->p, cap);
-        if (!g) {
-            b->nomem = 1;
-            return SIZE_MAX;
-        }
-        b->p = g;
-        b->cap = cap;
-    }
-    size_t at = b->len;
-    memcpy(b->p + at, t, n);
-    b->p[at + n] = '\0';
-    b->len += n + 1;
-    return at;
 }
 
 /* The resolutions that refer to a dialogue, oldest first, and its current body. */
@@ -183,42 +152,32 @@ static ronda_err related(ronda_store *s, const uint8_t *id, ronda_record_view *v
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, 0);
     sqlite3_bind_blob(st, 1, id, RONDA_ID_BYTES, SQLITE_STATIC);
-    strblock sb = {NULL, 0, 0, 0};
     size_t cap = 0;
-    size_t(*at)[4] = NULL;
     ronda_err e = RONDA_OK;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (v->nresolutions == cap) {
             cap = cap ? cap * 2 : 8;
             ronda_resolution_row *g = realloc(v->resolutions, cap * sizeof *g);
-            if (g) v->resolutions = g;
-            size_t(*h)[4] = g ? realloc(at, cap * sizeof *h) : NULL;
-            if (!g || !h) {
+            if (!g) {
                 e = RONDA_ERR_NOMEM;
                 break;
             }
-            at = h;
+            v->resolutions = g;
         }
         ronda_resolution_row *r = &v->resolutions[v->nresolutions];
         memset(r, 0, sizeof *r);
         if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) memcpy(r->id, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
         r->topic = sqlite3_column_int64(st, 1);
-        for (int k = 0; k < 4; k++) at[v->nresolutions][k] = block_add(&sb, st, 2 + k);
+        const char **f[4] = {&r->status, &r->referred_to, &r->action, &r->when};
+        for (int k = 0; k < 4; k++) *f[k] = store_strs_col(&v->mem->strs, st, 2 + k);
         r->has_author_name = sqlite3_column_bytes(st, 6) == RONDA_KEY_BYTES &&
                              member_name(s, sqlite3_column_blob(st, 6), r->author_name);
         v->nresolutions++;
     }
     if (e == RONDA_OK && rc != SQLITE_DONE) e = store_fail(s, rc); /* the view is not shown with rows missing */
     sqlite3_finalize(st);
-    if (e == RONDA_OK && sb.nomem) e = RONDA_ERR_NOMEM;
-    v->mem->strings = sb.p;
-    for (size_t i = 0; e == RONDA_OK && i < v->nresolutions; i++) {
-        const char **f[4] = {&v->resolutions[i].status, &v->resolutions[i].referred_to, &v->resolutions[i].action,
-                             &v->resolutions[i].when};
-        for (int k = 0; k < 4; k++) *f[k] = at[i][k] == SIZE_MAX ? NULL : sb.p + at[i][k];
-    }
-    free(at);
+    if (e == RONDA_OK && v->mem->strs.nomem) e = RONDA_ERR_NOMEM;
     if (e != RONDA_OK) return e;
     /* The current body: the latest amend's (its "body"), or the dialogue's own. */
     if (sqlite3_prepare_v2(s->db,

@@ -477,7 +477,6 @@ ronda_err ronda_report_build(ronda_store *s, const ronda_filter *f, ronda_report
 /* ---- lists */
 
 /* Text and integer columns as a row gives them: NULL / 0 for SQL NULL. */
-static const char *col_text(sqlite3_stmt *st, int col) { return (const char *)sqlite3_column_text(st, col); }
 
 /* Steps st, handing each row to `row`; one row beyond `limit` only sets *more. */
 static ronda_err collect(ronda_store *s, sqlite3_stmt *st, unsigned limit, int (*row)(sqlite3_stmt *st, void *ctx),
@@ -506,8 +505,8 @@ static int dialogue_row(sqlite3_stmt *st, void *vctx) {
     memset(&r, 0, sizeof r);
     store_dialogue_head(st, r.id, &r.polres, &r.polsek, &r.programme, &r.title, &r.when);
     r.when_ms = sqlite3_column_int64(st, 6);
-    r.village = col_text(st, 7);
-    r.venue = col_text(st, 8);
+    r.village = store_col_text(st, 7);
+    r.venue = store_col_text(st, 8);
     r.has_participants = sqlite3_column_type(st, 9) != SQLITE_NULL;
     r.participants = sqlite3_column_int64(st, 9);
     r.amendments = sqlite3_column_int64(st, 10);
@@ -605,12 +604,12 @@ static int followup_row(sqlite3_stmt *st, void *vctx) {
     store_dialogue_head(st, r.dialogue, &r.polres, &r.polsek, &r.programme, &r.title, &r.when);
     r.when_ms = sqlite3_column_int64(st, 6);
     r.topic = sqlite3_column_int64(st, 7);
-    r.category = col_text(st, 8);
-    r.summary = col_text(st, 9);
-    r.status = col_text(st, 10);
-    r.referred_to = col_text(st, 11);
-    r.action = col_text(st, 12);
-    r.status_when = col_text(st, 13);
+    r.category = store_col_text(st, 8);
+    r.summary = store_col_text(st, 9);
+    r.status = store_col_text(st, 10);
+    r.referred_to = store_col_text(st, 11);
+    r.action = store_col_text(st, 12);
+    r.status_when = store_col_text(st, 13);
     int64_t age = c->now_ms - r.when_ms;
     r.days_since = age > 0 ? age / DAY_MS : 0;
     return c->cb(c->ctx, &r);
@@ -661,13 +660,9 @@ ronda_err ronda_store_topic_rows(ronda_store *s, const uint8_t dialogue[RONDA_ID
     sqlite3_bind_blob(st, 1, dialogue, RONDA_ID_BYTES, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ronda_topic_row r = {sqlite3_column_int64(st, 0),
-                             col_text(st, 1),
-                             col_text(st, 2),
-                             col_text(st, 3),
-                             col_text(st, 4),
-                             col_text(st, 5),
-                             col_text(st, 6)};
+        ronda_topic_row r = {sqlite3_column_int64(st, 0), store_col_text(st, 1), store_col_text(st, 2),
+                             store_col_text(st, 3),       store_col_text(st, 4), store_col_text(st, 5),
+                             store_col_text(st, 6)};
         if (cb(ctx, &r)) break;
     }
     ronda_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc); /* no topics missing */
@@ -688,7 +683,7 @@ ronda_err ronda_store_amendment_rows(ronda_store *s, const uint8_t target[RONDA_
         ronda_amendment_row r;
         memset(&r, 0, sizeof r);
         if (sqlite3_column_bytes(st, 0) == RONDA_ID_BYTES) memcpy(r.id, sqlite3_column_blob(st, 0), RONDA_ID_BYTES);
-        r.reason = col_text(st, 1);
+        r.reason = store_col_text(st, 1);
         if (cb(ctx, &r)) break;
     }
     ronda_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? RONDA_OK : store_fail(s, rc);
@@ -704,8 +699,7 @@ struct ronda_network_mem {
 };
 
 static const char *keep(struct ronda_network_mem *m, sqlite3_stmt *st, int col) {
-    const char *t = col_text(st, col);
-    return t ? store_strs_keep(&m->strs, t, (size_t)sqlite3_column_bytes(st, col)) : NULL;
+    return store_strs_col(&m->strs, st, col);
 }
 
 /* Grows an array of `size` elements by one zeroed element; NULL when out of memory. */

@@ -163,6 +163,10 @@ void store_body_free(store_body *k);
  * decoded into *own (a record built by hand); NULL when redacted or it does not decode (*e
  * then says which: RONDA_OK for redacted). audit.c. */
 const ronda_body *store_typed(const ronda_record *rec, ronda_body *own, ronda_detail *d, ronda_err *e);
+/* A text column, borrowed from the row (NULL for SQL NULL). */
+static inline const char *store_col_text(sqlite3_stmt *st, int col) {
+    return (const char *)sqlite3_column_text(st, col);
+}
 /* Columns 0..5 of a dialogue list's row: the id (copied), Polres, Polsek, programme, title
  * and time (borrowed from the row: valid until it steps). report.c and query.c. */
 static inline void store_dialogue_head(sqlite3_stmt *st, uint8_t id[RONDA_ID_BYTES], const char **polres,
@@ -181,6 +185,8 @@ typedef struct store_strs {
 } store_strs;
 /* A NUL-terminated copy of len bytes at p (NULL for p NULL, or out of memory: nomem set). */
 const char *store_strs_keep(store_strs *a, const char *p, size_t len);
+/* A text column copied (NULL for SQL NULL). */
+const char *store_strs_col(store_strs *a, sqlite3_stmt *st, int col);
 void store_strs_free(store_strs *a);
 /* A name field as a C string (cut at RONDA_NAME_MAX; "" when absent). */
 static inline const char *store_name(ronda_text t, char out[RONDA_NAME_MAX + 1]) {
