@@ -574,9 +574,27 @@ static int field_present(const field *f, const void *o) {
     return f->type == T_BODY || scalar_present(f->type, AT(o, f, const void));
 }
 
+static void map_encode(cwr *w, const schema *s, const void *o);
+
+/* One present field's value (not its key). */
+static void field_encode(cwr *w, const field *f, const void *o) {
+    const ronda_amend *a = o;
+    if (f->type == T_LIST) {
+        const ronda_list *l = AT(o, f, const ronda_list);
+        cwr_array(w, l->n);
+        cwr_raw(w, l->at, l->len); /* its n items, as decoded or built (ronda_body_entries_list) */
+    } else if (f->type == T_BODY) {
+        if (a->kind == RONDA_KIND_DIALOGUE || a->kind == RONDA_KIND_RESOLUTION)
+            map_encode(w, &kind_schemas[a->kind], &a->body);
+        else
+            cwr_map(w, 0); /* refused by the decoder: an amend names what it amends */
+    } else {
+        scalar_encode(w, f, f->type, AT(o, f, const void));
+    }
+}
+
 /* The present fields of a struct, in the table's (canonical) order: map_json's twin. */
 static void map_encode(cwr *w, const schema *s, const void *o) {
-    const ronda_amend *a = o;
     uint32_t count = 0;
     for (size_t j = 0; j < s->n; j++) count += (uint32_t)field_present(&s->fields[j], o);
     cwr_map(w, count);
@@ -584,18 +602,7 @@ static void map_encode(cwr *w, const schema *s, const void *o) {
         const field *f = &s->fields[j];
         if (!field_present(f, o)) continue;
         cwr_str(w, f->key, strlen(f->key));
-        if (f->type == T_LIST) {
-            const ronda_list *l = AT(o, f, const ronda_list);
-            cwr_array(w, l->n);
-            cwr_raw(w, l->at, l->len); /* its n items, as decoded or built (ronda_body_entries_list) */
-        } else if (f->type == T_BODY) {
-            if (a->kind == RONDA_KIND_DIALOGUE || a->kind == RONDA_KIND_RESOLUTION)
-                map_encode(w, &kind_schemas[a->kind], &a->body);
-            else
-                cwr_map(w, 0); /* refused by the decoder: an amend names what it amends */
-        } else {
-            scalar_encode(w, f, f->type, AT(o, f, const void));
-        }
+        field_encode(w, f, o);
     }
 }
 
@@ -642,19 +649,7 @@ static int field_bytes(const schema *sc, const void *o, const char *key, uint8_t
         if (!field_present(f, o)) return 0;
         cwr w;
         cwr_init(&w);
-        const ronda_amend *a = o;
-        if (f->type == T_LIST) {
-            const ronda_list *l = AT(o, f, const ronda_list);
-            cwr_array(&w, l->n);
-            cwr_raw(&w, l->at, l->len);
-        } else if (f->type == T_BODY) {
-            if (a->kind == RONDA_KIND_DIALOGUE || a->kind == RONDA_KIND_RESOLUTION)
-                map_encode(&w, &kind_schemas[a->kind], &a->body);
-            else
-                cwr_map(&w, 0);
-        } else {
-            scalar_encode(&w, f, f->type, AT(o, f, const void));
-        }
+        field_encode(&w, f, o);
         int ok = cwr_take(&w, out, len) == RONDA_OK;
         cwr_destroy(&w);
         return ok ? 1 : -1;
