@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sync benchmark: a fresh node catching up N records from one peer over CurveZMQ on
 # loopback (records/s, peak memory of both processes), then the cost of an anti-entropy
-# round once the two are in sync (bytes each way per round, from the daemons' stats).
+# round once the two are in sync (bytes each way per round, from the daemons' stats), and the
+# bytes per record of the catch-up on the wire, compressed, beside their size uncompressed.
 #
 #   bash bench/sync_bench.sh [N] [BUILD_DIR]     (a Release build: ronda and ronda-fill)
 set -euo pipefail
@@ -53,5 +54,14 @@ l1=$(line n2.log 2) l2=$(line n2.log 1)
 r1=$(field "$l1" rounds_in_sync) r2=$(field "$l2" rounds_in_sync)
 o1=$(field "$l1" bytes_out) o2=$(field "$l2" bytes_out) i1=$(field "$l1" bytes_in) i2=$(field "$l2" bytes_in)
 m1=$(field "$l1" msgs_out) m2=$(field "$l2" msgs_out)
+# Catch-up on the wire: the RECORDS messages the catching-up node received, as they came
+# (zstd-compressed when both ends announce it, proto/sync.md "Compression") and before.
+rw=$(field "$l2" records_wire_in) rr=$(field "$l2" records_raw_in)
+if [[ "$rw" =~ ^[0-9]+$ && "$rr" =~ ^[0-9]+$ && "$rr" -gt 0 ]]; then
+  echo "catch-up on the wire: $rw bytes of RECORDS for $n records = $((rw / n)) bytes/record," \
+       "$(awk -v a="$rw" -v b="$rr" 'BEGIN {printf "%.1f", 100 * a / b}')% of their $((rr / n)) bytes/record uncompressed"
+else
+  echo "catch-up on the wire: $(field "$l2" bytes_in) bytes received in all (this build counts no RECORDS bytes apart)"
+fi
 echo "in-sync at $want records: $((r2 - r1)) rounds answered SYNCED in 5 s; node sent $((o2 - o1)) bytes" \
      "in $((m2 - m1)) messages and received $((i2 - i1)) bytes (sync payload, before CURVE framing)"

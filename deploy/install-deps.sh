@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libsodium-dev libsqlite3-dev libmsgpack-dev libzmq3-dev
-            libjansson-dev libinih-dev libsystemd-dev libmicrohttpd-dev)
+            libjansson-dev libinih-dev libsystemd-dev libmicrohttpd-dev libzstd-dev)
 # clang and libclang-rt-14-dev (libFuzzer's runtime, libclang_rt.fuzzer-x86_64.a, only
 # recommended by clang): the fuzz build of tests/fuzz.
 test_pkgs=(libcmocka-dev python3 python3-nacl python3-msgpack clang-format iproute2 nftables man-db curl chromium

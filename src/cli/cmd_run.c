@@ -363,7 +363,8 @@ static void clock_check(daemon_ctx *d, sync_clock t) {
 
 static const char run_help[] =
     "usage: ronda run [--config FILE] [--dir DIR] [--listen ENDPOINT] [--peer ENDPOINT ...]\n"
-    "                 [--fanout N] [--log-level error|warning|notice|info|debug]\n"
+    "                 [--fanout N] [--compress zstd|none]\n"
+    "                 [--log-level error|warning|notice|info|debug]\n"
     "                 [--log-prefix auto|always|never] [--progress auto|tty|json|none]\n"
     "                 [--checkpoint-every SECONDS] [--view-check SECONDS]\n"
     "                 [--http [HOST:]PORT] [--http-zone WIB|WITA|WIT]\n"
@@ -377,6 +378,8 @@ static const char run_help[] =
     "  --peer ENDPOINT    a peer to always connect to (its key comes from the roster);\n"
     "                     repeatable\n"
     "  --fanout N         further peers chosen at random from the roster (default 3)\n"
+    "  --compress zstd|none  RECORDS to peers that announce zstd go compressed (default\n"
+    "                     zstd); none: sent as they are\n"
     "  --checkpoint-every SECONDS  hq nodes: sign a checkpoint this often (default 3600;\n"
     "                     0: never); other roles write none\n"
     "  --view-check SECONDS check the derived views against the records at start and this\n"
@@ -469,6 +472,7 @@ int cmd_run(int argc, char **argv) {
     sodium_memzero(csk, sizeof csk);
     if (e == RONDA_OK) e = sync_new(d.n.store, sync_log, &d, &d.sync);
     if (e == RONDA_OK) sync_on_ban(d.sync, on_ban, &d);
+    if (e == RONDA_OK && strcmp(config_str(&cfg, CFG_COMPRESS), "none") == 0) sync_set_features(d.sync, 0);
     if (e != RONDA_OK) {
         net_destroy(&d.net);
         node_close(&d.n);
@@ -614,11 +618,15 @@ int cmd_run(int argc, char **argv) {
             sync_get_stats(d.sync, &st);
             logmsg(&d, 7,
                    "stats: received %llu stored %llu duplicate %llu rejected %llu future %llu forks %llu msgs_in %llu"
-                   " msgs_out %llu bytes_in %llu bytes_out %llu rounds_in_sync %llu",
+                   " msgs_out %llu bytes_in %llu bytes_out %llu rounds_in_sync %llu records_wire_in %llu"
+                   " records_raw_in %llu records_wire_out %llu records_raw_out %llu zstd_in %llu zstd_out %llu",
                    (unsigned long long)st.received, (unsigned long long)st.stored, (unsigned long long)st.duplicates,
                    (unsigned long long)st.rejected, (unsigned long long)st.future, (unsigned long long)st.forks,
                    (unsigned long long)st.msgs_in, (unsigned long long)st.msgs_out, (unsigned long long)st.bytes_in,
-                   (unsigned long long)st.bytes_out, (unsigned long long)st.rounds_in_sync);
+                   (unsigned long long)st.bytes_out, (unsigned long long)st.rounds_in_sync,
+                   (unsigned long long)st.records_wire_in, (unsigned long long)st.records_raw_in,
+                   (unsigned long long)st.records_wire_out, (unsigned long long)st.records_raw_out,
+                   (unsigned long long)st.zstd_in, (unsigned long long)st.zstd_out);
             next_stats = now + STATS_MS;
         }
         if (watchdog_ms && now >= next_watchdog) {

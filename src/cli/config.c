@@ -47,6 +47,8 @@ static const cfg_key keys[] = {
      "a peer to always connect to (its key comes from the roster); repeatable"},
     {CFG_FANOUT, "net", "fanout", "fanout", "RONDA_FANOUT", CFG_T_UINT, 0, "3", 0, 16, NULL,
      "further peers chosen at random from the roster"},
+    {CFG_COMPRESS, "net", "compress", "compress", "RONDA_COMPRESS", CFG_T_CHOICE, 0, "zstd", 0, 0, "zstd none",
+     "RECORDS to peers that announce zstd go compressed; none: sent as they are, zstd not announced"},
     {CFG_LOG_LEVEL, "log", "level", "log-level", "RONDA_LOG_LEVEL", CFG_T_CHOICE, 0, "info", 0, 0,
      "error warning notice info debug", "the least important log lines written"},
     {CFG_LOG_PREFIX, "log", "prefix", "log-prefix", "RONDA_LOG_PREFIX", CFG_T_CHOICE, 0, "auto", 0, 0,

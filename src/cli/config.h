@@ -19,6 +19,7 @@ typedef enum cfg_id {
     CFG_LISTEN,           /* [net] listen: the endpoint to serve on */
     CFG_PEER,             /* [net] peer: bootstrap peers (repeatable) */
     CFG_FANOUT,           /* [net] fanout: random roster peers */
+    CFG_COMPRESS,         /* [net] compress: zstd for RECORDS to peers that take it, or none */
     CFG_LOG_LEVEL,        /* [log] level */
     CFG_LOG_PREFIX,       /* [log] prefix: systemd <N> priority prefixes */
     CFG_PROGRESS,         /* [log] progress: catch-up progress display */

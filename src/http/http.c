@@ -571,6 +571,14 @@ static enum MHD_Result ep_metrics(http_server *h, struct MHD_Connection *c, rond
     metric(&b, "ronda_messages_out_total", "counter", "Sync messages sent.", sn->sync.msgs_out);
     metric(&b, "ronda_bytes_in_total", "counter", "Sync bytes received.", sn->sync.bytes_in);
     metric(&b, "ronda_bytes_out_total", "counter", "Sync bytes sent.", sn->sync.bytes_out);
+    metric(&b, "ronda_records_wire_bytes_in_total", "counter",
+           "Bytes of RECORDS messages received, as they came (compressed or not).", sn->sync.records_wire_in);
+    metric(&b, "ronda_records_raw_bytes_in_total", "counter", "Bytes of RECORDS messages received, before compression.",
+           sn->sync.records_raw_in);
+    metric(&b, "ronda_records_wire_bytes_out_total", "counter",
+           "Bytes of RECORDS messages sent, as they went (compressed or not).", sn->sync.records_wire_out);
+    metric(&b, "ronda_records_raw_bytes_out_total", "counter", "Bytes of RECORDS messages sent, before compression.",
+           sn->sync.records_raw_out);
     metric(&b, "ronda_uptime_seconds", "gauge", "Seconds since the daemon started.",
            sn->taken_ms > sn->started_ms ? (sn->taken_ms - sn->started_ms) / 1000u : 0);
     free(sn);

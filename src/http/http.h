@@ -35,6 +35,7 @@ typedef struct http_sync_counters {
     uint64_t deferred;   /* not applicable yet: fetched again later */
     uint64_t future;     /* dated too far ahead of this node's clock */
     uint64_t msgs_in, msgs_out, bytes_in, bytes_out;
+    uint64_t records_wire_in, records_wire_out, records_raw_in, records_raw_out; /* RECORDS: on the wire, before zstd */
     uint64_t rejected_by[RONDA_ERR__COUNT]; /* `rejected` by the check that refused them */
 } http_sync_counters;
 

@@ -32,6 +32,10 @@ void node_snapshot_take(http_snapshot *snap, const sync_core *sync, net *n, sync
     snap->sync.msgs_out = st.msgs_out;
     snap->sync.bytes_in = st.bytes_in;
     snap->sync.bytes_out = st.bytes_out;
+    snap->sync.records_wire_in = st.records_wire_in;
+    snap->sync.records_wire_out = st.records_wire_out;
+    snap->sync.records_raw_in = st.records_raw_in;
+    snap->sync.records_raw_out = st.records_raw_out;
     memcpy(snap->sync.rejected_by, st.rejected_by, sizeof snap->sync.rejected_by);
     net_stats ns;
     net_get_stats(n, &ns);

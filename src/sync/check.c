@@ -41,9 +41,12 @@ static int check_peer(const sync_core *c, const peer *p, char *why, size_t len) 
         uint32_t items;
         uint64_t type;
         if (!m->data || m->len > SYNC_MSG_MAX || crd_array(&r, &items) != RONDA_OK || items < 1 ||
-            crd_uint(&r, &type) != RONDA_OK || type > SYNC_WIRE_RECORDS)
+            crd_uint(&r, &type) != RONDA_OK || type > SYNC_WIRE_ZSTD)
             return broken(why, len, "2b: peer %u: queued message %zu (%zu bytes) is not one a peer takes", p->id, qi,
                           m->len);
+        if (type == SYNC_WIRE_ZSTD &&
+            (!(p->features & SYNC_FEAT_ZSTD) || !(c->features & SYNC_FEAT_ZSTD) || m->records_raw <= m->len))
+            return broken(why, len, "2b: peer %u: queued ZSTD message %zu is not smaller or not announced", p->id, qi);
     }
     for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
         const inflight *f = &p->fl[i];
@@ -127,6 +130,11 @@ static int check_stats(const sync_core *c, sync_stats *checked, char *why, size_
                       "11: peers' refusals (%llu) or undelivered claims (%llu) exceed the totals (%llu, %llu)",
                       (unsigned long long)bad, (unsigned long long)undelivered, (unsigned long long)st->rejected,
                       (unsigned long long)st->claims_undelivered);
+    if (st->records_wire_out > st->records_raw_out || st->records_wire_out > st->bytes_out ||
+        st->records_wire_in > st->bytes_in || st->zstd_in > st->msgs_in || st->zstd_out > st->msgs_out)
+        return broken(why, len,
+                      "11: RECORDS bytes out %llu on the wire of %llu before compression, or beyond the totals",
+                      (unsigned long long)st->records_wire_out, (unsigned long long)st->records_raw_out);
     if (st->rounds_in_sync > st->msgs_in || c->nrx > st->replies_ahead)
         return broken(why, len, "11: %llu rounds in sync of %llu messages in, or %zu replies waiting of %llu taken",
                       (unsigned long long)st->rounds_in_sync, (unsigned long long)st->msgs_in, c->nrx,

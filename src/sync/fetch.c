@@ -160,9 +160,13 @@ uint64_t sync_probe_answered(const uint8_t *author) {
 }
 
 /* The next range to ask for an author: from what we hold, skipping ranges in flight, and
- * ending before the next range in flight. 0 when everything up to target is asked for. */
+ * ending before the next range in flight. RANGE_NONE when everything up to target is asked
+ * for; RANGE_WAIT when one is in flight and no reply has shown yet how many records fit
+ * one (want_span). */
+enum { RANGE_NONE, RANGE_NEXT, RANGE_WAIT };
 static int next_range(sync_core *c, peer *p, const want *w, uint64_t *from, uint64_t *to) {
     uint64_t f = sync_our_seq(c, w->author) + 1;
+    int in_flight = 0;
     for (int moved = 1; moved;) {
         moved = 0;
         for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
@@ -170,36 +174,45 @@ static int next_range(sync_core *c, peer *p, const want *w, uint64_t *from, uint
             if (g->used && memcmp(g->author, w->author, 32) == 0 && g->from <= f && f <= g->to) {
                 f = g->to + 1;
                 moved = 1;
+                in_flight = 1;
             }
         }
     }
-    if (f > w->target) return 0;
-    uint64_t t = f + SYNC_BATCH_RECORDS - 1 < w->target ? f + SYNC_BATCH_RECORDS - 1 : w->target;
+    if (f > w->target) return RANGE_NONE;
+    if (in_flight && p->want_span == 0) return RANGE_WAIT;
+    uint64_t span = p->want_span ? p->want_span : SYNC_BATCH_RECORDS;
+    uint64_t t = f + span - 1 < w->target ? f + span - 1 : w->target;
     for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
         const inflight *g = &p->fl[i];
         if (g->used && memcmp(g->author, w->author, 32) == 0 && g->from > f && g->from - 1 < t) t = g->from - 1;
     }
     *from = f;
     *to = t;
-    return 1;
+    return RANGE_NEXT;
 }
 
 /* Fill the request window from the wants queue: consecutive ranges of the first author,
- * then the next. */
+ * then the next (an author waiting for its first reply is passed over meanwhile). */
 void sync_pump(sync_core *c, peer *p, uint64_t now) {
     if (p->banned) return;
     for (size_t slot = 0; slot < SYNC_INFLIGHT_MAX && p->nwants > 0; slot++) {
         if (p->fl[slot].used) continue;
-        while (p->nwants > 0) {
-            want *w = &p->wants[0];
+        for (size_t k = 0; k < p->nwants;) {
+            want *w = &p->wants[k];
             uint64_t from, to;
-            if (!next_range(c, p, w, &from, &to)) { /* nothing (more) to ask for this author */
-                memmove(p->wants, p->wants + 1, (p->nwants - 1) * sizeof *p->wants);
+            int r = next_range(c, p, w, &from, &to);
+            if (r == RANGE_NONE) { /* nothing (more) to ask for this author */
+                memmove(p->wants + k, p->wants + k + 1, (p->nwants - k - 1) * sizeof *p->wants);
                 p->nwants--;
+                continue;
+            }
+            if (r == RANGE_WAIT) {
+                k++;
                 continue;
             }
             inflight *f = &p->fl[slot];
             f->used = 1;
+            f->seen = 0;
             memcpy(f->author, w->author, 32);
             f->from = from;
             f->to = to;

@@ -36,7 +36,7 @@ static int push_one(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t 
         cwr_init(&w);
         sync_wire_records_enc(&w, 0, NULL, 1);
         cwr_bin(&w, rec, len);
-        sync_enqueue(c, p, &w, 1);
+        sync_enqueue(c, p, &w, SYNC_Q_PUSH | SYNC_Q_RECORDS);
     }
     return 0;
 }
@@ -76,7 +76,7 @@ static void push_flush(sync_core *c, peer *p, push_msg *m) {
     cwr_init(&m->body);
     m->n = 0;
     m->bytes = 0;
-    sync_enqueue(c, p, &w, 1); /* push_room held when the message began, so it is queued */
+    sync_enqueue(c, p, &w, SYNC_Q_PUSH | SYNC_Q_RECORDS); /* push_room held when the message began, so it is queued */
 }
 
 static int push_row(void *vctx, int64_t rowid, const uint8_t *id, const uint8_t *rec, size_t len) {

@@ -320,6 +320,32 @@ ronda_err sync_apply_records(sync_core *c, peer *p, rx_batch *b, int checked, ui
 
 /* After a RECORDS message is applied: which WANT it answered (or which probe), what to ask
  * for next. */
+void sync_span_seen(sync_core *c, peer *p, const sync_wire_records *x, uint64_t now) {
+    if (!x->reply || !x->author || x->count == 0) return;
+    inflight *f = NULL; /* the WANT it answers: replies come in order */
+    for (size_t i = 0; i < SYNC_INFLIGHT_MAX; i++) {
+        inflight *g = &p->fl[i];
+        if (g->used && !g->seen && memcmp(g->author, x->author, 32) == 0 && (!f || g->order < f->order)) f = g;
+    }
+    if (!f) return;
+    f->seen = 1;
+    uint32_t span = p->want_span;
+    if (x->count < f->to - f->from + 1) { /* cut short by the byte bound (or at a fork) */
+        uint32_t fit = x->count - x->count / 8;
+        if (fit == 0) fit = 1;
+        if (span == 0 || fit < span) p->want_span = fit;
+        /* What it did not carry is no longer in flight: the next WANT asks from its end
+         * (the author wanted again: its want left the queue once its range was sent). */
+        f->to = f->from + x->count - 1;
+        sync_want_add(c, p, f->author, f->target);
+        sync_pump(c, p, now);
+        return;
+    } else if (span == 0) {
+        p->want_span = SYNC_BATCH_RECORDS; /* it fit: ranges of a full batch do */
+    }
+    if (span == 0) sync_pump(c, p, now); /* the slow start is over: fill the window now */
+}
+
 void sync_records_answered(sync_core *c, peer *p, uint64_t reply, const uint8_t *author, uint32_t count, uint64_t first,
                            uint64_t now) {
     uint64_t probe = reply && author && count == 0 ? sync_probe_answered(author) : 0;
@@ -339,9 +365,15 @@ void sync_records_answered(sync_core *c, peer *p, uint64_t reply, const uint8_t 
             sync_lost_before(c, p, f->order);
             uint64_t have = sync_our_seq(c, author);
             f->used = 0;
-            if (have < f->from && memcmp(author, c->self, 32) == 0 && p->self_claim >= f->from)
+            /* Records that begin after a hole (a reply before this one was cut short) could
+             * not be stored: asked for again from what we hold, after the hole's own WANT. */
+            int behind_hole = count > 0 && have < f->from && first == f->from && first > have + 1;
+            if (have < f->from && memcmp(author, c->self, 32) == 0 && p->self_claim >= f->from && !behind_hole)
                 sync_claim_undelivered(c, p, f->from);
-            if (have < f->from) sync_want_drop(p, author); /* nothing came: ask again next round, not at once */
+            if (behind_hole)
+                sync_want_add(c, p, author, f->target);
+            else if (have < f->from)
+                sync_want_drop(p, author); /* nothing came: ask again next round, not at once */
             /* A short batch (the byte bound) leaves the rest of the range: ask again from
              * what we hold, but only if this reply made progress (no spinning on records
              * that cannot apply yet; the next round retries those). A hole before it was

@@ -62,5 +62,5 @@ void sync_answer_want(sync_core *c, peer *p, const uint8_t *author, uint64_t fro
     else
         cwr_raw(&w, (const uint8_t *)body.buf.data, body.buf.size);
     cwr_destroy(&body);
-    sync_enqueue(c, p, &w, 0);
+    sync_enqueue(c, p, &w, SYNC_Q_RECORDS);
 }

@@ -27,7 +27,8 @@
  *   8. the spans not to push are at most SKIP_SPANS_MAX, each from <= to, ascending;
  * and, beyond the numbers of those:
  *   2b. every queued message is one a peer takes: at most SYNC_MSG_MAX bytes, a msgpack
- *       array whose first item is a known message type;
+ *       array whose first item is a known message type; a ZSTD message only to a peer
+ *       that announced it, smaller than the RECORDS it holds;
  *   3b. WANTs in flight have distinct send orders and were sent no later than now;
  *   4b. one want per author, the authority's (when queued) first: its chain carries the
  *       roster;
@@ -41,6 +42,7 @@
  *  11. counters: outcomes of records (stored, duplicates, forks, deferred) never exceed the
  *      records received, `future` never exceeds `deferred`, `rejected` is the sum of
  *      `rejected_by`, and the connected peers' refusals and undelivered claims their sums;
+ *      RECORDS bytes sent are at most what they were before compression;
  *      no counter goes back between two checks.
  * sync_check() keeps one thing of its own: the counters as it last saw them (for 11).
  *
@@ -89,8 +91,18 @@ ronda_err sync_new(ronda_store *store, sync_log_fn log, void *log_ctx, sync_core
     /* Records held before we start are not pushed: peers get them by anti-entropy. */
     c->pushed_rowid = sync_max_rowid(store, 0);
     c->pushed_fork_rowid = sync_max_rowid(store, 1);
+    c->features = SYNC_FEATURES_ALL;
     *out = c;
     return RONDA_OK;
+}
+
+void sync_set_features(sync_core *c, uint64_t features) { c->features = features & SYNC_FEATURES_ALL; }
+
+static void free_zstd(sync_core *c) {
+    ZSTD_freeCCtx(c->zc);
+    ZSTD_freeDCtx(c->zd);
+    c->zc = NULL;
+    c->zd = NULL;
 }
 
 static void peer_clear(peer *p) {
@@ -115,6 +127,7 @@ void sync_destroy(sync_core **cp) {
         sync_logf(*cp, 3, 0, "could not commit the last records received: %s (%s)", ronda_strerror(e),
                   ronda_store_errmsg((*cp)->s));
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) peer_clear(&(*cp)->peers[i]);
+    free_zstd(*cp);
     free(*cp);
     *cp = NULL;
 }
@@ -131,6 +144,7 @@ void sync_abandon(sync_core **cp) {
     if (c->txn_open) ronda_store_rollback(c->s); /* what a killed process's open transaction leaves */
     c->txn_open = 0;
     for (size_t i = 0; i < SYNC_PEERS_MAX; i++) peer_clear(&c->peers[i]);
+    free_zstd(c);
     free(c);
     *cp = NULL;
 }
@@ -152,13 +166,30 @@ ronda_err sync_release(sync_core *c) {
     return ronda_store_commit(c->s);
 }
 
+/* Whether RECORDS to this peer go compressed: both ends announced SYNC_FEAT_ZSTD. */
+static int peer_takes_zstd(const sync_core *c, const peer *p) {
+    return (c->features & SYNC_FEAT_ZSTD) && p->hello_items >= 6 && (p->features & SYNC_FEAT_ZSTD);
+}
+
+/* A RECORDS message for a peer that takes ZSTD, compressed when that makes it smaller. */
+static void maybe_deflate(sync_core *c, peer *p, uint8_t **data, size_t *len) {
+    if (*len < SYNC_ZSTD_MIN || !peer_takes_zstd(c, p)) return;
+    if (!c->zc && !(c->zc = ZSTD_createCCtx())) return;
+    uint8_t *z;
+    size_t zlen;
+    if (!sync_wire_deflate(c->zc, SYNC_ZSTD_LEVEL, *data, *len, &z, &zlen)) return;
+    free(*data);
+    *data = z;
+    *len = zlen;
+}
+
 /* Queue a finished message for a peer. A full queue (a slow or stalled peer) drops it:
  * pushes are repaired by the next round, and a dropped reply by the requester's timeout.
  * Replies and round messages get a little headroom over pushes. */
-void sync_enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
+void sync_enqueue(sync_core *c, peer *p, cwr *w, int flags) {
     uint8_t *data;
     size_t len;
-    if (p->qlen >= (droppable ? SYNC_OUTQ_MAX / 2 : SYNC_OUTQ_MAX)) {
+    if (p->qlen >= ((flags & SYNC_Q_PUSH) ? SYNC_OUTQ_MAX / 2 : SYNC_OUTQ_MAX)) {
         c->st.pushes_dropped++;
         cwr_destroy(w);
         return;
@@ -168,6 +199,8 @@ void sync_enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
         return;
     }
     cwr_destroy(w);
+    size_t raw = (flags & SYNC_Q_RECORDS) ? len : 0;
+    if (flags & SYNC_Q_RECORDS) maybe_deflate(c, p, &data, &len);
     outmsg *m = malloc(sizeof *m);
     if (!m) {
         free(data);
@@ -175,6 +208,7 @@ void sync_enqueue(sync_core *c, peer *p, cwr *w, int droppable) {
     }
     m->data = data;
     m->len = len;
+    m->records_raw = raw;
     m->next = NULL;
     if (p->qtail)
         p->qtail->next = m;
@@ -190,7 +224,10 @@ static void send_hello(sync_core *c, peer *p, uint64_t now) {
     if (ronda_store_digest(c->s, digest, NULL) != RONDA_OK) return;
     cwr w;
     cwr_init(&w);
-    sync_wire_hello_enc(&w, c->authority, digest, c->wall_ms); /* our clock: the peer knows its offset */
+    /* Our clock (the peer knows its offset) and features; to an older build, whose decoder
+     * takes at most 5 items, the HELLO it reads (it counted the first one malformed). */
+    int older = p->hello_items > 0 && p->hello_items < 6;
+    sync_wire_hello_enc(&w, c->authority, digest, c->wall_ms, older ? NULL : &c->features);
     sync_enqueue(c, p, &w, 0);
     p->next_hello_ms = now + SYNC_ROUND_MS;
     p->evidence_sent = 0; /* a new round */
@@ -299,6 +336,8 @@ static ronda_err got_hello(sync_core *c, peer *p, const sync_wire_hello *h, uint
         return RONDA_OK;
     }
     if (h->has_clock) peer_clock(c, p, h->clock_ms);
+    p->hello_items = h->has_features ? 6 : h->has_clock ? 5 : 4;
+    p->features = h->has_features ? h->features : 0;
     uint8_t ours[32];
     ronda_err de = ronda_store_digest(c->s, ours, NULL);
     if (de != RONDA_OK) return de;
@@ -319,12 +358,17 @@ static ronda_err got_hello(sync_core *c, peer *p, const sync_wire_hello *h, uint
 /* One message, decoded once by sync_receive (m, and de with its detail dd: what the decoder
  * said); `defer`: a large RECORDS under sync_hold (sync_wire_large_reply), taken by
  * defer_records. */
-static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, const sync_wire_msg *m,
-                         ronda_err de, const ronda_detail *dd, uint64_t now, int defer) {
+static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, size_t wire_len,
+                         const sync_wire_msg *m, ronda_err de, const ronda_detail *dd, uint64_t now, int defer) {
     peer *p = sync_find(c, id);
     if (!p || p->banned) return RONDA_OK;
     c->st.msgs_in++;
-    c->st.bytes_in += len;
+    c->st.bytes_in += wire_len;
+    if (m->type == SYNC_WIRE_RECORDS) {
+        c->st.records_wire_in += wire_len;
+        c->st.records_raw_in += len;
+        if (wire_len != len) c->st.zstd_in++;
+    }
     if (de != RONDA_OK && !m->partial) return bad_msg(c, p, dd->text);
     switch (m->type) {
     case SYNC_WIRE_HELLO:
@@ -353,6 +397,7 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
     case SYNC_WIRE_RECORDS: {
         const sync_wire_records *x = &m->u.records;
         const ronda_detail *bad_item = de != RONDA_OK ? dd : NULL; /* partial: an item is not bytes */
+        sync_span_seen(c, p, x, now);
         if (defer) return sync_defer_records(c, p, msg, len, x, bad_item, now);
         rx_batch batch;
         ronda_err e = sync_rx_batch_read(c, p, x, msg, msg, bad_item, &batch);
@@ -369,18 +414,44 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
     }
 }
 
+/* A ZSTD message: its RECORDS message inflated into *inner (the caller frees it) and
+ * decoded into m; RONDA_ERR_MALFORMED (with dd) when the frame or what it holds is bad. */
+static ronda_err inflate(sync_core *c, const sync_wire_msg *z, uint8_t **inner, size_t *inner_len, sync_wire_msg *m,
+                         ronda_detail *dd) {
+    if (!c->zd && !(c->zd = ZSTD_createDCtx())) return RONDA_ERR_NOMEM;
+    ronda_err e = sync_wire_inflate(c->zd, &z->u.zstd, inner, inner_len, dd);
+    if (e != RONDA_OK) return e;
+    return sync_wire_decode(*inner, *inner_len, m, dd);
+}
+
 ronda_err sync_receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t len, sync_clock t) {
     uint64_t now = clocks(c, t);
-    /* Decoded once, here: whether it is a large reply to defer, and then what it says. */
+    /* Decoded once, here: whether it is a large reply to defer, and then what it says. A
+     * ZSTD message is inflated first and its RECORDS decoded as if it had come so. */
     sync_wire_msg m;
     ronda_detail dd;
     ronda_err de = sync_wire_decode(msg, len, &m, &dd);
-    int defer = c->hold && (de == RONDA_OK || m.partial) && sync_wire_large_reply(&m);
-    if (!defer) { /* anything else sees the deferred reply applied first */
-        ronda_err e = sync_rx_settle(c);
-        if (e != RONDA_OK) return e;
+    uint8_t *inner = NULL;
+    size_t inner_len = len;
+    if (de == RONDA_OK && m.type == SYNC_WIRE_ZSTD) {
+        const peer *p = sync_find(c, id);
+        if (!p || p->banned) return RONDA_OK; /* nothing is read from a cut-off peer */
+        sync_wire_msg z = m;
+        de = inflate(c, &z, &inner, &inner_len, &m, &dd);
+        if (de == RONDA_ERR_NOMEM) return de;
+        if (!inner) { /* the frame did not inflate: counted as any malformed message */
+            m.type = SYNC_WIRE_NONE;
+            m.partial = 0;
+            inner_len = len;
+        }
     }
-    return receive(c, id, msg, len, &m, de, &dd, now, defer);
+    int defer = c->hold && (de == RONDA_OK || m.partial) && sync_wire_large_reply(&m);
+    ronda_err e = RONDA_OK;
+    if (!defer) /* anything else sees the deferred reply applied first */
+        e = sync_rx_settle(c);
+    if (e == RONDA_OK) e = receive(c, id, inner ? inner : msg, inner_len, len, &m, de, &dd, now, defer);
+    free(inner);
+    return e;
 }
 
 /* ------------------------------------------------------------------ tick */
@@ -438,9 +509,14 @@ int sync_next_out(sync_core *c, uint32_t *peer_id, uint8_t **msg, size_t *len) {
         *peer_id = p->id;
         *msg = m->data;
         *len = m->len;
-        free(m);
         c->st.msgs_out++;
         c->st.bytes_out += *len;
+        if (m->records_raw) {
+            c->st.records_wire_out += *len;
+            c->st.records_raw_out += m->records_raw;
+            if (m->records_raw != *len) c->st.zstd_out++;
+        }
+        free(m);
         c->rr = (uint32_t)((c->rr + k + 1) % SYNC_PEERS_MAX);
         return 1;
     }

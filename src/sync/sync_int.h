@@ -40,11 +40,13 @@ typedef struct inflight {
     uint64_t target;
     uint64_t sent_ms;
     uint64_t order; /* send order on this connection */
+    int seen;       /* its reply has come (sync_span_seen), perhaps not applied yet */
 } inflight;
 
 typedef struct outmsg {
     uint8_t *data;
     size_t len;
+    size_t records_raw; /* a RECORDS message: its bytes before compression; else 0 */
     struct outmsg *next;
 } outmsg;
 
@@ -77,6 +79,15 @@ typedef struct peer {
     uint64_t undelivered;   /* its replies that delivered none of the records of ours it claimed */
     unsigned evidence_sent; /* fork-evidence WANTs sent to it this round */
     int64_t push_after;     /* store rows up to this one are pushed to it (or passed over) */
+    int hello_items;        /* items of its last HELLO (0: none yet); below 6, an older build */
+    uint64_t features;      /* what its last HELLO announced (SYNC_FEAT_*), 0 when nothing */
+    /* Records one WANT asks for; 0 until the first reply on this connection shows what fits.
+     * Until then one WANT per author is in flight (a slow start); a full reply sets it to
+     * SYNC_BATCH_RECORDS, a reply cut short by the byte bound (records larger than
+     * SYNC_BATCH_BYTES / SYNC_BATCH_RECORDS) to 7/8 of what it held, so the WANTs in flight
+     * behind one another ask for ranges their replies fill, not ranges that begin after a
+     * hole (whose records cannot be stored, and would be fetched again). */
+    uint32_t want_span;
 } peer;
 
 /* Store rows not to push: those of large replies (see apply_records). Ascending, pruned once
@@ -145,14 +156,20 @@ struct sync_core {
     uint32_t deferred_logged;
     uint64_t deferred_suppressed, deferred_window_ms;
     sync_stats checked; /* the counters at the last sync_check (invariant 11: none goes back) */
+    uint64_t features;  /* what this node announces and uses (sync_set_features) */
+    ZSTD_CCtx *zc;      /* zstd contexts, made when first needed and reused */
+    ZSTD_DCtx *zd;
 };
 
 /* sync.c */
 void sync_logf(sync_core *c, int level, uint32_t peer_id, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 peer *sync_find(sync_core *c, uint32_t id); /* a connected peer by id; NULL when none */
-/* Queue a finished message for a peer (a full queue drops it; `droppable`: a push, which
- * gets less room than replies and round messages). */
-void sync_enqueue(sync_core *c, peer *p, cwr *w, int droppable);
+/* Queue a finished message for a peer (a full queue drops it). Flags: SYNC_Q_PUSH, a push,
+ * which gets less room than replies and round messages; SYNC_Q_RECORDS, a RECORDS message,
+ * compressed for a peer that takes ZSTD when that makes it smaller. */
+#define SYNC_Q_PUSH 1
+#define SYNC_Q_RECORDS 2
+void sync_enqueue(sync_core *c, peer *p, cwr *w, int flags);
 /* Cut a peer off (once): its queue, wants and window are dropped, the sync_on_ban hook told. */
 void sync_ban(sync_core *c, peer *p);
 
@@ -182,6 +199,9 @@ ronda_err sync_rx_batch_read(sync_core *c, peer *p, const sync_wire_records *x, 
                              const uint8_t *base, const ronda_detail *bad_item, rx_batch *b);
 void sync_rx_batch_free(rx_batch *b);
 ronda_err sync_apply_records(sync_core *c, peer *p, rx_batch *b, int checked, uint64_t reply, uint64_t *first_seq);
+/* A RECORDS reply has come (before it is checked or applied): how many records fit one
+ * reply (peer.want_span); the window is filled once the first shows it. */
+void sync_span_seen(sync_core *c, peer *p, const sync_wire_records *x, uint64_t now);
 /* After a RECORDS message is applied: the WANT (or probe) it answered, what to ask next. */
 void sync_records_answered(sync_core *c, peer *p, uint64_t reply, const uint8_t *author, uint32_t count, uint64_t first,
                            uint64_t now);

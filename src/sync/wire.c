@@ -1,5 +1,6 @@
 /* The sync messages, decoded once and encoded as proto/sync.md's table writes them (wire.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sync/wire.h"
@@ -22,10 +23,20 @@ static int bin_of(crd *r, const uint8_t **b, uint32_t want) {
 
 static ronda_err hello(crd *r, uint32_t n, sync_wire_hello *h, ronda_detail *d) {
     memset(h, 0, sizeof *h);
-    if ((n != 4 && n != 5) || crd_uint(r, &h->version) != RONDA_OK || !bin_of(r, &h->authority, RONDA_KEY_BYTES) ||
-        !bin_of(r, &h->digest, RONDA_HASH_BYTES) || (n == 5 && crd_uint(r, &h->clock_ms) != RONDA_OK))
+    if (n < 4 || crd_uint(r, &h->version) != RONDA_OK || !bin_of(r, &h->authority, RONDA_KEY_BYTES) ||
+        !bin_of(r, &h->digest, RONDA_HASH_BYTES) || (n >= 5 && crd_uint(r, &h->clock_ms) != RONDA_OK) ||
+        (n >= 6 && crd_uint(r, &h->features) != RONDA_OK))
         return bad(d, "malformed HELLO");
-    h->has_clock = n == 5;
+    h->has_clock = n >= 5;
+    h->has_features = n >= 6;
+    if (n > 6) { /* a later build's items: each one msgpack item, at least one byte */
+        h->later = n - 6;
+        if (h->later > crd_left(r)) return bad(d, "malformed HELLO");
+        h->later_bytes = r->p;
+        for (uint32_t i = 0; i < h->later; i++)
+            if (crd_skip(r, SYNC_HELLO_ITEM_DEPTH) != RONDA_OK) return bad(d, "malformed HELLO");
+        h->later_len = (size_t)(r->p - h->later_bytes);
+    }
     return RONDA_OK;
 }
 
@@ -113,6 +124,10 @@ ronda_err sync_wire_decode(const uint8_t *bytes, size_t len, sync_wire_msg *m, r
     case SYNC_WIRE_RECORDS:
         m->type = SYNC_WIRE_RECORDS;
         return records(&r, n, m, d);
+    case SYNC_WIRE_ZSTD:
+        m->type = SYNC_WIRE_ZSTD;
+        if (n != 2 || crd_bin(&r, &m->u.zstd.frame, &m->u.zstd.len) != RONDA_OK) return bad(d, "malformed ZSTD");
+        return RONDA_OK;
     default:
         return bad(d, "unknown message type");
     }
@@ -124,13 +139,91 @@ int sync_wire_large_reply(const sync_wire_msg *m) {
     return m->type == SYNC_WIRE_RECORDS && m->u.records.reply != 0 && m->u.records.count > SYNC_PUSH_RELAY_MAX;
 }
 
-void sync_wire_hello_enc(cwr *w, const uint8_t *authority, const uint8_t *digest, uint64_t clock_ms) {
-    cwr_array(w, 5);
+void sync_wire_hello_enc(cwr *w, const uint8_t *authority, const uint8_t *digest, uint64_t clock_ms,
+                         const uint64_t *features) {
+    cwr_array(w, features ? 6 : 5);
     cwr_uint(w, SYNC_WIRE_HELLO);
     cwr_uint(w, SYNC_PROTO_VERSION);
     cwr_bin(w, authority, RONDA_KEY_BYTES);
     cwr_bin(w, digest, RONDA_HASH_BYTES);
     cwr_uint(w, clock_ms);
+    if (features) cwr_uint(w, *features);
+}
+
+ronda_err sync_wire_inflate(ZSTD_DCtx *dctx, const sync_wire_zstd *z, uint8_t **out, size_t *out_len, ronda_detail *d) {
+    *out = NULL;
+    *out_len = 0;
+    /* One frame, all of the bin, that says how large it inflates: the size is checked
+     * before anything is allocated, and the inflating stops there. */
+    size_t framed = ZSTD_findFrameCompressedSize(z->frame, z->len);
+    if (ZSTD_isError(framed) || framed != z->len) return bad(d, "ZSTD is not one zstd frame");
+    unsigned long long size = ZSTD_getFrameContentSize(z->frame, z->len);
+    if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR)
+        return bad(d, "ZSTD frame does not declare its size");
+    if (size > SYNC_MSG_MAX || size < 2) return bad(d, "ZSTD frame inflates beyond SYNC_MSG_MAX");
+    if (ZSTD_isError(ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, SYNC_ZSTD_WINDOW_LOG)))
+        return bad(d, "ZSTD window limit could not be set");
+    uint8_t *buf = malloc((size_t)size);
+    if (!buf) return RONDA_ERR_NOMEM;
+    size_t got = ZSTD_decompressDCtx(dctx, buf, (size_t)size, z->frame, z->len);
+    if (ZSTD_isError(got) || got != size) {
+        if (d)
+            snprintf(d->text, sizeof d->text, "ZSTD frame does not inflate: %s",
+                     ZSTD_isError(got) ? ZSTD_getErrorName(got) : "shorter than it declares");
+        free(buf);
+        return RONDA_ERR_MALFORMED;
+    }
+    /* Only RECORDS is compressed: a frame inside a frame, or any other message, is refused
+     * (the caller decodes the inner message once, as any other). */
+    crd r = crd_make(buf, got);
+    uint32_t n;
+    uint64_t type;
+    if (crd_array(&r, &n) != RONDA_OK || crd_uint(&r, &type) != RONDA_OK || type != SYNC_WIRE_RECORDS) {
+        free(buf);
+        return bad(d, "ZSTD frame holds no RECORDS message");
+    }
+    *out = buf;
+    *out_len = got;
+    return RONDA_OK;
+}
+
+int sync_wire_deflate(ZSTD_CCtx *cctx, int level, const uint8_t *msg, size_t len, uint8_t **out, size_t *out_len) {
+    size_t bound = ZSTD_compressBound(len) + 8;
+    uint8_t *buf = malloc(bound);
+    if (!buf) return 0;
+    /* [5, bin32 frame]: the bin's header written once the frame's size is known */
+    size_t head = 1 + 1 + 5;
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, SYNC_ZSTD_WINDOW_LOG))) {
+        free(buf);
+        return 0;
+    }
+    size_t z = ZSTD_compress2(cctx, buf + head, bound - head, msg, len);
+    if (ZSTD_isError(z) || z > UINT32_MAX) {
+        free(buf);
+        return 0;
+    }
+    cwr w;
+    cwr_init(&w);
+    cwr_array(&w, 2);
+    cwr_uint(&w, SYNC_WIRE_ZSTD);
+    cwr_bin(&w, buf + head, z);
+    free(buf);
+    uint8_t *data;
+    size_t dlen;
+    if (cwr_take(&w, &data, &dlen) != RONDA_OK) {
+        cwr_destroy(&w);
+        return 0;
+    }
+    cwr_destroy(&w);
+    if (dlen >= len) {
+        free(data);
+        return 0;
+    }
+    *out = data;
+    *out_len = dlen;
+    return 1;
 }
 
 void sync_wire_synced_enc(cwr *w, const uint8_t *digest) {
@@ -179,12 +272,14 @@ void sync_wire_encode(cwr *w, const sync_wire_msg *m) {
     switch (m->type) {
     case SYNC_WIRE_HELLO: {
         const sync_wire_hello *h = &m->u.hello;
-        cwr_array(w, h->has_clock ? 5 : 4);
+        cwr_array(w, h->has_features ? 6 + h->later : h->has_clock ? 5 : 4);
         cwr_uint(w, SYNC_WIRE_HELLO);
         cwr_uint(w, h->version);
         cwr_bin(w, h->authority, RONDA_KEY_BYTES);
         cwr_bin(w, h->digest, RONDA_HASH_BYTES);
         if (h->has_clock) cwr_uint(w, h->clock_ms);
+        if (h->has_features) cwr_uint(w, h->features);
+        if (h->later) cwr_raw(w, h->later_bytes, h->later_len);
         return;
     }
     case SYNC_WIRE_SYNCED:
@@ -209,6 +304,11 @@ void sync_wire_encode(cwr *w, const sync_wire_msg *m) {
         for (uint32_t i = 0; i < x->got; i++) cwr_bin(w, x->item[i], x->len[i]);
         return;
     }
+    case SYNC_WIRE_ZSTD:
+        cwr_array(w, 2);
+        cwr_uint(w, SYNC_WIRE_ZSTD);
+        cwr_bin(w, m->u.zstd.frame, m->u.zstd.len);
+        return;
     default:
         w->failed = 1; /* nothing decoded */
         return;

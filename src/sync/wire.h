@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <zstd.h>
 
 #include "record/canon.h"
 #include "ronda/ronda.h"
@@ -23,15 +24,23 @@ typedef enum sync_wire_type {
     SYNC_WIRE_FRONTIER = 2,
     SYNC_WIRE_WANT = 3,
     SYNC_WIRE_RECORDS = 4,
+    SYNC_WIRE_ZSTD = 5,
 } sync_wire_type;
 
-/* [0, version, authority bin32, digest bin32 (, clock_ms)] */
+/* [0, version, authority bin32, digest bin32 (, clock_ms (, features (, later items...)))] */
 typedef struct sync_wire_hello {
     uint64_t version;
     const uint8_t *authority; /* RONDA_KEY_BYTES */
     const uint8_t *digest;    /* RONDA_HASH_BYTES */
     int has_clock;            /* a 4-item HELLO (older builds) tells no clock */
     uint64_t clock_ms;
+    int has_features;  /* a 4- or 5-item HELLO (older builds) tells no features */
+    uint64_t features; /* SYNC_FEAT_* bits; bits this build does not know are ignored */
+    /* Items after the 6th (a later build's): read as msgpack items, bounded, and ignored;
+     * kept as their bytes so that a decoded HELLO is written back as it came. */
+    uint32_t later;
+    const uint8_t *later_bytes;
+    size_t later_len;
 } sync_wire_hello;
 
 /* [1, digest bin32] */
@@ -71,6 +80,13 @@ typedef struct sync_wire_records {
     size_t len[SYNC_BATCH_RECORDS];
 } sync_wire_records;
 
+/* [5, frame bin]: one zstd frame whose content is one whole RECORDS message (proto/sync.md,
+ * "Compression"). The frame is inflated by sync_wire_inflate, not by the decoder. */
+typedef struct sync_wire_zstd {
+    const uint8_t *frame;
+    uint32_t len;
+} sync_wire_zstd;
+
 typedef struct sync_wire_msg {
     sync_wire_type type;
     int partial; /* on RONDA_ERR_MALFORMED: what comes before the bad entry or record is decoded
@@ -81,6 +97,7 @@ typedef struct sync_wire_msg {
         sync_wire_frontier frontier;
         sync_wire_want want;
         sync_wire_records records;
+        sync_wire_zstd zstd;
     } u;
 } sync_wire_msg;
 
@@ -93,8 +110,24 @@ ronda_err sync_wire_decode(const uint8_t *bytes, size_t len, sync_wire_msg *msg,
  * records; never a push). */
 int sync_wire_large_reply(const sync_wire_msg *msg);
 
-/* Encoders, one per message, into a fresh cwr (cwr_init'd by the caller). */
-void sync_wire_hello_enc(cwr *w, const uint8_t *authority, const uint8_t *digest, uint64_t clock_ms);
+/* Inflate a [5, frame] message: its frame must be one zstd frame that declares its content
+ * size, at most SYNC_MSG_MAX, with a window of at most 2^SYNC_ZSTD_WINDOW_LOG bytes, and
+ * inflate to exactly that size; the content must be a message of a type that may be
+ * compressed (RECORDS). `dctx` is the caller's, reused. On RONDA_OK *out is
+ * a malloc'd copy of the inner message (*out_len bytes) the caller frees; otherwise
+ * RONDA_ERR_MALFORMED with the reason in detail, or RONDA_ERR_NOMEM. */
+ronda_err sync_wire_inflate(ZSTD_DCtx *dctx, const sync_wire_zstd *z, uint8_t **out, size_t *out_len,
+                            ronda_detail *detail) RONDA_MUST_CHECK;
+/* Deflate a finished RECORDS message into a [5, frame] message at zstd level `level`, with
+ * `cctx` (the caller's, reused). 1 and *out (malloc'd) when that is smaller than the message;
+ * 0 when it is not, or on any failure (the message is then sent as it is). */
+int sync_wire_deflate(ZSTD_CCtx *cctx, int level, const uint8_t *msg, size_t len, uint8_t **out, size_t *out_len);
+
+/* Encoders, one per message, into a fresh cwr (cwr_init'd by the caller). HELLO: with
+ * `features` a 6-item HELLO carrying *features; with NULL the 5-item HELLO of the builds
+ * before features (sent to a peer whose HELLO had fewer than 6 items). */
+void sync_wire_hello_enc(cwr *w, const uint8_t *authority, const uint8_t *digest, uint64_t clock_ms,
+                         const uint64_t *features);
 void sync_wire_synced_enc(cwr *w, const uint8_t *digest);
 /* FRONTIER: the header of a chunk of n entries, then n entries. */
 void sync_wire_frontier_enc(cwr *w, int last, uint32_t n);

@@ -8,7 +8,8 @@
  * placeholders name real keys and ids, see fz_substitute), and so reaches every check of
  * ronda_store_apply. Each operation is one byte, then its arguments:
  *
- *   0 RAW     peer, len16, bytes      any message, as a peer sends it
+ *   0 RAW     peer, len16, bytes      any message, as a peer sends it (an op byte of 0x80 or
+ *                                     more: the bytes inside a zstd frame, a ZSTD message)
  *   1 SEAL    peer, who, seqmode, time, kind, reply, len16, body   one sealed record in RECORDS
  *   2 TICK    step                    the clock advances step * 50 ms, then sync_tick
  *   3 PEER    peer                    the connection comes up (or goes down when it is up)
@@ -16,14 +17,15 @@
  *   5 ECHO    peer                    what the core sends is delivered back as from `peer`
  *   6 CLAIM   peer, n, n x (who, seq16, head?)   a FRONTIER claim
  *   7 WANT    peer, who, from, max    a WANT
- *   8 HELLO   peer, digest?           a HELLO naming our authority (our digest or another)
+ *   8 HELLO   peer, digest?           a HELLO naming our authority (our digest or another), of
+ *                                     4, 5 or 6 items (the 6th announcing zstd, or not)
  *
  * Oracles: no crash or sanitizer report; sync_receive and sync_tick never fail (the store is
  * healthy); the store verifies after every input that changed it; no more records are
  * accounted for than were received; the core sends only to peers that are up; the wire
  * decoder (src/sync/wire.c, which sync_receive calls) reads back exactly the bytes of every
  * message it accepts (written again by sync_wire_encode), and accepts every message the core
- * sends, whole. */
+ * sends, whole; a ZSTD message the core sends inflates to a RECORDS message, accepted whole. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,11 +128,42 @@ static void wire_oracle(const uint8_t *m, size_t len, int whole) {
     if (olen > len || (whole && olen != len) || memcmp(out, m, olen) != 0)
         fz_fail("a decoded message (%zu bytes) is written back as other bytes (%zu)", len, olen);
     free(out);
+    if (whole && msg.type == SYNC_WIRE_ZSTD) {
+        static ZSTD_DCtx *dc;
+        if (!dc && !(dc = ZSTD_createDCtx())) fz_fail("out of memory");
+        uint8_t *inner;
+        size_t ilen;
+        sync_wire_zstd z = msg.u.zstd;
+        if (sync_wire_inflate(dc, &z, &inner, &ilen, &d) != RONDA_OK)
+            fz_fail("the core sent a ZSTD message that does not inflate: %s", d.text);
+        if (ilen <= len) fz_fail("the core sent a ZSTD message no smaller than its RECORDS");
+        wire_oracle(inner, ilen, 1);
+        free(inner);
+    }
 }
 
 static void deliver(world *w, uint32_t peer, const uint8_t *m, size_t len) {
     wire_oracle(m, len, 0);
     check(drive_receive(w->c, peer, m, len, w->now), "sync_receive");
+}
+
+/* RAW with the op's high bit: the bytes as the content of a zstd frame in a ZSTD message. */
+static void deliver_zstd(world *w, uint32_t peer, const uint8_t *m, size_t len) {
+    size_t cap = ZSTD_compressBound(len) + 16;
+    uint8_t *frame = malloc(cap);
+    if (!frame) fz_fail("out of memory");
+    size_t flen = ZSTD_compress(frame, cap, m, len, 1);
+    if (ZSTD_isError(flen)) fz_fail("ZSTD_compress: %s", ZSTD_getErrorName(flen));
+    cwr wr;
+    cwr_init(&wr);
+    cwr_array(&wr, 2);
+    cwr_uint(&wr, SYNC_WIRE_ZSTD);
+    cwr_bin(&wr, frame, flen);
+    free(frame);
+    size_t zlen;
+    uint8_t *z = take(&wr, &zlen);
+    deliver(w, peer, z, zlen);
+    free(z);
 }
 
 static int range_cb(void *ctx, const uint8_t *rec, size_t len) {
@@ -280,13 +313,16 @@ static void op_hello(world *w, in *x) {
     uint8_t mode = u8(x), digest[RONDA_HASH_BYTES];
     uint64_t authors;
     if (mode & 1 || ronda_store_digest(w->s, digest, &authors) != RONDA_OK) memset(digest, mode, sizeof digest);
+    unsigned items = 4u + (mode >> 1) % 3u; /* 4: no clock, 5: a clock, 6: and features */
     cwr wr;
     cwr_init(&wr);
-    cwr_array(&wr, 4);
+    cwr_array(&wr, items);
     cwr_uint(&wr, 0); /* HELLO */
     cwr_uint(&wr, SYNC_PROTO_VERSION);
     cwr_bin(&wr, fz_key_of(FZ_AUTHORITY)->pk, RONDA_KEY_BYTES);
     cwr_bin(&wr, digest, sizeof digest);
+    if (items >= 5) cwr_uint(&wr, w->now);
+    if (items >= 6) cwr_uint(&wr, (mode >> 3) & SYNC_FEATURES_ALL);
     size_t len;
     uint8_t *m = take(&wr, &len);
     deliver(w, peer, m, len);
@@ -330,7 +366,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             uint32_t peer = peer_of(u8(&x));
             size_t len;
             const uint8_t *m = bytes(&x, u16(&x), &len);
-            deliver(&w, peer, m, len);
+            if (op & 0x80)
+                deliver_zstd(&w, peer, m, len);
+            else
+                deliver(&w, peer, m, len);
             break;
         }
         case 1:
@@ -381,10 +420,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (getenv("RONDA_FUZZ_TRACE")) /* what one input did, to check what a seed reaches */
         fprintf(stderr,
                 "sync: received %llu stored %llu duplicates %llu forks %llu deferred %llu rejected %llu msgs in %llu "
-                "out %llu\n",
+                "out %llu zstd in %llu out %llu\n",
                 (unsigned long long)st.received, (unsigned long long)st.stored, (unsigned long long)st.duplicates,
                 (unsigned long long)st.forks, (unsigned long long)st.deferred, (unsigned long long)st.rejected,
-                (unsigned long long)st.msgs_in, (unsigned long long)st.msgs_out);
+                (unsigned long long)st.msgs_in, (unsigned long long)st.msgs_out, (unsigned long long)st.zstd_in,
+                (unsigned long long)st.zstd_out);
     sync_destroy(&w.c);
     uint64_t bad = 0;
     ronda_verify_summary sum;

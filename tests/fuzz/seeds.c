@@ -281,9 +281,22 @@ static void sync_seeds(void) {
         cwr_destroy(&w);
         op(&p, 4, 0, 0, (int)(mlen & 0xff), (int)(mlen >> 8));
         emit(&p, m, mlen);
+        prog z; /* the same push inside a zstd frame (RAW's op byte 0x87: 0x87 % 9 = 0) */
+        memset(&z, 0, sizeof z);
+        op(&z, 4, 0x87, 0, (int)(mlen & 0xff), (int)(mlen >> 8));
+        emit(&z, m, mlen);
+        put("sync", "zstd-push-duplicates", z.b, z.n);
         free(m);
     }
     put("sync", "raw-push-duplicates", p.b, p.n);
+
+    memset(&p, 0, sizeof p); /* peer 1 announces zstd (a 6-item HELLO, mode 11), asks for the
+                              * authority's chain (a compressed reply), which is echoed to peer 2 */
+    op(&p, 3, 8, 0, 11);
+    op(&p, 6, 7, 0, FZ_AUTHORITY, 1, 100, 0);
+    op(&p, 2, 3, 1);
+    op(&p, 2, 5, 1);
+    put("sync", "hello-zstd-want-echo", p.b, p.n);
 }
 
 static void text_seeds(const char *examples) {

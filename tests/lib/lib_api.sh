@@ -23,7 +23,7 @@ libdir=$(cd "$(dirname "$so")" && pwd)
 sanflags=($san)
 strict=(-std=c11 -pedantic -Wall -Wextra -Werror)
 jansson_cflags=$(pkg-config --cflags jansson)
-deps=$(pkg-config --libs jansson libsodium sqlite3 msgpack libzmq)
+deps=$(pkg-config --libs jansson libsodium sqlite3 msgpack libzmq libzstd)
 
 # ---- the headers: what ronda.h brings in, and the functions declared there
 printf '#include <ronda/ronda.h>\n' >"$work/umbrella.c"

@@ -12,6 +12,11 @@
 #    rounds (SYNC_ROUND_MS, 2 s) the three further hops waited for before, when a batch of
 #    more than 64 records reached only the first neighbour at once (2.7-5 s more here).
 # 2. Every node ends with the same digest, and `ronda verify` passes at each.
+# 3. Compression (proto/sync.md, "Compression") over real sockets, in a mixed line: Pogalan
+#    runs with `--compress none`, the others with zstd. Hq-trenggalek received the batch
+#    as ZSTD messages, in fewer bytes than the RECORDS they held; Pogalan received and sent
+#    none (it announced none), and the line converged through it all the same. Read from
+#    the two daemons' stats lines (debug level, every 5 s).
 # (A batch of thousands, more than a push queue holds at once, is the simulator's:
 # tests/sim, "a big batch is relayed hop by hop".)
 TEST=net_relay
@@ -56,7 +61,12 @@ for k in 4 3 2 1 0; do
   dir=${LINE[$k]}
   peer=()
   [ $k -lt 4 ] && peer=(--peer "${EP[${LINE[$((k + 1))]}]}")
-  start "$dir" --listen "${EP[$dir]}" --fanout 0 "${peer[@]}" ${RELAY_LOG:+--log-level $RELAY_LOG}
+  extra=()
+  case $dir in
+    hq-trenggalek) extra=(--log-level debug) ;;
+    pogalan) extra=(--log-level debug --compress none) ;;
+  esac
+  start "$dir" --listen "${EP[$dir]}" --fanout 0 "${peer[@]}" "${extra[@]}" ${RELAY_LOG:+--log-level $RELAY_LOG}
   sleep 0.4
 done
 wait_equal 30 "${LINE[@]}" >/dev/null || fail "the line did not start in sync"
@@ -88,6 +98,18 @@ limit=$((3 * first + RELAY_EXTRA_MS))
   fail "the 3 further hops took $((far - first)) ms (at most 3 x $first + $RELAY_EXTRA_MS ms: relayed, not left to rounds)"
 conv=$(wait_equal 30 "${LINE[@]}") || fail "the line did not converge"
 say "all 5 nodes hold the same ledger ($(records sekar) records), $conv ms after the far end had them"
+# stat NODE FIELD: the field of the node's last stats line
+stat() { grep 'stats:' "$LOGS/$1.log" | tail -n 1 | sed -n "s/.* $2 \([0-9]*\).*/\1/p"; }
+sleep 5.5 # a stats line after the batch
+hw=$(stat hq-trenggalek records_wire_in) hr=$(stat hq-trenggalek records_raw_in) hz=$(stat hq-trenggalek zstd_in)
+pz=$(stat pogalan zstd_in) pzo=$(stat pogalan zstd_out) pr=$(stat pogalan records_raw_in)
+[ -n "$hw" ] && [ -n "$hr" ] && [ -n "$pz" ] || fail "no stats lines with RECORDS bytes in the debug logs"
+say "hq-trenggalek received $hz ZSTD messages: RECORDS $hw bytes on the wire for $hr bytes" \
+    "($((100 * hw / (hr > 0 ? hr : 1)))%); pogalan (--compress none) $pz in, $pzo out, $pr bytes of RECORDS in"
+[ "$hz" -gt 0 ] && [ $((hw * 100)) -lt $((hr * 70)) ] ||
+  fail "hq-trenggalek did not receive the batch compressed ($hz ZSTD messages, $hw of $hr bytes)"
+[ "$pz" = 0 ] && [ "$pzo" = 0 ] && [ "$pr" -gt 0 ] ||
+  fail "pogalan, which announced no zstd, received $pz or sent $pzo ZSTD messages"
 check_logs
 stop_all
 for dir in "${LINE[@]}"; do r verify --dir "$WORK/$dir" >/dev/null || fail "verify failed at $dir"; done

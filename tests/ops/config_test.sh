@@ -38,7 +38,7 @@ f=$WORK/bad2.ini
 for want in "$f:1: \"stray\" is outside any section" \
             "$f:6: listen = \"tcp://0.0.0.0:99999\" has a port out of 1..65535" \
             "$f:7: fanout = \"three\" is not a decimal number; expected a number from 0 to 16" \
-            "$f:8: unknown key \"colour\" in \[net\] (keys there: listen, peer, fanout)" \
+            "$f:8: unknown key \"colour\" in \[net\] (keys there: listen, peer, fanout, compress)" \
             "$f:10: peer = \"http://10.0.0.3\" is not tcp://HOST:PORT or ipc://PATH" \
             "$f:12: level = \"loud\" is not one of the allowed words; expected one of: error warning notice info debug" \
             "$f:14: not \`key = value\`, \`\[section\]\` or a comment" \

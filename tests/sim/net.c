@@ -67,7 +67,7 @@ int author_index(const world *w, const uint8_t *key) {
 
 /* One line about a message, for --verbose --verbose --verbose. */
 static void describe(const world *w, const uint8_t *data, size_t len, char *out, size_t cap) {
-    static const char *const names[] = {"HELLO", "SYNCED", "FRONTIER", "WANT", "RECORDS", "?", "?", "?"};
+    static const char *const names[] = {"HELLO", "SYNCED", "FRONTIER", "WANT", "RECORDS", "ZSTD", "?", "?"};
     int t = msg_type(data, len);
     crd r = crd_make(data, len);
     uint32_t n, cnt, bl;

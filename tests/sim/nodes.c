@@ -270,7 +270,8 @@ void arm_txn_crash(world *w) {
 
 void maybe_txn_crash(world *w, int i, int type) {
     node *nd = &w->nodes[i];
-    if (nd->crash_armed && nd->alive && nd->held && type == 4 && nodes_down(w) + 1 <= (int)w->n / 2) crash(w, i);
+    if (nd->crash_armed && nd->alive && nd->held && (type == 4 || type == 5) && nodes_down(w) + 1 <= (int)w->n / 2)
+        crash(w, i);
 }
 
 /* ------------------------------------------------------------------ restores from old backups */
@@ -355,6 +356,12 @@ void restore_events(world *w) {
     }
 }
 
+/* Every fourth node announces no features, as a node configured with `compress = none`:
+ * the others must send it RECORDS as they are, and still take its messages. */
+void sim_features(world *w, int i) {
+    if (i % 4 == 3 && !w->all_zstd) sync_set_features(w->nodes[i].c, 0);
+}
+
 void restart(world *w, int i) {
     node *nd = &w->nodes[i];
     ronda_err e = ronda_store_open(nd->path, NULL, &nd->s);
@@ -369,6 +376,7 @@ void restart(world *w, int i) {
         return;
     }
     sync_on_ban(nd->c, sim_on_ban, nd);
+    sim_features(w, i);
     nd->alive = 1;
     nd->next_tick = w->now + rng_below(&w->work, TICK_MS);
     trace_u64(w, 0x44440000u + (unsigned)i);

@@ -221,6 +221,7 @@ typedef struct world {
     captured *cap;
     size_t ncap, capcap;
     uint64_t type_count[8], type_bytes[8], type_len_min[8], type_len_max[8];
+    int all_zstd; /* every node announces SYNC_FEAT_ZSTD (else every fourth announces none) */
 } world;
 
 typedef struct copy_ctx {
@@ -273,6 +274,7 @@ void deliver_due(world *w);
 /* nodes.c */
 json_t *dialogue_json(world *w, node *nd, unsigned *topics);
 void do_append(world *w, int i, unsigned count);
+void sim_features(world *w, int i); /* what node i's core announces (after sync_new) */
 ronda_err admit_key(world *w, const uint8_t *pk, int i);
 ronda_err admit(world *w, int i);
 void revoke(world *w, int i);

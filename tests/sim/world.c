@@ -232,8 +232,10 @@ void world_start(world *w) {
         node *nd = &w->nodes[i];
         if (sync_new(nd->s, sim_log, nd, &nd->c) != RONDA_OK)
             failf(w, "node %u: sync_new failed", i);
-        else
+        else {
             sync_on_ban(nd->c, sim_on_ban, nd);
+            sim_features(w, (int)i);
+        }
         nd->next_tick = rng_below(&w->setup, TICK_MS);
         check_frontier(w, (int)i, 0);
     }

@@ -4,6 +4,7 @@
  * ASan watching each read (every input sits in a buffer of exactly its size). */
 #include "fixtures.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +64,8 @@ static void test_hello(void **state) {
     (void)state;
     cwr w;
     cwr_init(&w);
-    sync_wire_hello_enc(&w, key_a, hash_a, 1700000000123ull);
+    uint64_t features = SYNC_FEATURES_ALL | 0x40; /* a bit this build does not know */
+    sync_wire_hello_enc(&w, key_a, hash_a, 1700000000123ull, &features);
     size_t len;
     uint8_t *b = take(&w, &len);
     round_trip(b, len, SYNC_WIRE_HELLO);
@@ -74,6 +76,38 @@ static void test_hello(void **state) {
     assert_memory_equal(m.u.hello.digest, hash_a, RONDA_HASH_BYTES);
     assert_true(m.u.hello.has_clock);
     assert_int_equal(m.u.hello.clock_ms, 1700000000123ull);
+    assert_true(m.u.hello.has_features);
+    assert_int_equal(m.u.hello.features, SYNC_FEATURES_ALL | 0x40);
+    assert_int_equal(m.u.hello.later, 0);
+    free(b);
+    /* the 5-item HELLO of the builds before features: a clock, no features */
+    cwr_init(&w);
+    sync_wire_hello_enc(&w, key_a, hash_a, 7, NULL);
+    b = take(&w, &len);
+    round_trip(b, len, SYNC_WIRE_HELLO);
+    assert_ok(sync_wire_decode(b, len, &m, NULL));
+    assert_true(m.u.hello.has_clock);
+    assert_false(m.u.hello.has_features);
+    free(b);
+    /* a later build's HELLO of 8 items: the 7th and 8th (a text, an array) are read,
+     * bounded, and ignored, and the message still writes back as it came */
+    cwr_init(&w);
+    cwr_array(&w, 8);
+    cwr_uint(&w, 0);
+    cwr_uint(&w, 1);
+    cwr_bin(&w, key_a, RONDA_KEY_BYTES);
+    cwr_bin(&w, hash_a, RONDA_HASH_BYTES);
+    cwr_uint(&w, 9);
+    cwr_uint(&w, SYNC_FEAT_ZSTD);
+    cwr_str(&w, "v2", 2);
+    cwr_array(&w, 2);
+    cwr_uint(&w, 1);
+    cwr_uint(&w, 2);
+    b = take(&w, &len);
+    round_trip(b, len, SYNC_WIRE_HELLO);
+    assert_ok(sync_wire_decode(b, len, &m, NULL));
+    assert_int_equal(m.u.hello.features, SYNC_FEAT_ZSTD);
+    assert_int_equal(m.u.hello.later, 2);
     free(b);
     /* the 4-item HELLO of older builds: no clock */
     cwr_init(&w);
@@ -210,7 +244,8 @@ static void test_refused(void **state) {
         {"c0", "not a sync message"},
         {"90", "not a sync message"},
         {"91c0", "not a sync message"},
-        {"9105", "unknown message type"},
+        {"9106", "unknown message type"},
+        {"9105", "malformed ZSTD"},
         {"91cd0005", "not a sync message"}, /* a non-canonical uint: the reader refuses it */
         {"9100", "malformed HELLO"},
         {"920100", "malformed SYNCED"},
@@ -264,9 +299,9 @@ static void test_wrong_items(void **state) {
     cwr w;
     size_t len;
     uint8_t *b;
-    /* HELLO of 6 items, with a short authority, with a str clock */
+    /* HELLO claiming 6 items and holding 5, with a short authority, with a str clock */
     cwr_init(&w);
-    sync_wire_hello_enc(&w, key_a, hash_a, 1);
+    sync_wire_hello_enc(&w, key_a, hash_a, 1, NULL);
     b = take(&w, &len);
     b[0] = 0x96;
     assert_err(decode_exact(b, len, &m, &d), RONDA_ERR_MALFORMED);
@@ -353,12 +388,159 @@ static void test_wrong_items(void **state) {
     free(b);
 }
 
+/* A RECORDS reply of n records of `size` bytes each, alike but for a counter (as dialogues
+ * are alike but for their texts, ids and signatures). */
+static uint8_t *records_msg(uint32_t n, size_t size, size_t *len) {
+    cwr w;
+    cwr_init(&w);
+    sync_wire_records_enc(&w, 1, key_a, n);
+    uint8_t *rec = malloc(size);
+    assert_non_null(rec);
+    for (uint32_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < size; k++)
+            rec[k] = (uint8_t)("Warkop Kamtibmas di Desa Sumberejo "[k % 35] ^ (k < 8 ? i : 0));
+        cwr_bin(&w, rec, size);
+    }
+    free(rec);
+    return take(&w, len);
+}
+
+/* ZSTD: a RECORDS message deflated and inflated is the same message, decoded as RECORDS;
+ * a small or incompressible one is not deflated. */
+static void test_zstd(void **state) {
+    (void)state;
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    assert_non_null(cc);
+    assert_non_null(dc);
+    size_t len, zlen, ilen;
+    uint8_t *msg = records_msg(200, 400, &len), *z, *inner;
+    assert_int_equal(sync_wire_deflate(cc, SYNC_ZSTD_LEVEL, msg, len, &z, &zlen), 1);
+    assert_true(zlen < len / 4);
+    round_trip(z, zlen, SYNC_WIRE_ZSTD);
+    static sync_wire_msg m;
+    ronda_detail d;
+    assert_ok(sync_wire_decode(z, zlen, &m, &d));
+    assert_ok(sync_wire_inflate(dc, &m.u.zstd, &inner, &ilen, &d));
+    assert_int_equal(ilen, len);
+    assert_memory_equal(inner, msg, len);
+    assert_ok(sync_wire_decode(inner, ilen, &m, &d));
+    assert_int_equal(m.type, SYNC_WIRE_RECORDS);
+    assert_int_equal(m.u.records.count, 200);
+    free(inner);
+    free(z);
+    free(msg);
+    /* random bytes do not compress: the message stays as it is */
+    uint8_t noise[600];
+    randombytes_buf(noise, sizeof noise);
+    cwr w;
+    cwr_init(&w);
+    sync_wire_records_enc(&w, 0, NULL, 1);
+    cwr_bin(&w, noise, sizeof noise);
+    msg = take(&w, &len);
+    assert_int_equal(sync_wire_deflate(cc, SYNC_ZSTD_LEVEL, msg, len, &z, &zlen), 0);
+    free(msg);
+    ZSTD_freeCCtx(cc);
+    ZSTD_freeDCtx(dc);
+}
+
+/* [5, bin] around the given frame bytes */
+static uint8_t *zstd_msg(const uint8_t *frame, size_t flen, size_t *len) {
+    cwr w;
+    cwr_init(&w);
+    cwr_array(&w, 2);
+    cwr_uint(&w, SYNC_WIRE_ZSTD);
+    cwr_bin(&w, frame, flen);
+    return take(&w, len);
+}
+
+static void expect_refused(ZSTD_DCtx *dc, const uint8_t *frame, size_t flen, const char *why) {
+    size_t len, ilen;
+    uint8_t *b = zstd_msg(frame, flen, &len), *inner = (uint8_t *)"x";
+    static sync_wire_msg m;
+    ronda_detail d;
+    assert_ok(decode_exact(b, len, &m, &d));
+    uint8_t *copy = malloc(flen ? flen : 1); /* the frame in a buffer of exactly its size */
+    assert_non_null(copy);
+    memcpy(copy, frame, flen);
+    sync_wire_zstd z = {copy, (uint32_t)flen};
+    ronda_err e = sync_wire_inflate(dc, &z, &inner, &ilen, &d);
+    free(copy);
+    free(b);
+    if (e != RONDA_ERR_MALFORMED) fail_msg("%s: %s", why, ronda_errname(e));
+    assert_null(inner);
+    if (!strstr(d.text, "ZSTD")) fail_msg("%s: %s", why, d.text);
+}
+
+/* Frames that must not be inflated: no declared size, larger than SYNC_MSG_MAX, two frames,
+ * every truncation, bytes after the frame, a frame holding a HELLO or another ZSTD, and a
+ * ZSTD message of the wrong shape. */
+static void test_zstd_refused(void **state) {
+    (void)state;
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    size_t len, zlen, cap = ZSTD_compressBound(SYNC_MSG_MAX + 64);
+    uint8_t *msg = records_msg(100, 300, &len), *z, *buf = malloc(2 * cap);
+    assert_non_null(buf);
+    assert_int_equal(sync_wire_deflate(cc, SYNC_ZSTD_LEVEL, msg, len, &z, &zlen), 1);
+    static sync_wire_msg m;
+    ronda_detail d;
+    assert_ok(sync_wire_decode(z, zlen, &m, &d));
+    const uint8_t *frame = m.u.zstd.frame;
+    size_t flen = m.u.zstd.len;
+    for (size_t cut = 0; cut < flen; cut += (cut < 40 ? 1 : 97)) expect_refused(dc, frame, cut, "truncated frame");
+    memcpy(buf, frame, flen);
+    memcpy(buf + flen, frame, flen);
+    expect_refused(dc, buf, 2 * flen, "two frames");
+    buf[flen] = 0;
+    expect_refused(dc, buf, flen + 1, "a byte after the frame");
+    /* a frame that does not say its size (streamed) */
+    ZSTD_outBuffer out = {buf, cap, 0};
+    ZSTD_inBuffer in = {msg, len, 0};
+    assert_false(ZSTD_isError(ZSTD_CCtx_reset(cc, ZSTD_reset_session_and_parameters)));
+    assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 0)));
+    assert_int_equal(ZSTD_compressStream2(cc, &out, &in, ZSTD_e_end), 0);
+    expect_refused(dc, buf, out.pos, "no declared size");
+    /* a frame that inflates beyond SYNC_MSG_MAX: a bomb of zeros */
+    uint8_t *zeros = calloc(1, SYNC_MSG_MAX + 1);
+    assert_non_null(zeros);
+    zeros[0] = 0x92;
+    zeros[1] = SYNC_WIRE_RECORDS;
+    size_t bomb = ZSTD_compress(buf, cap, zeros, SYNC_MSG_MAX + 1, 1);
+    assert_false(ZSTD_isError(bomb));
+    assert_true(bomb < 1024);
+    expect_refused(dc, buf, bomb, "beyond SYNC_MSG_MAX");
+    free(zeros);
+    /* frames holding a HELLO, and a ZSTD message */
+    cwr w;
+    cwr_init(&w);
+    sync_wire_hello_enc(&w, key_a, hash_a, 1, NULL);
+    size_t hlen;
+    uint8_t *hello = take(&w, &hlen);
+    size_t hz = ZSTD_compress(buf, cap, hello, hlen, 3);
+    expect_refused(dc, buf, hz, "a HELLO inside");
+    free(hello);
+    size_t inz = ZSTD_compress(buf, cap, z, zlen, 3);
+    expect_refused(dc, buf, inz, "a ZSTD inside");
+    free(z);
+    free(msg);
+    /* [5] and [5, "text"] */
+    uint8_t five[] = {0x91, 0x05}, text[] = {0x92, 0x05, 0xa1, 'x'};
+    assert_err(decode_exact(five, sizeof five, &m, &d), RONDA_ERR_MALFORMED);
+    assert_string_equal(d.text, "malformed ZSTD");
+    assert_err(decode_exact(text, sizeof text, &m, &d), RONDA_ERR_MALFORMED);
+    free(buf);
+    ZSTD_freeCCtx(cc);
+    ZSTD_freeDCtx(dc);
+}
+
 int main(void) {
     if (ronda_init() != RONDA_OK) return 1;
     fill();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hello),   cmocka_unit_test(test_synced_want), cmocka_unit_test(test_frontier),
-        cmocka_unit_test(test_records), cmocka_unit_test(test_refused),     cmocka_unit_test(test_wrong_items),
+        cmocka_unit_test(test_hello),   cmocka_unit_test(test_synced_want),  cmocka_unit_test(test_frontier),
+        cmocka_unit_test(test_records), cmocka_unit_test(test_refused),      cmocka_unit_test(test_wrong_items),
+        cmocka_unit_test(test_zstd),    cmocka_unit_test(test_zstd_refused),
     };
     return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }
