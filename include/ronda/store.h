@@ -351,6 +351,14 @@ RONDA_API ronda_err ronda_store_frontier_forks(ronda_store *s,
                                                int (*cb)(void *ctx, const uint8_t *author, uint64_t seq,
                                                          const uint8_t *head, uint64_t fork_seq),
                                                void *ctx) RONDA_MUST_CHECK;
+/* The entries of ronda_store_frontier_forks whose author changed after store row `row` and
+ * fork row `fork_row` (ronda_store_last_rowid): a record of theirs, fork evidence, or a
+ * revocation of them stored since. Costs what changed, not the authors: a delta frontier
+ * (proto/sync.md, "Delta frontiers"). */
+RONDA_API ronda_err ronda_store_frontier_since(ronda_store *s, int64_t row, int64_t fork_row,
+                                               int (*cb)(void *ctx, const uint8_t *author, uint64_t seq,
+                                                         const uint8_t *head, uint64_t fork_seq),
+                                               void *ctx) RONDA_MUST_CHECK;
 /* The lowest seq of the author's fork evidence, 0 when none. */
 RONDA_API ronda_err ronda_store_fork_seq(ronda_store *s, const uint8_t author[RONDA_KEY_BYTES],
                                          uint64_t *seq) RONDA_MUST_CHECK;

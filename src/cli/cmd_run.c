@@ -619,14 +619,17 @@ int cmd_run(int argc, char **argv) {
             logmsg(&d, 7,
                    "stats: received %llu stored %llu duplicate %llu rejected %llu future %llu forks %llu msgs_in %llu"
                    " msgs_out %llu bytes_in %llu bytes_out %llu rounds_in_sync %llu records_wire_in %llu"
-                   " records_raw_in %llu records_wire_out %llu records_raw_out %llu zstd_in %llu zstd_out %llu",
+                   " records_raw_in %llu records_wire_out %llu records_raw_out %llu zstd_in %llu zstd_out %llu"
+                   " frontiers_full %llu frontiers_delta %llu delta_gaps %llu",
                    (unsigned long long)st.received, (unsigned long long)st.stored, (unsigned long long)st.duplicates,
                    (unsigned long long)st.rejected, (unsigned long long)st.future, (unsigned long long)st.forks,
                    (unsigned long long)st.msgs_in, (unsigned long long)st.msgs_out, (unsigned long long)st.bytes_in,
                    (unsigned long long)st.bytes_out, (unsigned long long)st.rounds_in_sync,
                    (unsigned long long)st.records_wire_in, (unsigned long long)st.records_raw_in,
                    (unsigned long long)st.records_wire_out, (unsigned long long)st.records_raw_out,
-                   (unsigned long long)st.zstd_in, (unsigned long long)st.zstd_out);
+                   (unsigned long long)st.zstd_in, (unsigned long long)st.zstd_out,
+                   (unsigned long long)st.frontiers_full, (unsigned long long)st.frontiers_delta,
+                   (unsigned long long)st.delta_gaps);
             next_stats = now + STATS_MS;
         }
         if (watchdog_ms && now >= next_watchdog) {

@@ -8,9 +8,11 @@
 #include "store/store_int.h"
 #include "util/assert.h"
 
-ronda_err ronda_store_frontier_forks(ronda_store *s,
-                                     int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *, uint64_t),
-                                     void *ctx) {
+/* The frontier query of ronda_store_frontier_forks; with `since`, only the authors with a
+ * record stored after row ?1, fork evidence after fork row ?2, or a revocation (of them)
+ * stored after row ?1 (which moves their entry without a record of theirs). */
+static ronda_err frontier_query(ronda_store *s, int since, int64_t row, int64_t fork_row,
+                                int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *, uint64_t), void *ctx) {
     sqlite3_stmt *st;
     /* A revoked author's chain ends at the revocation's last good record, whatever a node
      * received before the revoke reached it: so nodes that saw the revoke at different times
@@ -23,17 +25,31 @@ ronda_err ronda_store_frontier_forks(ronda_store *s,
      * fork above a revocation's last_seq changes nothing (those records are excluded
      * anyway) and is left out, so nodes agree whether or not they stored it before the
      * revoke. A chain forked at seq 1 has an entry of seq 0 (zero head). */
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT author, cut, CASE WHEN cut = seq THEN head ELSE (SELECT x.id FROM records x"
-                           "  WHERE x.author = t.author AND x.seq = t.cut) END, fork FROM"
-                           " (SELECT h.author, h.seq, h.head, min(h.seq, coalesce(r.last_seq, h.seq),"
-                           "   coalesce(f.low - 1, h.seq)) AS cut, f.low AS fork"
-                           "  FROM heads h LEFT JOIN revocations r ON r.member = h.author"
-                           "  LEFT JOIN (SELECT author, min(seq) AS low FROM forks GROUP BY author) f"
-                           "   ON f.author = h.author AND (r.last_seq IS NULL OR f.low <= r.last_seq)) t"
-                           " WHERE cut > 0 OR fork IS NOT NULL ORDER BY author",
-                           -1, &st, NULL) != SQLITE_OK)
+    static const char all[] = "SELECT author, cut, CASE WHEN cut = seq THEN head ELSE (SELECT x.id FROM records x"
+                              "  WHERE x.author = t.author AND x.seq = t.cut) END, fork FROM"
+                              " (SELECT h.author, h.seq, h.head, min(h.seq, coalesce(r.last_seq, h.seq),"
+                              "   coalesce(f.low - 1, h.seq)) AS cut, f.low AS fork"
+                              "  FROM heads h LEFT JOIN revocations r ON r.member = h.author"
+                              "  LEFT JOIN (SELECT author, min(seq) AS low FROM forks GROUP BY author) f"
+                              "   ON f.author = h.author AND (r.last_seq IS NULL OR f.low <= r.last_seq)) t"
+                              " WHERE cut > 0 OR fork IS NOT NULL ORDER BY author";
+    static const char changed[] =
+        "SELECT author, cut, CASE WHEN cut = seq THEN head ELSE (SELECT x.id FROM records x"
+        "  WHERE x.author = t.author AND x.seq = t.cut) END, fork FROM"
+        " (SELECT h.author, h.seq, h.head, min(h.seq, coalesce(r.last_seq, h.seq),"
+        "   coalesce(f.low - 1, h.seq)) AS cut, f.low AS fork"
+        "  FROM heads h LEFT JOIN revocations r ON r.member = h.author"
+        "  LEFT JOIN (SELECT author, min(seq) AS low FROM forks GROUP BY author) f"
+        "   ON f.author = h.author AND (r.last_seq IS NULL OR f.low <= r.last_seq)"
+        "  WHERE h.author IN (SELECT author FROM records WHERE rowid > ?1"
+        "   UNION SELECT author FROM forks WHERE rowid > ?2"
+        "   UNION SELECT v.member FROM revocations v JOIN records x ON x.id = v.record WHERE x.rowid > ?1)) t"
+        " WHERE cut > 0 OR fork IS NOT NULL ORDER BY author";
+    if (sqlite3_prepare_v2(s->db, since ? changed : all, -1, &st, NULL) != SQLITE_OK) return store_fail(s, 0);
+    if (since && (sqlite3_bind_int64(st, 1, row) != SQLITE_OK || sqlite3_bind_int64(st, 2, fork_row) != SQLITE_OK)) {
+        sqlite3_finalize(st);
         return store_fail(s, 0);
+    }
     static const uint8_t zero[RONDA_ID_BYTES] = {0};
     int rc;
     ronda_err e = RONDA_OK;
@@ -49,6 +65,18 @@ ronda_err ronda_store_frontier_forks(ronda_store *s,
     if (e == RONDA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) e = store_fail(s, rc);
     sqlite3_finalize(st);
     return e;
+}
+
+ronda_err ronda_store_frontier_forks(ronda_store *s,
+                                     int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *, uint64_t),
+                                     void *ctx) {
+    return frontier_query(s, 0, 0, 0, cb, ctx);
+}
+
+ronda_err ronda_store_frontier_since(ronda_store *s, int64_t row, int64_t fork_row,
+                                     int (*cb)(void *, const uint8_t *, uint64_t, const uint8_t *, uint64_t),
+                                     void *ctx) {
+    return frontier_query(s, 1, row, fork_row, cb, ctx);
 }
 
 typedef struct plain_ctx {

@@ -32,6 +32,9 @@ static int check_peer(const sync_core *c, const peer *p, char *why, size_t len) 
             if (q->id == p->id) return broken(why, len, "1: peer id %u is used twice", p->id);
     }
     if (p->qlen > SYNC_OUTQ_MAX) return broken(why, len, "2: peer %u has %zu messages queued", p->id, p->qlen);
+    if (p->nclaims > SYNC_CLAIMS_MAX || (p->nclaims && !p->claims) || (p->id == 0 && (p->nclaims || p->tx_round)))
+        return broken(why, len, "12: peer %u remembers %zu delta entries (at most %u), round %llu", p->id, p->nclaims,
+                      SYNC_CLAIMS_MAX, (unsigned long long)p->tx_round);
     if (n != p->qlen || last != p->qtail || (p->qtail && p->qtail->next))
         return broken(why, len, "2: peer %u: queue of %zu messages, qlen %zu, or its tail is not its last", p->id, n,
                       p->qlen);

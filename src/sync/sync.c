@@ -43,6 +43,8 @@
  *      records received, `future` never exceeds `deferred`, `rejected` is the sum of
  *      `rejected_by`, and the connected peers' refusals and undelivered claims their sums;
  *      RECORDS bytes sent are at most what they were before compression;
+ *  12. delta frontiers: a peer's remembered entries are at most SYNC_CLAIMS_MAX; a free
+ *      slot has none and no round;
  *      no counter goes back between two checks.
  * sync_check() keeps one thing of its own: the counters as it last saw them (for 11).
  *
@@ -114,6 +116,7 @@ static void peer_clear(peer *p) {
         m = n;
     }
     free(p->wants);
+    free(p->claims);
     memset(p, 0, sizeof *p);
 }
 
@@ -166,14 +169,13 @@ ronda_err sync_release(sync_core *c) {
     return ronda_store_commit(c->s);
 }
 
-/* Whether RECORDS to this peer go compressed: both ends announced SYNC_FEAT_ZSTD. */
-static int peer_takes_zstd(const sync_core *c, const peer *p) {
-    return (c->features & SYNC_FEAT_ZSTD) && p->hello_items >= 6 && (p->features & SYNC_FEAT_ZSTD);
+int sync_peer_takes(const sync_core *c, const peer *p, uint64_t feature) {
+    return (c->features & feature) && p->hello_items >= 6 && (p->features & feature);
 }
 
 /* A RECORDS message for a peer that takes ZSTD, compressed when that makes it smaller. */
 static void maybe_deflate(sync_core *c, peer *p, uint8_t **data, size_t *len) {
-    if (*len < SYNC_ZSTD_MIN || !peer_takes_zstd(c, p)) return;
+    if (*len < SYNC_ZSTD_MIN || !sync_peer_takes(c, p, SYNC_FEAT_ZSTD)) return;
     if (!c->zc && !(c->zc = ZSTD_createCCtx())) return;
     uint8_t *z;
     size_t zlen;
@@ -186,17 +188,17 @@ static void maybe_deflate(sync_core *c, peer *p, uint8_t **data, size_t *len) {
 /* Queue a finished message for a peer. A full queue (a slow or stalled peer) drops it:
  * pushes are repaired by the next round, and a dropped reply by the requester's timeout.
  * Replies and round messages get a little headroom over pushes. */
-void sync_enqueue(sync_core *c, peer *p, cwr *w, int flags) {
+int sync_enqueue(sync_core *c, peer *p, cwr *w, int flags) {
     uint8_t *data;
     size_t len;
     if (p->qlen >= ((flags & SYNC_Q_PUSH) ? SYNC_OUTQ_MAX / 2 : SYNC_OUTQ_MAX)) {
         c->st.pushes_dropped++;
         cwr_destroy(w);
-        return;
+        return 0;
     }
     if (cwr_take(w, &data, &len) != RONDA_OK) {
         cwr_destroy(w);
-        return;
+        return 0;
     }
     cwr_destroy(w);
     size_t raw = (flags & SYNC_Q_RECORDS) ? len : 0;
@@ -204,7 +206,7 @@ void sync_enqueue(sync_core *c, peer *p, cwr *w, int flags) {
     outmsg *m = malloc(sizeof *m);
     if (!m) {
         free(data);
-        return;
+        return 0;
     }
     m->data = data;
     m->len = len;
@@ -217,6 +219,7 @@ void sync_enqueue(sync_core *c, peer *p, cwr *w, int flags) {
     p->qtail = m;
     p->qlen++;
     RONDA_ASSERT(p->qlen <= SYNC_OUTQ_MAX); /* invariant 2: the check above admits one more at most */
+    return 1;
 }
 
 static void send_hello(sync_core *c, peer *p, uint64_t now) {
@@ -227,7 +230,9 @@ static void send_hello(sync_core *c, peer *p, uint64_t now) {
     /* Our clock (the peer knows its offset) and features; to an older build, whose decoder
      * takes at most 5 items, the HELLO it reads (it counted the first one malformed). */
     int older = p->hello_items > 0 && p->hello_items < 6;
-    sync_wire_hello_enc(&w, c->authority, digest, c->wall_ms, older ? NULL : &c->features);
+    /* A delta round missed: no SYNC_FEAT_DELTA until the peer has sent a full frontier. */
+    uint64_t features = c->features & ~(p->rx_reset ? (uint64_t)SYNC_FEAT_DELTA : 0);
+    sync_wire_hello_enc(&w, c->authority, digest, c->wall_ms, older ? NULL : &features);
     sync_enqueue(c, p, &w, 0);
     p->next_hello_ms = now + SYNC_ROUND_MS;
     p->evidence_sent = 0; /* a new round */
@@ -262,7 +267,9 @@ ronda_err sync_peer_up(sync_core *c, uint32_t id, sync_clock t) {
 void sync_peer_ready(sync_core *c, uint32_t id, sync_clock t) {
     uint64_t now_ms = clocks(c, t);
     peer *p = sync_find(c, id);
-    if (p && !p->banned) send_hello(c, p, now_ms);
+    if (!p || p->banned) return;
+    sync_delta_reset(p); /* the connection is new at the other end, perhaps: its rounds start over */
+    send_hello(c, p, now_ms);
 }
 
 void sync_peer_down(sync_core *c, uint32_t id) {
@@ -336,8 +343,10 @@ static ronda_err got_hello(sync_core *c, peer *p, const sync_wire_hello *h, uint
         return RONDA_OK;
     }
     if (h->has_clock) peer_clock(c, p, h->clock_ms);
+    int64_t row = sync_max_rowid(c->s, 0), fork_row = sync_max_rowid(c->s, 1); /* before the digest */
     p->hello_items = h->has_features ? 6 : h->has_clock ? 5 : 4;
     p->features = h->has_features ? h->features : 0;
+    if (!sync_peer_takes(c, p, SYNC_FEAT_DELTA)) p->tx_round = 0; /* it asks for full frontiers */
     uint8_t ours[32];
     ronda_err de = ronda_store_digest(c->s, ours, NULL);
     if (de != RONDA_OK) return de;
@@ -349,6 +358,7 @@ static ronda_err got_hello(sync_core *c, peer *p, const sync_wire_hello *h, uint
         c->st.rounds_in_sync++;
         sync_guard_synced(c, p->id);
         p->last_sync_ms = now;
+        sync_delta_synced(p, row, fork_row);
     } else {
         sync_send_frontier(c, p);
     }
@@ -373,20 +383,18 @@ static ronda_err receive(sync_core *c, uint32_t id, const uint8_t *msg, size_t l
     switch (m->type) {
     case SYNC_WIRE_HELLO:
         return got_hello(c, p, &m->u.hello, now);
-    case SYNC_WIRE_SYNCED:
-        if (c->guard == RONDA_GUARD_RESTORED) {
-            uint8_t ours[32];
-            if (ronda_store_digest(c->s, ours, NULL) == RONDA_OK && memcmp(ours, m->u.synced.digest, 32) == 0)
-                sync_guard_synced(c, id);
+    case SYNC_WIRE_SYNCED: {
+        int64_t row = sync_max_rowid(c->s, 0), fork_row = sync_max_rowid(c->s, 1); /* before the digest */
+        uint8_t ours[32];
+        if (ronda_store_digest(c->s, ours, NULL) == RONDA_OK && memcmp(ours, m->u.synced.digest, 32) == 0) {
+            if (c->guard == RONDA_GUARD_RESTORED) sync_guard_synced(c, id);
+            sync_delta_synced(p, row, fork_row);
         }
         p->last_sync_ms = now;
         return RONDA_OK;
+    }
     case SYNC_WIRE_FRONTIER: {
-        const sync_wire_frontier *f = &m->u.frontier;
-        for (uint32_t i = 0; i < f->n; i++) {
-            const sync_wire_entry *x = &f->e[i];
-            sync_frontier_seen(c, p, x->author, x->seq, x->head, x->fork, x->pair);
-        }
+        sync_frontier_in(c, p, &m->u.frontier);
         if (de != RONDA_OK) return bad_msg(c, p, dd->text); /* a malformed entry after these */
         sync_pump(c, p, now);
         return RONDA_OK;
@@ -473,6 +481,7 @@ ronda_err sync_tick(sync_core *c, sync_clock t) {
         if (now >= p->next_hello_ms) {
             send_hello(c, p, now);
             sync_send_probe(c, p);
+            sync_claims_replay(c, p);
         }
         for (size_t k = 0; k < SYNC_INFLIGHT_MAX; k++) {
             inflight *f = &p->fl[k];

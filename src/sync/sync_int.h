@@ -43,6 +43,13 @@ typedef struct inflight {
     int seen;       /* its reply has come (sync_span_seen), perhaps not applied yet */
 } inflight;
 
+/* A peer's frontier entry that still asks for something (delta frontiers, see claims). */
+typedef struct claim {
+    uint8_t author[RONDA_KEY_BYTES];
+    uint64_t seq, fork;
+    uint8_t head[RONDA_ID_BYTES];
+} claim;
+
 typedef struct outmsg {
     uint8_t *data;
     size_t len;
@@ -88,6 +95,16 @@ typedef struct peer {
      * behind one another ask for ranges their replies fill, not ranges that begin after a
      * hole (whose records cannot be stored, and would be fetched again). */
     uint32_t want_span;
+    /* Delta frontiers (proto/sync.md). Sent: the rounds sent on this connection (0: the next
+     * is a full one, round 1) and the store rows they covered. Received: the last round and
+     * chunk taken, the entries remembered (claims), and whether a round was missed, which
+     * asks the peer for a full frontier by announcing no SYNC_FEAT_DELTA until one came. */
+    uint64_t tx_round;
+    int64_t tx_row, tx_fork_row;
+    uint64_t rx_round, rx_chunk; /* rx_chunk: the next chunk expected of rx_round (0: a new round) */
+    int rx_reset;
+    claim *claims;
+    size_t nclaims;
 } peer;
 
 /* Store rows not to push: those of large replies (see apply_records). Ascending, pruned once
@@ -169,12 +186,21 @@ peer *sync_find(sync_core *c, uint32_t id); /* a connected peer by id; NULL when
  * compressed for a peer that takes ZSTD when that makes it smaller. */
 #define SYNC_Q_PUSH 1
 #define SYNC_Q_RECORDS 2
-void sync_enqueue(sync_core *c, peer *p, cwr *w, int flags);
+int sync_enqueue(sync_core *c, peer *p, cwr *w, int flags); /* 1: queued; 0: dropped */
+/* Whether this peer's and our own latest HELLO announce a feature (SYNC_FEAT_*). */
+int sync_peer_takes(const sync_core *c, const peer *p, uint64_t feature);
 /* Cut a peer off (once): its queue, wants and window are dropped, the sync_on_ban hook told. */
 void sync_ban(sync_core *c, peer *p);
 
 /* frontier.c */
-void sync_send_frontier(sync_core *c, peer *p); /* our heads, the next SYNC_WANTS_MAX of them */
+void sync_send_frontier(sync_core *c, peer *p); /* our heads, the next SYNC_WANTS_MAX of them, or a delta */
+/* A FRONTIER in: each entry seen, delta rounds followed, claims kept. */
+void sync_frontier_in(sync_core *c, peer *p, const sync_wire_frontier *f);
+void sync_claims_replay(sync_core *c, peer *p); /* each round: what remembered entries still ask */
+void sync_delta_reset(peer *p);                 /* a new connection (or one back): full frontiers again */
+/* Digests found equal with rows `row`, `fork_row` read before ours: the next delta to the
+ * peer names only what changed after them. */
+void sync_delta_synced(peer *p, int64_t row, int64_t fork_row);
 
 /* fetch.c */
 uint64_t sync_our_seq(sync_core *c, const uint8_t *author); /* our head's seq (0: none) */

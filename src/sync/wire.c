@@ -59,14 +59,24 @@ static ronda_err frontier(crd *r, uint32_t n, sync_wire_msg *m, ronda_detail *d)
     sync_wire_frontier *f = &m->u.frontier;
     uint32_t entries;
     f->n = 0;
-    if (n != 3 || crd_uint(r, &f->last) != RONDA_OK || crd_array(r, &entries) != RONDA_OK ||
+    f->has_round = 0;
+    f->round = f->chunk = 0;
+    if ((n != 3 && n != 5) || crd_uint(r, &f->last) != RONDA_OK || crd_array(r, &entries) != RONDA_OK ||
         entries > SYNC_FRONTIER_CHUNK || entries > crd_left(r) / ENTRY_MIN_BYTES)
         return bad(d, "malformed FRONTIER");
     for (; f->n < entries; f->n++)
         if (entry(r, &f->e[f->n]) != RONDA_OK) {
-            m->partial = 1;
+            if (n == 3)
+                m->partial = 1; /* the entries before it stand, as older builds used them */
+            else
+                f->n = 0; /* a delta chunk is used whole or not at all */
             return bad(d, "malformed FRONTIER entry");
         }
+    if (n == 5 && (crd_uint(r, &f->round) != RONDA_OK || crd_uint(r, &f->chunk) != RONDA_OK || f->round == 0)) {
+        f->n = 0; /* a delta chunk that does not say which: none of it is used */
+        return bad(d, "malformed FRONTIER round");
+    }
+    f->has_round = n == 5;
     return RONDA_OK;
 }
 
@@ -232,11 +242,16 @@ void sync_wire_synced_enc(cwr *w, const uint8_t *digest) {
     cwr_bin(w, digest, RONDA_HASH_BYTES);
 }
 
-void sync_wire_frontier_enc(cwr *w, int last, uint32_t n) {
-    cwr_array(w, 3);
+void sync_wire_frontier_enc(cwr *w, int last, uint32_t n, int delta) {
+    cwr_array(w, delta ? 5 : 3);
     cwr_uint(w, SYNC_WIRE_FRONTIER);
     cwr_uint(w, last ? 1 : 0);
     cwr_array(w, n);
+}
+
+void sync_wire_frontier_round_enc(cwr *w, uint64_t round, uint64_t chunk) {
+    cwr_uint(w, round);
+    cwr_uint(w, chunk);
 }
 
 void sync_wire_entry_enc(cwr *w, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork,
@@ -287,12 +302,13 @@ void sync_wire_encode(cwr *w, const sync_wire_msg *m) {
         return;
     case SYNC_WIRE_FRONTIER: {
         const sync_wire_frontier *f = &m->u.frontier;
-        cwr_array(w, 3);
+        cwr_array(w, f->has_round ? 5 : 3);
         cwr_uint(w, SYNC_WIRE_FRONTIER);
         cwr_uint(w, f->last); /* as sent: any uint is read */
         cwr_array(w, f->n);
         for (uint32_t i = 0; i < f->n; i++)
             sync_wire_entry_enc(w, f->e[i].author, f->e[i].seq, f->e[i].head, f->e[i].fork, f->e[i].pair);
+        if (f->has_round) sync_wire_frontier_round_enc(w, f->round, f->chunk);
         return;
     }
     case SYNC_WIRE_WANT:

@@ -57,10 +57,13 @@ typedef struct sync_wire_entry {
     const uint8_t *pair; /* the fork's two lowest ids, ascending (2 * RONDA_ID_BYTES); NULL: none named */
 } sync_wire_entry;
 
-/* [2, last 0|1, [entry, ...]] */
+/* [2, last 0|1, [entry, ...] (, round, chunk)]: with round and chunk, one chunk of a delta
+ * frontier (proto/sync.md, "Delta frontiers") */
 typedef struct sync_wire_frontier {
     uint64_t last;
     uint32_t n;
+    int has_round;
+    uint64_t round, chunk;
     sync_wire_entry e[SYNC_FRONTIER_CHUNK];
 } sync_wire_frontier;
 
@@ -129,8 +132,10 @@ int sync_wire_deflate(ZSTD_CCtx *cctx, int level, const uint8_t *msg, size_t len
 void sync_wire_hello_enc(cwr *w, const uint8_t *authority, const uint8_t *digest, uint64_t clock_ms,
                          const uint64_t *features);
 void sync_wire_synced_enc(cwr *w, const uint8_t *digest);
-/* FRONTIER: the header of a chunk of n entries, then n entries. */
-void sync_wire_frontier_enc(cwr *w, int last, uint32_t n);
+/* FRONTIER: the header of a chunk of n entries, then n entries; with `delta`, then
+ * sync_wire_frontier_round_enc (round and chunk after the entries). */
+void sync_wire_frontier_enc(cwr *w, int last, uint32_t n, int delta);
+void sync_wire_frontier_round_enc(cwr *w, uint64_t round, uint64_t chunk);
 void sync_wire_entry_enc(cwr *w, const uint8_t *author, uint64_t seq, const uint8_t *head, uint64_t fork,
                          const uint8_t *pair);
 void sync_wire_want_enc(cwr *w, const uint8_t *author, uint64_t from, uint64_t max);

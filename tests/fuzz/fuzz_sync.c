@@ -15,7 +15,8 @@
  *   3 PEER    peer                    the connection comes up (or goes down when it is up)
  *   4 HOLD                            sync_hold, or sync_release when held
  *   5 ECHO    peer                    what the core sends is delivered back as from `peer`
- *   6 CLAIM   peer, n, n x (who, seq16, head?)   a FRONTIER claim
+ *   6 CLAIM   peer, n, last, n x (who, seq16, head?)   a FRONTIER claim (last's bit 1: a
+ *                                     delta frontier's chunk, round and chunk from its other bits)
  *   7 WANT    peer, who, from, max    a WANT
  *   8 HELLO   peer, digest?           a HELLO naming our authority (our digest or another), of
  *                                     4, 5 or 6 items (the 6th announcing zstd, or not)
@@ -266,10 +267,11 @@ static void op_seal(world *w, in *x) {
 /* CLAIM: a FRONTIER of up to 8 entries naming the harness's keys at any seq. */
 static void op_claim(world *w, in *x) {
     uint32_t peer = peer_of(u8(x));
-    uint8_t n = u8(x) % 9, last = u8(x) & 1;
+    uint8_t n = u8(x) % 9, lastb = u8(x), last = lastb & 1;
+    int delta = (lastb & 2) != 0;
     cwr wr;
     cwr_init(&wr);
-    cwr_array(&wr, 3);
+    cwr_array(&wr, delta ? 5 : 3);
     cwr_uint(&wr, 2); /* FRONTIER */
     cwr_uint(&wr, last);
     cwr_array(&wr, n);
@@ -284,6 +286,10 @@ static void op_claim(world *w, in *x) {
         cwr_bin(&wr, fz_key_of(who)->pk, RONDA_KEY_BYTES);
         cwr_uint(&wr, seq);
         cwr_bin(&wr, head, sizeof head);
+    }
+    if (delta) { /* round 0 (refused) to 7, chunk 0 to 3 */
+        cwr_uint(&wr, (uint64_t)(lastb >> 2) & 7u);
+        cwr_uint(&wr, (uint64_t)(lastb >> 5) & 3u);
     }
     size_t len;
     uint8_t *m = take(&wr, &len);

@@ -297,6 +297,19 @@ static void sync_seeds(void) {
     op(&p, 2, 3, 1);
     op(&p, 2, 5, 1);
     put("sync", "hello-zstd-want-echo", p.b, p.n);
+
+    memset(&p, 0, sizeof p); /* delta frontiers: peer 1 announces them (HELLO mode 29: 6 items,
+                              * zstd and delta), sends rounds 1 and 2, then 4 (a gap); ticks
+                              * replay what its entries asked for; the core's deltas echoed */
+    op(&p, 3, 8, 0, 29);
+    op(&p, 8, 6, 0, 1, 7, FZ_M1, 40, 0, 1);
+    op(&p, 8, 6, 0, 1, 11, FZ_M2, 9, 0, 1);
+    op(&p, 2, 2, 40);
+    op(&p, 8, 6, 0, 1, 19, FZ_M1, 41, 0, 1);
+    op(&p, 2, 2, 40);
+    op(&p, 3, 8, 0, 29);
+    op(&p, 2, 5, 0);
+    put("sync", "delta-frontier-rounds", p.b, p.n);
 }
 
 static void text_seeds(const char *examples) {

@@ -359,7 +359,7 @@ void restore_events(world *w) {
 /* Every fourth node announces no features, as a node configured with `compress = none`:
  * the others must send it RECORDS as they are, and still take its messages. */
 void sim_features(world *w, int i) {
-    if (i % 4 == 3 && !w->all_zstd) sync_set_features(w->nodes[i].c, 0);
+    if (i % 4 == 3 && !w->all_features) sync_set_features(w->nodes[i].c, 0);
 }
 
 void restart(world *w, int i) {

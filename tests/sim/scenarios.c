@@ -714,6 +714,185 @@ static void selftest_peer_choice(const opts *o) {
     free(w);
 }
 
+/* ------------------------------------------------------------------ delta frontiers */
+
+/* A network that is always writing somewhere: the FRONTIER bytes of its rounds with delta
+ * frontiers (proto/sync.md), beside the same run with full frontiers every round. */
+static uint64_t steady_frontier_bytes(const opts *o, int delta, uint64_t *rounds_bytes, int *synced) {
+    world *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    const unsigned n = 24;
+    if (world_init(w, o, 1301, n, 0) != 0) abort();
+    pick_topology(w);
+    w->all_features = 1;
+    world_start(w);
+    if (!delta)
+        for (unsigned i = 0; i < n; i++) sync_set_features(w->nodes[i].c, SYNC_FEAT_ZSTD);
+    run_for(w, 5 * SYNC_ROUND_MS); /* the first full frontiers, the first HELLOs without DELTA */
+    memset(w->type_bytes, 0, sizeof w->type_bytes);
+    memset(w->type_count, 0, sizeof w->type_count);
+    uint64_t bytes0 = w->bytes, full0 = 0;
+    for (unsigned i = 0; i < n; i++) {
+        sync_stats st;
+        sync_get_stats(w->nodes[i].c, &st);
+        full0 += st.frontiers_full;
+    }
+    /* 5 simulated minutes; a record somewhere every 4 s (some in bursts of 3) */
+    for (unsigned k = 0; k < 75 && !w->fail[0]; k++) {
+        do_append(w, 1 + (int)rng_below(&w->work, n - 1), k % 5 == 0 ? 3 : 1);
+        run_for(w, 4000);
+    }
+    *rounds_bytes = w->bytes - bytes0 - w->type_bytes[4] - w->type_bytes[5];
+    uint64_t full = 0, dl = 0, gaps = 0;
+    for (unsigned i = 0; i < n; i++) {
+        sync_stats st;
+        sync_get_stats(w->nodes[i].c, &st);
+        full += st.frontiers_full;
+        dl += st.frontiers_delta;
+        gaps += st.delta_gaps;
+    }
+    printf("    %s: %" PRIu64 " full frontiers (%" PRIu64 " before), %" PRIu64 " deltas, %" PRIu64 " gaps; %" PRIu64
+           " FRONTIER messages, %" PRIu64 " HELLO %" PRIu64 " SYNCED\n",
+           delta ? "deltas" : "full", full, full0, dl, gaps, w->type_count[2], w->type_count[0], w->type_count[1]);
+    uint64_t fb = w->type_bytes[2];
+    run_for(w, 10 * SYNC_ROUND_MS);
+    *synced = !w->fail[0] && members_synced(w);
+    world_free(w);
+    free(w);
+    return fb;
+}
+
+/* The features item of the last HELLO core c queued (drained), or ~0 when none. */
+static uint64_t hello_features(sync_core *c) {
+    uint32_t peer;
+    uint8_t *m;
+    size_t len;
+    uint64_t f = ~(uint64_t)0;
+    while (sync_next_out(c, &peer, &m, &len)) {
+        static sync_wire_msg x;
+        if (sync_wire_decode(m, len, &x, NULL) == RONDA_OK && x.type == SYNC_WIRE_HELLO && x.u.hello.has_features)
+            f = x.u.hello.features;
+        free(m);
+    }
+    return f;
+}
+
+/* The entries of the FRONTIER chunks core c queued (drained): how many, and the round of the
+ * last (0: not a delta). */
+static uint32_t frontier_out(sync_core *c, uint64_t *round) {
+    uint32_t peer, n = 0;
+    uint8_t *m;
+    size_t len;
+    *round = ~(uint64_t)0;
+    while (sync_next_out(c, &peer, &m, &len)) {
+        static sync_wire_msg x;
+        if (sync_wire_decode(m, len, &x, NULL) == RONDA_OK && x.type == SYNC_WIRE_FRONTIER) {
+            n += x.u.frontier.n;
+            *round = x.u.frontier.has_round ? x.u.frontier.round : 0;
+        }
+        free(m);
+    }
+    return n;
+}
+
+static void feed_frontier(world *w, sync_core *c, uint64_t round, uint64_t chunk, int last, const uint8_t *author,
+                          uint64_t seq) {
+    static const uint8_t head[RONDA_ID_BYTES] = {7};
+    cwr x;
+    cwr_init(&x);
+    sync_wire_frontier_enc(&x, last, 1, round != 0);
+    sync_wire_entry_enc(&x, author, seq, head, 0, NULL);
+    if (round) sync_wire_frontier_round_enc(&x, round, chunk);
+    uint8_t *m;
+    size_t len;
+    if (cwr_take(&x, &m, &len) != RONDA_OK) abort();
+    cwr_destroy(&x);
+    feed(w, c, m, len);
+    free(m);
+}
+
+static void selftest_delta_rounds(const opts *o) {
+    printf("core: delta frontiers: round 1 full, then what changed; a missed round asks for a full one\n");
+    world *w = pair_world(o, 1302);
+    node *a = &w->nodes[1];
+    do_append(w, 1, 3);
+    do_append(w, 2, 3);
+    run_until_synced(w, 30000);
+    sync_core *c = NULL;
+    uint8_t auth[RONDA_KEY_BYTES], other[RONDA_HASH_BYTES];
+    ronda_store_authority(a->s, auth);
+    memset(other, 0x33, sizeof other);
+    if (sync_new(a->s, NULL, NULL, &c) != RONDA_OK || sync_peer_up(c, 9, node_clock(w, a)) != RONDA_OK) abort();
+    uint64_t f = hello_features(c), round;
+    check(f == SYNC_FEATURES_ALL, "HELLO announces zstd and delta frontiers: features %" PRIu64, f);
+    /* the peer takes deltas; its digest differs: round 1, every author */
+    uint64_t feat = SYNC_FEATURES_ALL;
+    cwr x;
+    uint8_t *m;
+    size_t len;
+    cwr_init(&x);
+    sync_wire_hello_enc(&x, auth, other, T0_MS + w->now, &feat);
+    if (cwr_take(&x, &m, &len) != RONDA_OK) abort();
+    cwr_destroy(&x);
+    feed(w, c, m, len);
+    uint64_t authors = 0;
+    uint8_t dig[RONDA_HASH_BYTES];
+    if (ronda_store_digest(a->s, dig, &authors) != RONDA_OK) abort();
+    uint32_t n1 = frontier_out(c, &round);
+    check(round == 1 && n1 == authors, "round 1 names all %" PRIu64 " authors: %u entries, round %" PRIu64, authors, n1,
+          round);
+    feed(w, c, m, len);
+    uint32_t n2 = frontier_out(c, &round);
+    check(round == 2 && n2 == 0, "round 2, nothing written since: %u entries, round %" PRIu64, n2, round);
+    do_append(w, 1, 1); /* A writes: its own entry changes */
+    feed(w, c, m, len);
+    uint32_t n3 = frontier_out(c, &round);
+    check(round == 3 && n3 == 1, "round 3 after A wrote one record: %u entry, round %" PRIu64, n3, round);
+    free(m);
+    /* deltas in: rounds 1 and 2 in order; then round 4 (3 was lost) */
+    uint8_t stranger[RONDA_KEY_BYTES];
+    memset(stranger, 0x44, sizeof stranger);
+    feed_frontier(w, c, 1, 0, 1, w->nodes[2].pk, 3);
+    feed_frontier(w, c, 2, 0, 1, stranger, 1);
+    sync_peer_ready(c, 9, node_clock(w, a)); /* not a reset of what comes in: it is a new HELLO */
+    f = hello_features(c);
+    check(f == SYNC_FEATURES_ALL, "rounds 1 and 2 taken in order: deltas still announced (%" PRIu64 ")", f);
+    feed_frontier(w, c, 1, 0, 1, w->nodes[2].pk, 3);
+    feed_frontier(w, c, 3, 0, 1, stranger, 1);
+    w->now += SYNC_ROUND_MS;
+    sync_tick(c, node_clock(w, a));
+    f = hello_features(c);
+    sync_stats st;
+    sync_get_stats(c, &st);
+    check(f == SYNC_FEAT_ZSTD && st.delta_gaps == 1,
+          "after round 3 when round 2 was due, the next HELLO asks for a full frontier: features %" PRIu64 ", %" PRIu64
+          " gap",
+          f, st.delta_gaps);
+    feed_frontier(w, c, 0, 0, 1, stranger, 1); /* the peer's full frontier */
+    w->now += SYNC_ROUND_MS;
+    sync_tick(c, node_clock(w, a));
+    f = hello_features(c);
+    check(f == SYNC_FEATURES_ALL, "once a full frontier came, deltas are announced again: features %" PRIu64, f);
+    sync_destroy(&c);
+    world_free(w);
+    free(w);
+}
+
+static void selftest_delta(const opts *o) {
+    printf("core: delta frontiers: a network always writing somewhere sends only what changed\n");
+    uint64_t r_delta, r_full;
+    int s_delta, s_full;
+    uint64_t f_delta = steady_frontier_bytes(o, 1, &r_delta, &s_delta);
+    uint64_t f_full = steady_frontier_bytes(o, 0, &r_full, &s_full);
+    /* per node per day: 23 nodes (the authority's store is not linked), 300 s */
+    double day = 86400.0 / 300.0 / 23.0;
+    check(s_delta && s_full && f_delta * 5 < f_full,
+          "24 nodes, a record every 4 s for 5 min: FRONTIER %.0f KB per node per day with deltas, %.0f KB with full "
+          "frontiers; all round traffic but RECORDS %.0f KB vs %.0f KB; both converge",
+          (double)f_delta * day / 1000.0, (double)f_full * day / 1000.0, (double)r_delta * day / 1000.0,
+          (double)r_full * day / 1000.0);
+}
+
 /* ------------------------------------------------------------------ all scenarios */
 
 int selftest(const opts *o) {
@@ -731,6 +910,8 @@ int selftest(const opts *o) {
     selftest_impersonation(o);
     selftest_round_and_forgery(o);
     selftest_compression(o);
+    selftest_delta_rounds(o);
+    selftest_delta(o);
     selftest_replay(o);
     selftest_big_frontier(o);
     selftest_group_commit(o);

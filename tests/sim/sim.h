@@ -221,7 +221,7 @@ typedef struct world {
     captured *cap;
     size_t ncap, capcap;
     uint64_t type_count[8], type_bytes[8], type_len_min[8], type_len_max[8];
-    int all_zstd; /* every node announces SYNC_FEAT_ZSTD (else every fourth announces none) */
+    int all_features; /* every node announces every feature (else every fourth announces none) */
 } world;
 
 typedef struct copy_ctx {

@@ -149,7 +149,7 @@ static void test_frontier(void **state) {
     cwr w;
     size_t len;
     cwr_init(&w);
-    sync_wire_frontier_enc(&w, 1, 3);
+    sync_wire_frontier_enc(&w, 1, 3, 0);
     sync_wire_entry_enc(&w, key_a, 5, hash_a, 0, NULL);
     sync_wire_entry_enc(&w, key_b, 9, hash_a, 7, NULL);      /* 4 items: a fork, no evidence */
     sync_wire_entry_enc(&w, key_b, 300, hash_a, 3, pair_ab); /* 5 items */
@@ -167,10 +167,46 @@ static void test_frontier(void **state) {
     assert_int_equal(f->e[2].seq, 300);
     assert_memory_equal(f->e[2].pair, pair_ab, sizeof pair_ab);
     free(b);
+    /* a chunk of a delta frontier: round and chunk after the entries */
+    cwr_init(&w);
+    sync_wire_frontier_enc(&w, 0, 1, 1);
+    sync_wire_entry_enc(&w, key_a, 5, hash_a, 0, NULL);
+    sync_wire_frontier_round_enc(&w, 7, 2);
+    b = take(&w, &len);
+    round_trip(b, len, SYNC_WIRE_FRONTIER);
+    assert_ok(sync_wire_decode(b, len, &m, NULL));
+    assert_true(f->has_round);
+    assert_int_equal(f->round, 7);
+    assert_int_equal(f->chunk, 2);
+    assert_int_equal(f->n, 1);
+    free(b);
+    /* round 0 is not a round; a bad entry in a delta chunk leaves none of it */
+    ronda_detail dd;
+    cwr_init(&w);
+    sync_wire_frontier_enc(&w, 1, 1, 1);
+    sync_wire_entry_enc(&w, key_a, 5, hash_a, 0, NULL);
+    sync_wire_frontier_round_enc(&w, 0, 0);
+    b = take(&w, &len);
+    assert_err(decode_exact(b, len, &m, &dd), RONDA_ERR_MALFORMED);
+    assert_string_equal(dd.text, "malformed FRONTIER round");
+    assert_false(m.partial);
+    free(b);
+    cwr_init(&w);
+    sync_wire_frontier_enc(&w, 1, 2, 1);
+    sync_wire_entry_enc(&w, key_a, 5, hash_a, 0, NULL);
+    cwr_array(&w, 2); /* an entry of 2 items */
+    cwr_bin(&w, key_b, RONDA_KEY_BYTES);
+    cwr_uint(&w, 1);
+    sync_wire_frontier_round_enc(&w, 1, 0);
+    b = take(&w, &len);
+    assert_err(decode_exact(b, len, &m, &dd), RONDA_ERR_MALFORMED);
+    assert_false(m.partial);
+    assert_int_equal(m.u.frontier.n, 0);
+    free(b);
     /* a full chunk round-trips; one entry more is refused before any is read */
     for (uint32_t n = SYNC_FRONTIER_CHUNK; n <= SYNC_FRONTIER_CHUNK + 1; n++) {
         cwr_init(&w);
-        sync_wire_frontier_enc(&w, 0, n);
+        sync_wire_frontier_enc(&w, 0, n, 0);
         for (uint32_t i = 0; i < n; i++) sync_wire_entry_enc(&w, key_a, i, hash_a, 0, NULL);
         b = take(&w, &len);
         ronda_detail d;
@@ -321,7 +357,7 @@ static void test_wrong_items(void **state) {
      * head. The entries before a bad one stand (partial), as older builds acted on them. */
     for (int bad = 0; bad < 4; bad++) {
         cwr_init(&w);
-        sync_wire_frontier_enc(&w, 1, 2);
+        sync_wire_frontier_enc(&w, 1, 2, 0);
         sync_wire_entry_enc(&w, key_a, 1, hash_a, 0, NULL);
         if (bad == 0) {
             cwr_array(&w, 2); /* long enough for the count's bound: it is refused for its items */
