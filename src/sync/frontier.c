@@ -156,6 +156,17 @@ void sync_delta_reset(peer *p) {
     p->nclaims = 0;
 }
 
+void sync_delta_rolled_back(sync_core *c) {
+    /* Rows read inside the lost transaction may be reused by other records, and entries
+     * judged done against records it held are not done: full frontiers both ways. */
+    for (size_t i = 0; i < SYNC_PEERS_MAX; i++) {
+        peer *p = &c->peers[i];
+        if (p->id == 0) continue;
+        p->tx_round = 0;
+        if (sync_peer_takes(c, p, SYNC_FEAT_DELTA)) p->rx_reset = 1;
+    }
+}
+
 void sync_delta_synced(peer *p, int64_t row, int64_t fork_row) {
     /* Equal digests: the peer holds every row up to these, so the next delta starts there. */
     if (p->tx_round == 0 || row < p->tx_row || fork_row < p->tx_fork_row) return;

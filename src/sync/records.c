@@ -302,6 +302,7 @@ ronda_err sync_apply_records(sync_core *c, peer *p, rx_batch *b, int checked, ui
     if (e != RONDA_OK) { /* under sync_hold this drops the poll's earlier batches too: asked again */
         ronda_store_rollback(c->s);
         c->txn_open = 0;
+        sync_delta_rolled_back(c);
         return e;
     }
     /* Rows from a large reply are not pushed on: it answered a WANT of a node catching up,
@@ -312,7 +313,10 @@ ronda_err sync_apply_records(sync_core *c, peer *p, rx_batch *b, int checked, ui
     if (!c->hold) {
         c->txn_open = 0;
         ronda_err ce = ronda_store_commit(c->s);
-        if (ce != RONDA_OK) return ce;
+        if (ce != RONDA_OK) {
+            sync_delta_rolled_back(c);
+            return ce;
+        }
     }
     sync_guard_after(c, p);
     return RONDA_OK;

@@ -166,7 +166,9 @@ ronda_err sync_release(sync_core *c) {
     if (e != RONDA_OK) return e;
     if (!c->txn_open) return RONDA_OK;
     c->txn_open = 0;
-    return ronda_store_commit(c->s);
+    ronda_err ce = ronda_store_commit(c->s);
+    if (ce != RONDA_OK) sync_delta_rolled_back(c);
+    return ce;
 }
 
 int sync_peer_takes(const sync_core *c, const peer *p, uint64_t feature) {

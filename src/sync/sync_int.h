@@ -201,6 +201,10 @@ void sync_delta_reset(peer *p);                 /* a new connection (or one back
 /* Digests found equal with rows `row`, `fork_row` read before ours: the next delta to the
  * peer names only what changed after them. */
 void sync_delta_synced(peer *p, int64_t row, int64_t fork_row);
+/* A store transaction of the core was lost (rolled back, or its commit failed): what the
+ * delta state was read against may be gone, so every peer gets, and is asked for, a full
+ * frontier. */
+void sync_delta_rolled_back(sync_core *c);
 
 /* fetch.c */
 uint64_t sync_our_seq(sync_core *c, const uint8_t *author); /* our head's seq (0: none) */
